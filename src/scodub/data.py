@@ -1,0 +1,173 @@
+"""The pipeline's data: words, transcripts and cues, typed and immutable, in whole ms.
+
+faster-whisper's float seconds become integer milliseconds once, at the ASR boundary
+(``ms``); everything downstream works in ms. Change a value with ``dataclasses.replace``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def ms(seconds: float) -> int:
+    """Float seconds (faster-whisper, PyAV) to whole milliseconds."""
+    return int(round(seconds * 1000.0))
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One recognised word; ``text`` keeps Whisper's leading space convention stripped."""
+
+    text: str
+    start_ms: int
+    end_ms: int
+    probability: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One ASR segment (a stretch of speech Whisper decoded as one unit)."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+    words: tuple[Word, ...] = ()
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    compression_ratio: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A glossary correction applied to the transcript (reported, never silent)."""
+
+    heard: str
+    corrected: str
+    term_id: str
+    start_ms: int
+    end_ms: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """What the ASR stage hands on: language, duration and timed words."""
+
+    language: str
+    language_probability: float
+    duration_ms: int
+    segments: tuple[Segment, ...]
+    task: str = "transcribe"  # or "translate" (Whisper speech translation to English)
+    corrections: tuple[Correction, ...] = ()
+    dropped_segments: int = 0  # segments removed by the hallucination guard
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return tuple(w for seg in self.segments for w in seg.words)
+
+    @property
+    def text(self) -> str:
+        return " ".join(seg.text.strip() for seg in self.segments if seg.text.strip())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "language_probability": round(self.language_probability, 4),
+            "duration_ms": self.duration_ms,
+            "task": self.task,
+            "dropped_segments": self.dropped_segments,
+            "corrections": [
+                {
+                    "heard": c.heard,
+                    "corrected": c.corrected,
+                    "term_id": c.term_id,
+                    "start_ms": c.start_ms,
+                    "end_ms": c.end_ms,
+                    "score": round(c.score, 3),
+                }
+                for c in self.corrections
+            ],
+            "segments": [
+                {
+                    "start_ms": s.start_ms,
+                    "end_ms": s.end_ms,
+                    "text": s.text,
+                    "avg_logprob": round(s.avg_logprob, 4),
+                    "no_speech_prob": round(s.no_speech_prob, 4),
+                    "compression_ratio": round(s.compression_ratio, 4),
+                    "words": [
+                        [w.text, w.start_ms, w.end_ms, round(w.probability, 4)] for w in s.words
+                    ],
+                }
+                for s in self.segments
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Transcript:
+        return cls(
+            language=str(obj["language"]),
+            language_probability=float(obj.get("language_probability", 1.0)),
+            duration_ms=int(obj["duration_ms"]),
+            task=str(obj.get("task", "transcribe")),
+            dropped_segments=int(obj.get("dropped_segments", 0)),
+            corrections=tuple(
+                Correction(
+                    heard=c["heard"],
+                    corrected=c["corrected"],
+                    term_id=c["term_id"],
+                    start_ms=int(c["start_ms"]),
+                    end_ms=int(c["end_ms"]),
+                    score=float(c["score"]),
+                )
+                for c in obj.get("corrections", [])
+            ),
+            segments=tuple(
+                Segment(
+                    start_ms=int(s["start_ms"]),
+                    end_ms=int(s["end_ms"]),
+                    text=str(s["text"]),
+                    avg_logprob=float(s.get("avg_logprob", 0.0)),
+                    no_speech_prob=float(s.get("no_speech_prob", 0.0)),
+                    compression_ratio=float(s.get("compression_ratio", 1.0)),
+                    words=tuple(
+                        Word(str(w[0]), int(w[1]), int(w[2]), float(w[3])) for w in s["words"]
+                    ),
+                )
+                for s in obj["segments"]
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One subtitle: times in ms and at most ``TIMING.max_lines`` lines of text."""
+
+    start_ms: int
+    end_ms: int
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The text with line breaks (as written to SRT)."""
+        return "\n".join(self.lines)
+
+    @property
+    def flat_text(self) -> str:
+        """The text as one line, for translation and reading-speed counts."""
+        return " ".join(line.strip() for line in self.lines if line.strip())
+
+    @property
+    def duration_ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """A subtitle track: cues in one language, in order and never overlapping."""
+
+    language: str
+    cues: tuple[Cue, ...]
+    fps: float | None = None
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)

@@ -1,0 +1,75 @@
+"""Atomic file output: a reader never sees a half-written file, a failure never
+destroys a finished one."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from scodub.errors import OutputError
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it over ``target`` on success.
+
+    The temporary file keeps the target's suffix so tools that sniff the extension
+    (ffmpeg picks the muxer from it) behave the same.
+    """
+    target = Path(target)
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.stem[:40]}.", suffix=f".part{target.suffix}", dir=folder
+        )
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write here ({exc.strerror or exc})") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding=encoding)
+
+
+def write_bytes_atomic(target: Path, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_json_atomic(target: Path, obj: Any) -> None:
+    write_text_atomic(target, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def ensure_writable_dir(folder: Path) -> Path:
+    """Create ``folder`` if needed and prove it is writable before any heavy work."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".scodub-probe-"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"{folder}: output folder is not writable ({exc.strerror or exc})") from exc
+    return folder
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,121 @@
+"""The per-language rules table (../shared/STANDARDS.md), one row per language.
+
+Every stage (segmenter, QC, translation fitting, dubbing, muxing) reads its numbers
+from here; no other module holds a language literal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scodub.errors import LanguageError
+
+
+@dataclass(frozen=True, slots=True)
+class TimingRules:
+    """General timing rules (Netflix Timed Text Style Guide, timing section)."""
+
+    max_lines: int = 2
+    min_duration_ms: int = 833  # 5/6 s: 20 frames at 24 fps
+    max_duration_ms: int = 7000
+    min_gap_frames: int = 2
+    chain_gap_frames: int = 12  # gaps <= 12 frames (0.5 s at 24 fps) close to 2 frames
+    out_time_extension_ms: int = 500  # out-time may run this far past the end of speech
+    in_time_tolerance_frames: int = 2
+    default_fps: float = 24.0
+
+    def frames_ms(self, frames: int, fps: float | None) -> int:
+        """Duration of ``frames`` at ``fps`` (default 24) in whole ms."""
+        rate = fps if fps and fps > 0 else self.default_fps
+        return round(frames * 1000 / rate)
+
+
+TIMING = TimingRules()
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    code: str  # ISO 639-1
+    name: str  # English name
+    native_name: str
+    iso639_2: str  # ISO 639-2/B: the Matroska language tag
+    bcp47: str
+    nllb: str  # NLLB-200 language token
+    script: str  # Unicode script of the language's letters (Latin, Han, Cyrillic, ...)
+    rtl: bool
+    whisper_asr: bool
+    max_chars_per_line: int
+    max_cps: float  # adult reading speed, characters per second
+    cjk_width: bool = False  # full-width char counts 1, half-width 0.5
+
+    @property
+    def dub_title(self) -> str:
+        return f"{self.name} (dub)"
+
+
+LANGUAGES: dict[str, Language] = {
+    row.code: row
+    for row in (
+        Language("en", "English", "English", "eng", "en", "eng_Latn", "Latin", False, True, 42, 20),
+        Language("zh", "Chinese", "中文", "chi", "zh-Hans", "zho_Hans", "Han", False, True, 16, 9,
+                 cjk_width=True),
+        Language("ru", "Russian", "Русский", "rus", "ru", "rus_Cyrl", "Cyrillic", False, True, 42, 17),
+        Language("hi", "Hindi", "हिन्दी", "hin", "hi", "hin_Deva", "Devanagari", False, True, 42, 22),
+        Language("ur", "Urdu", "اردو", "urd", "ur", "urd_Arab", "Arabic", True, True, 42, 17),
+        Language("fa", "Persian", "فارسی", "per", "fa", "pes_Arab", "Arabic", True, True, 42, 17),
+        Language("kk", "Kazakh", "Қазақша", "kaz", "kk", "kaz_Cyrl", "Cyrillic", False, True, 42, 17),
+        Language("ky", "Kyrgyz", "Кыргызча", "kir", "ky", "kir_Cyrl", "Cyrillic", False, False, 42,
+                 17),
+        Language("tg", "Tajik", "Тоҷикӣ", "tgk", "tg", "tgk_Cyrl", "Cyrillic", False, True, 42, 17),
+        Language("uz", "Uzbek", "Oʻzbekcha", "uzb", "uz-Latn", "uzn_Latn", "Latin", False, True, 42,
+                 17),
+        Language("be", "Belarusian", "Беларуская", "bel", "be", "bel_Cyrl", "Cyrillic", False, True,
+                 42, 17),
+    )
+}
+
+#: The ten SCO member states' main languages, plus English (official in India and Pakistan).
+SCO_LANGUAGES: tuple[str, ...] = ("zh", "ru", "hi", "ur", "fa", "kk", "ky", "tg", "uz", "be", "en")
+
+#: Languages whose grammar inflects proper names (a case ending on a glossary form is a hit).
+INFLECTING: frozenset[str] = frozenset({"ru", "be", "kk", "ky", "tg", "uz"})
+
+
+def get_language(code: str) -> Language:
+    """Look a language up by ISO 639-1, ISO 639-2, BCP 47 or NLLB code."""
+    key = code.strip()
+    if key in LANGUAGES:
+        return LANGUAGES[key]
+    lowered = key.lower()
+    for row in LANGUAGES.values():
+        if lowered in (row.iso639_2, row.bcp47.lower(), row.nllb.lower(), row.name.lower()):
+            return row
+    raise LanguageError(
+        f"unknown language code {code!r}; expected one of: {', '.join(LANGUAGES)}"
+    )
+
+
+def parse_language_list(spec: str) -> tuple[str, ...]:
+    """``"all"`` or a comma list (``"ru,zh"``) to ISO 639-1 codes, order kept, no repeats."""
+    if spec.strip().lower() == "all":
+        return SCO_LANGUAGES
+    codes: list[str] = []
+    for part in spec.split(","):
+        if part.strip():
+            code = get_language(part).code
+            if code not in codes:
+                codes.append(code)
+    if not codes:
+        raise LanguageError(f"empty language list {spec!r}; give codes such as ru,zh or 'all'")
+    return tuple(codes)
+
+
+def require_asr(code: str) -> Language:
+    """The language, if Whisper can transcribe it; a clear error otherwise."""
+    lang = get_language(code)
+    if not lang.whisper_asr:
+        raise LanguageError(
+            f"Whisper cannot transcribe {lang.name} ({lang.code}): it has no {lang.name} "
+            f"training data; transcribe in another language and translate to {lang.code}"
+        )
+    return lang
