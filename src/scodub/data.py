@@ -12,7 +12,7 @@ from typing import Any
 
 def ms(seconds: float) -> int:
     """Float seconds (faster-whisper, PyAV) to whole milliseconds."""
-    return int(round(seconds * 1000.0))
+    return round(seconds * 1000.0)
 
 
 @dataclass(frozen=True, slots=True)

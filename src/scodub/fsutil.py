@@ -63,7 +63,9 @@ def ensure_writable_dir(folder: Path) -> Path:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".scodub-probe-"):
             pass
     except OSError as exc:
-        raise OutputError(f"{folder}: output folder is not writable ({exc.strerror or exc})") from exc
+        raise OutputError(
+            f"{folder}: output folder is not writable ({exc.strerror or exc})"
+        ) from exc
     return folder
 
 

@@ -57,20 +57,51 @@ LANGUAGES: dict[str, Language] = {
     row.code: row
     for row in (
         Language("en", "English", "English", "eng", "en", "eng_Latn", "Latin", False, True, 42, 20),
-        Language("zh", "Chinese", "中文", "chi", "zh-Hans", "zho_Hans", "Han", False, True, 16, 9,
-                 cjk_width=True),
-        Language("ru", "Russian", "Русский", "rus", "ru", "rus_Cyrl", "Cyrillic", False, True, 42, 17),
-        Language("hi", "Hindi", "हिन्दी", "hin", "hi", "hin_Deva", "Devanagari", False, True, 42, 22),
+        Language(
+            "zh",
+            "Chinese",
+            "中文",
+            "chi",
+            "zh-Hans",
+            "zho_Hans",
+            "Han",
+            False,
+            True,
+            16,
+            9,
+            cjk_width=True,
+        ),
+        Language(
+            "ru", "Russian", "Русский", "rus", "ru", "rus_Cyrl", "Cyrillic", False, True, 42, 17
+        ),
+        Language(
+            "hi", "Hindi", "हिन्दी", "hin", "hi", "hin_Deva", "Devanagari", False, True, 42, 22
+        ),
         Language("ur", "Urdu", "اردو", "urd", "ur", "urd_Arab", "Arabic", True, True, 42, 17),
         Language("fa", "Persian", "فارسی", "per", "fa", "pes_Arab", "Arabic", True, True, 42, 17),
-        Language("kk", "Kazakh", "Қазақша", "kaz", "kk", "kaz_Cyrl", "Cyrillic", False, True, 42, 17),
-        Language("ky", "Kyrgyz", "Кыргызча", "kir", "ky", "kir_Cyrl", "Cyrillic", False, False, 42,
-                 17),
+        Language(
+            "kk", "Kazakh", "Қазақша", "kaz", "kk", "kaz_Cyrl", "Cyrillic", False, True, 42, 17
+        ),
+        Language(
+            "ky", "Kyrgyz", "Кыргызча", "kir", "ky", "kir_Cyrl", "Cyrillic", False, False, 42, 17
+        ),
         Language("tg", "Tajik", "Тоҷикӣ", "tgk", "tg", "tgk_Cyrl", "Cyrillic", False, True, 42, 17),
-        Language("uz", "Uzbek", "Oʻzbekcha", "uzb", "uz-Latn", "uzn_Latn", "Latin", False, True, 42,
-                 17),
-        Language("be", "Belarusian", "Беларуская", "bel", "be", "bel_Cyrl", "Cyrillic", False, True,
-                 42, 17),
+        Language(
+            "uz", "Uzbek", "Oʻzbekcha", "uzb", "uz-Latn", "uzn_Latn", "Latin", False, True, 42, 17
+        ),
+        Language(
+            "be",
+            "Belarusian",
+            "Беларуская",
+            "bel",
+            "be",
+            "bel_Cyrl",
+            "Cyrillic",
+            False,
+            True,
+            42,
+            17,
+        ),
     )
 }
 
@@ -90,9 +121,7 @@ def get_language(code: str) -> Language:
     for row in LANGUAGES.values():
         if lowered in (row.iso639_2, row.bcp47.lower(), row.nllb.lower(), row.name.lower()):
             return row
-    raise LanguageError(
-        f"unknown language code {code!r}; expected one of: {', '.join(LANGUAGES)}"
-    )
+    raise LanguageError(f"unknown language code {code!r}; expected one of: {', '.join(LANGUAGES)}")
 
 
 def parse_language_list(spec: str) -> tuple[str, ...]:

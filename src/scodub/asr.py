@@ -1,0 +1,198 @@
+"""Speech recognition: faster-whisper on CPU or CUDA, to a Transcript in whole ms.
+
+Guards against Whisper's known failure modes on film audio: Silero VAD keeps music and
+silence out of the decoder; decoding is not conditioned on previous text (the main cause
+of repeat loops); segments that look like hallucinations (high no-speech probability
+with low confidence, runaway compression ratio, repeats, sound-tag-only text) are
+dropped and counted.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from scodub.data import Segment, Transcript, Word, ms
+from scodub.errors import ConfigError
+from scodub.langs import get_language, require_asr
+from scodub.media import ASR_SAMPLE_RATE
+from scodub.models import ResolvedModel, resolve_whisper_model
+
+DEVICES = ("auto", "cpu", "cuda")
+TASKS = ("transcribe", "translate")
+
+# Whisper's own thresholds (openai/whisper transcribe.py defaults), applied again after
+# decoding because the batched pipeline does not apply all of them.
+_NO_SPEECH_THRESHOLD = 0.6
+_LOGPROB_THRESHOLD = -1.0
+_COMPRESSION_RATIO_THRESHOLD = 2.4
+_SOUND_TAG = re.compile(r"^[\s\W]*(\[[^\]]*\]|\([^)]*\)|♪+|music|musique|музыка)?[\s\W♪]*$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class AsrSettings:
+    model: str | None = None  # faster-whisper name, hub repo id or local folder; None = embedded
+    device: str = "auto"
+    compute_type: str = "auto"
+    batch_size: int = 1  # > 1 uses faster-whisper's BatchedInferencePipeline
+    beam_size: int = 5
+    language: str | None = None  # None: detect (and report)
+    task: str = "transcribe"  # "translate": Whisper speech translation into English
+    vad: bool = True
+    hotwords: str | None = None
+    initial_prompt: str | None = None
+    cpu_threads: int = 0
+
+    def validate(self) -> AsrSettings:
+        if self.device not in DEVICES:
+            raise ConfigError(
+                f"invalid device {self.device!r}, expected one of: {', '.join(DEVICES)}"
+            )
+        if self.task not in TASKS:
+            raise ConfigError(f"invalid task {self.task!r}, expected one of: {', '.join(TASKS)}")
+        if self.batch_size < 1 or self.beam_size < 1:
+            raise ConfigError("--batch-size and --beam-size must be at least 1")
+        if self.language is not None:
+            return replace(self, language=require_asr(self.language).code)
+        return self
+
+    def key(self, model: ResolvedModel) -> dict[str, Any]:
+        """What determines the transcript (goes into the stage cache key)."""
+        fields = asdict(self)
+        fields.pop("cpu_threads")  # changes speed, not the result
+        fields["model"] = model.identity
+        fields["device"], fields["compute_type"] = resolve_device(self.device, self.compute_type)
+        return fields
+
+
+def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
+    """``auto`` -> CUDA when CTranslate2 sees a GPU, else CPU; matching compute type."""
+    import ctranslate2
+
+    if device == "auto":
+        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    if compute_type == "auto":
+        compute_type = "float16" if device == "cuda" else "int8"
+    supported = ctranslate2.get_supported_compute_types(device)
+    if compute_type not in supported and compute_type != "default":
+        raise ConfigError(
+            f"compute type {compute_type!r} is not supported on {device}; "
+            f"expected one of: {', '.join(sorted(supported))}"
+        )
+    return device, compute_type
+
+
+@functools.lru_cache(maxsize=2)
+def load_model(path: str, device: str, compute_type: str, cpu_threads: int) -> Any:
+    """Load (once per process) a faster-whisper model."""
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
+
+
+def prepare(settings: AsrSettings) -> tuple[AsrSettings, ResolvedModel]:
+    """Validate settings and provision the model before any heavy work."""
+    settings = settings.validate()
+    return settings, resolve_whisper_model(settings.model)
+
+
+ProgressFn = Callable[[float], None]  # receives the seconds of audio done so far
+
+
+def transcribe_audio(
+    audio: np.ndarray,
+    settings: AsrSettings,
+    model: ResolvedModel,
+    progress: ProgressFn | None = None,
+) -> Transcript:
+    """Transcribe 16 kHz mono float32 audio; see the module docstring for the guards."""
+    device, compute_type = resolve_device(settings.device, settings.compute_type)
+    whisper = load_model(str(model.path), device, compute_type, settings.cpu_threads)
+    options: dict[str, Any] = {
+        "language": settings.language,
+        "task": settings.task,
+        "beam_size": settings.beam_size,
+        "word_timestamps": True,
+        "vad_filter": settings.vad,
+        "condition_on_previous_text": False,
+        "hotwords": settings.hotwords or None,
+        "initial_prompt": settings.initial_prompt or None,
+    }
+    if settings.batch_size > 1:
+        from faster_whisper import BatchedInferencePipeline
+
+        segments_iter, info = BatchedInferencePipeline(model=whisper).transcribe(
+            audio, batch_size=settings.batch_size, **options
+        )
+    else:
+        segments_iter, info = whisper.transcribe(
+            audio, hallucination_silence_threshold=2.0, **options
+        )
+    kept: list[Segment] = []
+    dropped = 0
+    for raw in segments_iter:
+        segment = _to_segment(raw)
+        if progress:
+            progress(raw.end)
+        if _looks_hallucinated(segment, kept):
+            dropped += 1
+            continue
+        kept.append(segment)
+    language = "en" if settings.task == "translate" else info.language
+    return Transcript(
+        language=_known_code(language),
+        language_probability=float(info.language_probability or 0.0),
+        duration_ms=ms(len(audio) / ASR_SAMPLE_RATE),
+        segments=tuple(kept),
+        task=settings.task,
+        dropped_segments=dropped,
+    )
+
+
+def _known_code(code: str) -> str:
+    try:
+        return get_language(code).code
+    except Exception:
+        return code  # a language outside the SCO table (e.g. French) is still reported
+
+
+def _to_segment(raw: Any) -> Segment:
+    words = tuple(
+        Word(w.word.strip(), ms(w.start), max(ms(w.end), ms(w.start) + 1), float(w.probability))
+        for w in (raw.words or ())
+        if w.word.strip()
+    )
+    return Segment(
+        start_ms=ms(raw.start),
+        end_ms=ms(raw.end),
+        text=raw.text.strip(),
+        words=words,
+        avg_logprob=float(raw.avg_logprob),
+        no_speech_prob=float(raw.no_speech_prob),
+        compression_ratio=float(raw.compression_ratio),
+    )
+
+
+def _looks_hallucinated(segment: Segment, previous: list[Segment]) -> bool:
+    if not segment.words or _SOUND_TAG.match(segment.text):
+        return True
+    if segment.no_speech_prob > _NO_SPEECH_THRESHOLD and segment.avg_logprob < _LOGPROB_THRESHOLD:
+        return True
+    if segment.compression_ratio > _COMPRESSION_RATIO_THRESHOLD:
+        return True
+    # A repeat loop: the same text again right after itself.
+    return (
+        bool(previous)
+        and _norm(previous[-1].text) == _norm(segment.text)
+        and len(_norm(segment.text)) > 0
+        and segment.avg_logprob < -0.5
+    )
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().lower()

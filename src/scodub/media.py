@@ -1,0 +1,230 @@
+"""Media I/O: find an ffmpeg binary, probe containers (PyAV), decode audio for ASR.
+
+Probing uses PyAV (bundled FFmpeg libraries; no ffprobe needed). Decoding runs a real
+ffmpeg binary through ffmpeg-python: the system's if present, else the static one that
+imageio-ffmpeg ships, so ``pip install`` alone suffices.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import ffmpeg
+import numpy as np
+
+from scodub.data import ms
+from scodub.errors import MediaError
+from scodub.langs import LANGUAGES, get_language
+
+ASR_SAMPLE_RATE = 16000
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    """The ffmpeg binary: $SCODUB_FFMPEG, else the system's, else imageio-ffmpeg's."""
+    explicit = os.environ.get("SCODUB_FFMPEG")
+    if explicit:
+        return explicit
+    system = shutil.which("ffmpeg")
+    if system:
+        return system
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+@dataclass(frozen=True, slots=True)
+class AudioStream:
+    index: int  # absolute stream index in the container
+    position: int  # n-th audio stream (ffmpeg's 0:a:N)
+    codec: str
+    channels: int
+    sample_rate: int
+    language: str | None  # ISO 639-1 when the tag maps to a known language, else raw tag
+    title: str | None
+    duration_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VideoStream:
+    index: int
+    codec: str
+    width: int
+    height: int
+    fps: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    path: Path
+    format_name: str
+    duration_ms: int
+    audio: tuple[AudioStream, ...]
+    video: tuple[VideoStream, ...]
+
+    @property
+    def fps(self) -> float | None:
+        return next((v.fps for v in self.video if v.fps), None)
+
+
+def _tag_language(tag: str | None) -> str | None:
+    if not tag or tag.lower() in ("und", "unk", "mis", "zxx"):
+        return None
+    try:
+        return get_language(tag).code
+    except Exception:
+        return tag
+
+
+def _fps(stream: av.stream.Stream) -> float | None:
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    if not rate:
+        return None
+    value = float(Fraction(rate))
+    return round(value, 3) if 1.0 <= value <= 240.0 else None
+
+
+def probe(path: Path) -> MediaInfo:
+    """Duration, audio streams (with languages) and frame rate of any container."""
+    path = Path(path)
+    if not path.exists():
+        raise MediaError(path, "file does not exist")
+    if path.is_dir():
+        raise MediaError(path, "is a folder, not a media file")
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except av.error.FFmpegError as exc:
+        raise MediaError(path, f"not a readable media file ({exc.strerror or exc})") from exc
+    with container:
+        audio: list[AudioStream] = []
+        video: list[VideoStream] = []
+        for stream in container.streams:
+            meta = dict(stream.metadata or {})
+            if stream.type == "audio":
+                ctx = stream.codec_context
+                audio.append(
+                    AudioStream(
+                        index=stream.index,
+                        position=len(audio),
+                        codec=ctx.name if ctx else "unknown",
+                        channels=int(getattr(ctx, "channels", 0) or 0),
+                        sample_rate=int(getattr(ctx, "sample_rate", 0) or 0),
+                        language=_tag_language(meta.get("language")),
+                        title=meta.get("title") or meta.get("handler_name"),
+                        duration_ms=(
+                            ms(float(stream.duration * stream.time_base))
+                            if stream.duration and stream.time_base
+                            else None
+                        ),
+                    )
+                )
+            elif stream.type == "video" and not _is_cover_art(stream):
+                ctx = stream.codec_context
+                video.append(
+                    VideoStream(
+                        index=stream.index,
+                        codec=ctx.name if ctx else "unknown",
+                        width=int(getattr(ctx, "width", 0) or 0),
+                        height=int(getattr(ctx, "height", 0) or 0),
+                        fps=_fps(stream),
+                    )
+                )
+        duration = _duration_ms(container)
+        fmt = container.format.name
+    if not audio and not video:
+        raise MediaError(path, "not a media file (no audio or video streams)")
+    return MediaInfo(path, fmt, duration, tuple(audio), tuple(video))
+
+
+def _is_cover_art(stream: av.stream.Stream) -> bool:
+    return (
+        bool(stream.disposition & av.stream.Disposition.attached_pic)
+        if hasattr(av.stream, "Disposition")
+        else False
+    )
+
+
+def _duration_ms(container: av.container.InputContainer) -> int:
+    if container.duration is not None and container.duration > 0:
+        return int(container.duration // 1000)  # av.time_base is microseconds
+    best = 0
+    for stream in container.streams:
+        if stream.duration and stream.time_base:
+            best = max(best, ms(float(stream.duration * stream.time_base)))
+    return best
+
+
+def choose_audio_stream(
+    info: MediaInfo, position: int | None = None, language: str | None = None
+) -> AudioStream:
+    """The audio stream to transcribe: ``--audio-stream N`` (n-th audio stream), else the
+    first one tagged with ``language``, else the first."""
+    if not info.audio:
+        raise MediaError(info.path, "has no audio stream")
+    if position is not None:
+        if not 0 <= position < len(info.audio):
+            raise MediaError(
+                info.path,
+                f"has no audio stream {position}; audio streams: "
+                + ", ".join(f"{a.position} ({a.language or 'und'})" for a in info.audio),
+            )
+        return info.audio[position]
+    if language:
+        code = get_language(language).code if language in LANGUAGES else language
+        for stream in info.audio:
+            if stream.language == code:
+                return stream
+    return info.audio[0]
+
+
+def decode_audio(
+    path: Path, stream: AudioStream | None = None, sample_rate: int = ASR_SAMPLE_RATE
+) -> np.ndarray:
+    """Decode one audio stream to mono float32 at ``sample_rate`` with the ffmpeg binary."""
+    path = Path(path)
+    selector = f"0:a:{stream.position}" if stream else "0:a:0"
+    cmd = (
+        ffmpeg.input(str(path))
+        .output("pipe:", map=selector, format="f32le", acodec="pcm_f32le", ac=1, ar=sample_rate)
+        .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+        .compile(cmd=ffmpeg_exe())
+    )
+    result = subprocess.run(cmd, capture_output=True, check=False)
+    if result.returncode != 0:
+        detail = _last_line(result.stderr) or f"ffmpeg exit code {result.returncode}"
+        raise MediaError(path, f"cannot decode audio ({detail})")
+    return np.frombuffer(result.stdout, dtype=np.float32).copy()
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+def check_complete(
+    info: MediaInfo, stream: AudioStream, audio: np.ndarray, sample_rate: int = ASR_SAMPLE_RATE
+) -> None:
+    """A stream whose audio decodes to much less than its header says is truncated."""
+    expected = stream.duration_ms or info.duration_ms
+    decoded_ms = int(len(audio) * 1000 / sample_rate)
+    if expected > 2000 and decoded_ms < 0.9 * expected - 1000:
+        raise MediaError(
+            info.path,
+            f"truncated or corrupt: audio stream {stream.position} decodes to "
+            f"{decoded_ms / 1000:.1f} s of the {expected / 1000:.1f} s its header announces",
+        )
+
+
+def rms_dbfs(audio: np.ndarray) -> float:
+    """Root-mean-square level in dBFS (-inf for digital silence)."""
+    if audio.size == 0:
+        return float("-inf")
+    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+    return 20.0 * float(np.log10(rms)) if rms > 0 else float("-inf")
