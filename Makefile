@@ -1,0 +1,32 @@
+# Two entry points (see README.md): `make sample` runs the main job on the bundled sample,
+# `make test` runs the checks and the test suite. Each sets up its own virtualenv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+OUT ?= out/sample
+
+.PHONY: setup sample test lint bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dub,dev]'
+	touch $@
+
+sample: setup
+	$(BIN)/scodub run samples/sco-sample.mp4 --out $(OUT)
+
+lint: setup
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python bench/bench_asr.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

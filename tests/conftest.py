@@ -1,0 +1,84 @@
+"""Shared fixtures: real media, the real Whisper model loaded once per session."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from scodub.media import ffmpeg_exe  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+SAMPLE = ROOT / "samples" / "sco-sample.mp4"
+SHARED = ROOT.parent / "shared"
+
+
+def librivox_references() -> dict[str, str]:
+    """Reference transcripts of the LibriVox clips, by file stem."""
+    refs: dict[str, str] = {}
+    for line in (DATA / "librivox" / "transcription").read_text().splitlines():
+        text, _, ident = line.rpartition("(")
+        words = text.replace("<s>", "").replace("</s>", "").split()
+        refs[ident.strip(" )")] = " ".join(words)
+    return refs
+
+
+JFK_REFERENCE = (
+    "and so my fellow americans ask not what your country can do for you "
+    "ask what you can do for your country"
+)
+
+
+def run_ffmpeg(*args: str) -> None:
+    subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args], check=True
+    )
+
+
+@pytest.fixture(scope="session")
+def whisper_model() -> Iterator[object]:
+    """The embedded Whisper base, assembled and loaded once for the whole session."""
+    from scodub.asr import AsrSettings, load_model, prepare, resolve_device
+
+    settings, model = prepare(AsrSettings())
+    device, compute = resolve_device(settings.device, settings.compute_type)
+    load_model(str(model.path), device, compute, 0)
+    yield model
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Small generated media for the bad-input cases (real ffmpeg)."""
+    folder = tmp_path_factory.mktemp("media")
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "4", str(folder / "silent.wav")
+    )
+    # A music-only clip: a chord progression with a beat, no voice.
+    chord = (
+        "aevalsrc='(0.3*sin(2*PI*(220+55*floor(t/1.5))*t)+0.2*sin(2*PI*330*t)"
+        "+0.2*sin(2*PI*440*t))*(0.6+0.4*sin(2*PI*2*t))':s=16000:d=12"
+    )
+    run_ffmpeg("-f", "lavfi", "-i", chord, "-c:a", "aac", str(folder / "music.m4a"))
+    run_ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=160x90:rate=25",
+        "-t",
+        "2",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        str(folder / "video-only.mp4"),
+    )
+    (folder / "not-media.mp4").write_text("this is not a film\n" * 50)
+    data = SAMPLE.read_bytes()
+    (folder / "truncated.mp4").write_bytes(data[: len(data) // 3])
+    return folder

@@ -1,0 +1,93 @@
+"""Probing and decoding real media with the real ffmpeg."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, SAMPLE
+from scodub.errors import MediaError
+from scodub.media import (
+    ASR_SAMPLE_RATE,
+    check_complete,
+    choose_audio_stream,
+    decode_audio,
+    ffmpeg_exe,
+    probe,
+    rms_dbfs,
+)
+
+
+def test_ffmpeg_binary_runs() -> None:
+    assert Path(ffmpeg_exe()).exists()
+
+
+def test_probe_sample_film() -> None:
+    info = probe(SAMPLE)
+    assert info.fps == 24.0
+    assert 24_000 < info.duration_ms < 29_000
+    (audio,) = info.audio
+    assert audio.language == "en" and audio.channels == 2 and audio.sample_rate == 48000
+    assert info.video[0].codec == "h264"
+
+
+def test_decode_is_16k_mono_of_full_length() -> None:
+    info = probe(DATA / "jfk.wav")
+    stream = choose_audio_stream(info)
+    audio = decode_audio(info.path, stream)
+    assert audio.dtype.name == "float32"
+    assert abs(len(audio) / ASR_SAMPLE_RATE - 11.0) < 0.05
+    check_complete(info, stream, audio)
+    assert -40 < rms_dbfs(audio) < -5
+
+
+def test_choose_stream_by_language_and_position(tmp_path: Path) -> None:
+    from conftest import run_ffmpeg
+
+    film = tmp_path / "two tracks.mkv"
+    run_ffmpeg(
+        "-i",
+        str(DATA / "jfk.wav"),
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=440:d=2",
+        "-map",
+        "1:a",
+        "-map",
+        "0:a",
+        "-metadata:s:a:0",
+        "language=rus",
+        "-metadata:s:a:1",
+        "language=eng",
+        str(film),
+    )
+    info = probe(film)
+    assert [a.language for a in info.audio] == ["ru", "en"]
+    assert choose_audio_stream(info, language="en").position == 1
+    assert choose_audio_stream(info).position == 0
+    assert choose_audio_stream(info, position=1).language == "en"
+    with pytest.raises(MediaError, match="no audio stream 5"):
+        choose_audio_stream(info, position=5)
+
+
+def test_bad_inputs(media_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="does not exist"):
+        probe(tmp_path / "missing.mp4")
+    with pytest.raises(MediaError, match="not-media.mp4"):
+        probe(media_dir / "not-media.mp4")
+    with pytest.raises(MediaError, match="no audio stream"):
+        choose_audio_stream(probe(media_dir / "video-only.mp4"))
+    info = probe(media_dir / "truncated.mp4")
+    stream = choose_audio_stream(info)
+    with pytest.raises(MediaError, match="truncated"):
+        check_complete(info, stream, decode_audio(info.path, stream))
+
+
+def test_non_latin_file_name(tmp_path: Path) -> None:
+    odd = tmp_path / "фильм \"тест\" 'кино' 电影.wav"
+    shutil.copy(DATA / "jfk.wav", odd)
+    info = probe(odd)
+    assert len(decode_audio(odd, choose_audio_stream(info))) > 10 * ASR_SAMPLE_RATE

@@ -1,0 +1,70 @@
+"""Provisioning of the embedded Whisper model and of named models (offline here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scodub.errors import ModelError
+from scodub.fsutil import sha256_file
+from scodub.models import (
+    EMBEDDED_SHA256,
+    assemble_embedded,
+    list_installed,
+    resolve_whisper_model,
+)
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SCODUB_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_embedded_is_assembled_verified_and_repaired(cache: Path) -> None:
+    model = assemble_embedded()
+    assert model.path.is_relative_to(cache)
+    assert sha256_file(model.path / "model.bin") == EMBEDDED_SHA256
+    # Damage it: the next use notices and re-assembles.
+    with open(model.path / "model.bin", "r+b") as fh:
+        fh.seek(1000)
+        fh.write(b"\x00" * 64)
+    again = resolve_whisper_model(None)
+    assert sha256_file(again.path / "model.bin") == EMBEDDED_SHA256
+    assert [m.status for m in list_installed() if m.kind == "whisper"][0].startswith("assembled")
+
+
+def test_local_folder_validation(tmp_path: Path, cache: Path) -> None:
+    with pytest.raises(ModelError, match="does not exist"):
+        resolve_whisper_model(str(tmp_path / "nowhere"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ModelError, match="missing model.bin"):
+        resolve_whisper_model(str(empty))
+    fake = tmp_path / "not-whisper"
+    fake.mkdir()
+    (fake / "model.bin").write_bytes(b"x")
+    (fake / "config.json").write_text(json.dumps({"decoder_start_token": "</s>"}))
+    with pytest.raises(ModelError, match="not a Whisper model"):
+        resolve_whisper_model(str(fake))
+    good = assemble_embedded().path
+    assert resolve_whisper_model(str(good)).path == good
+
+
+def test_hub_name_offline_fails_with_one_clear_line(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Point the hub at a closed local port so this is offline on any machine.
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("HF_HUB_ETAG_TIMEOUT", "2")
+    with pytest.raises(ModelError) as info:
+        resolve_whisper_model("tiny")
+    message = str(info.value)
+    assert "tiny" in message and "scodub models pull tiny" in message and "\n" not in message
+
+
+def test_unknown_name_lists_choices(cache: Path) -> None:
+    with pytest.raises(ModelError, match="expected a local folder or one of: .*large-v3"):
+        resolve_whisper_model("gigantic")
