@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ def test_jfk_words_timed_and_ordered(whisper_model: ResolvedModel) -> None:
     assert wer(JFK_REFERENCE, transcript.text) <= 0.1
     words = transcript.words
     assert all(w.start_ms < w.end_ms for w in words)
-    assert all(a.start_ms <= b.start_ms for a, b in zip(words, words[1:], strict=False))
+    assert all(a.start_ms <= b.start_ms for a, b in itertools.pairwise(words))
     assert words[0].start_ms < 1000 and words[-1].end_ms <= 11_100
 
 

@@ -33,7 +33,7 @@ def test_embedded_is_assembled_verified_and_repaired(cache: Path) -> None:
         fh.write(b"\x00" * 64)
     again = resolve_whisper_model(None)
     assert sha256_file(again.path / "model.bin") == EMBEDDED_SHA256
-    assert [m.status for m in list_installed() if m.kind == "whisper"][0].startswith("assembled")
+    assert next(m.status for m in list_installed() if m.kind == "whisper").startswith("assembled")
 
 
 def test_local_folder_validation(tmp_path: Path, cache: Path) -> None:
