@@ -1,0 +1,42 @@
+"""``scodub models``: what is installed, and pulling models where a hub is reachable."""
+
+from __future__ import annotations
+
+import click
+
+from scodub.cli.common import print_json
+from scodub.models import hub_names, list_installed, pull_whisper
+
+
+@click.group()
+def models() -> None:
+    """List installed models and voices, or pull new ones."""
+
+
+@models.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def list_command(as_json: bool) -> None:
+    """Show installed models and where they are."""
+    rows = list_installed()
+    if as_json:
+        print_json(
+            [
+                {"kind": r.kind, "name": r.name, "path": str(r.path), "status": r.status}
+                for r in rows
+            ]
+        )
+        return
+    for row in rows:
+        click.echo(f"{row.kind:8} {row.name:32} {row.status:34} {row.path}")
+
+
+@models.command("pull")
+@click.argument("name")
+def pull_command(name: str) -> None:
+    """Fetch NAME: a Whisper model (tiny, small, large-v3, ...)."""
+    if name in hub_names() or "/" in name:
+        click.echo(str(pull_whisper(name)))
+        return
+    from scodub.errors import ConfigError
+
+    raise ConfigError(f"unknown model {name!r}; expected a Whisper name ({', '.join(hub_names())})")
