@@ -1,0 +1,313 @@
+"""Fit each dubbed line into its slot and lay the lines out on the film's timeline.
+
+A cue's slot runs from its in-time to the next cue's in-time, less the minimum gap
+between cues (the last slot ends at the end of the film), so a line may borrow the
+silence after its cue's out-time but never runs into the next line. A line that is
+too long is, in this order (STANDARDS.md, Dubbing audio):
+
+1. re-synthesized at a faster speaking rate by the engine, up to ``max_engine_rate``;
+2. time-stretched with its pitch kept (ffmpeg ``atempo``), at most ``max_stretch``;
+3. cut at the end of its slot with a short fade, and reported as not fitted.
+
+A short line is placed at its in-time as it is, never slowed down.
+"""
+
+from __future__ import annotations
+
+import wave
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scodub.data import Cue
+from scodub.dub.scripts import require_speakable
+from scodub.dub.tempo import resample, time_stretch
+from scodub.dub.voices import Voice
+from scodub.fsutil import atomic_path
+from scodub.langs import TIMING
+
+
+@dataclass(frozen=True, slots=True)
+class FitPolicy:
+    """How far a line may be sped up, and how silence and cuts are handled."""
+
+    # Piper and espeak-ng stay clear at 1.3x their own rate; beyond it words slur.
+    max_engine_rate: float = 1.3
+    # STANDARDS.md, Dubbing audio: time-stretch at most 1.25x.
+    max_stretch: float = 1.25
+    # Aim a little under the slot: speaking time does not scale exactly with the rate.
+    rate_margin: float = 1.03
+    rate_attempts: int = 3
+    fade_ms: int = 30  # fade-out over a cut, so it does not click
+    silence_db: float = -40.0  # below the line's peak counts as leading/trailing silence
+    keep_ms: int = 15  # silence kept at each end (onset and release of the speech)
+    gap_frames: int = TIMING.min_gap_frames  # kept free before the next line
+
+
+@dataclass(frozen=True, slots=True)
+class FittedLine:
+    """One cue's dubbed line, placed at ``start_ms`` for ``duration_ms``."""
+
+    index: int  # 1-based cue number, as in the SRT file
+    text: str
+    start_ms: int
+    duration_ms: int
+    slot_ms: int  # room from the in-time to the next line
+    natural_ms: int  # speech length at rate 1.0, silence trimmed
+    engine_rate: float  # speaking rate asked of the engine (1.0 = its own)
+    stretch: float  # atempo factor applied afterwards (1.0 = none)
+    fitted: bool
+    overflow_ms: int  # speech cut off at the end of the slot (0 when fitted)
+    borrowed_ms: int  # spoken past the cue's out-time, in the silence before the next cue
+    sample_rate: int
+    audio: np.ndarray = field(repr=False, compare=False)
+
+    @property
+    def end_ms(self) -> int:
+        return self.start_ms + self.duration_ms
+
+    @property
+    def speedup(self) -> float:
+        """Overall speed-up: engine rate times stretch."""
+        return self.engine_rate * self.stretch
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "text": self.text,
+            "start_ms": self.start_ms,
+            "duration_ms": self.duration_ms,
+            "slot_ms": self.slot_ms,
+            "natural_ms": self.natural_ms,
+            "engine_rate": round(self.engine_rate, 3),
+            "stretch": round(self.stretch, 3),
+            "fitted": self.fitted,
+            "overflow_ms": self.overflow_ms,
+            "borrowed_ms": self.borrowed_ms,
+        }
+
+
+def _ms_to_samples(ms: int, sample_rate: int) -> int:
+    return round(ms * sample_rate / 1000)
+
+
+def _samples_to_ms(samples: int, sample_rate: int) -> int:
+    return round(samples * 1000 / sample_rate)
+
+
+def trim_silence(
+    audio: np.ndarray, sample_rate: int, policy: FitPolicy = FitPolicy()
+) -> np.ndarray:
+    """``audio`` without leading and trailing silence (10 ms windows under the threshold)."""
+    window = max(1, sample_rate // 100)
+    count = audio.size // window
+    if count == 0:
+        return audio.astype(np.float32, copy=True)
+    frames = audio[: count * window].reshape(count, window).astype(np.float64)
+    rms = np.sqrt(np.mean(frames * frames, axis=1))
+    peak = float(rms.max())
+    if peak <= 1e-6:
+        return np.zeros(0, dtype=np.float32)
+    loud = np.flatnonzero(rms >= peak * 10 ** (policy.silence_db / 20))
+    keep = _ms_to_samples(policy.keep_ms, sample_rate)
+    first = max(0, int(loud[0]) * window - keep)
+    last = min(audio.size, (int(loud[-1]) + 1) * window + keep)
+    return audio[first:last].astype(np.float32, copy=True)
+
+
+def _cut_with_fade(audio: np.ndarray, length: int, fade: int) -> np.ndarray:
+    out = audio[:length].astype(np.float32, copy=True)
+    fade = min(fade, out.size)
+    if fade > 0:
+        out[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+    return out
+
+
+def slot_ends(cues: Sequence[Cue], film_duration_ms: int, *, gap_ms: int) -> list[int]:
+    """Where each cue's slot ends: the next in-time less ``gap_ms``; the film's end last."""
+    next_starts = [cue.start_ms - gap_ms for cue in cues[1:]] + [film_duration_ms]
+    return [max(cue.start_ms, end) for cue, end in zip(cues, next_starts, strict=True)]
+
+
+def fit_line(
+    voice: Voice, text: str, *, index: int, start_ms: int, slot_end_ms: int, cue_end_ms: int,
+    policy: FitPolicy = FitPolicy(),
+) -> FittedLine:
+    """Synthesize one line and make it fit ``start_ms``..``slot_end_ms``."""
+    rate_hz = voice.sample_rate
+    room = _ms_to_samples(slot_end_ms - start_ms, rate_hz)
+    audio = trim_silence(voice.synthesize(text, rate=1.0), rate_hz, policy)
+    natural = audio.size
+    engine_rate = 1.0
+    for _ in range(policy.rate_attempts):
+        if audio.size <= room or engine_rate >= policy.max_engine_rate:
+            break
+        wanted = engine_rate * audio.size / max(room, 1) * policy.rate_margin
+        engine_rate = min(wanted, policy.max_engine_rate)
+        audio = trim_silence(voice.synthesize(text, rate=engine_rate), rate_hz, policy)
+    stretch = 1.0
+    if audio.size > room:
+        stretch = min(audio.size / max(room, 1) * 1.005, policy.max_stretch)
+        audio = time_stretch(audio, rate_hz, stretch)
+    overflow = max(0, audio.size - room)
+    # atempo's output length is not exact to the sample: a cut within the silence kept
+    # after the speech loses nothing.
+    fitted = overflow <= _ms_to_samples(policy.keep_ms, rate_hz)
+    if overflow:
+        audio = _cut_with_fade(audio, room, _ms_to_samples(policy.fade_ms, rate_hz))
+    duration_ms = _samples_to_ms(audio.size, rate_hz)
+    return FittedLine(
+        index=index,
+        text=text,
+        start_ms=start_ms,
+        duration_ms=duration_ms,
+        slot_ms=slot_end_ms - start_ms,
+        natural_ms=_samples_to_ms(natural, rate_hz),
+        engine_rate=round(engine_rate, 4),
+        stretch=round(stretch, 4),
+        fitted=fitted,
+        overflow_ms=0 if fitted else _samples_to_ms(overflow, rate_hz),
+        borrowed_ms=max(0, start_ms + duration_ms - cue_end_ms),
+        sample_rate=rate_hz,
+        audio=audio,
+    )
+
+
+def fit_lines(
+    cues: Sequence[Cue],
+    voice: Voice,
+    film_duration_ms: int,
+    *,
+    fps: float | None = None,
+    policy: FitPolicy = FitPolicy(),
+) -> list[FittedLine]:
+    """Dub every cue with ``voice`` (cues in time order, numbered from 1).
+
+    Every cue's text is checked against the voice's scripts before any synthesis, so a
+    cue in the wrong language fails the run at once, naming the cue.
+    """
+    for position, cue in enumerate(cues, start=1):
+        if position > 1 and cue.start_ms < cues[position - 2].start_ms:
+            raise ValueError(f"cue {position} starts before cue {position - 1}: sort the cues")
+        require_speakable(
+            cue.flat_text, voice=voice.name, language=voice.language, scripts=voice.scripts,
+            cue=position,
+        )
+    ends = slot_ends(cues, film_duration_ms, gap_ms=TIMING.frames_ms(policy.gap_frames, fps))
+    return [
+        fit_line(
+            voice, cue.flat_text, index=position, start_ms=cue.start_ms, slot_end_ms=end,
+            cue_end_ms=cue.end_ms, policy=policy,
+        )
+        for position, (cue, end) in enumerate(zip(cues, ends, strict=True), start=1)
+    ]
+
+
+def render_stem(
+    lines: Sequence[FittedLine], film_duration_ms: int, sample_rate: int
+) -> np.ndarray:
+    """The dub stem: every line at its start on a silent track as long as the film."""
+    rates = {line.sample_rate for line in lines if line.audio.size}
+    if len(rates) > 1:
+        raise ValueError(f"lines at several sample rates {sorted(rates)}: one voice per stem")
+    source_rate = rates.pop() if rates else sample_rate
+    length = _ms_to_samples(film_duration_ms, source_rate)
+    stem = np.zeros(length, dtype=np.float32)
+    previous: FittedLine | None = None
+    for line in sorted(lines, key=lambda item: item.start_ms):
+        if not line.audio.size:
+            continue
+        start = _ms_to_samples(line.start_ms, source_rate)
+        if previous is not None and start < _ms_to_samples(previous.start_ms, source_rate) + (
+            previous.audio.size
+        ):
+            raise ValueError(f"cue {line.index} would overlap cue {previous.index}")
+        piece = line.audio[: max(0, length - start)]
+        stem[start : start + piece.size] = piece
+        previous = line
+    if source_rate != sample_rate:
+        stem = resample(stem, source_rate, sample_rate)
+    wanted = _ms_to_samples(film_duration_ms, sample_rate)
+    if stem.size != wanted:  # the resampler's length can differ by a sample or two
+        stem = np.pad(stem, (0, max(0, wanted - stem.size)))[:wanted]
+    return stem
+
+
+def write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:
+    """Mono 16-bit PCM WAV, written atomically."""
+    pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2")
+    with atomic_path(Path(path)) as tmp, wave.open(str(tmp), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(sample_rate)
+        wav.writeframes(pcm.tobytes())
+
+
+@dataclass(frozen=True, slots=True)
+class FitSummary:
+    """Per language: how much the lines were sped up, and which did not fit."""
+
+    language: str
+    voice: str
+    lines: int
+    natural: int  # spoken at the engine's own rate, not stretched
+    up_to_1_1: int  # overall speed-up (engine rate x stretch) above 1.0 and at most 1.1
+    up_to_1_25: int
+    beyond_1_25: int  # fitted, but faster than 1.25x overall
+    not_fitted: tuple[FittedLine, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "voice": self.voice,
+            "lines": self.lines,
+            "speedup": {
+                "1.0": self.natural,
+                "<=1.1": self.up_to_1_1,
+                "<=1.25": self.up_to_1_25,
+                ">1.25": self.beyond_1_25,
+                "not_fitted": len(self.not_fitted),
+            },
+            "not_fitted": [
+                {"index": line.index, "text": line.text, "overflow_ms": line.overflow_ms}
+                for line in self.not_fitted
+            ],
+        }
+
+    def describe(self) -> str:
+        """A few lines of plain text for the run report."""
+        total = max(self.lines, 1)
+        shares = [
+            f"{label} {100 * count / total:.0f}%"
+            for label, count in (
+                ("at 1.0", self.natural),
+                ("<=1.1x", self.up_to_1_1),
+                ("<=1.25x", self.up_to_1_25),
+                (">1.25x", self.beyond_1_25),
+                ("not fitted", len(self.not_fitted)),
+            )
+        ]
+        head = f"{self.language} ({self.voice}): {self.lines} lines; " + ", ".join(shares)
+        cut = [
+            f"  cue {line.index}: {line.overflow_ms} ms cut: {line.text[:60]!r}"
+            for line in self.not_fitted
+        ]
+        return "\n".join([head, *cut])
+
+
+def summarize(language: str, voice: str, lines: Sequence[FittedLine]) -> FitSummary:
+    spoken = [line for line in lines if line.natural_ms > 0]
+    fitted = [line for line in spoken if line.fitted]
+    return FitSummary(
+        language=language,
+        voice=voice,
+        lines=len(spoken),
+        natural=sum(1 for line in fitted if line.speedup <= 1.0),
+        up_to_1_1=sum(1 for line in fitted if 1.0 < line.speedup <= 1.1),
+        up_to_1_25=sum(1 for line in fitted if 1.1 < line.speedup <= 1.25),
+        beyond_1_25=sum(1 for line in fitted if line.speedup > 1.25),
+        not_fitted=tuple(line for line in spoken if not line.fitted),
+    )
