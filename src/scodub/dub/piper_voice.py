@@ -118,7 +118,7 @@ def _load_cached(resolved: Path, _mtime_ns: int) -> PiperVoice:
 
 def load_piper_voice(model: Path) -> PiperVoice:
     """A Piper voice, loaded once per file (a changed file is loaded again)."""
-    path = Path(model).expanduser().resolve()
+    path = Path(model).expanduser().absolute()
     if not path.is_file():
         raise ModelError(f"{path}: Piper voice file does not exist")
     return _load_cached(path, path.stat().st_mtime_ns)

@@ -36,7 +36,7 @@ _LETTERS: dict[str, str] = {
     "ц": "ts", "щ": "shch", "ы": "i", "ь": "",
 }
 # Old typewriter/keyboard stand-ins for the Tajik letters (Ѓ for Ғ, Ї for Ӣ, ...).
-_STAND_INS = str.maketrans("ѓїќўњљ", "ғӣқӯҳҷ")
+_STAND_INS = str.maketrans("ѓїќўњљЃЇЌЎЊЉ", "ғӣқӯҳҷҒӢҚӮҲҶ")
 _VOWELS = frozenset("аеёиӣоуӯэюя")
 # After these Latin letters an "h" would form a digraph (kh, gh, sh, ch, th, zh, jh, ph):
 # ҳ after them is written "'h" so that it stays [h] (кӯдакҳо, рӯзҳо, сангҳо).

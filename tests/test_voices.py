@@ -1,0 +1,303 @@
+"""Voices: real Piper and espeak-ng synthesis, the Tajik route, and bad voice input."""
+
+from __future__ import annotations
+
+import http.server
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from scodub.dub.espeak import EspeakVoice
+from scodub.dub.piper_voice import PiperVoice, embedded_english_model, load_piper_voice
+from scodub.dub.scripts import foreign_scripts, scripts_in
+from scodub.dub.tajik import tajik_to_pinglish
+from scodub.dub.voices import (
+    Voice,
+    parse_voice_options,
+    piper_hub_files,
+    pull_piper_voice,
+    resolve_voice,
+)
+from scodub.errors import ConfigError, LanguageError, ModelError
+
+pytestmark = pytest.mark.slow
+
+# One everyday line per language (what a translated cue looks like).
+LINES = {
+    "en": "We have to leave the city before the storm arrives.",
+    "zh": "我们必须在暴风雨来临之前离开这座城市。",
+    "ru": "Мы должны покинуть город до того, как начнётся буря.",
+    "hi": "तूफ़ान आने से पहले हमें शहर छोड़ना होगा।",
+    "ur": "طوفان آنے سے پہلے ہمیں شہر چھوڑنا ہوگا۔",
+    "fa": "باید پیش از رسیدن طوفان شهر را ترک کنیم.",
+    "kk": "Дауыл басталмай тұрып қаладан кетуіміз керек.",
+    "ky": "Бороон башталганга чейин шаардан кетишибиз керек.",
+    "tg": "Мо бояд пеш аз омадани тӯфон аз шаҳр равем.",
+    "uz": "Boʻron boshlanmasdan oldin shahardan ketishimiz kerak.",
+    "be": "Мы павінны пакінуць горад да таго, як пачнецца бура.",
+}
+
+
+def seconds(voice: Voice, audio: np.ndarray) -> float:
+    return audio.size / voice.sample_rate
+
+
+@pytest.fixture(scope="session")
+def english() -> Voice:
+    return resolve_voice("en")
+
+
+@pytest.fixture(scope="session")
+def espeak_voices() -> dict[str, Voice]:
+    return {code: resolve_voice(code) for code in LINES if code != "en"}
+
+
+def test_default_english_is_the_embedded_piper_voice(english: Voice) -> None:
+    assert isinstance(english, PiperVoice)
+    assert english.name == "en_US-joe-medium"
+    assert english.language == "en"
+    assert english.sample_rate == 22050
+    assert resolve_voice("en", "piper") is english  # loaded once
+
+
+def test_piper_english_speech_is_sane(english: Voice) -> None:
+    audio = english.synthesize(LINES["en"])
+    assert audio.dtype == np.float32 and audio.ndim == 1
+    assert np.isfinite(audio).all() and np.abs(audio).max() <= 1.0
+    # 10 words: between 1.5 and 6 seconds for any reasonable voice.
+    assert 1.5 < seconds(english, audio) < 6.0
+    assert float(np.sqrt(np.mean(audio**2))) > 0.02
+
+
+@pytest.mark.parametrize("code", [c for c in LINES if c != "en"])
+def test_espeak_speaks_every_other_language(code: str, espeak_voices: dict[str, Voice]) -> None:
+    voice = espeak_voices[code]
+    assert isinstance(voice, EspeakVoice) and voice.language == code
+    audio = voice.synthesize(LINES[code])
+    assert audio.dtype == np.float32
+    duration = seconds(voice, audio)
+    assert 1.0 < duration < 8.0, f"{code}: {duration:.2f} s"
+    assert float(np.sqrt(np.mean(audio**2))) > 0.01
+
+
+def test_mandarin_tones_are_not_read_as_digits(espeak_voices: dict[str, Voice]) -> None:
+    # Debian's espeak-ng 1.51 says the tone numbers aloud, doubling the syllables.
+    voice = espeak_voices["zh"]
+    text = LINES["zh"]
+    hanzi = sum(1 for ch in text if scripts_in(ch))
+    assert seconds(voice, voice.synthesize(text)) / hanzi < 0.35
+
+
+@pytest.mark.parametrize("code", ["en", "ru", "zh", "fa", "hi", "tg"])
+def test_rate_is_done_by_the_engine(
+    code: str, english: Voice, espeak_voices: dict[str, Voice]
+) -> None:
+    voice = english if code == "en" else espeak_voices[code]
+    normal = seconds(voice, voice.synthesize(LINES[code], rate=1.0))
+    fast = seconds(voice, voice.synthesize(LINES[code], rate=1.3))
+    assert fast < normal / 1.15
+
+
+def test_tajik_is_spoken_by_the_persian_phoneme_set(espeak_voices: dict[str, Voice]) -> None:
+    voice = espeak_voices["tg"]
+    assert isinstance(voice, EspeakVoice)
+    assert voice.espeak_voice == "fa-Latn" and "Tajik Cyrillic" in voice.route
+    ipa = voice.phonemes("Тоҷикистон. Кӯдакҳо дар боғ бозӣ мекунанд. Рӯзҳо.")
+    assert "dʒ" in ipa  # ҷ
+    assert "x" not in ipa  # ҳ stays [h] after к (кӯдакҳо), never the х of "kh"
+    assert re.search("(?<!d)ʒ", ipa) is None  # ... and after з (рӯзҳо), never "zh" [ʒ]
+    assert "(en)" not in ipa  # no word fell back to English rules
+    # Spelled-out letter names would make a short word very long.
+    assert len(ipa) < 80
+
+
+def test_tajik_respelling_table() -> None:
+    assert tajik_to_pinglish("Тоҷикистон") == "taajikistaan"
+    assert tajik_to_pinglish("Ҳамаи одамон") == "hamai aadamaan"
+    assert tajik_to_pinglish("кӯдакҳо") == "kodak'haa"
+    assert tajik_to_pinglish("ҒҚӢӮ") == "ghqio"
+    assert tajik_to_pinglish("ейҳо") == "yeyhaa"  # after y an h forms no digraph
+    assert tajik_to_pinglish("Ҷаъфар 1992!") == "ja'far 1992!"
+    assert tajik_to_pinglish("Ѓафуров") == tajik_to_pinglish("Ғафуров")  # old stand-in
+
+
+def test_voices_refuse_text_in_a_script_they_cannot_read(
+    english: Voice, espeak_voices: dict[str, Voice]
+) -> None:
+    with pytest.raises(LanguageError, match="Han"):
+        english.synthesize("你好，世界")
+    with pytest.raises(LanguageError, match="Cyrillic"):
+        espeak_voices["fa"].synthesize("Привет, как дела?")
+    with pytest.raises(LanguageError, match="Arabic"):
+        espeak_voices["ru"].synthesize("سلام")
+    # Latin names inside a line are read (espeak switches to its English rules).
+    assert espeak_voices["ru"].synthesize("Это iPhone.").size > 0
+
+
+def test_script_detection() -> None:
+    assert set(scripts_in(LINES["hi"])) == {"Devanagari"}
+    assert set(scripts_in(LINES["uz"])) == {"Latin"}  # ʻ is a neutral modifier letter
+    assert set(scripts_in("Ｈｅｌｌｏ 你好")) == {"Latin", "Han"}
+    assert foreign_scripts("Москва, 2024!", {"Cyrillic"}) == {}
+
+
+def test_empty_text_gives_no_audio(english: Voice, espeak_voices: dict[str, Voice]) -> None:
+    assert english.synthesize("  ").size == 0
+    assert espeak_voices["ru"].synthesize("").size == 0
+
+
+# ---- bad voice input ----------------------------------------------------------------
+
+
+def joe_copy(folder: Path) -> Path:
+    model = embedded_english_model()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "en_US-joe-medium.onnx"
+    target.symlink_to(model)
+    shutil.copyfile(model.with_name(model.name + ".json"), folder / (target.name + ".json"))
+    return target
+
+
+def test_voice_from_a_folder_and_from_a_file(tmp_path: Path) -> None:
+    model = joe_copy(tmp_path / "my voices")
+    by_folder = resolve_voice("en", str(model.parent))
+    assert by_folder.name == "en_US-joe-medium"
+    assert resolve_voice("en", str(model)) is by_folder
+
+
+def test_missing_voice_file_names_it(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "ru_RU-irina-medium.onnx"
+    with pytest.raises(ModelError, match="ru_RU-irina-medium.onnx"):
+        resolve_voice("ru", str(missing))
+
+
+def test_voice_without_its_json(tmp_path: Path) -> None:
+    model = joe_copy(tmp_path)
+    (tmp_path / "en_US-joe-medium.onnx.json").unlink()
+    with pytest.raises(ModelError, match=r"en_US-joe-medium\.onnx\.json: missing"):
+        resolve_voice("en", str(model))
+
+
+def test_voice_that_is_not_onnx(tmp_path: Path) -> None:
+    model = tmp_path / "fake.onnx"
+    model.write_text("this is not a neural network\n")
+    shutil.copyfile(embedded_english_model().with_suffix(".onnx.json"), tmp_path / "fake.onnx.json")
+    with pytest.raises(ModelError, match=r"fake\.onnx: not a loadable ONNX voice"):
+        load_piper_voice(model)
+
+
+def test_voice_with_a_broken_json(tmp_path: Path) -> None:
+    model = joe_copy(tmp_path)
+    (tmp_path / "en_US-joe-medium.onnx.json").write_text('{"audio": ')
+    with pytest.raises(ModelError, match="not a Piper voice config"):
+        resolve_voice("en", str(model))
+
+
+def test_folder_without_a_voice(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match=r"no Piper voice \(\.onnx file\)"):
+        resolve_voice("en", str(tmp_path))
+
+
+def test_voice_of_another_language_is_refused() -> None:
+    with pytest.raises(LanguageError, match="speaks 'en', not Russian"):
+        resolve_voice("ru", str(embedded_english_model()))
+
+
+def test_unknown_voice_name_says_how_to_pull_it() -> None:
+    with pytest.raises(ModelError, match="scodub models pull piper:kk_KZ-nobody-high"):
+        resolve_voice("kk", "kk_KZ-nobody-high")
+    with pytest.raises(ModelError, match="no embedded Piper voice for Russian"):
+        resolve_voice("ru", "piper")
+    with pytest.raises(LanguageError):
+        resolve_voice("xx")
+
+
+def test_voice_options() -> None:
+    assert parse_voice_options(["ru=espeak", "eng=/v/joe.onnx"]) == {
+        "ru": "espeak",
+        "en": "/v/joe.onnx",
+    }
+    for bad in ("ru", "=espeak", "ru="):
+        with pytest.raises(ConfigError, match="expected LANG=VOICE"):
+            parse_voice_options([bad])
+
+
+# ---- pulling from the hub -----------------------------------------------------------
+
+
+def test_hub_paths() -> None:
+    assert piper_hub_files("en_US-joe-medium") == (
+        "en/en_US/joe/medium/en_US-joe-medium.onnx",
+        "en/en_US/joe/medium/en_US-joe-medium.onnx.json",
+    )
+    assert piper_hub_files("kk_KZ-issai-high")[0].startswith("kk/kk_KZ/issai/high/")
+    with pytest.raises(ConfigError, match="LOCALE-NAME-QUALITY"):
+        piper_hub_files("joe")
+
+
+class _FakeHub(http.server.BaseHTTPRequestHandler):
+    """Serves the embedded voice's files the way the hub's /resolve/ URLs do."""
+
+    served: ClassVar[list[str]] = []
+
+    def _send_head(self) -> Path | None:
+        name = self.path.split("?")[0].rsplit("/", 1)[-1]
+        source = embedded_english_model().with_name(name)
+        if "/rhasspy/piper-voices/resolve/main/en/en_US/joe/medium/" not in self.path or not (
+            source.is_file()
+        ):
+            self.send_response(404)
+            self.end_headers()
+            return None
+        self.send_response(200)
+        self.send_header("Content-Length", str(source.stat().st_size))
+        self.send_header("ETag", f'"{abs(hash(name)):x}"')
+        self.send_header("X-Repo-Commit", "0" * 40)
+        self.end_headers()
+        return source
+
+    def do_HEAD(self) -> None:
+        self._send_head()
+
+    def do_GET(self) -> None:
+        source = self._send_head()
+        if source is not None:
+            self.served.append(source.name)
+            self.wfile.write(source.read_bytes())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture()
+def fake_hub() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeHub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_pull_piper_voice_from_a_hub(tmp_path: Path, fake_hub: str) -> None:
+    _FakeHub.served.clear()
+    model = pull_piper_voice("en_US-joe-medium", tmp_path, endpoint=fake_hub)
+    assert model == tmp_path / "en_US-joe-medium" / "en_US-joe-medium.onnx"
+    assert model.stat().st_size == embedded_english_model().stat().st_size
+    assert sorted(_FakeHub.served) == ["en_US-joe-medium.onnx", "en_US-joe-medium.onnx.json"]
+    assert not (tmp_path / ".downloads").exists()
+    # Pulled once: found again without the network.
+    assert pull_piper_voice("en_US-joe-medium", tmp_path, endpoint="http://127.0.0.1:9") == model
+
+
+def test_pull_offline_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError) as caught:
+        pull_piper_voice("ru_RU-irina-medium", tmp_path, endpoint="http://127.0.0.1:9")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "unreachable" in message and "--voice LANG=" in message
