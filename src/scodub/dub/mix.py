@@ -1,0 +1,374 @@
+"""Mix a dub stem over the film's soundtrack and normalise the mix to EBU R128.
+
+Ducking is an envelope driven by the cue times, not a compressor keyed by the dub:
+
+* the pipeline knows exactly where each dub line sits, so the original is lowered on
+  time (the fade down *finishes* as the line starts) instead of a compressor's attack
+  lagging behind the first syllable;
+* the depth is a fixed, known ``duck_db`` whatever the level of the synthetic voice, so
+  music and effects stay at a predictable level under every line and come back to full
+  level between lines (a compressor pumps with each syllable and lets quiet lines through
+  unducked);
+* the envelope is computed here with numpy (ramps linear in dB, sample-accurate after
+  ffmpeg's resampling) and applied with ffmpeg's ``amultiply``, so the ffmpeg command
+  stays the same size for a film with two thousand lines (a ``volume`` time expression
+  grows with the cue count and hits the kernel's 128 KiB limit on one argument).
+
+The original track carries dialogue, music and effects in one mix, so the whole bed is
+ducked (the standard voice-over technique); the dub is matched to the original's
+integrated loudness before mixing so that it takes the place of the original dialogue.
+
+Loudness: ffmpeg ``loudnorm`` in two passes (measure, then linear normalisation with the
+measured values), then an independent ``ebur128`` measurement of the written file, which
+``MixResult`` reports.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import tempfile
+import wave
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+import numpy as np
+
+from scodub.errors import ConfigError, MediaError, OutputError
+from scodub.fsutil import atomic_path, ensure_writable_dir
+from scodub.loudness import (
+    EBU_R128,
+    Loudness,
+    LoudnessTarget,
+    LoudnormStats,
+    measure_loudness,
+    parse_loudnorm_json,
+)
+from scodub.media import choose_audio_stream, ffmpeg_exe, probe
+
+#: How far the original soundtrack is lowered under a dub line (dB). Voice-over practice
+#: keeps the original 10-20 dB under the translation: far enough that the original words
+#: do not compete with the dub, near enough that music and effects stay audible.
+DUCK_DB = 15.0
+#: The fade down starts this long before a line, so the bed is fully ducked when it starts.
+DUCK_ATTACK_MS = 200
+#: The fade back up after a line: slower than the attack, so the bed does not jump back.
+DUCK_RELEASE_MS = 400
+#: Envelope samples per second: one per millisecond, the resolution of cue times.
+ENVELOPE_RATE = 1000
+MIX_SAMPLE_RATE = 48000
+#: Headroom kept below the true-peak ceiling for the normalising pass: the 192 kHz -> 48 kHz
+#: resampling after loudnorm and the later AAC encode both add a little inter-sample peak.
+TRUE_PEAK_MARGIN_DB = 0.5
+#: Lossless mix formats by suffix (the mix is an intermediate; the delivery mux encodes it).
+MIX_CODECS: dict[str, str] = {".wav": "pcm_s24le", ".flac": "flac"}
+#: Power of two identical channels against one (ITU-R BS.1770 sums channel powers): a mono
+#: dub played on both stereo channels measures this much louder than the mono file.
+_DUAL_MONO_DB = 10.0 * math.log10(2.0)
+#: loudnorm's loudness-range target, at most: above it, loudnorm cannot stay linear.
+_LOUDNORM_MAX_LRA = 50.0
+
+
+@dataclass(frozen=True, slots=True)
+class MixResult:
+    """The written mix and what ``ebur128`` measured on it."""
+
+    path: Path
+    loudness: Loudness
+    normalization: str  # "linear" (gain only) or "dynamic" (loudnorm had to compress)
+    dub_gain_db: float  # gain applied to the dub stem to match the original's dialogue level
+    duck_db: float
+    duration_ms: int
+    background: bool
+    target: LoudnessTarget = EBU_R128
+
+    @property
+    def integrated_lufs(self) -> float:
+        return self.loudness.integrated_lufs
+
+    @property
+    def true_peak_dbtp(self) -> float:
+        return self.loudness.true_peak_dbtp
+
+    @property
+    def lra(self) -> float:
+        return self.loudness.lra
+
+    @property
+    def meets_target(self) -> bool:
+        return self.loudness.meets(self.target)
+
+
+def duck_intervals(
+    cues_ms: Sequence[tuple[int, int]],
+    attack_ms: int = DUCK_ATTACK_MS,
+    release_ms: int = DUCK_RELEASE_MS,
+) -> list[tuple[int, int]]:
+    """The stretches held fully ducked: cues sorted, and joined where the bed would not
+    have time to come back up (gap shorter than release + attack) between two lines."""
+    intervals: list[tuple[int, int]] = []
+    for start, end in sorted((int(s), int(e)) for s, e in cues_ms):
+        if intervals and start - intervals[-1][1] < attack_ms + release_ms:
+            intervals[-1] = (intervals[-1][0], max(end, intervals[-1][1]))
+        else:
+            intervals.append((start, end))
+    return intervals
+
+
+def duck_envelope(
+    cues_ms: Sequence[tuple[int, int]],
+    duration_ms: int,
+    *,
+    duck_db: float = DUCK_DB,
+    attack_ms: int = DUCK_ATTACK_MS,
+    release_ms: int = DUCK_RELEASE_MS,
+    rate: int = ENVELOPE_RATE,
+) -> np.ndarray:
+    """Linear gain for the original soundtrack, ``rate`` samples per second.
+
+    1.0 away from lines, ``10 ** (-duck_db / 20)`` from each line's start to its end, with
+    ramps linear in dB: down over ``attack_ms`` before a line, up over ``release_ms`` after.
+    """
+    count = max(0, math.ceil(duration_ms * rate / 1000))
+    depth = np.zeros(count, dtype=np.float64)  # 0 = full level, 1 = fully ducked
+    times = np.arange(count, dtype=np.float64) * (1000.0 / rate)  # ms
+    for start, end in duck_intervals(cues_ms, attack_ms, release_ms):
+        lo = max(0, math.floor((start - attack_ms) * rate / 1000))
+        hi = min(count, math.ceil((end + release_ms) * rate / 1000) + 1)
+        if lo >= hi:
+            continue
+        t = times[lo:hi]
+        rise = (t - (start - attack_ms)) / attack_ms if attack_ms > 0 else (t >= start) * 1.0
+        fall = ((end + release_ms) - t) / release_ms if release_ms > 0 else (t <= end) * 1.0
+        depth[lo:hi] = np.maximum(depth[lo:hi], np.clip(np.minimum(rise, fall), 0.0, 1.0))
+    gain: np.ndarray = np.power(10.0, -duck_db * depth / 20.0).astype(np.float32)
+    return gain
+
+
+def _write_envelope(path: Path, gain: np.ndarray, rate: int) -> None:
+    """A mono 16-bit WAV (every ffmpeg reads it; 1/32768 steps are 0.002 dB at -15 dB)."""
+    samples = np.clip(np.round(gain * 32767.0), 0, 32767).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+
+
+@dataclass(frozen=True, slots=True)
+class MixPlan:
+    """What one mix command reads: the sources, the ducking envelope and the dub's gain."""
+
+    original: Path
+    audio_position: int
+    dub_stem: Path
+    duration_ms: int
+    envelope: Path | None  # None: the dub goes over silence
+    dub_gain_db: float
+    sample_rate: int
+
+
+def _mix_stream(plan: MixPlan) -> Any:
+    """The ffmpeg-python graph of the un-normalised stereo mix."""
+    rate = plan.sample_rate
+    dub = (
+        ffmpeg.input(str(plan.dub_stem))["a:0"]
+        .filter("aresample", rate)
+        .filter("aformat", channel_layouts="mono")
+        .filter("pan", "stereo|c0<c0|c1<c0")  # centre the voice on both channels
+        .filter("volume", f"{plan.dub_gain_db:.2f}dB")
+        .filter("apad")  # never let the dub end first: amix would rescale the bed then
+    )
+    if plan.envelope is None:
+        seconds = plan.duration_ms / 1000
+        bed = ffmpeg.input(f"anullsrc=r={rate}:cl=stereo:d={seconds:.3f}", f="lavfi")["a:0"]
+    else:
+        original = (
+            ffmpeg.input(str(plan.original))[f"a:{plan.audio_position}"]
+            .filter("aresample", rate)
+            .filter("aformat", channel_layouts="stereo")
+        )
+        envelope = (
+            ffmpeg.input(str(plan.envelope))["a:0"]
+            .filter("aresample", rate)
+            .filter("pan", "stereo|c0<c0|c1<c0")
+        )
+        bed = ffmpeg.filter([original, envelope], "amultiply")
+    # normalize=0: a plain sum; loudnorm sets the level afterwards.
+    return ffmpeg.filter([bed, dub], "amix", inputs=2, duration="first", normalize=0)
+
+
+def _loudnorm_target(target: LoudnessTarget) -> dict[str, float]:
+    return {"I": target.integrated_lufs, "TP": target.max_true_peak_dbtp - TRUE_PEAK_MARGIN_DB}
+
+
+def measure_pass_command(plan: MixPlan, target: LoudnessTarget = EBU_R128) -> list[str]:
+    """Pass 1: loudnorm measures the mix; nothing is written."""
+    graph = _mix_stream(plan).filter(
+        "loudnorm", LRA=_LOUDNORM_MAX_LRA, print_format="json", **_loudnorm_target(target)
+    )
+    return list(
+        graph.output("-", format="null")
+        .global_args("-nostdin", "-hide_banner", "-nostats", "-loglevel", "info")
+        .compile(cmd=ffmpeg_exe())
+    )
+
+
+def normalize_pass_command(
+    plan: MixPlan, measured: LoudnormStats, out: Path, target: LoudnessTarget = EBU_R128
+) -> list[str]:
+    """Pass 2: linear normalisation with pass 1's measurements, written to ``out``."""
+    # The loudness-range target must not be below the measured range, or loudnorm leaves
+    # linear mode and compresses (which would undo part of the ducking).
+    lra_target = min(_LOUDNORM_MAX_LRA, max(7.0, math.ceil(measured.input_lra + 1.0)))
+    graph = _mix_stream(plan).filter(
+        "loudnorm",
+        LRA=lra_target,
+        measured_I=f"{measured.input_i:.2f}",
+        measured_TP=f"{measured.input_tp:.2f}",
+        measured_LRA=f"{measured.input_lra:.2f}",
+        measured_thresh=f"{measured.input_thresh:.2f}",
+        offset=f"{measured.target_offset:.2f}",
+        linear="true",
+        print_format="json",
+        **_loudnorm_target(target),
+    )
+    # loudnorm works (and outputs) at 192 kHz; bring it back to the mix rate.
+    graph = graph.filter("aresample", plan.sample_rate)
+    return list(
+        graph.output(
+            str(Path(out).absolute()),
+            acodec=MIX_CODECS[Path(out).suffix.lower()],
+            ar=plan.sample_rate,
+            ac=2,
+        )
+        .global_args("-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-y")
+        .compile(cmd=ffmpeg_exe())
+    )
+
+
+def _run(cmd: list[str], what: str, path: Path) -> str:
+    result = subprocess.run(cmd, capture_output=True, check=False)
+    stderr = result.stderr.decode("utf-8", "replace")
+    if result.returncode != 0:
+        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+        raise MediaError(path, f"{what} failed ({lines[-1] if lines else result.returncode})")
+    return stderr
+
+
+def _loudnorm_report(stderr: str, out: Path) -> LoudnormStats:
+    try:
+        return parse_loudnorm_json(stderr)
+    except ValueError as exc:
+        raise MediaError(out, f"cannot read loudnorm's measurements ({exc})") from exc
+
+
+def _validate_cues(cues_ms: Sequence[tuple[int, int]]) -> None:
+    for number, cue in enumerate(cues_ms, start=1):
+        start, end = cue
+        if not (isinstance(start, int) and isinstance(end, int)) or start < 0 or end <= start:
+            raise ConfigError(
+                f"dub cue {number} has times {cue!r}; expected whole milliseconds with "
+                "0 <= start < end"
+            )
+
+
+def mix_dub(
+    original_audio: Path,
+    stream_index: int,
+    dub_stem: Path,
+    cues_ms: Sequence[tuple[int, int]],
+    out: Path,
+    *,
+    background: bool = True,
+    duck_db: float = DUCK_DB,
+    attack_ms: int = DUCK_ATTACK_MS,
+    release_ms: int = DUCK_RELEASE_MS,
+    sample_rate: int = MIX_SAMPLE_RATE,
+    target: LoudnessTarget = EBU_R128,
+) -> MixResult:
+    """Mix ``dub_stem`` over audio stream ``stream_index`` of ``original_audio`` and write
+    a loudness-normalised stereo mix to ``out`` (``.wav`` or ``.flac``), atomically.
+
+    ``stream_index`` is the n-th *audio* stream (ffmpeg's ``a:N``, the ``position`` of
+    ``scodub.media.AudioStream``). ``cues_ms`` are the (start, end) times of the dub lines:
+    the original is ducked by ``duck_db`` under them. ``background=False`` puts the dub
+    over silence of the original's length instead. The mix ends where the original ends.
+    """
+    original_audio, dub_stem, out = Path(original_audio), Path(dub_stem), Path(out)
+    if not 0.0 <= duck_db <= 60.0:
+        raise ConfigError(f"duck_db {duck_db} is out of range; expected 0 to 60 dB of ducking")
+    if attack_ms < 0 or release_ms < 0:
+        raise ConfigError("duck attack and release must be >= 0 ms")
+    if sample_rate not in (44100, 48000, 96000):
+        raise ConfigError(f"sample rate {sample_rate} is not supported; use 44100, 48000, 96000")
+    if out.suffix.lower() not in MIX_CODECS:
+        raise OutputError(
+            f"{out}: a mix is written as {' or '.join(MIX_CODECS)}, not {out.suffix or 'nothing'}"
+        )
+    _validate_cues(cues_ms)
+    info = probe(original_audio)
+    source = choose_audio_stream(info, position=stream_index)
+    dub_info = probe(dub_stem)
+    if not dub_info.audio:
+        raise MediaError(dub_stem, "the dub stem has no audio stream")
+    ensure_writable_dir(out.parent)
+    duration_ms = source.duration_ms or info.duration_ms
+
+    dub_gain_db = 0.0
+    if background:
+        # The dub takes the place of the original dialogue: give it the original's
+        # integrated loudness (dialogue-gated in practice: BS.1770's relative gate drops
+        # the quiet music-only stretches).
+        original_level = measure_loudness(original_audio, source.position)
+        dub_level = measure_loudness(dub_stem, 0)
+        if not original_level.is_silent and not dub_level.is_silent:
+            as_stereo = dub_level.integrated_lufs + (
+                _DUAL_MONO_DB if dub_info.audio[0].channels == 1 else 0.0
+            )
+            dub_gain_db = original_level.integrated_lufs - as_stereo
+
+    with tempfile.TemporaryDirectory(prefix="scodub-mix-") as scratch:
+        envelope_path: Path | None = None
+        if background:
+            envelope_path = Path(scratch) / "duck.wav"
+            # One extra second of full gain: amultiply stops with the shorter input.
+            gain = duck_envelope(
+                cues_ms,
+                duration_ms + 1000,
+                duck_db=duck_db,
+                attack_ms=attack_ms,
+                release_ms=release_ms,
+            )
+            _write_envelope(envelope_path, gain, ENVELOPE_RATE)
+        plan = MixPlan(
+            original=original_audio.absolute(),
+            audio_position=source.position,
+            dub_stem=dub_stem.absolute(),
+            duration_ms=duration_ms,
+            envelope=envelope_path,
+            dub_gain_db=dub_gain_db,
+            sample_rate=sample_rate,
+        )
+        first = _loudnorm_report(
+            _run(measure_pass_command(plan, target), "measuring the mix", out), out
+        )
+        if not math.isfinite(first.input_i) or first.input_i <= -70.0:
+            raise MediaError(dub_stem, "the mix is silent: nothing to normalise")
+        with atomic_path(out) as tmp:
+            stderr = _run(normalize_pass_command(plan, first, tmp, target), "normalising", out)
+            second = _loudnorm_report(stderr, out)
+            measured = measure_loudness(tmp)
+    return MixResult(
+        path=out,
+        loudness=measured,
+        normalization=second.normalization_type or "unknown",
+        dub_gain_db=round(dub_gain_db, 2),
+        duck_db=duck_db if background else 0.0,
+        duration_ms=duration_ms,
+        background=background,
+        target=target,
+    )
