@@ -95,7 +95,8 @@ def _ms_to_samples(ms: int, sample_rate: int) -> int:
 
 
 def _samples_to_ms(samples: int, sample_rate: int) -> int:
-    return round(samples * 1000 / sample_rate)
+    """Rounded up, so that a line's end_ms is never before its last sample."""
+    return -(-samples * 1000 // sample_rate)
 
 
 def trim_silence(
@@ -138,7 +139,8 @@ def fit_line(
 ) -> FittedLine:
     """Synthesize one line and make it fit ``start_ms``..``slot_end_ms``."""
     rate_hz = voice.sample_rate
-    room = _ms_to_samples(slot_end_ms - start_ms, rate_hz)
+    # Rounded down here and durations rounded up below: end_ms never passes the slot.
+    room = max(0, slot_end_ms - start_ms) * rate_hz // 1000
     audio = trim_silence(voice.synthesize(text, rate=1.0), rate_hz, policy)
     natural = audio.size
     engine_rate = 1.0
