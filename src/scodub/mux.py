@@ -1,0 +1,368 @@
+"""Mux the delivery file: the film's own picture and sound, plus dubs and subtitles.
+
+One Matroska file per film: the original video stream(s) copied bit for bit (never
+re-encoded), the original audio copied and marked default (and "original"), then one dub
+audio track and one SRT subtitle track per language, each tagged with its ISO 639-2 code
+(``Language.iso639_2``) and a title, none of them default.
+
+Choices:
+
+* Dub audio is encoded to AAC-LC, 192 kb/s stereo. Opus would be smaller at the same
+  quality, but AAC plays on every player that plays the film's own (usually AAC) track,
+  hardware players and TVs included, and the same encoding serves the separate ``.m4a``
+  stems. The mix arrives at -23 LUFS with 1.5 dB of true-peak headroom, which covers the
+  encoder's overshoot.
+* Titles follow STANDARDS.md: ``"Russian (dub)"`` (``Language.dub_title``) for a dub and
+  ``"Russian"`` (``Language.name``) for subtitles. Players already show the language tag
+  in the viewer's own UI language; a native title such as "Русский (дубляж)" would need
+  the word "dub" translated into every language, which the language table does not hold.
+  A caller may pass its own title.
+* Matroska stores almost any codec, but not all: a codec without a Matroska ID and
+  without an AVI FourCC (RoQ, APNG, ...) cannot be copied. That is found by a dry-run
+  mux of the video alone, before any audio is encoded, and reported as a MediaError.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import av
+import ffmpeg
+
+from scodub.errors import ConfigError, MediaError, OutputError, SubtitleError
+from scodub.fsutil import atomic_path, ensure_writable_dir
+from scodub.langs import Language, get_language
+from scodub.media import ffmpeg_exe
+
+log = logging.getLogger(__name__)
+
+DUB_AUDIO_CODEC = "aac"
+DUB_AUDIO_BITRATE = "192k"
+#: The film's own subtitle codecs that Matroska holds as they are.
+_MKV_SUBTITLE_COPY = frozenset(
+    {"subrip", "ass", "ssa", "webvtt", "hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle"}
+)
+#: The film's own subtitle codecs converted to SRT text on the way (MP4's timed text).
+_MKV_SUBTITLE_TO_SRT = frozenset({"mov_text", "text"})
+#: Stem formats: suffix -> ffmpeg audio encoder arguments.
+_STEM_CODECS: dict[str, dict[str, str]] = {
+    "wav": {"acodec": "pcm_s24le"},
+    "m4a": {"acodec": DUB_AUDIO_CODEC, "audio_bitrate": DUB_AUDIO_BITRATE},
+}
+
+
+class TrackKind(str, enum.Enum):
+    DUB = "dub"  # dubbed audio (a mix from scodub.dub.mix)
+    SUBTITLE = "subtitle"  # an SRT file
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryTrack:
+    """One added track: its language (any code ``get_language`` knows), kind and file.
+
+    ``title`` defaults to ``Language.dub_title`` for a dub, ``Language.name`` for subtitles.
+    """
+
+    language: str
+    kind: TrackKind
+    path: Path
+    title: str | None = None
+
+    @property
+    def lang(self) -> Language:
+        return get_language(self.language)
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        return self.lang.dub_title if self.kind is TrackKind.DUB else self.lang.name
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    """One stream of a container, as players see it."""
+
+    index: int
+    type: str  # "video", "audio", "subtitle", "attachment", "data"
+    codec: str
+    language: str | None  # the raw tag (ISO 639-2 in Matroska), None when untagged
+    title: str | None
+    default: bool
+    forced: bool = False
+    original: bool = False
+
+
+def probe_streams(path: Path) -> list[StreamInfo]:
+    """Every stream of ``path`` with its codec, language tag, title and flags (PyAV)."""
+    path = Path(path)
+    if not path.is_file():
+        raise MediaError(path, "file does not exist")
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except av.error.FFmpegError as exc:
+        raise MediaError(path, f"not a readable media file ({exc.strerror or exc})") from exc
+    flags = av.stream.Disposition
+    with container:
+        streams: list[StreamInfo] = []
+        for stream in container.streams:
+            meta = dict(stream.metadata or {})
+            language = meta.get("language") or None
+            streams.append(
+                StreamInfo(
+                    index=stream.index,
+                    type=stream.type,
+                    codec=_codec_name(stream),
+                    language=None if language in (None, "und") else language,
+                    title=meta.get("title") or None,
+                    default=bool(stream.disposition & flags.default),
+                    forced=bool(stream.disposition & flags.forced),
+                    original=bool(stream.disposition & flags.original),
+                )
+            )
+    return streams
+
+
+def _codec_name(stream: av.stream.Stream) -> str:
+    """The codec's own name as ffmpeg lists it ("subrip", "roq"), not its decoder's."""
+    ctx = stream.codec_context
+    if ctx is None:
+        return "unknown"
+    codec = getattr(ctx, "codec", None)
+    return str(getattr(codec, "canonical_name", None) or ctx.name)
+
+
+def _check_srt(path: Path) -> None:
+    """An SRT must be UTF-8 (ffmpeg reads it as such) and start with a cue number."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SubtitleError(path, f"not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not first.isdigit():
+        raise SubtitleError(path, "not an SRT file (it must start with a cue number)", line=1)
+
+
+def _check_tracks(tracks: Sequence[DeliveryTrack]) -> None:
+    seen: set[tuple[str, TrackKind]] = set()
+    for track in tracks:
+        if not isinstance(track.kind, TrackKind):
+            raise ConfigError(
+                f"track kind {track.kind!r} is unknown; expected one of: "
+                + ", ".join(kind.value for kind in TrackKind)
+            )
+        key = (track.lang.code, track.kind)
+        if key in seen:
+            raise ConfigError(
+                f"two {track.kind.value} tracks for {track.lang.name} ({track.lang.code}); "
+                "give one per language"
+            )
+        seen.add(key)
+        path = Path(track.path)
+        if not path.is_file():
+            raise (MediaError if track.kind is TrackKind.DUB else SubtitleError)(
+                path, "file does not exist"
+            )
+        if track.kind is TrackKind.SUBTITLE:
+            _check_srt(path)
+        elif not any(s.type == "audio" for s in probe_streams(path)):
+            raise MediaError(path, "a dub track must be an audio file; this has no audio")
+
+
+def check_video_copyable(film: Path, streams: Sequence[StreamInfo] | None = None) -> None:
+    """Raise MediaError unless Matroska can hold the film's video streams as they are.
+
+    A dry-run mux of the first video frame into Matroska (written nowhere): the real
+    muxer decides, so no codec list can go stale.
+    """
+    film = Path(film)
+    streams = probe_streams(film) if streams is None else streams
+    videos = [s for s in streams if s.type == "video"]
+    if not videos:
+        raise MediaError(film, "has no video stream; a delivery file needs the picture")
+    cmd = list(
+        ffmpeg.input(str(film.absolute()))["V"]
+        .output("pipe:", format="matroska", vcodec="copy", **{"frames:v": 1})
+        .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+        .compile(cmd=ffmpeg_exe())
+    )
+    result = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    if result.returncode != 0:
+        codecs = ", ".join(sorted({v.codec for v in videos}))
+        raise MediaError(
+            film,
+            f"its video codec ({codecs}) cannot be copied into Matroska, and scodub never "
+            "re-encodes the picture; convert the video first (for example to H.264)",
+        )
+
+
+def _film_subtitles(streams: Sequence[StreamInfo]) -> list[tuple[int, str]]:
+    """(n-th subtitle stream, codec argument) for the film's own subtitles kept."""
+    kept: list[tuple[int, str]] = []
+    subtitles = [s for s in streams if s.type == "subtitle"]
+    for position, stream in enumerate(subtitles):
+        if stream.codec in _MKV_SUBTITLE_COPY:
+            kept.append((position, "copy"))
+        elif stream.codec in _MKV_SUBTITLE_TO_SRT:
+            kept.append((position, "srt"))
+        else:
+            log.warning(
+                "dropping subtitle stream %d (%s): Matroska cannot hold it",
+                stream.index,
+                stream.codec,
+            )
+    return kept
+
+
+def mux_command(
+    film: Path, out: Path, tracks: Sequence[DeliveryTrack], streams: Sequence[StreamInfo]
+) -> list[str]:
+    """The ffmpeg argument list that writes the delivery file ``out``."""
+    film_input = ffmpeg.input(str(Path(film).absolute()))
+    maps = [film_input["V"], film_input["a?"]]
+    options: list[str] = ["-c:v", "copy"]
+    audio_out = 0
+    for position, stream in enumerate(s for s in streams if s.type == "audio"):
+        options += [f"-c:a:{audio_out}", "copy"]
+        options += [f"-disposition:a:{audio_out}", "default+original" if position == 0 else "0"]
+        if not stream.title:
+            name = _language_name(stream.language)
+            options += [
+                f"-metadata:s:a:{audio_out}",
+                f"title={name} (original)" if name else "title=Original",
+            ]
+        audio_out += 1
+    # Audio first (the film's, then the dubs), then subtitles (the film's, then the new).
+    for track in (t for t in tracks if t.kind is TrackKind.DUB):
+        maps.append(ffmpeg.input(str(Path(track.path).absolute()))["a:0"])
+        spec = f"a:{audio_out}"
+        options += [f"-c:{spec}", DUB_AUDIO_CODEC, f"-b:{spec}", DUB_AUDIO_BITRATE]
+        options += [f"-ac:{spec}", "2", *_tags(spec, track)]
+        audio_out += 1
+    subtitle_out = 0
+    for position, codec in _film_subtitles(streams):
+        maps.append(film_input[f"s:{position}"])
+        options += [f"-c:s:{subtitle_out}", codec, f"-disposition:s:{subtitle_out}", "0"]
+        subtitle_out += 1
+    for track in (t for t in tracks if t.kind is TrackKind.SUBTITLE):
+        maps.append(ffmpeg.input(str(Path(track.path).absolute()), f="srt")["s:0"])
+        spec = f"s:{subtitle_out}"
+        options += [f"-c:{spec}", "srt", *_tags(spec, track)]
+        subtitle_out += 1
+    maps.append(film_input["t?"])  # attachments (fonts of ASS subtitles) ride along
+    target = str(Path(out).absolute())
+    # passthrough: the flags set here are the flags written (no "first track is default").
+    cmd = list(
+        ffmpeg.output(*maps, target, format="matroska", default_mode="passthrough")
+        .global_args("-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y")
+        .compile(cmd=ffmpeg_exe())
+    )
+    # ffmpeg-python cannot repeat an option (two -metadata:s:a:1), so the per-stream
+    # options go in as a list, before the output file name they apply to.
+    at = cmd.index(target)
+    return cmd[:at] + options + cmd[at:]
+
+
+def _tags(spec: str, track: DeliveryTrack) -> list[str]:
+    """ISO 639-2 language tag, title, and not default, for output stream ``spec``."""
+    return [
+        f"-metadata:s:{spec}",
+        f"language={track.lang.iso639_2}",
+        f"-metadata:s:{spec}",
+        f"title={track.display_title}",
+        f"-disposition:{spec}",
+        "0",
+    ]
+
+
+def _language_name(tag: str | None) -> str | None:
+    if not tag:
+        return None
+    try:
+        return get_language(tag).name
+    except Exception:  # a tag outside the table (e.g. "fre"): no title rather than a wrong one
+        return None
+
+
+def mux_delivery(
+    film: Path, out: Path, tracks: Sequence[DeliveryTrack], *, force: bool = False
+) -> Path:
+    """Write the delivery Matroska file ``out`` (atomically) and return its path.
+
+    Everything is checked before ffmpeg runs: the target (``.mkv``; an existing one needs
+    ``force=True``), every track's language, file and format, and whether the film's video
+    can be copied into Matroska.
+    """
+    film, out = Path(film), Path(out)
+    if out.suffix.lower() != ".mkv":
+        raise OutputError(f"{out}: the delivery file is Matroska; name it *.mkv")
+    if out.exists() and out.resolve() == film.resolve():
+        raise OutputError(f"{out}: is the film itself; choose another name")
+    if out.exists() and not force:
+        raise OutputError(f"{out}: already exists; pass --force to overwrite it")
+    streams = probe_streams(film)
+    _check_tracks(tracks)
+    check_video_copyable(film, streams)
+    ensure_writable_dir(out.parent)
+    with atomic_path(out) as tmp:
+        result = subprocess.run(
+            mux_command(film, tmp, tracks, streams), capture_output=True, check=False
+        )
+        if result.returncode != 0:
+            lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise MediaError(film, f"muxing failed ({lines[-1] if lines else result.returncode})")
+    return out
+
+
+def stem_path(
+    film: Path, language: str, fmt: Literal["wav", "m4a"] = "wav", folder: Path | None = None
+) -> Path:
+    """``<film stem>.<lang>.dub.<fmt>`` beside the film, or in ``folder``."""
+    film = Path(film)
+    return (folder or film.parent) / f"{film.stem}.{get_language(language).code}.dub.{fmt}"
+
+
+def export_dub_stem(
+    mix: Path,
+    film: Path,
+    language: str,
+    *,
+    fmt: Literal["wav", "m4a"] = "wav",
+    folder: Path | None = None,
+    force: bool = False,
+) -> Path:
+    """Write a dub mix as a separate file, ``<film>.<lang>.dub.wav`` or ``.m4a``, tagged
+    with its language and title; returns the path."""
+    if fmt not in _STEM_CODECS:
+        raise ConfigError(f"stem format {fmt!r} is unknown; expected one of: wav, m4a")
+    mix = Path(mix)
+    lang = get_language(language)
+    target = stem_path(film, lang.code, fmt, folder)
+    if target.exists() and not force:
+        raise OutputError(f"{target}: already exists; pass --force to overwrite it")
+    if not any(s.type == "audio" for s in probe_streams(mix)):
+        raise MediaError(mix, "has no audio stream")
+    ensure_writable_dir(target.parent)
+    with atomic_path(target) as tmp:
+        cmd = list(
+            ffmpeg.input(str(mix.absolute()))["a:0"]
+            .output(
+                str(tmp.absolute()),
+                format="ipod" if fmt == "m4a" else "wav",
+                **_STEM_CODECS[fmt],
+                **{"metadata:s:a:0": f"language={lang.iso639_2}"},
+            )
+            .global_args("-nostdin", "-hide_banner", "-loglevel", "error", "-y")
+            .compile(cmd=ffmpeg_exe())
+        )
+        result = subprocess.run(cmd, capture_output=True, check=False)
+        if result.returncode != 0:
+            lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise MediaError(mix, f"cannot write the stem ({lines[-1] if lines else 'ffmpeg'})")
+    return target

@@ -1,0 +1,242 @@
+"""The delivery file: copied picture, tagged dubs and subtitles (real ffmpeg, real files)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import av
+import pytest
+
+from conftest import DATA, SAMPLE, run_ffmpeg
+from scodub.dub.mix import mix_dub
+from scodub.errors import ConfigError, LanguageError, MediaError, OutputError, SubtitleError
+from scodub.loudness import EBU_R128, measure_loudness
+from scodub.media import ffmpeg_exe, probe
+from scodub.mux import (
+    DeliveryTrack,
+    StreamInfo,
+    TrackKind,
+    export_dub_stem,
+    mux_command,
+    mux_delivery,
+    probe_streams,
+    stem_path,
+)
+
+SRT_TEXT = {
+    "ru": "1\n00:00:00,200 --> 00:00:01,200\nИ так, мои сограждане\n\n"
+    "2\n00:00:01,300 --> 00:00:01,900\n«Вторая» реплика\n",
+    "zh": "1\n00:00:00,200 --> 00:00:01,200\n我的美国同胞们\n",
+    # Persian wrapped in RLE ... PDF (STANDARDS.md, right-to-left lines).
+    "fa": "1\n00:00:00,200 --> 00:00:01,200\n\u202bهموطنان من، ۱۹۶۱\u202c\n",
+}
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("mux") / 'фильм "тест" 1'
+    folder.mkdir()
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25", "-f", "lavfi",
+        "-i", "sine=frequency=440:sample_rate=48000", "-t", "2", "-c:v", "libx264",
+        "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "2", "-metadata:s:a:0", "language=eng",
+        str(folder / 'фильм "тест" 1.mp4'),
+    )  # fmt: skip
+    for code, freq in (("ru", 300), ("zh", 500)):
+        run_ffmpeg(
+            "-f", "lavfi", "-i", f"sine=frequency={freq}:sample_rate=48000", "-t", "2",
+            "-ac", "2", str(folder / f"{code} dub mix.wav"),
+        )  # fmt: skip
+    for code, text in SRT_TEXT.items():
+        (folder / f"{code} 'subs'.srt").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def film(media: Path) -> Path:
+    return media / 'фильм "тест" 1.mp4'
+
+
+def _tracks(media: Path) -> list[DeliveryTrack]:
+    return [
+        DeliveryTrack("ru", TrackKind.SUBTITLE, media / "ru 'subs'.srt"),
+        DeliveryTrack("ru", TrackKind.DUB, media / "ru dub mix.wav"),
+        DeliveryTrack("zh", TrackKind.DUB, media / "zh dub mix.wav"),
+        DeliveryTrack("zh", TrackKind.SUBTITLE, media / "zh 'subs'.srt"),
+        DeliveryTrack("fa", TrackKind.SUBTITLE, media / "fa 'subs'.srt"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def delivery(media: Path, film: Path) -> Path:
+    return mux_delivery(film, media / 'фильм "тест" 1.dub.mkv', _tracks(media))
+
+
+def test_delivery_lists_every_stream_with_its_tag(delivery: Path) -> None:
+    assert delivery.name == 'фильм "тест" 1.dub.mkv'
+    got = [(s.type, s.codec, s.language, s.title, s.default) for s in probe_streams(delivery)]
+    assert got == [
+        ("video", "h264", None, None, True),
+        ("audio", "aac", "eng", "English (original)", True),
+        ("audio", "aac", "rus", "Russian (dub)", False),
+        ("audio", "aac", "chi", "Chinese (dub)", False),
+        ("subtitle", "subrip", "rus", "Russian", False),
+        ("subtitle", "subrip", "chi", "Chinese", False),
+        ("subtitle", "subrip", "per", "Persian", False),
+    ]
+    original = probe_streams(delivery)[1]
+    assert original.original and not any(s.original for s in probe_streams(delivery)[2:])
+
+
+def _packets(path: Path, kind: str) -> tuple[int, str, str]:
+    """(packet count, codec, sha256 of every payload) of the first ``kind`` stream."""
+    digest = hashlib.sha256()
+    count = 0
+    with av.open(str(path)) as container:
+        stream = next(s for s in container.streams if s.type == kind)
+        codec = stream.codec_context.name
+        for packet in container.demux(stream):
+            if packet.size:
+                digest.update(bytes(packet))
+                count += 1
+    return count, codec, digest.hexdigest()
+
+
+def test_video_and_original_audio_are_copied_bit_for_bit(film: Path, delivery: Path) -> None:
+    video = _packets(film, "video")
+    assert video[0] == 50  # 2 s at 25 fps
+    assert _packets(delivery, "video") == video  # same count, codec and bytes: no re-encode
+    assert _packets(delivery, "audio") == _packets(film, "audio")
+
+
+def test_subtitle_text_survives_in_utf8(delivery: Path, tmp_path: Path) -> None:
+    for position, code in enumerate(("ru", "zh", "fa")):
+        extracted = tmp_path / f"{code}.srt"
+        run_ffmpeg("-i", str(delivery), "-map", f"0:s:{position}", str(extracted))
+        text = extracted.read_text(encoding="utf-8")
+        for line in SRT_TEXT[code].splitlines():
+            if line and not line[0].isdigit():
+                assert line in text
+
+
+def test_existing_target_needs_force(media: Path, film: Path, delivery: Path) -> None:
+    before = delivery.read_bytes()
+    with pytest.raises(OutputError, match="already exists.*--force"):
+        mux_delivery(film, delivery, _tracks(media)[:1])
+    assert delivery.read_bytes() == before
+    smaller = mux_delivery(film, media / "copy.mkv", _tracks(media)[:2])
+    again = mux_delivery(film, smaller, _tracks(media)[:1], force=True)
+    assert [s.type for s in probe_streams(again)] == ["video", "audio", "subtitle"]
+
+
+def test_video_matroska_cannot_hold_fails_before_work(tmp_path: Path, media: Path) -> None:
+    roq = tmp_path / "cutscene 'id' кино.roq"
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=size=256x256:rate=30", "-t", "0.5", str(roq))
+    assert probe_streams(roq)[0].codec == "roq"
+    target = tmp_path / "cutscene.dub.mkv"
+    with pytest.raises(MediaError, match=r"roq.*cannot be copied into Matroska"):
+        mux_delivery(roq, target, _tracks(media))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [roq.name]
+
+
+def test_films_own_subtitles_are_kept(tmp_path: Path, media: Path, film: Path) -> None:
+    with_subs = tmp_path / "with subs.mp4"
+    run_ffmpeg(
+        "-i", str(film), "-i", str(media / "ru 'subs'.srt"), "-map", "0", "-map", "1",
+        "-c", "copy", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng", str(with_subs),
+    )  # fmt: skip
+    out = mux_delivery(with_subs, tmp_path / "out.mkv", _tracks(media)[3:4])
+    subtitles = [s for s in probe_streams(out) if s.type == "subtitle"]
+    assert [(s.codec, s.language, s.title) for s in subtitles] == [
+        ("subrip", "eng", None),  # MP4 timed text, converted to SRT
+        ("subrip", "chi", "Chinese"),
+    ]
+
+
+def test_mux_command_copies_video_and_tags_tracks(media: Path, film: Path) -> None:
+    out = media / "x.mkv"
+    cmd = mux_command(film, out, _tracks(media), probe_streams(film))
+    assert cmd[0] == ffmpeg_exe() and cmd[cmd.index("-c:v") + 1] == "copy"
+    assert cmd[cmd.index("-f") + 1] == "srt"  # SRT inputs read as SRT whatever the suffix
+    maps = [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "-map"]
+    assert maps[:2] == ["0:V", "0:a?"] and maps[-1] == "0:t?"
+    tail = cmd[cmd.index("-c:a:1") :]
+    assert tail[: tail.index(str(out.absolute()))] == [
+        "-c:a:1", "aac", "-b:a:1", "192k", "-ac:a:1", "2",
+        "-metadata:s:a:1", "language=rus", "-metadata:s:a:1", "title=Russian (dub)",
+        "-disposition:a:1", "0",
+        "-c:a:2", "aac", "-b:a:2", "192k", "-ac:a:2", "2",
+        "-metadata:s:a:2", "language=chi", "-metadata:s:a:2", "title=Chinese (dub)",
+        "-disposition:a:2", "0",
+        "-c:s:0", "srt", "-metadata:s:s:0", "language=rus", "-metadata:s:s:0", "title=Russian",
+        "-disposition:s:0", "0",
+        "-c:s:1", "srt", "-metadata:s:s:1", "language=chi", "-metadata:s:s:1", "title=Chinese",
+        "-disposition:s:1", "0",
+        "-c:s:2", "srt", "-metadata:s:s:2", "language=per", "-metadata:s:s:2", "title=Persian",
+        "-disposition:s:2", "0",
+    ]  # fmt: skip
+    assert cmd[cmd.index("-disposition:a:0") + 1] == "default+original"
+
+
+def test_bad_tracks_and_targets_are_refused(media: Path, film: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.mkv"
+    latin1 = tmp_path / "latin1.srt"
+    latin1.write_bytes("1\n00:00:00,000 --> 00:00:01,000\nç'est déjà\n".encode("latin-1"))
+    notes = tmp_path / "notes.srt"
+    notes.write_text("Subtitles for the film, to do\n", encoding="utf-8")
+    cases: list[tuple[type[Exception], str, list[DeliveryTrack]]] = [
+        (SubtitleError, "not UTF-8", [DeliveryTrack("ru", TrackKind.SUBTITLE, latin1)]),
+        (SubtitleError, "not an SRT", [DeliveryTrack("ru", TrackKind.SUBTITLE, notes)]),
+        (ConfigError, "two dub tracks for Russian", _tracks(media)[1:2] * 2),
+        (LanguageError, "unknown language code 'xx'", [DeliveryTrack("xx", TrackKind.DUB, film)]),
+        (MediaError, "has no audio", [DeliveryTrack("ru", TrackKind.DUB, media / "ru 'subs'.srt")]),
+        (MediaError, "does not exist", [DeliveryTrack("ru", TrackKind.DUB, tmp_path / "no.wav")]),
+    ]
+    for error, message, tracks in cases:
+        with pytest.raises(error, match=message):
+            mux_delivery(film, target, tracks)
+    with pytest.raises(OutputError, match=r"\*\.mkv"):
+        mux_delivery(film, tmp_path / "out.mp4", [])
+    with pytest.raises(MediaError, match="no video stream"):
+        mux_delivery(media / "ru dub mix.wav", target, [])
+    assert sorted(tmp_path.iterdir()) == [latin1, notes]
+
+
+def test_dub_stems_beside_the_film(media: Path, film: Path) -> None:
+    wav = export_dub_stem(media / "ru dub mix.wav", film, "rus")
+    m4a = export_dub_stem(media / "ru dub mix.wav", film, "ru", fmt="m4a")
+    assert wav == stem_path(film, "ru") and wav.name == 'фильм "тест" 1.ru.dub.wav'
+    assert m4a.name == 'фильм "тест" 1.ru.dub.m4a'
+    assert [(s.type, s.codec) for s in probe_streams(wav)] == [("audio", "pcm_s24le")]
+    assert probe_streams(m4a) == [StreamInfo(0, "audio", "aac", "rus", None, True)]
+    with pytest.raises(OutputError, match="already exists"):
+        export_dub_stem(media / "zh dub mix.wav", film, "ru")
+    with pytest.raises(ConfigError, match="wav, m4a"):
+        export_dub_stem(media / "zh dub mix.wav", film, "zh", fmt="mp3")  # type: ignore[arg-type]
+
+
+def test_sample_film_end_to_end_dub_track_stays_in_spec(tmp_path: Path) -> None:
+    """Mix a real voice over the sample, mux it: the AAC dub in the delivery file still
+    measures -23 LUFS +-1 with true peak <= -1 dBTP."""
+    dub = tmp_path / "dub stem.wav"
+    speech = DATA / "jfk.wav"
+    run_ffmpeg("-i", str(speech), "-af", "adelay=300:all=1", str(dub))
+    mix = mix_dub(SAMPLE, 0, dub, [(300, 300 + probe(speech).duration_ms)], tmp_path / "ru.wav")
+    out = mux_delivery(
+        SAMPLE, tmp_path / "sco-sample.dub.mkv", [DeliveryTrack("ru", TrackKind.DUB, mix.path)]
+    )
+    dub_track = measure_loudness(out, stream=1)
+    assert dub_track.meets(EBU_R128), dub_track
+    assert abs(dub_track.integrated_lufs - mix.integrated_lufs) < 0.3
+    original = measure_loudness(out, stream=0)
+    assert original == measure_loudness(SAMPLE)  # the film's own track is untouched
+
+
+def test_probe_streams_refuses_non_media(tmp_path: Path) -> None:
+    bogus = tmp_path / "film.mkv"
+    bogus.write_text("not a film\n" * 40)
+    with pytest.raises(MediaError, match="not a readable media file"):
+        probe_streams(bogus)
+    with pytest.raises(MediaError, match="does not exist"):
+        probe_streams(tmp_path / "none.mkv")
