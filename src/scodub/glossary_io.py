@@ -1,0 +1,350 @@
+"""Read glossary YAML files into ``Glossary`` objects, keeping each term's file and line.
+
+The format is documented in ``glossaries/README.md``. ``check_glossary`` reports every
+problem it finds; ``load_glossary`` raises ``GlossaryError`` on the first error (warnings
+do not stop it); ``load_glossaries`` merges several files (festival, then film), the
+later file winning. The YAML is walked as a node tree (``yaml.compose``) so that every
+form keeps the line it was written on, and duplicate keys are caught instead of being
+silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from scodub.errors import GlossaryError, LanguageError
+from scodub.glossary import TERM_KINDS, Glossary, Term
+from scodub.glossary_rules import (
+    ALIAS,
+    ERROR,
+    FORM,
+    VARIANT,
+    WARNING,
+    GlossaryIssue,
+    ParsedTerm,
+    check_terms,
+    match_key,
+)
+from scodub.langs import LANGUAGES, get_language
+
+__all__ = [
+    "FORMAT_VERSION",
+    "GlossaryIssue",
+    "check_glossary",
+    "load_glossaries",
+    "load_glossary",
+]
+
+FORMAT_VERSION = 1
+TOP_KEYS: tuple[str, ...] = ("version", "name", "source_language", "terms")
+TERM_KEYS: tuple[str, ...] = ("id", "kind", "forms", "variants", "aliases", "keep", "notes")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+# Direction marks and zero-width spaces belong to the subtitle writer, not to a name.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                                    "\u2066\u2067\u2068\u2069\ufeff"))
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    file: str
+    source_language: str
+    name: str
+    entries: tuple[ParsedTerm, ...]
+    issues: tuple[GlossaryIssue, ...]
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+class _Reader:
+    """Walks one file's node tree, collecting terms and problems."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.issues: list[GlossaryIssue] = []
+
+    def report(self, line: int, label: str, problem: str, severity: str = ERROR) -> None:
+        self.issues.append(GlossaryIssue(self.file, line, label, problem, severity))
+
+    def mapping(self, node: Node, label: str, what: str, keys: tuple[str, ...] | None
+                ) -> dict[str, tuple[ScalarNode, Node]]:
+        """Key -> (key node, value node); reports duplicate, unknown and non-text keys."""
+        if not isinstance(node, MappingNode):
+            self.report(_line(node), label, f"{what} must be a mapping (key: value lines)")
+            return {}
+        out: dict[str, tuple[ScalarNode, Node]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode) or not key_node.value:
+                self.report(_line(key_node), label, f"{what}: keys must be plain words")
+                continue
+            key = key_node.value
+            if key in out:
+                self.report(_line(key_node), label, f"{what}: duplicate key {key!r} (first at "
+                            f"line {_line(out[key][0])}); YAML would keep only the last")
+                continue
+            if keys is not None and key not in keys:
+                self.report(_line(key_node), label,
+                            f"{what}: unknown key {key!r}; valid keys: {', '.join(keys)}")
+                continue
+            out[key] = (key_node, value_node)
+        return out
+
+    def text(self, node: Node, label: str, what: str) -> str | None:
+        """A scalar as written (``2046`` and ``yes`` stay text), cleaned; None if unusable."""
+        if not isinstance(node, ScalarNode):
+            self.report(_line(node), label, f"{what} must be text, not a list or mapping")
+            return None
+        raw = "" if node.tag == _NULL and not node.style else node.value
+        text = unicodedata.normalize("NFC", raw).translate(_INVISIBLE)
+        if text != unicodedata.normalize("NFC", raw):
+            self.report(_line(node), label, f"{what} {raw!r} has invisible direction marks "
+                        "or zero-width spaces (removed)", WARNING)
+        tidy = " ".join(text.split())
+        if tidy != text and tidy:
+            self.report(_line(node), label, f"{what} {text!r} has extra spaces (trimmed)",
+                        WARNING)
+        if not tidy:
+            self.report(_line(node), label, f"{what} is empty")
+            return None
+        return tidy
+
+    def language(self, code: str, line: int, label: str, what: str) -> str | None:
+        if code in LANGUAGES:
+            return code
+        try:
+            hint = f" (write {get_language(code).code!r})"
+        except LanguageError:
+            hint = ""
+        self.report(line, label, f"{what}: unknown language code {code!r}{hint}; "
+                    f"valid codes: {', '.join(LANGUAGES)}")
+        return None
+
+    def texts(self, node: Node, label: str, what: str) -> list[tuple[str, int]]:
+        """A list of texts (a single text is accepted as a list of one)."""
+        items = node.value if isinstance(node, SequenceNode) else [node]
+        out: list[tuple[str, int]] = []
+        for item in items:
+            value = self.text(item, label, what)
+            if value is not None:
+                out.append((value, _line(item)))
+        return out
+
+
+def _term(reader: _Reader, node: Node, number: int, source: str) -> ParsedTerm | None:
+    if not isinstance(node, MappingNode):
+        reader.report(_line(node), f"#{number}", "a term must be a mapping with id, kind and forms")
+        return None
+    id_node = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == "id"),
+                   None)
+    term_id = id_node.value if isinstance(id_node, ScalarNode) and id_node.tag != _NULL else ""
+    label = term_id or f"#{number}"
+    fields = reader.mapping(node, label, "term", TERM_KEYS)
+    if id_node is None or not term_id:
+        reader.report(_line(id_node or node), label, "term has no id (a slug such as zhang-yimou)")
+    elif not _SLUG.fullmatch(term_id):
+        reader.report(_line(id_node), label,
+                      "id must be a slug: lower-case ASCII letters and digits joined by '-'")
+
+    kind = ""
+    if "kind" not in fields:
+        reader.report(_line(node), label, f"term has no kind; valid kinds: {', '.join(TERM_KINDS)}")
+    else:
+        kind = reader.text(fields["kind"][1], label, "kind") or ""
+        if kind and kind not in TERM_KINDS:
+            reader.report(_line(fields["kind"][1]), label,
+                          f"unknown kind {kind!r}; valid kinds: {', '.join(TERM_KINDS)}")
+
+    lines: dict[tuple[str, str, int], int] = {}
+    forms: dict[str, str] = {}
+    if "forms" not in fields:
+        reader.report(_line(node), label, "term has no forms (language code: name)")
+    else:
+        for code, (key_node, value) in reader.mapping(fields["forms"][1], label, "forms",
+                                                      None).items():
+            lang = reader.language(code, _line(key_node), label, "forms")
+            text = reader.text(value, label, f"form ({code})")
+            if lang:
+                lines[(FORM, lang, 0)] = _line(value)
+            if lang and text:
+                forms[lang] = text
+                lines[(FORM, lang, 0)] = _line(value)
+    # Source language first: a keep term's form() falls back to its first form.
+    forms = {code: forms[code] for code in sorted(forms, key=lambda c: (c != source,
+                                                                         list(LANGUAGES).index(c)))}
+
+    variants: dict[str, tuple[str, ...]] = {}
+    if "variants" in fields:
+        for code, (key_node, value) in reader.mapping(fields["variants"][1], label, "variants",
+                                                      None).items():
+            lang = reader.language(code, _line(key_node), label, "variants")
+            found = reader.texts(value, label, f"variant ({code})")
+            if lang and found:
+                variants[lang] = tuple(text for text, _ in found)
+                lines.update({(VARIANT, lang, i): ln for i, (_, ln) in enumerate(found)})
+
+    aliases: tuple[str, ...] = ()
+    if "aliases" in fields:
+        found = reader.texts(fields["aliases"][1], label, "alias")
+        aliases = tuple(text for text, _ in found)
+        lines.update({(ALIAS, "", i): ln for i, (_, ln) in enumerate(found)})
+
+    keep = False
+    if "keep" in fields:
+        value = fields["keep"][1]
+        if isinstance(value, ScalarNode) and value.tag == _BOOL:
+            keep = value.value.lower() in ("true", "yes", "on")
+        else:
+            reader.report(_line(value), label, "keep must be true or false")
+
+    notes = ""
+    if "notes" in fields:
+        notes = reader.text(fields["notes"][1], label, "notes") or ""
+
+    term = Term(id=term_id, kind=kind, forms=forms, variants=variants, aliases=aliases,
+                keep=keep, notes=notes, source_file=reader.file, line=_line(node))
+    return ParsedTerm(term=term, label=label, lines=lines)
+
+
+def _yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
+    """(line, message) of a YAML error: the line where the parser gave up."""
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    context, problem = getattr(exc, "context", None), getattr(exc, "problem", None)
+    mark = problem_mark or context_mark
+    if mark is not None:
+        line = int(mark.line) + 1
+    else:
+        position = getattr(exc, "position", None)  # yaml.reader.ReaderError
+        line = text.count("\n", 0, position) + 1 if isinstance(position, int) else 1
+    if context and context_mark is not None and int(context_mark.line) + 1 != line:
+        context = f"{context} (line {int(context_mark.line) + 1})"
+    message = " ".join(str(p) for p in (context, problem) if p) or str(exc).splitlines()[0]
+    return line, f"not valid YAML: {message}"
+
+
+def _parse(path: Path | str) -> _Parsed:
+    file = str(path)
+    reader = _Reader(file)
+
+    def done(source: str = "en", name: str = "", entries: tuple[ParsedTerm, ...] = ()
+             ) -> _Parsed:
+        return _Parsed(file, source, name, entries, tuple(reader.issues))
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        reader.report(0, "", f"cannot read the file ({exc.strerror or exc})")
+        return done()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        reader.report(data.count(b"\n", 0, exc.start) + 1, "",
+                      f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+        return done()
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        line, problem = _yaml_error(exc, text)
+        reader.report(line, "", problem)
+        return done()
+    if root is None:
+        reader.report(1, "", "empty file; expected version, name, source_language and terms")
+        return done()
+
+    top = reader.mapping(root, "", "the top level", TOP_KEYS)
+    if "version" not in top:
+        reader.report(_line(root), "", f"no version; assuming {FORMAT_VERSION}", WARNING)
+    else:
+        node = top["version"][1]
+        if not (isinstance(node, ScalarNode) and node.tag == _INT
+                and int(node.value) == FORMAT_VERSION):
+            reader.report(_line(node), "", f"unsupported version {getattr(node, 'value', '?')!r}; "
+                          f"this scodub reads version {FORMAT_VERSION}")
+    name = (reader.text(top["name"][1], "", "name") or "") if "name" in top else ""
+    source = "en"
+    if "source_language" in top:
+        value = top["source_language"][1]
+        code = reader.text(value, "", "source_language")
+        if code is not None:
+            source = reader.language(code, _line(value), "", "source_language") or source
+    if "terms" not in top:
+        reader.report(_line(root), "", "no terms: list (terms:, then one '- id: ...' per term)")
+        return done(source, name)
+    terms_node = top["terms"][1]
+    if not isinstance(terms_node, SequenceNode):
+        reader.report(_line(terms_node), "", "terms must be a list ('- id: ...' entries)")
+        return done(source, name)
+    if not terms_node.value:
+        reader.report(_line(terms_node), "", "the terms list is empty", WARNING)
+    entries = tuple(e for n, item in enumerate(terms_node.value, 1)
+                    if (e := _term(reader, item, n, source)) is not None)
+    reader.issues.extend(check_terms(entries, file, source))
+    return done(source, name, entries)
+
+
+def _sorted(issues: Iterable[GlossaryIssue]) -> list[GlossaryIssue]:
+    return sorted(issues, key=lambda i: (i.file, i.line, i.severity != ERROR))
+
+
+def check_glossary(path: Path | str) -> list[GlossaryIssue]:
+    """Every problem in one glossary file, errors and warnings, in line order."""
+    return _sorted(_parse(path).issues)
+
+
+def _load(path: Path | str) -> _Parsed:
+    parsed = _parse(path)
+    errors = [i for i in _sorted(parsed.issues) if i.is_error]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more errors; run scodub glossary check)" \
+            if len(errors) > 1 else ""
+        problem = f"{first.term}: {first.problem}" if first.term else first.problem
+        raise GlossaryError(path, problem + more, line=first.line or None)
+    return parsed
+
+
+def load_glossary(path: Path | str) -> Glossary:
+    """One glossary file; ``GlossaryError`` (file, line, problem) if it has any error."""
+    parsed = _load(path)
+    return Glossary(terms=tuple(e.term for e in parsed.entries), sources=(parsed.file,))
+
+
+def load_glossaries(paths: Iterable[Path | str]) -> Glossary:
+    """Several files merged in order; the later file wins.
+
+    A later term replaces an earlier one with the same id (keeping its place), and an
+    earlier term is dropped when a later one claims one of its source-language forms or
+    variants. An earlier alias that a later term claims is removed from the earlier term.
+    """
+    merged: dict[str, Term] = {}
+    sources: list[str] = []
+    for path in paths:
+        parsed = _load(path)
+        sources.append(parsed.file)
+        source = parsed.source_language
+        for entry in parsed.entries:
+            term = entry.term
+            forms = {match_key(t) for t in term.accepted(source)}
+            claimed = forms | {match_key(a) for a in term.aliases}
+            for old_id, old in list(merged.items()):
+                if old_id == term.id:
+                    continue
+                if claimed & {match_key(t) for t in old.accepted(source)}:
+                    del merged[old_id]
+                elif any(match_key(a) in claimed for a in old.aliases):
+                    kept = tuple(a for a in old.aliases if match_key(a) not in claimed)
+                    merged[old_id] = replace(old, aliases=kept)
+            merged[term.id] = term
+    return Glossary(terms=tuple(merged.values()), sources=tuple(sources))
