@@ -184,6 +184,41 @@ def test_commands_are_two_loudnorm_passes(media: Path) -> None:
     assert "anullsrc=r=48000:cl=stereo:d=6.000" in silent and "amultiply" not in " ".join(silent)
 
 
+def test_peaky_mix_is_limited_then_normalised_in_sync(tmp_path: Path) -> None:
+    """Clicks near full scale over a quiet tone (peak-to-loudness ratio ~35 dB): linear
+    gain alone cannot reach -23 LUFS under -1 dBTP, so the peaks are limited first."""
+    clicks = tmp_path / "clicks 'x'.wav"
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "aevalsrc='0.01*sin(2*PI*300*t)+0.9*lt(mod(t,2),0.002)':s=48000:d=7",
+        str(clicks),
+    )  # fmt: skip
+    result = mix_dub(clicks, 0, clicks, [(0, 7000)], tmp_path / "limited.wav", background=False)
+    assert result.normalization == "limited"
+    assert result.meets_target, result.loudness
+    assert result.integrated_lufs == pytest.approx(EBU_R128.integrated_lufs, abs=0.2)
+    mixed = _decode(result.path)
+    assert abs(mixed.size - 7 * RATE) < RATE // 50
+    # The limiter's look-ahead is compensated: every click is still where it was.
+    for click_ms in (2000, 4000, 6000):
+        lo, hi = (click_ms - 100) * RATE // 1000, (click_ms + 100) * RATE // 1000
+        found_ms = (lo + int(np.argmax(np.abs(mixed[lo:hi])))) * 1000 / RATE
+        assert abs(found_ms - click_ms) <= 2.0  # within the click's own 2 ms
+
+
+def test_limiter_stage_in_the_command(media: Path) -> None:
+    plan = MixPlan(
+        media / "film sound.m4a", 0, media / "dub.wav", 6000, None, 0.0, RATE,
+        limiter_gain_db=12.0, limiter_ceiling_db=-2.0,
+    )  # fmt: skip
+    graph = measure_pass_command(plan)[measure_pass_command(plan).index("-filter_complex") + 1]
+    limiter = graph[graph.index("alimiter=") :].split("[")[0]
+    assert "aresample=192000[" in graph and graph.index("aresample=192000") < graph.index(
+        "alimiter"
+    )
+    assert "latency=true" in limiter and "level=false" in limiter
+    assert "level_in=3.981072" in limiter and "limit=0.794328" in limiter  # +12 dB, -2 dBFS
+
+
 def test_bad_arguments_fail_before_work(media: Path) -> None:
     film, dub = media / "film sound.m4a", media / "dub.wav"
     with pytest.raises(ConfigError, match="duck_db"):

@@ -73,6 +73,13 @@ MIX_CODECS: dict[str, str] = {".wav": "pcm_s24le", ".flac": "flac"}
 _DUAL_MONO_DB = 10.0 * math.log10(2.0)
 #: loudnorm's loudness-range target, at most: above it, loudnorm cannot stay linear.
 _LOUDNORM_MAX_LRA = 50.0
+#: The limiter's ceiling sits this far under loudnorm's, leaving room for the small gain
+#: that loudnorm still applies after limiting (limiting lowers the loudness a little).
+_LIMITER_HEADROOM_DB = 0.5
+#: Limit-and-measure rounds at most (each a decode of the mix; two suffice in practice).
+_LIMITER_ROUNDS = 4
+#: alimiter's input gain range (1/64 .. 64).
+_LIMITER_MAX_GAIN_DB = 36.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +88,9 @@ class MixResult:
 
     path: Path
     loudness: Loudness
-    normalization: str  # "linear" (gain only) or "dynamic" (loudnorm had to compress)
+    #: "linear" (gain only), "limited" (true-peak limiter, then gain: the mix's peaks were
+    #: too high for -23 LUFS at -1 dBTP) or "dynamic" (loudnorm compressed: should not occur)
+    normalization: str
     dub_gain_db: float  # gain applied to the dub stem to match the original's dialogue level
     duck_db: float
     duration_ms: int
@@ -172,10 +181,13 @@ class MixPlan:
     envelope: Path | None  # None: the dub goes over silence
     dub_gain_db: float
     sample_rate: int
+    #: Gain into the true-peak limiter, or None when the mix needs no limiting.
+    limiter_gain_db: float | None = None
+    limiter_ceiling_db: float = EBU_R128.max_true_peak_dbtp - TRUE_PEAK_MARGIN_DB - 0.5
 
 
 def _mix_stream(plan: MixPlan) -> Any:
-    """The ffmpeg-python graph of the un-normalised stereo mix."""
+    """The ffmpeg-python graph of the un-normalised stereo mix (limited if planned)."""
     rate = plan.sample_rate
     dub = (
         ffmpeg.input(str(plan.dub_stem))["a:0"]
@@ -201,11 +213,38 @@ def _mix_stream(plan: MixPlan) -> Any:
         )
         bed = ffmpeg.filter([original, envelope], "amultiply")
     # normalize=0: a plain sum; loudnorm sets the level afterwards.
-    return ffmpeg.filter([bed, dub], "amix", inputs=2, duration="first", normalize=0)
+    mix = ffmpeg.filter([bed, dub], "amix", inputs=2, duration="first", normalize=0)
+    if plan.limiter_gain_db is None:
+        return mix
+    # Brings the mix near the target and holds its peaks under loudnorm's ceiling, so
+    # that loudnorm can stay linear. At 4x oversampling (192 kHz) a sample-peak limiter is
+    # a true-peak limiter in the BS.1770 sense; latency=1 keeps the mix in sync.
+    return mix.filter("aresample", 4 * plan.sample_rate).filter(
+        "alimiter",
+        level_in=f"{10 ** (plan.limiter_gain_db / 20):.6f}",
+        limit=f"{10 ** (plan.limiter_ceiling_db / 20):.6f}",
+        attack=5,
+        release=50,
+        level="false",
+        latency="true",
+    )
+
+
+def _loudnorm_target_tp(target: LoudnessTarget) -> float:
+    return target.max_true_peak_dbtp - TRUE_PEAK_MARGIN_DB
 
 
 def _loudnorm_target(target: LoudnessTarget) -> dict[str, float]:
-    return {"I": target.integrated_lufs, "TP": target.max_true_peak_dbtp - TRUE_PEAK_MARGIN_DB}
+    return {"I": target.integrated_lufs, "TP": _loudnorm_target_tp(target)}
+
+
+def _linear_possible(measured: LoudnormStats, target: LoudnessTarget) -> bool:
+    """loudnorm's own rule for linear mode: the gained peaks stay under its ceiling."""
+    gain = target.integrated_lufs - measured.input_i
+    return (
+        measured.input_tp + gain <= _loudnorm_target_tp(target)
+        and measured.input_lra < _LOUDNORM_MAX_LRA
+    )
 
 
 def measure_pass_command(plan: MixPlan, target: LoudnessTarget = EBU_R128) -> list[str]:
@@ -387,14 +426,34 @@ def mix_dub(
         )
         if not math.isfinite(first.input_i) or first.input_i <= SILENCE_LUFS:
             raise MediaError(dub_stem, "the mix is silent: nothing to normalise")
+        limiter_gain_db = 0.0
+        for _ in range(_LIMITER_ROUNDS):
+            if _linear_possible(first, target):
+                break
+            # Peaks too high for the target (peak-to-loudness ratio over 22 dB, common in
+            # theatrical mixes): limit them, measure again. Limiting lowers the loudness a
+            # little, so the next round raises the limiter's input gain by the shortfall.
+            limiter_gain_db += target.integrated_lufs - first.input_i
+            limiter_gain_db = max(-_LIMITER_MAX_GAIN_DB, min(_LIMITER_MAX_GAIN_DB, limiter_gain_db))
+            plan = replace(
+                plan,
+                limiter_gain_db=limiter_gain_db,
+                limiter_ceiling_db=_loudnorm_target_tp(target) - _LIMITER_HEADROOM_DB,
+            )
+            first = _first_pass_report(
+                _run(measure_pass_command(plan, target), "measuring the limited mix", out), out
+            )
         with atomic_path(out) as tmp:
             stderr = _run(normalize_pass_command(plan, first, tmp, target), "normalising", out)
             second = _loudnorm_report(stderr, out)
             measured = measure_loudness(tmp)
+    normalization = second.normalization_type or "unknown"
+    if plan.limiter_gain_db is not None and normalization == "linear":
+        normalization = "limited"
     return MixResult(
         path=out,
         loudness=measured,
-        normalization=second.normalization_type or "unknown",
+        normalization=normalization,
         dub_gain_db=round(dub_gain_db, 2),
         duck_db=duck_db if background else 0.0,
         duration_ms=duration_ms,
