@@ -17,6 +17,7 @@ from scodub.mux import (
     DeliveryTrack,
     StreamInfo,
     TrackKind,
+    delivery_path,
     export_dub_stem,
     mux_command,
     mux_delivery,
@@ -70,7 +71,7 @@ def _tracks(media: Path) -> list[DeliveryTrack]:
 
 @pytest.fixture(scope="module")
 def delivery(media: Path, film: Path) -> Path:
-    return mux_delivery(film, media / 'фильм "тест" 1.dub.mkv', _tracks(media))
+    return mux_delivery(film, delivery_path(film), _tracks(media))
 
 
 def test_delivery_lists_every_stream_with_its_tag(delivery: Path) -> None:

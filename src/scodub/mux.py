@@ -320,6 +320,12 @@ def mux_delivery(
     return out
 
 
+def delivery_path(film: Path, folder: Path | None = None) -> Path:
+    """``<film stem>.dub.mkv`` beside the film, or in ``folder``."""
+    film = Path(film)
+    return (folder or film.parent) / f"{film.stem}.dub.mkv"
+
+
 def stem_path(
     film: Path, language: str, fmt: Literal["wav", "m4a"] = "wav", folder: Path | None = None
 ) -> Path:

@@ -344,6 +344,48 @@ def _validate_cues(cues_ms: Sequence[tuple[int, int]]) -> None:
             )
 
 
+def _matching_dub_gain(original: Path, position: int, dub_stem: Path, channels: int) -> float:
+    """Gain that gives the dub the original's integrated loudness (0 if either is silent).
+
+    The dub takes the place of the original dialogue, and a film's integrated loudness is
+    its dialogue loudness in practice: BS.1770's relative gate drops the quiet stretches.
+    """
+    original_level = measure_loudness(original, position)
+    dub_level = measure_loudness(dub_stem, 0)
+    if original_level.is_silent or dub_level.is_silent:
+        return 0.0
+    as_stereo = dub_level.integrated_lufs + (_DUAL_MONO_DB if channels == 1 else 0.0)
+    return original_level.integrated_lufs - as_stereo
+
+
+def _measure(plan: MixPlan, target: LoudnessTarget, out: Path) -> tuple[MixPlan, LoudnormStats]:
+    """Pass 1, and the plan it leads to: limited first when linear gain cannot reach the
+    target under the true-peak ceiling."""
+    first = _first_pass_report(
+        _run(measure_pass_command(plan, target), "measuring the mix", out), out
+    )
+    if not math.isfinite(first.input_i) or first.input_i <= SILENCE_LUFS:
+        raise MediaError(plan.dub_stem, "the mix is silent: nothing to normalise")
+    limiter_gain_db = 0.0
+    for _ in range(_LIMITER_ROUNDS):
+        if _linear_possible(first, target):
+            break
+        # Peaks too high for the target (peak-to-loudness ratio over 22 dB, common in
+        # theatrical mixes): limit them, measure again. Limiting lowers the loudness a
+        # little, so the next round raises the limiter's input gain by the shortfall.
+        limiter_gain_db += target.integrated_lufs - first.input_i
+        limiter_gain_db = max(-_LIMITER_MAX_GAIN_DB, min(_LIMITER_MAX_GAIN_DB, limiter_gain_db))
+        plan = replace(
+            plan,
+            limiter_gain_db=limiter_gain_db,
+            limiter_ceiling_db=_loudnorm_target_tp(target) - _LIMITER_HEADROOM_DB,
+        )
+        first = _first_pass_report(
+            _run(measure_pass_command(plan, target), "measuring the limited mix", out), out
+        )
+    return plan, first
+
+
 def mix_dub(
     original_audio: Path,
     stream_index: int,
@@ -386,18 +428,11 @@ def mix_dub(
     ensure_writable_dir(out.parent)
     duration_ms = source.duration_ms or info.duration_ms
 
-    dub_gain_db = 0.0
-    if background:
-        # The dub takes the place of the original dialogue: give it the original's
-        # integrated loudness (dialogue-gated in practice: BS.1770's relative gate drops
-        # the quiet music-only stretches).
-        original_level = measure_loudness(original_audio, source.position)
-        dub_level = measure_loudness(dub_stem, 0)
-        if not original_level.is_silent and not dub_level.is_silent:
-            as_stereo = dub_level.integrated_lufs + (
-                _DUAL_MONO_DB if dub_info.audio[0].channels == 1 else 0.0
-            )
-            dub_gain_db = original_level.integrated_lufs - as_stereo
+    dub_gain_db = (
+        _matching_dub_gain(original_audio, source.position, dub_stem, dub_info.audio[0].channels)
+        if background
+        else 0.0
+    )
 
     with tempfile.TemporaryDirectory(prefix="scodub-mix-") as scratch:
         envelope_path: Path | None = None
@@ -421,28 +456,7 @@ def mix_dub(
             dub_gain_db=dub_gain_db,
             sample_rate=sample_rate,
         )
-        first = _first_pass_report(
-            _run(measure_pass_command(plan, target), "measuring the mix", out), out
-        )
-        if not math.isfinite(first.input_i) or first.input_i <= SILENCE_LUFS:
-            raise MediaError(dub_stem, "the mix is silent: nothing to normalise")
-        limiter_gain_db = 0.0
-        for _ in range(_LIMITER_ROUNDS):
-            if _linear_possible(first, target):
-                break
-            # Peaks too high for the target (peak-to-loudness ratio over 22 dB, common in
-            # theatrical mixes): limit them, measure again. Limiting lowers the loudness a
-            # little, so the next round raises the limiter's input gain by the shortfall.
-            limiter_gain_db += target.integrated_lufs - first.input_i
-            limiter_gain_db = max(-_LIMITER_MAX_GAIN_DB, min(_LIMITER_MAX_GAIN_DB, limiter_gain_db))
-            plan = replace(
-                plan,
-                limiter_gain_db=limiter_gain_db,
-                limiter_ceiling_db=_loudnorm_target_tp(target) - _LIMITER_HEADROOM_DB,
-            )
-            first = _first_pass_report(
-                _run(measure_pass_command(plan, target), "measuring the limited mix", out), out
-            )
+        plan, first = _measure(plan, target, out)
         with atomic_path(out) as tmp:
             stderr = _run(normalize_pass_command(plan, first, tmp, target), "normalising", out)
             second = _loudnorm_report(stderr, out)
