@@ -105,14 +105,14 @@ def test_speed_up_order_rate_then_stretch_then_report(english: Voice) -> None:
 
     # A little too long: the engine's own rate is enough.
     voice = CountingVoice(english)
-    mild = fit_line(voice, LONG_LINE, index=1, start_ms=0, slot_end_ms=int(natural / 1.1),
+    mild = fit_line(voice, LONG_LINE, index=1, start_ms=0, slot_end_ms=int(natural / 1.05),
                     cue_end_ms=1000)
     assert mild.fitted and 1.0 < mild.engine_rate <= 1.3 and mild.stretch == 1.0
     assert voice.rates[0] == 1.0 and len(voice.rates) >= 2
     assert mild.duration_ms <= mild.slot_ms
 
     # Much too long: fastest engine rate, then a pitch-kept stretch of at most 1.25.
-    strong = fit_line(english, LONG_LINE, index=2, start_ms=0, slot_end_ms=int(natural / 1.4),
+    strong = fit_line(english, LONG_LINE, index=2, start_ms=0, slot_end_ms=int(natural / 1.35),
                       cue_end_ms=1000)
     assert strong.fitted and strong.engine_rate == 1.3 and 1.0 < strong.stretch <= 1.25
     assert strong.duration_ms <= strong.slot_ms
@@ -126,7 +126,8 @@ def test_speed_up_order_rate_then_stretch_then_report(english: Voice) -> None:
     assert abs(float(hopeless.audio[-1])) < 1e-3  # faded out, no click
     summary = summarize("en", english.name, [mild, strong, hopeless])
     assert [line.index for line in summary.not_fitted] == [3]
-    assert summary.up_to_1_25 + summary.beyond_1_25 == 2
+    assert summary.natural == 0
+    assert summary.up_to_1_1 + summary.up_to_1_25 + summary.beyond_1_25 == 2
     assert "cue 3" in summary.describe() and summary.to_json()["speedup"]["not_fitted"] == 1
 
 

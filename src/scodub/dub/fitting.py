@@ -14,6 +14,7 @@ A short line is placed at its in-time as it is, never slowed down.
 
 from __future__ import annotations
 
+import math
 import wave
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -127,6 +128,22 @@ def _cut_with_fade(audio: np.ndarray, length: int, fade: int) -> np.ndarray:
     return out
 
 
+def _next_rate(tried: list[tuple[float, int]], room: int, margin: float) -> float:
+    """The engine rate to try next, from the (rate, length) pairs measured so far.
+
+    Length falls with rate as ``rate ** -k``; Piper's k is about 0.65 (its pauses do not
+    shrink), espeak-ng's about 1, so ``k`` is estimated from the last two tries.
+    """
+    rate, length = tried[-1]
+    k = 1.0
+    if len(tried) > 1:
+        (rate_a, length_a), (rate_b, length_b) = tried[-2], tried[-1]
+        if rate_b > rate_a and length_a > length_b > 0:
+            k = min(max(math.log(length_a / length_b) / math.log(rate_b / rate_a), 0.3), 1.5)
+    wanted = rate * math.pow(length / max(room, 1), 1.0 / k) * margin
+    return max(wanted, rate + 0.01)
+
+
 def slot_ends(cues: Sequence[Cue], film_duration_ms: int, *, gap_ms: int) -> list[int]:
     """Where each cue's slot ends: the next in-time less ``gap_ms``; the film's end last."""
     next_starts = [cue.start_ms - gap_ms for cue in cues[1:]] + [film_duration_ms]
@@ -144,12 +161,13 @@ def fit_line(
     audio = trim_silence(voice.synthesize(text, rate=1.0), rate_hz, policy)
     natural = audio.size
     engine_rate = 1.0
+    tried = [(engine_rate, audio.size)]
     for _ in range(policy.rate_attempts):
         if audio.size <= room or engine_rate >= policy.max_engine_rate:
             break
-        wanted = engine_rate * audio.size / max(room, 1) * policy.rate_margin
-        engine_rate = min(wanted, policy.max_engine_rate)
+        engine_rate = min(_next_rate(tried, room, policy.rate_margin), policy.max_engine_rate)
         audio = trim_silence(voice.synthesize(text, rate=engine_rate), rate_hz, policy)
+        tried.append((engine_rate, audio.size))
     stretch = 1.0
     if audio.size > room:
         stretch = min(audio.size / max(room, 1) * 1.005, policy.max_stretch)
