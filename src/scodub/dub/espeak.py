@@ -157,7 +157,7 @@ class EspeakVoice:
         self.espeak_voice = espeak_voice
         self.scripts = scripts
         self._transliterate = transliterate
-        self.route = route or f"espeak-ng voice {espeak_voice!r}"
+        self.route = route or f"espeak-ng 1.52 formant voice {espeak_voice!r} (espeakng-loader)"
         self.name = f"espeak:{espeak_voice}"
         self._engine = espeak_engine()
         self._engine._select(espeak_voice)  # fail now, not on the first cue
