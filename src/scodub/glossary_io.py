@@ -78,11 +78,12 @@ class _Reader:
     def report(self, line: int, label: str, problem: str, severity: str = ERROR) -> None:
         self.issues.append(GlossaryIssue(self.file, line, label, problem, severity))
 
-    def mapping(self, node: Node, label: str, what: str, keys: tuple[str, ...] | None
-                ) -> dict[str, tuple[ScalarNode, Node]]:
+    def mapping(self, node: Node, label: str, what: str, keys: tuple[str, ...] | None,
+                line: int | None = None) -> dict[str, tuple[ScalarNode, Node]]:
         """Key -> (key node, value node); reports duplicate, unknown and non-text keys."""
         if not isinstance(node, MappingNode):
-            self.report(_line(node), label, f"{what} must be a mapping (key: value lines)")
+            self.report(line or _line(node), label,
+                        f"{what} must be a mapping (key: value lines)")
             return {}
         out: dict[str, tuple[ScalarNode, Node]] = {}
         for key_node, value_node in node.value:
@@ -101,22 +102,27 @@ class _Reader:
             out[key] = (key_node, value_node)
         return out
 
-    def text(self, node: Node, label: str, what: str) -> str | None:
-        """A scalar as written (``2046`` and ``yes`` stay text), cleaned; None if unusable."""
+    def text(self, node: Node, label: str, what: str, line: int | None = None) -> str | None:
+        """A scalar as written (``2046`` and ``yes`` stay text), cleaned; None if unusable.
+
+        ``line``: where to report problems (the key's line: an empty value's own mark
+        points at the next token, often on the next line).
+        """
+        where = line or _line(node)
         if not isinstance(node, ScalarNode):
-            self.report(_line(node), label, f"{what} must be text, not a list or mapping")
+            self.report(where, label, f"{what} must be text, not a list or mapping")
             return None
         raw = "" if node.tag == _NULL and not node.style else node.value
         text = unicodedata.normalize("NFC", raw).translate(_INVISIBLE)
         if text != unicodedata.normalize("NFC", raw):
-            self.report(_line(node), label, f"{what} {raw!r} has invisible direction marks "
+            self.report(where, label, f"{what} {raw!r} has invisible direction marks "
                         "or zero-width spaces (removed)", WARNING)
         tidy = " ".join(text.split())
         if tidy != text and tidy:
-            self.report(_line(node), label, f"{what} {text!r} has extra spaces (trimmed)",
+            self.report(where, label, f"{what} {text!r} has extra spaces (trimmed)",
                         WARNING)
         if not tidy:
-            self.report(_line(node), label, f"{what} is empty")
+            self.report(where, label, f"{what} is empty")
             return None
         return tidy
 
@@ -131,11 +137,13 @@ class _Reader:
                     f"valid codes: {', '.join(LANGUAGES)}")
         return None
 
-    def texts(self, node: Node, label: str, what: str) -> list[tuple[str, int]]:
-        """A list of texts (a single text is accepted as a list of one)."""
-        items = node.value if isinstance(node, SequenceNode) else [node]
+    def texts(self, node: Node, label: str, what: str, line: int) -> list[tuple[str, int]]:
+        """A list of texts (a single text on the key's ``line`` is a list of one)."""
+        if not isinstance(node, SequenceNode):
+            value = self.text(node, label, what, line)
+            return [] if value is None else [(value, line)]
         out: list[tuple[str, int]] = []
-        for item in items:
+        for item in node.value:
             value = self.text(item, label, what)
             if value is not None:
                 out.append((value, _line(item)))
@@ -161,9 +169,9 @@ def _term(reader: _Reader, node: Node, number: int, source: str) -> ParsedTerm |
     if "kind" not in fields:
         reader.report(_line(node), label, f"term has no kind; valid kinds: {', '.join(TERM_KINDS)}")
     else:
-        kind = reader.text(fields["kind"][1], label, "kind") or ""
+        kind = reader.text(fields["kind"][1], label, "kind", _line(fields["kind"][0])) or ""
         if kind and kind not in TERM_KINDS:
-            reader.report(_line(fields["kind"][1]), label,
+            reader.report(_line(fields["kind"][0]), label,
                           f"unknown kind {kind!r}; valid kinds: {', '.join(TERM_KINDS)}")
 
     lines: dict[tuple[str, str, int], int] = {}
@@ -171,32 +179,33 @@ def _term(reader: _Reader, node: Node, number: int, source: str) -> ParsedTerm |
     if "forms" not in fields:
         reader.report(_line(node), label, "term has no forms (language code: name)")
     else:
-        for code, (key_node, value) in reader.mapping(fields["forms"][1], label, "forms",
-                                                      None).items():
+        forms_key, forms_node = fields["forms"]
+        for code, (key_node, value) in reader.mapping(forms_node, label, "forms", None,
+                                                      _line(forms_key)).items():
             lang = reader.language(code, _line(key_node), label, "forms")
-            text = reader.text(value, label, f"form ({code})")
+            text = reader.text(value, label, f"form ({code})", _line(key_node))
             if lang:
-                lines[(FORM, lang, 0)] = _line(value)
+                lines[(FORM, lang, 0)] = _line(key_node)
             if lang and text:
                 forms[lang] = text
-                lines[(FORM, lang, 0)] = _line(value)
     # Source language first: a keep term's form() falls back to its first form.
     forms = {code: forms[code] for code in sorted(forms, key=lambda c: (c != source,
                                                                          list(LANGUAGES).index(c)))}
 
     variants: dict[str, tuple[str, ...]] = {}
     if "variants" in fields:
-        for code, (key_node, value) in reader.mapping(fields["variants"][1], label, "variants",
-                                                      None).items():
+        variants_key, variants_node = fields["variants"]
+        for code, (key_node, value) in reader.mapping(variants_node, label, "variants", None,
+                                                      _line(variants_key)).items():
             lang = reader.language(code, _line(key_node), label, "variants")
-            found = reader.texts(value, label, f"variant ({code})")
+            found = reader.texts(value, label, f"variant ({code})", _line(key_node))
             if lang and found:
                 variants[lang] = tuple(text for text, _ in found)
                 lines.update({(VARIANT, lang, i): ln for i, (_, ln) in enumerate(found)})
 
     aliases: tuple[str, ...] = ()
     if "aliases" in fields:
-        found = reader.texts(fields["aliases"][1], label, "alias")
+        found = reader.texts(fields["aliases"][1], label, "alias", _line(fields["aliases"][0]))
         aliases = tuple(text for text, _ in found)
         lines.update({(ALIAS, "", i): ln for i, (_, ln) in enumerate(found)})
 
@@ -206,11 +215,11 @@ def _term(reader: _Reader, node: Node, number: int, source: str) -> ParsedTerm |
         if isinstance(value, ScalarNode) and value.tag == _BOOL:
             keep = value.value.lower() in ("true", "yes", "on")
         else:
-            reader.report(_line(value), label, "keep must be true or false")
+            reader.report(_line(fields["keep"][0]), label, "keep must be true or false")
 
     notes = ""
     if "notes" in fields:
-        notes = reader.text(fields["notes"][1], label, "notes") or ""
+        notes = reader.text(fields["notes"][1], label, "notes", _line(fields["notes"][0])) or ""
 
     term = Term(id=term_id, kind=kind, forms=forms, variants=variants, aliases=aliases,
                 keep=keep, notes=notes, source_file=reader.file, line=_line(node))
@@ -270,15 +279,17 @@ def _parse(path: Path | str) -> _Parsed:
         node = top["version"][1]
         if not (isinstance(node, ScalarNode) and node.tag == _INT
                 and int(node.value) == FORMAT_VERSION):
-            reader.report(_line(node), "", f"unsupported version {getattr(node, 'value', '?')!r}; "
+            reader.report(_line(top["version"][0]), "",
+                          f"unsupported version {getattr(node, 'value', '?')!r}; "
                           f"this scodub reads version {FORMAT_VERSION}")
-    name = (reader.text(top["name"][1], "", "name") or "") if "name" in top else ""
+    name = (reader.text(top["name"][1], "", "name", _line(top["name"][0])) or "") \
+        if "name" in top else ""
     source = "en"
     if "source_language" in top:
-        value = top["source_language"][1]
-        code = reader.text(value, "", "source_language")
+        key_node, value = top["source_language"]
+        code = reader.text(value, "", "source_language", _line(key_node))
         if code is not None:
-            source = reader.language(code, _line(value), "", "source_language") or source
+            source = reader.language(code, _line(key_node), "", "source_language") or source
     if "terms" not in top:
         reader.report(_line(root), "", "no terms: list (terms:, then one '- id: ...' per term)")
         return done(source, name)

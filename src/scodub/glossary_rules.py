@@ -194,17 +194,21 @@ def _term_issues(entry: ParsedTerm, file: str, source: str) -> list[GlossaryIssu
 
     for role, lang, text, _, line in _texts(entry, source):
         what = f"{role} {text!r} ({lang})"
-        mixed = [w for w in text.split()
-                 if len({s for c in w if (s := char_script(c)) and s != "Han"}) > 1]
-        lookalike = (f"; the word {mixed[0]!r} mixes scripts (a look-alike letter typed on "
-                     "the wrong keyboard?)") if mixed else ""
+        lookalike = ""
+        for word in text.split():
+            scripts = sorted({s for c in word if (s := char_script(c)) and s != "Han"})
+            if len(scripts) > 1:
+                lookalike = (f"the word {word!r} mixes {' and '.join(scripts)} letters "
+                             "(a look-alike letter typed on the wrong keyboard?)")
+                break
         foreign = {} if term.keep else foreign_letters(text, LANGUAGES[lang].script)
         for other, chars in foreign.items():
             report(line, f"{what} has {other} letters {_describe(chars)}; "
                    f"{LANGUAGES[lang].name} is written in {LANGUAGES[lang].script}"
-                   + (lookalike or " (keep: true allows the source spelling)"))
-        if mixed and not foreign:
-            report(line, f"{what}{lookalike.replace(';', ':', 1)}")
+                   + (f"; {lookalike}" if lookalike
+                      else " (keep: true allows the source spelling)"))
+        if lookalike and not foreign:
+            report(line, f"{what}: {lookalike}")
         if role == FORM:  # variants may hold the other spellings on purpose
             for problem in _letter_problems(lang, text):
                 report(line, f"{what}: {problem}", WARNING)
