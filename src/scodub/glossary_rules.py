@@ -7,6 +7,7 @@ Every finding is a ``GlossaryIssue`` with the file and the line of the offending
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
@@ -54,6 +55,7 @@ class ParsedTerm:
         return self.lines.get((role, lang, index), self.term.line)
 
 
+@functools.lru_cache(maxsize=4096)
 def char_script(ch: str) -> str | None:
     """Unicode script of a letter (Latin, Cyrillic, Han, ...); None for neutral characters.
 
@@ -110,15 +112,15 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _contains(inner: tuple[str, ...], outer: tuple[str, ...], han: bool) -> bool:
-    """Whether tokens ``inner`` occur inside ``outer``: on word boundaries, or anywhere in Han."""
+def _pieces(words: tuple[str, ...], han: bool) -> set[tuple[str, ...]]:
+    """Every shorter piece of a form that another form could be: runs of whole words, or
+    (Han, written without spaces) any run of characters."""
     if han:
-        a, b = "".join(inner), "".join(outer)
-        return bool(a) and a != b and a in b
-    n = len(inner)
-    if not n or n >= len(outer):
-        return False
-    return any(outer[i : i + n] == inner for i in range(len(outer) - n + 1))
+        text = "".join(words)
+        return {(text[i:j],) for i in range(len(text))
+                for j in range(i + 1, len(text) + 1) if j - i < len(text)}
+    n = len(words)
+    return {words[i:j] for i in range(n) for j in range(i + 1, n + 1) if j - i < n}
 
 
 # Letters that are right in one Arabic-script language and wrong in another.
@@ -280,9 +282,14 @@ def _cross_issues(entries: Sequence[ParsedTerm], file: str, source: str) -> list
     for lang, items in by_lang.items():
         han = LANGUAGES[lang].script == "Han"
         unique = {(n, match_key(t)): (n, t, tokens(t)) for n, t in items}.values()
+        holders: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+        for b, text_b, tok_b in unique:
+            for piece in _pieces(tok_b, han):
+                holders.setdefault(piece, []).append((b, text_b))
         for a, text_a, tok_a in unique:
-            for b, text_b, tok_b in unique:
-                if a != b and _contains(tok_a, tok_b, han):
+            key: tuple[str, ...] = ("".join(tok_a),) if han else tok_a
+            for b, text_b in holders.get(key, ()):
+                if a != b:
                     langs = inside.setdefault((a, b), [])
                     if lang not in langs:
                         langs.append(lang)
