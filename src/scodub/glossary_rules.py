@@ -287,8 +287,8 @@ def _cross_issues(entries: Sequence[ParsedTerm], file: str, source: str) -> list
             for piece in _pieces(tok_b, han):
                 holders.setdefault(piece, []).append((b, text_b))
         for a, text_a, tok_a in unique:
-            key: tuple[str, ...] = ("".join(tok_a),) if han else tok_a
-            for b, text_b in holders.get(key, ()):
+            piece_a: tuple[str, ...] = ("".join(tok_a),) if han else tok_a
+            for b, text_b in holders.get(piece_a, ()):
                 if a != b:
                     langs = inside.setdefault((a, b), [])
                     if lang not in langs:
