@@ -34,6 +34,19 @@ TIMING = TimingRules()
 
 
 @dataclass(frozen=True, slots=True)
+class DubbingRules:
+    """Dubbing audio rules (STANDARDS.md, after EBU R128)."""
+
+    max_stretch: float = 1.25  # time-stretch at most 1.25x; prefer a faster speaking rate
+    loudness_lufs: float = -23.0  # integrated loudness of a delivered mix
+    loudness_tolerance_lu: float = 1.0
+    max_true_peak_dbtp: float = -1.0
+
+
+DUBBING = DubbingRules()
+
+
+@dataclass(frozen=True, slots=True)
 class Language:
     code: str  # ISO 639-1
     name: str  # English name

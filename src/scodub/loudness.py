@@ -20,6 +20,7 @@ from pathlib import Path
 import ffmpeg
 
 from scodub.errors import MediaError
+from scodub.langs import DUBBING
 from scodub.media import ffmpeg_exe
 
 #: What ebur128 and loudnorm print for an empty or silent measurement.
@@ -36,7 +37,11 @@ class LoudnessTarget:
 
 
 #: EBU R128 for a delivered mix (STANDARDS.md, "Dubbing audio"): -23 LUFS +-1, <= -1 dBTP.
-EBU_R128 = LoudnessTarget(integrated_lufs=-23.0, tolerance_lu=1.0, max_true_peak_dbtp=-1.0)
+EBU_R128 = LoudnessTarget(
+    integrated_lufs=DUBBING.loudness_lufs,
+    tolerance_lu=DUBBING.loudness_tolerance_lu,
+    max_true_peak_dbtp=DUBBING.max_true_peak_dbtp,
+)
 
 
 @dataclass(frozen=True, slots=True)

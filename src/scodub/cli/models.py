@@ -33,7 +33,14 @@ def list_command(as_json: bool) -> None:
 @models.command("pull")
 @click.argument("name")
 def pull_command(name: str) -> None:
-    """Fetch NAME: a Whisper model (tiny, small, large-v3, ...)."""
+    """Fetch NAME: a Whisper model (tiny, small, large-v3, ...), an NLLB translation model
+    (nllb-200-distilled-600M, nllb-200-distilled-1.3B) or a Piper voice (piper:VOICE, e.g.
+    piper:ru_RU-irina-medium)."""
+    if name.startswith("piper:"):
+        from scodub.dub.voices import pull_piper_voice
+
+        click.echo(str(pull_piper_voice(name.removeprefix("piper:"))))
+        return
     if name in hub_names() or "/" in name:
         click.echo(str(pull_whisper(name)))
         return

@@ -28,7 +28,7 @@ from scodub.dub.scripts import require_speakable
 from scodub.dub.tempo import resample, time_stretch
 from scodub.dub.voices import Voice
 from scodub.fsutil import atomic_path
-from scodub.langs import TIMING
+from scodub.langs import DUBBING, TIMING
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class FitPolicy:
     # Piper and espeak-ng stay clear at 1.3x their own rate; beyond it words slur.
     max_engine_rate: float = 1.3
     # STANDARDS.md, Dubbing audio: time-stretch at most 1.25x.
-    max_stretch: float = 1.25
+    max_stretch: float = DUBBING.max_stretch
     # Aim a little under the slot: speaking time does not scale exactly with the rate.
     rate_margin: float = 1.03
     rate_attempts: int = 3
