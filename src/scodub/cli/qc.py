@@ -1,0 +1,51 @@
+"""``scodub qc``: check an SRT file against a language's subtitle rules.
+
+Prints the QC report (a table, or JSON with ``--json``); exits 1 when a hard rule is
+broken, 0 otherwise. A malformed or unreadable file is a ScodubError (one line, exit 1).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scodub.cli.common import print_json
+from scodub.langs import LANGUAGES, get_language
+from scodub.qc import check_track
+from scodub.subtitles import read_srt
+
+
+@click.command("qc")
+@click.argument("srt_file", metavar="FILE.srt", type=click.Path(path_type=Path))
+@click.option(
+    "--lang",
+    required=True,
+    help=f"Language of the subtitles ({', '.join(LANGUAGES)}; ISO 639-2 codes work too).",
+)
+@click.option(
+    "--fps",
+    type=click.FloatRange(min=1.0, max=300.0),
+    default=None,
+    help="The film's frame rate, for the frame-based gaps (default 24).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="Text encoding of the file (a byte-order mark overrides it).",
+)
+def qc(srt_file: Path, lang: str, fps: float | None, as_json: bool, encoding: str) -> None:
+    """Check FILE.srt: lines, line width, durations, gaps, order (hard rules) and
+    reading speed, chaining, line use, RTL marks (soft rules)."""
+    language = get_language(lang)
+    track = read_srt(srt_file, language.code, encoding=encoding, fps=fps)
+    report = check_track(track, fps)
+    if as_json:
+        print_json({"file": str(srt_file), **report.to_json()})
+    else:
+        click.echo(f"{srt_file}")
+        click.echo(report.render_table())
+    if not report.ok:
+        raise SystemExit(1)

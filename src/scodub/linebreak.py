@@ -1,0 +1,559 @@
+"""Subtitle text layout for one language: width, reading speed, line breaks, RTL marks.
+
+Widths follow the per-language limits in ``scodub.langs``: one character is one unit,
+except in CJK-width languages (Chinese) where a full- or wide-width character counts 1
+and anything else 0.5 (``unicodedata.east_asian_width``; ambiguous-width characters such
+as “ ” … count 1, as Chinese fonts draw them full width).
+
+Line breaks follow the Netflix Timed Text Style Guide: one line when the text fits;
+otherwise break after punctuation or before a conjunction/preposition, never between an
+article (preposition, determiner) and what it introduces, never between a first and a
+last name (consecutive capitalised words) or inside a protected span (glossary names),
+and prefer a bottom-heavy pyramid (line 2 at least as long as line 1). Chinese breaks
+between characters, preferably after punctuation, never inside a Latin word or number.
+
+Right-to-left languages (``Language.rtl``): every non-empty line is wrapped in
+RIGHT-TO-LEFT EMBEDDING (U+202B) ... POP DIRECTIONAL FORMATTING (U+202C). We wrap
+always, not only when a line starts or ends with a Latin word, a number or punctuation:
+players disagree on a line's base direction (many default to LTR, some take the first
+strong character), and almost every line ends in punctuation, which an LTR base puts on
+the wrong side. The marks are invisible, idempotent here (re-wrapping strips first) and
+excluded from every width and reading-speed count (``strip_direction_marks``).
+
+Reading speed counts every character, spaces and punctuation included, line breaks and
+direction marks excluded.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scodub.langs import TIMING, Language
+
+RLE = "\u202b"  # RIGHT-TO-LEFT EMBEDDING
+PDF = "\u202c"  # POP DIRECTIONAL FORMATTING
+#: Every Unicode bidi control: LRM, RLM, ALM, the embeddings/overrides and the isolates.
+DIRECTION_MARKS = frozenset(
+    "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+_STRIP_MARKS = str.maketrans(dict.fromkeys(DIRECTION_MARKS))
+
+#: Ends a sentence (Latin, CJK, Arabic-script and Devanagari stops), maybe before a quote.
+SENTENCE_END = frozenset(".!?…。！？؟۔।॥")
+#: Ends a clause: a line may break after these.
+CLAUSE_END = frozenset(",;:、，；：،؛—–")
+#: Closing quotes and brackets: they stay with the word before them.
+CLOSERS = "\"'”’»)]」』》）】"
+#: Glue both ways in a CJK line (the middle dot of transliterated names: 约翰·史密斯).
+_NAME_DOTS = frozenset("·・")
+
+# Break-cost scale (lower is better). A break that the style guide forbids costs far more
+# than any shape penalty, so it is chosen only when no allowed break fits the lines.
+_COST_SENTENCE = 0.0
+_COST_CLAUSE = 1.0
+_COST_BEFORE_CONJUNCTION = 2.0
+_COST_PLAIN = 5.0
+_COST_NAME = 50.0
+_COST_GLUED_WORD = 60.0
+_COST_HARD_WRAP = 500.0
+_COST_PROTECTED = 1000.0
+# Shape: a top-heavy pair of lines is penalised four times as much as a bottom-heavy one.
+_TOP_HEAVY_WEIGHT = 8.0
+_BOTTOM_HEAVY_WEIGHT = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class WordRules:
+    """Small per-language word lists that steer line (and cue) breaks."""
+
+    break_before: frozenset[str] = frozenset()  # conjunctions, prepositions: may open a line
+    no_break_after: frozenset[str] = frozenset()  # articles, prepositions: never end a line
+    no_break_before: frozenset[str] = frozenset()  # postpositions, auxiliaries: never open one
+    break_before_prefixes: tuple[str, ...] = ()  # unsegmented scripts (zh): two-char conjunctions
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_EN_CONJ = (
+    "and but or nor so yet because although though while when where which who whom if unless"
+    " until since as than whether"
+)
+_EN_PREP = (
+    "to of in on at for with from by about into onto over under between through without"
+    " against during across toward towards upon within after before"
+)
+_RU_CONJ = (
+    "и а но или либо что чтобы если когда потому хотя как где который которая которое которые"
+    " пока зато однако"
+)
+_RU_PREP = (
+    "в во на с со к ко по о об обо от до из за для без под над при про через у между перед"
+    " около после"
+)
+_BE_CONJ = "і й а але ці або што каб калі бо хоць як дзе які якая якое якія пакуль аднак"
+_BE_PREP = "у ў в на з са к да па аб ад за для без пад над пры пра праз каля перад паміж пасля"
+_TG_CONJ = "ва вале аммо ё агар зеро чунки ки балки лекин ҳам"
+_TG_PREP = "дар ба аз бо барои то бе сӯи назди пеши баъди пас"
+# Two-character conjunctions (Chinese is not segmented into words here).
+_ZH_CONJ = "但是 因为 所以 而且 如果 可是 然后 不过 或者 虽然 以及 因此 于是 并且 还是 只是"
+_FA_CONJ = "و اما ولی یا اگر چون زیرا که بلکه پس تا"
+_FA_PREP = "در به از با برای بی بر روی زیر بدون"
+
+WORD_RULES: dict[str, WordRules] = {
+    "en": WordRules(
+        break_before=_words(_EN_CONJ + " " + _EN_PREP),
+        no_break_after=_words(
+            "a an the my your his her its our their this these those some any no every each "
+            + _EN_PREP
+            + " "
+            + _EN_CONJ
+            + " i you he she we they not very mr mrs ms dr"
+        ),
+    ),
+    "ru": WordRules(
+        break_before=_words(_RU_CONJ + " " + _RU_PREP),
+        no_break_after=_words(_RU_PREP + " " + _RU_CONJ + " не ни"),
+        no_break_before=_words("же ли бы ль б ж"),
+    ),
+    "be": WordRules(
+        break_before=_words(_BE_CONJ + " " + _BE_PREP),
+        no_break_after=_words(_BE_PREP + " " + _BE_CONJ + " не ні"),
+        no_break_before=_words("жа ж лі б бы"),
+    ),
+    # Turkic languages put postpositions after the noun: break after them, not before.
+    "kk": WordRules(
+        break_before=_words("және бірақ немесе әлде егер себебі өйткені сондықтан алайда яғни"),
+        no_break_after=_words("және бірақ немесе әлде егер"),
+        no_break_before=_words(
+            "үшін туралы арқылы дейін кейін бойынша сияқты қарай бері соң ғой ма ме ба бе па пе"
+        ),
+    ),
+    "ky": WordRules(
+        break_before=_words("жана бирок же эгер анткени ошондуктан бирок"),
+        no_break_after=_words("жана бирок же эгер"),
+        no_break_before=_words(
+            "үчүн жөнүндө менен аркылуу чейин кийин боюнча сыяктуу карай бери го бы"
+        ),
+    ),
+    "uz": WordRules(
+        break_before=_words("va lekin ammo biroq yoki agar chunki balki shuning"),
+        no_break_after=_words("va lekin ammo biroq yoki agar"),
+        no_break_before=_words(
+            "uchun bilan haqida orqali qadar keyin boʻyicha bo'yicha kabi sari tomon"
+        ),
+    ),
+    "tg": WordRules(
+        break_before=_words(_TG_CONJ + " " + _TG_PREP),
+        no_break_after=_words(_TG_PREP + " " + _TG_CONJ),
+        no_break_before=_words("ро"),
+    ),
+    "fa": WordRules(
+        break_before=_words(_FA_CONJ + " " + _FA_PREP),
+        no_break_after=_words(_FA_PREP + " " + _FA_CONJ),
+        no_break_before=_words("را است هست"),
+    ),
+    # Urdu and Hindi: postpositions and auxiliaries follow the word they belong to.
+    "ur": WordRules(
+        break_before=_words("اور لیکن مگر یا اگر کیونکہ کہ جب بلکہ پھر"),
+        no_break_after=_words("اور لیکن مگر یا اگر کیونکہ"),
+        no_break_before=_words(
+            "کا کی کے میں سے نے کو پر تک والا والی والے ہے ہیں تھا تھی تھے گا گی گے"
+        ),
+    ),
+    "hi": WordRules(
+        break_before=_words("और लेकिन मगर या अगर क्योंकि कि जब बल्कि फिर परंतु किंतु"),
+        no_break_after=_words("और लेकिन मगर या अगर क्योंकि"),
+        no_break_before=_words("का की के में से ने को पर तक वाला वाली वाले है हैं था थी थे गा गी गे"),
+    ),
+    "zh": WordRules(
+        break_before_prefixes=tuple(sorted(_words(_ZH_CONJ))),
+    ),
+}
+
+
+# --- Measuring -------------------------------------------------------------------------
+
+
+def strip_direction_marks(text: str) -> str:
+    """``text`` without bidi control characters (for QC, re-reading and re-breaking)."""
+    return text.translate(_STRIP_MARKS)
+
+
+def char_width(char: str, lang: Language) -> float:
+    if not lang.cjk_width:
+        return 1.0
+    return 1.0 if unicodedata.east_asian_width(char) in ("F", "W", "A") else 0.5
+
+
+def text_width(text: str, lang: Language) -> float:
+    """Display width of one line under the language's counting rule, marks excluded."""
+    plain = strip_direction_marks(text)
+    if not lang.cjk_width:
+        return float(len(plain))
+    return sum(char_width(c, lang) for c in plain)
+
+
+def reading_chars(lines: Sequence[str] | str) -> int:
+    """Characters a viewer reads: all of them, spaces and punctuation included; line
+    breaks and direction marks excluded."""
+    text = lines if isinstance(lines, str) else "".join(lines)
+    return sum(1 for c in strip_direction_marks(text) if c not in "\r\n")
+
+
+def reading_speed_cps(lines: Sequence[str] | str, duration_ms: int) -> float:
+    """Characters per second; 0 for no text, ``inf`` for text shown for no time."""
+    chars = reading_chars(lines)
+    if chars == 0:
+        return 0.0
+    if duration_ms <= 0:
+        return float("inf")
+    return chars * 1000.0 / duration_ms
+
+
+def min_duration_for_cps(lines: Sequence[str] | str, lang: Language) -> int:
+    """The shortest duration (ms) at which the text meets the language's reading speed."""
+    return math.ceil(reading_chars(lines) * 1000 / lang.max_cps)
+
+
+def lines_fit(lines: Sequence[str], lang: Language) -> bool:
+    """At most ``TIMING.max_lines`` lines, each within the language's width limit."""
+    return len(lines) <= TIMING.max_lines and all(
+        text_width(line, lang) <= lang.max_chars_per_line for line in lines
+    )
+
+
+# --- Joining and splitting into units --------------------------------------------------
+
+
+def _is_latin_like(char: str) -> bool:
+    """A narrow letter or digit: part of a Latin word or number inside CJK text."""
+    return char.isalnum() and unicodedata.east_asian_width(char) not in ("F", "W")
+
+
+def join_words(texts: Sequence[str], lang: Language) -> str:
+    """ASR words to one line of text: spaces between words, none in Chinese except
+    between two Latin words or numbers."""
+    parts = [t.strip() for t in texts if t.strip()]
+    if not lang.cjk_width:
+        return " ".join(parts)
+    out = ""
+    for part in parts:
+        if out and _is_latin_like(out[-1]) and _is_latin_like(part[0]):
+            out += " "
+        out += part
+    return out
+
+
+def normalize(text: str) -> str:
+    """Direction marks removed, whitespace (line breaks included) collapsed to spaces."""
+    return " ".join(strip_direction_marks(text).split())
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A piece of a line that is never split, and the joiner ("" or " ") before it.
+
+    Words in spaced scripts; in Chinese every character, except that a run of Latin
+    letters or digits is one unit. Punctuation is a unit of its own there, kept with its
+    neighbour by a break cost (``break_cost``), so that the units of a joined text are
+    exactly the units of its words, one after the other (the segmenter relies on it).
+    """
+
+    text: str
+    width: float
+    joiner: str
+    start: int  # offset in the normalised text
+    fragment: bool = False  # a piece of a word wider than a line (hard-wrapped)
+
+
+def _tokens(text: str, lang: Language) -> list[Unit]:
+    units: list[Unit] = []
+    if not lang.cjk_width:
+        pos = 0
+        for word in text.split(" "):
+            if word:
+                units.append(Unit(word, text_width(word, lang), " " if units else "", pos))
+            pos += len(word) + 1
+        return units
+    joiner = ""
+    for pos, char in enumerate(text):
+        if char == " ":
+            joiner = " "
+            continue
+        prev = units[-1] if units else None
+        if prev and not joiner and _is_latin_like(char) and _is_latin_like(prev.text[-1]):
+            units[-1] = Unit(
+                prev.text + char, prev.width + char_width(char, lang), prev.joiner, prev.start
+            )
+        else:
+            units.append(Unit(char, char_width(char, lang), joiner if units else "", pos))
+        joiner = ""
+    return units
+
+
+def _explode_wide(units: list[Unit], lang: Language) -> list[Unit]:
+    """Hard-wrap: a unit wider than a line becomes one unit per character."""
+    limit = lang.max_chars_per_line
+    out: list[Unit] = []
+    for unit in units:
+        if unit.width <= limit:
+            out.append(unit)
+            continue
+        for k, char in enumerate(unit.text):
+            out.append(
+                Unit(
+                    char,
+                    char_width(char, lang),
+                    unit.joiner if k == 0 else "",
+                    unit.start + k,
+                    fragment=k > 0,
+                )
+            )
+    return out
+
+
+def units_of(text: str, lang: Language) -> list[Unit]:
+    """The units of ``text`` (normalised first), words wider than a line hard-wrapped."""
+    return _explode_wide(_tokens(normalize(text), lang), lang)
+
+
+def min_lines(text: str, lang: Language) -> int:
+    """The fewest lines the text needs at the language's width (greedy fill is optimal
+    for in-order packing); words wider than a line are hard-wrapped."""
+    limit = lang.max_chars_per_line
+    plain = normalize(text)
+    if text_width(plain, lang) <= limit:
+        return 1 if plain else 0
+    lines = 0
+    current = 0.0
+    for unit in units_of(plain, lang):
+        joined = current + text_width(unit.joiner, lang) + unit.width
+        if lines and joined <= limit:
+            current = joined
+        else:
+            lines += 1
+            current = unit.width
+    return lines
+
+
+# --- Break costs -----------------------------------------------------------------------
+
+
+def _bare(word: str) -> str:
+    return word.strip(CLOSERS + "\"'“‘«(¿¡-–—…").casefold()
+
+
+def _is_capitalised(word: str) -> bool:
+    core = word.lstrip(CLOSERS + "\"'“‘«(")
+    return bool(core) and core[0].isupper()
+
+
+def protected_ranges(text: str, protected: Sequence[str]) -> list[tuple[int, int]]:
+    """Where the protected spans occur in ``text`` (case-insensitive, marks ignored)."""
+    folded = text.casefold()
+    ranges: list[tuple[int, int]] = []
+    for span in protected:
+        needle = normalize(span).casefold()
+        if not needle:
+            continue
+        start = folded.find(needle)
+        while start >= 0:
+            ranges.append((start, start + len(needle)))
+            start = folded.find(needle, start + 1)
+    return ranges
+
+
+def break_cost(
+    before: str,
+    after: str,
+    lang: Language,
+    *,
+    at: int | None = None,
+    protected: Sequence[tuple[int, int]] = (),
+    cjk_chars: bool = False,
+) -> float:
+    """Cost of a break between the words (units) ``before`` and ``after`` (lower is
+    better); ``at`` is the break's offset in the text, for protected spans.
+
+    Shared by the line breaker and the segmenter's cue boundaries.
+    """
+    cost = _pair_cost(before, after, lang, cjk_chars)
+    if at is not None and any(lo < at < hi for lo, hi in protected):
+        cost += _COST_PROTECTED
+    return cost
+
+
+@functools.lru_cache(maxsize=65536)
+def _pair_cost(before: str, after: str, lang: Language, cjk_chars: bool) -> float:
+    cost = _base_cost(before, after, lang)
+    # Punctuation stays with its word: no line starts with a closing mark, none ends
+    # with an opening one.
+    if _opens(before[-1:]) or _closes(after[:1]):
+        cost += _COST_GLUED_WORD
+    if before[-1:] in SENTENCE_END or before[-1:] in CLAUSE_END:
+        return cost
+    rules = WORD_RULES.get(lang.code, WordRules())
+    if _bare(before) in rules.no_break_after or _bare(after) in rules.no_break_before:
+        cost += _COST_GLUED_WORD
+    if not cjk_chars and _is_capitalised(before) and _is_capitalised(after):
+        cost += _COST_NAME
+    return cost
+
+
+def _opens(char: str) -> bool:
+    return bool(char) and (
+        unicodedata.category(char) in ("Ps", "Pi") or char in "“‘«" or char in _NAME_DOTS
+    )
+
+
+def _closes(char: str) -> bool:
+    return (
+        bool(char)
+        and (char in CLOSERS or char in SENTENCE_END or char in CLAUSE_END or char in "%)")
+        and char not in "—–"
+    )
+
+
+def _base_cost(before: str, after: str, lang: Language) -> float:
+    tail = before.rstrip(CLOSERS)
+    if tail[-1:] in SENTENCE_END:
+        return _COST_SENTENCE
+    if tail[-1:] in CLAUSE_END:
+        return _COST_CLAUSE
+    rules = WORD_RULES.get(lang.code, WordRules())
+    if _bare(after) in rules.break_before or after.startswith(rules.break_before_prefixes):
+        return _COST_BEFORE_CONJUNCTION
+    if after in ("-", "–", "—"):  # a dialogue dash opens a new speaker's line
+        return _COST_CLAUSE
+    return _COST_PLAIN
+
+
+def unit_break_costs(
+    units: Sequence[Unit], text: str, lang: Language, protected: Sequence[str]
+) -> list[float]:
+    """costs[k]: cost of breaking before units[k] (k >= 1) of the normalised ``text``."""
+    ranges = protected_ranges(text, protected)
+    costs = [0.0]
+    for k in range(1, len(units)):
+        before, after = units[k - 1], units[k]
+        if after.fragment:
+            costs.append(_COST_HARD_WRAP)
+            continue
+        # Chinese units are single characters: look ahead for two-character conjunctions.
+        following = text[after.start : after.start + 4] if lang.cjk_width else after.text
+        costs.append(
+            break_cost(
+                before.text,
+                following,
+                lang,
+                at=after.start,
+                protected=ranges,
+                cjk_chars=lang.cjk_width,
+            )
+        )
+    return costs
+
+
+# --- Breaking --------------------------------------------------------------------------
+
+
+def _line(units: Sequence[Unit]) -> str:
+    return "".join((u.joiner if k else "") + u.text for k, u in enumerate(units))
+
+
+def shape_cost(widths: Sequence[float], limit: int) -> float:
+    """Penalty for the line widths' shape: bottom-heavy (each line at least as wide as
+    the one above) is preferred, balanced lines next."""
+    cost = 0.0
+    for upper, lower in itertools.pairwise(widths):
+        if upper > lower:
+            cost += _TOP_HEAVY_WEIGHT * (upper - lower) / limit
+        else:
+            cost += _BOTTOM_HEAVY_WEIGHT * (lower - upper) / limit
+    return cost
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The chosen line layout of a text, its break cost and its overflow (the widths
+    past the line limit, summed; 0 when every line fits)."""
+
+    lines: tuple[str, ...]
+    cost: float
+    overflow: float
+
+
+def best_layout(text: str, lang: Language, protected: Sequence[str] = ()) -> Layout:
+    """The cheapest layout of ``text`` in at most ``TIMING.max_lines`` lines.
+
+    One line when it fits (cost 0); else the cheapest break (see the module docstring)
+    among the layouts whose lines all fit; when none fits (the text is too long for a
+    cue), the layout with the least overflow.
+    """
+    plain = normalize(text)
+    limit = lang.max_chars_per_line
+    width = text_width(plain, lang)
+    if width <= limit or not plain:
+        return Layout((plain,) if plain else (), 0.0, 0.0)
+    units = units_of(plain, lang)
+    costs = unit_break_costs(units, plain, lang, protected)
+    # cumulative[k]: width of units[:k] with their joiners; a line [a, b) drops a's joiner.
+    joiners = [text_width(u.joiner, lang) for u in units]
+    cumulative = [
+        0.0,
+        *itertools.accumulate(j + u.width for j, u in zip(joiners, units, strict=True)),
+    ]
+    best: tuple[float, float, tuple[int, ...]] = (width - limit, 0.0, (0, len(units)))
+    for count in range(2, TIMING.max_lines + 1):
+        for cuts in itertools.combinations(range(1, len(units)), count - 1):
+            bounds = (0, *cuts, len(units))
+            widths = [
+                cumulative[b] - cumulative[a] - joiners[a] for a, b in itertools.pairwise(bounds)
+            ]
+            overflow = sum(max(0.0, w - limit) for w in widths)
+            cost = sum(costs[c] for c in cuts) + shape_cost(widths, limit)
+            if (overflow, cost) < best[:2]:
+                best = (overflow, cost, bounds)
+        if best[0] == 0:
+            break
+    lines = tuple(_line(units[a:b]) for a, b in itertools.pairwise(best[2]))
+    return Layout(lines, best[1], best[0])
+
+
+def break_lines(text: str, lang: Language, protected: Sequence[str] = ()) -> tuple[str, ...]:
+    """``text`` in at most ``TIMING.max_lines`` lines (plain, no direction marks); see
+    ``best_layout``. Check the result with ``lines_fit`` when the text may be too long."""
+    return best_layout(text, lang, protected).lines
+
+
+def wrap_rtl(line: str) -> str:
+    """One line of right-to-left text wrapped in RLE ... PDF (idempotent)."""
+    plain = strip_direction_marks(line)
+    return f"{RLE}{plain}{PDF}" if plain.strip() else plain
+
+
+def layout(text: str, lang: Language, protected: Sequence[str] = ()) -> tuple[str, ...]:
+    """``break_lines`` plus direction marks for right-to-left languages: the lines as
+    they go into the SRT file."""
+    lines = break_lines(text, lang, protected)
+    return tuple(wrap_rtl(line) for line in lines) if lang.rtl else lines
+
+
+def needs_direction_marks(line: str) -> bool:
+    """True when an RTL line starts or ends with a run that is not right-to-left (Latin,
+    digits, punctuation) and carries no direction mark to fix its base direction."""
+    if not line or line[0] in DIRECTION_MARKS:
+        return False
+    text = line.strip()
+    if not text:
+        return False
+    first = unicodedata.bidirectional(text[0])
+    last = unicodedata.bidirectional(text[-1])
+    return first not in ("R", "AL") or last not in ("R", "AL")

@@ -1,0 +1,207 @@
+"""SRT files: strict reading (errors name the file and line) and atomic UTF-8 writing.
+
+Writing goes through pysrt's item formatter (``HH:MM:SS,mmm``), UTF-8 without a BOM and
+with LF line ends: every player and muxer we target (mkvmerge, ffmpeg, VLC, mpv) reads
+LF, and LF keeps files byte-identical across platforms (CRLF is only a Windows-era
+convention of the format). Cue lines are written as given (direction marks included);
+a line break inside a line becomes a space and blank lines are dropped, since a blank
+line ends a cue in SRT.
+
+Reading is strict. pysrt's default silently drops cues it cannot parse (``ERROR_PASS``)
+and even its ``ERROR_RAISE`` mode accepts a garbled time as 0 and merges two cues when
+the blank line between them is missing; so every block is checked here first (a cue
+number, a ``start --> end`` line with valid fields and ``end >= start``, no timing line
+inside the text) and only then handed to pysrt. Any problem raises ``SubtitleError``
+with the file and the 1-based line number. A full stop instead of the comma before the
+milliseconds is accepted (many tools write it); cue numbers need not be consecutive.
+The text must decode in ``encoding`` (UTF-8 by default); a byte-order mark is accepted
+and takes precedence. A file with no cues is an empty track.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pysrt
+
+from scodub.data import Cue, Track
+from scodub.errors import ConfigError, SubtitleError
+from scodub.fsutil import write_text_atomic
+from scodub.langs import get_language
+
+_NUMBER = re.compile(r"^\s*\d+\s*$")
+_TIME = r"(\d+):(\d{2}):(\d{2})[,.](\d{3})"
+_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(?:\s+\S.*)?\s*$")
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_ENCODING_HINT = "--encoding cp1251 (Cyrillic), --encoding gb18030 (Chinese), --encoding cp1256"
+
+
+def format_timestamp(ms: int) -> str:
+    """Whole milliseconds to SRT's ``HH:MM:SS,mmm``."""
+    if ms < 0:
+        raise ValueError(f"negative subtitle time: {ms} ms")
+    return str(pysrt.SubRipTime.from_ordinal(ms))
+
+
+def _clean_lines(lines: Sequence[str]) -> list[str]:
+    cleaned = (" ".join(_LINE_END.split(line)).rstrip() for line in lines)
+    return [line for line in cleaned if line.strip()]
+
+
+def compose_srt(cues: Sequence[Cue]) -> str:
+    """The SRT text of ``cues``, numbered from 1, LF line ends."""
+    blocks: list[str] = []
+    for number, cue in enumerate(cues, start=1):
+        if cue.end_ms < cue.start_ms:
+            raise ValueError(f"cue {number} ends ({cue.end_ms} ms) before it starts")
+        format_timestamp(cue.start_ms)  # rejects negative times
+        item = pysrt.SubRipItem(
+            number, cue.start_ms, cue.end_ms, "\n".join(_clean_lines(cue.lines))
+        )
+        blocks.append(str(item).rstrip("\n") + "\n")
+    return "\n".join(blocks)
+
+
+def write_srt(track_or_cues: Track | Sequence[Cue], path: Path) -> Path:
+    """Write the cues to ``path`` atomically (UTF-8, LF); returns ``path``."""
+    cues = track_or_cues.cues if isinstance(track_or_cues, Track) else track_or_cues
+    path = Path(path)
+    write_text_atomic(path, compose_srt(cues))
+    return path
+
+
+def read_srt(
+    path: Path, language: str, *, encoding: str = "utf-8", fps: float | None = None
+) -> Track:
+    """A strict read of an SRT file into a ``Track`` in ``language`` (see the module
+    docstring for what is checked)."""
+    path = Path(path)
+    lang = get_language(language)
+    text = _decode(path, _read_bytes(path), encoding)
+    return Track(lang.code, parse_srt(text, path), fps)
+
+
+def _read_bytes(path: Path) -> bytes:
+    if path.is_dir():
+        raise SubtitleError(path, "is a folder, not an SRT file")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise SubtitleError(path, "file does not exist") from exc
+    except OSError as exc:
+        raise SubtitleError(path, f"cannot read the file ({exc.strerror or exc})") from exc
+
+
+def _decode(path: Path, data: bytes, encoding: str) -> str:
+    try:
+        codecs.lookup(encoding)
+    except LookupError as exc:
+        raise ConfigError(
+            f"unknown text encoding {encoding!r}; give a Python codec name such as "
+            "utf-8, cp1251, gb18030, cp1256 or utf-16"
+        ) from exc
+    for bom, bom_encoding in _BOMS:
+        if data.startswith(bom):
+            encoding = bom_encoding
+            break
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SubtitleError(
+            path,
+            f"not valid {encoding} text (byte 0x{data[exc.start]:02x}); if the file uses "
+            f"another encoding, say so with --encoding, e.g. {_ENCODING_HINT}",
+            line=line,
+        ) from exc
+    return text.removeprefix("\ufeff")
+
+
+def parse_srt(text: str, path: Path | str = "<srt>") -> tuple[Cue, ...]:
+    """Cues of an SRT text, strictly (``path`` only names the source in errors)."""
+    lines = _LINE_END.split(text.removeprefix("\ufeff"))
+    cues: list[Cue] = []
+    pos = 0
+    while pos < len(lines):
+        if not lines[pos].strip():
+            pos += 1
+            continue
+        end = pos
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        cues.append(_parse_block(lines[pos:end], pos + 1, path))
+        pos = end
+    return tuple(cues)
+
+
+def _parse_block(block: Sequence[str], first_line: int, path: Path | str) -> Cue:
+    """One cue: ``block`` holds its non-blank lines, the first at line ``first_line``."""
+    head = block[0].strip()
+    if not _NUMBER.match(head):
+        problem = (
+            "timing line without a cue number before it"
+            if _TIMING.match(head)
+            else f"expected a cue number, found {_shorten(head)!r}"
+        )
+        raise SubtitleError(path, problem, line=first_line)
+    number = int(head)
+    if len(block) < 2:
+        raise SubtitleError(
+            path,
+            f"cue {number} has no timing line ('00:00:01,000 --> 00:00:02,500')",
+            line=first_line,
+        )
+    _check_timing(block[1], number, first_line + 1, path)
+    for offset, line in enumerate(block[2:], start=2):
+        if _TIMING.match(line):
+            raise SubtitleError(
+                path,
+                f"timing line inside the text of cue {number} "
+                "(a blank line is missing between two cues)",
+                line=first_line + offset,
+            )
+    # The block is well formed: pysrt's parser now gives exactly its times and text.
+    item = pysrt.SubRipItem.from_lines(list(block))
+    text_lines = tuple(line for line in item.text.split("\n") if line.strip())
+    return Cue(item.start.ordinal, item.end.ordinal, text_lines)
+
+
+def _check_timing(line: str, number: int, line_no: int, path: Path | str) -> None:
+    match = _TIMING.match(line)
+    if not match:
+        raise SubtitleError(
+            path,
+            f"cue {number}: expected a timing line like '00:00:01,000 --> 00:00:02,500', "
+            f"found {_shorten(line.strip())!r}",
+            line=line_no,
+        )
+    fields = [int(g) for g in match.groups()]
+    times: list[int] = []
+    for h, m, s, ms in (fields[:4], fields[4:]):
+        if m > 59 or s > 59:
+            raise SubtitleError(
+                path, f"cue {number}: minutes and seconds must be below 60", line=line_no
+            )
+        times.append(((h * 60 + m) * 60 + s) * 1000 + ms)
+    start, end = times
+    if end < start:
+        raise SubtitleError(
+            path,
+            f"cue {number} ends ({format_timestamp(end)}) before it starts "
+            f"({format_timestamp(start)})",
+            line=line_no,
+        )
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
