@@ -1,0 +1,227 @@
+"""Line layout per language: widths, reading speed, line breaks, RTL direction marks."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scodub.langs import LANGUAGES, TIMING, get_language
+from scodub.linebreak import (
+    PDF,
+    RLE,
+    WORD_RULES,
+    best_layout,
+    break_lines,
+    join_words,
+    layout,
+    lines_fit,
+    min_duration_for_cps,
+    min_lines,
+    needs_direction_marks,
+    reading_chars,
+    reading_speed_cps,
+    strip_direction_marks,
+    text_width,
+    wrap_rtl,
+)
+
+EN, ZH, RU, FA, UR, HI = (get_language(c) for c in ("en", "zh", "ru", "fa", "ur", "hi"))
+
+
+def test_every_language_has_break_word_lists() -> None:
+    for code in LANGUAGES:
+        rules = WORD_RULES[code]
+        assert rules.break_before or rules.break_before_prefixes, code
+
+
+def test_cjk_width_counts_full_width_as_one_and_half_width_as_half() -> None:
+    assert text_width("中文", ZH) == 2.0
+    assert text_width("DVD", ZH) == 1.5
+    assert text_width("我看了DVD，很好。", ZH) == 1.5 + 7  # 我看了 ， 很好 。 are full width
+    assert text_width("ｱｲｳ", ZH) == 1.5  # half-width katakana
+    assert text_width("１２", ZH) == 2.0  # full-width digits
+    # Other languages count characters.
+    assert text_width("中文 ok", EN) == 5.0
+    assert text_width("Привет", RU) == 6.0
+
+
+def test_widths_and_reading_speed_exclude_direction_marks_and_line_breaks() -> None:
+    line = f"{RLE}سلام دنیا!{PDF}"
+    assert text_width(line, FA) == len("سلام دنیا!")
+    assert reading_chars((line, "\u200fok")) == len("سلام دنیا!") + 2
+    assert reading_chars("Hello,\nworld") == 11  # the line break is not counted
+    # Spaces and punctuation are counted.
+    assert reading_chars(("Hello, my", "friend.")) == len("Hello, my") + len("friend.")
+    assert reading_speed_cps(("a" * 20,), 1000) == 20.0
+    assert reading_speed_cps((), 1000) == 0.0
+    assert reading_speed_cps(("x",), 0) == float("inf")
+
+
+def test_min_duration_for_cps_meets_the_limit_exactly() -> None:
+    for text in ("a", "a" * 21, "Some text, with punctuation."):
+        for lang in (EN, ZH, RU):
+            need = min_duration_for_cps(text, lang)
+            assert reading_speed_cps(text, need) <= lang.max_cps
+            assert reading_speed_cps(text, need - 1) > lang.max_cps
+
+
+def test_one_line_when_it_fits() -> None:
+    assert break_lines("Ask not what your country can do for you.", EN) == (
+        "Ask not what your country can do for you.",
+    )
+    assert break_lines("  spaced   out \n text ", EN) == ("spaced out text",)
+    assert break_lines("", EN) == ()
+
+
+def test_breaks_after_punctuation() -> None:
+    lines = break_lines("And so, my fellow Americans, ask not what your country can do", EN)
+    assert lines == ("And so, my fellow Americans,", "ask not what your country can do")
+
+
+def test_breaks_before_a_conjunction_never_after_an_article() -> None:
+    lines = break_lines("I think we should go to the cinema and watch the new film tonight", EN)
+    assert lines[1].startswith("and ")
+    for text in (
+        "We watched the extraordinarily long documentary about the festival",
+        "She gave the young director a prize at the closing ceremony today",
+    ):
+        first, second = break_lines(text, EN)
+        assert first.split()[-1].lower() not in {"a", "an", "the", "to", "at"}, (first, second)
+
+
+def test_keeps_first_and_last_name_together() -> None:
+    text = "Yesterday evening the famous film director Jia Zhangke arrived in Astana"
+    lines = break_lines(text, EN)
+    assert any("Jia Zhangke" in line for line in lines) and lines_fit(lines, EN), lines
+
+
+def test_protected_span_is_not_split_when_a_layout_allows() -> None:
+    text = "the festival jury gave the golden leopard prize to a young director"
+    assert "golden leopard prize" not in " | ".join(break_lines(text, EN))  # split by default
+    lines = break_lines(text, EN, protected=["Golden Leopard Prize"])
+    assert any("golden leopard prize" in line for line in lines), lines
+    assert lines_fit(lines, EN)
+    text = "导演王小明在哈萨克斯坦拍摄了三年电影"
+    assert not any("哈萨克斯坦" in line for line in break_lines(text, ZH))
+    lines = break_lines(text, ZH, protected=["哈萨克斯坦"])
+    assert any("哈萨克斯坦" in line for line in lines) and lines_fit(lines, ZH), lines
+
+
+def test_bottom_heavy_pyramid_preferred() -> None:
+    lines = break_lines("we walked along the river for hours and hours until it was dark", EN)
+    assert len(lines) == 2 and len(lines[0]) <= len(lines[1]), lines
+
+
+def test_russian_keeps_preposition_with_its_noun() -> None:
+    text = "Режиссёр снимал этот фильм три года в Казахстане и в Китае"
+    first, second = break_lines(text, RU)
+    assert first.split()[-1] not in {"в", "и"}, (first, second)
+
+
+def test_urdu_and_hindi_keep_postpositions_after_their_word() -> None:
+    ur = "یہ فلم شنگھائی تعاون تنظیم کے بارے میں ہے اور اسے کل دکھایا جائے گا"
+    first, second = break_lines(ur, UR)
+    assert second.split()[0] not in WORD_RULES["ur"].no_break_before, (first, second)
+    hi = "यह फ़िल्म शंघाई सहयोग संगठन के बारे में है और इसे कल दिखाया जाएगा"
+    first, second = break_lines(hi, HI)
+    assert second.split()[0] not in WORD_RULES["hi"].no_break_before, (first, second)
+
+
+def test_chinese_prefers_punctuation_and_never_starts_a_line_with_it() -> None:
+    text = "各位朋友，今天我们放映一部新电影。"
+    first, second = break_lines(text, ZH)
+    assert first == "各位朋友，", (first, second)
+    assert lines_fit((first, second), ZH)
+    text = "今天我们为大家放映一部关于上海合作组织的新电影，谢谢。"
+    for line in break_lines(text, ZH)[1:]:
+        assert unicodedata.category(line[0]) not in ("Po", "Pe", "Pf"), line
+
+
+def test_chinese_keeps_latin_words_and_numbers_whole() -> None:
+    text = "导演在哈萨克斯坦拍摄了三年的电影SCO2025Festival，今天首映"
+    lines = break_lines(text, ZH)
+    assert any("SCO2025Festival" in line for line in lines), lines
+
+
+def test_chinese_breaks_before_a_two_character_conjunction() -> None:
+    text = "我们今天去北京但是他们明天去上海看电影"
+    first, second = break_lines(text, ZH)
+    assert second.startswith("但是"), (first, second)
+
+
+def test_word_wider_than_a_line_is_hard_wrapped() -> None:
+    url = "https://example.org/" + "festival" * 6
+    assert len(url) > EN.max_chars_per_line
+    lines = break_lines(url, EN)
+    assert len(lines) == 2 and lines_fit(lines, EN)
+    assert "".join(lines) == url
+    # Too long for any cue: the layout overflows, never drops text.
+    huge = "x" * (TIMING.max_lines * EN.max_chars_per_line + 10)
+    result = best_layout(huge, EN)
+    assert result.overflow > 0 and "".join(result.lines) == huge
+    assert min_lines(huge, EN) == TIMING.max_lines + 1
+
+
+def test_rtl_lines_are_wrapped_in_embedding_marks_idempotently() -> None:
+    text = "فیلم جدید در سال 2024 در جشنواره SCO نمایش داده شد و همه آن را دیدند."
+    lines = layout(text, FA)
+    assert len(lines) == 2
+    for line in lines:
+        assert line.startswith(RLE) and line.endswith(PDF)
+        assert not needs_direction_marks(line)
+    assert tuple(wrap_rtl(line) for line in lines) == lines
+    assert " ".join(strip_direction_marks(line) for line in lines) == text
+    assert layout(text, EN) == break_lines(text, EN)  # LTR: no marks
+
+
+def test_needs_direction_marks_flags_latin_digit_and_punctuation_edges() -> None:
+    assert needs_direction_marks("SCO نمایش")
+    assert needs_direction_marks("نمایش 2024")
+    assert needs_direction_marks("نمایش داده شد.")
+    assert not needs_direction_marks("نمایش داده شد")
+    assert not needs_direction_marks(wrap_rtl("SCO نمایش"))
+
+
+def test_join_words_spaces_per_script() -> None:
+    assert join_words(["And", " so,", "my "], EN) == "And so, my"
+    assert join_words(["我们", "看", "DVD", "Video", "吧"], ZH) == "我们看DVD Video吧"
+    assert join_words(["", "  "], EN) == ""
+
+
+_WORD = st.text(
+    alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ,.!?'-йцукенгшщзхъ"),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=st.lists(_WORD, min_size=1, max_size=25), code=st.sampled_from(["en", "ru", "uz"]))
+def test_layout_keeps_every_word_in_order_and_fits_when_possible(
+    words: list[str], code: str
+) -> None:
+    lang = get_language(code)
+    text = " ".join(words)
+    lines = break_lines(text, lang)
+    assert " ".join(lines).split() == words
+    assert len(lines) <= TIMING.max_lines
+    if min_lines(text, lang) <= TIMING.max_lines:
+        assert lines_fit(lines, lang), lines
+    if text_width(text, lang) <= lang.max_chars_per_line:
+        assert lines == (text,)
+
+
+_HAN = st.text(
+    alphabet=st.sampled_from("我们今天电影上海合作组织，。！“”《》AB12"), min_size=1, max_size=40
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=_HAN)
+def test_chinese_layout_keeps_every_character(text: str) -> None:
+    lines = break_lines(text, ZH)
+    assert "".join(lines) == text
+    if min_lines(text, ZH) <= TIMING.max_lines:
+        assert lines_fit(lines, ZH)
