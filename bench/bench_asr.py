@@ -27,14 +27,13 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import DATA, JFK_REFERENCE, SAMPLE, librivox_references  # noqa: E402
-
 from scodub.asr import AsrSettings, load_model, prepare, resolve_device, transcribe_audio  # noqa: E402
+from scodub.data import Track  # noqa: E402
 from scodub.langs import get_language  # noqa: E402
 from scodub.media import ASR_SAMPLE_RATE, choose_audio_stream, decode_audio, probe  # noqa: E402
 from scodub.metrics import corpus_wer  # noqa: E402
 from scodub.pipeline import stage_subtitles, stage_transcribe  # noqa: E402
 from scodub.qc import check_track  # noqa: E402
-from scodub.data import Track  # noqa: E402
 
 DIRECT_OPTIONS = {
     "beam_size": 5,
@@ -63,8 +62,10 @@ def bench_overhead(whisper: object, repeat: int) -> None:
             stage_transcribe(SAMPLE, Path(out), AsrSettings())
             stage_times.append(time.perf_counter() - start)
     d, s = statistics.median(direct_times), statistics.median(stage_times)
-    print(f"[overhead] sample film: faster-whisper direct {d:.2f} s, scodub stage {s:.2f} s, "
-          f"ratio {s / d:.3f} (target <= 1.10; median of {repeat})")
+    print(
+        f"[overhead] sample film: faster-whisper direct {d:.2f} s, scodub stage {s:.2f} s, "
+        f"ratio {s / d:.3f} (target <= 1.10; median of {repeat})"
+    )
 
 
 def _long_audio() -> np.ndarray:
@@ -84,9 +85,11 @@ def bench_batched(model: object) -> None:
         start = time.perf_counter()
         transcribe_audio(audio, AsrSettings(language="en", batch_size=batch), model)  # type: ignore[arg-type]
         timings[batch] = time.perf_counter() - start
-    print(f"[batched] {seconds:.0f} s of speech on CPU: sequential {timings[1]:.2f} s "
-          f"(RTF {timings[1] / seconds:.3f}), batch 8 {timings[8]:.2f} s "
-          f"(RTF {timings[8] / seconds:.3f}), speed-up {timings[1] / timings[8]:.2f}x")
+    print(
+        f"[batched] {seconds:.0f} s of speech on CPU: sequential {timings[1]:.2f} s "
+        f"(RTF {timings[1] / seconds:.3f}), batch 8 {timings[8]:.2f} s "
+        f"(RTF {timings[8] / seconds:.3f}), speed-up {timings[1] / timings[8]:.2f}x"
+    )
 
 
 def bench_wer(whisper: object, model: object) -> None:
@@ -97,8 +100,10 @@ def bench_wer(whisper: object, model: object) -> None:
         audio = decode_audio(path, choose_audio_stream(probe(path)))
         plain.append((reference, _direct(whisper, audio, "en")))
         ours.append((reference, transcribe_audio(audio, AsrSettings(language="en"), model).text))  # type: ignore[arg-type]
-    print(f"[wer] {len(refs)} real English clips: faster-whisper {corpus_wer(plain):.2%}, "
-          f"scodub {corpus_wer(ours):.2%}")
+    print(
+        f"[wer] {len(refs)} real English clips: faster-whisper {corpus_wer(plain):.2%}, "
+        f"scodub {corpus_wer(ours):.2%}"
+    )
 
 
 def bench_cues() -> None:
@@ -115,7 +120,9 @@ def bench_cues() -> None:
             subs = stage_subtitles(result.transcript, Path(out), clip.stem, info.fps)
         onsets = [
             r["start"] * 1000 / ASR_SAMPLE_RATE
-            for r in get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=300, speech_pad_ms=0))
+            for r in get_speech_timestamps(
+                audio, VadOptions(min_silence_duration_ms=300, speech_pad_ms=0)
+            )
         ]
         for onset in onsets:  # the cue that opens each stretch of speech
             nearest = min(subs.track.cues, key=lambda c: abs(c.start_ms - onset))
@@ -123,8 +130,10 @@ def bench_cues() -> None:
         report = check_track(Track("en", subs.track.cues, info.fps), info.fps).to_json()
         for rule, share in report["summary"]["share_ok"].items():
             shares.setdefault(rule, []).append(share)
-    print(f"[in-time] {len(offsets)} speech onsets: mean |cue in-time - onset| "
-          f"{statistics.mean(offsets):.3f} s, max {max(offsets):.3f} s (target mean <= 0.25 s)")
+    print(
+        f"[in-time] {len(offsets)} speech onsets: mean |cue in-time - onset| "
+        f"{statistics.mean(offsets):.3f} s, max {max(offsets):.3f} s (target mean <= 0.25 s)"
+    )
     for rule, values in sorted(shares.items()):
         print(f"[rules] {rule}: {statistics.mean(values):.1%} of cues meet it")
 

@@ -135,8 +135,9 @@ def transcribe_audio(
         )
     kept: list[Segment] = []
     dropped = 0
+    spaced = _written_with_spaces("en" if settings.task == "translate" else info.language)
     for raw in segments_iter:
-        segment = _to_segment(raw)
+        segment = _to_segment(raw, spaced)
         if progress:
             progress(raw.end)
         if _looks_hallucinated(segment, kept):
@@ -161,17 +162,34 @@ def _known_code(code: str) -> str:
         return code  # a language outside the SCO table (e.g. French) is still reported
 
 
-def _to_segment(raw: Any) -> Segment:
-    words = tuple(
-        Word(w.word.strip(), ms(w.start), max(ms(w.end), ms(w.start) + 1), float(w.probability))
-        for w in (raw.words or ())
-        if w.word.strip()
-    )
+def _written_with_spaces(code: str) -> bool:
+    """Whisper marks a new word with a leading space, except in scripts without spaces."""
+    return code not in ("zh", "ja", "th", "lo", "my", "km", "yue", "bo")
+
+
+def _to_segment(raw: Any, spaced: bool = True) -> Segment:
+    words: list[Word] = []
+    for w in raw.words or ():
+        text = w.word.strip()
+        if not text:
+            continue
+        start, end = ms(w.start), max(ms(w.end), ms(w.start) + 1)
+        if spaced and words and not w.word[:1].isspace():
+            # A token without a leading space continues the previous word ("ill" "-sposed").
+            last = words[-1]
+            words[-1] = Word(
+                last.text + text,
+                last.start_ms,
+                max(end, last.end_ms),
+                min(last.probability, float(w.probability)),
+            )
+            continue
+        words.append(Word(text, start, end, float(w.probability)))
     return Segment(
         start_ms=ms(raw.start),
         end_ms=ms(raw.end),
         text=raw.text.strip(),
-        words=words,
+        words=tuple(words),
         avg_logprob=float(raw.avg_logprob),
         no_speech_prob=float(raw.no_speech_prob),
         compression_ratio=float(raw.compression_ratio),

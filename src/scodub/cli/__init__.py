@@ -11,7 +11,9 @@ import click
 
 from scodub import __version__
 from scodub.cli.common import error_line
+from scodub.cli.glossary import glossary
 from scodub.cli.models import models
+from scodub.cli.qc import qc
 from scodub.cli.transcribe import run, transcribe
 from scodub.errors import ScodubError
 
@@ -26,7 +28,7 @@ def cli() -> None:
     """
 
 
-for command in (transcribe, run, models):
+for command in (transcribe, run, qc, models, glossary):
     cli.add_command(command)
 
 

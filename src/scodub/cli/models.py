@@ -32,7 +32,8 @@ def list_command(as_json: bool) -> None:
 
 @models.command("pull")
 @click.argument("name")
-def pull_command(name: str) -> None:
+@click.option("--force", is_flag=True, help="Fetch again even if present (NLLB).")
+def pull_command(name: str, force: bool) -> None:
     """Fetch NAME: a Whisper model (tiny, small, large-v3, ...), an NLLB translation model
     (nllb-200-distilled-600M, nllb-200-distilled-1.3B) or a Piper voice (piper:VOICE, e.g.
     piper:ru_RU-irina-medium)."""
@@ -40,6 +41,11 @@ def pull_command(name: str) -> None:
         from scodub.dub.voices import pull_piper_voice
 
         click.echo(str(pull_piper_voice(name.removeprefix("piper:"))))
+        return
+    from scodub.mtmodels import NLLB_MODELS, pull_nllb
+
+    if name in NLLB_MODELS:
+        click.echo(str(pull_nllb(name, force=force)))
         return
     if name in hub_names() or "/" in name:
         click.echo(str(pull_whisper(name)))

@@ -1,0 +1,5 @@
+"""``python -m scodub``."""
+
+from scodub.cli import main
+
+main()
