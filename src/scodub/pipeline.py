@@ -17,10 +17,14 @@ from typing import Any
 from scodub import __version__
 from scodub.asr import AsrSettings, prepare, transcribe_audio
 from scodub.cache import StageCache, stage_key
-from scodub.data import Track, Transcript
+from scodub.correct import correct, hotwords
+from scodub.data import Cue, Track, Transcript, ms
 from scodub.errors import MediaError
-from scodub.fsutil import write_json_atomic
-from scodub.langs import get_language
+from scodub.fsutil import sha256_file, write_json_atomic
+from scodub.glossary import Glossary
+from scodub.glossary_io import load_glossaries
+from scodub.langs import LANGUAGES, get_language
+from scodub.localize import MtSettings, load_translator, localize, mt_identity
 from scodub.media import (
     MediaInfo,
     check_complete,
@@ -32,6 +36,20 @@ from scodub.media import (
 from scodub.qc import check_track
 from scodub.segment import segment_words
 from scodub.subtitles import write_srt
+
+
+def glossary_source(glossary: Glossary) -> str:
+    """The language the glossary's names are spoken in by default (its first form)."""
+    first = next((next(iter(t.forms), None) for t in glossary.terms), None)
+    return first or "en"
+
+
+def glossary_fingerprint(glossary: Glossary | None) -> str:
+    """Content hash of the glossary files (goes into cache keys)."""
+    if glossary is None:
+        return ""
+    return stage_key({"files": [sha256_file(Path(f)) for f in glossary.sources]})
+
 
 # Below this level the stream is digital silence or near it: nothing to transcribe.
 _SILENCE_DBFS = -70.0
@@ -58,14 +76,22 @@ def stage_transcribe(
     out_dir: Path,
     settings: AsrSettings,
     *,
+    glossary: Glossary | None = None,
     audio_stream: int | None = None,
     progress: Progress | None = None,
 ) -> TranscribeResult:
-    """Film -> transcript JSON with word timings, reusing a cached result when possible."""
+    """Film -> transcript JSON with word timings, reusing a cached result when possible.
+
+    With a glossary, its names in the spoken language prime Whisper (``hotwords``) and
+    near-misses in the transcript are corrected (``correct``), each correction reported.
+    """
     started = time.perf_counter()
     film = Path(film)
     info = probe(film)
     stream = choose_audio_stream(info, audio_stream, settings.language)
+    if glossary is not None and len(glossary) and settings.hotwords is None:
+        spoken = settings.language or stream.language or glossary_source(glossary)
+        settings = replace(settings, hotwords=hotwords(glossary, spoken) or None)
     settings, model = prepare(settings)
     cache = StageCache(out_dir)
     key = stage_key(
@@ -74,6 +100,7 @@ def stage_transcribe(
             "film": cache.content_hash(film),
             "stream": stream.position,
             "asr": settings.key(model),
+            "glossary": glossary_fingerprint(glossary),
         }
     )
     media = _media_json(info, stream.position)
@@ -92,7 +119,7 @@ def stage_transcribe(
     if level < _SILENCE_DBFS:
         notes.append(f"audio stream {stream.position} is silent ({level:.0f} dBFS): no speech")
         transcript = Transcript(
-            settings.language or "und", 0.0, int(len(audio) / 16), (), settings.task
+            settings.language or "und", 0.0, ms(len(audio) / 16000), (), settings.task
         )
     else:
         total = len(audio) / 16000
@@ -102,6 +129,8 @@ def stage_transcribe(
                 progress("transcribe", min(done, total), total)
 
         transcript = transcribe_audio(audio, settings, model, _tick)
+        if glossary is not None and len(glossary) and transcript.language in LANGUAGES:
+            transcript = correct(transcript, glossary)
         if not transcript.segments:
             notes.append("no speech found (silence, music or noise only)")
         if transcript.dropped_segments:
@@ -155,6 +184,98 @@ def stage_subtitles(
 
 
 @dataclass(frozen=True, slots=True)
+class LocalizeStageResult:
+    source: Track
+    tracks: dict[str, Track]
+    paths: dict[str, Path]
+    reports: dict[str, Any]
+    cached: bool
+
+
+def stage_localize(
+    source: Track,
+    out_dir: Path,
+    stem: str,
+    targets: tuple[str, ...],
+    glossary: Glossary,
+    mt: MtSettings,
+    *,
+    whisper_english: Transcript | None = None,
+) -> LocalizeStageResult:
+    """Source track -> aligned ``<stem>.<lang>.srt`` for every target (and the source,
+    re-timed with them), glossary-enforced; cached by source text, targets, model,
+    glossary and settings. The translation model is loaded only on a cache miss."""
+    needs_mt = any(t != source.language and not (t == "en" and whisper_english) for t in targets)
+    cache = StageCache(out_dir)
+    key = stage_key(
+        {
+            "stage": "localize",
+            "source": [[c.start_ms, c.end_ms, c.text] for c in source.cues],
+            "language": source.language,
+            "fps": source.fps,
+            "targets": list(targets),
+            "mt": mt_identity(mt) if needs_mt else "",
+            "n_best": mt.n_best,
+            "glossary": glossary_fingerprint(glossary),
+            "whisper_english": whisper_english.to_json() if whisper_english else None,
+        }
+    )
+    languages = tuple(dict.fromkeys((source.language, *targets)))
+    cached = cache.load("localize", key)
+    if cached is None:
+        translator = load_translator(mt) if needs_mt else None
+        result = localize(
+            source,
+            languages,
+            glossary,
+            translator=translator,
+            whisper_english=whisper_english,
+            n_best=mt.n_best,
+        )
+        cached = {
+            "tracks": {
+                lang: [[c.start_ms, c.end_ms, list(c.lines)] for c in track.cues]
+                for lang, track in result.tracks.items()
+            },
+            "reports": {lang: r.to_json() for lang, r in result.reports.items()},
+        }
+        cache.store("localize", key, cached)
+        was_cached = False
+    else:
+        was_cached = True
+    tracks = {
+        lang: Track(lang, tuple(Cue(a, b, tuple(lines)) for a, b, lines in cues), source.fps)
+        for lang, cues in cached["tracks"].items()
+    }
+    paths = {
+        lang: write_srt(track, out_dir / f"{stem}.{lang}.srt") for lang, track in tracks.items()
+    }
+    return LocalizeStageResult(
+        tracks[source.language], tracks, paths, cached["reports"], was_cached
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """Everything ``scodub run`` does to one film."""
+
+    asr: AsrSettings = field(default_factory=AsrSettings)
+    targets: tuple[str, ...] = ()  # subtitle languages besides the spoken one
+    glossary_files: tuple[Path, ...] = ()
+    mt: MtSettings = field(default_factory=MtSettings)
+    english_route: str = "mt"  # "whisper": English from Whisper's speech translation
+    audio_stream: int | None = None
+
+    def needs_mt(self) -> tuple[str, ...]:
+        """Targets only a translation model can make, as far as is known before ASR."""
+        return tuple(
+            t
+            for t in self.targets
+            if t != self.asr.language and not (t == "en" and self.english_route == "whisper")
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class RunReport:
     film: Path
     out_dir: Path
@@ -171,46 +292,88 @@ class RunReport:
         }
 
 
-def run_transcription(
-    film: Path,
-    out_dir: Path,
-    settings: AsrSettings,
-    *,
-    audio_stream: int | None = None,
-    progress: Progress | None = None,
-) -> tuple[RunReport, TranscribeResult, SubtitleResult]:
-    """Transcribe and subtitle one film; the report lists outputs, QC and timings."""
-    film = Path(film)
-    if not film.exists():
+def load_run_glossary(files: tuple[Path, ...]) -> Glossary:
+    return load_glossaries(files) if files else Glossary()
+
+
+def preflight(film: Path, settings: RunSettings) -> Glossary:
+    """Every check that can fail before the heavy work: input, glossary, models."""
+    if not Path(film).exists():
         raise MediaError(film, "file does not exist")
-    result = stage_transcribe(film, out_dir, settings, audio_stream=audio_stream, progress=progress)
+    glossary = load_run_glossary(settings.glossary_files)
+    if settings.needs_mt():
+        mt_identity(settings.mt)  # a missing translation model fails here, before ASR
+    prepare(settings.asr)
+    return glossary
+
+
+def run_film(
+    film: Path, out_dir: Path, settings: RunSettings, *, progress: Progress | None = None
+) -> RunReport:
+    """Transcribe, subtitle and translate one film; the report lists outputs and QC."""
+    film = Path(film)
+    glossary = preflight(film, settings)
+    result = stage_transcribe(
+        film,
+        out_dir,
+        settings.asr,
+        glossary=glossary,
+        audio_stream=settings.audio_stream,
+        progress=progress,
+    )
     fps = result.media.get("fps")
     transcript = result.transcript
     if transcript.language == "und":
-        transcript = replace(transcript, language=settings.language or "en")
-    subs = stage_subtitles(transcript, out_dir, film_stem(film), fps)
+        transcript = replace(transcript, language=settings.asr.language or "en")
+    stem = film_stem(film)
+    subs = stage_subtitles(transcript, out_dir, stem, fps)
     report = RunReport(
         film,
         out_dir,
         outputs={"transcript": str(result.path), f"srt.{subs.track.language}": str(subs.path)},
-        stages={
-            "transcribe": {
-                "cached": result.cached,
-                "seconds": round(result.seconds, 3),
-                "language": transcript.language,
-                "language_probability": round(transcript.language_probability, 4),
-                "task": transcript.task,
-                "segments": len(transcript.segments),
-                "words": len(transcript.words),
-                "dropped_segments": transcript.dropped_segments,
-                "corrections": [c for c in transcript.to_json()["corrections"]],
-                "notes": list(result.notes),
-                "media": result.media,
-            },
-            "subtitles": {subs.track.language: {"cues": len(subs.track.cues), "qc": subs.qc}},
-        },
+        stages={"transcribe": _transcribe_json(result, transcript)},
     )
-    return report, result, subs
+    subtitles: dict[str, Any] = {subs.track.language: {"cues": len(subs.track.cues), "qc": subs.qc}}
+    targets = tuple(t for t in settings.targets if t != transcript.language)
+    if targets:
+        english = None
+        if "en" in targets and settings.english_route == "whisper":
+            english = stage_transcribe(
+                film,
+                out_dir,
+                replace(settings.asr, task="translate"),
+                audio_stream=settings.audio_stream,
+                progress=progress,
+            ).transcript
+        local = stage_localize(
+            subs.track, out_dir, stem, targets, glossary, settings.mt, whisper_english=english
+        )
+        for lang, track in local.tracks.items():
+            report.outputs[f"srt.{lang}"] = str(local.paths[lang])
+            subtitles[lang] = {
+                "cues": len(track.cues),
+                "qc": check_track(track, fps).to_json(),
+                **local.reports.get(lang, {}),
+            }
+        report.stages["localize"] = {"cached": local.cached, "targets": list(targets)}
+    report.stages["subtitles"] = subtitles
+    return report
+
+
+def _transcribe_json(result: TranscribeResult, transcript: Transcript) -> dict[str, Any]:
+    return {
+        "cached": result.cached,
+        "seconds": round(result.seconds, 3),
+        "language": transcript.language,
+        "language_probability": round(transcript.language_probability, 4),
+        "task": transcript.task,
+        "segments": len(transcript.segments),
+        "words": len(transcript.words),
+        "dropped_segments": transcript.dropped_segments,
+        "corrections": transcript.to_json()["corrections"],
+        "notes": list(result.notes),
+        "media": result.media,
+    }
 
 
 def write_report(report: RunReport) -> Path:

@@ -15,6 +15,7 @@ from scodub.cli.glossary import glossary
 from scodub.cli.models import models
 from scodub.cli.qc import qc
 from scodub.cli.transcribe import run, transcribe
+from scodub.cli.translate import translate
 from scodub.errors import ScodubError
 
 
@@ -28,7 +29,7 @@ def cli() -> None:
     """
 
 
-for command in (transcribe, run, qc, models, glossary):
+for command in (transcribe, translate, run, qc, models, glossary):
     cli.add_command(command)
 
 

@@ -11,8 +11,9 @@ import click
 from scodub.asr import DEVICES, TASKS, AsrSettings
 from scodub.cli.common import output_options, print_json, progress_bar
 from scodub.fsutil import ensure_writable_dir
-from scodub.langs import require_asr
-from scodub.pipeline import RunReport, run_transcription, write_report
+from scodub.langs import parse_language_list, require_asr
+from scodub.localize import MtSettings
+from scodub.pipeline import RunReport, RunSettings, run_film, write_report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -102,6 +103,17 @@ def _settings(
     ).validate()
 
 
+def glossary_option(func: F) -> F:
+    return click.option(
+        "--glossary",
+        "-g",
+        "glossaries",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Glossary YAML (repeatable: festival + film-specific; later wins).",
+    )(func)
+
+
 def _summary(report: RunReport) -> None:
     stage = report.stages["transcribe"]
     cached = " (cached)" if stage["cached"] else ""
@@ -112,19 +124,34 @@ def _summary(report: RunReport) -> None:
     )
     for note in stage["notes"]:
         click.echo(f"  note: {note}")
+    for fix in stage["corrections"]:
+        click.echo(f"  glossary correction: {fix['heard']!r} -> {fix['corrected']!r}")
     for lang, subs in report.stages["subtitles"].items():
         summary = subs["qc"]["summary"]
-        click.echo(
+        line = (
             f"  {lang}: {subs['cues']} cues, hard-rule violations: {summary['hard_violations']}, "
             f"reading speed met: {summary['share_ok'].get('reading_speed', 1.0):.0%}"
         )
+        if "glossary" in subs:
+            g = subs["glossary"]
+            line += f", names: {g['hits']} right ({g['repairs']} repaired), {g['misses']} missed"
+        click.echo(line)
     for name, path in report.outputs.items():
         click.echo(f"  {name}: {path}")
+
+
+def _finish(report: RunReport, quiet: bool, as_json: bool) -> None:
+    report.outputs["report"] = str(write_report(report))
+    if as_json:
+        print_json(report.to_json())
+    elif not quiet:
+        _summary(report)
 
 
 @click.command()
 @click.argument("film", type=click.Path(path_type=Path))
 @asr_options
+@glossary_option
 @output_options
 def transcribe(
     film: Path,
@@ -138,29 +165,86 @@ def transcribe(
     task: str,
     threads: int,
     out_dir: Path,
+    glossaries: tuple[Path, ...],
     quiet: bool,
     as_json: bool,
 ) -> None:
     """Transcribe FILM into DIR/<film>.<lang>.srt and a JSON transcript with word timings."""
-    settings = _settings(lang, model, device, compute_type, batch_size, beam_size, task, threads)
+    asr = _settings(lang, model, device, compute_type, batch_size, beam_size, task, threads)
+    settings = RunSettings(asr=asr, glossary_files=glossaries, audio_stream=audio_stream)
     ensure_writable_dir(out_dir)
     with progress_bar(quiet) as progress:
-        report, _, _ = run_transcription(
-            film, out_dir, settings, audio_stream=audio_stream, progress=progress
-        )
-    report.outputs["report"] = str(write_report(report))
-    if as_json:
-        print_json(report.to_json())
-    elif not quiet:
-        _summary(report)
+        report = run_film(film, out_dir, settings, progress=progress)
+    _finish(report, quiet, as_json)
+
+
+def mt_options(func: F) -> F:
+    options = [
+        click.option(
+            "--mt-model",
+            default=None,
+            help="CTranslate2 NLLB-200 folder, or a pulled name (nllb-200-distilled-600M, "
+            "nllb-200-distilled-1.3B); default: nllb-200-distilled-600M.",
+        ),
+        click.option("--mt-device", type=click.Choice(DEVICES), default="auto", show_default=True),
+        click.option("--mt-beam-size", type=click.IntRange(min=1), default=4, show_default=True),
+        click.option(
+            "--mt-batch-size",
+            type=click.IntRange(min=1),
+            default=32,
+            show_default=True,
+            help="CTranslate2 max_batch_size.",
+        ),
+        click.option(
+            "--n-best",
+            type=click.IntRange(min=1),
+            default=4,
+            show_default=True,
+            help="Translation candidates per cue; a shorter one is taken when the best "
+            "breaks the reading speed.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _mt(
+    mt_model: str | None, mt_device: str, mt_beam_size: int, mt_batch_size: int, n_best: int
+) -> MtSettings:
+    return MtSettings(
+        model=mt_model,
+        device=mt_device,
+        beam_size=mt_beam_size,
+        max_batch_size=mt_batch_size,
+        n_best=max(n_best, 1),
+    )
 
 
 @click.command()
 @click.argument("film", type=click.Path(path_type=Path))
+@click.option(
+    "--langs",
+    default="",
+    help="Subtitle languages: 'all' (the ten SCO languages and "
+    "English) or a comma list (ru,zh,hi); default: the spoken language only.",
+)
+@click.option(
+    "--english-from",
+    type=click.Choice(["mt", "whisper"]),
+    default="mt",
+    show_default=True,
+    help="Make English subtitles with the translation model, or with Whisper's own "
+    "speech translation (needs no translation model).",
+)
 @asr_options
+@glossary_option
+@mt_options
 @output_options
 def run(
     film: Path,
+    langs: str,
+    english_from: str,
     lang: str | None,
     model: str | None,
     device: str,
@@ -171,18 +255,26 @@ def run(
     task: str,
     threads: int,
     out_dir: Path,
+    glossaries: tuple[Path, ...],
+    mt_model: str | None,
+    mt_device: str,
+    mt_beam_size: int,
+    mt_batch_size: int,
+    n_best: int,
     quiet: bool,
     as_json: bool,
 ) -> None:
     """The main job: every stage for FILM, each cached so a re-run reuses finished work."""
-    settings = _settings(lang, model, device, compute_type, batch_size, beam_size, task, threads)
+    asr = _settings(lang, model, device, compute_type, batch_size, beam_size, task, threads)
+    settings = RunSettings(
+        asr=asr,
+        targets=parse_language_list(langs) if langs.strip() else (),
+        glossary_files=glossaries,
+        mt=_mt(mt_model, mt_device, mt_beam_size, mt_batch_size, n_best),
+        english_route=english_from,
+        audio_stream=audio_stream,
+    )
     ensure_writable_dir(out_dir)
     with progress_bar(quiet) as progress:
-        report, _, _ = run_transcription(
-            film, out_dir, settings, audio_stream=audio_stream, progress=progress
-        )
-    report.outputs["report"] = str(write_report(report))
-    if as_json:
-        print_json(report.to_json())
-    elif not quiet:
-        _summary(report)
+        report = run_film(film, out_dir, settings, progress=progress)
+    _finish(report, quiet, as_json)

@@ -1,0 +1,320 @@
+"""From one source track to aligned, glossary-true tracks in many languages.
+
+Steps per film: group cues into sentences; protect glossary terms with placeholders
+(numbered uniquely within each sentence, so terms from neighbouring cues never collide);
+translate every sentence into every target language in one batched pass
+(``translate.translate_cues``); restore and verify the terms (``enforce.restore``);
+fit each language's text into the SOURCE timing (``fit.fit_tracks``), which may extend a
+cue's out-time for every track at once, never for one track alone.
+
+n-best: a cue that is a whole sentence offers all its candidates to the fitter (a shorter
+one may meet the reading speed); a sentence spread over several cues is restored as one
+text and split back over its cues, and keeps its best candidate only, since mixing
+candidates of one sentence across cues could repeat or lose words at the seams.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from scodub.data import Track, Transcript
+from scodub.enforce import Enforced, Protected, Slot, find_terms, protect, repair, restore
+from scodub.fit import fit_tracks
+from scodub.glossary import Glossary
+from scodub.langs import get_language
+from scodub.translate import Translator, sentence_groups, split_translation, translate_cues
+
+_DIRECTION_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageReport:
+    language: str
+    cues: int
+    glossary_hits: int
+    glossary_repairs: int
+    glossary_misses: int
+    repairs: tuple[dict[str, Any], ...]
+    misses: tuple[dict[str, Any], ...]
+    fit: dict[str, Any]
+    route: str  # "mt:<model>" or "whisper-translate"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cues": self.cues,
+            "route": self.route,
+            "glossary": {
+                "hits": self.glossary_hits,
+                "repairs": self.glossary_repairs,
+                "misses": self.glossary_misses,
+                "repair_details": list(self.repairs),
+                "miss_details": list(self.misses),
+            },
+            "fit": self.fit,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LocalizeResult:
+    source: Track  # the source track with the common (possibly extended) timing
+    tracks: dict[str, Track]
+    reports: dict[str, LanguageReport] = field(default_factory=dict)
+
+
+def _flat(text: str) -> str:
+    return " ".join(_DIRECTION_MARKS.sub("", text).split())
+
+
+def _joiner(lang: str) -> str:
+    return "" if get_language(lang).script == "Han" else " "
+
+
+def _renumber(prot: Protected, first: int, avoid: set[int]) -> tuple[Protected, int]:
+    """The same protection with slot numbers from ``first`` on, skipping ``avoid``."""
+    slots: list[Slot] = []
+    number = first
+    for slot in prot.slots:
+        while number in avoid:
+            number += 1
+        slots.append(replace(slot, number=number, placeholder=f"[[{number}]]"))
+        number += 1
+    pieces: list[str] = []
+    pos = 0
+    for slot in slots:
+        pieces += [prot.source_text[pos : slot.start], slot.placeholder]
+        pos = slot.end
+    pieces.append(prot.source_text[pos:])
+    return replace(prot, text="".join(pieces), slots=tuple(slots)), number
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    cues: tuple[int, ...]
+    per_cue: tuple[Protected, ...]
+    joined: Protected  # the whole sentence, slots at their offsets in the joined text
+
+
+def _protect_sentences(texts: Sequence[str], lang: str, glossary: Glossary) -> list[_Sentence]:
+    sentences: list[_Sentence] = []
+    joiner = _joiner(lang)
+    for group in sentence_groups(texts):
+        source = joiner.join(texts[i] for i in group)
+        avoid = {int(n) for n in re.findall(r"\d+", source)}
+        per_cue: list[Protected] = []
+        slots: list[Slot] = []
+        number, offset = 1, 0
+        for i in group:
+            prot, number = _renumber(protect(texts[i], lang, glossary), number, avoid)
+            per_cue.append(prot)
+            slots += [replace(s, start=s.start + offset, end=s.end + offset) for s in prot.slots]
+            offset += len(texts[i]) + len(joiner)
+        joined = Protected(joiner.join(p.text for p in per_cue), source, lang, tuple(slots))
+        sentences.append(_Sentence(tuple(group), tuple(per_cue), joined))
+    return sentences
+
+
+def _split_keeping_terms(
+    text: str, weights: Sequence[int], lang: str, glossary: Glossary
+) -> list[str]:
+    """Split a restored sentence over its cues; a cut never falls inside a glossary name."""
+    pieces = split_translation(text, weights, lang) or [text] + [""] * (len(weights) - 1)
+    flat = " ".join(text.split())
+    spans = [(s.start, s.end) for s in find_terms(flat, lang, glossary)]
+    joiner = _joiner(lang)
+    cuts, pos = [], 0
+    for piece in pieces[:-1]:
+        pos += len(piece) + (len(joiner) if piece else 0)
+        cut = pos
+        for start, end in spans:
+            if start < cut < end:
+                cut = start  # move the seam before the name
+        cuts.append(cut)
+    bounds = [0, *cuts, len(flat)]
+    return [flat[a:b].strip() for a, b in itertools.pairwise(bounds)]
+
+
+def _restore_language(
+    sentences: Sequence[_Sentence],
+    candidates: Sequence[Sequence[str]],
+    lang: str,
+    glossary: Glossary,
+    n_cues: int,
+) -> tuple[list[list[str]], list[list[Enforced]]]:
+    texts: list[list[str]] = [[""] for _ in range(n_cues)]
+    enforced: list[list[Enforced]] = [[] for _ in range(n_cues)]
+    for sentence in sentences:
+        if len(sentence.cues) == 1:
+            (cue,) = sentence.cues
+            results = [restore(c, sentence.per_cue[0], lang, glossary) for c in candidates[cue]]
+            texts[cue] = [r.text for r in results] or [""]
+            enforced[cue] = results
+            continue
+        joined = _joiner(lang).join(candidates[i][0] for i in sentence.cues if candidates[i])
+        result = restore(joined, sentence.joined, lang, glossary)
+        weights = [max(1, len(p.source_text)) for p in sentence.per_cue]
+        for cue, piece in zip(
+            sentence.cues, _split_keeping_terms(result.text, weights, lang, glossary), strict=True
+        ):
+            texts[cue] = [piece]
+        enforced[sentence.cues[0]] = [result]  # the sentence's terms are counted once
+    return texts, enforced
+
+
+def _chosen(
+    track: Track, texts: Sequence[Sequence[str]], enforced: Sequence[Sequence[Enforced]]
+) -> list[Enforced]:
+    """The enforcement record of the candidate the fitter chose, per cue."""
+    chosen: list[Enforced] = []
+    for cue, options, records in zip(track.cues, texts, enforced, strict=True):
+        if not records:
+            continue
+        flat = _flat(cue.flat_text)
+        index = next((k for k, t in enumerate(options) if _flat(t) == flat), 0)
+        chosen.append(records[min(index, len(records) - 1)])
+    return chosen
+
+
+def _report(
+    lang: str, track: Track, records: Sequence[Enforced], fit: dict[str, Any], route: str
+) -> LanguageReport:
+    repairs = tuple(
+        {"term": r.term_id, "kind": r.kind, "before": r.before, "after": r.after}
+        for e in records
+        for r in e.repairs
+    )
+    misses = tuple(
+        {"term": m.term_id, "expected": m.expected, "note": m.note}
+        for e in records
+        for m in e.misses
+    )
+    return LanguageReport(
+        lang,
+        len(track.cues),
+        sum(len(e.hits) for e in records),
+        sum(1 for e in records for h in e.hits if h.status == "repaired"),
+        len(misses),
+        repairs,
+        misses,
+        fit,
+        route,
+    )
+
+
+def localize(
+    source: Track,
+    targets: Sequence[str],
+    glossary: Glossary,
+    *,
+    translator: Translator | None = None,
+    whisper_english: Transcript | None = None,
+    n_best: int = 4,
+) -> LocalizeResult:
+    """Translate ``source`` into ``targets`` (MT and/or Whisper's English) and fit all.
+
+    The source language itself may be among ``targets``: its track is re-fitted (same
+    text) so that all tracks share the final timing.
+    """
+    src = get_language(source.language).code
+    texts = [_flat(c.flat_text) for c in source.cues]
+    sentences = _protect_sentences(texts, src, glossary)
+    mt_targets = [t for t in targets if t != src and not (t == "en" and whisper_english)]
+    candidates: dict[str, list[list[str]]] = {}
+    records: dict[str, list[list[Enforced]]] = {}
+    routes: dict[str, str] = {}
+    if mt_targets:
+        if translator is None:
+            raise ValueError("a translator is needed for " + ", ".join(mt_targets))
+        protected_texts = [p.text for s in sentences for p in s.per_cue]
+        raw = translate_cues(protected_texts, translator, src, mt_targets, n_best=n_best)
+        for lang in mt_targets:
+            candidates[lang], records[lang] = _restore_language(
+                sentences, raw[lang], lang, glossary, len(texts)
+            )
+            routes[lang] = f"mt:{translator.name}"
+    if whisper_english is not None and "en" in targets and src != "en":
+        english = words_per_cue(source, whisper_english)
+        candidates["en"] = [[t] for t in english]
+        records["en"] = [
+            [repair(t, s, src, "en", glossary)] if s else []
+            for t, s in zip(english, texts, strict=True)
+        ]
+        candidates["en"] = [
+            [r[0].text] if r else [t] for r, t in zip(records["en"], english, strict=True)
+        ]
+        routes["en"] = "whisper-translate"
+    if src in targets:
+        candidates[src] = [[t] for t in texts]
+        records[src] = [[] for _ in texts]
+        routes[src] = "source"
+    fitted = fit_tracks(source, candidates, source.fps)
+    reports = {
+        lang: _report(
+            lang,
+            fitted.tracks[lang],
+            _chosen(fitted.tracks[lang], candidates[lang], records[lang]),
+            fitted.stats[lang].to_json(),
+            routes[lang],
+        )
+        for lang in candidates
+    }
+    return LocalizeResult(fitted.source, dict(fitted.tracks), reports)
+
+
+def words_per_cue(source: Track, english: Transcript) -> list[str]:
+    """Whisper's English translation laid over the source cues: each translated word goes
+    to the cue whose span (in-time to the next cue's in-time) holds the word's midpoint."""
+    cues = source.cues
+    bins: list[list[str]] = [[] for _ in cues]
+    if not cues:
+        return []
+    for word in english.words:
+        mid = (word.start_ms + word.end_ms) // 2
+        index = 0
+        for i, cue in enumerate(cues):
+            if cue.start_ms <= mid:
+                index = i
+        bins[index].append(word.text)
+    return [" ".join(b) for b in bins]
+
+
+def merged_reports(result: LocalizeResult) -> Mapping[str, dict[str, Any]]:
+    return {lang: report.to_json() for lang, report in result.reports.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class MtSettings:
+    """How the translation model runs (``--mt-*`` options)."""
+
+    model: str | None = None  # a CTranslate2 NLLB folder or a known name
+    device: str = "auto"
+    compute_type: str | None = None
+    beam_size: int = 4
+    max_batch_size: int = 32
+    n_best: int = 4
+
+
+def load_translator(settings: MtSettings) -> Translator:
+    """The NLLB translator for ``settings`` (the folder is checked before loading)."""
+    from scodub.mtmodels import resolve_mt_model
+    from scodub.translate import NllbTranslator
+
+    return NllbTranslator(
+        resolve_mt_model(settings.model),
+        device=settings.device,
+        compute_type=settings.compute_type,
+        beam_size=settings.beam_size,
+        max_batch_size=settings.max_batch_size,
+    )
+
+
+def mt_identity(settings: MtSettings) -> str:
+    """What identifies the translation model's output (for cache keys)."""
+    from scodub.mtmodels import resolve_mt_model
+
+    folder = resolve_mt_model(settings.model)
+    stat = (folder / "model.bin").stat()
+    return f"{folder.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{settings.beam_size}"
