@@ -62,14 +62,9 @@ def asr_cases() -> list[AsrCase]:
 
 
 def festival_glossary() -> Glossary | None:
-    """The project's festival glossary, once its file and loader exist; None before."""
+    """The project's festival glossary, once its file is there; None before."""
     if not FESTIVAL.exists():
         return None
-    from scodub import glossary as module
+    from scodub.glossary_io import load_glossary
 
-    load = getattr(module, "load_glossary", None)
-    if load is None:
-        return None
-    loaded = load(FESTIVAL)
-    assert isinstance(loaded, Glossary)
-    return loaded
+    return load_glossary(FESTIVAL)

@@ -5,19 +5,28 @@ scores it against the glossary's forms in the transcript's language (canonical f
 accepted variants, and the spoken aliases written in that language's script) with
 ``scodub.namematch.similarity``: a character ratio and a sound-skeleton ratio, both on a
 Latin transliteration, so it works the same for Cyrillic, Arabic-script and Devanagari
-transcripts. A run is rewritten to the canonical form when
+transcripts. A run is rewritten when
 
 - it equals an alias, or a form or variant up to letter case (score 1.0), or
-- its transliteration has at least ``MIN_FUZZY_CHARS`` letters and its score against a
-  form or variant reaches ``CORRECTION_THRESHOLD`` (aliases are mishearings already: a
-  near-miss of a mishearing is not evidence, so they only count when heard exactly), and it
-  is neither a part of the term (``Film Festival`` of ``SCO Film Festival``) nor the term
-  with one word swapped for an unlike one (``Cannes Film Festival``).
+- it scores at least ``CORRECTION_THRESHOLD`` against a form or variant and Whisper was
+  unsure of one of its words (probability below ``UNSURE_PROBABILITY``), or at least
+  ``CONFIDENT_THRESHOLD`` when it was sure of them all. Whisper is unsure of the names it
+  mishears (Piper-spoken festival sentences through Whisper base: every real mishearing
+  but one had a word below 0.65) and sure of ordinary words; "mapping" is Ma Ping misheard
+  AND a common word, and only the confidence tells them apart;
+- near-misses of aliases count from ``ALIAS_FUZZY_THRESHOLD``; one-word aliases shorter
+  than ``MIN_FUZZY_CHARS`` letters ("Can", "Khan") are everyday words and are ignored;
+- and it is not ordinary speech around a name: a part of the term (``Film Festival``),
+  the term plus or minus unlike words (``Cannes Film Festival``), the name with a suffix
+  (``Eurasian``), a run that starts or ends on a function word (``our films`` for ARY
+  Films), or a run in capitals (a byline).
 
-A run that already reads exactly as a canonical form or variant is never touched, and no
-correction may overlap it. Longer terms win over shorter ones (``Yongchuan Technology
-Studio`` before ``Yongchuan``), then higher scores. Every change is returned as a
-``Correction`` on the transcript: corrections are reported, never silent.
+A canonical form or an alias is rewritten to the canonical form; a near-miss of a variant
+to that variant (``Listipad`` to ``Listapad``, not to the festival's full name). A run that
+already reads exactly as a form or variant (or, in an inflecting language, one with case
+endings) is never touched, and no correction may overlap it. Longer names win over shorter
+ones (``Yongchuan Technology Studio`` before ``Yongchuan``), then higher scores. Every
+change is a ``Correction`` on the transcript: corrections are reported, never silent.
 
 Chinese transcripts only get exact and alias corrections: without a pinyin table a
 homophone (张一谋 for 张艺谋) scores like any other one-character change.
@@ -29,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,12 +57,16 @@ from scodub.namematch import (
     word_matches,
 )
 
-#: Minimum mean of the character and sound ratios (0-100) for a fuzzy correction. Chosen on
-#: the test sentences: real misses score 81-98 (``jah jang kuh`` / Jia Zhangke 85, ``samina
-#: farseen`` / Samina Farzin 90), while the closest ordinary English runs score below 77
-#: (``premier`` / PEMRA 76, ``young man`` / Yongchuan 69) and the LibriVox, JFK and festival
-#: article texts give no run above it.
+#: Minimum mean of the character and sound ratios (0-100) for a fuzzy correction of a run
+#: Whisper was unsure of. Real mishearings (Piper speech through Whisper base) score 80-98
+#: (``Emer Nasser`` / Umair Nasir Ali 80, ``jah jang kuh`` / Jia Zhangke 85); 132,000 words
+#: of English prose hold runs up to 96 (``mapping`` / Ma Ping) that only confidence stops.
 CORRECTION_THRESHOLD = 80.0
+#: The same for a run whose every word Whisper was sure of (or a transcript without word
+#: probabilities): only spelling-level differences (``list a pad``, ``Chong Qing``).
+CONFIDENT_THRESHOLD = 97.0
+#: Below this word probability Whisper is taken to be unsure of the word.
+UNSURE_PROBABILITY = 0.75
 #: A name shorter than this (in transliterated letters) is only corrected when exact up to
 #: case or an alias: three- and four-letter names (SCO, Ma Ping's "Ma") look like anything.
 MIN_FUZZY_CHARS = 5
@@ -66,9 +80,32 @@ _CHARS_PER_TOKEN = {"Latin": 2.7, "Cyrillic": 1.6, "Arabic": 1.0, "Devanagari": 
                     "Han": 0.55}
 #: Which names are most worth priming: people and titles are what ASR gets wrong; places
 #: such as Chongqing are in its training text already.
+#: Fuzzy matches against an alias (itself a mishearing) need more: "Chongking" for the
+#: alias "Chong King" scores 100, "high-tech in" for the alias "High Ching" 85.
+ALIAS_FUZZY_THRESHOLD = 90.0
 #: How much lower the differing words of a partly identical span may score (``alisa`` for
 #: ``Alesya`` in ``alisa rulkova`` scores 73; ``cannes`` for ``SCO`` scores 44).
 _PART_SLACK = 10.0
+#: A span that is the term with this many letters missing is a partial mention.
+_PART_LETTERS = 3
+#: Function words that never start or end a misheard name (unless the name has them:
+#: "The Legend of Maula Jatt"). "our films" sounds like "ARY Films" and "aim to" like
+#: "Dai Mo", but a phrase that leans on such a word is ordinary speech.
+_EDGE_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset((
+        "a", "an", "the", "of", "to", "in", "on", "at", "and", "or", "but", "as", "by",
+        "for", "from", "with", "into", "our", "my", "your", "his", "her", "its", "their",
+        "we", "you", "he", "she", "it", "they", "i", "is", "was", "are", "were", "be",
+        "been", "has", "have", "had", "do", "did", "not", "no", "so", "that", "this",
+        "these", "those", "there", "here", "what", "which", "who", "when", "where",
+        "than", "then"
+    )),
+    "ru": frozenset((
+        "а", "в", "во", "и", "к", "ко", "на", "над", "о", "об", "от", "по", "под", "при",
+        "про", "с", "со", "у", "за", "из", "не", "но", "что", "как", "это", "он", "она",
+        "они", "мы", "вы", "я", "же", "ли", "бы"
+    )),
+}
 _KIND_PRIORITY = ("person", "film", "organisation", "award", "festival", "place")
 _SCRIPT_PREFIX = {"Latin": "LATIN", "Cyrillic": "CYRILLIC", "Arabic": "ARABIC",
                   "Devanagari": "DEVANAGARI", "Han": "CJK"}
@@ -78,7 +115,7 @@ _SCRIPT_PREFIX = {"Latin": "LATIN", "Cyrillic": "CYRILLIC", "Arabic": "ARABIC",
 class _Surface:
     term: Term
     text: str  # how the term can be written or heard
-    canonical: str  # what a match is rewritten to
+    canonical: str  # what a match is rewritten to (the canonical form, or the variant)
     exact_ok: bool  # True for canonical forms and variants: an exact span stays as it is
     words: tuple[str, ...]  # folded word tokens
     raw: tuple[str, ...]  # word tokens as written
@@ -92,6 +129,7 @@ class _Span:
     text: str  # word cores joined with spaces
     words: tuple[str, ...]  # folded word tokens
     raw: tuple[str, ...]  # word tokens as written
+    sure: bool  # Whisper gave every word at least UNSURE_PROBABILITY
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,10 +159,13 @@ def _surfaces(glossary: Glossary, lang: str) -> list[_Surface]:
         canonical = term.form(lang)
         if not canonical:
             continue
-        for text in term.accepted(lang):
-            out.append(_Surface(term, text, canonical, True, *_words(text)))
+        for text in term.accepted(lang):  # a variant heard is written as that variant
+            out.append(_Surface(term, text, text, True, *_words(text)))
         for alias in term.aliases:
-            if _script_of(alias) == script:
+            # a one-word alias as short as "Can" or "Khan" is an everyday word or name
+            letters = 2 if script == "CJK" else MIN_FUZZY_CHARS  # 张一谋 is a whole name
+            short = " " not in alias.strip() and len(compact(alias)) < letters
+            if _script_of(alias) == script and not short:
                 out.append(_Surface(term, alias, canonical, False, *_words(alias)))
     return [s for s in out if s.words]
 
@@ -145,6 +186,7 @@ def _spans(transcript: Transcript, max_words: int) -> list[_Span]:
     spans: list[_Span] = []
     for s, seg in enumerate(transcript.segments):
         cores = [_core(w.text)[1] for w in seg.words]
+        sure = [w.probability >= UNSURE_PROBABILITY for w in seg.words]
         for i in range(len(cores)):
             if not cores[i]:
                 continue
@@ -153,7 +195,7 @@ def _spans(transcript: Transcript, max_words: int) -> list[_Span]:
                 if j >= len(cores) or not cores[j]:
                     break
                 text = " ".join(c for c in cores[i : j + 1] if c)
-                spans.append(_Span(s, i, j, text, *_words(text)))
+                spans.append(_Span(s, i, j, text, *_words(text), all(sure[i : j + 1])))
     return spans
 
 
@@ -161,27 +203,50 @@ def _sound(text: str) -> str:
     return phonetic_key(text) or compact(text)
 
 
-def _is_part(words: tuple[str, ...], whole: tuple[str, ...]) -> bool:
-    """``Film Festival`` inside ``SCO Film Festival``: a partial mention, not a mishearing."""
-    n = len(words)
-    return n < len(whole) and any(whole[i : i + n] == words for i in range(len(whole) - n + 1))
+def _shared_words_agree(words: tuple[str, ...], whole: tuple[str, ...],
+                        threshold: float) -> bool:
+    """When a span and a term share whole words, what they do not share must sound alike.
+
+    ``Film Festival`` is a part of ``SCO Film Festival`` (nothing left on the span's side),
+    ``the Directorate of Electronic Media`` is the start of a longer name plus an extra
+    word, ``Cannes Film Festival`` swaps ``SCO`` for an unlike word: none is a mishearing.
+    """
+    common = Counter(words) & Counter(whole)
+    if not common:
+        return True
+    rest_span, rest_term = list(words), list(whole)
+    for word, count in common.items():
+        for _ in range(count):
+            rest_span.remove(word)
+            rest_term.remove(word)
+    if not rest_span or not rest_term:
+        return False
+    return similarity(" ".join(rest_span), " ".join(rest_term)) >= threshold - _PART_SLACK
 
 
-def _differing_words_agree(words: tuple[str, ...], whole: tuple[str, ...],
-                           threshold: float) -> bool:
-    """``Cannes Film Festival`` is not ``SCO Film Festival``: when the span and the term
-    share words, the words they do not share must still sound alike."""
-    if len(words) != len(whole) or len(words) < 2:
-        return True
-    pairs = [(a, b) for a, b in zip(words, whole, strict=True) if a != b]
-    if len(pairs) == len(words):
-        return True
-    return similarity(" ".join(a for a, _ in pairs),
-                      " ".join(b for _, b in pairs)) >= threshold - _PART_SLACK
+def _plausible(span: _Span, surface: _Surface, score: float, threshold: float,
+               lang: str) -> bool:
+    """Is a fuzzy match a mishearing of the term rather than ordinary words near it?"""
+    need = threshold if not span.sure else max(threshold, CONFIDENT_THRESHOLD)
+    need = need if surface.exact_ok else max(need, ALIAS_FUZZY_THRESHOLD)
+    if score < need or span.words == surface.words:
+        return False
+    heard, term = compact(span.text), compact(surface.text)
+    if heard.startswith(term) and len(heard) > len(term):
+        return False  # the name is there, with a suffix ("Eurasian", "LenkaBy")
+    if span.text.isupper() and heard == compact(surface.canonical):
+        return False  # the name in capitals ("TAN YINGZI" in a byline) is a choice
+    if heard in term and len(term) - len(heard) >= _PART_LETTERS:  # "films" of "Aryfilms"
+        return False
+    if not _shared_words_agree(span.words, surface.words, threshold):
+        return False
+    edge_words = _EDGE_WORDS.get(lang, frozenset())
+    return all(span.words[i] not in edge_words or span.words[i] == surface.words[i]
+               for i in (0, -1))
 
 
 def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
-                 threshold: float) -> list[_Match]:
+                 threshold: float, lang: str) -> list[_Match]:
     """Exact, case-only, alias and fuzzy matches between every span and every surface."""
     matches: list[_Match] = []
     by_words: dict[tuple[str, ...], list[_Surface]] = {}
@@ -196,7 +261,9 @@ def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
         part = spans[lo : lo + chunk]
         for span in part:
             for surface in by_words.get(span.words, ()):
-                matches.append(_Match(span, surface, 100.0))
+                shouted = span.text.isupper() and not surface.text.isupper()
+                if not shouted:  # "TAN YINGZI" in capitals is a choice, not a mishearing
+                    matches.append(_Match(span, surface, 100.0))
         span_compact = [compact(sp.text) for sp in part]
         span_sound = [_sound(sp.text) for sp in part]
         chars = process.cdist(span_compact, cand_compact, scorer=fuzz.ratio, score_cutoff=cutoff)
@@ -211,10 +278,9 @@ def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
         hits &= span_ok[:, None] & cand_ok[None, :]
         for r, c in zip(*np.nonzero(hits), strict=True):
             span, surface = part[int(r)], surfaces[int(c)]
-            if (surface.exact_ok and span.words != surface.words
-                    and not _is_part(span.words, surface.words)
-                    and _differing_words_agree(span.words, surface.words, threshold)):
-                matches.append(_Match(span, surface, float(combined[r, c])))
+            score = float(combined[r, c])
+            if _plausible(span, surface, score, threshold, lang):
+                matches.append(_Match(span, surface, score))
     return matches
 
 
@@ -252,7 +318,7 @@ def _already_right(m: _Match, lang: str) -> bool:
 def _preference(m: _Match) -> tuple[int, float, int]:
     """Longer terms first, then better scores, then spans closest in length to the term."""
     gap = abs(len(compact(m.span.text)) - len(compact(m.surface.text)))
-    return -len(compact(m.surface.canonical)), -m.score, gap
+    return -len(compact(m.surface.text)), -m.score, gap
 
 
 def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None, *,
@@ -264,7 +330,7 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
         return transcript
     max_words = max(len(s.words) for s in surfaces) + 1
     spans = _spans(transcript, max_words)
-    matches = _score_spans(spans, surfaces, threshold)
+    matches = _score_spans(spans, surfaces, threshold, language.code)
 
     taken: dict[int, set[int]] = {}
     fine = [m for m in matches if _already_right(m, language.code)]
@@ -355,5 +421,14 @@ def initial_prompt(glossary: Glossary, lang: str, *, focus: Sequence[str] = (),
     return f"{names}." if names else ""
 
 
-__all__ = ["CORRECTION_THRESHOLD", "HOTWORD_TOKEN_BUDGET", "MIN_FUZZY_CHARS", "correct",
-           "hotwords", "initial_prompt"]
+__all__ = [
+    "ALIAS_FUZZY_THRESHOLD",
+    "CONFIDENT_THRESHOLD",
+    "CORRECTION_THRESHOLD",
+    "HOTWORD_TOKEN_BUDGET",
+    "MIN_FUZZY_CHARS",
+    "UNSURE_PROBABILITY",
+    "correct",
+    "hotwords",
+    "initial_prompt",
+]
