@@ -163,9 +163,13 @@ def test_parse_loudnorm_json_incomplete() -> None:
     st.one_of(st.just(-math.inf), st.floats(-60, 3, allow_nan=False).map(lambda x: round(x, 1))),
 )
 def test_parse_ebur128_round_trip(integrated: float, lra: float, peak: float) -> None:
+    # Markers first: a generated value must not be matched by a later replacement.
     text = (
-        _REAL_SUMMARY.replace("-18.1 LUFS", f"{integrated:.1f} LUFS", 1)
-        .replace("13.9 LU", f"{lra:.1f} LU", 1)
-        .replace("-4.9 dBFS", f"{peak:.1f} dBFS")
+        _REAL_SUMMARY.replace("-18.1 LUFS", "@I@ LUFS", 1)
+        .replace("13.9 LU", "@LRA@ LU", 1)
+        .replace("-4.9 dBFS", "@TP@ dBFS")
+        .replace("@I@", f"{integrated:.1f}")
+        .replace("@LRA@", f"{lra:.1f}")
+        .replace("@TP@", f"{peak:.1f}")
     )
     assert parse_ebur128_summary(text) == Loudness(integrated, peak, lra)
