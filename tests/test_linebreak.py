@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
 import unicodedata
+from pathlib import Path
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scodub.data import Cue
 from scodub.langs import LANGUAGES, TIMING, get_language
 from scodub.linebreak import (
     PDF,
@@ -26,6 +30,8 @@ from scodub.linebreak import (
     text_width,
     wrap_rtl,
 )
+from scodub.media import ffmpeg_exe
+from scodub.subtitles import write_srt
 
 EN, ZH, RU, FA, UR, HI = (get_language(c) for c in ("en", "zh", "ru", "fa", "ur", "hi"))
 
@@ -225,3 +231,61 @@ def test_chinese_layout_keeps_every_character(text: str) -> None:
     assert "".join(lines) == text
     if min_lines(text, ZH) <= TIMING.max_lines:
         assert lines_fit(lines, ZH)
+
+
+def _ink_runs(line: str, folder: Path) -> list[tuple[int, int]]:
+    """Render ``line`` as a subtitle with libass (FFmpeg's subtitles filter, the renderer
+    of mpv and of burnt-in subtitles) and return the column runs that carry ink."""
+    srt = folder / "line.srt"
+    write_srt([Cue(0, 2000, (line,))], srt)
+    width, height = 960, 240
+    style = "FontName=DejaVu Sans,FontSize=28,Outline=0,Shadow=0"
+    frame = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"color=c=black:s={width}x{height}:d=1",
+            "-vf",
+            f"subtitles={srt}:force_style='{style}'",
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    image = np.frombuffer(frame, np.uint8).reshape(height, width)
+    inked = image.max(axis=0) > 100
+    runs: list[tuple[int, int]] = []
+    for x in np.nonzero(inked)[0]:
+        if runs and runs[-1][1] >= x - 2:  # glyphs closer than 2 px belong together
+            runs[-1] = (runs[-1][0], int(x))
+        else:
+            runs.append((int(x), int(x)))
+    return runs
+
+
+def test_direction_marks_put_final_punctuation_on_the_left_in_a_real_renderer(
+    tmp_path: Path,
+) -> None:
+    """libass lays a line out left-to-right unless told otherwise: an unmarked Persian
+    sentence shows its full stop on the right (wrong); wrapped in RLE ... PDF the stop
+    sits at the left end, where a right-to-left reader ends. (Needs the DejaVu Sans
+    font, which has Arabic glyphs: Debian's fonts-dejavu-core.)"""
+    sentence = "نمایش داده شد."
+    plain = _ink_runs(sentence, tmp_path)
+    marked = _ink_runs(wrap_rtl(sentence), tmp_path)
+    dot = 8  # px: a full stop at this size; Arabic words are far wider
+    assert plain[-1][1] - plain[-1][0] < dot < plain[0][1] - plain[0][0]
+    assert marked[0][1] - marked[0][0] < dot < marked[-1][1] - marked[-1][0]
+    # Why RLE ... PDF and not the lighter leading RLM: libass ignores the RLM here.
+    assert _ink_runs("\u200f" + sentence, tmp_path) == plain

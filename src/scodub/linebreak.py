@@ -15,9 +15,11 @@ between characters, preferably after punctuation, never inside a Latin word or n
 Right-to-left languages (``Language.rtl``): every non-empty line is wrapped in
 RIGHT-TO-LEFT EMBEDDING (U+202B) ... POP DIRECTIONAL FORMATTING (U+202C). We wrap
 always, not only when a line starts or ends with a Latin word, a number or punctuation:
-players disagree on a line's base direction (many default to LTR, some take the first
-strong character), and almost every line ends in punctuation, which an LTR base puts on
-the wrong side. The marks are invisible, idempotent here (re-wrapping strips first) and
+players disagree on a line's base direction, and almost every line ends in punctuation,
+which an LTR base puts on the wrong side. libass (mpv, FFmpeg burn-in) lays out even a
+pure Persian line left-to-right, so "نمایش داده شد." shows its full stop on the right;
+a leading RLM does not change that there, RLE ... PDF does (tests/test_linebreak.py
+renders both). The marks are invisible, idempotent here (re-wrapping strips first) and
 excluded from every width and reading-speed count (``strip_direction_marks``).
 
 Reading speed counts every character, spaces and punctuation included, line breaks and
@@ -136,7 +138,7 @@ WORD_RULES: dict[str, WordRules] = {
         ),
     ),
     "ky": WordRules(
-        break_before=_words("жана бирок же эгер анткени ошондуктан бирок"),
+        break_before=_words("жана бирок же эгер анткени ошондуктан"),
         no_break_after=_words("жана бирок же эгер"),
         no_break_before=_words(
             "үчүн жөнүндө менен аркылуу чейин кийин боюнча сыяктуу карай бери го бы"
