@@ -111,6 +111,9 @@ def test_json_report_is_serialisable_and_summarised() -> None:
     assert summary["share_ok"]["chars_per_line"] == pytest.approx(4 / 5)
     assert summary["violations"]["order"] == 1
     assert data["limits"]["min_gap_ms"] == TIMING.frames_ms(2, 25.0) == 80
+    described = {r["id"]: r["description"] for r in data["rules"]}
+    assert described["chars_per_line"] == "every line at most 42 characters wide"
+    assert described["chaining"] == "a gap of 480 ms (12 frames) or less is closed to 80 ms"
     issue = next(i for i in data["issues"] if i["rule"] == "chars_per_line")
     assert issue == {
         "cue": 4,

@@ -16,7 +16,7 @@ direction marks (``scodub.linebreak``).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from scodub.data import Cue, Track
@@ -40,21 +40,27 @@ class Rule:
     description: str
 
 
+#: Descriptions are templates over ``Limits`` (filled in the JSON report).
 RULES: tuple[Rule, ...] = (
     Rule("empty", "hard", "the cue has visible text"),
-    Rule("max_lines", "hard", "at most TIMING.max_lines lines"),
-    Rule("chars_per_line", "hard", "every line within the language's width"),
-    Rule("min_duration", "hard", "on screen at least TIMING.min_duration_ms"),
-    Rule("max_duration", "hard", "on screen at most TIMING.max_duration_ms"),
-    Rule("min_gap", "hard", "at least min_gap_frames before the next cue"),
+    Rule("max_lines", "hard", "at most {max_lines} lines"),
+    Rule("chars_per_line", "hard", "every line at most {max_chars_per_line} characters wide"),
+    Rule("min_duration", "hard", "on screen at least {min_duration_ms} ms"),
+    Rule("max_duration", "hard", "on screen at most {max_duration_ms} ms"),
+    Rule("min_gap", "hard", "at least {min_gap_ms} ms (2 frames) before the next cue"),
     Rule("order", "hard", "starts after the previous cue starts and never overlaps it"),
-    Rule("reading_speed", "soft", "within the language's characters per second"),
-    Rule("chaining", "soft", "a gap of chain_gap_frames or less is closed to min_gap_frames"),
+    Rule("reading_speed", "soft", "at most {max_cps:g} characters per second"),
+    Rule(
+        "chaining",
+        "soft",
+        "a gap of {chain_gap_ms} ms (12 frames) or less is closed to {min_gap_ms} ms",
+    ),
     Rule("one_line", "soft", "text that fits on one line is on one line"),
     Rule(
         "rtl_marks",
         "soft",
-        "RTL lines that start or end with a Latin, digit or punctuation run carry direction marks",
+        "right-to-left lines that start or end with a Latin, digit or punctuation run "
+        "carry direction marks",
     ),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
@@ -171,7 +177,12 @@ class QcReport:
                 "mean_cps": round(sum(speeds) / len(speeds), 2) if speeds else 0.0,
             },
             "rules": [
-                {"id": r.id, "severity": r.severity, "description": r.description} for r in RULES
+                {
+                    "id": r.id,
+                    "severity": r.severity,
+                    "description": r.description.format(**asdict(self.limits)),
+                }
+                for r in RULES
             ],
             "issues": [issue.to_json() for issue in self.issues],
         }

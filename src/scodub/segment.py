@@ -24,8 +24,9 @@ The hard rules (lines, width, min/max duration, min gap, order) therefore hold f
 cue, with one documented exception: a single word wider than ``max_lines`` full lines
 (not a word of any language; a URL or ASR garbage) is still placed, alone in its cue,
 hard-wrapped, and its overflow is reported by QC. Words wider than one line but not than
-the cue are hard-wrapped between characters. Words whose text is empty (or only direction
-marks) join a neighbouring cue; if no word has visible text, there are no cues.
+the cue are hard-wrapped between characters. A word whose text is empty (or only direction
+marks) joins the cue of the next visible word (trailing ones join the last cue); if no
+word has visible text, there are no cues. ``plan_cues`` says which words went where.
 Word times are first made monotonic (a start never before the previous word's start, an
 end never before its own start, nothing negative), as ASR output occasionally is not.
 """
@@ -86,7 +87,7 @@ class _Timing:
     tolerance_ms: int
 
 
-def timing_for(fps: float | None) -> _Timing:
+def _timing_for(fps: float | None) -> _Timing:
     return _Timing(
         gap_ms=TIMING.frames_ms(TIMING.min_gap_frames, fps),
         chain_ms=TIMING.frames_ms(TIMING.chain_gap_frames, fps),
@@ -227,7 +228,7 @@ def _group(
 ) -> list[tuple[int, int]]:
     """The cheapest partition of the words into cues (see the module docstring)."""
     count = len(timed)
-    rules = timing_for(fps)
+    rules = _timing_for(fps)
     stream = _stream(texts, lang, protected)
     boundary = _boundary_costs(timed, stream)
     limit = lang.max_chars_per_line
@@ -327,7 +328,7 @@ def _cue_times(
     lang: Language,
     fps: float | None,
 ) -> list[tuple[int, int]]:
-    rules = timing_for(fps)
+    rules = _timing_for(fps)
     gap, min_ms, max_ms = rules.gap_ms, TIMING.min_duration_ms, TIMING.max_duration_ms
     speech_starts = [timed[i].start_ms for i, _ in groups]
     starts: list[int] = []
