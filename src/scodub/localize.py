@@ -250,7 +250,8 @@ def localize(
         candidates[src] = [[t] for t in texts]
         records[src] = [[] for _ in texts]
         routes[src] = "source"
-    fitted = fit_tracks(source, candidates, source.fps)
+    protected = {lang: [glossary_names(glossary, lang)] * len(texts) for lang in candidates}
+    fitted = fit_tracks(source, candidates, source.fps, protected)
     reports = {
         lang: _report(
             lang,
@@ -262,6 +263,13 @@ def localize(
         for lang in candidates
     }
     return LocalizeResult(fitted.source, dict(fitted.tracks), reports)
+
+
+def glossary_names(glossary: Glossary, lang: str) -> tuple[str, ...]:
+    """Glossary forms of several words (or Chinese) a line break must not split."""
+    han = get_language(lang).script == "Han"
+    forms = {f for t in glossary.terms for f in t.accepted(lang) if han or " " in f.strip()}
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
 def words_per_cue(source: Track, english: Transcript) -> list[str]:

@@ -24,7 +24,7 @@ from scodub.fsutil import sha256_file, write_json_atomic
 from scodub.glossary import Glossary
 from scodub.glossary_io import load_glossaries
 from scodub.langs import LANGUAGES, get_language
-from scodub.localize import MtSettings, load_translator, localize, mt_identity
+from scodub.localize import MtSettings, glossary_names, load_translator, localize, mt_identity
 from scodub.media import (
     MediaInfo,
     check_complete,
@@ -172,11 +172,17 @@ class SubtitleResult:
 
 
 def stage_subtitles(
-    transcript: Transcript, out_dir: Path, stem: str, fps: float | None
+    transcript: Transcript,
+    out_dir: Path,
+    stem: str,
+    fps: float | None,
+    glossary: Glossary | None = None,
 ) -> SubtitleResult:
-    """Transcript -> ``<stem>.<lang>.srt`` under the language's rules, with its QC report."""
+    """Transcript -> ``<stem>.<lang>.srt`` under the language's rules, with its QC report.
+    Glossary names are never split over two lines or cues where avoidable."""
     lang = get_language(transcript.language)
-    cues = segment_words(transcript.words, lang, fps)
+    names = glossary_names(glossary, lang.code) if glossary else ()
+    cues = segment_words(transcript.words, lang, fps, protected=names)
     track = Track(lang.code, cues, fps)
     path = out_dir / f"{stem}.{lang.code}.srt"
     write_srt(track, path)
@@ -326,7 +332,7 @@ def run_film(
     if transcript.language == "und":
         transcript = replace(transcript, language=settings.asr.language or "en")
     stem = film_stem(film)
-    subs = stage_subtitles(transcript, out_dir, stem, fps)
+    subs = stage_subtitles(transcript, out_dir, stem, fps, glossary)
     report = RunReport(
         film,
         out_dir,
