@@ -101,7 +101,9 @@ def test_rate_is_done_by_the_engine(
     voice = english if code == "en" else espeak_voices[code]
     normal = seconds(voice, voice.synthesize(LINES[code], rate=1.0))
     fast = seconds(voice, voice.synthesize(LINES[code], rate=1.3))
-    assert fast < normal / 1.15
+    # Piper shortens ~1.18x at rate 1.3 and its VITS noise varies lengths by about
+    # +-2.5% per call (unseedable inside the ONNX graph); espeak-ng is deterministic.
+    assert fast < normal / (1.08 if code == "en" else 1.15)
 
 
 def test_tajik_is_spoken_by_the_persian_phoneme_set(espeak_voices: dict[str, Voice]) -> None:
