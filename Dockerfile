@@ -31,7 +31,7 @@ COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/scodub-cache /opt/scodub-cache
 COPY glossaries /opt/scodub/glossaries
 RUN useradd --create-home --uid 1000 scodub \
- && chmod -R a+rX /opt/scodub-cache /opt/scodub
+ && chown -R scodub /opt/scodub-cache && chmod -R a+rX /opt/scodub
 ENV PATH=/opt/venv/bin:$PATH SCODUB_CACHE_DIR=/opt/scodub-cache \
     PYTHONUNBUFFERED=1
 USER scodub
