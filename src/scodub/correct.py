@@ -21,8 +21,9 @@ transcripts. A run is rewritten when
   (``Eurasian``), a run that starts or ends on a function word (``our films`` for ARY
   Films), or a run in capitals (a byline).
 
-A canonical form or an alias is rewritten to the canonical form; a near-miss of a variant
-to that variant (``Listipad`` to ``Listapad``, not to the festival's full name). A run that
+What is written is the canonical form, except for a near-miss of a variant that is a
+short or other name rather than a spelling variant: ``Listipad`` becomes ``Listapad``, not
+the festival's full name (``Chungking`` still becomes ``Chongqing``). A run that
 already reads exactly as a form or variant (or, in an inflecting language, one with case
 endings) is never touched, and no correction may overlap it. Longer names win over shorter
 ones (``Yongchuan Technology Studio`` before ``Yongchuan``), then higher scores. Every
@@ -31,7 +32,9 @@ change is a ``Correction`` on the transcript: corrections are reported, never si
 Chinese transcripts only get exact and alias corrections: without a pinyin table a
 homophone (张一谋 for 张艺谋) scores like any other one-character change.
 
-``hotwords`` / ``initial_prompt`` build the name list faster-whisper is primed with.
+Before that, a tail of glossary names that Whisper copied from its prompt (a failure of
+faster-whisper's ``hotwords``) is removed: ``scodub.asrprompt.strip_prompt_echo``, where
+``hotwords`` / ``initial_prompt`` (re-exported here) build that prompt.
 """
 
 from __future__ import annotations
@@ -45,6 +48,13 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from scodub.asrprompt import (
+    HOTWORD_TOKEN_BUDGET,
+    hotwords,
+    initial_prompt,
+    strip_prompt_echo,
+    with_words,
+)
 from scodub.data import Correction, Transcript, Word
 from scodub.glossary import Glossary, Term
 from scodub.langs import get_language
@@ -52,6 +62,7 @@ from scodub.namematch import (
     MIN_SOUND_KEY,
     compact,
     phonetic_key,
+    script_of,
     similarity,
     tokens,
     word_matches,
@@ -67,19 +78,16 @@ CORRECTION_THRESHOLD = 80.0
 CONFIDENT_THRESHOLD = 97.0
 #: Below this word probability Whisper is taken to be unsure of the word.
 UNSURE_PROBABILITY = 0.75
+#: A variant counts as a respelling of the canonical form (and a near-miss of it is written
+# canonically) from this similarity: Chungking / Chongqing 76; with other word counts only
+# a hyphen or space apart (Jia Zhang-ke 100; Farzin / Samina Farzin 70 is another name).
+_RESPELLING_SAME_WORDS = 60.0
+_RESPELLING_OTHER_WORDS = 90.0
 #: A name shorter than this (in transliterated letters) is only corrected when exact up to
 #: case or an alias: three- and four-letter names (SCO, Ma Ping's "Ma") look like anything.
 MIN_FUZZY_CHARS = 5
-#: Whisper sees at most 223 prompt tokens, shared between the hotwords and the previous
-#: window's text, and re-sent with every 30 s window; 64 tokens keeps room for both.
-HOTWORD_TOKEN_BUDGET = 64
-#: Characters per Whisper token for names in each script, measured with Whisper base's
-#: tokenizer on festival names (Latin 2.8, Cyrillic 1.65, Arabic 1.07, Devanagari 0.79,
-#: Han 0.59), rounded down so the estimate errs on the long side.
-_CHARS_PER_TOKEN = {"Latin": 2.7, "Cyrillic": 1.6, "Arabic": 1.0, "Devanagari": 0.75,
-                    "Han": 0.55}
-#: Which names are most worth priming: people and titles are what ASR gets wrong; places
-#: such as Chongqing are in its training text already.
+_SCRIPT_PREFIX = {"Latin": "LATIN", "Cyrillic": "CYRILLIC", "Arabic": "ARABIC",
+                  "Devanagari": "DEVANAGARI", "Han": "CJK"}
 #: Fuzzy matches against an alias (itself a mishearing) need more: "Chongking" for the
 #: alias "Chong King" scores 100, "high-tech in" for the alias "High Ching" 85.
 ALIAS_FUZZY_THRESHOLD = 90.0
@@ -106,9 +114,7 @@ _EDGE_WORDS: dict[str, frozenset[str]] = {
         "они", "мы", "вы", "я", "же", "ли", "бы"
     )),
 }
-_KIND_PRIORITY = ("person", "film", "organisation", "award", "festival", "place")
-_SCRIPT_PREFIX = {"Latin": "LATIN", "Cyrillic": "CYRILLIC", "Arabic": "ARABIC",
-                  "Devanagari": "DEVANAGARI", "Han": "CJK"}
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,33 +145,37 @@ class _Match:
     score: float  # 0-100
 
 
-def _script_of(text: str) -> str:
-    for ch in text:
-        if unicodedata.category(ch)[0] == "L":
-            return unicodedata.name(ch, "").split(" ")[0]
-    return ""
-
-
 def _words(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(folded, as written) word tokens."""
     toks = tokens(text)
     return tuple(t.text for t in toks), tuple(text[t.start : t.end] for t in toks)
 
 
+def _respelling(variant: str, canonical: str) -> bool:
+    """Chungking / Chongqing, Organisation / Organization, Jia Zhang-ke / Jia Zhangke: the
+    same words spelt otherwise (Farzin for Samina Farzin is a shorter name, not this)."""
+    score = similarity(variant, canonical)
+    same_count = len(tokens(variant)) == len(tokens(canonical))
+    return score >= (_RESPELLING_SAME_WORDS if same_count else _RESPELLING_OTHER_WORDS)
+
+
 def _surfaces(glossary: Glossary, lang: str) -> list[_Surface]:
-    script = _SCRIPT_PREFIX.get(get_language(lang).script, "")
+    script = _SCRIPT_PREFIX.get(get_language(lang).script, "")  # as namematch.script_of
     out: list[_Surface] = []
     for term in glossary.terms:
         canonical = term.form(lang)
         if not canonical:
             continue
-        for text in term.accepted(lang):  # a variant heard is written as that variant
-            out.append(_Surface(term, text, text, True, *_words(text)))
+        for text in term.accepted(lang):
+            # a spelling variant (Chungking) is written in the canonical spelling, a short
+            # or other name (Listapad for the festival's full name) as the variant it is
+            out.append(_Surface(term, text, canonical if _respelling(text, canonical) else text,
+                                True, *_words(text)))
         for alias in term.aliases:
             # a one-word alias as short as "Can" or "Khan" is an everyday word or name
             letters = 2 if script == "CJK" else MIN_FUZZY_CHARS  # 张一谋 is a whole name
             short = " " not in alias.strip() and len(compact(alias)) < letters
-            if _script_of(alias) == script and not short:
+            if script_of(alias) == script and not short:
                 out.append(_Surface(term, alias, canonical, False, *_words(alias)))
     return [s for s in out if s.words]
 
@@ -323,11 +333,14 @@ def _preference(m: _Match) -> tuple[int, float, int]:
 
 def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None, *,
             threshold: float = CORRECTION_THRESHOLD) -> Transcript:
-    """``transcript`` with misheard glossary names rewritten; ``corrections`` lists each one."""
+    """``transcript`` with misheard glossary names rewritten and prompt echoes removed;
+    ``corrections`` lists each change (an echo removed has an empty ``corrected``)."""
     language = get_language(lang or transcript.language)
     surfaces = _surfaces(glossary, language.code)
     if not surfaces or not transcript.segments:
         return transcript
+    spaced = language.script != "Han"
+    transcript, echoes = strip_prompt_echo(transcript, {s.words for s in surfaces}, spaced)
     max_words = max(len(s.words) for s in surfaces) + 1
     spans = _spans(transcript, max_words)
     matches = _score_spans(spans, surfaces, threshold, language.code)
@@ -345,15 +358,11 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
             continue
         used.update(cells)
         chosen.append(m)
-    if not chosen:
-        return transcript
-
-    spaced = language.script != "Han"
     by_seg: dict[int, list[_Match]] = {}
     for m in chosen:
         by_seg.setdefault(m.span.seg, []).append(m)
     segments = list(transcript.segments)
-    corrections: list[Correction] = []
+    corrections: list[Correction] = list(echoes)
     for s in sorted(by_seg):
         seg = segments[s]
         words = list(seg.words)
@@ -364,71 +373,14 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
                 heard=" ".join(w.text for w in old), corrected=m.surface.canonical,
                 term_id=m.surface.term.id, start_ms=old[0].start_ms, end_ms=old[-1].end_ms,
                 score=round(m.score / 100.0, 4)))
-        joined = (" " if spaced else "").join(w.text for w in words)
-        text = (" " + joined) if seg.text.startswith(" ") and spaced else joined
-        segments[s] = dataclasses.replace(seg, words=tuple(words), text=text)
+        segments[s] = with_words(seg, words, spaced)
+    if not corrections:
+        return transcript
     corrections.sort(key=lambda c: c.start_ms)
     return dataclasses.replace(transcript, segments=tuple(segments),
                                corrections=transcript.corrections + tuple(corrections))
 
 
-def _token_cost(text: str) -> float:
-    script = next((name for name, prefix in _SCRIPT_PREFIX.items()
-                   if _script_of(text) == prefix), "Latin")
-    return len(text) / _CHARS_PER_TOKEN[script]
-
-
-def _ranked_names(glossary: Glossary, lang: str, focus: Sequence[str]) -> list[str]:
-    def rank(term: Term) -> tuple[int, int, int]:
-        in_focus = focus.index(term.id) if term.id in focus else len(focus)
-        kind = _KIND_PRIORITY.index(term.kind) if term.kind in _KIND_PRIORITY else 99
-        return in_focus, 0 if term.aliases else 1, kind
-
-    names: list[str] = []
-    for term in sorted(glossary.terms, key=rank):  # stable: glossary order breaks ties
-        name = term.form(lang)
-        if name and name not in names:
-            names.append(name)
-    return names
-
-
-def hotwords(glossary: Glossary, lang: str, *, focus: Sequence[str] = (),
-             budget_tokens: int = HOTWORD_TOKEN_BUDGET) -> str:
-    """The most useful glossary names in ``lang`` as one comma list for faster-whisper.
-
-    Order: the term ids in ``focus`` (names known to be in this film), then terms with
-    known mishearings (aliases), then people, films, organisations, awards, festivals,
-    places. Names are added while the estimated token count stays within ``budget_tokens``
-    (64 tokens: about 170 Latin or 100 Cyrillic characters); a name that does not fit is
-    skipped so a shorter one after it still can.
-    """
-    get_language(lang)
-    chosen: list[str] = []
-    used = 0.0
-    for name in _ranked_names(glossary, lang, focus):
-        cost = _token_cost(name + ", ")
-        if used + cost <= budget_tokens:
-            chosen.append(name)
-            used += cost
-    return ", ".join(chosen)
-
-
-def initial_prompt(glossary: Glossary, lang: str, *, focus: Sequence[str] = (),
-                   budget_tokens: int = HOTWORD_TOKEN_BUDGET) -> str:
-    """The same names as a sentence: a punctuated, capitalised prompt also nudges Whisper
-    towards punctuated, capitalised output."""
-    names = hotwords(glossary, lang, focus=focus, budget_tokens=budget_tokens)
-    return f"{names}." if names else ""
-
-
-__all__ = [
-    "ALIAS_FUZZY_THRESHOLD",
-    "CONFIDENT_THRESHOLD",
-    "CORRECTION_THRESHOLD",
-    "HOTWORD_TOKEN_BUDGET",
-    "MIN_FUZZY_CHARS",
-    "UNSURE_PROBABILITY",
-    "correct",
-    "hotwords",
-    "initial_prompt",
-]
+__all__ = ["ALIAS_FUZZY_THRESHOLD", "CONFIDENT_THRESHOLD", "CORRECTION_THRESHOLD",
+           "HOTWORD_TOKEN_BUDGET", "MIN_FUZZY_CHARS", "UNSURE_PROBABILITY", "correct",
+           "hotwords", "initial_prompt"]

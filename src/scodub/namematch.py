@@ -80,6 +80,14 @@ def _is_han(ch: str) -> bool:
     )
 
 
+def script_of(text: str) -> str:
+    """The Unicode script of the first letter (``LATIN``, ``CYRILLIC``, ``CJK``...)."""
+    for ch in text:
+        if unicodedata.category(ch)[0] == "L":
+            return unicodedata.name(ch, "").split(" ")[0]
+    return ""
+
+
 def is_word_char(ch: str) -> bool:
     """Letters, combining marks (Devanagari vowel signs) and digits."""
     return unicodedata.category(ch)[0] in "LMN"
