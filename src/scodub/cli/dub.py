@@ -1,0 +1,177 @@
+"""``scodub dub``: dub a film from its SRT tracks into one tagged delivery file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+
+from scodub.asr import DEVICES, AsrSettings
+from scodub.cli.common import output_options, print_json, progress_bar
+from scodub.delivery import DubReport, dub_film, write_dub_report
+from scodub.dub.voices import parse_voice_options
+from scodub.dubbing import STEM_FORMATS, DubSettings, LanguageDub, StemFormat
+from scodub.errors import ConfigError
+from scodub.langs import get_language
+
+
+def parse_track_options(values: Iterable[str]) -> dict[str, Path]:
+    """``["ru=film.ru.srt", "en=film.en.srt"]`` (repeated ``--track``) to ``{code: path}``."""
+    tracks: dict[str, Path] = {}
+    for value in values:
+        code, sep, path = value.partition("=")
+        if not sep or not code.strip() or not path.strip():
+            raise ConfigError(
+                f"--track {value!r}: expected LANG=FILE.srt, e.g. ru=film.ru.srt or "
+                "zh=/subs/film.zh.srt"
+            )
+        lang = get_language(code)
+        if lang.code in tracks:
+            raise ConfigError(f"--track given twice for {lang.name} ({lang.code}); give one")
+        tracks[lang.code] = Path(path.strip())
+    return tracks
+
+
+def _language_summary(dub: LanguageDub) -> list[str]:
+    mix = dub.mix
+    verdict = "meets EBU R128" if mix.meets_target else "MISSES EBU R128"
+    check = dub.backcheck.describe() if dub.backcheck else "not checked (--no-backcheck)"
+    lines = [
+        f"  {dub.language}: {dub.voice.route}" + (" (reused from the cache)" if dub.cached else ""),
+        *(f"    {line}" for line in dub.fit.describe().splitlines()),
+        f"    loudness {mix.integrated_lufs:.1f} LUFS, true peak {mix.true_peak_dbtp:.1f} dBTP, "
+        f"LRA {mix.lra:.1f} LU: {verdict}",
+        f"    intelligibility (Whisper on the mix): {check}",
+    ]
+    return lines
+
+
+def _stream_line(report: DubReport, position: int) -> str:
+    stream = report.streams[position]
+    flags = [name for name in ("default", "original", "forced") if getattr(stream, name)]
+    title = f' "{stream.title}"' if stream.title else ""
+    return f"    #{stream.index} {stream.type} {stream.codec} {stream.language or 'und'}{title}" + (
+        f" [{', '.join(flags)}]" if flags else ""
+    )
+
+
+def _summary(report: DubReport, report_file: Path) -> None:
+    click.echo(f"{report.film.name} -> {report.delivery} ({report.seconds:.1f} s)")
+    for dub in report.languages:
+        for line in _language_summary(dub):
+            click.echo(line)
+    click.echo("  streams:")
+    for position in range(len(report.streams)):
+        click.echo(_stream_line(report, position))
+    for code, path in report.stems.items():
+        click.echo(f"  stem {code}: {path}")
+    click.echo(f"  report: {report_file}")
+
+
+@click.command()
+@click.argument("film", type=click.Path(path_type=Path))
+@click.option(
+    "--track",
+    "-t",
+    "tracks",
+    multiple=True,
+    required=True,
+    metavar="LANG=FILE.srt",
+    help="A language and its SRT file (ours or an editor's); repeat for each language.",
+)
+@click.option(
+    "--out",
+    "-o",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Output folder (the delivery file, stems, report and the stage cache).",
+)
+@click.option(
+    "--voice",
+    "voices",
+    multiple=True,
+    metavar="LANG=VOICE",
+    help="Voice for a language: espeak, piper (English), a Piper .onnx file or folder, or "
+    "a voice pulled with `scodub models pull piper:NAME`. Default: Piper for English, "
+    "espeak-ng for the others.",
+)
+@click.option(
+    "--no-background", is_flag=True, help="Dub over silence instead of the ducked original."
+)
+@click.option(
+    "--stems",
+    type=click.Choice(STEM_FORMATS),
+    default=None,
+    help="Also write each dub as <film>.<lang>.dub.wav or .m4a.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing delivery file or stems.")
+@click.option(
+    "--no-backcheck",
+    is_flag=True,
+    help="Skip transcribing each dub back with Whisper (the intelligibility score).",
+)
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="Text encoding of the SRT files (cp1251, gb18030, cp1256, ...).",
+)
+@click.option(
+    "--audio-stream",
+    type=click.IntRange(min=0),
+    default=None,
+    help="N-th audio stream of the film to dub over; default: the first.",
+)
+@click.option(
+    "--asr-model",
+    default=None,
+    help="Whisper model for the back-check; default: the embedded Whisper base.",
+)
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@output_options
+def dub(
+    film: Path,
+    tracks: tuple[str, ...],
+    out_dir: Path,
+    voices: tuple[str, ...],
+    no_background: bool,
+    stems: StemFormat | None,
+    force: bool,
+    no_backcheck: bool,
+    encoding: str,
+    audio_stream: int | None,
+    asr_model: str | None,
+    device: str,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Dub FILM from its SRT tracks into DIR/<film>.dub.mkv: the picture, the original
+    audio, and one dubbed audio track and one subtitle track per language, all tagged.
+
+    Each line is spoken inside its cue's slot (faster speech first, then a time-stretch
+    of at most 1.25x), mixed over the ducked original at -23 LUFS / -1 dBTP, and
+    transcribed back with Whisper for an intelligibility score. Finished languages are
+    cached in DIR, so a re-run reuses them.
+    """
+    settings = DubSettings(
+        voices=parse_voice_options(voices),
+        background=not no_background,
+        stems=stems,
+        force=force,
+        backcheck=not no_backcheck,
+        asr=AsrSettings(model=asr_model, device=device),
+        audio_stream=audio_stream,
+        encoding=encoding,
+    )
+    with progress_bar(quiet) as progress:
+        report = dub_film(film, parse_track_options(tracks), out_dir, settings, progress=progress)
+    report_file = write_dub_report(report)
+    for warning in report.warnings():
+        click.echo(f"scodub: warning: {warning}", err=True)
+    if as_json:
+        print_json({**report.to_json(), "report": str(report_file)})
+    elif not quiet:
+        _summary(report, report_file)

@@ -1,0 +1,209 @@
+"""Intelligibility of a dub: transcribe the mix back with Whisper, score it against the
+script.
+
+The mix is what the audience hears (the dub over the ducked original), so the mix is
+what is transcribed, at 16 kHz mono, with Whisper told the track's language; but only
+while the dub speaks. Where a dubbed line is shorter than the original line, the ducked
+original is the only speech left, and Whisper transcribes it (15 dB down is quiet for a
+listener, not for Whisper): the whole English original came back inside an English
+dub of the sample film. So the stretches where dubbed lines sound, padded a little, are
+cut from the mix and joined with short silences; the background under the dub stays in.
+
+Decoding is deterministic (temperature 0 without fallback, text without timestamps):
+a score must not change between two runs, and the sampling fallback took Whisper base
+two to three times real time on formant speech. Without the fallback Whisper can loop
+on a word it cannot make out ("датам датам датам ..."); such a segment (one that
+compresses like a loop) has its repeats kept once, so the loop costs the words it hid,
+not twenty insertions. The score is the word error rate
+against the cues' text; Chinese is written without spaces, so there it is the character
+error rate. Whisper has no Kyrgyz: that dub is "not measurable". The score is cached
+beside the mix, keyed by the mix's key, the spans and the ASR settings; the Whisper
+model stays loaded across languages (``asr.load_model``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scodub.asr import AsrSettings, load_model, prepare, resolve_device
+from scodub.cache import StageCache, stage_key
+from scodub.data import Cue
+from scodub.langs import get_language
+from scodub.media import ASR_SAMPLE_RATE, decode_audio
+from scodub.metrics import normalize_words, wer
+from scodub.models import ResolvedModel
+
+STAGE = "dub-backcheck"
+#: Bump when the excerpt or the decoding changes what a cached score would be.
+BACKCHECK_VERSION = 1
+#: Mix kept before and after each dubbed line: the onset and release of its speech.
+PAD_MS = 150
+#: Silence between two excerpts, so that Whisper hears them as separate utterances.
+JOIN_MS = 400
+#: A segment whose text compresses this well is a repeat loop (Whisper's own
+#: compression_ratio_threshold, openai/whisper transcribe.py).
+LOOP_COMPRESSION_RATIO = 2.4
+
+
+@dataclass(frozen=True, slots=True)
+class Backcheck:
+    """How well Whisper understands a dub: its error rate against the script."""
+
+    language: str
+    measurable: bool
+    metric: str  # "wer", or "cer" for a script written without spaces (Chinese)
+    error_rate: float | None
+    heard: str = ""
+    loops: int = 0  # Whisper segments that were repeat loops (their repeats kept once)
+    reason: str = ""  # why it is not measurable
+    cached: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        fields = asdict(self)
+        if self.error_rate is not None:
+            fields["error_rate"] = round(self.error_rate, 4)
+        return fields
+
+    def describe(self) -> str:
+        if self.error_rate is None:
+            return self.reason
+        return f"{self.metric.upper()} {100 * self.error_rate:.0f}%"
+
+
+def error_rate(script: str, heard: str, *, per_character: bool) -> float:
+    """WER of ``heard`` against ``script``; per character (CER) when ``per_character``.
+
+    For the CER both texts are normalised (case, punctuation) and their spaces dropped,
+    so ``metrics.wer`` compares them character by character.
+    """
+    if per_character:
+        script, heard = "".join(normalize_words(script)), "".join(normalize_words(heard))
+    return wer(script, heard)
+
+
+def speech_excerpt(
+    audio: np.ndarray, spans: Sequence[tuple[int, int]], sample_rate: int = ASR_SAMPLE_RATE
+) -> np.ndarray:
+    """The stretches ``spans`` (ms) of ``audio``, each padded by ``PAD_MS``, joined with
+    ``JOIN_MS`` of silence; spans that meet after padding are taken as one."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        lo, hi = max(0, start - PAD_MS), end + PAD_MS
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    gap = np.zeros(JOIN_MS * sample_rate // 1000, dtype=np.float32)
+    pieces: list[np.ndarray] = []
+    for lo, hi in merged:
+        piece = audio[lo * sample_rate // 1000 : hi * sample_rate // 1000]
+        if piece.size:
+            pieces += [piece, gap] if pieces else [piece]
+    return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+
+
+def collapse_repeats(text: str, max_ngram: int = 4, min_repeats: int = 3) -> str:
+    """``text`` with every run of one phrase (1 to ``max_ngram`` words) said
+    ``min_repeats`` or more times in a row kept once: a decoder loop, not speech."""
+    words = text.split()
+    for size in range(1, max_ngram + 1):
+        kept: list[str] = []
+        i = 0
+        while i < len(words):
+            phrase = words[i : i + size]
+            run = 1
+            while words[i + run * size : i + (run + 1) * size] == phrase and len(phrase) == size:
+                run += 1
+            if run >= min_repeats:
+                kept += phrase
+                i += run * size
+            else:
+                kept.append(words[i])
+                i += 1
+        words = kept
+    return " ".join(words)
+
+
+def _transcribe(audio: np.ndarray, settings: AsrSettings, model: ResolvedModel) -> tuple[str, int]:
+    """The text Whisper hears, and how many of its segments were decoder loops."""
+    device, compute_type = resolve_device(settings.device, settings.compute_type)
+    whisper = load_model(str(model.path), device, compute_type, settings.cpu_threads)
+    segments, _ = whisper.transcribe(
+        audio,
+        language=settings.language,
+        beam_size=settings.beam_size,
+        temperature=0.0,
+        condition_on_previous_text=False,
+        without_timestamps=True,
+        vad_filter=settings.vad,
+    )
+    texts: list[str] = []
+    loops = 0
+    for segment in segments:
+        text = segment.text.strip()
+        if segment.compression_ratio > LOOP_COMPRESSION_RATIO:
+            loops += 1
+            text = collapse_repeats(text)
+        if text:
+            texts.append(text)
+    return " ".join(texts), loops
+
+
+def backcheck(
+    mix: Path,
+    language: str,
+    cues: Sequence[Cue],
+    spans: Sequence[tuple[int, int]],
+    asr: AsrSettings,
+    *,
+    cache: StageCache | None = None,
+    mix_key: str = "",
+) -> Backcheck:
+    """Transcribe ``mix`` where the dub speaks (``spans``: each line's start and end in
+    ms) in ``language`` and score it against the cues' text.
+
+    With ``cache`` and ``mix_key`` (the key of the mix's own stage) the result is stored
+    under ``OUT/.scodub/dub-backcheck/`` and reused.
+    """
+    lang = get_language(language)
+    # Chinese is the table's one language counted by character width: no spaces.
+    metric = "cer" if lang.cjk_width else "wer"
+    if not lang.whisper_asr:
+        reason = f"not measurable: Whisper has no {lang.name} ({lang.code})"
+        return Backcheck(lang.code, False, metric, None, reason=reason)
+    settings, model = prepare(replace(asr, language=lang.code))
+    key = stage_key(
+        {
+            "stage": STAGE,
+            "version": BACKCHECK_VERSION,
+            "mix": mix_key,
+            "spans": [list(span) for span in spans],
+            "asr": settings.key(model),
+        }
+    )
+    stored = cache.load(STAGE, key) if cache is not None and mix_key else None
+    if stored is not None:
+        try:
+            return Backcheck(
+                lang.code,
+                True,
+                str(stored["metric"]),
+                float(stored["error_rate"]),
+                str(stored["heard"]),
+                loops=int(stored["loops"]),
+                cached=True,
+            )
+        except (KeyError, TypeError, ValueError):
+            pass  # a damaged entry: measure again
+    heard, loops = _transcribe(speech_excerpt(decode_audio(mix), spans), settings, model)
+    script = " ".join(cue.flat_text for cue in cues)
+    rate = error_rate(script, heard, per_character=lang.cjk_width)
+    if cache is not None and mix_key:
+        stored = {"metric": metric, "error_rate": rate, "heard": heard, "loops": loops}
+        cache.store(STAGE, key, stored)
+    return Backcheck(lang.code, True, metric, rate, heard, loops=loops)
