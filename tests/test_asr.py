@@ -28,7 +28,8 @@ def test_jfk_words_timed_and_ordered(whisper_model: ResolvedModel) -> None:
     words = transcript.words
     assert all(w.start_ms < w.end_ms for w in words)
     assert all(a.start_ms <= b.start_ms for a, b in itertools.pairwise(words))
-    assert words[0].start_ms < 1000 and words[-1].end_ms <= 11_100
+    # JFK starts speaking at 0.32 s (Silero VAD); Whisper alone says 0.0 s.
+    assert 200 <= words[0].start_ms <= 400 and words[-1].end_ms <= 11_100
 
 
 def test_librivox_wer_sequential_and_batched(whisper_model: ResolvedModel) -> None:
@@ -45,6 +46,19 @@ def test_librivox_wer_sequential_and_batched(whisper_model: ResolvedModel) -> No
 def test_music_only_gives_no_text(whisper_model: ResolvedModel, media_dir: Path) -> None:
     transcript = transcribe_audio(_audio(media_dir / "music.m4a"), AsrSettings(), whisper_model)
     assert transcript.text == ""
+
+
+def test_snap_to_speech_moves_edges_out_of_pauses() -> None:
+    from scodub.asr import snap_to_speech
+
+    words = (Word("And", 0, 500), Word("so", 520, 900), Word("ask", 2000, 3900))
+    snapped = snap_to_speech([Segment(0, 3900, "And so ask", words)], [(300, 1000), (2400, 3500)])
+    assert [(w.start_ms, w.end_ms) for w in snapped[0].words] == [
+        (300, 500),
+        (520, 900),
+        (2400, 3500),
+    ]
+    assert (snapped[0].start_ms, snapped[0].end_ms) == (300, 3500)
 
 
 def test_settings_validation() -> None:
