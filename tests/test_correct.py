@@ -230,6 +230,15 @@ def test_a_misheard_name_is_fixed_in_any_surroundings(before: list[str], case,  
     assert fixed.text.startswith(" ".join(before)) and fixed.text.endswith(" ".join(after))
 
 
+def test_an_added_letter_is_a_mishearing_a_suffix_is_a_word() -> None:
+    glossary = Glossary((Term("fan-lin", "person", {"en": "Fan Lin"}),
+                         Term("eurasia", "place", {"en": "Eurasia"})))
+    fixed = correct(transcript("said fan ling today", unsure={"fan", "ling"}), glossary)
+    assert fixed.text == "said Fan Lin today"
+    same = correct(transcript("the eurasian plate", unsure={"eurasian"}), glossary)
+    assert same.corrections == ()
+
+
 def test_a_spelling_variant_heard_is_written_canonically() -> None:
     term = Term("chongqing", "place", {"en": "Chongqing"}, variants={"en": ("Chungking",)})
     fixed = correct(transcript("in chunking today", unsure={"chunking"}), Glossary((term,)))

@@ -258,6 +258,26 @@ def test_lost_name_is_inserted_where_it_was_chinese_without_spaces() -> None:
     assert enforced.text == "Daler Rakhmatov brought five films."
 
 
+def test_damaged_names_next_to_a_short_variant_and_swapped_letters() -> None:
+    farzin = Term("samina-farzin", "person", {"en": "Samina Farzin", "ru": "Самина Фарзин"},
+                  variants={"en": ("Farzin",), "ru": ("Фарзин",)})
+    festival = Term("listapad", "festival", {"en": "Minsk International Film Festival Listapad"},
+                    variants={"en": ("Listapad",)})
+    zhang = Term("zhang-yimou", "person", {"en": "Zhang Yimou"})
+    glossary = Glossary((farzin, festival, zhang))
+    source = "Samina Farzin and Zhang Yimou went to Listapad."
+    fixed = repair("Saimna Farzin and Zahng Yimou went to Listaapd.", source, "en", "en",
+                   glossary)
+    # "Farzin" alone is accepted, but the source named her in full: the misspelt first
+    # name beside it is mended; a damaged short name stays short
+    assert fixed.text == source
+    assert {(r.before, r.after) for r in fixed.repairs} == {
+        ("Saimna Farzin", "Samina Farzin"), ("Zahng Yimou", "Zhang Yimou"),
+        ("Listaapd", "Listapad")}
+    # a short mention in the source may stay short in the output
+    assert repair("Фарзин приехала.", "Farzin came.", "en", "ru", glossary).repairs == ()
+
+
 def test_stray_placeholders_never_leak() -> None:
     protected = protect("Nayab was shown.", "en", CASE)
     enforced = restore("[[1]] показали [[7]].", protected, "ru", CASE)

@@ -33,7 +33,7 @@ _KIND_PRIORITY = ("person", "film", "organisation", "award", "festival", "place"
 #: (echoed names came out at 0.00-0.12; names really spoken at 0.01-0.65, but never a
 #: whole list of them closing a segment).
 ECHO_PROBABILITY = 0.15
-_ECHO_WORD_MAX = 0.5  # one echoed word came out at 0.37
+_ECHO_WORD_MAX = 0.9  # echoed words came out at up to 0.81 (the mean decides)
 
 
 def _token_cost(text: str) -> float:
@@ -93,8 +93,8 @@ def with_words(seg: Segment, words: Sequence[Word], spaced: bool) -> Segment:
 
 
 def _name_run(words: Sequence[str], names: Collection[tuple[str, ...]], longest: int) -> int:
-    """How many glossary names ``words`` is, back to back (the last may be cut short);
-    0 if anything else is in it."""
+    """How many glossary names ``words`` is, back to back (the last may be only a piece of
+    one); 0 if anything else is in it."""
     count, pos = 0, 0
     while pos < len(words):
         for n in range(min(longest, len(words) - pos), 0, -1):
@@ -102,8 +102,10 @@ def _name_run(words: Sequence[str], names: Collection[tuple[str, ...]], longest:
                 count, pos = count + 1, pos + n
                 break
         else:
-            rest = tuple(words[pos:])
-            return count if any(name[: len(rest)] == rest for name in names) else 0
+            rest = tuple(words[pos:])  # cut off: a piece of a name ("Hai Yang,")
+            part = any(name[i : i + len(rest)] == rest for name in names
+                       for i in range(len(name) - len(rest) + 1))
+            return count if part else 0
     return count
 
 
@@ -113,7 +115,7 @@ def strip_prompt_echo(transcript: Transcript, names: Collection[tuple[str, ...]]
 
     ``names``: the glossary names as tuples of folded words (``namematch.form_words``). A
     segment's tail made only of two or more of them, with mean word probability below
-    ``ECHO_PROBABILITY`` and no word above 0.5, goes; each removal is returned as a
+    ``ECHO_PROBABILITY`` and no word above 0.9, goes; each removal is returned as a
     ``Correction`` with an empty ``corrected`` and ``term_id``.
     """
     if not names:

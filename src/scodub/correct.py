@@ -59,8 +59,10 @@ from scodub.data import Correction, Transcript, Word
 from scodub.glossary import Glossary, Term
 from scodub.langs import get_language
 from scodub.namematch import (
+    LETTERS_ONLY_PENALTY,
     MIN_SOUND_KEY,
     compact,
+    is_respelling,
     phonetic_key,
     script_of,
     similarity,
@@ -78,11 +80,6 @@ CORRECTION_THRESHOLD = 80.0
 CONFIDENT_THRESHOLD = 97.0
 #: Below this word probability Whisper is taken to be unsure of the word.
 UNSURE_PROBABILITY = 0.75
-#: A variant counts as a respelling of the canonical form (and a near-miss of it is written
-# canonically) from this similarity: Chungking / Chongqing 76; with other word counts only
-# a hyphen or space apart (Jia Zhang-ke 100; Farzin / Samina Farzin 70 is another name).
-_RESPELLING_SAME_WORDS = 60.0
-_RESPELLING_OTHER_WORDS = 90.0
 #: A name shorter than this (in transliterated letters) is only corrected when exact up to
 #: case or an alias: three- and four-letter names (SCO, Ma Ping's "Ma") look like anything.
 MIN_FUZZY_CHARS = 5
@@ -91,9 +88,14 @@ _SCRIPT_PREFIX = {"Latin": "LATIN", "Cyrillic": "CYRILLIC", "Arabic": "ARABIC",
 #: Fuzzy matches against an alias (itself a mishearing) need more: "Chongking" for the
 #: alias "Chong King" scores 100, "high-tech in" for the alias "High Ching" 85.
 ALIAS_FUZZY_THRESHOLD = 90.0
-#: How much lower the differing words of a partly identical span may score (``alisa`` for
-#: ``Alesya`` in ``alisa rulkova`` scores 73; ``cannes`` for ``SCO`` scores 44).
-_PART_SLACK = 10.0
+#: How much lower the differing words of a partly identical span may score (``jang`` for
+#: ``Zhang`` in ``jang yimou`` scores 67, ``leong`` for ``Liang`` 60; ``cannes`` for ``SCO``
+#: scores 44, ``the`` for ``Publications`` 0).
+_PART_SLACK = 20.0
+#: Endings that make a word of a name ("eurasian", "koreans"); other added letters are
+#: taken for a mishearing ("fan ling" for Fan Lin).
+_SUFFIXES = frozenset(("s", "es", "n", "an", "ian", "ians", "ans", "ese", "ish", "er", "ers",
+                       "ern", "ns"))
 #: A span that is the term with this many letters missing is a partial mention.
 _PART_LETTERS = 3
 #: Function words that never start or end a misheard name (unless the name has them:
@@ -106,7 +108,7 @@ _EDGE_WORDS: dict[str, frozenset[str]] = {
         "we", "you", "he", "she", "it", "they", "i", "is", "was", "are", "were", "be",
         "been", "has", "have", "had", "do", "did", "not", "no", "so", "that", "this",
         "these", "those", "there", "here", "what", "which", "who", "when", "where",
-        "than", "then"
+        "than", "then", "if"
     )),
     "ru": frozenset((
         "а", "в", "во", "и", "к", "ко", "на", "над", "о", "об", "от", "по", "под", "при",
@@ -151,14 +153,6 @@ def _words(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(t.text for t in toks), tuple(text[t.start : t.end] for t in toks)
 
 
-def _respelling(variant: str, canonical: str) -> bool:
-    """Chungking / Chongqing, Organisation / Organization, Jia Zhang-ke / Jia Zhangke: the
-    same words spelt otherwise (Farzin for Samina Farzin is a shorter name, not this)."""
-    score = similarity(variant, canonical)
-    same_count = len(tokens(variant)) == len(tokens(canonical))
-    return score >= (_RESPELLING_SAME_WORDS if same_count else _RESPELLING_OTHER_WORDS)
-
-
 def _surfaces(glossary: Glossary, lang: str) -> list[_Surface]:
     script = _SCRIPT_PREFIX.get(get_language(lang).script, "")  # as namematch.script_of
     out: list[_Surface] = []
@@ -169,8 +163,8 @@ def _surfaces(glossary: Glossary, lang: str) -> list[_Surface]:
         for text in term.accepted(lang):
             # a spelling variant (Chungking) is written in the canonical spelling, a short
             # or other name (Listapad for the festival's full name) as the variant it is
-            out.append(_Surface(term, text, canonical if _respelling(text, canonical) else text,
-                                True, *_words(text)))
+            out.append(_Surface(term, text, canonical if is_respelling(text, canonical)
+                                else text, True, *_words(text)))
         for alias in term.aliases:
             # a one-word alias as short as "Can" or "Khan" is an everyday word or name
             letters = 2 if script == "CJK" else MIN_FUZZY_CHARS  # 张一谋 is a whole name
@@ -242,8 +236,9 @@ def _plausible(span: _Span, surface: _Surface, score: float, threshold: float,
     if score < need or span.words == surface.words:
         return False
     heard, term = compact(span.text), compact(surface.text)
-    if heard.startswith(term) and len(heard) > len(term):
-        return False  # the name is there, with a suffix ("Eurasian", "LenkaBy")
+    if heard.startswith(term) and len(heard) > len(term) and (
+            span.text.startswith(surface.text) or heard[len(term):] in _SUFFIXES):
+        return False  # the name is there with a suffix ("Eurasian", "LenkaBy"), not "Fan Ling"
     if span.text.isupper() and heard == compact(surface.canonical):
         return False  # the name in capitals ("TAN YINGZI" in a byline) is a choice
     if heard in term and len(term) - len(heard) >= _PART_LETTERS:  # "films" of "Aryfilms"
@@ -282,9 +277,9 @@ def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
         short = np.array([len(k) < MIN_SOUND_KEY for k in span_sound])[:, None] | np.array(
             [len(k) < MIN_SOUND_KEY for k in cand_sound])[None, :]
         sounds = np.where(short, chars, sounds)
-        combined = (chars + sounds) / 2.0
+        combined = np.maximum((chars + sounds) / 2.0, chars - LETTERS_ONLY_PENALTY)
         span_ok = np.array([len(c) >= MIN_FUZZY_CHARS for c in span_compact])
-        hits = (combined >= threshold) & (chars > 0) & (sounds > 0)
+        hits = (combined >= threshold) & (chars > 0)
         hits &= span_ok[:, None] & cand_ok[None, :]
         for r, c in zip(*np.nonzero(hits), strict=True):
             span, surface = part[int(r)], surfaces[int(c)]

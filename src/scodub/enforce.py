@@ -45,7 +45,7 @@ from typing import Any
 
 from scodub.glossary import Glossary, Term
 from scodub.langs import get_language
-from scodub.namematch import find_forms, index_tokens, similarity, tokens
+from scodub.namematch import find_forms, index_tokens, is_respelling, similarity, tokens
 
 #: The placeholder sent to the translation model for slot ``n``.
 PLACEHOLDER = "[[{}]]"
@@ -320,26 +320,36 @@ def _remove_strays(draft: _Draft) -> None:
         draft.cut(m.start(), m.end())
 
 
-def _best_spans(draft: _Draft, refs: Sequence[str], max_words: int) -> list[tuple[float, int,
-                                                                                  int]]:
-    """Non-overlapping free spans of the draft that look like one of ``refs``, best first."""
+def _best_spans(draft: _Draft, refs: Sequence[str],
+                max_words: int) -> list[tuple[float, int, int, str]]:
+    """Non-overlapping free spans of the draft that look like one of ``refs``, best first,
+    each with the reference it looks most like."""
     toks = tokens(draft.text)
-    scored: list[tuple[float, int, int]] = []
+    scored: list[tuple[float, int, int, str]] = []
     for i in range(len(toks)):
         for j in range(i, min(len(toks), i + max_words)):
             start, end = toks[i].start, toks[j].end
             if not draft.is_free(start, end):
                 break
             piece = draft.text[start:end]
-            score = max(similarity(piece, ref) for ref in refs)
+            score, ref = max((similarity(piece, r), r) for r in refs)
             if score >= REPAIR_THRESHOLD:
-                scored.append((score, start, end))
+                scored.append((score, start, end, ref))
     scored.sort(key=lambda t: (-t[0], t[1]))
-    chosen: list[tuple[float, int, int]] = []
+    chosen: list[tuple[float, int, int, str]] = []
     for cand in scored:
         if all(cand[2] <= c[1] or cand[1] >= c[2] for c in chosen):
             chosen.append(cand)
     return chosen
+
+
+def _replacement(term: Term, lang: str, ref: str) -> str:
+    """What a damaged copy of ``term`` that looked most like ``ref`` becomes: the variant
+    itself when ``ref`` is a short or other accepted name here, else the canonical form."""
+    form = term.form(lang) or ref
+    if ref in term.accepted(lang) and not is_respelling(ref, form):
+        return ref
+    return form
 
 
 def _insert_at(draft: _Draft, relative: float, form: str, spaced: bool) -> int:
@@ -400,6 +410,45 @@ def restore(translated: str, protected: Protected, target_lang: str,
     return _enforce(translated, protected, target_lang, glossary, placeholders=True)
 
 
+def _complete_short_mentions(draft: _Draft, protected: Protected, lang: str,
+                             glossary: Glossary) -> set[str]:
+    """A term found only through a shorter variant (``Farzin``) where the source named it
+    in full: if the words around it are the rest of the name, misspelt (``Saimna Farzin``),
+    the whole becomes the form. Returns the terms so repaired."""
+    repaired: set[str] = set()
+    source_words = {s.term_id: len(tokens(s.surface)) for s in protected.slots}
+    spans = find_terms(draft.text, lang, glossary)
+    for span in reversed(spans):
+        term = glossary.by_id(span.term_id)
+        form = term.form(lang) if term else None
+        have = len(tokens(span.surface))
+        if not form or have >= min(len(tokens(form)), source_words.get(span.term_id, 0)):
+            continue
+        toks = tokens(draft.text)
+        first = next(i for i, t in enumerate(toks) if t.start >= span.start)
+        last = max(i for i, t in enumerate(toks) if t.end <= span.end)
+        others = [(o.start, o.end) for o in spans if o is not span]
+        missing = len(tokens(form)) - have
+        best: tuple[float, int, int] | None = None
+        for left in range(missing + 1):
+            a, b = first - left, last + missing - left
+            if a < 0 or b >= len(toks):
+                continue
+            start, end = toks[a].start, toks[b].end
+            if any(start < y and x < end for x, y in others):
+                continue
+            score = similarity(draft.text[start:end], form)
+            if score >= REPAIR_THRESHOLD and (best is None or score > best[0]):
+                best = (score, start, end)
+        if best is not None:
+            _, start, end = best
+            draft.repairs.append(Repair(span.term_id, "fuzzy", draft.text[start:end], form,
+                                        start))
+            draft.edit(start, end, form)
+            repaired.add(span.term_id)
+    return repaired
+
+
 def _enforce(translated: str, protected: Protected, target_lang: str, glossary: Glossary,
              *, placeholders: bool) -> Enforced:
     language = get_language(target_lang)
@@ -416,25 +465,29 @@ def _enforce(translated: str, protected: Protected, target_lang: str, glossary: 
         seen = _restore_placeholders(draft, slots, lang, terms)
         _remove_strays(draft)
 
-    repaired: set[str] = set()
+    repaired = _complete_short_mentions(draft, protected, lang, glossary)
     present = {s.term_id for s in find_terms(draft.text, lang, glossary)}
     for term_id in order:
         term = terms.get(term_id)
         form = term.form(lang) if term else None
         if term is None or not form or term_id in present:
             continue
-        draft.locked = [(s.start, s.end) for s in find_terms(draft.text, lang, glossary)]
+        # Terms of the source already in place are not to be touched; other glossary
+        # names found here (SCO inside a damaged "SCO Film Festiavl") may be.
+        draft.locked = [(s.start, s.end) for s in find_terms(draft.text, lang, glossary)
+                        if s.term_id in counts]
         refs = _references(term, lang, protected)
         max_words = max(len(tokens(r)) for r in refs) + 1
         matches = _best_spans(draft, refs, max_words)
         # The best copies become the form; more copies than the source had are removed.
-        keep = {(start, end) for _, start, end in matches[: counts[term_id]]}
-        for _, start, end in sorted(matches, key=lambda t: t[1], reverse=True):
+        keep = {(start, end) for _, start, end, _ in matches[: counts[term_id]]}
+        for _, start, end, ref in sorted(matches, key=lambda t: t[1], reverse=True):
             before = draft.text[start:end]
             if (start, end) in keep:
-                draft.repairs.append(Repair(term_id, "fuzzy", before, form, start))
-                draft.edit(start, end, form)
-                draft.locked.append((start, start + len(form)))
+                value = _replacement(term, lang, ref)
+                draft.repairs.append(Repair(term_id, "fuzzy", before, value, start))
+                draft.edit(start, end, value)
+                draft.locked.append((start, start + len(value)))
             else:
                 draft.repairs.append(Repair(term_id, "duplicate", before, "", start))
                 draft.cut(start, end)

@@ -282,6 +282,8 @@ def phonetic_key(text: str) -> str:
 #: A sound skeleton of one or two consonants (``jn`` for Hai Qing, China, chain) says
 #: nothing; below this length only the character ratio counts.
 MIN_SOUND_KEY = 3
+#: See ``similarity``: letters alone score their ratio less this.
+LETTERS_ONLY_PENALTY = 5.0
 
 
 def compact(text: str) -> str:
@@ -295,7 +297,9 @@ def similarity(a: str, b: str) -> float:
     The mean of a character ratio on the Latin keys and a ratio on the phonetic keys: the
     first alone accepts ``young man`` for ``Yongchuan``, the second alone accepts any two
     words with the same consonants; together they need both the letters and the sounds.
-    A skeleton shorter than ``MIN_SOUND_KEY`` is replaced by the character ratio.
+    A skeleton shorter than ``MIN_SOUND_KEY`` is replaced by the character ratio. Letters
+    alone also count, less ``LETTERS_ONLY_PENALTY``: two swapped letters can break a
+    digraph (``Zahng`` has no ``zh``) and so the skeleton, not the spelling.
     """
     ka, kb = compact(a), compact(b)
     if not ka or not kb:
@@ -303,4 +307,20 @@ def similarity(a: str, b: str) -> float:
     char = fuzz.ratio(ka, kb)
     pa, pb = phonetic_key(a), phonetic_key(b)
     sound = fuzz.ratio(pa, pb) if min(len(pa), len(pb)) >= MIN_SOUND_KEY else char
-    return (char + sound) / 2.0
+    return max((char + sound) / 2.0, char - LETTERS_ONLY_PENALTY)
+
+
+#: A variant counts as a respelling of the canonical form from this similarity: Chungking /
+#: Chongqing 76; with other word counts only a hyphen or space apart (Jia Zhang-ke 100;
+#: Farzin for Samina Farzin, 70, is a shorter name, not a respelling).
+RESPELLING_SAME_WORDS = 60.0
+RESPELLING_OTHER_WORDS = 90.0
+
+
+def is_respelling(variant: str, canonical: str) -> bool:
+    """Chungking / Chongqing, Organisation / Organization, Jia Zhang-ke / Jia Zhangke: the
+    same name spelt otherwise, which scodub writes in the canonical spelling (a short or
+    other name, such as Listapad for the festival's full name, is written as it is)."""
+    same_count = len(tokens(variant)) == len(tokens(canonical))
+    need = RESPELLING_SAME_WORDS if same_count else RESPELLING_OTHER_WORDS
+    return similarity(variant, canonical) >= need
