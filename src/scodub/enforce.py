@@ -28,10 +28,10 @@ Repairs, each recorded as a ``Repair`` (before/after), none silent:
 - an output that holds a term more often than the source did loses the extra copies;
 - a stray ``[[n]]`` the source never had is removed.
 
-A term counts as present in the output when one of its accepted forms is there; in
-languages that inflect names (``scodub.langs.INFLECTING``) each word of the form may take a
-case ending (``Чжана Имоу``, ``Самины Фарзин``; see ``namematch.word_matches``), and such a
-form is a hit that no repair touches.
+A term counts as present in the output when one of its accepted forms is there
+(``scodub.termcheck``, which also holds ``verify`` for any pair of texts); in languages
+that inflect names each word of the form may take a case ending (``Чжана Имоу``, ``Самины
+Фарзин``), and such a form is a hit that no repair touches.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ from typing import Any
 
 from scodub.glossary import Glossary, Term
 from scodub.langs import get_language
-from scodub.namematch import find_forms, index_tokens, is_respelling, similarity, tokens
+from scodub.namematch import is_respelling, similarity, tokens
+from scodub.termcheck import TermCheck, TermSpan, check_terms, find_terms, verify
 
 #: The placeholder sent to the translation model for slot ``n``.
 PLACEHOLDER = "[[{}]]"
@@ -71,17 +72,6 @@ _END_PUNCT = ".!?。！？…:;»\"”’)）؟"
 
 
 @dataclass(frozen=True, slots=True)
-class TermSpan:
-    """One occurrence of a glossary term in a text."""
-
-    term_id: str
-    start: int
-    end: int
-    surface: str  # the text as written there
-    exact: bool  # False when a case ending was allowed
-
-
-@dataclass(frozen=True, slots=True)
 class Slot:
     number: int
     placeholder: str
@@ -103,19 +93,6 @@ class Protected:
     def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "source_text": self.source_text,
                 "source_lang": self.source_lang, "slots": [asdict(s) for s in self.slots]}
-
-
-@dataclass(frozen=True, slots=True)
-class TermCheck:
-    """Is a source term in the output, in the glossary form for the target language?"""
-
-    term_id: str
-    expected: str  # the glossary form in the target language ("" when it has none)
-    found: str  # what the output has there ("" when nothing)
-    status: str  # "hit", "repaired" (present after a repair) or "miss"
-    source_count: int
-    output_count: int
-    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,22 +126,6 @@ class Enforced:
                 "misses": [asdict(c) for c in self.misses]}
 
 
-def find_terms(text: str, lang: str, glossary: Glossary) -> list[TermSpan]:
-    """Glossary terms in ``text``: the longest wins where two overlap; in text order."""
-    toks = tokens(text)
-    index = index_tokens(toks)
-    found: list[TermSpan] = []
-    for term in glossary.terms:
-        for m in find_forms(text, term.accepted(lang), lang, toks, index):
-            found.append(TermSpan(term.id, m.start, m.end, text[m.start : m.end], m.exact))
-    found.sort(key=lambda s: (-(s.end - s.start), s.start, not s.exact))
-    chosen: list[TermSpan] = []
-    for span in found:
-        if all(span.end <= c.start or span.start >= c.end for c in chosen):
-            chosen.append(span)
-    return sorted(chosen, key=lambda s: s.start)
-
-
 def _free_numbers(text: str, count: int) -> list[int]:
     used = {int(n) for n in re.findall(r"\d+", text)}
     numbers: list[int] = []
@@ -189,39 +150,6 @@ def protect(text: str, source_lang: str, glossary: Glossary) -> Protected:
         pos = slot.end
     pieces.append(text[pos:])
     return Protected("".join(pieces), text, lang, slots)
-
-
-def _source_counts(text: str, lang: str, glossary: Glossary) -> tuple[list[str], Counter[str]]:
-    spans = find_terms(text, lang, glossary)
-    counts = Counter(s.term_id for s in spans)
-    return list(dict.fromkeys(s.term_id for s in spans)), counts
-
-
-def verify(text: str, source_text: str, source_lang: str, target_lang: str,
-           glossary: Glossary) -> list[TermCheck]:
-    """Check, without changing anything, that the terms of ``source_text`` are in ``text``
-    (any translation: a model's output, an editor's subtitle line)."""
-    src = get_language(source_lang).code
-    tgt = get_language(target_lang).code
-    order, counts = _source_counts(source_text, src, glossary)
-    return _checks(text, tgt, glossary, order, counts, set())
-
-
-def _checks(text: str, lang: str, glossary: Glossary, order: Sequence[str],
-            counts: Counter[str], repaired: set[str]) -> list[TermCheck]:
-    found: dict[str, list[TermSpan]] = {}
-    for span in find_terms(text, lang, glossary):
-        found.setdefault(span.term_id, []).append(span)
-    checks = []
-    for term_id in order:
-        term = glossary.by_id(term_id)
-        expected = (term.form(lang) if term else None) or ""
-        spans = found.get(term_id, [])
-        status = ("repaired" if term_id in repaired else "hit") if spans else "miss"
-        note = "" if expected else f"the glossary has no {lang} form for this term"
-        checks.append(TermCheck(term_id, expected, spans[0].surface if spans else "", status,
-                                counts[term_id], len(spans), note))
-    return checks
 
 
 # --- restore: edits that keep track of the spans already settled --------------------------
@@ -501,7 +429,7 @@ def _enforce(translated: str, protected: Protected, target_lang: str, glossary: 
         repaired.add(term_id)
     _drop_surplus(draft, lang, glossary, counts)
 
-    checks = _checks(draft.text, lang, glossary, order, counts, repaired)
+    checks = check_terms(draft.text, lang, glossary, order, counts, repaired)
     hits = tuple(c for c in checks if c.status != "miss")
     misses = tuple(c for c in checks if c.status == "miss")
     return Enforced(draft.text, hits, tuple(draft.repairs), misses)

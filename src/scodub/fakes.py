@@ -33,9 +33,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from scodub.enforce import PLACEHOLDER_RE, find_terms
+from scodub.enforce import PLACEHOLDER_RE
 from scodub.glossary import Glossary
 from scodub.langs import get_language
+from scodub.termcheck import find_terms
 from scodub.translate import Translator
 
 _CAPITALISED_RUN = re.compile(r"(?<![\w'’])[A-Z][\w'’-]*(?:[ ][A-Z][\w'’-]*)*")
