@@ -14,11 +14,15 @@ a score must not change between two runs, and the sampling fallback took Whisper
 two to three times real time on formant speech. Without the fallback Whisper can loop
 on a word it cannot make out ("датам датам датам ..."); such a segment (one that
 compresses like a loop) has its repeats kept once, so the loop costs the words it hid,
-not twenty insertions. The score is the word error rate
-against the cues' text; Chinese is written without spaces, so there it is the character
-error rate. Whisper has no Kyrgyz: that dub is "not measurable". The score is cached
-beside the mix, keyed by the mix's key, the spans and the ASR settings; the Whisper
-model stays loaded across languages (``asr.load_model``).
+not twenty insertions. No prompt or hotword reaches the decoder except a content-free
+one that makes Whisper write Chinese in simplified characters (``SCRIPT_PROMPTS``), so
+the score never leans on the script's own words.
+
+The score is the word error rate against the cues' text; Chinese is written without
+spaces, so there it is the character error rate. Whisper has no Kyrgyz: that dub is
+"not measurable". The score is cached beside the mix, keyed by the mix's key, the spans
+and the ASR settings; the Whisper model stays loaded across languages
+(``asr.load_model``).
 """
 
 from __future__ import annotations
@@ -45,6 +49,11 @@ BACKCHECK_VERSION = 1
 PAD_MS = 150
 #: Silence between two excerpts, so that Whisper hears them as separate utterances.
 JOIN_MS = 400
+#: Whisper writes Chinese in traditional characters unless its context says otherwise;
+#: a content-free prompt in simplified characters ("what follows are Mandarin sentences")
+#: makes it write the script the track is in. Keyed by the track's BCP 47 tag. On the
+#: sample's Chinese dub: CER 51% without it, 35% with it, the same words recognised.
+SCRIPT_PROMPTS: dict[str, str] = {"zh-Hans": "以下是普通话的句子。"}
 #: A segment whose text compresses this well is a repeat loop (Whisper's own
 #: compression_ratio_threshold, openai/whisper transcribe.py).
 LOOP_COMPRESSION_RATIO = 2.4
@@ -141,6 +150,7 @@ def _transcribe(audio: np.ndarray, settings: AsrSettings, model: ResolvedModel) 
         condition_on_previous_text=False,
         without_timestamps=True,
         vad_filter=settings.vad,
+        initial_prompt=settings.initial_prompt,
     )
     texts: list[str] = []
     loops = 0
@@ -176,7 +186,10 @@ def backcheck(
     if not lang.whisper_asr:
         reason = f"not measurable: Whisper has no {lang.name} ({lang.code})"
         return Backcheck(lang.code, False, metric, None, reason=reason)
-    settings, model = prepare(replace(asr, language=lang.code))
+    prompt = SCRIPT_PROMPTS.get(lang.bcp47)
+    settings, model = prepare(
+        replace(asr, language=lang.code, initial_prompt=prompt, hotwords=None)
+    )
     key = stage_key(
         {
             "stage": STAGE,
