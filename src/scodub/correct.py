@@ -29,8 +29,9 @@ endings) is never touched, and no correction may overlap it. Longer names win ov
 ones (``Yongchuan Technology Studio`` before ``Yongchuan``), then higher scores. Every
 change is a ``Correction`` on the transcript: corrections are reported, never silent.
 
-Chinese transcripts only get exact and alias corrections: without a pinyin table a
-homophone (张一谋 for 张艺谋) scores like any other one-character change.
+Chinese names of two to four characters only get exact and alias corrections (fewer than
+``MIN_FUZZY_CHARS`` letters): without a pinyin table a homophone (张一谋 for 张艺谋) scores
+like any other one-character change.
 
 Before that, a tail of glossary names that Whisper copied from its prompt (a failure of
 faster-whisper's ``hotwords``) is removed: ``scodub.asrprompt.strip_prompt_echo``, where
