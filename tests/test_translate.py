@@ -359,10 +359,10 @@ def test_pull_offline_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.Monk
     assert "--mt-model" in message
     assert time.monotonic() - started < 5  # no retry loop before saying so
     assert not any(tmp_path.iterdir())  # nothing half-made left behind
-    from scodub.cli.mt import pull_nllb_command
+    from scodub.cli.models import pull_command
 
-    result = CliRunner().invoke(pull_nllb_command, ["nllb-200-distilled-1.3B",
-                                                    "--cache-dir", str(tmp_path)])
+    monkeypatch.setenv("SCODUB_CACHE_DIR", str(tmp_path / "cache"))
+    result = CliRunner().invoke(pull_command, ["nllb-200-distilled-1.3B"])
     assert isinstance(result.exception, ModelError)
 
 
