@@ -221,6 +221,39 @@ def test_changed_line_dubs_only_that_language(first: DubReport, folder: Path) ->
     assert english.cached and english.key == first.languages[0].key
 
 
+def test_failed_language_keeps_the_finished_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Belarusian fails in its mix: the Russian mix stays in the cache, no delivery file
+    is written, and the re-run mixes Belarusian only."""
+    import scodub.dubbing as dubbing
+
+    tracks: dict[str, Track | Path] = {
+        "ru": Track("ru", (Cue(300, 1500, ("Добрый вечер.",)),)),
+        "be": Track("be", (Cue(300, 1500, ("Добры вечар.",)),)),
+    }
+    settings = DubSettings(backcheck=False, background=False)
+    real_mix = dubbing.mix_dub
+    mixed: list[Path] = []
+
+    def mix_then_fail(*args: object, **kwargs: object) -> object:
+        if mixed:
+            raise MediaError(Path("be stem.wav"), "disk full")
+        result = real_mix(*args, **kwargs)  # type: ignore[arg-type]
+        mixed.append(result.path)
+        return result
+
+    monkeypatch.setattr(dubbing, "mix_dub", mix_then_fail)
+    with pytest.raises(MediaError, match="disk full"):
+        dub_film(SAMPLE, tracks, tmp_path, settings)
+    assert mixed and mixed[0].is_file() and not (tmp_path / "sco-sample.dub.mkv").exists()
+    monkeypatch.setattr(dubbing, "mix_dub", real_mix)
+    report = dub_film(SAMPLE, tracks, tmp_path, settings)
+    assert [(d.language, d.cached) for d in report.languages] == [("ru", True), ("be", False)]
+    assert report.languages[0].mix.path == mixed[0]
+    assert report.delivery.is_file()
+
+
 def _write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
