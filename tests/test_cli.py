@@ -144,3 +144,125 @@ def test_console_script_entry_point(tmp_path: Path) -> None:
     )
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert result.stderr.strip().endswith("nope.mkv: file does not exist")
+
+
+def test_run_translates_into_aligned_tracks_with_the_real_ctranslate2_path(
+    whisper_model: ResolvedModel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scodub.subtitles import read_srt
+
+    out = tmp_path / "out"
+    code, stdout, err = scodub(
+        [
+            "run",
+            str(SAMPLE),
+            "--lang",
+            "en",
+            "--langs",
+            "ru,zh,fa,ky",
+            "--out",
+            str(out),
+            "--mt-model",
+            str(ROOT / "tests" / "data" / "tiny-nllb"),
+            "--json",
+            "--glossary",
+            str(ROOT / "glossaries" / "sco-film-festival-2025.yaml"),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    report = json.loads(stdout)
+    source = read_srt(out / "sco-sample.en.srt", "en")
+    times = [(c.start_ms, c.end_ms) for c in source.cues]
+    assert len(times) >= 4
+    for lang in ("ru", "zh", "fa", "ky"):
+        track = read_srt(out / f"sco-sample.{lang}.srt", lang)
+        assert [(c.start_ms, c.end_ms) for c in track.cues] == times, lang
+        stage = report["stages"]["subtitles"][lang]
+        # The copy model writes English into the zh track, which cannot fit 16 full-width
+        # columns; the violation must be reported, the other tracks must be clean.
+        hard = stage["qc"]["summary"]["hard_violations"]
+        assert hard == 0 if lang != "zh" else hard == stage["fit"]["hard_violations"]
+        assert stage["route"].startswith("mt:") and stage["glossary"]["misses"] == 0
+    assert report["stages"]["localize"]["cached"] is False
+    code, stdout, _ = scodub(
+        [
+            "run",
+            str(SAMPLE),
+            "--lang",
+            "en",
+            "--langs",
+            "ru,zh,fa,ky",
+            "--out",
+            str(out),
+            "--mt-model",
+            str(ROOT / "tests" / "data" / "tiny-nllb"),
+            "--json",
+            "--glossary",
+            str(ROOT / "glossaries" / "sco-film-festival-2025.yaml"),
+        ],
+        capsys,
+    )
+    assert json.loads(stdout)["stages"]["localize"]["cached"] is True
+
+
+def test_translation_without_a_model_fails_before_transcribing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCODUB_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    code, _, err = scodub(["run", str(SAMPLE), "--langs", "ru", "--out", str(out)], capsys)
+    assert code != 0 and err.count("\n") == 1
+    assert "scodub models pull nllb-200-distilled-600M" in err
+    assert not list(out.glob("*.json"))  # nothing was transcribed
+    code, _, err = scodub(
+        [
+            "run",
+            str(SAMPLE),
+            "--langs",
+            "ru",
+            "--mt-model",
+            str(ROOT / "tests" / "data"),
+            "--out",
+            str(out),
+        ],
+        capsys,
+    )
+    assert code != 0 and "data" in err and err.count("\n") == 1
+
+
+def test_translate_command_editor_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    srt = tmp_path / "edited «film».en.srt"
+    srt.write_text(
+        "1\n00:00:01,000 --> 00:00:03,000\nZhang Yimou arrived in Chongqing.\n\n"
+        "2\n00:00:03,500 --> 00:00:05,500\nHe met Samina Farzin.\n",
+        encoding="utf-8",
+    )
+    code, stdout, err = scodub(
+        [
+            "translate",
+            str(srt),
+            "--to",
+            "ru,zh",
+            "--out",
+            str(tmp_path / "o"),
+            "--json",
+            "--mt-model",
+            str(ROOT / "tests" / "data" / "tiny-nllb"),
+            "--glossary",
+            str(ROOT / "glossaries" / "sco-film-festival-2025.yaml"),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    report = json.loads(stdout)
+    assert set(report["outputs"]) == {"en", "ru", "zh"}
+    ru = (tmp_path / "o" / "edited «film».ru.srt").read_text(encoding="utf-8")
+    assert "Чжан Имоу" in ru and "Чунцин" in ru and "Самина Фарзин" in ru
+    assert report["languages"]["ru"]["glossary"]["misses"] == 0
+    bad = tmp_path / "broken.srt"
+    bad.write_bytes("1\n00:00:01,000 --> 00:00:03,000\nпривет\n".encode("cp1251"))
+    code, _, err = scodub(["translate", str(bad), "--to", "ru", "--out", str(tmp_path)], capsys)
+    assert code != 0 and "broken.srt" in err and "--encoding" in err
+    code, _, err = scodub(["translate", str(srt), "--to", "xx", "--out", str(tmp_path)], capsys)
+    assert code != 0 and "unknown language code 'xx'" in err
