@@ -40,7 +40,11 @@ class Segment:
 
 @dataclass(frozen=True, slots=True)
 class Correction:
-    """A glossary correction applied to the transcript (reported, never silent)."""
+    """A glossary correction applied to the transcript (reported, never silent).
+
+    An empty ``corrected`` and ``term_id`` means the words were removed: a list of primed
+    names that Whisper echoed into the transcript but nobody said.
+    """
 
     heard: str
     corrected: str

@@ -16,8 +16,9 @@ from typing import Any
 
 from scodub import __version__
 from scodub.asr import AsrSettings, prepare, transcribe_audio
+from scodub.asrprompt import hotwords
 from scodub.cache import StageCache, stage_key
-from scodub.correct import correct, hotwords
+from scodub.correct import correct
 from scodub.data import Cue, Track, Transcript, ms
 from scodub.errors import MediaError
 from scodub.fsutil import sha256_file, write_json_atomic
