@@ -64,9 +64,11 @@ RU_SRT = """1
 00:00:20,450 --> 00:00:23,170
 Он не был недобрым молодым человеком.
 """
-#: Measured: 5.8% (Whisper base hears "and his power" and "old-isposed"); the margin
-#: covers int8 arithmetic on other CPUs.
-ENGLISH_MAX_WER = 0.15
+#: Measured over 13 fresh dubs: 1.9% to 13.5%, mean 6.5% (Piper samples noise in every
+#: synthesis, so each dub differs; Whisper base hears "Dash would", "prudent Lee",
+#: "old-isposed"). A broken dub (wrong voice, lines cut, buried under the bed) scores far
+#: above this bound.
+ENGLISH_MAX_WER = 0.25
 POLICY = FitPolicy()
 
 
