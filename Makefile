@@ -16,7 +16,8 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 sample: setup
-	$(BIN)/scodub run samples/sco-sample.mp4 --out $(OUT)
+	$(BIN)/scodub run samples/sco-sample.mp4 --glossary glossaries/sco-film-festival-2025.yaml \
+		--dub --dub-langs en --force --out $(OUT)
 
 lint: setup
 	$(BIN)/ruff check src tests bench tools

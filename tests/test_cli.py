@@ -266,3 +266,57 @@ def test_translate_command_editor_path(tmp_path: Path, capsys: pytest.CaptureFix
     assert code != 0 and "broken.srt" in err and "--encoding" in err
     code, _, err = scodub(["translate", str(srt), "--to", "xx", "--out", str(tmp_path)], capsys)
     assert code != 0 and "unknown language code 'xx'" in err
+
+
+def test_run_dub_muxes_a_tagged_delivery_file(
+    whisper_model: ResolvedModel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scodub.mux import probe_streams
+
+    out = tmp_path / "out"
+    args = [
+        "run",
+        str(SAMPLE),
+        "--dub",
+        "--dub-langs",
+        "en",
+        "--no-backcheck",
+        "--out",
+        str(out),
+        "--json",
+    ]
+    code, stdout, err = scodub(args, capsys)
+    assert code == 0, err
+    report = json.loads(stdout)
+    delivery = Path(report["outputs"]["delivery"])
+    streams = probe_streams(delivery)
+    assert [(s.type, s.codec, s.language, s.title, s.default) for s in streams] == [
+        ("video", "h264", None, None, True),
+        ("audio", "aac", "eng", "English (original)", True),
+        ("audio", "aac", "eng", "English (dub)", False),
+        ("subtitle", "subrip", "eng", "English", False),
+    ]
+    assert report["stages"]["dub"]["languages"]["en"]["loudness"]["meets_target"]
+    # The delivery exists now: without --force it is refused and left as it was.
+    before = delivery.read_bytes()
+    code, _, err = scodub(args[:-1], capsys)
+    assert code != 0 and "--force" in err and delivery.read_bytes() == before
+    code, _, err = scodub(
+        [
+            "run",
+            str(SAMPLE),
+            "--dub",
+            "--dub-langs",
+            "en",
+            "--voice",
+            f"en={tmp_path}/none.onnx",
+            "--out",
+            str(tmp_path / "o2"),
+        ],
+        capsys,
+    )
+    assert (
+        code != 0
+        and "none.onnx" in err
+        and not (tmp_path / "o2" / "sco-sample.transcript.json").exists()
+    )

@@ -20,7 +20,10 @@ from scodub.asrprompt import hotwords
 from scodub.cache import StageCache, stage_key
 from scodub.correct import correct
 from scodub.data import Cue, Track, Transcript, ms
-from scodub.errors import MediaError
+from scodub.delivery import dub_film, write_dub_report
+from scodub.dub.voices import resolve_voice
+from scodub.dubbing import DubSettings
+from scodub.errors import ConfigError, MediaError
 from scodub.fsutil import sha256_file, write_json_atomic
 from scodub.glossary import Glossary
 from scodub.glossary_io import load_glossaries
@@ -34,6 +37,7 @@ from scodub.media import (
     probe,
     rms_dbfs,
 )
+from scodub.mux import check_video_copyable
 from scodub.qc import check_track
 from scodub.segment import segment_words
 from scodub.subtitles import write_srt
@@ -272,6 +276,8 @@ class RunSettings:
     mt: MtSettings = field(default_factory=MtSettings)
     english_route: str = "mt"  # "whisper": English from Whisper's speech translation
     audio_stream: int | None = None
+    dub: DubSettings | None = None  # None: no dubbing stage
+    dub_langs: tuple[str, ...] | None = None  # None: every target except the spoken one
 
     def needs_mt(self) -> tuple[str, ...]:
         """Targets only a translation model can make, as far as is known before ASR."""
@@ -311,6 +317,10 @@ def preflight(film: Path, settings: RunSettings) -> Glossary:
     if settings.needs_mt():
         mt_identity(settings.mt)  # a missing translation model fails here, before ASR
     prepare(settings.asr)
+    if settings.dub is not None:
+        check_video_copyable(film)
+        for code in settings.dub_langs or settings.targets:
+            resolve_voice(code, settings.dub.voices.get(code))  # a bad voice fails before ASR
     return glossary
 
 
@@ -364,6 +374,31 @@ def run_film(
             }
         report.stages["localize"] = {"cached": local.cached, "targets": list(targets)}
     report.stages["subtitles"] = subtitles
+    if settings.dub is not None:
+        srts = {
+            lang: Path(path)
+            for name, path in report.outputs.items()
+            if name.startswith("srt.") and (lang := name.removeprefix("srt."))
+        }
+        wanted = settings.dub_langs or targets
+        missing = [lang for lang in wanted if lang not in srts]
+        if missing:
+            raise ConfigError(
+                f"cannot dub {', '.join(missing)}: no subtitle track in that language; "
+                "add it to --langs"
+            )
+        if wanted:
+            dubbed = dub_film(
+                film,
+                {lang: srts[lang] for lang in wanted},
+                out_dir,
+                settings.dub,
+                progress=progress,
+            )
+            write_dub_report(dubbed)
+            report.outputs["delivery"] = str(dubbed.delivery)
+            report.outputs.update({f"stem.{k}": str(v) for k, v in dubbed.stems.items()})
+            report.stages["dub"] = dubbed.to_json()
     return report
 
 

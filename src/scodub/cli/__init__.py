@@ -11,6 +11,7 @@ import click
 
 from scodub import __version__
 from scodub.cli.common import error_line
+from scodub.cli.dub import dub
 from scodub.cli.glossary import glossary
 from scodub.cli.models import models
 from scodub.cli.qc import qc
@@ -29,7 +30,7 @@ def cli() -> None:
     """
 
 
-for command in (transcribe, translate, run, qc, models, glossary):
+for command in (transcribe, translate, run, dub, qc, models, glossary):
     cli.add_command(command)
 
 

@@ -10,6 +10,8 @@ import click
 
 from scodub.asr import DEVICES, TASKS, AsrSettings
 from scodub.cli.common import output_options, print_json, progress_bar
+from scodub.dub.voices import parse_voice_options
+from scodub.dubbing import STEM_FORMATS, DubSettings, StemFormat
 from scodub.fsutil import ensure_writable_dir
 from scodub.langs import parse_language_list, require_asr
 from scodub.localize import MtSettings
@@ -136,6 +138,20 @@ def _summary(report: RunReport) -> None:
             g = subs["glossary"]
             line += f", names: {g['hits']} right ({g['repairs']} repaired), {g['misses']} missed"
         click.echo(line)
+    for lang, dub in report.stages.get("dub", {}).get("languages", {}).items():
+        fit, loud, back = dub["fit"], dub["loudness"], dub.get("backcheck") or {}
+        score = (
+            f"{back['metric']} {back['error_rate']:.0%}"
+            if back.get("measurable")
+            else back.get("reason") or "no back-check"
+        )
+        click.echo(
+            f"  dub {lang}: {dub['voice']['route']}; {fit['lines']} lines, "
+            f"{fit['speedup']['1.0']} at natural speed, {len(fit['not_fitted'])} not fitted; "
+            f"{loud['integrated_lufs']} LUFS, {loud['true_peak_dbtp']} dBTP; back-check {score}"
+        )
+    for warning in report.stages.get("dub", {}).get("warnings", []):
+        click.echo(f"  warning: {warning}")
     for name, path in report.outputs.items():
         click.echo(f"  {name}: {path}")
 
@@ -237,6 +253,28 @@ def _mt(
     help="Make English subtitles with the translation model, or with Whisper's own "
     "speech translation (needs no translation model).",
 )
+@click.option("--dub", "do_dub", is_flag=True, help="Also dub the tracks and mux <film>.dub.mkv.")
+@click.option(
+    "--dub-langs",
+    default=None,
+    help="Languages to dub (comma list); default: every --langs track but the spoken one.",
+)
+@click.option(
+    "--voice",
+    "voices",
+    multiple=True,
+    metavar="LANG=VOICE",
+    help="Voice per language: espeak, piper, a Piper .onnx file or folder, or a pulled name.",
+)
+@click.option("--no-background", is_flag=True, help="Dub over silence, not the ducked original.")
+@click.option(
+    "--stems",
+    type=click.Choice(STEM_FORMATS),
+    default=None,
+    help="Also write <film>.<lang>.dub.wav or .m4a.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing delivery file or stems.")
+@click.option("--no-backcheck", is_flag=True, help="Skip transcribing each dub back.")
 @asr_options
 @glossary_option
 @mt_options
@@ -245,6 +283,13 @@ def run(
     film: Path,
     langs: str,
     english_from: str,
+    do_dub: bool,
+    dub_langs: str | None,
+    voices: tuple[str, ...],
+    no_background: bool,
+    stems: StemFormat | None,
+    force: bool,
+    no_backcheck: bool,
     lang: str | None,
     model: str | None,
     device: str,
@@ -266,6 +311,19 @@ def run(
 ) -> None:
     """The main job: every stage for FILM, each cached so a re-run reuses finished work."""
     asr = _settings(lang, model, device, compute_type, batch_size, beam_size, task, threads)
+    dub_settings = (
+        DubSettings(
+            voices=parse_voice_options(voices),
+            background=not no_background,
+            stems=stems,
+            force=force,
+            backcheck=not no_backcheck,
+            asr=asr,
+            audio_stream=audio_stream,
+        )
+        if do_dub
+        else None
+    )
     settings = RunSettings(
         asr=asr,
         targets=parse_language_list(langs) if langs.strip() else (),
@@ -273,6 +331,8 @@ def run(
         mt=_mt(mt_model, mt_device, mt_beam_size, mt_batch_size, n_best),
         english_route=english_from,
         audio_stream=audio_stream,
+        dub=dub_settings,
+        dub_langs=parse_language_list(dub_langs) if dub_langs else None,
     )
     ensure_writable_dir(out_dir)
     with progress_bar(quiet) as progress:
