@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scodub.langs import TIMING, Language
+from scodub.wordrules import WORD_RULES, WordRules
 
 RLE = "\u202b"  # RIGHT-TO-LEFT EMBEDDING
 PDF = "\u202c"  # POP DIRECTIONAL FORMATTING
@@ -67,117 +68,6 @@ _COST_PROTECTED = 1000.0
 # Shape: a top-heavy pair of lines is penalised four times as much as a bottom-heavy one.
 _TOP_HEAVY_WEIGHT = 8.0
 _BOTTOM_HEAVY_WEIGHT = 2.0
-
-
-@dataclass(frozen=True, slots=True)
-class WordRules:
-    """Small per-language word lists that steer line (and cue) breaks."""
-
-    break_before: frozenset[str] = frozenset()  # conjunctions, prepositions: may open a line
-    no_break_after: frozenset[str] = frozenset()  # articles, prepositions: never end a line
-    no_break_before: frozenset[str] = frozenset()  # postpositions, auxiliaries: never open one
-    break_before_prefixes: tuple[str, ...] = ()  # unsegmented scripts (zh): two-char conjunctions
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_EN_CONJ = (
-    "and but or nor so yet because although though while when where which who whom if unless"
-    " until since as than whether"
-)
-_EN_PREP = (
-    "to of in on at for with from by about into onto over under between through without"
-    " against during across toward towards upon within after before"
-)
-_RU_CONJ = (
-    "и а но или либо что чтобы если когда потому хотя как где который которая которое которые"
-    " пока зато однако"
-)
-_RU_PREP = (
-    "в во на с со к ко по о об обо от до из за для без под над при про через у между перед"
-    " около после"
-)
-_BE_CONJ = "і й а але ці або што каб калі бо хоць як дзе які якая якое якія пакуль аднак"
-_BE_PREP = "у ў в на з са к да па аб ад за для без пад над пры пра праз каля перад паміж пасля"
-_TG_CONJ = "ва вале аммо ё агар зеро чунки ки балки лекин ҳам"
-_TG_PREP = "дар ба аз бо барои то бе сӯи назди пеши баъди пас"
-# Two-character conjunctions (Chinese is not segmented into words here).
-_ZH_CONJ = "但是 因为 所以 而且 如果 可是 然后 不过 或者 虽然 以及 因此 于是 并且 还是 只是"
-_FA_CONJ = "و اما ولی یا اگر چون زیرا که بلکه پس تا"
-_FA_PREP = "در به از با برای بی بر روی زیر بدون"
-
-WORD_RULES: dict[str, WordRules] = {
-    "en": WordRules(
-        break_before=_words(_EN_CONJ + " " + _EN_PREP),
-        no_break_after=_words(
-            "a an the my your his her its our their this these those some any no every each "
-            + _EN_PREP
-            + " "
-            + _EN_CONJ
-            + " i you he she we they not very mr mrs ms dr"
-        ),
-    ),
-    "ru": WordRules(
-        break_before=_words(_RU_CONJ + " " + _RU_PREP),
-        no_break_after=_words(_RU_PREP + " " + _RU_CONJ + " не ни"),
-        no_break_before=_words("же ли бы ль б ж"),
-    ),
-    "be": WordRules(
-        break_before=_words(_BE_CONJ + " " + _BE_PREP),
-        no_break_after=_words(_BE_PREP + " " + _BE_CONJ + " не ні"),
-        no_break_before=_words("жа ж лі б бы"),
-    ),
-    # Turkic languages put postpositions after the noun: break after them, not before.
-    "kk": WordRules(
-        break_before=_words("және бірақ немесе әлде егер себебі өйткені сондықтан алайда яғни"),
-        no_break_after=_words("және бірақ немесе әлде егер"),
-        no_break_before=_words(
-            "үшін туралы арқылы дейін кейін бойынша сияқты қарай бері соң ғой ма ме ба бе па пе"
-        ),
-    ),
-    "ky": WordRules(
-        break_before=_words("жана бирок же эгер анткени ошондуктан"),
-        no_break_after=_words("жана бирок же эгер"),
-        no_break_before=_words(
-            "үчүн жөнүндө менен аркылуу чейин кийин боюнча сыяктуу карай бери го бы"
-        ),
-    ),
-    "uz": WordRules(
-        break_before=_words("va lekin ammo biroq yoki agar chunki balki shuning"),
-        no_break_after=_words("va lekin ammo biroq yoki agar"),
-        no_break_before=_words(
-            "uchun bilan haqida orqali qadar keyin boʻyicha bo'yicha kabi sari tomon"
-        ),
-    ),
-    "tg": WordRules(
-        break_before=_words(_TG_CONJ + " " + _TG_PREP),
-        no_break_after=_words(_TG_PREP + " " + _TG_CONJ),
-        no_break_before=_words("ро"),
-    ),
-    "fa": WordRules(
-        break_before=_words(_FA_CONJ + " " + _FA_PREP),
-        no_break_after=_words(_FA_PREP + " " + _FA_CONJ),
-        no_break_before=_words("را است هست"),
-    ),
-    # Urdu and Hindi: postpositions and auxiliaries follow the word they belong to.
-    "ur": WordRules(
-        break_before=_words("اور لیکن مگر یا اگر کیونکہ کہ جب بلکہ پھر"),
-        no_break_after=_words("اور لیکن مگر یا اگر کیونکہ"),
-        no_break_before=_words(
-            "کا کی کے میں سے نے کو پر تک والا والی والے ہے ہیں تھا تھی تھے گا گی گے"
-        ),
-    ),
-    "hi": WordRules(
-        break_before=_words("और लेकिन मगर या अगर क्योंकि कि जब बल्कि फिर परंतु किंतु"),
-        no_break_after=_words("और लेकिन मगर या अगर क्योंकि"),
-        no_break_before=_words("का की के में से ने को पर तक वाला वाली वाले है हैं था थी थे गा गी गे"),
-    ),
-    "zh": WordRules(
-        break_before_prefixes=tuple(sorted(_words(_ZH_CONJ))),
-    ),
-}
 
 
 # --- Measuring -------------------------------------------------------------------------
