@@ -182,6 +182,13 @@ def list_installed() -> list[InstalledModel]:
     else:
         status = "packaged, assembled on first use" if packaged else "missing packages"
     found.append(InstalledModel("whisper", EMBEDDED_NAME, emb, status))
+    try:
+        from scodub.dub.piper_voice import embedded_english_model
+
+        voice = embedded_english_model()
+        found.append(InstalledModel("piper", voice.stem, voice, "embedded default voice (en)"))
+    except (ImportError, ModelError):  # no dub extra: no embedded voice to list
+        pass
     hub = models_dir() / "hub"
     if hub.is_dir():
         for config in sorted(hub.glob("models--*/snapshots/*/config.json")):
