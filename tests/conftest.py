@@ -35,6 +35,24 @@ JFK_REFERENCE = (
 )
 
 
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the ``scodub`` CLI in-process exactly as the console script does:
+    (exit code, stdout, stderr)."""
+    from scodub.cli import main
+
+    old = sys.argv
+    sys.argv = ["scodub", *args]
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        sys.argv = old
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def run_ffmpeg(*args: str) -> None:
     subprocess.run(
         [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args], check=True

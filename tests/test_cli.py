@@ -10,24 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLE
-from scodub.cli import main
+from conftest import ROOT, SAMPLE, run_cli
 from scodub.models import ResolvedModel
 
-
-def scodub(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the CLI in-process exactly as the console script does."""
-    old = sys.argv
-    sys.argv = ["scodub", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.argv = old
-    out, err = capsys.readouterr()
-    return code, out, err
+scodub = run_cli
 
 
 def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:

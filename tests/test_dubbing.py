@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import av
-import click
 import numpy as np
 import pytest
 
-from conftest import SAMPLE, run_ffmpeg
-from scodub.cli import cli, main
-from scodub.cli.dub import dub, parse_track_options
+from conftest import SAMPLE, run_cli, run_ffmpeg
+from scodub.cli.dub import parse_track_options
 from scodub.data import Cue, Track
 from scodub.delivery import DubReport, dub_film, write_dub_report
 from scodub.dub.backcheck import collapse_repeats, error_rate, speech_excerpt
@@ -370,41 +366,19 @@ def test_error_rate_and_excerpt_helpers() -> None:
     assert joined.size == (750 + 400 + 800) * 16
 
 
-@pytest.fixture
-def registered() -> Iterator[click.Group]:
-    had = "dub" in cli.commands
-    cli.add_command(dub)
-    yield cli
-    if not had:
-        cli.commands.pop("dub", None)
-
-
-def _scodub(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    old = sys.argv
-    sys.argv = ["scodub", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.argv = old
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_dubs_from_cache_and_reports_json(
     first: DubReport,
     folder: Path,
-    registered: click.Group,
     capsys: pytest.CaptureFixture[str],
     no_synthesis: None,
 ) -> None:
     args = ["dub", str(SAMPLE), "-t", f"en={folder / 'film en.srt'}"]
     args += ["-t", f"ru={folder / 'фильм ru.srt'}", "-o", str(folder / "out"), "--stems", "wav"]
-    code, _, err = _scodub(args, capsys)
+    code, _, err = run_cli(args, capsys)
     assert code == 1 and err.count("\n") == 1 and "already exists" in err
-    code, out, err = _scodub([*args, "--force"], capsys)
+    code, out, err = run_cli([*args, "--force"], capsys)
     assert code == 0 and err == ""
     assert "Russian (dub)" in out and "WER" in out and "meets EBU R128" in out
     report = json.loads((folder / "out" / "sco-sample.dub.json").read_text(encoding="utf-8"))
@@ -413,13 +387,13 @@ def test_cli_dubs_from_cache_and_reports_json(
 
 
 def test_cli_bad_input_is_one_line(
-    tmp_path: Path, registered: click.Group, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     srt = _write(tmp_path, "bad.srt", BAD_TRACKS[0][1])
-    code, out, err = _scodub(["dub", str(SAMPLE), "-t", f"ru={srt}", "-o", str(tmp_path)], capsys)
+    code, out, err = run_cli(["dub", str(SAMPLE), "-t", f"ru={srt}", "-o", str(tmp_path)], capsys)
     assert code == 1 and out == ""
     assert err.startswith("scodub: error: ") and err.count("\n") == 1 and "bad.srt: cue 2" in err
-    code, _, err = _scodub(["dub", str(SAMPLE), "-t", f"ky={srt}", "--voice", "ky"], capsys)
+    code, _, err = run_cli(["dub", str(SAMPLE), "-t", f"ky={srt}", "--voice", "ky"], capsys)
     assert code == 2 and "expected LANG=VOICE" in err
 
 

@@ -225,7 +225,7 @@ def mt_options(func: F) -> F:
     return func
 
 
-def _mt(
+def mt_settings(
     mt_model: str | None, mt_device: str, mt_beam_size: int, mt_batch_size: int, n_best: int
 ) -> MtSettings:
     return MtSettings(
@@ -328,7 +328,7 @@ def run(
         asr=asr,
         targets=parse_language_list(langs) if langs.strip() else (),
         glossary_files=glossaries,
-        mt=_mt(mt_model, mt_device, mt_beam_size, mt_batch_size, n_best),
+        mt=mt_settings(mt_model, mt_device, mt_beam_size, mt_batch_size, n_best),
         english_route=english_from,
         audio_stream=audio_stream,
         dub=dub_settings,

@@ -8,10 +8,9 @@ from typing import Any
 import click
 
 from scodub.cli.common import output_options, print_json
-from scodub.cli.transcribe import glossary_option, mt_options
+from scodub.cli.transcribe import glossary_option, mt_options, mt_settings
 from scodub.fsutil import ensure_writable_dir, write_json_atomic
 from scodub.langs import get_language, parse_language_list
-from scodub.localize import MtSettings
 from scodub.mtmodels import resolve_mt_model
 from scodub.pipeline import load_run_glossary, stage_localize
 from scodub.qc import check_track
@@ -61,13 +60,7 @@ def translate(
     """
     source_lang = get_language(from_lang).code
     targets = tuple(t for t in parse_language_list(to_langs) if t != source_lang)
-    mt = MtSettings(
-        model=mt_model,
-        device=mt_device,
-        beam_size=mt_beam_size,
-        max_batch_size=mt_batch_size,
-        n_best=n_best,
-    )
+    mt = mt_settings(mt_model, mt_device, mt_beam_size, mt_batch_size, n_best)
     glossary = load_run_glossary(glossaries)
     track = read_srt(source_srt, source_lang, encoding=encoding, fps=fps)
     if targets:
