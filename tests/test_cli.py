@@ -14,6 +14,8 @@ from conftest import ROOT, SAMPLE, run_cli
 from scodub.models import ResolvedModel
 
 scodub = run_cli
+TINY_NLLB = ROOT / "tests" / "data" / "tiny-nllb"
+FESTIVAL = ROOT / "glossaries" / "sco-film-festival-2025.yaml"
 
 
 def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
@@ -138,24 +140,22 @@ def test_run_translates_into_aligned_tracks_with_the_real_ctranslate2_path(
     from scodub.subtitles import read_srt
 
     out = tmp_path / "out"
-    code, stdout, err = scodub(
-        [
-            "run",
-            str(SAMPLE),
-            "--lang",
-            "en",
-            "--langs",
-            "ru,zh,fa,ky",
-            "--out",
-            str(out),
-            "--mt-model",
-            str(ROOT / "tests" / "data" / "tiny-nllb"),
-            "--json",
-            "--glossary",
-            str(ROOT / "glossaries" / "sco-film-festival-2025.yaml"),
-        ],
-        capsys,
-    )
+    args = [
+        "run",
+        str(SAMPLE),
+        "--lang",
+        "en",
+        "--langs",
+        "ru,zh,fa,ky",
+        "--out",
+        str(out),
+        "--mt-model",
+        str(TINY_NLLB),
+        "--json",
+        "--glossary",
+        str(FESTIVAL),
+    ]
+    code, stdout, err = scodub(args, capsys)
     assert code == 0, err
     report = json.loads(stdout)
     source = read_srt(out / "sco-sample.en.srt", "en")
@@ -171,24 +171,7 @@ def test_run_translates_into_aligned_tracks_with_the_real_ctranslate2_path(
         assert hard == 0 if lang != "zh" else hard == stage["fit"]["hard_violations"]
         assert stage["route"].startswith("mt:") and stage["glossary"]["misses"] == 0
     assert report["stages"]["localize"]["cached"] is False
-    code, stdout, _ = scodub(
-        [
-            "run",
-            str(SAMPLE),
-            "--lang",
-            "en",
-            "--langs",
-            "ru,zh,fa,ky",
-            "--out",
-            str(out),
-            "--mt-model",
-            str(ROOT / "tests" / "data" / "tiny-nllb"),
-            "--json",
-            "--glossary",
-            str(ROOT / "glossaries" / "sco-film-festival-2025.yaml"),
-        ],
-        capsys,
-    )
+    code, stdout, _ = scodub(args, capsys)
     assert json.loads(stdout)["stages"]["localize"]["cached"] is True
 
 
@@ -234,9 +217,9 @@ def test_translate_command_editor_path(tmp_path: Path, capsys: pytest.CaptureFix
             str(tmp_path / "o"),
             "--json",
             "--mt-model",
-            str(ROOT / "tests" / "data" / "tiny-nllb"),
+            str(TINY_NLLB),
             "--glossary",
-            str(ROOT / "glossaries" / "sco-film-festival-2025.yaml"),
+            str(FESTIVAL),
         ],
         capsys,
     )

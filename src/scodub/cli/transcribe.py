@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,7 +21,9 @@ from scodub.pipeline import RunReport, RunSettings, run_film, write_report
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def asr_options(func: F) -> F:
+def asr_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The ASR options; the command receives them as one ``asr: AsrSettings`` argument
+    (validated before any heavy work), plus ``audio_stream`` and ``out_dir``."""
     options = [
         click.option(
             "--lang", "-l", default=None, help="Spoken language (ISO 639-1); default: detect."
@@ -76,9 +79,29 @@ def asr_options(func: F) -> F:
             help="Output folder.",
         ),
     ]
+
+    @functools.wraps(func)
+    def with_settings(
+        *args: Any,
+        lang: str | None,
+        model: str | None,
+        device: str,
+        compute_type: str,
+        batch_size: int,
+        beam_size: int,
+        task: str,
+        threads: int,
+        **kwargs: Any,
+    ) -> Any:
+        kwargs["asr"] = _settings(
+            lang, model, device, compute_type, batch_size, beam_size, task, threads
+        )
+        return func(*args, **kwargs)
+
+    wrapped: Callable[..., Any] = with_settings
     for option in reversed(options):
-        func = option(func)
-    return func
+        wrapped = option(wrapped)
+    return wrapped
 
 
 def _settings(
@@ -171,22 +194,14 @@ def _finish(report: RunReport, quiet: bool, as_json: bool) -> None:
 @output_options
 def transcribe(
     film: Path,
-    lang: str | None,
-    model: str | None,
-    device: str,
-    compute_type: str,
-    batch_size: int,
-    beam_size: int,
+    asr: AsrSettings,
     audio_stream: int | None,
-    task: str,
-    threads: int,
     out_dir: Path,
     glossaries: tuple[Path, ...],
     quiet: bool,
     as_json: bool,
 ) -> None:
     """Transcribe FILM into DIR/<film>.<lang>.srt and a JSON transcript with word timings."""
-    asr = _settings(lang, model, device, compute_type, batch_size, beam_size, task, threads)
     settings = RunSettings(asr=asr, glossary_files=glossaries, audio_stream=audio_stream)
     ensure_writable_dir(out_dir)
     with progress_bar(quiet) as progress:
@@ -290,15 +305,8 @@ def run(
     stems: StemFormat | None,
     force: bool,
     no_backcheck: bool,
-    lang: str | None,
-    model: str | None,
-    device: str,
-    compute_type: str,
-    batch_size: int,
-    beam_size: int,
+    asr: AsrSettings,
     audio_stream: int | None,
-    task: str,
-    threads: int,
     out_dir: Path,
     glossaries: tuple[Path, ...],
     mt_model: str | None,
@@ -310,7 +318,6 @@ def run(
     as_json: bool,
 ) -> None:
     """The main job: every stage for FILM, each cached so a re-run reuses finished work."""
-    asr = _settings(lang, model, device, compute_type, batch_size, beam_size, task, threads)
     dub_settings = (
         DubSettings(
             voices=parse_voice_options(voices),
