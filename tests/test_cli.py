@@ -289,3 +289,49 @@ def test_run_dub_muxes_a_tagged_delivery_file(
         and "none.onnx" in err
         and not (tmp_path / "o2" / "sco-sample.transcript.json").exists()
     )
+
+
+def test_english_from_whisper_speech_translation(
+    whisper_model: ResolvedModel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No translation model: Russian speech (our own espeak-ng voice) gets English
+    subtitles from Whisper's speech translation, laid over the Russian cues."""
+    import numpy as np
+
+    from scodub.dub.fitting import write_wav
+    from scodub.dub.voices import resolve_voice
+    from scodub.subtitles import read_srt
+
+    voice = resolve_voice("ru")
+    pause = np.zeros(int(voice.sample_rate * 0.8), dtype=np.float32)
+    lines = ["Добрый вечер, друзья.", "Сегодня мы показываем новый фильм.", "Спасибо, что пришли."]
+    speech = np.concatenate(
+        [part for t in lines for part in (voice.synthesize(t, rate=0.9), pause)]
+    )
+    film = tmp_path / "речь.wav"
+    write_wav(film, speech, voice.sample_rate)
+    out = tmp_path / "out"
+    args = [
+        "run",
+        str(film),
+        "--lang",
+        "ru",
+        "--langs",
+        "en",
+        "--english-from",
+        "whisper",
+        "--out",
+        str(out),
+        "--json",
+    ]
+    code, stdout, err = scodub(args, capsys)
+    assert code == 0, err
+    report = json.loads(stdout)
+    assert report["stages"]["subtitles"]["en"]["route"] == "whisper-translate"
+    russian, english = read_srt(out / "речь.ru.srt", "ru"), read_srt(out / "речь.en.srt", "en")
+    assert len(russian.cues) >= 2
+    assert [(c.start_ms, c.end_ms) for c in english.cues] == [
+        (c.start_ms, c.end_ms) for c in russian.cues
+    ]
+    text = " ".join(c.flat_text for c in english.cues)
+    assert text.strip() and all(ord(ch) < 0x400 for ch in text)  # English, no Cyrillic
