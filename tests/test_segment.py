@@ -328,3 +328,22 @@ def test_words_without_text_never_make_an_empty_cue(
         return
     assert_every_word_once(plan, words)
     assert_hard_rules([p.cue for p in plan], lang, fps)
+
+
+def test_a_language_outside_the_table_gets_the_default_row() -> None:
+    from scodub.data import Track
+    from scodub.langs import subtitle_rules
+    from scodub.qc import check_track
+
+    french = subtitle_rules("fr")
+    assert (french.max_chars_per_line, french.max_cps, french.nllb) == (42, 17, "")
+    assert subtitle_rules("ja").cjk_width and subtitle_rules("ar").rtl
+    words = [
+        Word(w, 300 + i * 350, 300 + i * 350 + 300)
+        for i, w in enumerate(
+            ["Bonjour", "à", "tous,", "et", "bienvenue", "au", "festival", "de", "Chongqing."]
+        )
+    ]
+    cues = segment_words(words, french, 25.0)
+    assert " ".join(c.flat_text for c in cues) == " ".join(w.text for w in words)
+    assert check_track(Track("fr", cues, 25.0), 25.0).ok

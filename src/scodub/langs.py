@@ -137,6 +137,40 @@ def get_language(code: str) -> Language:
     raise LanguageError(f"unknown language code {code!r}; expected one of: {', '.join(LANGUAGES)}")
 
 
+#: Languages outside the table whose text is written without spaces in full-width characters:
+#: they take the Chinese row's width and reading-speed limits (an assumption: STANDARDS.md
+#: has no row for them).
+_FULL_WIDTH_SCRIPTS = {"ja": "Japanese", "ko": "Korean", "yue": "Cantonese"}
+
+
+def subtitle_rules(code: str) -> Language:
+    """The rules row for subtitling ``code``: its own row, else STANDARDS.md's default row
+    (42 characters per line, 17 characters per second) so that a film in any language
+    Whisper transcribes gets a track. Such a row has no NLLB token (no translation)."""
+    try:
+        return get_language(code)
+    except LanguageError:
+        pass
+    zh = LANGUAGES["zh"]
+    if code in _FULL_WIDTH_SCRIPTS:
+        return Language(
+            code,
+            _FULL_WIDTH_SCRIPTS[code],
+            code,
+            code,
+            code,
+            "",
+            "",
+            False,
+            True,
+            zh.max_chars_per_line,
+            zh.max_cps,
+            cjk_width=True,
+        )
+    rtl = code in ("ar", "he", "yi", "ps", "sd", "ug", "dv")
+    return Language(code, code, code, code, code, "", "", rtl, True, 42, 17)
+
+
 def parse_language_list(spec: str) -> tuple[str, ...]:
     """``"all"`` or a comma list (``"ru,zh"``) to ISO 639-1 codes, order kept, no repeats."""
     if spec.strip().lower() == "all":

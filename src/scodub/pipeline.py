@@ -27,7 +27,7 @@ from scodub.errors import ConfigError, MediaError
 from scodub.fsutil import sha256_file, write_json_atomic
 from scodub.glossary import Glossary
 from scodub.glossary_io import load_glossaries
-from scodub.langs import LANGUAGES, get_language
+from scodub.langs import LANGUAGES, subtitle_rules
 from scodub.localize import MtSettings, glossary_names, load_translator, localize, mt_identity
 from scodub.media import (
     MediaInfo,
@@ -185,8 +185,8 @@ def stage_subtitles(
 ) -> SubtitleResult:
     """Transcript -> ``<stem>.<lang>.srt`` under the language's rules, with its QC report.
     Glossary names are never split over two lines or cues where avoidable."""
-    lang = get_language(transcript.language)
-    names = glossary_names(glossary, lang.code) if glossary else ()
+    lang = subtitle_rules(transcript.language)
+    names = glossary_names(glossary, lang.code) if glossary and lang.nllb else ()
     cues = segment_words(transcript.words, lang, fps, protected=names)
     track = Track(lang.code, cues, fps)
     path = out_dir / f"{stem}.{lang.code}.srt"

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from scodub.data import Cue, Track
-from scodub.langs import TIMING, Language, get_language
+from scodub.langs import TIMING, Language, subtitle_rules
 from scodub.linebreak import (
     needs_direction_marks,
     normalize,
@@ -222,7 +222,7 @@ def _clock(ms: int) -> str:
 
 def check_track(track: Track, fps: float | None = None) -> QcReport:
     """Check every cue of ``track``; ``fps`` (else ``track.fps``, else 24) sets the gaps."""
-    lang = get_language(track.language)
+    lang = subtitle_rules(track.language)
     rate = fps or track.fps or TIMING.default_fps
     limits = Limits.of(lang, rate)
     issues: list[Issue] = []
