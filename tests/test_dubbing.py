@@ -27,6 +27,7 @@ from scodub.errors import (
     SubtitleError,
 )
 from scodub.loudness import EBU_R128, measure_loudness
+from scodub.metrics import normalize_words
 from scodub.mux import probe_streams
 
 pytestmark = pytest.mark.slow
@@ -166,9 +167,17 @@ def test_whisper_understands_the_english_dub(first: DubReport) -> None:
     assert english.metric == "wer" and english.error_rate is not None
     assert english.error_rate < ENGLISH_MAX_WER, english.heard
     assert "fellow Americans" in english.heard and "young man" in english.heard
-    # The formant Russian voice is far less clear to Whisper base, but it is Russian.
+    # The formant Russian voice is far less clear to Whisper base, but it is Russian: a
+    # good share of the script's words come back (measured 40.9% to 74% WER: CTranslate2's
+    # threaded int8 decoding is not bit-reproducible, so the heard text varies by run).
     assert russian.measurable and russian.error_rate is not None
-    assert "американцы" in russian.heard.lower()
+    script = set(
+        normalize_words(
+            " ".join(line for line in RU_SRT.splitlines() if line and not line[0].isdigit())
+        )
+    )
+    heard = set(normalize_words(russian.heard))
+    assert len(script & heard) >= 0.3 * len(script), russian.heard
 
 
 def test_report_json_lists_languages_and_streams(first: DubReport) -> None:
@@ -366,8 +375,6 @@ def test_error_rate_and_excerpt_helpers() -> None:
     assert joined.size == (750 + 400 + 800) * 16
 
 
-
-
 def test_cli_dubs_from_cache_and_reports_json(
     first: DubReport,
     folder: Path,
@@ -386,9 +393,7 @@ def test_cli_dubs_from_cache_and_reports_json(
     assert report["delivery"] == str(first.delivery) and report["warnings"] == []
 
 
-def test_cli_bad_input_is_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     srt = _write(tmp_path, "bad.srt", BAD_TRACKS[0][1])
     code, out, err = run_cli(["dub", str(SAMPLE), "-t", f"ru={srt}", "-o", str(tmp_path)], capsys)
     assert code == 1 and out == ""
