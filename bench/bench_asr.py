@@ -29,13 +29,15 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import DATA, JFK_REFERENCE, SAMPLE, librivox_references  # noqa: E402
-from scodub.asr import AsrSettings, load_model, prepare, resolve_device, transcribe_audio  # noqa: E402
+from scodub.asr.whisper import AsrSettings, load_model, prepare, resolve_device, transcribe_audio  # noqa: E402
 from scodub.data import Track  # noqa: E402
 from scodub.langs import get_language  # noqa: E402
-from scodub.media import ASR_SAMPLE_RATE, choose_audio_stream, decode_audio, probe  # noqa: E402
-from scodub.metrics import corpus_wer  # noqa: E402
-from scodub.pipeline import stage_subtitles, stage_transcribe  # noqa: E402
-from scodub.qc import check_track  # noqa: E402
+from scodub.media.decode import ASR_SAMPLE_RATE, decode_audio  # noqa: E402
+from scodub.media.probe import choose_audio_stream, probe  # noqa: E402
+from scodub.stages.subtitles import stage_subtitles  # noqa: E402
+from scodub.stages.transcribe import stage_transcribe  # noqa: E402
+from scodub.text.metrics import corpus_wer  # noqa: E402
+from scodub.text.qc import check_track  # noqa: E402
 
 DIRECT_OPTIONS = {
     "beam_size": 5,

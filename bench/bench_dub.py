@@ -32,13 +32,13 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import SAMPLE  # noqa: E402
-from scodub.asr import AsrSettings  # noqa: E402
+from scodub.asr.whisper import AsrSettings  # noqa: E402
 from scodub.data import Cue, Track  # noqa: E402
-from scodub.delivery import DubReport, dub_film  # noqa: E402
 from scodub.dub.backcheck import backcheck  # noqa: E402
-from scodub.dubbing import DubSettings, LanguageDub  # noqa: E402
 from scodub.langs import DUBBING, SCO_LANGUAGES  # noqa: E402
-from scodub.loudness import EBU_R128, measure_loudness  # noqa: E402
+from scodub.media.loudness import EBU_R128, measure_loudness  # noqa: E402
+from scodub.stages.deliver import DubReport, dub_film  # noqa: E402
+from scodub.stages.dub import DubSettings, LanguageDub  # noqa: E402
 
 #: Cue times of ``scodub transcribe samples/sco-sample.mp4 -l en`` (Whisper base).
 CUE_TIMES: tuple[tuple[int, int], ...] = (

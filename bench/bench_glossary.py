@@ -1,9 +1,9 @@
 """Glossary hit rates: how many festival names come out right, before and after scodub.
 
 Part 1 (always): translation. The English sentences of tests/data/glossary_sentences.yaml
-go through each deterministic fake translator (``scodub.fakes``) into each of the 11
+go through each deterministic fake translator (``tests/fakes.py``) into each of the 11
 languages. Per fake and language it prints the share of source terms found in the output
-in the glossary form for that language (``scodub.enforce.verify``):
+in the glossary form for that language (``scodub.names.enforce.verify``):
 
 - before: the fake's output for the plain sentence, untouched;
 - repair: that same output after ``enforce.repair`` (verify, fuzzy-replace or insert);
@@ -14,7 +14,7 @@ often than the source had them (both must be 0).
 
 Part 2 (``--asr``, about 4 minutes on 2 cores): speech. The same sentences spoken by the
 embedded Piper voice, transcribed by the embedded Whisper base without and with the
-glossary's hotwords, then ``scodub.correct.correct``: names right in the transcript before
+glossary's hotwords, then ``scodub.names.correct.correct``: names right in the transcript before
 and after correction, wrong names (in the transcript but not in the sentence), and echoed
 prompt lists removed.
 
@@ -35,11 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
+from fakes import FAKES, InflectTranslator, source_names  # noqa: E402
 from glossary_cases import case_glossary, festival_glossary, sentences  # noqa: E402
-from scodub.enforce import PLACEHOLDER_RE, find_terms, protect, repair, restore, verify  # noqa: E402
-from scodub.fakes import FAKES, InflectTranslator, source_names  # noqa: E402
-from scodub.glossary import Glossary  # noqa: E402
 from scodub.langs import SCO_LANGUAGES  # noqa: E402
+from scodub.names.enforce import PLACEHOLDER_RE, find_terms, protect, repair, restore, verify  # noqa: E402
+from scodub.names.glossary import Glossary  # noqa: E402
 
 
 def _translator(name: str, glossary: Glossary):  # type: ignore[no-untyped-def]
@@ -90,10 +90,10 @@ def _pct(part: int, total: int) -> str:
 def asr_rates(glossary: Glossary) -> None:
     import numpy as np
 
-    from scodub.asr import AsrSettings, prepare, transcribe_audio
-    from scodub.asrprompt import hotwords
-    from scodub.correct import correct
+    from scodub.asr.whisper import AsrSettings, prepare, transcribe_audio
     from scodub.dub.piper_voice import embedded_english_model, load_piper_voice
+    from scodub.names.correct import correct
+    from scodub.names.prompt import hotwords
 
     voice = load_piper_voice(embedded_english_model())
     _, model = prepare(AsrSettings(language="en"))

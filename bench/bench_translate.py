@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from scodub.langs import parse_language_list  # noqa: E402
-from scodub.translate import NllbTranslator, translate_cues  # noqa: E402
+from scodub.mt.nllb import NllbTranslator, translate_cues  # noqa: E402
 
 TINY = ROOT / "tests" / "data" / "tiny-nllb"
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from scodub.media import ffmpeg_exe  # noqa: E402
+from scodub.media.ffmpeg import ffmpeg_exe  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 SAMPLE = ROOT / "samples" / "sco-sample.mp4"
@@ -62,7 +62,7 @@ def run_ffmpeg(*args: str) -> None:
 @pytest.fixture(scope="session")
 def whisper_model() -> Iterator[object]:
     """The embedded Whisper base, assembled and loaded once for the whole session."""
-    from scodub.asr import AsrSettings, load_model, prepare, resolve_device
+    from scodub.asr.whisper import AsrSettings, load_model, prepare, resolve_device
 
     settings, model = prepare(AsrSettings())
     device, compute = resolve_device(settings.device, settings.compute_type)

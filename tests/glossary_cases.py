@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from scodub.glossary import Glossary, Term
+from scodub.names.glossary import Glossary, Term
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "data" / "glossary_sentences.yaml"
@@ -65,6 +65,6 @@ def festival_glossary() -> Glossary | None:
     """The project's festival glossary, once its file is there; None before."""
     if not FESTIVAL.exists():
         return None
-    from scodub.glossary_io import load_glossary
+    from scodub.names.io import load_glossary
 
     return load_glossary(FESTIVAL)

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, JFK_REFERENCE, librivox_references
-from scodub.asr import AsrSettings, _looks_hallucinated, prepare, transcribe_audio
+from scodub.asr.whisper import AsrSettings, _looks_hallucinated, prepare, transcribe_audio
 from scodub.data import Segment, Word
 from scodub.errors import ConfigError, LanguageError
-from scodub.media import choose_audio_stream, decode_audio, probe
-from scodub.metrics import corpus_wer, wer
-from scodub.models import ResolvedModel
+from scodub.media.decode import decode_audio
+from scodub.media.probe import choose_audio_stream, probe
+from scodub.provision.whisper import ResolvedModel
+from scodub.text.metrics import corpus_wer, wer
 
 
 def _audio(path: Path):  # type: ignore[no-untyped-def]
@@ -49,7 +50,7 @@ def test_music_only_gives_no_text(whisper_model: ResolvedModel, media_dir: Path)
 
 
 def test_snap_to_speech_moves_edges_out_of_pauses() -> None:
-    from scodub.asr import snap_to_speech
+    from scodub.asr.whisper import snap_to_speech
 
     words = (Word("And", 0, 500), Word("so", 520, 900), Word("ask", 2000, 3900))
     snapped = snap_to_speech([Segment(0, 3900, "And so ask", words)], [(300, 1000), (2400, 3500)])

@@ -10,9 +10,9 @@ import pytest
 from tokenizers import Tokenizer
 
 from glossary_cases import case_glossary, festival_glossary
-from scodub.asrprompt import HOTWORD_TOKEN_BUDGET, hotwords, initial_prompt
-from scodub.glossary import Glossary
 from scodub.langs import SCO_LANGUAGES
+from scodub.names.glossary import Glossary
+from scodub.names.prompt import HOTWORD_TOKEN_BUDGET, hotwords, initial_prompt
 
 GLOSSARIES = [case_glossary()] + ([g] if (g := festival_glossary()) else [])
 

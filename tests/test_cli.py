@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SAMPLE, run_cli
-from scodub.models import ResolvedModel
+from scodub.provision.whisper import ResolvedModel
 
 scodub = run_cli
 TINY_NLLB = ROOT / "tests" / "data" / "tiny-nllb"
@@ -137,7 +137,7 @@ def test_console_script_entry_point(tmp_path: Path) -> None:
 def test_run_translates_into_aligned_tracks_with_the_real_ctranslate2_path(
     whisper_model: ResolvedModel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from scodub.subtitles import read_srt
+    from scodub.text.srt import read_srt
 
     out = tmp_path / "out"
     args = [
@@ -240,7 +240,7 @@ def test_translate_command_editor_path(tmp_path: Path, capsys: pytest.CaptureFix
 def test_run_dub_muxes_a_tagged_delivery_file(
     whisper_model: ResolvedModel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from scodub.mux import probe_streams
+    from scodub.media.mux import probe_streams
 
     out = tmp_path / "out"
     args = [
@@ -300,7 +300,7 @@ def test_english_from_whisper_speech_translation(
 
     from scodub.dub.fitting import write_wav
     from scodub.dub.voices import resolve_voice
-    from scodub.subtitles import read_srt
+    from scodub.text.srt import read_srt
 
     voice = resolve_voice("ru")
     pause = np.zeros(int(voice.sample_rate * 0.8), dtype=np.float32)

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from conftest import DATA, JFK_REFERENCE, SHARED, librivox_references
 from glossary_cases import asr_cases, case_glossary, festival_glossary, sentences
-from scodub.asrprompt import hotwords
-from scodub.correct import correct
 from scodub.data import Segment, Transcript, Word
-from scodub.glossary import Glossary, Term
-from scodub.models import ResolvedModel
+from scodub.names.correct import correct
+from scodub.names.glossary import Glossary, Term
+from scodub.names.prompt import hotwords
+from scodub.provision.whisper import ResolvedModel
 
 GLOSSARIES = [case_glossary()] + ([g] if (g := festival_glossary()) else [])
 JFK_TEXT = ("And so my fellow Americans, ask not what your country can do for you, "
@@ -273,9 +273,10 @@ def test_real_whisper_with_festival_hotwords_then_correction(
         whisper_model: ResolvedModel) -> None:
     """The whole ASR side on real speech: primed with the glossary's names, Whisper still
     hears JFK and LibriVox right, and correction then changes nothing."""
-    from scodub.asr import AsrSettings, transcribe_audio
-    from scodub.media import choose_audio_stream, decode_audio, probe
-    from scodub.metrics import wer
+    from scodub.asr.whisper import AsrSettings, transcribe_audio
+    from scodub.media.decode import decode_audio
+    from scodub.media.probe import choose_audio_stream, probe
+    from scodub.text.metrics import wer
 
     glossary = GLOSSARIES[-1]
     prompt = hotwords(glossary, "en")

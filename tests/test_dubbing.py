@@ -14,10 +14,8 @@ import pytest
 from conftest import SAMPLE, run_cli, run_ffmpeg
 from scodub.cli.dub import parse_track_options
 from scodub.data import Cue, Track
-from scodub.delivery import DubReport, dub_film, write_dub_report
 from scodub.dub.backcheck import collapse_repeats, error_rate, speech_excerpt
 from scodub.dub.fitting import FitPolicy
-from scodub.dubbing import DubSettings, stage_dub_language
 from scodub.errors import (
     ConfigError,
     LanguageError,
@@ -26,9 +24,11 @@ from scodub.errors import (
     OutputError,
     SubtitleError,
 )
-from scodub.loudness import EBU_R128, measure_loudness
-from scodub.metrics import normalize_words
-from scodub.mux import probe_streams
+from scodub.media.loudness import EBU_R128, measure_loudness
+from scodub.media.mux import probe_streams
+from scodub.stages.deliver import DubReport, dub_film, write_dub_report
+from scodub.stages.dub import DubSettings, stage_dub_language
+from scodub.text.metrics import normalize_words
 
 pytestmark = pytest.mark.slow
 
@@ -78,7 +78,7 @@ def no_synthesis(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise SynthesisStarted("a line was synthesized")
 
-    monkeypatch.setattr("scodub.dubbing.fit_lines", refuse)
+    monkeypatch.setattr("scodub.stages.dub.fit_lines", refuse)
 
 
 @pytest.fixture(scope="module")
@@ -233,7 +233,7 @@ def test_failed_language_keeps_the_finished_ones(
 ) -> None:
     """Belarusian fails in its mix: the Russian mix stays in the cache, no delivery file
     is written, and the re-run mixes Belarusian only."""
-    import scodub.dubbing as dubbing
+    import scodub.stages.dub as dubbing
 
     tracks: dict[str, Track | Path] = {
         "ru": Track("ru", (Cue(300, 1500, ("Добрый вечер.",)),)),

@@ -11,17 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from glossary_cases import case_glossary, festival_glossary, sentences
-from scodub.enforce import (
-    PLACEHOLDER_RE,
-    Protected,
-    find_terms,
-    protect,
-    repair,
-    restore,
-    verify,
-)
-from scodub.fakes import (
+from fakes import (
     FAKES,
     DropTranslator,
     DuplicateTranslator,
@@ -32,8 +22,18 @@ from scodub.fakes import (
     TransliterateTranslator,
     source_names,
 )
-from scodub.glossary import Glossary, Term
+from glossary_cases import case_glossary, festival_glossary, sentences
 from scodub.langs import INFLECTING, SCO_LANGUAGES
+from scodub.names.enforce import (
+    PLACEHOLDER_RE,
+    Protected,
+    find_terms,
+    protect,
+    repair,
+    restore,
+    verify,
+)
+from scodub.names.glossary import Glossary, Term
 
 CASE = case_glossary()
 FESTIVAL = festival_glossary()

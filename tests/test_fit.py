@@ -11,11 +11,17 @@ from hypothesis import strategies as st
 
 from scodub.data import Cue, Track, Word
 from scodub.errors import LanguageError
-from scodub.fit import fit_tracks
 from scodub.langs import TIMING, get_language
-from scodub.linebreak import PDF, RLE, min_duration_for_cps, reading_chars, strip_direction_marks
-from scodub.qc import check_track
-from scodub.segment import segment_words
+from scodub.text.aligned import fit_tracks
+from scodub.text.linebreak import (
+    PDF,
+    RLE,
+    min_duration_for_cps,
+    reading_chars,
+    strip_direction_marks,
+)
+from scodub.text.qc import check_track
+from scodub.text.segment import segment_words
 
 ZH = get_language("zh")
 

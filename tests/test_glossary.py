@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scodub.errors import GlossaryError
-from scodub.glossary import TERM_KINDS, Glossary
-from scodub.glossary_io import GlossaryIssue, check_glossary, load_glossaries, load_glossary
-from scodub.glossary_rules import char_script, foreign_letters, match_key
 from scodub.langs import LANGUAGES
+from scodub.names.glossary import TERM_KINDS, Glossary
+from scodub.names.io import GlossaryIssue, check_glossary, load_glossaries, load_glossary
+from scodub.names.rules import char_script, foreign_letters, match_key
 
 ROOT = Path(__file__).resolve().parents[1]
 FESTIVAL = ROOT / "glossaries" / "sco-film-festival-2025.yaml"

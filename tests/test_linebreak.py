@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from scodub.data import Cue
 from scodub.langs import LANGUAGES, TIMING, get_language
-from scodub.linebreak import (
+from scodub.media.ffmpeg import ffmpeg_exe
+from scodub.text.linebreak import (
     PDF,
     RLE,
     WORD_RULES,
@@ -30,8 +31,7 @@ from scodub.linebreak import (
     text_width,
     wrap_rtl,
 )
-from scodub.media import ffmpeg_exe
-from scodub.subtitles import write_srt
+from scodub.text.srt import write_srt
 
 EN, ZH, RU, FA, UR, HI = (get_language(c) for c in ("en", "zh", "ru", "fa", "ur", "hi"))
 

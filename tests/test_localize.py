@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from fakes import FAKES
 from scodub.data import Cue, Segment, Track, Transcript, Word
-from scodub.enforce import PLACEHOLDER_RE
-from scodub.fakes import FAKES
-from scodub.glossary_io import load_glossary
 from scodub.langs import SCO_LANGUAGES
-from scodub.localize import localize, words_per_cue
+from scodub.mt.localize import localize, words_per_cue
+from scodub.names.enforce import PLACEHOLDER_RE
+from scodub.names.io import load_glossary
 
 FESTIVAL = ROOT / "glossaries" / "sco-film-festival-2025.yaml"
 
@@ -88,8 +88,8 @@ def test_unknown_target_language(glossary) -> None:  # type: ignore[no-untyped-d
 
 
 def test_srt_outputs_written_for_editor_path(tmp_path: Path, glossary) -> None:  # type: ignore[no-untyped-def]
-    from scodub.localize import MtSettings
-    from scodub.pipeline import stage_localize
+    from scodub.mt.localize import MtSettings
+    from scodub.stages.localize import stage_localize
 
     result = stage_localize(_source(), tmp_path, "film", (), glossary, MtSettings())
     assert result.paths["en"] == tmp_path / "film.en.srt" and result.paths["en"].exists()

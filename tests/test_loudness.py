@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from conftest import SAMPLE, run_ffmpeg
 from scodub.errors import MediaError
-from scodub.loudness import (
+from scodub.media.loudness import (
     EBU_R128,
     Loudness,
     ebur128_command,

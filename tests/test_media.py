@@ -9,15 +9,9 @@ import pytest
 
 from conftest import DATA, SAMPLE
 from scodub.errors import MediaError
-from scodub.media import (
-    ASR_SAMPLE_RATE,
-    check_complete,
-    choose_audio_stream,
-    decode_audio,
-    ffmpeg_exe,
-    probe,
-    rms_dbfs,
-)
+from scodub.media.decode import ASR_SAMPLE_RATE, check_complete, decode_audio, rms_dbfs
+from scodub.media.ffmpeg import ffmpeg_exe
+from scodub.media.probe import choose_audio_stream, probe
 
 
 def test_ffmpeg_binary_runs() -> None:

@@ -22,8 +22,9 @@ from scodub.dub.mix import (
     normalize_pass_command,
 )
 from scodub.errors import ConfigError, MediaError, OutputError
-from scodub.loudness import EBU_R128, LoudnormStats, measure_loudness
-from scodub.media import decode_audio, probe
+from scodub.media.decode import decode_audio
+from scodub.media.loudness import EBU_R128, LoudnormStats, measure_loudness
+from scodub.media.probe import probe
 
 RATE = 48000
 CUES = [(1000, 2500), (4000, 5000)]

@@ -9,7 +9,7 @@ import pytest
 
 from scodub.errors import ModelError
 from scodub.fsutil import sha256_file
-from scodub.models import (
+from scodub.provision.whisper import (
     EMBEDDED_SHA256,
     assemble_embedded,
     list_installed,

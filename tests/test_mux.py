@@ -11,9 +11,9 @@ import pytest
 from conftest import DATA, SAMPLE, run_ffmpeg
 from scodub.dub.mix import mix_dub
 from scodub.errors import ConfigError, LanguageError, MediaError, OutputError, SubtitleError
-from scodub.loudness import EBU_R128, measure_loudness
-from scodub.media import ffmpeg_exe, probe
-from scodub.mux import (
+from scodub.media.ffmpeg import ffmpeg_exe
+from scodub.media.loudness import EBU_R128, measure_loudness
+from scodub.media.mux import (
     DeliveryTrack,
     StreamInfo,
     TrackKind,
@@ -24,6 +24,7 @@ from scodub.mux import (
     probe_streams,
     stem_path,
 )
+from scodub.media.probe import probe
 
 SRT_TEXT = {
     "ru": "1\n00:00:00,200 --> 00:00:01,200\nИ так, мои сограждане\n\n"

@@ -12,9 +12,9 @@ from scodub.cli.qc import qc
 from scodub.data import Cue, Track
 from scodub.errors import LanguageError, SubtitleError
 from scodub.langs import TIMING
-from scodub.linebreak import PDF, RLE
-from scodub.qc import RULES, check_track
-from scodub.subtitles import write_srt
+from scodub.text.linebreak import PDF, RLE
+from scodub.text.qc import RULES, check_track
+from scodub.text.srt import write_srt
 
 CLEAN = (
     Cue(0, 2580, ("And so, my fellow Americans,",)),

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from conftest import DATA
 from scodub.data import Cue, Track, Word
 from scodub.langs import TIMING, Language, get_language
-from scodub.linebreak import PDF, RLE, strip_direction_marks, text_width
-from scodub.qc import check_track
-from scodub.segment import PlannedCue, monotonic_words, plan_cues, segment_words
+from scodub.text.linebreak import PDF, RLE, strip_direction_marks, text_width
+from scodub.text.qc import check_track
+from scodub.text.segment import PlannedCue, monotonic_words, plan_cues, segment_words
 
 EN, RU, ZH, FA = (get_language(c) for c in ("en", "ru", "zh", "fa"))
 
@@ -105,7 +105,7 @@ def test_jfk_cues_follow_the_clauses() -> None:
 
 
 def test_matches_the_pipeline_call() -> None:
-    """``scodub.pipeline`` calls segment_words(transcript.words, lang, fps) positionally."""
+    """``scodub.stages.run`` calls segment_words(transcript.words, lang, fps) positionally."""
     words = tuple(whisper_words("en"))
     assert segment_words(words, EN, None) == tuple(p.cue for p in plan_cues(words, EN, None))
 
@@ -333,7 +333,7 @@ def test_words_without_text_never_make_an_empty_cue(
 def test_a_language_outside_the_table_gets_the_default_row() -> None:
     from scodub.data import Track
     from scodub.langs import subtitle_rules
-    from scodub.qc import check_track
+    from scodub.text.qc import check_track
 
     french = subtitle_rules("fr")
     assert (french.max_chars_per_line, french.max_cps, french.nllb) == (42, 17, "")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from scodub.data import Cue, Track
 from scodub.errors import ConfigError, LanguageError, SubtitleError
-from scodub.subtitles import compose_srt, format_timestamp, parse_srt, read_srt, write_srt
+from scodub.text.srt import compose_srt, format_timestamp, parse_srt, read_srt, write_srt
 
 CUES = (
     Cue(0, 2580, ("And so, my fellow Americans,",)),

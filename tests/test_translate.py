@@ -20,20 +20,20 @@ from hypothesis import strategies as st
 from rapidfuzz.fuzz import ratio
 
 from scodub.errors import ConfigError, LanguageError, ModelError
-from scodub.mtmodels import (
+from scodub.mt.nllb import (
+    NllbTranslator,
+    TranslationRequest,
+    sentence_groups,
+    split_translation,
+    translate_cues,
+)
+from scodub.provision.nllb import (
     NLLB_MODELS,
     check_nllb_folder,
     nllb_dir,
     pull_nllb,
     require_converter,
     resolve_mt_model,
-)
-from scodub.translate import (
-    NllbTranslator,
-    TranslationRequest,
-    sentence_groups,
-    split_translation,
-    translate_cues,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

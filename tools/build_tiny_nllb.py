@@ -240,7 +240,7 @@ def train_copy_model(
 
 def evaluate(out_dir: Path, held_out: dict[str, list[str]]) -> dict[str, float]:
     """Exact-copy rate of the converted model on sentences it never saw, per language."""
-    from scodub.translate import NllbTranslator
+    from scodub.mt.nllb import NllbTranslator
 
     translator = NllbTranslator(out_dir, device="cpu", beam_size=2)
     rates: dict[str, float] = {}
@@ -302,7 +302,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(2)
-    from scodub.mtmodels import convert_checkpoint
+    from scodub.provision.nllb import convert_checkpoint
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="tiny-nllb-") as tmp:

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -25,6 +26,21 @@ def output_options(func: F) -> F:
     func = click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")(func)
     func = click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary.")(func)
     return func
+
+
+def out_option(
+    help_text: str = "Output folder (outputs, report and the stage cache).",
+) -> Callable[[F], F]:
+    """``--out/-o DIR`` (default ``out``), shared by every command that writes files."""
+    return click.option(
+        "--out",
+        "-o",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("out"),
+        show_default=True,
+        help=help_text,
+    )
 
 
 def print_json(obj: Any) -> None:

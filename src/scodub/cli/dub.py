@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from scodub.asr import DEVICES, AsrSettings
-from scodub.cli.common import output_options, print_json, progress_bar
-from scodub.delivery import DubReport, dub_film, write_dub_report
+from scodub.asr.whisper import DEVICES, AsrSettings
+from scodub.cli.common import out_option, output_options, print_json, progress_bar
 from scodub.dub.voices import parse_voice_options
-from scodub.dubbing import STEM_FORMATS, DubSettings, LanguageDub, StemFormat
 from scodub.errors import ConfigError
 from scodub.langs import get_language
+from scodub.stages.deliver import DubReport, dub_film, write_dub_report
+from scodub.stages.dub import STEM_FORMATS, DubSettings, LanguageDub, StemFormat
 
 
 def parse_track_options(values: Iterable[str]) -> dict[str, Path]:
@@ -80,15 +80,7 @@ def _summary(report: DubReport, report_file: Path) -> None:
     metavar="LANG=FILE.srt",
     help="A language and its SRT file (ours or an editor's); repeat for each language.",
 )
-@click.option(
-    "--out",
-    "-o",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out"),
-    show_default=True,
-    help="Output folder (the delivery file, stems, report and the stage cache).",
-)
+@out_option("Output folder (the delivery file, stems, report and the stage cache).")
 @click.option(
     "--voice",
     "voices",

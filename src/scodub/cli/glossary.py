@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from scodub.cli.common import print_json
-from scodub.glossary import TERM_KINDS, Glossary, Term
-from scodub.glossary_io import check_glossary, load_glossaries
 from scodub.langs import LANGUAGES, parse_language_list
+from scodub.names.glossary import TERM_KINDS, Glossary, Term
+from scodub.names.io import check_glossary, load_glossaries
 
 
 @click.group("glossary")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from scodub.cli.common import print_json
-from scodub.models import hub_names, list_installed, pull_whisper
+from scodub.provision.whisper import hub_names, list_installed, pull_whisper
 
 
 @click.group()
@@ -42,7 +42,7 @@ def pull_command(name: str, force: bool) -> None:
 
         click.echo(str(pull_piper_voice(name.removeprefix("piper:"))))
         return
-    from scodub.mtmodels import NLLB_MODELS, pull_nllb
+    from scodub.provision.nllb import NLLB_MODELS, pull_nllb
 
     if name in NLLB_MODELS:
         click.echo(str(pull_nllb(name, force=force)))

@@ -12,8 +12,8 @@ import click
 
 from scodub.cli.common import print_json
 from scodub.langs import LANGUAGES, get_language
-from scodub.qc import check_track
-from scodub.subtitles import read_srt
+from scodub.text.qc import check_track
+from scodub.text.srt import read_srt
 
 
 @click.command("qc")

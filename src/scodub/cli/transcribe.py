@@ -9,14 +9,14 @@ from typing import Any, TypeVar
 
 import click
 
-from scodub.asr import DEVICES, TASKS, AsrSettings
-from scodub.cli.common import output_options, print_json, progress_bar
+from scodub.asr.whisper import DEVICES, TASKS, AsrSettings
+from scodub.cli.common import out_option, output_options, print_json, progress_bar
 from scodub.dub.voices import parse_voice_options
-from scodub.dubbing import STEM_FORMATS, DubSettings, StemFormat
 from scodub.fsutil import ensure_writable_dir
 from scodub.langs import parse_language_list, require_asr
-from scodub.localize import MtSettings
-from scodub.pipeline import RunReport, RunSettings, run_film, write_report
+from scodub.mt.localize import MtSettings
+from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
+from scodub.stages.run import RunReport, RunSettings, run_film, write_report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,15 +69,7 @@ def asr_options(func: Callable[..., Any]) -> Callable[..., Any]:
             default=0,
             help="CPU threads (0: CTranslate2's default).",
         ),
-        click.option(
-            "--out",
-            "-o",
-            "out_dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=Path("out"),
-            show_default=True,
-            help="Output folder.",
-        ),
+        out_option(),
     ]
 
     @functools.wraps(func)
@@ -209,7 +201,8 @@ def transcribe(
     _finish(report, quiet, as_json)
 
 
-def mt_options(func: F) -> F:
+def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The translation options; the command receives them as one ``mt: MtSettings``."""
     options = [
         click.option(
             "--mt-model",
@@ -235,21 +228,30 @@ def mt_options(func: F) -> F:
             "breaks the reading speed.",
         ),
     ]
+
+    @functools.wraps(func)
+    def with_settings(
+        *args: Any,
+        mt_model: str | None,
+        mt_device: str,
+        mt_beam_size: int,
+        mt_batch_size: int,
+        n_best: int,
+        **kwargs: Any,
+    ) -> Any:
+        kwargs["mt"] = MtSettings(
+            model=mt_model,
+            device=mt_device,
+            beam_size=mt_beam_size,
+            max_batch_size=mt_batch_size,
+            n_best=n_best,
+        )
+        return func(*args, **kwargs)
+
+    wrapped: Callable[..., Any] = with_settings
     for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def mt_settings(
-    mt_model: str | None, mt_device: str, mt_beam_size: int, mt_batch_size: int, n_best: int
-) -> MtSettings:
-    return MtSettings(
-        model=mt_model,
-        device=mt_device,
-        beam_size=mt_beam_size,
-        max_batch_size=mt_batch_size,
-        n_best=max(n_best, 1),
-    )
+        wrapped = option(wrapped)
+    return wrapped
 
 
 @click.command()
@@ -309,11 +311,7 @@ def run(
     audio_stream: int | None,
     out_dir: Path,
     glossaries: tuple[Path, ...],
-    mt_model: str | None,
-    mt_device: str,
-    mt_beam_size: int,
-    mt_batch_size: int,
-    n_best: int,
+    mt: MtSettings,
     quiet: bool,
     as_json: bool,
 ) -> None:
@@ -335,7 +333,7 @@ def run(
         asr=asr,
         targets=parse_language_list(langs) if langs.strip() else (),
         glossary_files=glossaries,
-        mt=mt_settings(mt_model, mt_device, mt_beam_size, mt_batch_size, n_best),
+        mt=mt,
         english_route=english_from,
         audio_stream=audio_stream,
         dub=dub_settings,

@@ -7,14 +7,16 @@ from typing import Any
 
 import click
 
-from scodub.cli.common import output_options, print_json
-from scodub.cli.transcribe import glossary_option, mt_options, mt_settings
+from scodub.cli.common import out_option, output_options, print_json
+from scodub.cli.transcribe import glossary_option, mt_options
 from scodub.fsutil import ensure_writable_dir, write_json_atomic
 from scodub.langs import get_language, parse_language_list
-from scodub.mtmodels import resolve_mt_model
-from scodub.pipeline import load_run_glossary, stage_localize
-from scodub.qc import check_track
-from scodub.subtitles import read_srt
+from scodub.mt.localize import MtSettings
+from scodub.provision.nllb import resolve_mt_model
+from scodub.stages.localize import stage_localize
+from scodub.stages.run import load_run_glossary
+from scodub.text.qc import check_track
+from scodub.text.srt import read_srt
 
 
 @click.command()
@@ -25,14 +27,7 @@ from scodub.subtitles import read_srt
 )
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of SOURCE_SRT.")
 @click.option("--fps", type=float, default=None, help="Film frame rate (default 24).")
-@click.option(
-    "--out",
-    "-o",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out"),
-    show_default=True,
-)
+@out_option()
 @glossary_option
 @mt_options
 @output_options
@@ -44,11 +39,7 @@ def translate(
     fps: float | None,
     out_dir: Path,
     glossaries: tuple[Path, ...],
-    mt_model: str | None,
-    mt_device: str,
-    mt_beam_size: int,
-    mt_batch_size: int,
-    n_best: int,
+    mt: MtSettings,
     quiet: bool,
     as_json: bool,
 ) -> None:
@@ -60,7 +51,6 @@ def translate(
     """
     source_lang = get_language(from_lang).code
     targets = tuple(t for t in parse_language_list(to_langs) if t != source_lang)
-    mt = mt_settings(mt_model, mt_device, mt_beam_size, mt_batch_size, n_best)
     glossary = load_run_glossary(glossaries)
     track = read_srt(source_srt, source_lang, encoding=encoding, fps=fps)
     if targets:

@@ -34,13 +34,13 @@ from typing import Any
 
 import numpy as np
 
-from scodub.asr import AsrSettings, load_model, prepare, resolve_device
-from scodub.cache import StageCache, stage_key
+from scodub.asr.whisper import AsrSettings, load_model, prepare, resolve_device
 from scodub.data import Cue
 from scodub.langs import get_language
-from scodub.media import ASR_SAMPLE_RATE, decode_audio
-from scodub.metrics import normalize_words, wer
-from scodub.models import ResolvedModel
+from scodub.media.decode import ASR_SAMPLE_RATE, decode_audio
+from scodub.provision.whisper import ResolvedModel
+from scodub.stages.cache import StageCache, stage_key
+from scodub.text.metrics import normalize_words, wer
 
 STAGE = "dub-backcheck"
 #: Bump when the excerpt or the decoding changes what a cached score would be.

@@ -9,7 +9,7 @@ from scodub.data import Track
 from scodub.dub.scripts import require_speakable
 from scodub.dub.voices import Voice
 from scodub.errors import LanguageError, SubtitleError
-from scodub.subtitles import format_timestamp
+from scodub.text.srt import format_timestamp
 
 
 def check_dub_track(track: Track, film_duration_ms: int, source: str) -> None:

@@ -40,7 +40,8 @@ import numpy as np
 
 from scodub.errors import ConfigError, MediaError, OutputError
 from scodub.fsutil import atomic_path, ensure_writable_dir
-from scodub.loudness import (
+from scodub.media.ffmpeg import ffmpeg_exe
+from scodub.media.loudness import (
     EBU_R128,
     SILENCE_LUFS,
     Loudness,
@@ -50,7 +51,7 @@ from scodub.loudness import (
     parse_ebur128_summary,
     parse_loudnorm_json,
 )
-from scodub.media import choose_audio_stream, ffmpeg_exe, probe
+from scodub.media.probe import choose_audio_stream, probe
 
 #: How far the original soundtrack is lowered under a dub line (dB). Voice-over practice
 #: keeps the original 10-20 dB under the translation: far enough that the original words
@@ -404,7 +405,7 @@ def mix_dub(
     a loudness-normalised stereo mix to ``out`` (``.wav`` or ``.flac``), atomically.
 
     ``stream_index`` is the n-th *audio* stream (ffmpeg's ``a:N``, the ``position`` of
-    ``scodub.media.AudioStream``). ``cues_ms`` are the (start, end) times of the dub lines:
+    ``scodub.media.probe.AudioStream``). ``cues_ms`` are the (start, end) times of the dub lines:
     the original is ducked by ``duck_db`` under them. ``background=False`` puts the dub
     over silence of the original's length instead. The mix ends where the original ends.
     """

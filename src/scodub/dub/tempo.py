@@ -12,7 +12,7 @@ import subprocess
 import numpy as np
 
 from scodub.errors import MediaError
-from scodub.media import ffmpeg_exe
+from scodub.media.ffmpeg import ffmpeg_exe
 
 # atempo accepts 0.5..100 per instance; dubbing only ever speeds up by a little.
 _ATEMPO_RANGE = (0.5, 2.0)

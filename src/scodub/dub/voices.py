@@ -88,7 +88,7 @@ def espeak_voice(language: str) -> EspeakVoice:
 
 def piper_cache_dir() -> Path:
     """Where pulled Piper voices live: ``<scodub cache>/models/piper/<voice>/``."""
-    from scodub.models import models_dir
+    from scodub.provision.whisper import models_dir
 
     return models_dir() / "piper"
 

@@ -1,6 +1,6 @@
 """Machine translation of subtitle text: NLLB-200 on CTranslate2, with sentence context.
 
-``NllbTranslator`` runs a CTranslate2 NLLB folder (see ``scodub.mtmodels``) with its
+``NllbTranslator`` runs a CTranslate2 NLLB folder (see ``scodub.provision.nllb``) with its
 sentencepiece model: the source is ``[src_lang] pieces </s>``, the target is forced to
 start with the target language token (``target_prefix``), as NLLB was trained. Every
 request of a call, whatever its target language, goes into ONE ``translate_batch`` call
@@ -24,7 +24,7 @@ from typing import Protocol, runtime_checkable
 
 from scodub.errors import ConfigError, LanguageError, ModelError
 from scodub.langs import get_language
-from scodub.mtmodels import NLLB_LANG_TOKEN, SPM_FILE, check_nllb_folder, read_vocabulary
+from scodub.provision.nllb import NLLB_LANG_TOKEN, SPM_FILE, check_nllb_folder, read_vocabulary
 
 DEVICES = ("auto", "cpu", "cuda")
 #: NLLB's special tokens (besides its language tokens), never shown in a translation.

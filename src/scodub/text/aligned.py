@@ -3,14 +3,14 @@
 Every language's track keeps the source's cue count and exactly its in- and out-times, so
 all subtitle tracks (and the dubbing slots built on them) stay aligned. Per language and
 cue, the candidate translations (n-best, best first) are laid out for the language
-(``scodub.linebreak.layout``: line breaks, RTL marks) and the first one that meets the
+(``scodub.text.linebreak.layout``: line breaks, RTL marks) and the first one that meets the
 line count, the line width and the reading speed at the cue's current duration is
 taken; if none does, the shortest. Then, where a cue still reads too fast in any track
 (the source's included), its out-time is extended into the following gap, as far as
 the timing rules allow (the minimum gap before the next cue, the maximum duration; a
 gap left at 12 frames or less is closed to the minimum gap, as chaining asks), and the
 new out-time is applied to every track at once: one track's times never change alone.
-In-times never move. What still breaks a rule is reported per language (``scodub.qc``).
+In-times never move. What still breaks a rule is reported per language (``scodub.text.qc``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from scodub.data import Cue, Track
 from scodub.langs import TIMING, Language, get_language
-from scodub.linebreak import (
+from scodub.text.linebreak import (
     layout,
     lines_fit,
     min_duration_for_cps,
@@ -29,7 +29,7 @@ from scodub.linebreak import (
     reading_chars,
     reading_speed_cps,
 )
-from scodub.qc import QcReport, check_track
+from scodub.text.qc import QcReport, check_track
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class FitStats:
 
     language: str
     cues: int
-    violations: dict[str, int]  # rule id -> cues breaking it, after fitting (scodub.qc)
+    violations: dict[str, int]  # rule id -> cues breaking it, after fitting (scodub.text.qc)
     alternates: int  # cues that took a candidate other than the first
     extensions: int  # cues whose out-time this language's reading speed pushed later
     qc: QcReport

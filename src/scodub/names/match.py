@@ -1,7 +1,7 @@
 """Finding glossary names in text: word tokens, script-blind keys and the similarity score.
 
-Shared by ASR correction (``scodub.correct``) and translation enforcement
-(``scodub.enforce``); neither owns the other's logic, both need the same notion of
+Shared by ASR correction (``scodub.names.correct``) and translation enforcement
+(``scodub.names.enforce``); neither owns the other's logic, both need the same notion of
 "this span is that name".
 
 - ``tokens``: word spans with offsets. Han characters are one token each (Chinese has no

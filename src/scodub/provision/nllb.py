@@ -2,7 +2,7 @@
 
 ``--mt-model`` is a local CTranslate2 NLLB folder or a known name
 (``nllb-200-distilled-600M``, ``nllb-200-distilled-1.3B``). A name is looked up in the
-scodub cache (``scodub.models.models_dir() / "nllb" / NAME``); ``pull_nllb`` fills that
+scodub cache (``scodub.provision.whisper.models_dir() / "nllb" / NAME``); ``pull_nllb`` fills that
 folder where a hub is reachable: it downloads the Hugging Face checkpoint and converts
 it with ctranslate2's ``TransformersConverter`` (int8), copying the sentencepiece model
 in, the layout ``ct2-transformers-converter --copy_files sentencepiece.bpe.model`` makes.
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from scodub.errors import ConfigError, ModelError
-from scodub.models import models_dir
+from scodub.provision.whisper import models_dir
 
 #: Known NLLB-200 names and their Hugging Face hub repositories.
 NLLB_MODELS: dict[str, str] = {

@@ -5,7 +5,7 @@ Per language (``stage_dub_language``, cached and resumable): the cues are checke
 (``dub.fitting``), the lines are laid on a stem and mixed over the ducked original or
 over silence at EBU R128 (``dub.mix``), and the mix (what the audience hears) is
 transcribed back with Whisper and compared with the script (WER; CER for Chinese,
-``dub.backcheck``). ``scodub.delivery.dub_film`` runs every language and muxes the film.
+``dub.backcheck``). ``scodub.stages.deliver.dub_film`` runs every language and muxes the film.
 
 The cache lives in ``OUT/.scodub/dub/``: ``<key>.json`` (fitting, loudness) beside
 ``<key>.flac`` (the finished mix); a language's key holds the film's content hash, the
@@ -26,8 +26,7 @@ from typing import Any, Literal
 import numpy as np
 
 from scodub import __version__
-from scodub.asr import AsrSettings
-from scodub.cache import StageCache, stage_key
+from scodub.asr.whisper import AsrSettings
 from scodub.data import Track
 from scodub.dub.backcheck import Backcheck, backcheck
 from scodub.dub.checks import check_dub_track, check_speakable
@@ -53,9 +52,10 @@ from scodub.dub.voices import Voice, VoiceInfo, describe_voice, resolve_voice
 from scodub.errors import ConfigError
 from scodub.fsutil import ensure_writable_dir
 from scodub.langs import get_language
-from scodub.loudness import Loudness
-from scodub.media import AudioStream, MediaInfo, choose_audio_stream, probe
-from scodub.subtitles import read_srt, write_srt
+from scodub.media.loudness import Loudness
+from scodub.media.probe import AudioStream, MediaInfo, choose_audio_stream, probe
+from scodub.stages.cache import StageCache, stage_key
+from scodub.text.srt import read_srt, write_srt
 
 #: Bump when fitting or mixing changes what a cached mix would hold.
 DUB_CACHE_VERSION = 1

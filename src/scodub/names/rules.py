@@ -13,8 +13,8 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from scodub.glossary import Term
 from scodub.langs import LANGUAGES
+from scodub.names.glossary import Term
 
 ERROR = "error"
 WARNING = "warning"

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 from scodub.data import Cue, Word
 from scodub.langs import TIMING, Language
-from scodub.linebreak import (
+from scodub.text.linebreak import (
     CLAUSE_END,
     CLOSERS,
     SENTENCE_END,
@@ -57,7 +57,7 @@ from scodub.linebreak import (
     units_of,
 )
 
-# Grouping costs (same scale as scodub.linebreak's break costs).
+# Grouping costs (same scale as scodub.text.linebreak's break costs).
 _COST_PER_CUE = 2.0
 _PAUSE_BONUS_PER_MS = 1 / 200  # a 1 s pause makes a plain boundary as good as a full stop
 _PAUSE_BONUS_MAX = 5.0
@@ -178,7 +178,7 @@ def _stream(texts: Sequence[str], lang: Language, protected: Sequence[str]) -> _
     units = units_of(full, lang)
     unit_starts = [u.start for u in units]
     first_unit = [bisect.bisect_left(unit_starts, start) for start in word_starts]
-    # Every word starts a unit: units never span words (see scodub.linebreak.Unit).
+    # Every word starts a unit: units never span words (see scodub.text.linebreak.Unit).
     assert all(unit_starts[u] == s for u, s in zip(first_unit, word_starts, strict=True))
     joiner_widths = [text_width(u.joiner, lang) for u in units]
     joiner_chars = [len(u.joiner) for u in units]
@@ -206,7 +206,7 @@ def _boundary_costs(timed: Sequence[Word], stream: _Stream) -> list[float]:
 
 
 def _two_line_cost(stream: _Stream, a: int, b: int, limit: int) -> float:
-    """The cost of the best two-line layout of units a..b-1 (as scodub.linebreak's
+    """The cost of the best two-line layout of units a..b-1 (as scodub.text.linebreak's
     ``best_layout`` computes it), given that one exists."""
     best = math.inf
     for cut in range(a + 1, b):
@@ -239,7 +239,7 @@ def _group(
         if best[i] == math.inf:
             continue
         first = stream.first_unit[i]
-        lines, current = 0, 0.0  # greedy line fill, as scodub.linebreak.min_lines
+        lines, current = 0, 0.0  # greedy line fill, as scodub.text.linebreak.min_lines
         inner_cost = 0.0
         for j in range(i + 1, count + 1):
             if j > i + 1:

@@ -3,7 +3,7 @@
 ``correct`` looks at every run of 1 to (longest term + 1) words inside each segment and
 scores it against the glossary's forms in the transcript's language (canonical form,
 accepted variants, and the spoken aliases written in that language's script) with
-``scodub.namematch.similarity``: a character ratio and a sound-skeleton ratio, both on a
+``scodub.names.match.similarity``: a character ratio and a sound-skeleton ratio, both on a
 Latin transliteration, so it works the same for Cyrillic, Arabic-script and Devanagari
 transcripts. A run is rewritten when
 
@@ -34,7 +34,7 @@ Chinese names of two to four characters only get exact and alias corrections (fe
 like any other one-character change.
 
 Before that, a tail of glossary names that Whisper copied from its prompt (a failure of
-faster-whisper's ``hotwords``) is removed: ``scodub.asrprompt.strip_prompt_echo``, where
+faster-whisper's ``hotwords``) is removed: ``scodub.names.prompt.strip_prompt_echo``, where
 ``hotwords`` / ``initial_prompt`` (re-exported here) build that prompt.
 """
 
@@ -49,17 +49,10 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from scodub.asrprompt import (
-    HOTWORD_TOKEN_BUDGET,
-    hotwords,
-    initial_prompt,
-    strip_prompt_echo,
-    with_words,
-)
 from scodub.data import Correction, Transcript, Word
-from scodub.glossary import Glossary, Term
 from scodub.langs import get_language
-from scodub.namematch import (
+from scodub.names.glossary import Glossary, Term
+from scodub.names.match import (
     LETTERS_ONLY_PENALTY,
     MIN_SOUND_KEY,
     compact,
@@ -69,6 +62,13 @@ from scodub.namematch import (
     similarity,
     tokens,
     word_matches,
+)
+from scodub.names.prompt import (
+    HOTWORD_TOKEN_BUDGET,
+    hotwords,
+    initial_prompt,
+    strip_prompt_echo,
+    with_words,
 )
 
 #: Minimum mean of the character and sound ratios (0-100) for a fuzzy correction of a run

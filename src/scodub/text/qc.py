@@ -10,7 +10,7 @@ neutral run.
 Gap rules are reported on the earlier cue of the pair (its out-time is what moves).
 SRT stores whole milliseconds while frames at 23.976 or 29.97 fps do not fall on them, so
 gaps are compared with 1 ms of rounding tolerance. Widths and reading speed exclude
-direction marks (``scodub.linebreak``).
+direction marks (``scodub.text.linebreak``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from scodub.data import Cue, Track
 from scodub.langs import TIMING, Language, subtitle_rules
-from scodub.linebreak import (
+from scodub.text.linebreak import (
     needs_direction_marks,
     normalize,
     reading_speed_cps,

@@ -14,9 +14,9 @@ import dataclasses
 from collections.abc import Collection, Sequence
 
 from scodub.data import Correction, Segment, Transcript, Word
-from scodub.glossary import Glossary, Term
 from scodub.langs import get_language
-from scodub.namematch import script_of, tokens
+from scodub.names.glossary import Glossary, Term
+from scodub.names.match import script_of, tokens
 
 #: Whisper sees at most 223 prompt tokens, shared between the hotwords and the previous
 #: window's text, and re-sent with every 30 s window; 64 tokens keeps room for both.

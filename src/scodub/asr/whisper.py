@@ -21,8 +21,8 @@ import numpy as np
 from scodub.data import Segment, Transcript, Word, ms
 from scodub.errors import ConfigError
 from scodub.langs import get_language, require_asr
-from scodub.media import ASR_SAMPLE_RATE
-from scodub.models import ResolvedModel, resolve_whisper_model
+from scodub.media.decode import ASR_SAMPLE_RATE
+from scodub.provision.whisper import ResolvedModel, resolve_whisper_model
 
 DEVICES = ("auto", "cpu", "cuda")
 TASKS = ("transcribe", "translate")

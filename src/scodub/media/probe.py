@@ -1,43 +1,16 @@
-"""Media I/O: find an ffmpeg binary, probe containers (PyAV), decode audio for ASR.
-
-Probing uses PyAV (bundled FFmpeg libraries; no ffprobe needed). Decoding runs a real
-ffmpeg binary through ffmpeg-python: the system's if present, else the static one that
-imageio-ffmpeg ships, so ``pip install`` alone suffices.
-"""
+"""Probe a container (PyAV): duration, audio streams with their languages, frame rate."""
 
 from __future__ import annotations
 
-import functools
-import os
-import shutil
-import subprocess
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import av
-import ffmpeg
-import numpy as np
 
 from scodub.data import ms
 from scodub.errors import MediaError
 from scodub.langs import LANGUAGES, get_language
-
-ASR_SAMPLE_RATE = 16000
-
-
-@functools.cache
-def ffmpeg_exe() -> str:
-    """The ffmpeg binary: $SCODUB_FFMPEG, else the system's, else imageio-ffmpeg's."""
-    explicit = os.environ.get("SCODUB_FFMPEG")
-    if explicit:
-        return explicit
-    system = shutil.which("ffmpeg")
-    if system:
-        return system
-    import imageio_ffmpeg
-
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,49 +155,3 @@ def choose_audio_stream(
             if stream.language == code:
                 return stream
     return info.audio[0]
-
-
-def decode_audio(
-    path: Path, stream: AudioStream | None = None, sample_rate: int = ASR_SAMPLE_RATE
-) -> np.ndarray:
-    """Decode one audio stream to mono float32 at ``sample_rate`` with the ffmpeg binary."""
-    path = Path(path)
-    selector = f"0:a:{stream.position}" if stream else "0:a:0"
-    cmd = (
-        ffmpeg.input(str(path))
-        .output("pipe:", map=selector, format="f32le", acodec="pcm_f32le", ac=1, ar=sample_rate)
-        .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
-        .compile(cmd=ffmpeg_exe())
-    )
-    result = subprocess.run(cmd, capture_output=True, check=False)
-    if result.returncode != 0:
-        detail = _last_line(result.stderr) or f"ffmpeg exit code {result.returncode}"
-        raise MediaError(path, f"cannot decode audio ({detail})")
-    return np.frombuffer(result.stdout, dtype=np.float32).copy()
-
-
-def _last_line(stderr: bytes) -> str:
-    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-    return lines[-1] if lines else ""
-
-
-def check_complete(
-    info: MediaInfo, stream: AudioStream, audio: np.ndarray, sample_rate: int = ASR_SAMPLE_RATE
-) -> None:
-    """A stream whose audio decodes to much less than its header says is truncated."""
-    expected = stream.duration_ms or info.duration_ms
-    decoded_ms = int(len(audio) * 1000 / sample_rate)
-    if expected > 2000 and decoded_ms < 0.9 * expected - 1000:
-        raise MediaError(
-            info.path,
-            f"truncated or corrupt: audio stream {stream.position} decodes to "
-            f"{decoded_ms / 1000:.1f} s of the {expected / 1000:.1f} s its header announces",
-        )
-
-
-def rms_dbfs(audio: np.ndarray) -> float:
-    """Root-mean-square level in dBFS (-inf for digital silence)."""
-    if audio.size == 0:
-        return float("-inf")
-    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
-    return 20.0 * float(np.log10(rms)) if rms > 0 else float("-inf")

@@ -16,9 +16,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scodub.glossary import Glossary
 from scodub.langs import get_language
-from scodub.namematch import find_forms, index_tokens, tokens
+from scodub.names.glossary import Glossary
+from scodub.names.match import find_forms, index_tokens, tokens
 
 
 @dataclass(frozen=True, slots=True)

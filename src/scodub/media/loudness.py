@@ -21,7 +21,7 @@ import ffmpeg
 
 from scodub.errors import MediaError
 from scodub.langs import DUBBING
-from scodub.media import ffmpeg_exe
+from scodub.media.ffmpeg import ffmpeg_exe
 
 #: What ebur128 and loudnorm print for an empty or silent measurement.
 SILENCE_LUFS = -70.0
@@ -170,7 +170,7 @@ def measure_loudness(path: Path, stream: int | None = None) -> Loudness:
     """Integrated loudness, true peak and loudness range of one audio stream.
 
     ``stream`` is the n-th audio stream of the file (ffmpeg's ``a:N``, the ``position`` of
-    ``scodub.media.AudioStream``); the first when None.
+    ``scodub.media.probe.AudioStream``); the first when None.
     """
     path = Path(path)
     if not path.is_file():

@@ -38,7 +38,7 @@ import ffmpeg
 from scodub.errors import ConfigError, MediaError, OutputError, SubtitleError
 from scodub.fsutil import atomic_path, ensure_writable_dir
 from scodub.langs import Language, get_language
-from scodub.media import ffmpeg_exe
+from scodub.media.ffmpeg import ffmpeg_exe
 
 log = logging.getLogger(__name__)
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scodub.data import Track, Transcript
-from scodub.enforce import Enforced, Protected, Slot, find_terms, protect, repair, restore
-from scodub.fit import fit_tracks
-from scodub.glossary import Glossary
 from scodub.langs import get_language
-from scodub.translate import Translator, sentence_groups, split_translation, translate_cues
+from scodub.mt.nllb import Translator, sentence_groups, split_translation, translate_cues
+from scodub.names.enforce import Enforced, Protected, Slot, find_terms, protect, repair, restore
+from scodub.names.glossary import Glossary
+from scodub.text.aligned import fit_tracks
 
 _DIRECTION_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -307,8 +307,8 @@ class MtSettings:
 
 def load_translator(settings: MtSettings) -> Translator:
     """The NLLB translator for ``settings`` (the folder is checked before loading)."""
-    from scodub.mtmodels import resolve_mt_model
-    from scodub.translate import NllbTranslator
+    from scodub.mt.nllb import NllbTranslator
+    from scodub.provision.nllb import resolve_mt_model
 
     return NllbTranslator(
         resolve_mt_model(settings.model),
@@ -321,7 +321,7 @@ def load_translator(settings: MtSettings) -> Translator:
 
 def mt_identity(settings: MtSettings) -> str:
     """What identifies the translation model's output (for cache keys)."""
-    from scodub.mtmodels import resolve_mt_model
+    from scodub.provision.nllb import resolve_mt_model
 
     folder = resolve_mt_model(settings.model)
     stat = (folder / "model.bin").stat()

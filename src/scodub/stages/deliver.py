@@ -3,8 +3,8 @@
 ``dub_film`` checks every input and target before the first line is synthesized (the
 film's picture can be copied into Matroska, each track and voice, the Whisper model for
 the back-check, no target already there unless forced), runs the dubbing stage for each
-language (``scodub.dubbing``), muxes ``<film>.dub.mkv`` with the picture, the original
-audio, one dub and one subtitle track per language, all tagged (``scodub.mux``), and
+language (``scodub.stages.dub``), muxes ``<film>.dub.mkv`` with the picture, the original
+audio, one dub and one subtitle track per language, all tagged (``scodub.media.mux``), and
 writes the optional stems ``<film>.<lang>.dub.wav`` or ``.m4a``.
 """
 
@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from scodub import __version__
-from scodub.asr import prepare
+from scodub.asr.whisper import prepare
 from scodub.data import Track
-from scodub.dubbing import DubSettings, LanguageDub, film_audio, prepare_language, run_language
 from scodub.errors import ConfigError, OutputError
 from scodub.fsutil import ensure_writable_dir, write_json_atomic
 from scodub.langs import get_language
-from scodub.mux import (
+from scodub.media.mux import (
     DeliveryTrack,
     StreamInfo,
     TrackKind,
@@ -34,8 +33,9 @@ from scodub.mux import (
     probe_streams,
     stem_path,
 )
+from scodub.stages.dub import DubSettings, LanguageDub, film_audio, prepare_language, run_language
 
-Progress = Callable[[str, float, float], None]  # (stage, done, total), as in scodub.pipeline
+Progress = Callable[[str, float, float], None]  # (stage, done, total), as in scodub.stages.run
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ Repairs, each recorded as a ``Repair`` (before/after), none silent:
 - a stray ``[[n]]`` the source never had is removed.
 
 A term counts as present in the output when one of its accepted forms is there
-(``scodub.termcheck``, which also holds ``verify`` for any pair of texts); in languages
+(``scodub.names.termcheck``, which also holds ``verify`` for any pair of texts); in languages
 that inflect names each word of the form may take a case ending (``Чжана Имоу``, ``Самины
 Фарзин``), and such a form is a hit that no repair touches.
 """
@@ -43,10 +43,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from scodub.glossary import Glossary, Term
 from scodub.langs import get_language
-from scodub.namematch import is_respelling, similarity, tokens
-from scodub.termcheck import TermCheck, TermSpan, check_terms, find_terms, verify
+from scodub.names.glossary import Glossary, Term
+from scodub.names.match import is_respelling, similarity, tokens
+from scodub.names.termcheck import TermCheck, TermSpan, check_terms, find_terms, verify
 
 #: The placeholder sent to the translation model for slot ``n``.
 PLACEHOLDER = "[[{}]]"

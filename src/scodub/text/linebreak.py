@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scodub.langs import TIMING, Language
-from scodub.wordrules import WORD_RULES, WordRules
+from scodub.text.wordrules import WORD_RULES, WordRules
 
 RLE = "\u202b"  # RIGHT-TO-LEFT EMBEDDING
 PDF = "\u202c"  # POP DIRECTIONAL FORMATTING

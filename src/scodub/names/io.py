@@ -20,8 +20,9 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scodub.errors import GlossaryError, LanguageError
-from scodub.glossary import TERM_KINDS, Glossary, Term
-from scodub.glossary_rules import (
+from scodub.langs import LANGUAGES, get_language
+from scodub.names.glossary import TERM_KINDS, Glossary, Term
+from scodub.names.rules import (
     ALIAS,
     ERROR,
     FORM,
@@ -32,7 +33,6 @@ from scodub.glossary_rules import (
     check_terms,
     match_key,
 )
-from scodub.langs import LANGUAGES, get_language
 
 __all__ = [
     "FORMAT_VERSION",

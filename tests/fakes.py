@@ -1,8 +1,8 @@
 """Deterministic fake translators for testing glossary enforcement (no model needed).
 
-Each implements ``scodub.translate.Translator``. None translates: each copies its input
+Each implements ``scodub.mt.nllb.Translator``. None translates: each copies its input
 and does one kind of damage that real translation models do to names and placeholders,
-so that ``scodub.enforce`` can be tested and benchmarked against it:
+so that ``scodub.names.enforce`` can be tested and benchmarked against it:
 
 - ``IdentityTranslator``: copies (the damage-free baseline);
 - ``DropTranslator``: leaves names and placeholders out;
@@ -33,11 +33,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from scodub.enforce import PLACEHOLDER_RE
-from scodub.glossary import Glossary
 from scodub.langs import get_language
-from scodub.termcheck import find_terms
-from scodub.translate import Translator
+from scodub.mt.nllb import Translator
+from scodub.names.enforce import PLACEHOLDER_RE
+from scodub.names.glossary import Glossary
+from scodub.names.termcheck import find_terms
 
 _CAPITALISED_RUN = re.compile(r"(?<![\w'’])[A-Z][\w'’-]*(?:[ ][A-Z][\w'’-]*)*")
 _TARGET_DIGITS = {"fa": "۰۱۲۳۴۵۶۷۸۹", "ur": "۰۱۲۳۴۵۶۷۸۹", "hi": "०१२३४५६७८९"}
