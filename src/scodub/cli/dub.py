@@ -12,8 +12,8 @@ from scodub.cli.common import out_option, output_options, print_json, progress_b
 from scodub.dub.voices import parse_voice_options
 from scodub.errors import ConfigError
 from scodub.langs import get_language
-from scodub.stages.deliver import DubReport, dub_film, write_dub_report
-from scodub.stages.dub import STEM_FORMATS, DubSettings, LanguageDub, StemFormat
+from scodub.stages.deliver import DubReport, LanguageDub, dub_film, write_dub_report
+from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
 
 
 def parse_track_options(values: Iterable[str]) -> dict[str, Path]:
@@ -154,12 +154,19 @@ def dub(
         stems=stems,
         force=force,
         backcheck=not no_backcheck,
-        asr=AsrSettings(model=asr_model, device=device),
-        audio_stream=audio_stream,
         encoding=encoding,
     )
+    asr = AsrSettings(model=asr_model, device=device)
     with progress_bar(quiet) as progress:
-        report = dub_film(film, parse_track_options(tracks), out_dir, settings, progress=progress)
+        report = dub_film(
+            film,
+            parse_track_options(tracks),
+            out_dir,
+            settings,
+            asr=asr,
+            audio_stream=audio_stream,
+            progress=progress,
+        )
     report_file = write_dub_report(report)
     for warning in report.warnings():
         click.echo(f"scodub: warning: {warning}", err=True)
