@@ -14,7 +14,8 @@ from scodub.errors import GlossaryError
 from scodub.langs import LANGUAGES
 from scodub.names.glossary import TERM_KINDS, Glossary
 from scodub.names.io import GlossaryIssue, check_glossary, load_glossaries, load_glossary
-from scodub.names.rules import char_script, foreign_letters, match_key
+from scodub.names.rules import foreign_letters, match_key
+from scodub.scripts import script_of
 
 ROOT = Path(__file__).resolve().parents[1]
 FESTIVAL = ROOT / "glossaries" / "sco-film-festival-2025.yaml"
@@ -160,9 +161,9 @@ _SCRIPT_OF_LANG = {code: lang.script for code, lang in LANGUAGES.items()}
 
 
 def test_char_script_treats_digits_punctuation_and_modifiers_as_neutral() -> None:
-    assert [char_script(c) for c in "Aя中अب"] == ["Latin", "Cyrillic", "Han", "Devanagari",
+    assert [script_of(c) for c in "Aя中अب"] == ["Latin", "Cyrillic", "Han", "Devanagari",
                                                   "Arabic"]
-    assert {char_script(c) for c in "1 -·«»()ʻʼ\u200c\u0301"} == {None}
+    assert {script_of(c) for c in "1 -·«»()ʻʼ\u200c\u0301"} == {None}
     assert foreign_letters("Лiстапад", "Cyrillic") == {"Latin": ["i"]}
 
 
@@ -181,7 +182,7 @@ def test_a_letter_from_another_script_is_always_found(lang: str, data: st.DataOb
     assert foreign_letters(text, _SCRIPT_OF_LANG[lang]) == {}
     other = data.draw(st.sampled_from([c for c in LANGUAGES
                                        if _SCRIPT_OF_LANG[c] != _SCRIPT_OF_LANG[lang]]))
-    letter = data.draw(st.sampled_from([c for c in _ALPHABETS[other] if char_script(c)]))
+    letter = data.draw(st.sampled_from([c for c in _ALPHABETS[other] if script_of(c)]))
     at = data.draw(st.integers(0, len(text)))
     found = foreign_letters(text[:at] + letter + text[at:], _SCRIPT_OF_LANG[lang])
     assert found == {_SCRIPT_OF_LANG[other]: [letter]}

@@ -121,8 +121,31 @@ LANGUAGES: dict[str, Language] = {
 #: The ten SCO member states' main languages, plus English (official in India and Pakistan).
 SCO_LANGUAGES: tuple[str, ...] = ("zh", "ru", "hi", "ur", "fa", "kk", "ky", "tg", "uz", "be", "en")
 
-#: Languages whose grammar inflects proper names (a case ending on a glossary form is a hit).
-INFLECTING: frozenset[str] = frozenset({"ru", "be", "kk", "ky", "tg", "uz"})
+#: Languages whose grammar inflects proper names (a case ending on a glossary form is a hit),
+#: with the longest case ending a name may carry (Russian "Чжан Имоу-ем" ... Kazakh "-нің").
+CASE_ENDING_MAX: dict[str, int] = {"ru": 3, "be": 3, "tg": 3, "kk": 4, "ky": 4, "uz": 4}
+INFLECTING: frozenset[str] = frozenset(CASE_ENDING_MAX)
+
+#: Languages written without spaces between words (Whisper marks no word start with a
+#: space in them; joined text takes no space): the table's Chinese and others Whisper knows.
+UNSPACED: frozenset[str] = frozenset({"zh", "ja", "th", "lo", "my", "km", "yue", "bo"})
+
+#: espeak-ng voice per language (``espeakng-loader``). Tajik has no voice: it is respelled
+#: for the Persian phoneme set (``dub.tajik``) and read by ``fa-Latn``.
+ESPEAK_VOICES: dict[str, str] = {
+    "en": "en-us", "zh": "cmn", "ru": "ru", "hi": "hi", "ur": "ur", "fa": "fa", "kk": "kk",
+    "ky": "ky", "uz": "uz", "be": "be", "tg": "fa-Latn",
+}  # fmt: skip
+
+
+def written_with_spaces(code: str) -> bool:
+    """Whether words of the language are separated by spaces."""
+    return code not in UNSPACED
+
+
+def joiner(code: str) -> str:
+    """What goes between two pieces of text in the language: a space, or nothing."""
+    return " " if written_with_spaces(code) else ""
 
 
 def get_language(code: str) -> Language:

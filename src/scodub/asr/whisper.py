@@ -21,7 +21,7 @@ import numpy as np
 
 from scodub.data import Segment, Transcript, Word, ms
 from scodub.errors import ConfigError
-from scodub.langs import get_language, require_asr
+from scodub.langs import get_language, require_asr, written_with_spaces
 from scodub.media.decode import ASR_SAMPLE_RATE, decode_audio
 from scodub.media.probe import AudioStream
 from scodub.provision.whisper import ResolvedModel, resolve_whisper_model
@@ -159,7 +159,7 @@ def transcribe_audio(
         )
     kept: list[Segment] = []
     dropped = 0
-    spaced = _written_with_spaces("en" if settings.task == "translate" else info.language)
+    spaced = written_with_spaces("en" if settings.task == "translate" else info.language)
     for raw in segments_iter:
         segment = _to_segment(raw, spaced)
         if progress:
@@ -232,11 +232,6 @@ def _known_code(code: str) -> str:
         return get_language(code).code
     except Exception:
         return code  # a language outside the SCO table (e.g. French) is still reported
-
-
-def _written_with_spaces(code: str) -> bool:
-    """Whisper marks a new word with a leading space, except in scripts without spaces."""
-    return code not in ("zh", "ja", "th", "lo", "my", "km", "yue", "bo")
 
 
 def _to_segment(raw: Any, spaced: bool = True) -> Segment:

@@ -30,7 +30,7 @@ from scodub.dub.piper_voice import (
 from scodub.dub.tajik import tajik_to_pinglish
 from scodub.errors import ConfigError, LanguageError, ModelError
 from scodub.fsutil import atomic_path
-from scodub.langs import get_language
+from scodub.langs import ESPEAK_VOICES, get_language
 
 PIPER_HUB_REPO = "rhasspy/piper-voices"
 
@@ -59,31 +59,25 @@ class Voice(Protocol):
         ...
 
 
-# espeak-ng voice per language: (voice id, what the voice reads it as).
-_ESPEAK_VOICES: dict[str, str] = {
-    "en": "en-us", "zh": "cmn", "ru": "ru", "hi": "hi", "ur": "ur", "fa": "fa", "kk": "kk",
-    "ky": "ky", "uz": "uz", "be": "be",
-    "tg": "fa-Latn",  # no Tajik voice: Tajik respelled for the Persian voice (dub.tajik)
-}
 
 
 def espeak_voice(language: str) -> EspeakVoice:
     """The espeak-ng voice for a language (Tajik through the Persian voice)."""
     lang = get_language(language)
-    if lang.code not in _ESPEAK_VOICES:
+    if lang.code not in ESPEAK_VOICES:
         raise LanguageError(
             f"no espeak-ng voice for {lang.name} ({lang.code}); voices exist for: "
-            + ", ".join(_ESPEAK_VOICES)
+            + ", ".join(ESPEAK_VOICES)
         )
     # espeak-ng switches to its English rules for Latin-script names in any voice.
     scripts = frozenset({lang.script, "Latin"})
     if lang.code == "tg":
         return EspeakVoice(
-            "tg", _ESPEAK_VOICES["tg"], scripts, transliterate=tajik_to_pinglish,
+            "tg", ESPEAK_VOICES["tg"], scripts, transliterate=tajik_to_pinglish,
             route="espeak-ng Persian phonemes (fa-Latn): Tajik Cyrillic respelled letter by "
             "letter (dub.tajik)",
         )
-    return EspeakVoice(lang.code, _ESPEAK_VOICES[lang.code], scripts)
+    return EspeakVoice(lang.code, ESPEAK_VOICES[lang.code], scripts)
 
 
 def piper_cache_dir() -> Path:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scodub.data import Track, Transcript
-from scodub.langs import get_language
+from scodub.langs import get_language, joiner
 from scodub.mt.nllb import Translator, sentence_groups, split_translation, translate_cues
 from scodub.names.enforce import Enforced, Protected, Slot, find_terms, protect, repair, restore
 from scodub.names.glossary import Glossary
@@ -69,10 +69,6 @@ def _flat(text: str) -> str:
     return " ".join(_DIRECTION_MARKS.sub("", text).split())
 
 
-def _joiner(lang: str) -> str:
-    return "" if get_language(lang).script == "Han" else " "
-
-
 def _renumber(prot: Protected, first: int, avoid: set[int]) -> tuple[Protected, int]:
     """The same protection with slot numbers from ``first`` on, skipping ``avoid``."""
     slots: list[Slot] = []
@@ -100,9 +96,9 @@ class _Sentence:
 
 def _protect_sentences(texts: Sequence[str], lang: str, glossary: Glossary) -> list[_Sentence]:
     sentences: list[_Sentence] = []
-    joiner = _joiner(lang)
+    glue = joiner(lang)
     for group in sentence_groups(texts):
-        source = joiner.join(texts[i] for i in group)
+        source = glue.join(texts[i] for i in group)
         avoid = {int(n) for n in re.findall(r"\d+", source)}
         per_cue: list[Protected] = []
         slots: list[Slot] = []
@@ -111,8 +107,8 @@ def _protect_sentences(texts: Sequence[str], lang: str, glossary: Glossary) -> l
             prot, number = _renumber(protect(texts[i], lang, glossary), number, avoid)
             per_cue.append(prot)
             slots += [replace(s, start=s.start + offset, end=s.end + offset) for s in prot.slots]
-            offset += len(texts[i]) + len(joiner)
-        joined = Protected(joiner.join(p.text for p in per_cue), source, lang, tuple(slots))
+            offset += len(texts[i]) + len(glue)
+        joined = Protected(glue.join(p.text for p in per_cue), source, lang, tuple(slots))
         sentences.append(_Sentence(tuple(group), tuple(per_cue), joined))
     return sentences
 
@@ -124,10 +120,10 @@ def _split_keeping_terms(
     pieces = split_translation(text, weights, lang) or [text] + [""] * (len(weights) - 1)
     flat = " ".join(text.split())
     spans = [(s.start, s.end) for s in find_terms(flat, lang, glossary)]
-    joiner = _joiner(lang)
+    glue = joiner(lang)
     cuts, pos = [], 0
     for piece in pieces[:-1]:
-        pos += len(piece) + (len(joiner) if piece else 0)
+        pos += len(piece) + (len(glue) if piece else 0)
         cut = pos
         for start, end in spans:
             if start < cut < end:
@@ -153,7 +149,7 @@ def _restore_language(
             texts[cue] = [r.text for r in results] or [""]
             enforced[cue] = results
             continue
-        joined = _joiner(lang).join(candidates[i][0] for i in sentence.cues if candidates[i])
+        joined = joiner(lang).join(candidates[i][0] for i in sentence.cues if candidates[i])
         result = restore(joined, sentence.joined, lang, glossary)
         weights = [max(1, len(p.source_text)) for p in sentence.per_cue]
         for cue, piece in zip(
@@ -298,10 +294,6 @@ def words_per_cue(source: Track, english: Transcript) -> list[str]:
                 index = i
         bins[index].append(word.text)
     return [" ".join(b) for b in bins]
-
-
-def merged_reports(result: LocalizeResult) -> Mapping[str, dict[str, Any]]:
-    return {lang: report.to_json() for lang, report in result.reports.items()}
 
 
 @dataclass(frozen=True, slots=True)

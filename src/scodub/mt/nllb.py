@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from scodub.errors import ConfigError, LanguageError, ModelError
-from scodub.langs import get_language
+from scodub.langs import get_language, joiner, written_with_spaces
 from scodub.provision.nllb import NLLB_LANG_TOKEN, SPM_FILE, check_nllb_folder, read_vocabulary
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -210,14 +210,6 @@ _SOFT_BREAK = frozenset(",;:、，；：—–.!?…。！？؟۔।")
 MAX_CUES_PER_SENTENCE = 4
 
 
-def _is_cjk(code: str) -> bool:
-    return get_language(code).script == "Han"
-
-
-def _joiner(code: str) -> str:
-    return "" if _is_cjk(code) else " "
-
-
 def sentence_groups(
     cue_texts: Sequence[str], max_cues: int = MAX_CUES_PER_SENTENCE
 ) -> list[list[int]]:
@@ -288,7 +280,7 @@ def split_translation(translation: str, weights: Sequence[int], target: str) -> 
     count = len(weights)
     if count == 1:
         return [text] if text else None
-    cjk = _is_cjk(target)
+    cjk = not written_with_spaces(target)
     candidates = _cut_candidates(text, cjk)
     candidates = sorted(set(_skip_spaces(text, c) for c in candidates))
     if len(candidates) < count - 1:
@@ -352,8 +344,8 @@ def translate_cues(
     targets = [get_language(t).code for t in targets]
     normal = [" ".join(t.split()) for t in cue_texts]
     groups = sentence_groups(normal, max_cues_per_sentence)
-    joiner = _joiner(source)
-    sentences = [joiner.join(normal[i] for i in group) for group in groups]
+    glue = joiner(source)
+    sentences = [glue.join(normal[i] for i in group) for group in groups]
     unique = list(dict.fromkeys(s for s in sentences if s))  # order kept, repeats once
     translated = _translate_targets(translator, unique, source, targets, n_best)
     result: dict[str, list[list[str]]] = {t: [[""] for _ in normal] for t in targets}

@@ -58,7 +58,6 @@ from scodub.names.match import (
     compact,
     is_respelling,
     phonetic_key,
-    script_of,
     similarity,
     tokens,
     word_matches,
@@ -70,6 +69,7 @@ from scodub.names.prompt import (
     strip_prompt_echo,
     with_words,
 )
+from scodub.scripts import text_script
 
 #: Minimum mean of the character and sound ratios (0-100) for a fuzzy correction of a run
 #: Whisper was unsure of. Real mishearings (Piper speech through Whisper base) score 80-98
@@ -84,8 +84,6 @@ UNSURE_PROBABILITY = 0.75
 #: A name shorter than this (in transliterated letters) is only corrected when exact up to
 #: case or an alias: three- and four-letter names (SCO, Ma Ping's "Ma") look like anything.
 MIN_FUZZY_CHARS = 5
-_SCRIPT_PREFIX = {"Latin": "LATIN", "Cyrillic": "CYRILLIC", "Arabic": "ARABIC",
-                  "Devanagari": "DEVANAGARI", "Han": "CJK"}
 #: Fuzzy matches against an alias (itself a mishearing) need more: "Chongking" for the
 #: alias "Chong King" scores 100, "high-tech in" for the alias "High Ching" 85.
 ALIAS_FUZZY_THRESHOLD = 90.0
@@ -155,7 +153,7 @@ def _words(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _surfaces(glossary: Glossary, lang: str) -> list[_Surface]:
-    script = _SCRIPT_PREFIX.get(get_language(lang).script, "")  # as namematch.script_of
+    script = get_language(lang).script
     out: list[_Surface] = []
     for term in glossary.terms:
         canonical = term.form(lang)
@@ -168,9 +166,9 @@ def _surfaces(glossary: Glossary, lang: str) -> list[_Surface]:
                                 else text, True, *_words(text)))
         for alias in term.aliases:
             # a one-word alias as short as "Can" or "Khan" is an everyday word or name
-            letters = 2 if script == "CJK" else MIN_FUZZY_CHARS  # 张一谋 is a whole name
+            letters = 2 if script == "Han" else MIN_FUZZY_CHARS  # 张一谋 is a whole name
             short = " " not in alias.strip() and len(compact(alias)) < letters
-            if script_of(alias) == script and not short:
+            if text_script(alias) == script and not short:
                 out.append(_Surface(term, alias, canonical, False, *_words(alias)))
     return [s for s in out if s.words]
 

@@ -25,12 +25,12 @@ from functools import cache, lru_cache
 
 from rapidfuzz import fuzz
 
-from scodub.langs import INFLECTING
+from scodub.langs import CASE_ENDING_MAX, INFLECTING
+from scodub.scripts import is_character_word
 
 #: Longest case ending accepted on a glossary word, per inflecting language. Russian and
 #: Belarusian endings are 1-3 letters (-а, -ом, -ами); Turkic languages stack suffixes on
 #: the last word (Uzbek -ning, Kazakh -ның, -дағы), so they get one letter more.
-CASE_ENDING_MAX: dict[str, int] = {"ru": 3, "be": 3, "tg": 3, "kk": 4, "ky": 4, "uz": 4}
 
 # Letters a Slavic stem may lose before taking an ending: Самина -> Самины, Золотая -> Золотой.
 _STEM_FINALS = frozenset("аяоеёыиуюйьъэіўaeiouy")
@@ -69,25 +69,6 @@ def fold(text: str) -> str:
     return "".join(fold_char(c) for c in text)
 
 
-def _is_han(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x4E00 <= code <= 0x9FFF
-        or 0x3400 <= code <= 0x4DBF
-        or 0x3040 <= code <= 0x30FF
-        or 0xF900 <= code <= 0xFAFF
-        or 0x20000 <= code <= 0x2FFFF
-    )
-
-
-def script_of(text: str) -> str:
-    """The Unicode script of the first letter (``LATIN``, ``CYRILLIC``, ``CJK``...)."""
-    for ch in text:
-        if unicodedata.category(ch)[0] == "L":
-            return unicodedata.name(ch, "").split(" ")[0]
-    return ""
-
-
 def is_word_char(ch: str) -> bool:
     """Letters, combining marks (Devanagari vowel signs) and digits."""
     return unicodedata.category(ch)[0] in "LMN"
@@ -103,7 +84,7 @@ def tokens(text: str) -> list[Token]:
         if not is_word_char(ch) or ch in _ZERO_WIDTH:
             i += 1
             continue
-        if _is_han(ch):
+        if is_character_word(ch):
             out.append(Token(i, i + 1, folded[i]))
             i += 1
             continue
@@ -111,8 +92,9 @@ def tokens(text: str) -> list[Token]:
         while j < n:
             c = text[j]
             inner_apostrophe = (c in _APOSTROPHES and j + 1 < n and is_word_char(text[j + 1])
-                                and not _is_han(text[j + 1]))
-            if inner_apostrophe or (is_word_char(c) and not _is_han(c) and c not in _ZERO_WIDTH):
+                                and not is_character_word(text[j + 1]))
+            own_word = is_word_char(c) and not is_character_word(c) and c not in _ZERO_WIDTH
+            if inner_apostrophe or own_word:
                 j += 1
             else:
                 break

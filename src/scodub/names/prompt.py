@@ -16,7 +16,8 @@ from collections.abc import Collection, Sequence
 from scodub.data import Correction, Segment, Transcript, Word
 from scodub.langs import get_language
 from scodub.names.glossary import Glossary, Term
-from scodub.names.match import script_of, tokens
+from scodub.names.match import tokens
+from scodub.scripts import text_script
 
 #: Whisper sees at most 223 prompt tokens, shared between the hotwords and the previous
 #: window's text, and re-sent with every 30 s window; 64 tokens keeps room for both.
@@ -24,8 +25,8 @@ HOTWORD_TOKEN_BUDGET = 64
 #: Characters per Whisper token for names in each script, measured with Whisper base's
 #: tokenizer on festival names (Latin 2.8, Cyrillic 1.65, Arabic 1.07, Devanagari 0.79,
 #: Han 0.59), rounded down so the estimate errs on the long side.
-_CHARS_PER_TOKEN = {"LATIN": 2.7, "CYRILLIC": 1.6, "ARABIC": 1.0, "DEVANAGARI": 0.75,
-                    "CJK": 0.55}
+_CHARS_PER_TOKEN = {"Latin": 2.7, "Cyrillic": 1.6, "Arabic": 1.0, "Devanagari": 0.75,
+                    "Han": 0.55}
 #: Which names are most worth priming: people and titles are what ASR gets wrong; places
 #: such as Chongqing are in its training text already.
 _KIND_PRIORITY = ("person", "film", "organisation", "award", "festival", "place")
@@ -37,7 +38,7 @@ _ECHO_WORD_MAX = 0.9  # echoed words came out at up to 0.81 (the mean decides)
 
 
 def _token_cost(text: str) -> float:
-    return len(text) / _CHARS_PER_TOKEN.get(script_of(text), _CHARS_PER_TOKEN["LATIN"])
+    return len(text) / _CHARS_PER_TOKEN.get(text_script(text), _CHARS_PER_TOKEN["Latin"])
 
 
 def _ranked_names(glossary: Glossary, lang: str, focus: Sequence[str]) -> list[str]:

@@ -7,7 +7,6 @@ Every finding is a ``GlossaryIssue`` with the file and the line of the offending
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 
 from scodub.langs import LANGUAGES
 from scodub.names.glossary import Term
+from scodub.scripts import script_of
 
 ERROR = "error"
 WARNING = "warning"
@@ -55,33 +55,11 @@ class ParsedTerm:
         return self.lines.get((role, lang, index), self.term.line)
 
 
-@functools.lru_cache(maxsize=4096)
-def char_script(ch: str) -> str | None:
-    """Unicode script of a letter (Latin, Cyrillic, Han, ...); None for neutral characters.
-
-    Digits, punctuation, spaces, symbols, format characters (ZWNJ), combining marks
-    and spacing modifier letters (Uzbek ``ʻ``) belong to no script here.
-    """
-    category = unicodedata.category(ch)
-    if category[0] not in "LM":
-        return None
-    name = unicodedata.name(ch, "")
-    for prefix in ("FULLWIDTH ", "HALFWIDTH "):
-        name = name.removeprefix(prefix)
-    if not name or name.startswith(("MODIFIER LETTER", "COMBINING")):
-        return None
-    if name.startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")):
-        return "Han"
-    if name.startswith("IDEOGRAPHIC"):  # 々 and friends
-        return "Han"
-    return name.split(" ", 1)[0].title()
-
-
 def foreign_letters(text: str, script: str) -> dict[str, list[str]]:
     """Letters of ``text`` outside ``script``, grouped by their own script."""
     found: dict[str, list[str]] = {}
     for ch in text:
-        own = char_script(ch)
+        own = script_of(ch)
         if own is not None and own != script and ch not in found.setdefault(own, []):
             found[own].append(ch)
     return {k: v for k, v in found.items() if v}
@@ -198,7 +176,7 @@ def _term_issues(entry: ParsedTerm, file: str, source: str) -> list[GlossaryIssu
         what = f"{role} {text!r} ({lang})"
         lookalike = ""
         for word in text.split():
-            scripts = sorted({s for c in word if (s := char_script(c)) and s != "Han"})
+            scripts = sorted({s for c in word if (s := script_of(c)) and s != "Han"})
             if len(scripts) > 1:
                 lookalike = (f"the word {word!r} mixes {' and '.join(scripts)} letters "
                              "(a look-alike letter typed on the wrong keyboard?)")

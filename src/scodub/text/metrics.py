@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 from rapidfuzz.distance import Levenshtein
 
+from scodub.scripts import is_character_word
+
 _NUMBER_WORDS = {"mr": "mister", "mrs": "missus", "dr": "doctor"}
 
 
@@ -21,13 +23,9 @@ def normalize_words(text: str) -> list[str]:
     text = re.sub(r"[-‐‑–—_/]", " ", text)
     text = re.sub(r"[^\w\s']", " ", text).replace("'", "")
     words = [_NUMBER_WORDS.get(w, w) for w in text.split()]
-    if len(words) <= 1 and text.strip() and any(_is_cjk(ch) for ch in text):
+    if len(words) <= 1 and text.strip() and any(is_character_word(ch) for ch in text):
         return [ch for ch in text if not ch.isspace()]
     return words
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
 def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
