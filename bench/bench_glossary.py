@@ -91,9 +91,10 @@ def asr_rates(glossary: Glossary) -> None:
     import numpy as np
 
     from scodub.asr.whisper import AsrSettings, prepare, transcribe_audio
-    from scodub.dub.piper_voice import embedded_english_model, load_piper_voice
+    from scodub.dub.piper_voice import load_piper_voice
     from scodub.names.correct import correct
     from scodub.names.prompt import hotwords
+    from scodub.provision.piper import embedded_english_model
 
     voice = load_piper_voice(embedded_english_model())
     _, model = prepare(AsrSettings(language="en"))

@@ -9,10 +9,10 @@ import pytest
 
 from scodub.errors import ModelError
 from scodub.fsutil import sha256_file
+from scodub.provision.installed import list_installed
 from scodub.provision.whisper import (
     EMBEDDED_SHA256,
     assemble_embedded,
-    list_installed,
     resolve_whisper_model,
 )
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from scodub.dub.espeak import EspeakVoice
-from scodub.dub.piper_voice import PiperVoice, embedded_english_model, load_piper_voice
+from scodub.dub.piper_voice import PiperVoice, load_piper_voice
 from scodub.dub.tajik import tajik_to_pinglish
 from scodub.dub.voices import (
     Voice,
@@ -24,6 +24,7 @@ from scodub.dub.voices import (
     resolve_voice,
 )
 from scodub.errors import ConfigError, LanguageError, ModelError
+from scodub.provision.piper import embedded_english_model
 from scodub.scripts import foreign_scripts, scripts_in
 
 pytestmark = pytest.mark.slow

@@ -15,7 +15,8 @@ from scodub.cli.dub import dub
 from scodub.cli.glossary import glossary
 from scodub.cli.models import models
 from scodub.cli.qc import qc
-from scodub.cli.transcribe import run, transcribe
+from scodub.cli.run import run
+from scodub.cli.transcribe import transcribe
 from scodub.cli.translate import translate
 from scodub.errors import ScodubError
 

@@ -1,4 +1,4 @@
-"""Options and output helpers shared by the CLI commands."""
+"""Output helpers shared by the CLI commands: error lines, JSON, the progress bar."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -19,28 +18,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 def error_line(exc: ScodubError) -> str:
     text = " ".join(str(exc).split())
     return f"scodub: error: {text}"
-
-
-def output_options(func: F) -> F:
-    """``--quiet`` and ``--json``, for scripts."""
-    func = click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")(func)
-    func = click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary.")(func)
-    return func
-
-
-def out_option(
-    help_text: str = "Output folder (outputs, report and the stage cache).",
-) -> Callable[[F], F]:
-    """``--out/-o DIR`` (default ``out``), shared by every command that writes files."""
-    return click.option(
-        "--out",
-        "-o",
-        "out_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("out"),
-        show_default=True,
-        help=help_text,
-    )
 
 
 def print_json(obj: Any) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from scodub.asr.whisper import DEVICES, AsrSettings
-from scodub.cli.common import out_option, output_options, print_json, progress_bar
+from scodub.cli.common import print_json, progress_bar
+from scodub.cli.options import out_option, output_options
 from scodub.dub.voices import parse_voice_options
 from scodub.errors import ConfigError
 from scodub.langs import get_language

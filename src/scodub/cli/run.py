@@ -1,0 +1,126 @@
+"""``scodub run``: the main job, every stage for one film (or only its plan)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scodub.asr.whisper import AsrSettings
+from scodub.cli.common import print_json, progress_bar
+from scodub.cli.options import asr_options, glossary_option, mt_options, output_options
+from scodub.cli.report import finish
+from scodub.dub.voices import parse_voice_options
+from scodub.fsutil import ensure_writable_dir
+from scodub.langs import parse_language_list
+from scodub.mt.localize import MtSettings
+from scodub.stages.base import StageContext
+from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
+from scodub.stages.plan import describe_plan, plan_film, plan_json
+from scodub.stages.run import RunSettings, run_film
+
+
+@click.command()
+@click.argument("film", type=click.Path(path_type=Path))
+@click.option(
+    "--langs",
+    default="",
+    help="Subtitle languages: 'all' (the ten SCO languages and "
+    "English) or a comma list (ru,zh,hi); default: the spoken language only.",
+)
+@click.option(
+    "--english-from",
+    type=click.Choice(["mt", "whisper"]),
+    default="mt",
+    show_default=True,
+    help="Make English subtitles with the translation model, or with Whisper's own "
+    "speech translation (needs no translation model).",
+)
+@click.option("--dub", "do_dub", is_flag=True, help="Also dub the tracks and mux <film>.dub.mkv.")
+@click.option(
+    "--dub-langs",
+    default=None,
+    help="Languages to dub (comma list); default: every --langs track but the spoken one.",
+)
+@click.option(
+    "--voice",
+    "voices",
+    multiple=True,
+    metavar="LANG=VOICE",
+    help="Voice per language: espeak, piper, a Piper .onnx file or folder, or a pulled name.",
+)
+@click.option("--no-background", is_flag=True, help="Dub over silence, not the ducked original.")
+@click.option(
+    "--stems",
+    type=click.Choice(STEM_FORMATS),
+    default=None,
+    help="Also write <film>.<lang>.dub.wav or .m4a.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing delivery file or stems.")
+@click.option("--no-backcheck", is_flag=True, help="Skip transcribing each dub back.")
+@click.option(
+    "--plan",
+    "plan_only",
+    is_flag=True,
+    help="Print the stages this run would run and which are cached; run nothing.",
+)
+@asr_options
+@glossary_option
+@mt_options
+@output_options
+def run(
+    film: Path,
+    langs: str,
+    english_from: str,
+    do_dub: bool,
+    dub_langs: str | None,
+    voices: tuple[str, ...],
+    no_background: bool,
+    stems: StemFormat | None,
+    force: bool,
+    no_backcheck: bool,
+    asr: AsrSettings,
+    audio_stream: int | None,
+    out_dir: Path,
+    glossaries: tuple[Path, ...],
+    mt: MtSettings,
+    quiet: bool,
+    as_json: bool,
+    plan_only: bool,
+) -> None:
+    """The main job: every stage for FILM, each cached so a re-run reuses finished work."""
+    dub_settings = (
+        DubSettings(
+            voices=parse_voice_options(voices),
+            background=not no_background,
+            stems=stems,
+            force=force,
+            backcheck=not no_backcheck,
+        )
+        if do_dub
+        else None
+    )
+    settings = RunSettings(
+        asr=asr,
+        targets=parse_language_list(langs) if langs.strip() else (),
+        glossary_files=glossaries,
+        mt=mt,
+        english_route=english_from,
+        audio_stream=audio_stream,
+        dub=dub_settings,
+        dub_langs=parse_language_list(dub_langs) if dub_langs else None,
+    )
+    ensure_writable_dir(out_dir)
+    if plan_only:
+        ctx = StageContext(out_dir)
+        plan = plan_film(film, out_dir, settings, ctx)
+        if as_json:
+            print_json(plan_json(plan, ctx))
+        else:
+            click.echo("\n".join(describe_plan(plan, ctx)))
+        return
+    with progress_bar(quiet) as progress:
+        report = run_film(film, out_dir, settings, progress=progress)
+    finish(report, quiet, as_json)
+
+
