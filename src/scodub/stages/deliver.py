@@ -42,6 +42,7 @@ from scodub.stages.backcheck import BackcheckStage
 from scodub.stages.base import Outcome, Progress, Stage, StageContext, cached, register
 from scodub.stages.dub import DubResult, DubSettings, DubStage, StemFormat
 from scodub.stages.film import Film, open_film
+from scodub.stages.outputs import output_lock
 from scodub.text.srt import read_srt
 
 
@@ -331,7 +332,8 @@ def dub_film(
         for code, value in zip(codes, tracks.values(), strict=True)
     ]
     checks, deliver = dub_stages(context, dubs, out_dir, settings, asr or AsrSettings())
-    return dub_report(ctx, checks, deliver, started)
+    with output_lock(out_dir):
+        return dub_report(ctx, checks, deliver, started)
 
 
 def stage_dub_language(

@@ -3,7 +3,9 @@
 ``output_lock`` holds an exclusive ``flock`` on ``OUT/.scodub/lock`` for the whole run:
 a second run into the same folder stops at once with one line naming the folder and the
 holder's pid. The kernel drops the lock when its holder dies, even by ``kill -9``, so a
-crashed run never blocks the next one.
+crashed run never blocks the next one. Whoever holds the lock is the only writer, so
+what a killed run left half-written (``.*.part*`` files of atomic writes, scratch folders
+under ``OUT/.scodub/tmp``) is swept then: it can belong to no live run.
 
 ``claim_stem`` keeps outputs of different films apart: outputs are named after the film
 (``<stem>.en.srt``), so before anything is written the folder's register
@@ -17,6 +19,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,10 +54,34 @@ def output_lock(out_dir: Path) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
+        sweep_leftovers(Path(out_dir))
         try:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def sweep_leftovers(out_dir: Path) -> list[Path]:
+    """Remove what killed runs left half-written in ``out_dir``; the lock must be held."""
+    removed: list[Path] = []
+    cache = out_dir / CACHE_DIRNAME
+    candidates = [*out_dir.glob(".*.part*"), *cache.glob("**/.*.part*")]
+    candidates += [*out_dir.glob(".scodub-probe-*")]
+    scratch = cache / "tmp"
+    if scratch.is_dir():
+        candidates += list(scratch.iterdir())
+    for path in candidates:
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot remove a leftover of a killed run ({exc})") from exc
+        removed.append(path)
+    return removed
 
 
 def _register(out_dir: Path) -> dict[str, dict[str, str]]:
