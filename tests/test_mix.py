@@ -278,10 +278,11 @@ def test_envelope_is_ducked_in_cues_and_full_far_from_them(
     assert np.allclose(gain[far], 1.0)
 
 
-@pytest.mark.parametrize("seconds", [0.5, 1.0, 1.5, 2.5, 2.9])
+@pytest.mark.parametrize("seconds", [0.5, 1.0, 1.5, 2.5, 2.9, 3.0])
 def test_films_shorter_than_loudnorms_window_are_mixed(tmp_path: Path, seconds: float) -> None:
     """loudnorm hands a programme under 3 s on as one frame; FLAC (the cached mix) takes at
-    most 65,535 samples a block, so 1.4-2.9 s films failed "normalising" (issue 7)."""
+    most 65,535 samples a block, so 1.4-2.9 s films failed "normalising" (issue 7). At
+    3.0 s (one window, loudness range 0) loudnorm left linear mode."""
     film, dub = tmp_path / "film.m4a", tmp_path / "dub.wav"
     run_ffmpeg(
         "-f", "lavfi", "-i", f"sine=f={MUSIC_HZ}:r=44100:d={seconds}", "-ac", "2",
@@ -291,6 +292,7 @@ def test_films_shorter_than_loudnorms_window_are_mixed(tmp_path: Path, seconds: 
     cue = (0, int(seconds * 800))
     mix = mix_dub(film, 0, dub, [cue], tmp_path / "mix.flac")
     assert mix.meets_target, mix.loudness
+    assert mix.normalization == "linear"
     assert abs(probe(mix.path).duration_ms - probe(film).duration_ms) <= 30
 
 
