@@ -27,6 +27,7 @@ from scodub.dub.voices import VoiceInfo
 from scodub.errors import ConfigError, OutputError
 from scodub.fsutil import ensure_writable_dir, write_json_atomic
 from scodub.langs import get_language
+from scodub.media.ffmpeg import check_ffmpeg
 from scodub.media.mux import (
     DeliveryTrack,
     TrackKind,
@@ -324,6 +325,7 @@ def dub_film(
     out_dir = Path(out_dir)
     settings = settings.validate()
     codes = _language_codes(tracks, settings)
+    check_ffmpeg()
     ctx = StageContext(out_dir, progress)
     context = open_film(Path(film), out_dir, audio_stream)
     check_delivery(context, codes, out_dir, settings)

@@ -11,7 +11,6 @@ their own stages (``stages.backcheck``, ``stages.deliver``).
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from importlib import metadata
@@ -37,6 +36,7 @@ from scodub.dub.voices import Voice, VoiceInfo, describe_voice, resolve_voice
 from scodub.errors import ConfigError
 from scodub.langs import get_language
 from scodub.media.loudness import Loudness, measure_loudness
+from scodub.scratch import temporary_folder
 from scodub.serial import from_plain, to_plain
 from scodub.stages.base import Stage, StageContext, register
 from scodub.stages.cache import StageCache
@@ -260,10 +260,8 @@ class DubStage(Stage[DubResult]):
         lines = fit_lines(
             track.cues, voice, film.duration_ms, fps=film.fps, policy=self.settings.policy
         )
-        scratch_root = ctx.cache.root / "tmp"
-        scratch_root.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="dub-", dir=scratch_root) as scratch:
-            stem = Path(scratch) / "stem.wav"
+        with temporary_folder("dub-", outside_run=ctx.cache.root / "tmp") as scratch:
+            stem = scratch / "stem.wav"
             write_wav(
                 stem, render_stem(lines, film.duration_ms, voice.sample_rate), voice.sample_rate
             )

@@ -4,8 +4,8 @@
 a second run into the same folder stops at once with one line naming the folder and the
 holder's pid. The kernel drops the lock when its holder dies, even by ``kill -9``, so a
 crashed run never blocks the next one. Whoever holds the lock is the only writer, so
-what a killed run left half-written (``.*.part*`` files of atomic writes, scratch folders
-under ``OUT/.scodub/tmp``) is swept then: it can belong to no live run.
+what a killed run left half-written beside its targets (``.*.part*`` files of atomic
+writes) is swept then; the run's own temporary folder is ``scodub.scratch``'s.
 
 ``claim_stem`` keeps outputs of different films apart: outputs are named after the film
 (``<stem>.en.srt``), so before anything is written the folder's register
@@ -25,6 +25,7 @@ from pathlib import Path
 
 from scodub.errors import OutputError
 from scodub.fsutil import write_json_atomic
+from scodub.scratch import run_scratch
 from scodub.stages.cache import CACHE_DIRNAME
 from scodub.stages.film import Film
 
@@ -56,7 +57,8 @@ def output_lock(out_dir: Path) -> Iterator[None]:
         handle.flush()
         sweep_leftovers(Path(out_dir))
         try:
-            yield
+            with run_scratch(Path(out_dir)):
+                yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
@@ -67,9 +69,6 @@ def sweep_leftovers(out_dir: Path) -> list[Path]:
     cache = out_dir / CACHE_DIRNAME
     candidates = [*out_dir.glob(".*.part*"), *cache.glob("**/.*.part*")]
     candidates += [*out_dir.glob(".scodub-probe-*")]
-    scratch = cache / "tmp"
-    if scratch.is_dir():
-        candidates += list(scratch.iterdir())
     for path in candidates:
         try:
             if path.is_dir() and not path.is_symlink():

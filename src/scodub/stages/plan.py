@@ -21,6 +21,7 @@ from scodub.asr.whisper import AsrSettings, detect_spoken_language, prepare
 from scodub.dub.voices import resolve_voice
 from scodub.errors import ConfigError
 from scodub.langs import get_language
+from scodub.media.ffmpeg import check_ffmpeg
 from scodub.mt.localize import MtSettings, mt_identity, mt_targets
 from scodub.stages.backcheck import BackcheckStage
 from scodub.stages.base import Stage, StageContext, is_cached
@@ -109,6 +110,7 @@ def _check_dub_languages(spoken: str | None, settings: RunSettings) -> tuple[str
 
 def plan_film(film_path: Path, out_dir: Path, settings: RunSettings, ctx: StageContext) -> FilmPlan:
     """The stages of one film, every check made (see the module docstring)."""
+    check_ffmpeg()  # one line naming the ffmpeg, the version needed and the fix
     film = open_film(film_path, out_dir, settings.audio_stream, settings.asr.language)
     glossary = GlossaryRef.of(settings.glossary_files)
     loaded = glossary.load(ctx)
