@@ -43,11 +43,21 @@ class Glossary:
     terms: tuple[Term, ...] = ()
     sources: tuple[str, ...] = ()  # files merged into this glossary, in order
 
+    # Term id -> term, built once: a scan per lookup made checking a film's cues
+    # quadratic in the glossary's size (issue 7). The first term of an id wins, as before.
+    _ids: dict[str, Term] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ids: dict[str, Term] = {}
+        for term in self.terms:
+            ids.setdefault(term.id, term)
+        object.__setattr__(self, "_ids", ids)
+
     def __len__(self) -> int:
         return len(self.terms)
 
     def by_id(self, term_id: str) -> Term | None:
-        return next((t for t in self.terms if t.id == term_id), None)
+        return self._ids.get(term_id)
 
     def hotwords(self, lang: str) -> list[str]:
         """Source-language forms that bias recognition (faster-whisper ``hotwords``)."""
