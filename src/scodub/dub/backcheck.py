@@ -40,6 +40,7 @@ from scodub.langs import get_language
 from scodub.media.decode import ASR_SAMPLE_RATE, decode_audio
 from scodub.provision.whisper import ResolvedModel
 from scodub.stages.cache import StageCache, stage_key
+from scodub.text.linebreak import visible_text
 from scodub.text.metrics import normalize_words, wer
 
 STAGE = "dub-backcheck"
@@ -214,7 +215,7 @@ def backcheck(
         except (KeyError, TypeError, ValueError):
             pass  # a damaged entry: measure again
     heard, loops = _transcribe(speech_excerpt(decode_audio(mix), spans), settings, model)
-    script = " ".join(cue.flat_text for cue in cues)
+    script = " ".join(visible_text(cue.flat_text) for cue in cues)
     rate = error_rate(script, heard, per_character=lang.cjk_width)
     if cache is not None and mix_key:
         stored = {"metric": metric, "error_rate": rate, "heard": heard, "loops": loops}

@@ -29,6 +29,7 @@ from scodub.dub.tempo import resample, time_stretch
 from scodub.dub.voices import Voice
 from scodub.fsutil import atomic_path
 from scodub.langs import DUBBING, TIMING
+from scodub.text.linebreak import visible_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,14 +216,14 @@ def fit_lines(
         if position > 1 and cue.start_ms < cues[position - 2].start_ms:
             raise ValueError(f"cue {position} starts before cue {position - 1}: sort the cues")
         require_speakable(
-            cue.flat_text, voice=voice.name, language=voice.language, scripts=voice.scripts,
-            cue=position,
+            visible_text(cue.flat_text), voice=voice.name, language=voice.language,
+            scripts=voice.scripts, cue=position,
         )
     ends = slot_ends(cues, film_duration_ms, gap_ms=TIMING.frames_ms(policy.gap_frames, fps))
     return [
         fit_line(
-            voice, cue.flat_text, index=position, start_ms=cue.start_ms, slot_end_ms=end,
-            cue_end_ms=cue.end_ms, policy=policy,
+            voice, visible_text(cue.flat_text), index=position, start_ms=cue.start_ms,
+            slot_end_ms=end, cue_end_ms=cue.end_ms, policy=policy,
         )
         for position, (cue, end) in enumerate(zip(cues, ends, strict=True), start=1)
     ]
