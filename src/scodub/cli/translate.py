@@ -16,7 +16,7 @@ from scodub.provision.nllb import resolve_mt_model
 from scodub.stages.localize import stage_localize
 from scodub.stages.run import load_run_glossary
 from scodub.text.qc import check_track
-from scodub.text.srt import read_srt
+from scodub.text.srt import read_srt, require_cues
 
 
 @click.command()
@@ -53,6 +53,7 @@ def translate(
     targets = tuple(t for t in parse_language_list(to_langs) if t != source_lang)
     glossary = load_run_glossary(glossaries)
     track = read_srt(source_srt, source_lang, encoding=encoding, fps=fps)
+    require_cues(track, source_srt, "nothing to translate")
     if targets:
         resolve_mt_model(mt.model)
     ensure_writable_dir(out_dir)

@@ -37,6 +37,7 @@ import ffmpeg
 
 from scodub.errors import ConfigError, MediaError, OutputError, SubtitleError
 from scodub.fsutil import atomic_path, ensure_writable_dir
+from scodub.inputfiles import SRT_MAX_BYTES, read_input_bytes
 from scodub.langs import Language, get_language
 from scodub.media.ffmpeg import ffmpeg_exe
 
@@ -141,7 +142,8 @@ def _codec_name(stream: av.stream.Stream) -> str:
 def _check_srt(path: Path) -> None:
     """An SRT must be UTF-8 (ffmpeg reads it as such) and start with a cue number."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = read_input_bytes(path, what="an SRT file", limit=SRT_MAX_BYTES, error=SubtitleError)
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SubtitleError(path, f"not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")

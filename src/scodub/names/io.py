@@ -20,7 +20,8 @@ from typing import TypeVar
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from scodub.errors import GlossaryError, LanguageError
+from scodub.errors import GlossaryError, InputError, LanguageError
+from scodub.inputfiles import GLOSSARY_MAX_BYTES, read_input_bytes
 from scodub.langs import LANGUAGES, get_language
 from scodub.names.glossary import TERM_KINDS, Glossary, Term
 from scodub.names.rules import (
@@ -254,9 +255,9 @@ def _parse(path: Path | str) -> _Parsed:
         return _Parsed(file, source, name, entries, tuple(reader.issues))
 
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        reader.report(0, "", f"cannot read the file ({exc.strerror or exc})")
+        data = read_input_bytes(path, what="a glossary", limit=GLOSSARY_MAX_BYTES)
+    except InputError as exc:
+        reader.report(0, "", f"cannot read the file: {exc.problem}")
         return done()
     try:
         text = data.decode("utf-8-sig")
