@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 
 import click
 
-from scodub.asr.whisper import DEVICES, TASKS, AsrSettings
+from scodub.asr.whisper import TASKS, AsrSettings
 from scodub.cli.common import out_option, output_options, print_json, progress_bar
+from scodub.devices import DEVICES
 from scodub.dub.voices import parse_voice_options
 from scodub.fsutil import ensure_writable_dir
 from scodub.langs import parse_language_list, require_asr
