@@ -35,6 +35,7 @@ from typing import Literal
 import av
 import ffmpeg
 
+from scodub import naming
 from scodub.errors import ConfigError, MediaError, OutputError, SubtitleError
 from scodub.fsutil import atomic_path, ensure_writable_dir
 from scodub.inputfiles import SRT_MAX_BYTES, read_input_bytes
@@ -325,7 +326,7 @@ def mux_delivery(
 def delivery_path(film: Path, folder: Path | None = None) -> Path:
     """``<film stem>.dub.mkv`` beside the film, or in ``folder``."""
     film = Path(film)
-    return (folder or film.parent) / f"{film.stem}.dub.mkv"
+    return naming.delivery_path(folder or film.parent, film)
 
 
 def stem_path(
@@ -333,7 +334,8 @@ def stem_path(
 ) -> Path:
     """``<film stem>.<lang>.dub.<fmt>`` beside the film, or in ``folder``."""
     film = Path(film)
-    return (folder or film.parent) / f"{film.stem}.{get_language(language).code}.dub.{fmt}"
+    code = get_language(language).code
+    return naming.dub_stem_path(folder or film.parent, film, code, fmt)
 
 
 def export_dub_stem(

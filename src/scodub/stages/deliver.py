@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from scodub import __version__
+from scodub import __version__, naming
 from scodub.asr.whisper import prepare
 from scodub.data import Track
 from scodub.errors import ConfigError, OutputError
@@ -136,6 +136,13 @@ def dub_film(
     stems: dict[str, Path] = {}
     if settings.stems:
         stems = {code: stem_path(film, code, settings.stems, out_dir) for code in codes}
+    outputs = [delivery, *stems.values(), naming.dub_report_path(out_dir, film)]
+    naming.check_names(outputs)
+    naming.refuse_inputs(
+        outputs,
+        {"film": film}
+        | {f"{code} track": Path(v) for code, v in tracks.items() if not isinstance(v, Track)},
+    )
     _refuse_existing([delivery, *stems.values()], settings.force)
     check_video_copyable(film)
     jobs = [
@@ -176,7 +183,7 @@ def dub_film(
 
 
 def report_path(report: DubReport) -> Path:
-    return report.out_dir / f"{report.film.stem}.dub.json"
+    return naming.dub_report_path(report.out_dir, report.film)
 
 
 def write_dub_report(report: DubReport) -> Path:

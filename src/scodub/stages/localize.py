@@ -9,6 +9,7 @@ from typing import Any
 from scodub.data import Cue, Track, Transcript
 from scodub.mt.localize import MtSettings, load_translator, localize, mt_identity
 from scodub.names.glossary import Glossary
+from scodub.naming import srt_path
 from scodub.stages.cache import StageCache, stage_key
 from scodub.stages.transcribe import glossary_fingerprint
 from scodub.text.srt import write_srt
@@ -32,10 +33,12 @@ def stage_localize(
     mt: MtSettings,
     *,
     whisper_english: Transcript | None = None,
+    renamed: dict[str, Path] | None = None,
 ) -> LocalizeStageResult:
     """Source track -> aligned ``<stem>.<lang>.srt`` for every target (and the source,
     re-timed with them), glossary-enforced; cached by source text, targets, model,
-    glossary and settings. The translation model is loaded only on a cache miss."""
+    glossary and settings. The translation model is loaded only on a cache miss.
+    ``renamed``: a path per language instead of the usual name (where that is an input)."""
     needs_mt = any(t != source.language and not (t == "en" and whisper_english) for t in targets)
     cache = StageCache(out_dir)
     key = stage_key(
@@ -78,9 +81,8 @@ def stage_localize(
         lang: Track(lang, tuple(Cue(a, b, tuple(lines)) for a, b, lines in cues), source.fps)
         for lang, cues in cached["tracks"].items()
     }
-    paths = {
-        lang: write_srt(track, out_dir / f"{stem}.{lang}.srt") for lang, track in tracks.items()
-    }
+    names = {lang: srt_path(out_dir, stem, lang) for lang in tracks} | (renamed or {})
+    paths = {lang: write_srt(track, names[lang]) for lang, track in tracks.items()}
     return LocalizeStageResult(
         tracks[source.language], tracks, paths, cached["reports"], was_cached
     )

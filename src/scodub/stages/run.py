@@ -6,12 +6,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scodub import __version__
+from scodub import __version__, naming
 from scodub.asr.whisper import AsrSettings, prepare
 from scodub.data import Transcript
 from scodub.dub.voices import resolve_voice
 from scodub.errors import ConfigError, MediaError
 from scodub.fsutil import write_json_atomic
+from scodub.langs import LANGUAGES
 from scodub.media.mux import check_video_copyable
 from scodub.mt.localize import MtSettings, mt_identity
 from scodub.names.glossary import Glossary
@@ -82,11 +83,27 @@ def preflight(film: Path, settings: RunSettings) -> Glossary:
     return glossary
 
 
+def check_outputs(film: Path, out_dir: Path, settings: RunSettings) -> None:
+    """Every name this run may write fits the file system and none is an input
+    (``scodub.naming``; issue 7), before any work."""
+    dub = settings.dub
+    outputs = naming.film_outputs(
+        film, out_dir, dict.fromkeys((*LANGUAGES, *settings.targets)),
+        dub=dub is not None, stems=dub.stems if dub else None,
+    )  # fmt: skip
+    inputs = {"film": film} | {
+        f"glossary #{n}": Path(p) for n, p in enumerate(settings.glossary_files, start=1)
+    }
+    naming.check_names(outputs)
+    naming.refuse_inputs(outputs, inputs)
+
+
 def run_film(
     film: Path, out_dir: Path, settings: RunSettings, *, progress: Progress | None = None
 ) -> RunReport:
     """Transcribe, subtitle and translate one film; the report lists outputs and QC."""
     film = Path(film)
+    check_outputs(film, out_dir, settings)
     glossary = preflight(film, settings)
     result = stage_transcribe(
         film,
@@ -177,6 +194,6 @@ def _transcribe_json(result: TranscribeResult, transcript: Transcript) -> dict[s
 
 
 def write_report(report: RunReport) -> Path:
-    path = report.out_dir / f"{film_stem(report.film)}.report.json"
+    path = naming.report_path(report.out_dir, report.film)
     write_json_atomic(path, report.to_json())
     return path

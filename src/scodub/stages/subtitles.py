@@ -10,6 +10,7 @@ from scodub.data import Track, Transcript
 from scodub.langs import subtitle_rules
 from scodub.mt.localize import glossary_names
 from scodub.names.glossary import Glossary
+from scodub.naming import srt_path
 from scodub.text.qc import check_track
 from scodub.text.segment import segment_words
 from scodub.text.srt import write_srt
@@ -35,6 +36,6 @@ def stage_subtitles(
     names = glossary_names(glossary, lang.code) if glossary and lang.nllb else ()
     cues = segment_words(transcript.words, lang, fps, protected=names)
     track = Track(lang.code, cues, fps)
-    path = out_dir / f"{stem}.{lang.code}.srt"
+    path = srt_path(out_dir, stem, lang.code)
     write_srt(track, path)
     return SubtitleResult(track, path, check_track(track, fps).to_json())

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from scodub import __version__
+from scodub import __version__, naming
 from scodub.asr.whisper import AsrSettings, prepare, transcribe_audio
 from scodub.data import Transcript, ms
 from scodub.fsutil import sha256_file, write_json_atomic
@@ -42,7 +42,7 @@ Progress = Callable[[str, float, float], None]  # (stage, done, total)
 
 
 def film_stem(film: Path) -> str:
-    return Path(film).stem
+    return naming.film_stem(film)  # shortened with a hash when too long (issue 7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,7 @@ def stage_transcribe(
         }
     )
     media = _media_json(info, stream.position)
-    target = out_dir / f"{film_stem(film)}.transcript.json"
+    target = naming.transcript_path(out_dir, film)
     cached = cache.load("transcribe", key)
     if cached is not None:
         transcript = Transcript.from_json(cached["transcript"])
