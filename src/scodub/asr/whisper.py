@@ -90,7 +90,9 @@ def load_model(path: str, device: str, compute_type: str, cpu_threads: int) -> A
         return WhisperModel(
             path, device=device, compute_type=compute_type, cpu_threads=cpu_threads
         )
-    except RuntimeError as exc:  # e.g. CUDA libraries (cuBLAS, cuDNN) missing or too old
+    # CTranslate2 (a missing or old cuBLAS/cuDNN, a damaged model.bin) and the tokenizers
+    # library (a damaged tokenizer.json raises its own Exception type) fail here.
+    except Exception as exc:
         raise ModelError(
             f"{path}: cannot load Whisper on {device} ({compute_type}): {exc}"
             + ("; try --device cpu" if device == "cuda" else "")
