@@ -129,5 +129,5 @@ def test_translate_and_dub_refuse_an_empty_track(
 def test_a_real_track_still_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     srt = tmp_path / "one.en.srt"
     srt.write_text(ONE_CUE, encoding="utf-8")
-    code, out, err = run_cli(["qc", str(srt), "--lang", "en"], capsys)
+    code, _, err = run_cli(["qc", str(srt), "--lang", "en"], capsys)
     assert code == 0, err

@@ -61,6 +61,13 @@ class DubReport:
                     f"{dub.language}: {len(summary.not_fitted)} line(s) too long for their slot "
                     f"at the fastest allowed speed, cut at the slot's end (cue {cues})"
                 )
+            truncated = [line for line in summary.not_fitted if line.truncated]
+            if truncated:
+                cut = ", ".join(f"{x.index}: {x.unvoiced_chars} characters" for x in truncated)
+                found.append(
+                    f"{dub.language}: {len(truncated)} cue(s) hold more text than their slot "
+                    f"can say at the fastest allowed speed; the rest was not voiced (cue {cut})"
+                )
             if not dub.mix.meets_target:
                 target = dub.mix.target
                 found.append(
