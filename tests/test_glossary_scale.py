@@ -82,3 +82,34 @@ def test_lookup_by_id_does_not_scan() -> None:
     _CountingStr.compared = 0
     assert glossary.by_id("t-499") is terms[-1]
     assert _CountingStr.compared <= 2
+
+
+def _terms_tried(terms: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    from scodub.names import termcheck
+
+    glossary = Glossary(
+        terms=tuple(
+            Term(id=f"t-{n}", kind="person", forms={"en": f"{n:04d}x Surname"})
+            for n in range(terms)
+        )
+    )
+    calls = 0
+    real = termcheck.find_forms  # type: ignore[attr-defined]
+
+    def counting(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(termcheck, "find_forms", counting)
+    text = "Tonight 0007x Surname meets 0012x Surname at the festival."
+    for _ in range(10):  # ten cues: the index is built once per glossary
+        spans = termcheck.find_terms(text, "en", glossary)
+    assert [s.term_id for s in spans] == ["t-7", "t-12"]
+    return calls
+
+
+def test_finding_terms_in_a_cue_does_not_try_every_term(monkeypatch: pytest.MonkeyPatch) -> None:
+    small, large = (_terms_tried(n, monkeypatch) for n in SIZES)
+    # Only terms whose first word shares a prefix with a word of the text are tried.
+    assert large <= 2.2 * small and large < SIZES[1], f"terms tried: {small} then {large}"
