@@ -19,8 +19,9 @@ from pathlib import Path
 
 import platformdirs
 
-from scodub.errors import ModelError
+from scodub.errors import InputError, ModelError
 from scodub.fsutil import atomic_path, sha256_file
+from scodub.inputfiles import CONFIG_MAX_BYTES, read_input_bytes
 
 EMBEDDED_NAME = "base"
 EMBEDDED_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
@@ -146,9 +147,16 @@ def _check_whisper_folder(folder: Path) -> None:
     if missing:
         raise ModelError(f"{folder}: not a CTranslate2 model folder (missing {', '.join(missing)})")
     try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        raw = read_input_bytes(
+            folder / "config.json", what="a model config", limit=CONFIG_MAX_BYTES
+        )
+        config = json.loads(raw.decode("utf-8"))
+    except InputError as exc:
+        raise ModelError(str(exc)) from exc
     except (OSError, ValueError) as exc:
         raise ModelError(f"{folder}/config.json: unreadable ({exc})") from exc
+    if not isinstance(config, dict):
+        raise ModelError(f"{folder}/config.json: not a JSON object")
     if "alignment_heads" not in config and "lang_ids" not in config:
         raise ModelError(f"{folder}: not a Whisper model (its config.json has no Whisper fields)")
 
