@@ -74,6 +74,7 @@ def synthetic_glossary_yaml(terms: int, *, seed: int = 7, id_prefix: str = "t") 
         n += 1
         ru = "".join(_CYRILLIC.get(c, c) for c in name.lower()).title()
         zh = "".join(_HAN[(ord(c) * 7 + i) % len(_HAN)] for i, c in enumerate(name))[:6]
+        # Fixed-width numbers: no term's Chinese form is a piece of another's.
         out += [
             f"  - id: {id_prefix}-{n}",
             "    kind: person",
@@ -81,7 +82,7 @@ def synthetic_glossary_yaml(terms: int, *, seed: int = 7, id_prefix: str = "t") 
             "    forms:",
             f"      en: {name}",
             f"      ru: {ru}",
-            f"      zh: {zh}{n}",
+            f"      zh: {zh}{n:07d}",
         ]
         if n % 10 == 0:
             out.append(f"    aliases: [{name.replace(' ', '')}]")
