@@ -37,8 +37,12 @@ from scodub.data import Cue, Track  # noqa: E402
 from scodub.dub.backcheck import backcheck  # noqa: E402
 from scodub.langs import DUBBING, SCO_LANGUAGES  # noqa: E402
 from scodub.media.loudness import EBU_R128, measure_loudness  # noqa: E402
-from scodub.stages.deliver import DubReport, dub_film  # noqa: E402
-from scodub.stages.dub import DubSettings, LanguageDub  # noqa: E402
+from scodub.stages.deliver import (  # noqa: E402
+    DubReport,
+    LanguageDub,
+    dub_film,
+)
+from scodub.stages.dub import DubSettings  # noqa: E402
 
 #: Cue times of ``scodub transcribe samples/sco-sample.mp4 -l en`` (Whisper base).
 CUE_TIMES: tuple[tuple[int, int], ...] = (

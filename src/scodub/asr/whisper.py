@@ -19,14 +19,15 @@ from typing import Any
 
 import numpy as np
 
+from scodub import devices
 from scodub.data import Segment, Transcript, Word, ms
-from scodub.errors import ConfigError
+from scodub.devices import DEVICES
+from scodub.errors import ConfigError, ModelError
 from scodub.langs import get_language, require_asr, written_with_spaces
 from scodub.media.decode import ASR_SAMPLE_RATE, decode_audio
 from scodub.media.probe import AudioStream
 from scodub.provision.whisper import ResolvedModel, resolve_whisper_model
 
-DEVICES = ("auto", "cpu", "cuda")
 TASKS = ("transcribe", "translate")
 
 # Whisper's own thresholds (openai/whisper transcribe.py defaults), applied again after
@@ -77,20 +78,9 @@ class AsrSettings:
 
 
 def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
-    """``auto`` -> CUDA when CTranslate2 sees a GPU, else CPU; matching compute type."""
-    import ctranslate2
-
-    if device == "auto":
-        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    if compute_type == "auto":
-        compute_type = "float16" if device == "cuda" else "int8"
-    supported = ctranslate2.get_supported_compute_types(device)
-    if compute_type not in supported and compute_type != "default":
-        raise ConfigError(
-            f"compute type {compute_type!r} is not supported on {device}; "
-            f"expected one of: {', '.join(sorted(supported))}"
-        )
-    return device, compute_type
+    """``auto`` -> CUDA when CTranslate2 can use a GPU, else CPU; matching compute type
+    (float16 on CUDA, int8 on the CPU). Any unusable choice is one ConfigError line."""
+    return devices.resolve_device(device, compute_type, option="--device", gpu_compute="float16")
 
 
 @functools.lru_cache(maxsize=2)
@@ -98,12 +88,23 @@ def load_model(path: str, device: str, compute_type: str, cpu_threads: int) -> A
     """Load (once per process) a faster-whisper model."""
     from faster_whisper import WhisperModel
 
-    return WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
+    try:
+        return WhisperModel(
+            path, device=device, compute_type=compute_type, cpu_threads=cpu_threads
+        )
+    # CTranslate2 (a missing or old cuBLAS/cuDNN, a damaged model.bin) and the tokenizers
+    # library (a damaged tokenizer.json raises its own Exception type) fail here.
+    except Exception as exc:
+        raise ModelError(
+            f"{path}: cannot load Whisper on {device} ({compute_type}): {exc}"
+            + ("; try --device cpu" if device == "cuda" else "")
+        ) from exc
 
 
 def prepare(settings: AsrSettings) -> tuple[AsrSettings, ResolvedModel]:
     """Validate settings and provision the model before any heavy work."""
     settings = settings.validate()
+    resolve_device(settings.device, settings.compute_type)  # a wrong device fails now
     return settings, resolve_whisper_model(settings.model)
 
 

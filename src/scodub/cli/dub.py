@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from scodub.asr.whisper import DEVICES, AsrSettings
+from scodub.asr.whisper import AsrSettings
 from scodub.cli.common import print_json, progress_bar
 from scodub.cli.options import out_option, output_options
+from scodub.devices import DEVICES
 from scodub.dub.voices import parse_voice_options
 from scodub.errors import ConfigError
 from scodub.langs import get_language

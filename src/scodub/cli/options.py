@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
-from scodub.asr.whisper import DEVICES, TASKS, AsrSettings
+from scodub.asr.whisper import TASKS, AsrSettings
+from scodub.devices import DEVICES
 from scodub.langs import require_asr
 from scodub.mt.localize import MtSettings
 

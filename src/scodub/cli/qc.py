@@ -1,7 +1,8 @@
 """``scodub qc``: check an SRT file against a language's subtitle rules.
 
 Prints the QC report (a table, or JSON with ``--json``); exits 1 when a hard rule is
-broken, 0 otherwise. A malformed or unreadable file is a ScodubError (one line, exit 1).
+broken, 0 otherwise. A malformed or unreadable file, and an empty track (no cues), is a
+ScodubError (one line, exit 1).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import click
 from scodub.cli.common import print_json
 from scodub.langs import LANGUAGES, get_language
 from scodub.text.qc import check_track
-from scodub.text.srt import read_srt
+from scodub.text.srt import read_srt, require_cues
 
 
 @click.command("qc")
@@ -41,6 +42,7 @@ def qc(srt_file: Path, lang: str, fps: float | None, as_json: bool, encoding: st
     reading speed, chaining, line use, RTL marks (soft rules)."""
     language = get_language(lang)
     track = read_srt(srt_file, language.code, encoding=encoding, fps=fps)
+    require_cues(track, srt_file, "nothing to check")  # an empty track never passes
     report = check_track(track, fps)
     if as_json:
         print_json({"file": str(srt_file), **report.to_json()})

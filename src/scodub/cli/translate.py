@@ -12,12 +12,36 @@ from scodub.cli.options import glossary_option, mt_options, out_option, output_o
 from scodub.fsutil import ensure_writable_dir, write_json_atomic
 from scodub.langs import get_language, parse_language_list
 from scodub.mt.localize import MtSettings
+from scodub.naming import (
+    check_names,
+    input_conflicts,
+    refuse_inputs,
+    srt_path,
+    srt_stem,
+    translate_report_path,
+)
 from scodub.stages.base import StageContext, cached
 from scodub.stages.glossary import GlossaryRef
 from scodub.stages.localize import LocalizeStage
 from scodub.stages.outputs import output_lock
 from scodub.text.qc import check_track
-from scodub.text.srt import read_srt, write_srt
+from scodub.text.srt import read_srt, require_cues, write_srt
+
+
+def _retimed_source_path(
+    source_srt: Path, out_dir: Path, stem: str, language: str
+) -> dict[str, Path]:
+    """Where the re-timed source goes when its usual name is the input itself
+    (``translate out/film.en.srt`` into ``out``, the editor's usual round trip): beside
+    it as ``<stem>.<lang>.retimed.srt``, so the input is never written (issue 7)."""
+    usual = srt_path(out_dir, stem, language)
+    if not input_conflicts([usual], [source_srt]):
+        return {}
+    return {language: out_dir / f"{stem}.{language}.retimed.srt"}
+
+
+def _glossary_inputs(glossaries: tuple[Path, ...]) -> dict[str, Path]:
+    return {f"glossary #{n}": path for n, path in enumerate(glossaries, start=1)}
 
 
 @click.command()
@@ -48,7 +72,8 @@ def translate(
 
     The tracks keep the source's cue count and times; when a language needs more time
     for its reading speed, the out-time moves for every track, and the re-timed source
-    is written beside them (the input file is never changed).
+    is written beside them (the input file is never changed: when the re-timed source
+    would take the input's own name, it is written as <name>.<lang>.retimed.srt).
     """
     source_lang = get_language(from_lang).code
     targets = tuple(t for t in parse_language_list(to_langs) if t != source_lang)
@@ -56,29 +81,35 @@ def translate(
     glossary = GlossaryRef.of(glossaries)
     glossary.load(ctx)  # a broken glossary fails before any work
     track = read_srt(source_srt, source_lang, encoding=encoding, fps=fps)
+    require_cues(track, source_srt, "nothing to translate")
+    # The model and its device are checked here, before any work.
     stage = LocalizeStage.build(source_lang, targets, glossary, mt, source_track=track)
+    stem = srt_stem(source_srt, source_lang)
+    report_path = translate_report_path(out_dir, stem)
+    renamed = _retimed_source_path(source_srt, out_dir, stem, source_lang)
+    outputs = [srt_path(out_dir, stem, lang) for lang in targets]
+    outputs += [renamed.get(source_lang, srt_path(out_dir, stem, source_lang)), report_path]
+    check_names(outputs)
+    refuse_inputs(outputs, {"source SRT": source_srt} | _glossary_inputs(glossaries))
     ensure_writable_dir(out_dir)
-    stem = source_srt.name.removesuffix(".srt")
-    if stem.endswith(f".{source_lang}"):
-        stem = stem[: -len(source_lang) - 1]
     with output_lock(out_dir):
         outcome = cached(stage, ctx)
-    result = outcome.result
-    paths = {
-        lang: write_srt(t, out_dir / f"{stem}.{lang}.srt") for lang, t in result.tracks.items()
-    }
-    languages: dict[str, dict[str, Any]] = {
-        lang: {"qc": check_track(t, fps).to_json()["summary"], **result.reports.get(lang, {})}
-        for lang, t in result.tracks.items()
-    }
-    report: dict[str, Any] = {
-        "source": str(source_srt),
-        "cached": outcome.reused,
-        "outputs": {lang: str(p) for lang, p in paths.items()},
-        "languages": languages,
-    }
-    report_path = out_dir / f"{stem}.translate-report.json"
-    write_json_atomic(report_path, report)
+        result = outcome.result
+        paths = {
+            lang: write_srt(t, renamed.get(lang, srt_path(out_dir, stem, lang)))
+            for lang, t in result.tracks.items()
+        }
+        languages: dict[str, dict[str, Any]] = {
+            lang: {"qc": check_track(t, fps).to_json()["summary"], **result.reports.get(lang, {})}
+            for lang, t in result.tracks.items()
+        }
+        report: dict[str, Any] = {
+            "source": str(source_srt),
+            "cached": outcome.reused,
+            "outputs": {lang: str(p) for lang, p in paths.items()},
+            "languages": languages,
+        }
+        write_json_atomic(report_path, report)
     if as_json:
         print_json(report)
     elif not quiet:

@@ -39,6 +39,7 @@ from scodub.data import Cue
 from scodub.langs import get_language
 from scodub.media.decode import ASR_SAMPLE_RATE, decode_audio
 from scodub.provision.whisper import ResolvedModel
+from scodub.text.linebreak import visible_text
 from scodub.text.metrics import normalize_words, wer
 
 #: Mix kept before and after each dubbed line: the onset and release of its speech.
@@ -177,7 +178,7 @@ def backcheck(
         return Backcheck(lang.code, False, metric, None, reason=reason)
     settings, model = prepare(backcheck_settings(asr, lang.code))
     heard, loops = _transcribe(speech_excerpt(decode_audio(mix), spans), settings, model)
-    script = " ".join(cue.flat_text for cue in cues)
+    script = " ".join(visible_text(cue.flat_text) for cue in cues)
     rate = error_rate(script, heard, per_character=lang.cjk_width)
     return Backcheck(lang.code, True, metric, rate, heard, loops=loops)
 

@@ -9,6 +9,7 @@ from scodub.data import Track
 from scodub.dub.scripts import require_speakable
 from scodub.dub.voices import Voice
 from scodub.errors import LanguageError, SubtitleError
+from scodub.text.linebreak import visible_text
 from scodub.text.srt import format_timestamp
 
 
@@ -24,7 +25,7 @@ def check_dub_track(track: Track, film_duration_ms: int, source: str) -> None:
         if cue.start_ms < 0 or cue.end_ms < cue.start_ms:
             raise SubtitleError(where, f"cue {number} has times {cue.start_ms}-{cue.end_ms} ms")
         span = f"{format_timestamp(cue.start_ms)} --> {format_timestamp(cue.end_ms)}"
-        if not cue.flat_text.strip():
+        if not visible_text(cue.flat_text).strip():
             raise SubtitleError(
                 where, f"cue {number} ({span}) is empty: give it its line or remove it"
             )
@@ -50,7 +51,7 @@ def check_speakable(track: Track, voice: Voice, source: str) -> None:
     for number, cue in enumerate(track.cues, start=1):
         try:
             require_speakable(
-                cue.flat_text,
+                visible_text(cue.flat_text),
                 voice=voice.name,
                 language=voice.language,
                 scripts=voice.scripts,

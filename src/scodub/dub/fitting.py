@@ -10,6 +10,14 @@ too long is, in this order (STANDARDS.md, Dubbing audio):
 3. cut at the end of its slot with a short fade, and reported as not fitted.
 
 A short line is placed at its in-time as it is, never slowed down.
+
+What is voiced per cue is bounded before synthesis (``speakable_chars``): no more text
+than the fastest allowed speech (``max_chars_per_second`` times the fastest engine rate
+and stretch) can say in the slot, and never more than ``max_cue_chars``. A TTS engine's
+memory grows with its input (issue 7: one cue of 5,000 characters took Piper 19.6 GB,
+200 KB crashed onnxruntime asking for 964 GB), and anything past that bound would be
+cut at the slot's end anyway. The text left unvoiced is reported per line
+(``unvoiced_chars``, ``unvoiced``).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from scodub.dub.tempo import resample, time_stretch
 from scodub.dub.voices import Voice
 from scodub.fsutil import atomic_path
 from scodub.langs import DUBBING, TIMING
+from scodub.text.linebreak import visible_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +57,13 @@ class FitPolicy:
     silence_db: float = -40.0  # below the line's peak counts as leading/trailing silence
     keep_ms: int = 15  # silence kept at each end (onset and release of the speech)
     gap_frames: int = TIMING.min_gap_frames  # kept free before the next line
+    # Characters per second of the fastest voice at its own rate, with room: Piper's joe
+    # voiced 17-22 of this bench text per second (bench/bench_dub_memory.py).
+    max_chars_per_second: float = 25.0
+    # Whatever the slot (the last one runs to the film's end): a 7 s cue at the fastest
+    # reading speed of STANDARDS.md holds 154 characters. Piper needs ~1.7 MB per
+    # character of one sentence, so 400 keeps a cue under ~1 GB.
+    max_cue_chars: int = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +83,13 @@ class FittedLine:
     borrowed_ms: int  # spoken past the cue's out-time, in the silence before the next cue
     sample_rate: int
     audio: np.ndarray = field(repr=False, compare=False)
+    unvoiced_chars: int = 0  # characters of the cue past what its slot can hold: not voiced
+    unvoiced: str = ""  # the start of that text, for the report
+
+    @property
+    def truncated(self) -> bool:
+        """True when part of the cue's text was not voiced (see the module docstring)."""
+        return self.unvoiced_chars > 0
 
     @property
     def end_ms(self) -> int:
@@ -90,6 +113,8 @@ class FittedLine:
             "fitted": self.fitted,
             "overflow_ms": self.overflow_ms,
             "borrowed_ms": self.borrowed_ms,
+            "unvoiced_chars": self.unvoiced_chars,
+            "unvoiced": self.unvoiced,
         }
 
 
@@ -152,6 +177,27 @@ def slot_ends(cues: Sequence[Cue], film_duration_ms: int, *, gap_ms: int) -> lis
     return [max(cue.start_ms, end) for cue, end in zip(cues, next_starts, strict=True)]
 
 
+def speakable_chars(slot_ms: int, policy: FitPolicy = FitPolicy()) -> int:
+    """The most characters voiced for a slot of ``slot_ms``: what the fastest allowed
+    speech says in it (plus a few for rounding), at most ``policy.max_cue_chars``."""
+    fastest = policy.max_chars_per_second * policy.max_engine_rate * policy.max_stretch
+    return min(policy.max_cue_chars, math.ceil(max(0, slot_ms) / 1000 * fastest) + 8)
+
+
+_PREVIEW_CHARS = 120
+
+
+def bound_text(text: str, limit: int) -> tuple[str, str]:
+    """(voiced, unvoiced): ``text`` cut after at most ``limit`` characters, at the last
+    space before the limit when there is one in its second half (a word is not cut)."""
+    if len(text) <= limit:
+        return text, ""
+    cut = text.rfind(" ", 0, limit + 1)
+    if cut < limit // 2:
+        cut = limit
+    return text[:cut].rstrip(), text[cut:].strip()
+
+
 def fit_line(
     voice: Voice, text: str, *, index: int, start_ms: int, slot_end_ms: int, cue_end_ms: int,
     policy: FitPolicy = FitPolicy(),
@@ -160,7 +206,8 @@ def fit_line(
     rate_hz = voice.sample_rate
     # Rounded down here and durations rounded up below: end_ms never passes the slot.
     room = max(0, slot_end_ms - start_ms) * rate_hz // 1000
-    audio = trim_silence(voice.synthesize(text, rate=1.0), rate_hz, policy)
+    spoken, unvoiced = bound_text(text, speakable_chars(slot_end_ms - start_ms, policy))
+    audio = trim_silence(voice.synthesize(spoken, rate=1.0), rate_hz, policy)
     natural = audio.size
     engine_rate = 1.0
     tried = [(engine_rate, audio.size)]
@@ -168,7 +215,7 @@ def fit_line(
         if audio.size <= room or engine_rate >= policy.max_engine_rate:
             break
         engine_rate = min(_next_rate(tried, room, policy.rate_margin), policy.max_engine_rate)
-        audio = trim_silence(voice.synthesize(text, rate=engine_rate), rate_hz, policy)
+        audio = trim_silence(voice.synthesize(spoken, rate=engine_rate), rate_hz, policy)
         tried.append((engine_rate, audio.size))
     stretch = 1.0
     if audio.size > room:
@@ -177,7 +224,7 @@ def fit_line(
     overflow = max(0, audio.size - room)
     # atempo's output length is not exact to the sample: a cut within the silence kept
     # after the speech loses nothing.
-    fitted = overflow <= _ms_to_samples(policy.keep_ms, rate_hz)
+    in_slot = overflow <= _ms_to_samples(policy.keep_ms, rate_hz)
     if overflow:
         audio = _cut_with_fade(audio, room, _ms_to_samples(policy.fade_ms, rate_hz))
     duration_ms = _samples_to_ms(audio.size, rate_hz)
@@ -190,11 +237,13 @@ def fit_line(
         natural_ms=_samples_to_ms(natural, rate_hz),
         engine_rate=round(engine_rate, 4),
         stretch=round(stretch, 4),
-        fitted=fitted,
-        overflow_ms=0 if fitted else _samples_to_ms(overflow, rate_hz),
+        fitted=in_slot and not unvoiced,
+        overflow_ms=0 if in_slot else _samples_to_ms(overflow, rate_hz),
         borrowed_ms=max(0, start_ms + duration_ms - cue_end_ms),
         sample_rate=rate_hz,
         audio=audio,
+        unvoiced_chars=len(unvoiced),
+        unvoiced=unvoiced[:_PREVIEW_CHARS] + ("…" if len(unvoiced) > _PREVIEW_CHARS else ""),
     )
 
 
@@ -215,14 +264,14 @@ def fit_lines(
         if position > 1 and cue.start_ms < cues[position - 2].start_ms:
             raise ValueError(f"cue {position} starts before cue {position - 1}: sort the cues")
         require_speakable(
-            cue.flat_text, voice=voice.name, language=voice.language, scripts=voice.scripts,
-            cue=position,
+            visible_text(cue.flat_text), voice=voice.name, language=voice.language,
+            scripts=voice.scripts, cue=position,
         )
     ends = slot_ends(cues, film_duration_ms, gap_ms=TIMING.frames_ms(policy.gap_frames, fps))
     return [
         fit_line(
-            voice, cue.flat_text, index=position, start_ms=cue.start_ms, slot_end_ms=end,
-            cue_end_ms=cue.end_ms, policy=policy,
+            voice, visible_text(cue.flat_text), index=position, start_ms=cue.start_ms,
+            slot_end_ms=end, cue_end_ms=cue.end_ms, policy=policy,
         )
         for position, (cue, end) in enumerate(zip(cues, ends, strict=True), start=1)
     ]
@@ -294,7 +343,13 @@ class FitSummary:
                 "not_fitted": len(self.not_fitted),
             },
             "not_fitted": [
-                {"index": line.index, "text": line.text, "overflow_ms": line.overflow_ms}
+                {
+                    "index": line.index,
+                    "text": line.text[:_PREVIEW_CHARS],
+                    "overflow_ms": line.overflow_ms,
+                    "unvoiced_chars": line.unvoiced_chars,
+                    "unvoiced": line.unvoiced,
+                }
                 for line in self.not_fitted
             ],
         }
@@ -314,7 +369,9 @@ class FitSummary:
         ]
         head = f"{self.language} ({self.voice}): {self.lines} lines; " + ", ".join(shares)
         cut = [
-            f"  cue {line.index}: {line.overflow_ms} ms cut: {line.text[:60]!r}"
+            f"  cue {line.index}: {line.overflow_ms} ms cut"
+            + (f", {line.unvoiced_chars} characters not voiced" if line.truncated else "")
+            + f": {line.text[:60]!r}"
             for line in self.not_fitted
         ]
         return "\n".join([head, *cut])

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from scodub.dub.scripts import require_speakable
-from scodub.errors import LanguageError, ModelError
+from scodub.errors import InputError, LanguageError, ModelError
+from scodub.inputfiles import CONFIG_MAX_BYTES, read_input_bytes
 from scodub.langs import get_language
 
 
@@ -29,8 +30,11 @@ def _read_config(model: Path) -> dict[str, Any]:
     if not config.is_file():
         raise ModelError(f"{config}: missing; a Piper voice needs its .onnx.json beside the .onnx")
     try:
-        data = json.loads(config.read_text(encoding="utf-8"))
+        raw = read_input_bytes(config, what="a Piper voice config", limit=CONFIG_MAX_BYTES)
+        data = json.loads(raw.decode("utf-8"))
         _ = data["audio"]["sample_rate"], data["espeak"]["voice"], data["phoneme_id_map"]
+    except InputError as exc:
+        raise ModelError(str(exc)) from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         problem = f"{type(exc).__name__}: {exc}"
         raise ModelError(f"{config}: not a Piper voice config ({problem})") from exc

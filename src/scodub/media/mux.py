@@ -33,8 +33,10 @@ from typing import Literal
 
 import ffmpeg
 
+from scodub import naming
 from scodub.errors import ConfigError, MediaError, OutputError, SubtitleError
 from scodub.fsutil import atomic_path, ensure_writable_dir
+from scodub.inputfiles import SRT_MAX_BYTES, read_input_bytes
 from scodub.langs import Language, get_language
 from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from scodub.media.probe import StreamInfo, probe_streams
@@ -87,7 +89,8 @@ class DeliveryTrack:
 def _check_srt(path: Path) -> None:
     """An SRT must be UTF-8 (ffmpeg reads it as such) and start with a cue number."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = read_input_bytes(path, what="an SRT file", limit=SRT_MAX_BYTES, error=SubtitleError)
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SubtitleError(path, f"not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
@@ -273,7 +276,7 @@ def mux_delivery(
 def delivery_path(film: Path, folder: Path | None = None) -> Path:
     """``<film stem>.dub.mkv`` beside the film, or in ``folder``."""
     film = Path(film)
-    return (folder or film.parent) / f"{film.stem}.dub.mkv"
+    return naming.delivery_path(folder or film.parent, film)
 
 
 def stem_path(
@@ -281,7 +284,8 @@ def stem_path(
 ) -> Path:
     """``<film stem>.<lang>.dub.<fmt>`` beside the film, or in ``folder``."""
     film = Path(film)
-    return (folder or film.parent) / f"{film.stem}.{get_language(language).code}.dub.{fmt}"
+    code = get_language(language).code
+    return naming.dub_stem_path(folder or film.parent, film, code, fmt)
 
 
 def export_dub_stem(

@@ -324,8 +324,10 @@ def load_translator(settings: MtSettings) -> Translator:
 
 def mt_identity(settings: MtSettings) -> str:
     """What identifies the translation model's output (for cache keys)."""
+    from scodub.mt.nllb import resolve_mt_device
     from scodub.provision.nllb import resolve_mt_model
 
     folder = resolve_mt_model(settings.model)
+    resolve_mt_device(settings.device, settings.compute_type)  # a wrong device fails now
     stat = (folder / "model.bin").stat()
     return f"{folder.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{settings.beam_size}"

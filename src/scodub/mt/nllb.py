@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from scodub.devices import DEVICES as DEVICES
+from scodub.devices import resolve_device
 from scodub.errors import ConfigError, LanguageError, ModelError
 from scodub.langs import get_language, joiner, written_with_spaces
 from scodub.provision.nllb import NLLB_LANG_TOKEN, SPM_FILE, check_nllb_folder, read_vocabulary
 
-DEVICES = ("auto", "cpu", "cuda")
 #: NLLB's special tokens (besides its language tokens), never shown in a translation.
 _SPECIAL_TOKENS = frozenset({"<s>", "</s>", "<pad>", "<unk>", "<mask>"})
 
@@ -62,24 +63,8 @@ class TranslationRequest:
 
 
 def resolve_mt_device(device: str, compute_type: str | None) -> tuple[str, str]:
-    """``auto`` -> cuda when CTranslate2 sees a GPU; int8 on CPU, int8_float16 on CUDA."""
-    import ctranslate2
-
-    if device not in DEVICES:
-        raise ConfigError(f"invalid device {device!r}, expected one of: {', '.join(DEVICES)}")
-    gpus = ctranslate2.get_cuda_device_count()
-    if device == "auto":
-        device = "cuda" if gpus > 0 else "cpu"
-    elif device == "cuda" and gpus == 0:
-        raise ConfigError("--device cuda: CTranslate2 sees no CUDA device; use --device cpu")
-    compute = compute_type or ("int8_float16" if device == "cuda" else "int8")
-    supported = sorted(ctranslate2.get_supported_compute_types(device))
-    if compute not in supported:
-        raise ConfigError(
-            f"compute type {compute!r} is not supported on {device}; expected one of: "
-            + ", ".join(supported)
-        )
-    return device, compute
+    """``auto`` -> cuda when CTranslate2 can use a GPU; int8 on CPU, int8_float16 on CUDA."""
+    return resolve_device(device, compute_type, option="--mt-device", gpu_compute="int8_float16")
 
 
 class NllbTranslator:

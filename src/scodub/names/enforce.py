@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -199,7 +199,7 @@ def _adjacent(text: str, end: int, start: int) -> bool:
 
 
 def _restore_placeholders(draft: _Draft, slots: dict[int, Slot], lang: str,
-                          terms: dict[str, Term]) -> set[int]:
+                          terms: Mapping[str, Term]) -> set[int]:
     """One placeholder per slot becomes the term's form, copies go; returns slots seen.
 
     Of two adjacent copies (``[[1]], [[1]]``) the later one stays: it carries whatever
@@ -383,7 +383,7 @@ def _enforce(translated: str, protected: Protected, target_lang: str, glossary: 
     lang = language.code
     # Chinese is written without spaces, unless the text in hand has them anyway.
     spaced = language.script != "Han" or " " in translated.strip()
-    terms = {t.id: t for t in glossary.terms}
+    terms = glossary.ids
     slots = {s.number: s for s in protected.slots}
     order = list(dict.fromkeys(s.term_id for s in protected.slots))
     counts = Counter(s.term_id for s in protected.slots)

@@ -43,11 +43,35 @@ class Glossary:
     terms: tuple[Term, ...] = ()
     sources: tuple[str, ...] = ()  # files merged into this glossary, in order
 
+    # Term id -> term, built once: a scan per lookup made checking a film's cues
+    # quadratic in the glossary's size (issue 7). The first term of an id wins, as before.
+    _ids: dict[str, Term] = field(init=False, repr=False, compare=False)
+    # Indexes other modules build once per glossary (see ``memo``).
+    _memo: dict[object, object] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ids: dict[str, Term] = {}
+        for term in self.terms:
+            ids.setdefault(term.id, term)
+        object.__setattr__(self, "_ids", ids)
+        object.__setattr__(self, "_memo", {})
+
     def __len__(self) -> int:
         return len(self.terms)
 
     def by_id(self, term_id: str) -> Term | None:
-        return next((t for t in self.terms if t.id == term_id), None)
+        return self._ids.get(term_id)
+
+    @property
+    def ids(self) -> Mapping[str, Term]:
+        """Term id -> term (the first term of an id)."""
+        return self._ids
+
+    @property
+    def memo(self) -> dict[object, object]:
+        """A place for lookup tables derived from this (immutable) glossary, so each is
+        built once per glossary, not once per text (``termcheck.find_terms``)."""
+        return self._memo
 
     def hotwords(self, lang: str) -> list[str]:
         """Source-language forms that bias recognition (faster-whisper ``hotwords``)."""

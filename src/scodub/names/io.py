@@ -15,11 +15,13 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from scodub.errors import GlossaryError, LanguageError
+from scodub.errors import GlossaryError, InputError, LanguageError
+from scodub.inputfiles import GLOSSARY_MAX_BYTES, read_input_bytes
 from scodub.langs import LANGUAGES, get_language
 from scodub.names.glossary import TERM_KINDS, Glossary, Term
 from scodub.names.rules import (
@@ -53,6 +55,7 @@ _INT = "tag:yaml.org,2002:int"
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
                                     "\u2066\u2067\u2068\u2069\ufeff"))
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_K = TypeVar("_K")
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,9 +255,9 @@ def _parse(path: Path | str) -> _Parsed:
         return _Parsed(file, source, name, entries, tuple(reader.issues))
 
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        reader.report(0, "", f"cannot read the file ({exc.strerror or exc})")
+        data = read_input_bytes(path, what="a glossary", limit=GLOSSARY_MAX_BYTES)
+    except InputError as exc:
+        reader.report(0, "", f"cannot read the file: {exc.problem}")
         return done()
     try:
         text = data.decode("utf-8-sig")
@@ -338,9 +341,23 @@ def load_glossaries(paths: Iterable[Path | str]) -> Glossary:
     A later term replaces an earlier one with the same id (keeping its place), and an
     earlier term is dropped when a later one claims one of its source-language forms or
     variants. An earlier alias that a later term claims is removed from the earlier term.
+
+    Linear in the number of terms (issue 7: a pairwise merge took minutes at 10,000
+    terms): the terms merged so far are indexed by the match key of every accepted form
+    per language and of every alias, so a new term finds the ones it overrides by lookup.
     """
     merged: dict[str, Term] = {}
+    by_form: dict[tuple[str, str], set[str]] = {}  # (language, match key) -> term ids
+    by_alias: dict[str, set[str]] = {}  # match key of an alias -> term ids
     sources: list[str] = []
+
+    def index(term: Term, add: bool) -> None:
+        for lang in LANGUAGES:
+            for text in term.accepted(lang):
+                _index_update(by_form, (lang, match_key(text)), term.id, add)
+        for alias in term.aliases:
+            _index_update(by_alias, match_key(alias), term.id, add)
+
     for path in paths:
         parsed = _load(path)
         sources.append(parsed.file)
@@ -349,13 +366,25 @@ def load_glossaries(paths: Iterable[Path | str]) -> Glossary:
             term = entry.term
             forms = {match_key(t) for t in term.accepted(source)}
             claimed = forms | {match_key(a) for a in term.aliases}
-            for old_id, old in list(merged.items()):
-                if old_id == term.id:
-                    continue
-                if claimed & {match_key(t) for t in old.accepted(source)}:
-                    del merged[old_id]
-                elif any(match_key(a) in claimed for a in old.aliases):
-                    kept = tuple(a for a in old.aliases if match_key(a) not in claimed)
-                    merged[old_id] = replace(old, aliases=kept)
+            dropped = {i for k in claimed for i in by_form.get((source, k), ())} - {term.id}
+            trimmed = {i for k in claimed for i in by_alias.get(k, ())} - dropped - {term.id}
+            for old_id in dropped:
+                index(merged.pop(old_id), add=False)
+            for old_id in trimmed:
+                old = merged[old_id]
+                index(old, add=False)
+                kept = tuple(a for a in old.aliases if match_key(a) not in claimed)
+                merged[old_id] = replace(old, aliases=kept)
+                index(merged[old_id], add=True)
+            if term.id in merged:
+                index(merged[term.id], add=False)
             merged[term.id] = term
+            index(term, add=True)
     return Glossary(terms=tuple(merged.values()), sources=tuple(sources))
+
+
+def _index_update(table: dict[_K, set[str]], key: _K, term_id: str, add: bool) -> None:
+    if add:
+        table.setdefault(key, set()).add(term_id)
+    elif key in table:
+        table[key].discard(term_id)

@@ -42,17 +42,21 @@ def _token_cost(text: str) -> float:
 
 
 def _ranked_names(glossary: Glossary, lang: str, focus: Sequence[str]) -> list[str]:
+    focus_rank = {term_id: i for i, term_id in reversed(list(enumerate(focus)))}
+
     def rank(term: Term) -> tuple[int, int, int]:
-        in_focus = focus.index(term.id) if term.id in focus else len(focus)
+        in_focus = focus_rank.get(term.id, len(focus))
         kind = _KIND_PRIORITY.index(term.kind) if term.kind in _KIND_PRIORITY else 99
         return in_focus, 0 if term.aliases else 1, kind
 
-    names: list[str] = []
+    # A dict keeps the order and makes "seen before?" a lookup: a list scan here was
+    # quadratic in the glossary's size (issue 7).
+    names: dict[str, None] = {}
     for term in sorted(glossary.terms, key=rank):  # stable: glossary order breaks ties
         name = term.form(lang)
-        if name and name not in names:
-            names.append(name)
-    return names
+        if name:
+            names.setdefault(name, None)
+    return list(names)
 
 
 def hotwords(glossary: Glossary, lang: str, *, focus: Sequence[str] = (),

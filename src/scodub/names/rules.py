@@ -257,12 +257,21 @@ def _cross_issues(entries: Sequence[ParsedTerm], file: str, source: str) -> list
     # One term's form inside another's: fine (matching takes the longest), worth knowing.
     inside: dict[tuple[int, int], list[str]] = {}
     example: dict[tuple[int, int], tuple[str, str]] = {}
+    # A keep term's form stands in every language: tokens and pieces once per text.
+    token_memo: dict[str, tuple[str, ...]] = {}
+    piece_memo: dict[tuple[tuple[str, ...], bool], set[tuple[str, ...]]] = {}
     for lang, items in by_lang.items():
         han = LANGUAGES[lang].script == "Han"
-        unique = {(n, match_key(t)): (n, t, tokens(t)) for n, t in items}.values()
+        unique = {
+            (n, match_key(t)): (n, t, token_memo.get(t) or token_memo.setdefault(t, tokens(t)))
+            for n, t in items
+        }.values()
         holders: dict[tuple[str, ...], list[tuple[int, str]]] = {}
         for b, text_b, tok_b in unique:
-            for piece in _pieces(tok_b, han):
+            pieces = piece_memo.get((tok_b, han))
+            if pieces is None:
+                pieces = piece_memo[(tok_b, han)] = _pieces(tok_b, han)
+            for piece in pieces:
                 holders.setdefault(piece, []).append((b, text_b))
         for a, text_a, tok_a in unique:
             piece_a: tuple[str, ...] = ("".join(tok_a),) if han else tok_a

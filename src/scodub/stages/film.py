@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scodub import naming
 from scodub.errors import MediaError
 from scodub.media.probe import AudioStream, MediaInfo, choose_audio_stream, probe
 from scodub.serial import from_plain, to_plain
@@ -27,7 +28,8 @@ class Film:
 
     @property
     def stem(self) -> str:
-        return self.path.stem
+        """What the film's outputs are named after (shortened with a hash when too long)."""
+        return naming.film_stem(self.path)
 
     @property
     def fps(self) -> float | None:

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from scodub import naming
 from scodub.asr.whisper import AsrSettings, detect_spoken_language, prepare
 from scodub.dub.voices import resolve_voice
 from scodub.errors import ConfigError
-from scodub.langs import get_language
+from scodub.langs import LANGUAGES, get_language
 from scodub.media.ffmpeg import check_ffmpeg
 from scodub.mt.localize import MtSettings, mt_identity, mt_targets
 from scodub.stages.backcheck import BackcheckStage
@@ -108,9 +109,25 @@ def _check_dub_languages(spoken: str | None, settings: RunSettings) -> tuple[str
     return wanted
 
 
+def check_outputs(film: Path, out_dir: Path, settings: RunSettings) -> None:
+    """Every name this run may write fits the file system and none is an input
+    (``scodub.naming``; issue 7), before any work."""
+    dub = settings.dub
+    outputs = naming.film_outputs(
+        film, out_dir, dict.fromkeys((*LANGUAGES, *settings.targets)),
+        dub=dub is not None, stems=dub.stems if dub else None,
+    )  # fmt: skip
+    inputs = {"film": film} | {
+        f"glossary #{n}": Path(p) for n, p in enumerate(settings.glossary_files, start=1)
+    }
+    naming.check_names(outputs)
+    naming.refuse_inputs(outputs, inputs)
+
+
 def plan_film(film_path: Path, out_dir: Path, settings: RunSettings, ctx: StageContext) -> FilmPlan:
     """The stages of one film, every check made (see the module docstring)."""
     check_ffmpeg()  # one line naming the ffmpeg, the version needed and the fix
+    check_outputs(Path(film_path), Path(out_dir), settings)
     film = open_film(film_path, out_dir, settings.audio_stream, settings.asr.language)
     glossary = GlossaryRef.of(settings.glossary_files)
     loaded = glossary.load(ctx)

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scodub import __version__
+from scodub import __version__, naming
 from scodub.fsutil import write_json_atomic
+from scodub.langs import LANGUAGES
 from scodub.stages.base import Outcome, Progress, StageContext, cached
 from scodub.stages.deliver import DubReport, dub_report, write_dub_report
 from scodub.stages.localize import LocalizeStageResult
@@ -54,6 +55,21 @@ def run_plan(plan: FilmPlan, ctx: StageContext) -> dict[str, Outcome[Any]]:
     return {stage.key(): cached(stage, ctx) for stage in plan.stages()}
 
 
+def check_outputs(film: Path, out_dir: Path, settings: RunSettings) -> None:
+    """Every name this run may write fits the file system and none is an input
+    (``scodub.naming``; issue 7), before any work."""
+    dub = settings.dub
+    outputs = naming.film_outputs(
+        film, out_dir, dict.fromkeys((*LANGUAGES, *settings.targets)),
+        dub=dub is not None, stems=dub.stems if dub else None,
+    )  # fmt: skip
+    inputs = {"film": film} | {
+        f"glossary #{n}": Path(p) for n, p in enumerate(settings.glossary_files, start=1)
+    }
+    naming.check_names(outputs)
+    naming.refuse_inputs(outputs, inputs)
+
+
 def run_film(
     film: Path, out_dir: Path, settings: RunSettings, *, progress: Progress | None = None
 ) -> RunReport:
@@ -71,7 +87,7 @@ def publish(plan: FilmPlan, ctx: StageContext, started: float) -> RunReport:
     """Write the outputs people read from the run's results (every stage has run)."""
     out_dir, stem, fps = plan.out_dir, plan.film.stem, plan.film.fps
     heard = cached(plan.transcribe, ctx)
-    transcript_path = out_dir / f"{stem}.transcript.json"
+    transcript_path = naming.transcript_path(out_dir, plan.film.path)
     write_json_atomic(transcript_path, heard.result.to_json())
     subs: Outcome[SubtitleResult] = cached(plan.subtitles, ctx)
     tracks = {subs.result.track.language: subs.result.track}
@@ -85,7 +101,7 @@ def publish(plan: FilmPlan, ctx: StageContext, started: float) -> RunReport:
         report.stages["localize"] = {"cached": local.reused, "targets": list(plan.localize.targets)}
     subtitles: dict[str, Any] = {}
     for lang, track in tracks.items():
-        report.outputs[f"srt.{lang}"] = str(write_srt(track, out_dir / f"{stem}.{lang}.srt"))
+        report.outputs[f"srt.{lang}"] = str(write_srt(track, naming.srt_path(out_dir, stem, lang)))
         qc = subs.result.qc if plan.localize is None else check_track(track, fps).to_json()
         subtitles[lang] = {"cues": len(track.cues), "qc": qc, **extra.get(lang, {})}
     report.stages["subtitles"] = subtitles
@@ -122,6 +138,6 @@ def _transcribe_json(outcome: Outcome[TranscribeResult], plan: FilmPlan) -> dict
 
 
 def write_report(report: RunReport) -> Path:
-    path = report.out_dir / f"{report.film.stem}.report.json"
+    path = naming.report_path(report.out_dir, report.film)
     write_json_atomic(path, report.to_json())
     return path

@@ -23,7 +23,9 @@ renders both). The marks are invisible, idempotent here (re-wrapping strips firs
 excluded from every width and reading-speed count (``strip_direction_marks``).
 
 Reading speed counts every character, spaces and punctuation included, line breaks and
-direction marks excluded.
+direction marks excluded. Formatting tags (``<i>``, ``<font ...>``, ``{\\an8}``;
+``scodub.text.tags``) are not text: ``visible_text`` removes them and the marks, and every
+width and reading-speed count here goes through it (STANDARDS.md: tags never count).
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scodub.langs import TIMING, Language
+from scodub.text.tags import TAG, strip_tags
 from scodub.text.wordrules import WORD_RULES, WordRules
 
 RLE = "\u202b"  # RIGHT-TO-LEFT EMBEDDING
@@ -78,6 +82,12 @@ def strip_direction_marks(text: str) -> str:
     return text.translate(_STRIP_MARKS)
 
 
+def visible_text(text: str) -> str:
+    """What a viewer sees of ``text``: formatting tags and direction marks removed. The
+    one measure of text for widths, reading speed and "has text" checks."""
+    return strip_direction_marks(strip_tags(text))
+
+
 def char_width(char: str, lang: Language) -> float:
     if not lang.cjk_width:
         return 1.0
@@ -85,8 +95,9 @@ def char_width(char: str, lang: Language) -> float:
 
 
 def text_width(text: str, lang: Language) -> float:
-    """Display width of one line under the language's counting rule, marks excluded."""
-    plain = strip_direction_marks(text)
+    """Display width of one line under the language's counting rule, marks and tags
+    excluded."""
+    plain = visible_text(text)
     if not lang.cjk_width:
         return float(len(plain))
     return sum(char_width(c, lang) for c in plain)
@@ -94,9 +105,9 @@ def text_width(text: str, lang: Language) -> float:
 
 def reading_chars(lines: Sequence[str] | str) -> int:
     """Characters a viewer reads: all of them, spaces and punctuation included; line
-    breaks and direction marks excluded."""
+    breaks, direction marks and formatting tags excluded."""
     text = lines if isinstance(lines, str) else "".join(lines)
-    return sum(1 for c in strip_direction_marks(text) if c not in "\r\n")
+    return sum(1 for c in visible_text(text) if c not in "\r\n")
 
 
 def reading_speed_cps(lines: Sequence[str] | str, duration_ms: int) -> float:
@@ -165,6 +176,10 @@ class Unit:
     fragment: bool = False  # a piece of a word wider than a line (hard-wrapped)
 
 
+#: A formatting tag or one character (Chinese lines are split per character).
+_CJK_PIECE = re.compile(f"{TAG.pattern}|.", re.DOTALL)
+
+
 def _tokens(text: str, lang: Language) -> list[Unit]:
     units: list[Unit] = []
     if not lang.cjk_width:
@@ -175,18 +190,35 @@ def _tokens(text: str, lang: Language) -> list[Unit]:
             pos += len(word) + 1
         return units
     joiner = ""
-    for pos, char in enumerate(text):
+    pending = ""  # an opening tag, glued (at no width) to the character after it
+    for match in _CJK_PIECE.finditer(text):
+        char, pos = match.group(0), match.start()
+        if len(char) > 1:  # a tag: a closing one stays with what it closes
+            if units and not pending and not joiner and char.startswith(("</", "{")):
+                last = units[-1]
+                units[-1] = Unit(last.text + char, last.width, last.joiner, last.start)
+            else:
+                pending += char
+            continue
         if char == " ":
             joiner = " "
             continue
         prev = units[-1] if units else None
-        if prev and not joiner and _is_latin_like(char) and _is_latin_like(prev.text[-1]):
+        if prev and not joiner and not pending and _is_latin_like(char) and _is_latin_like(
+            prev.text[-1]
+        ):
             units[-1] = Unit(
                 prev.text + char, prev.width + char_width(char, lang), prev.joiner, prev.start
             )
         else:
-            units.append(Unit(char, char_width(char, lang), joiner if units else "", pos))
-        joiner = ""
+            start = pos - len(pending)
+            units.append(
+                Unit(pending + char, char_width(char, lang), joiner if units else "", start)
+            )
+        joiner = pending = ""
+    if pending and units:
+        last = units[-1]
+        units[-1] = Unit(last.text + pending, last.width, last.joiner, last.start)
     return units
 
 
@@ -428,7 +460,7 @@ def break_lines(text: str, lang: Language, protected: Sequence[str] = ()) -> tup
 def wrap_rtl(line: str) -> str:
     """One line of right-to-left text wrapped in RLE ... PDF (idempotent)."""
     plain = strip_direction_marks(line)
-    return f"{RLE}{plain}{PDF}" if plain.strip() else plain
+    return f"{RLE}{plain}{PDF}" if visible_text(plain).strip() else plain
 
 
 def layout(text: str, lang: Language, protected: Sequence[str] = ()) -> tuple[str, ...]:
@@ -440,7 +472,9 @@ def layout(text: str, lang: Language, protected: Sequence[str] = ()) -> tuple[st
 
 def needs_direction_marks(line: str) -> bool:
     """True when an RTL line starts or ends with a run that is not right-to-left (Latin,
-    digits, punctuation) and carries no direction mark to fix its base direction."""
+    digits, punctuation) and carries no direction mark to fix its base direction.
+    Formatting tags are not text: ``<i>سلام</i>`` starts and ends right-to-left."""
+    line = strip_tags(line)
     if not line or line[0] in DIRECTION_MARKS:
         return False
     text = line.strip()

@@ -9,8 +9,10 @@ neutral run.
 
 Gap rules are reported on the earlier cue of the pair (its out-time is what moves).
 SRT stores whole milliseconds while frames at 23.976 or 29.97 fps do not fall on them, so
-gaps are compared with 1 ms of rounding tolerance. Widths and reading speed exclude
-direction marks (``scodub.text.linebreak``).
+gaps are compared with 1 ms of rounding tolerance. Widths, reading speed and "has text"
+exclude direction marks and formatting tags (``scodub.text.linebreak.visible_text``;
+STANDARDS.md: tags never count); markup players do not know is a soft finding
+(``unknown_tags``, ``scodub.text.tags``).
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from scodub.text.linebreak import (
     needs_direction_marks,
     normalize,
     reading_speed_cps,
-    strip_direction_marks,
     text_width,
+    visible_text,
 )
+from scodub.text.tags import KNOWN_TAGS, unknown_tags
 
 Severity = Literal["hard", "soft"]
 _ROUNDING_MS = 1
@@ -56,6 +59,13 @@ RULES: tuple[Rule, ...] = (
         "a gap of {chain_gap_ms} ms (12 frames) or less is closed to {min_gap_ms} ms",
     ),
     Rule("one_line", "soft", "text that fits on one line is on one line"),
+    Rule(
+        "unknown_tags",
+        "soft",
+        "markup is only the tags players know ("
+        + ", ".join(f"<{t}>" for t in sorted(KNOWN_TAGS))
+        + ", {{\\...}} overrides); others may show as text",
+    ),
     Rule(
         "rtl_marks",
         "soft",
@@ -237,7 +247,7 @@ def check_track(track: Track, fps: float | None = None) -> QcReport:
 
 def _cue_issues(index: int, cue: Cue, lang: Language, limits: Limits) -> list[Issue]:
     issues: list[Issue] = []
-    visible = [line for line in cue.lines if strip_direction_marks(line).strip()]
+    visible = [line for line in cue.lines if visible_text(line).strip()]
     if not visible:
         issues.append(Issue(index, "empty", 0, 1, "no visible text"))
     if len(cue.lines) > limits.max_lines:
@@ -270,6 +280,10 @@ def _cue_issues(index: int, cue: Cue, lang: Language, limits: Limits) -> list[Is
                     "fits on one line",
                 )
             )
+    strange = [tag for line in cue.lines for tag in unknown_tags(line)]
+    if strange:
+        shown = ", ".join(dict.fromkeys(strange))
+        issues.append(Issue(index, "unknown_tags", len(strange), 0, shown[:80]))
     if lang.rtl:
         unmarked = sum(1 for line in visible if needs_direction_marks(line))
         if unmarked:

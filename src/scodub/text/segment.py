@@ -51,6 +51,7 @@ from scodub.text.linebreak import (
     layout,
     min_duration_for_cps,
     normalize,
+    reading_chars,
     shape_cost,
     text_width,
     unit_break_costs,
@@ -186,7 +187,8 @@ def _stream(texts: Sequence[str], lang: Language, protected: Sequence[str]) -> _
     return _Stream(
         cumulative=[0.0, *itertools.accumulate(map(operator.add, joiner_widths, widths))],
         joiner_widths=[*joiner_widths, 0.0],
-        chars=[0, *itertools.accumulate(len(u.joiner) + len(u.text) for u in units)],
+        # Reading speed counts what a viewer sees (tags and marks excluded), as QC does.
+        chars=[0, *itertools.accumulate(len(u.joiner) + reading_chars(u.text) for u in units)],
         joiner_chars=[*joiner_chars, 0],
         widths=widths,
         break_costs=unit_break_costs(units, full, lang, protected),

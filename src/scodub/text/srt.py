@@ -15,7 +15,9 @@ inside the text) and only then handed to pysrt. Any problem raises ``SubtitleErr
 with the file and the 1-based line number. A full stop instead of the comma before the
 milliseconds is accepted (many tools write it); cue numbers need not be consecutive.
 The text must decode in ``encoding`` (UTF-8 by default); a byte-order mark is accepted
-and takes precedence. A file with no cues is an empty track.
+and takes precedence. A file with no cues is an empty track (``require_cues`` refuses
+one where a command needs text). Only a regular file up to ``SRT_MAX_BYTES`` is read
+(``scodub.inputfiles``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import pysrt
 from scodub.data import Cue, Track
 from scodub.errors import ConfigError, SubtitleError
 from scodub.fsutil import write_text_atomic
+from scodub.inputfiles import SRT_MAX_BYTES, read_input_bytes
 from scodub.langs import get_language
 
 _NUMBER = re.compile(r"^\s*\d+\s*$")
@@ -92,14 +95,15 @@ def read_srt(
 
 
 def _read_bytes(path: Path) -> bytes:
-    if path.is_dir():
-        raise SubtitleError(path, "is a folder, not an SRT file")
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise SubtitleError(path, "file does not exist") from exc
-    except OSError as exc:
-        raise SubtitleError(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    return read_input_bytes(path, what="an SRT file", limit=SRT_MAX_BYTES, error=SubtitleError)
+
+
+def require_cues(track: Track, path: Path | str, purpose: str) -> Track:
+    """``track`` when it has cues; an empty track (an empty file, or only blank lines)
+    is a ``SubtitleError`` naming ``path`` and what could not be done."""
+    if not track.cues:
+        raise SubtitleError(path, f"has no subtitles (an empty track): {purpose}")
+    return track
 
 
 def _decode(path: Path, data: bytes, encoding: str) -> str:

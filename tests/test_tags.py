@@ -1,0 +1,100 @@
+"""Formatting tags are not text (issue 7 item 16; STANDARDS.md: tags never count towards
+line width or reading speed): QC, line breaking, multi-language fitting and the dub all
+measure the visible text through one helper, and markup players do not know is reported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from scodub.langs import get_language
+from scodub.text.linebreak import (
+    break_lines,
+    lines_fit,
+    needs_direction_marks,
+    reading_chars,
+    text_width,
+    visible_text,
+)
+from scodub.text.tags import strip_tags, unknown_tags
+
+# 40 visible characters on one line: within English's 42, far past it with the tags.
+TAGGED_SRT = """1
+00:00:01,000 --> 00:00:04,000
+{\\an8}<font color="#ffff00"><i>The festival opens in Chongqing today.</i></font>
+
+2
+00:00:05,000 --> 00:00:08,000
+<b>Zhang Yimou</b> <u>presents</u> <s>his</s> new film.
+
+3
+00:00:09,000 --> 00:00:12,000
+<span class="x">A line with a tag players may show.</span>
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "tagged.en.srt") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_visible_text_drops_tags_and_keeps_text() -> None:
+    assert visible_text('{\\an8}<font color="#fff"><i>Hi</i></font>') == "Hi"
+    assert visible_text("\u202b<i>سلام</i>\u202c") == "سلام"
+    # Not tags: '<' before a non-letter, braces without a backslash.
+    assert visible_text("I <3 you, a < b > c {laughs}") == "I <3 you, a < b > c {laughs}"
+    assert strip_tags("<i>x</i>") == "x"
+    assert unknown_tags('<c.yellow>hey</c> <i>ok</i> <span a="1">') == [
+        "<c.yellow>",
+        "</c>",
+        '<span a="1">',
+    ]
+
+
+def test_widths_and_reading_speed_ignore_tags() -> None:
+    en, zh = get_language("en"), get_language("zh")
+    assert text_width("<i>Hello</i>", en) == 5
+    assert text_width("{\\an8}<b>电影节</b>", zh) == 3
+    assert reading_chars(["<i>Hello</i>", "{\\an8}world"]) == 10
+
+
+def test_qc_command_does_not_count_tags(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(
+        ["qc", str(_write(tmp_path, TAGGED_SRT)), "--lang", "en", "--json"], capsys
+    )
+    assert code == 0, out + err
+    report = json.loads(out)
+    assert report["summary"]["hard_violations"] == 0
+    rules = [(i["cue"], i["rule"]) for i in report["issues"]]
+    assert (3, "unknown_tags") in rules and "<span" in report["issues"][-1]["detail"]
+    assert all(rule != "chars_per_line" for _, rule in rules)
+    # Reading speed is counted on the visible text: 40 characters in 3 s.
+    assert report["summary"]["max_cps"] < 16
+
+
+def test_qc_tags_only_cue_is_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    srt = _write(tmp_path, "1\n00:00:01,000 --> 00:00:03,000\n<i></i>{\\an8}\n")
+    code, out, _ = run_cli(["qc", str(srt), "--lang", "en", "--json"], capsys)
+    assert code == 1 and [i["rule"] for i in json.loads(out)["issues"]] == ["empty"]
+
+
+def test_line_breaking_measures_tagged_text_like_plain_text() -> None:
+    en, zh = get_language("en"), get_language("zh")
+    plain = "The festival opens in Chongqing today with a gala"
+    tagged = f"<i>{plain}</i>"
+    assert [strip_tags(line) for line in break_lines(tagged, en)] == list(break_lines(plain, en))
+    assert lines_fit(["{\\an8}<i>The festival opens in Chongqing today.</i>"], en)
+    chinese = "上海合作组织国家电影节今天在重庆开幕"
+    lines = break_lines(f"<i>{chinese}</i>", zh)
+    assert "".join(strip_tags(line) for line in lines) == chinese
+    assert [strip_tags(line) for line in lines] == list(break_lines(chinese, zh))
+    assert "".join(lines) == f"<i>{chinese}</i>"  # no tag is cut in two or lost
+
+
+def test_rtl_marks_check_looks_past_tags() -> None:
+    assert not needs_direction_marks("<i>سلام دنیا</i>")
+    assert needs_direction_marks("<i>SCO سلام</i>")
