@@ -19,6 +19,7 @@ from scodub.names.io import load_glossaries
 from scodub.stages.deliver import dub_film, write_dub_report
 from scodub.stages.dub import DubSettings
 from scodub.stages.localize import stage_localize
+from scodub.stages.shots import shots_json, snap_outputs, stage_shots
 from scodub.stages.subtitles import stage_subtitles
 from scodub.stages.transcribe import Progress, TranscribeResult, film_stem, stage_transcribe
 from scodub.text.qc import check_track
@@ -109,6 +110,7 @@ def run_film(
         stages={"transcribe": _transcribe_json(result, transcript)},
     )
     subtitles: dict[str, Any] = {subs.track.language: {"cues": len(subs.track.cues), "qc": subs.qc}}
+    made = {subs.track.language: subs.track}  # every track of this run, aligned
     targets = tuple(t for t in settings.targets if t != transcript.language)
     if targets:
         english = None
@@ -123,6 +125,7 @@ def run_film(
         local = stage_localize(
             subs.track, out_dir, stem, targets, glossary, settings.mt, whisper_english=english
         )
+        made = dict(local.tracks)
         for lang, track in local.tracks.items():
             report.outputs[f"srt.{lang}"] = str(local.paths[lang])
             subtitles[lang] = {
@@ -131,6 +134,13 @@ def run_film(
                 **local.reports.get(lang, {}),
             }
         report.stages["localize"] = {"cached": local.cached, "targets": list(targets)}
+    found = stage_shots(film, out_dir)  # None: no picture, nothing to snap to
+    if found is not None:
+        paths = {lang: Path(report.outputs[f"srt.{lang}"]) for lang in made}
+        snapped = snap_outputs(made, paths, found.shots, fps, subs.speech_ends)
+        for lang, track in snapped.tracks.items():
+            subtitles[lang]["qc"] = check_track(track, fps, found.shots.cuts_ms).to_json()
+        report.stages["shots"] = shots_json(found, snapped)
     report.stages["subtitles"] = subtitles
     if settings.dub is not None:
         srts = {

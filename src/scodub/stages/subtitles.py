@@ -11,7 +11,7 @@ from scodub.langs import subtitle_rules
 from scodub.mt.localize import glossary_names
 from scodub.names.glossary import Glossary
 from scodub.text.qc import check_track
-from scodub.text.segment import segment_words
+from scodub.text.segment import plan_cues
 from scodub.text.srt import write_srt
 
 
@@ -20,6 +20,7 @@ class SubtitleResult:
     track: Track
     path: Path
     qc: dict[str, Any]
+    speech_ends: tuple[int, ...] = ()  # per cue, the end of its last word (ms)
 
 
 def stage_subtitles(
@@ -33,8 +34,10 @@ def stage_subtitles(
     Glossary names are never split over two lines or cues where avoidable."""
     lang = subtitle_rules(transcript.language)
     names = glossary_names(glossary, lang.code) if glossary and lang.nllb else ()
-    cues = segment_words(transcript.words, lang, fps, protected=names)
-    track = Track(lang.code, cues, fps)
+    words = transcript.words
+    plan = plan_cues(words, lang, fps, protected=names)
+    track = Track(lang.code, tuple(p.cue for p in plan), fps)
     path = out_dir / f"{stem}.{lang.code}.srt"
     write_srt(track, path)
-    return SubtitleResult(track, path, check_track(track, fps).to_json())
+    ends = tuple(max(w.end_ms for w in words[p.first_word : p.end_word]) for p in plan)
+    return SubtitleResult(track, path, check_track(track, fps).to_json(), ends)
