@@ -27,7 +27,9 @@ test: lint
 	$(BIN)/pytest -q
 
 bench: setup
+	$(BIN)/python -m pip install --quiet -e '.[dub,dev,bench]'
 	$(BIN)/python bench/bench_asr.py
+	$(BIN)/python bench/bench_timing.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

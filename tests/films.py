@@ -84,14 +84,19 @@ def known_cuts(shots: tuple[ShotSpec, ...]) -> list[int]:
 
 
 def make_film(
-    path: Path, shots: tuple[ShotSpec, ...], fps: float = 24.0, *, audio: Path | None = None
+    path: Path,
+    shots: tuple[ShotSpec, ...],
+    fps: float = 24.0,
+    *,
+    audio: Path | None = None,
+    size: str = SIZE,
 ) -> Path:
     """Render ``shots`` into an H.264 film at ``fps`` (with ``audio`` as its sound, if given)."""
     args = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
     chains = []
     for k, shot in enumerate(shots):
         joiner = ":" if "=" in shot.source else "="
-        args += ["-f", "lavfi", "-i", f"{shot.source}{joiner}s={SIZE}:r={fps}"]
+        args += ["-f", "lavfi", "-i", f"{shot.source}{joiner}s={size}:r={fps}"]
         steps = [f"trim=end_frame={shot.frames}", "setpts=PTS-STARTPTS", "format=yuv420p"]
         if shot.look:
             steps.append(shot.look)
@@ -99,7 +104,7 @@ def make_film(
             steps.append(f"fade=t=in:s=0:n={shot.fade_in}")
         if shot.fade_out:
             steps.append(f"fade=t=out:s={shot.frames - shot.fade_out}:n={shot.fade_out}")
-        steps.append(f"scale={SIZE.replace('x', ':')},setsar=1")
+        steps.append(f"scale={size.replace('x', ':')},setsar=1")
         chains.append(f"[{k}:v]{','.join(steps)}[v{k}]")
     if audio is not None:
         args += ["-i", str(audio)]

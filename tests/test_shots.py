@@ -197,3 +197,34 @@ def test_cli_qc_with_film(
         ["qc", str(srt), "--lang", "en", "--film", str(DATA / "jfk.wav")], capsys
     )
     assert code == 0 and "no picture" in err
+
+
+@pytest.mark.slow
+def test_run_snaps_the_film_s_subtitles_to_its_cuts(
+    whisper_model: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from films import ShotSpec
+    from scodub.text.srt import read_srt
+
+    # JFK speaks from 0.32 s: a cut 2 frames later (frame 10) takes the first in-time.
+    shots = (
+        ShotSpec("testsrc2", 10),
+        ShotSpec("smptebars", 78),
+        ShotSpec("mandelbrot", 112),
+        ShotSpec("rgbtestsrc", 64),
+    )
+    film = make_film(tmp_path / "jfk-film.mp4", shots, FPS, audio=DATA / "jfk.wav")
+    out = tmp_path / "out"
+    args = ["run", str(film), "--lang", "en", "--out", str(out), "--json", "-q"]
+    code, stdout, err = run_cli(args, capsys)
+    assert code == 0, err
+    report = json.loads(stdout)
+    stage = report["stages"]["shots"]
+    assert stage["cuts"] == 3 and stage["cached"] is False
+    assert stage["in_times_moved"] >= 1 and stage["in_times_on_cuts"] >= 1
+    track = read_srt(out / "jfk-film.en.srt", "en")
+    assert track.cues[0].start_ms == frame(10)
+    qc = report["stages"]["subtitles"]["en"]["qc"]
+    assert qc["summary"]["hard_violations"] == 0
+    code, stdout, _ = run_cli(args, capsys)
+    assert code == 0 and json.loads(stdout)["stages"]["shots"]["cached"] is True

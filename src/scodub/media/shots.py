@@ -145,7 +145,9 @@ def find_cuts(frames: FrameScores, settings: ShotSettings) -> list[int]:
     scores = frames.scores
     count = len(scores)
     strength: dict[int, float] = {}
-    for k in range(1, count):
+    # A "shot" shorter than min_shot_frames at the very start is a source settling (a
+    # first frame unlike the rest), not a cut.
+    for k in range(settings.min_shot_frames, count):
         score = scores[k]
         if score < settings.soft:
             continue
