@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -61,8 +61,12 @@ class SpeechMap:
     """Stretches of speech in the audio: sorted, disjoint ``[start, end)`` regions in ms."""
 
     regions: tuple[tuple[int, int], ...]
+    starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    ends: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "starts", tuple(a for a, _ in self.regions))
+        object.__setattr__(self, "ends", tuple(b for _, b in self.regions))
         for (a, b), (c, _) in zip(self.regions, self.regions[1:], strict=False):
             if not (a < b <= c):
                 raise ValueError(f"speech regions must be sorted and disjoint: {self.regions}")
@@ -71,7 +75,7 @@ class SpeechMap:
 
     def region_of(self, t: int) -> int | None:
         """Index of the region holding instant ``t`` (start inclusive), else None."""
-        i = bisect.bisect_right([r[0] for r in self.regions], t) - 1
+        i = bisect.bisect_right(self.starts, t) - 1
         return i if i >= 0 and t < self.regions[i][1] else None
 
     def is_speech(self, t: int) -> bool:
@@ -96,14 +100,22 @@ def speech_map(audio: np.ndarray) -> SpeechMap:
 
 
 def energy_db(audio: np.ndarray) -> np.ndarray:
-    """Short-time energy in dB: frame k covers ``[k*10, k*10 + 20)`` ms."""
+    """Short-time energy in dB: frame k covers ``[k*10, k*10 + 20)`` ms. Computed from
+    10 ms block powers, a million samples at a time (a feature film's audio is large)."""
     hop = SAMPLE_RATE * _HOP_MS // 1000
-    win = SAMPLE_RATE * _WIN_MS // 1000
-    if len(audio) < win:
+    blocks = len(audio) // hop
+    power = np.empty(blocks, dtype=np.float64)
+    step = (1 << 20) // hop * hop
+    for at in range(0, blocks * hop, step):
+        chunk = np.asarray(audio[at : min(at + step, blocks * hop)], dtype=np.float64)
+        power[at // hop : at // hop + len(chunk) // hop] = np.mean(
+            np.square(chunk).reshape(-1, hop), axis=1
+        )
+    per = _WIN_MS // _HOP_MS
+    if blocks < per:
         return np.zeros(0)
-    frames = np.lib.stride_tricks.sliding_window_view(audio, win)[::hop]
-    power = np.mean(np.square(frames, dtype=np.float64), axis=1)
-    return np.asarray(10.0 * np.log10(power + 1e-12))
+    window = np.convolve(power, np.full(per, 1 / per), mode="valid")
+    return np.asarray(10.0 * np.log10(window + 1e-12))
 
 
 def sharpen(regions: Sequence[tuple[int, int]], energy: np.ndarray, duration_ms: int) -> SpeechMap:
@@ -167,7 +179,7 @@ def refine_words(words: Sequence[Word], speech: SpeechMap) -> list[Word]:
 
 def _refine(word: Word, speech: SpeechMap) -> Word:
     start, end = word.start_ms, max(word.end_ms, word.start_ms + 1)
-    groups = _speech_groups(start, end, speech.regions)
+    groups = _speech_groups(start, end, speech)
     if not groups:
         return _into_nearest(word, start, end, speech)
     overlap = [sum(min(b, end) - max(a, start) for a, b in g) for g in groups]
@@ -186,14 +198,13 @@ def _refine(word: Word, speech: SpeechMap) -> Word:
     return replace(word, start_ms=new_start, end_ms=new_end)
 
 
-def _speech_groups(
-    start: int, end: int, regions: Sequence[tuple[int, int]]
-) -> list[list[tuple[int, int]]]:
+def _speech_groups(start: int, end: int, speech: SpeechMap) -> list[list[tuple[int, int]]]:
     """The regions overlapping ``[start, end)``, grouped where they are separated by less
     than ``LONG_PAUSE_MS`` (one word's speech)."""
-    lo = bisect.bisect_right([r[1] for r in regions], start)
+    lo = bisect.bisect_right(speech.ends, start)
     groups: list[list[tuple[int, int]]] = []
-    for a, b in regions[lo:]:
+    for k in range(lo, len(speech.regions)):
+        a, b = speech.regions[k]
         if a >= end:
             break
         if groups and a - groups[-1][-1][1] < LONG_PAUSE_MS:
@@ -207,7 +218,7 @@ def _into_nearest(word: Word, start: int, end: int, speech: SpeechMap) -> Word:
     """A word wholly in a pause: into the nearer neighbouring stretch, keeping its length
     where the stretch allows."""
     regions = speech.regions
-    i = bisect.bisect_left([r[0] for r in regions], end)  # first region after the word
+    i = bisect.bisect_left(speech.starts, end)  # first region after the word
     after = regions[i] if i < len(regions) else None
     before = regions[i - 1] if i > 0 else None
     gap_after = after[0] - end if after else None
