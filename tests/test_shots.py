@@ -61,6 +61,10 @@ def test_stage_is_cached_and_audio_only_films_skip_it(
     other = stage_shots(films["hard-cuts"], tmp_path, ShotSettings(hard=0.9))
     assert other is not None and not other.cached  # settings are part of the key
     assert stage_shots(DATA / "jfk.wav", tmp_path) is None
+    # Quotes, commas and colons in the film's path mean nothing to the filter graph.
+    odd = tmp_path / "a film, 'cut':1.mp4"
+    odd.write_bytes(films["hard-cuts"].read_bytes())
+    assert detect_shots(odd, FPS).cuts_ms == first.shots.cuts_ms
 
 
 def test_snapping_rules_by_example() -> None:

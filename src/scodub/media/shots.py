@@ -97,14 +97,16 @@ def frame_scores(film: Path, settings: ShotSettings) -> FrameScores:
                 f"scale={_SCALE_WIDTH}:-2",
                 "format=rgb24",  # the scene score of a YUV picture sees only its luma
                 "select='gte(scene,0)'",
-                f"metadata=print:key=lavfi.scene_score:file={_filter_path(scores_file)}",
+                f"metadata=print:key=lavfi.scene_score:file={scores_file.name}",
                 f"blackframe=amount={settings.black_share}:threshold={settings.black_threshold}",
-                f"metadata=print:key=lavfi.blackframe.pblack:file={_filter_path(black_file)}",
+                f"metadata=print:key=lavfi.blackframe.pblack:file={black_file.name}",
             )
         )
         args = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error"]
-        args += ["-i", str(film), "-map", "0:v:0", "-vf", graph, "-f", "null", "-"]
-        result = subprocess.run(args, capture_output=True, check=False)
+        args += ["-i", str(film.absolute()), "-map", "0:v:0", "-vf", graph, "-f", "null", "-"]
+        # The metadata files are named relative to the temporary folder: a path inside a
+        # filter graph would need two levels of escaping.
+        result = subprocess.run(args, capture_output=True, check=False, cwd=tmp)
         if result.returncode != 0:
             detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
             raise MediaError(film, f"cannot scan the picture ({detail[-1] if detail else ''})")
@@ -116,11 +118,6 @@ def frame_scores(film: Path, settings: ShotSettings) -> FrameScores:
         tuple(scored[k][1] for k in frames),
         tuple(k in blacks for k in frames),
     )
-
-
-def _filter_path(path: Path) -> str:
-    """A path inside a filter graph: ':' and '\\' and quotes are special there."""
-    return "'" + str(path).replace("\\", "/").replace("'", r"'\''").replace(":", r"\:") + "'"
 
 
 def _parse_metadata(path: Path, key: str) -> dict[int, tuple[int, float]]:
