@@ -149,7 +149,8 @@ def _summary(tally: Tally) -> str:
     p95 = float(np.percentile(errs, 95))
     within = sum(e <= FRAME2_MS for e in errs) / len(errs)
     return (
-        f"in-time error n={len(errs)} mean {statistics.mean(errs):.0f} ms, p95 {p95:.0f} ms, "
+        f"in-time error n={len(errs)} mean {statistics.mean(errs):.0f} ms "
+        f"(signed {statistics.mean(tally.errors):+.0f}), p95 {p95:.0f} ms, "
         f"max {max(errs)} ms, within 2 frames {within:.1%}; cues {tally.cues}: lead > 2 frames "
         f"{sum(x > FRAME2_MS for x in tally.leads)}, max lead {max(tally.leads, default=0)} ms; "
         f"out-time before last word end {tally.short_outs} "

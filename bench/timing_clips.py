@@ -65,7 +65,8 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("pad-after-300ms", ("apad=pad_dur=0.3",), None, 0),
     Variant("gain+6dB", ("volume=6dB",), None, 0),
     Variant("gain-6dB", ("volume=-6dB",), None, 0),
-    Variant("rate-22050", (), 22050, 0),
+    Variant("rate-16000", (), 16000, 0),  # changes the Piper clip (22.05 kHz) only
+    Variant("rate-22050", (), 22050, 0),  # changes the real clips (16 kHz) only
     Variant("rate-44100", (), 44100, 0),
     Variant("rate-48000", (), 48000, 0),
 )
