@@ -333,8 +333,7 @@ def _shot_issues(index: int, cue: Cue, cuts: Sequence[int], fps: float) -> list[
             where = "before" if frames > 0 else "after"
             detail = f"{abs(frames)} frames {where} the cut at {_clock(cut)}"
             issues.append(Issue(index, "shot_in", frames, 0, detail))
-    later = [c for c in cuts if c > cue.start_ms]
-    cut = nearest_cut(later, cue.end_ms)
+    cut = nearest_cut(cuts, cue.end_ms, after=cue.start_ms)
     if cut is not None:
         frames = frames_to_cut(cue.end_ms, cut, fps)
         wanted = TIMING.shot_out_gap_frames

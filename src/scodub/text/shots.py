@@ -73,9 +73,11 @@ def frames_to_cut(t: int, cut: int, fps: float | None) -> int:
     return round((cut - t) * rate / 1000)
 
 
-def nearest_cut(cuts: Sequence[int], t: int) -> int | None:
-    i = bisect.bisect_left(cuts, t)
-    near = [cuts[j] for j in (i - 1, i) if 0 <= j < len(cuts)]
+def nearest_cut(cuts: Sequence[int], t: int, after: int | None = None) -> int | None:
+    """The cut nearest ``t`` in sorted ``cuts`` (only cuts later than ``after``, if given)."""
+    lo = 0 if after is None else bisect.bisect_right(cuts, after)
+    i = bisect.bisect_left(cuts, t, lo)
+    near = [cuts[j] for j in (i - 1, i) if lo <= j < len(cuts)]
     return min(near, key=lambda c: (abs(c - t), c)) if near else None
 
 
@@ -168,7 +170,7 @@ def _snap_out(
     f: _Frames,
 ) -> bool:
     e = ends[i]
-    c = nearest_cut([c for c in cuts if c > starts[i]], e)
+    c = nearest_cut(cuts, e, after=starts[i])
     if c is None:
         return False
     frames = frames_to_cut(e, c, f.fps)
