@@ -163,3 +163,32 @@ def test_jfk_cue_in_times_on_speech_under_input_changes(
         assert p.cue.end_ms >= last_end - TIMING.frames_ms(TIMING.min_gap_frames, None)
     first = plan[0].cue.start_ms
     assert abs(first - onsets[0]) <= tolerance, (first, onsets[0])
+
+
+@pytest.mark.slow
+def test_speech_map_finds_piper_sentence_onsets(tmp_path: Path) -> None:
+    """Exact references: each sentence spoken alone by Piper, joined with known pauses."""
+    import wave
+
+    from scodub.dub.piper_voice import embedded_english_model, load_piper_voice
+
+    voice = load_piper_voice(embedded_english_model())
+    rate = voice.sample_rate
+    parts, onsets, at = [np.zeros(rate // 2, dtype=np.float32)], [], rate // 2
+    for sentence in ("And so we waited.", "I never said that.", "Oh, it is you again."):
+        audio = voice.synthesize(sentence)
+        first = int(np.flatnonzero(np.abs(audio) > 10 ** (-45 / 20))[0])
+        onsets.append((at + first) * 1000 // rate)
+        parts += [audio, np.zeros(rate * 7 // 10, dtype=np.float32)]
+        at += len(audio) + rate * 7 // 10
+    path = tmp_path / "sentences.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((np.concatenate(parts) * 32767).astype("<i2").tobytes())
+    speech = speech_map(decode_audio(path))  # resampled to 16 kHz by ffmpeg
+    starts = [a for a, _ in speech.regions]
+    for onset in onsets:
+        nearest = min(starts, key=lambda s: abs(s - onset))
+        assert abs(nearest - onset) <= 40, (onset, speech.regions)
