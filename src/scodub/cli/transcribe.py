@@ -153,6 +153,12 @@ def _summary(report: RunReport) -> None:
             g = subs["glossary"]
             line += f", names: {g['hits']} right ({g['repairs']} repaired), {g['misses']} missed"
         click.echo(line)
+    shots = report.stages.get("shots")
+    if shots:
+        click.echo(
+            f"  shot changes: {shots['cuts']} cuts; in-times moved {shots['in_times_moved']} "
+            f"({shots['in_times_on_cuts']} on a cut), out-times moved {shots['out_times_moved']}"
+        )
     for lang, dub in report.stages.get("dub", {}).get("languages", {}).items():
         fit, loud, back = dub["fit"], dub["loudness"], dub.get("backcheck") or {}
         score = (
