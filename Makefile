@@ -34,7 +34,9 @@ test-system-ffmpeg: setup
 	SCODUB_FFMPEG=$(SYSTEM_FFMPEG) $(BIN)/pytest -q $(MEDIA_TESTS)
 
 bench: setup
+	$(BIN)/python -m pip install --quiet -e '.[dub,dev,bench]'
 	$(BIN)/python bench/bench_asr.py
+	$(BIN)/python bench/bench_timing.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

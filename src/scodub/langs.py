@@ -23,6 +23,14 @@ class TimingRules:
     out_time_extension_ms: int = 500  # out-time may run this far past the end of speech
     in_time_tolerance_frames: int = 2
     default_fps: float = 24.0
+    # Shot changes (Netflix timing guide; scodub.text.shots): an in-time within
+    # ``shot_snap_frames`` of a cut moves onto the cut, one that is
+    # ``shot_snap_frames + 1`` to ``shot_clear_frames - 1`` frames before a cut moves to
+    # ``shot_clear_frames`` before it; an out-time in those windows moves to
+    # ``shot_out_gap_frames`` before the cut (or onto the ``shot_clear_frames`` mark).
+    shot_snap_frames: int = 7
+    shot_clear_frames: int = 12
+    shot_out_gap_frames: int = 2
 
     def frames_ms(self, frames: int, fps: float | None) -> int:
         """Duration of ``frames`` at ``fps`` (default 24) in whole ms."""

@@ -93,6 +93,13 @@ def run_scratch(out_dir: Path) -> Iterator[None]:
         _release(run)
 
 
+def release_all() -> None:
+    """Remove every active run's temporary folder now (on SIGTERM, before exiting)."""
+    for run in list(_active):
+        _release(run)
+        run.folder, run.lock_fd = None, None
+
+
 def _release(run: _Run) -> None:
     if run.folder is not None:
         shutil.rmtree(run.folder, ignore_errors=True)

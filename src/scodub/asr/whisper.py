@@ -9,10 +9,9 @@ dropped and counted.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from scodub import devices
+from scodub.asr.edges import SpeechMap, refine_words, speech_map
 from scodub.data import Segment, Transcript, Word, ms
 from scodub.devices import DEVICES
 from scodub.errors import ConfigError, ModelError
@@ -35,9 +35,6 @@ TASKS = ("transcribe", "translate")
 _NO_SPEECH_THRESHOLD = 0.6
 _LOGPROB_THRESHOLD = -1.0
 _COMPRESSION_RATIO_THRESHOLD = 2.4
-# Silero marks onsets a little late and offsets a little early; a small pad keeps the
-# first consonant inside the cue (the standard allows 1-2 frames of tolerance).
-_VAD_PAD_MS = 40
 _SOUND_TAG = re.compile(r"^[\s\W]*(\[[^\]]*\]|\([^)]*\)|♪+|music|musique|музыка)?[\s\W♪]*$", re.I)
 
 
@@ -183,43 +180,22 @@ def transcribe_audio(
 
 
 def speech_regions(audio: np.ndarray) -> list[tuple[int, int]]:
-    """Stretches of speech (Silero VAD, the model faster-whisper ships), in ms."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    options = VadOptions(min_silence_duration_ms=100, speech_pad_ms=_VAD_PAD_MS)
-    scale = 1000 / ASR_SAMPLE_RATE
-    return [
-        (round(r["start"] * scale), round(r["end"] * scale))
-        for r in get_speech_timestamps(audio, options)
-    ]
+    """Stretches of speech in ms (Silero VAD, edges sharpened: ``scodub.asr.edges``)."""
+    return list(speech_map(audio).regions)
 
 
-def snap_to_speech(segments: list[Segment], regions: list[tuple[int, int]]) -> list[Segment]:
+def snap_to_speech(segments: list[Segment], regions: Sequence[tuple[int, int]]) -> list[Segment]:
     """Move word edges that Whisper put in non-speech onto the speech they belong to.
 
     Whisper's word timestamps are coarse at the start of a decoding window: the first
-    word often starts at the window's start, hundreds of ms before the voice. A word
-    start in a pause moves to the next speech onset, a word end in a pause back to the
-    last speech offset (never past the word's other edge), so cue in-times land on the
-    first frame of speech.
+    word often starts at the window's start, hundreds of ms before the voice. Doubtful
+    edges move onto speech (``scodub.asr.edges.refine_words``), so cue in-times land on
+    the first frame of speech.
     """
-    if not regions:
-        return segments
-    starts = [r[0] for r in regions]
+    speech = SpeechMap(tuple(regions))
     out: list[Segment] = []
     for seg in segments:
-        words: list[Word] = []
-        for w in seg.words:
-            start, end = w.start_ms, w.end_ms
-            i = bisect.bisect_right(starts, start) - 1
-            if i < 0 or start >= regions[i][1]:  # in a pause: next onset
-                nxt = i + 1
-                if nxt < len(regions) and regions[nxt][0] < end:
-                    start = regions[nxt][0]
-            j = bisect.bisect_right(starts, end - 1) - 1
-            if j >= 0 and end > regions[j][1] and regions[j][1] > start:
-                end = regions[j][1]  # ends in a pause: back to the offset
-            words.append(replace(w, start_ms=start, end_ms=max(end, start + 1)))
+        words = refine_words(seg.words, speech)
         if words:
             seg = replace(
                 seg, words=tuple(words), start_ms=words[0].start_ms, end_ms=words[-1].end_ms

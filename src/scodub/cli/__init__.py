@@ -5,6 +5,7 @@ Any ScodubError becomes one line on stderr and a non-zero exit code; a traceback
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -22,7 +23,8 @@ from scodub.cli.run import run
 from scodub.cli.transcribe import transcribe
 from scodub.cli.translate import translate
 from scodub.errors import OutputError, ScodubError
-from scodub.scratch import DISK_FULL, no_space
+from scodub.media.ffmpeg import terminate_children
+from scodub.scratch import DISK_FULL, no_space, release_all
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,13 +41,15 @@ for command in (transcribe, translate, run, dub, qc, models, glossary):
     cli.add_command(command)
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised where the main thread is, so that every ``finally`` runs: ffmpeg
-    children are killed, temporary files removed, finished outputs kept."""
-
-
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise Terminated
+    """SIGTERM: kill the ffmpeg children, remove the run's temporary folder, say so in one
+    line and exit. Raising an exception here instead could land inside an interpreter
+    hook (a fork handler, a finaliser) that only prints it and carries on. Finished
+    outputs are kept: every output is renamed into place whole."""
+    terminate_children()
+    release_all()
+    os.write(2, b"scodub: terminated; finished outputs are kept\n")
+    os._exit(128 + signal.SIGTERM)
 
 
 def main() -> None:
@@ -71,9 +75,6 @@ def _main() -> None:
     except KeyboardInterrupt:
         click.echo("scodub: interrupted; finished outputs are kept", err=True)
         sys.exit(130)
-    except Terminated:
-        click.echo("scodub: terminated; finished outputs are kept", err=True)
-        sys.exit(128 + signal.SIGTERM)
     except OSError as exc:
         if exc.errno not in DISK_FULL:
             raise

@@ -1,8 +1,11 @@
 """``scodub qc``: check an SRT file against a language's subtitle rules.
 
 Prints the QC report (a table, or JSON with ``--json``); exits 1 when a hard rule is
-broken, 0 otherwise. A malformed or unreadable file, and an empty track (no cues), is a
-ScodubError (one line, exit 1).
+broken, 0 otherwise. With ``--film``, the film's shot changes are detected
+(``scodub.media.shots``) and the shot-change rules checked too; its frame rate is used
+unless ``--fps`` is given. A film without a picture is checked without them (a note says
+so). A malformed or unreadable file, and an empty track (no cues), is a ScodubError
+(one line, exit 1).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import click
 
 from scodub.cli.common import print_json
 from scodub.langs import LANGUAGES, get_language
+from scodub.media.probe import probe
+from scodub.media.shots import detect_shots
 from scodub.text.qc import check_track
 from scodub.text.srt import read_srt, require_cues
 
@@ -30,6 +35,12 @@ from scodub.text.srt import read_srt, require_cues
     default=None,
     help="The film's frame rate, for the frame-based gaps (default 24).",
 )
+@click.option(
+    "--film",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The film the subtitles belong to: also check the shot-change rules against its cuts.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
     "--encoding",
@@ -37,15 +48,31 @@ from scodub.text.srt import read_srt, require_cues
     show_default=True,
     help="Text encoding of the file (a byte-order mark overrides it).",
 )
-def qc(srt_file: Path, lang: str, fps: float | None, as_json: bool, encoding: str) -> None:
+def qc(
+    srt_file: Path,
+    lang: str,
+    fps: float | None,
+    film: Path | None,
+    as_json: bool,
+    encoding: str,
+) -> None:
     """Check FILE.srt: lines, line width, durations, gaps, order (hard rules) and
-    reading speed, chaining, line use, RTL marks (soft rules)."""
+    reading speed, chaining, line use, RTL marks, shot changes with --film (soft rules)."""
     language = get_language(lang)
+    cuts: tuple[int, ...] | None = None
+    if film is not None:
+        info = probe(film)
+        fps = fps or info.fps
+        if info.video:
+            cuts = detect_shots(film, info.fps).cuts_ms
+        else:
+            click.echo(f"{film}: no picture, so no shot changes to check", err=True)
     track = read_srt(srt_file, language.code, encoding=encoding, fps=fps)
     require_cues(track, srt_file, "nothing to check")  # an empty track never passes
-    report = check_track(track, fps)
+    report = check_track(track, fps, cuts)
     if as_json:
-        print_json({"file": str(srt_file), **report.to_json()})
+        extra = {"film": str(film), "cuts_ms": list(cuts)} if cuts is not None else {}
+        print_json({"file": str(srt_file), **extra, **report.to_json()})
     else:
         click.echo(f"{srt_file}")
         click.echo(report.render_table())

@@ -21,6 +21,12 @@ def summary(report: RunReport) -> None:
         click.echo(f"  note: {note}")
     for fix in heard.transcript.corrections if heard else ():
         click.echo(f"  glossary correction: {fix.heard!r} -> {fix.corrected!r}")
+    shots = report.stages.get("shots")
+    if shots:
+        click.echo(
+            f"  shot changes: {shots['cuts']} cuts; in-times moved {shots['in_times_moved']} "
+            f"({shots['in_times_on_cuts']} on a cut), out-times moved {shots['out_times_moved']}"
+        )
     for lang, subs in report.stages["subtitles"].items():
         summary = subs["qc"]["summary"]
         line = (

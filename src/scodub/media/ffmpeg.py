@@ -25,6 +25,7 @@ runs, and whom its failure blames.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import os
@@ -234,6 +235,17 @@ class FfmpegRun:
     stderr: str
 
 
+#: The ffmpeg children running now (killed by ``terminate_children`` on SIGTERM).
+_CHILDREN: set[subprocess.Popen[bytes]] = set()
+
+
+def terminate_children() -> None:
+    """Kill every ffmpeg child still running (the CLI's SIGTERM handler calls this)."""
+    for process in list(_CHILDREN):
+        with contextlib.suppress(OSError):
+            process.kill()
+
+
 def run_ffmpeg(
     command: Sequence[str],
     *,
@@ -260,14 +272,17 @@ def run_ffmpeg(
         stderr=subprocess.PIPE,
         preexec_fn=_die_with_parent(),  # only a resolved C call runs there (see its docstring)
     ) as process:
+        _CHILDREN.add(process)
         try:
             out, err = process.communicate(stdin)
         except BaseException:
-            # Ctrl-C, SIGTERM (an exception from the CLI's handler), a failed write: the
-            # child must not go on writing after scodub gave up on it.
+            # Ctrl-C, a failed write: the child must not go on writing after scodub gave
+            # up on it.
             process.kill()
             process.wait()
             raise
+        finally:
+            _CHILDREN.discard(process)
     stderr = err.decode("utf-8", "replace")
     if process.returncode != 0:
         raise failure(binary, process.returncode, stderr, what=what, source=source, writes=writes)

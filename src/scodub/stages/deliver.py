@@ -337,13 +337,27 @@ def dub_film(
 
     Every input and target is checked before the first line is synthesized.
     """
-    started = time.perf_counter()
     out_dir = Path(out_dir)
     settings = settings.validate()
     codes = _language_codes(tracks, settings)
     check_ffmpeg()
+    with output_lock(out_dir):
+        return _dub(Path(film), tracks, codes, out_dir, settings, asr, audio_stream, progress)
+
+
+def _dub(
+    film: Path,
+    tracks: Mapping[str, Track | Path],
+    codes: list[str],
+    out_dir: Path,
+    settings: DubSettings,
+    asr: AsrSettings | None,
+    audio_stream: int | None,
+    progress: Progress | None,
+) -> DubReport:
+    started = time.perf_counter()
     ctx = StageContext(out_dir, progress)
-    context = open_film(Path(film), out_dir, audio_stream)
+    context = open_film(film, out_dir, audio_stream)
     given = {f"{code} track": Path(v) for code, v in tracks.items() if not isinstance(v, Track)}
     check_delivery(context, codes, out_dir, settings, given)
     dubs = [
@@ -351,8 +365,7 @@ def dub_film(
         for code, value in zip(codes, tracks.values(), strict=True)
     ]
     checks, deliver = dub_stages(context, dubs, out_dir, settings, asr or AsrSettings())
-    with output_lock(out_dir):
-        return dub_report(ctx, checks, deliver, started)
+    return dub_report(ctx, checks, deliver, started)
 
 
 def stage_dub_language(

@@ -42,6 +42,7 @@ from scodub.stages.base import Stage, StageContext, register
 from scodub.stages.cache import StageCache
 from scodub.stages.film import Film
 from scodub.stages.localize import LocalizeStage
+from scodub.stages.shots import SnapStage
 from scodub.stages.subtitles import SubtitlesStage
 from scodub.text.srt import write_srt
 
@@ -166,7 +167,7 @@ class DubResult:
         return (self.mix.path, self.subtitles)
 
 
-TrackSource = LocalizeStage | SubtitlesStage
+TrackSource = SnapStage | LocalizeStage | SubtitlesStage
 
 
 @register
@@ -236,6 +237,8 @@ class DubStage(Stage[DubResult]):
     def the_track(self, ctx: StageContext) -> Track:
         if self.track is not None:
             return self.track
+        if isinstance(self.source, SnapStage):
+            return ctx.result(self.source).tracks[self.language]
         if isinstance(self.source, LocalizeStage):
             return ctx.result(self.source).tracks[self.language]
         if isinstance(self.source, SubtitlesStage):

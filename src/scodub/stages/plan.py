@@ -31,6 +31,7 @@ from scodub.stages.dub import DubSettings, DubStage
 from scodub.stages.film import Film, open_film
 from scodub.stages.glossary import GlossaryRef
 from scodub.stages.localize import LocalizeStage
+from scodub.stages.shots import ShotsStage, SnapStage
 from scodub.stages.subtitles import SubtitlesStage
 from scodub.stages.transcribe import TranscribeStage
 
@@ -63,6 +64,8 @@ class FilmPlan:
     detected: tuple[str, float] | None = None  # (language, probability) when detected here
     english: TranscribeStage | None = None
     localize: LocalizeStage | None = None
+    shots: ShotsStage | None = None  # films with a picture
+    snap: SnapStage | None = None
     dubs: tuple[DubStage, ...] = ()
     backchecks: tuple[BackcheckStage, ...] = ()
     deliver: DeliverStage | None = None
@@ -77,7 +80,7 @@ class FilmPlan:
             ordered.setdefault(stage.key(), stage)
 
         roots: list[Stage[Any]] = [self.transcribe, self.subtitles]
-        roots += [s for s in (self.english, self.localize) if s is not None]
+        roots += [s for s in (self.english, self.localize, self.snap) if s is not None]
         roots += [*self.dubs, *self.backchecks]
         roots += [self.deliver] if self.deliver is not None else []
         for stage in roots:
@@ -155,9 +158,12 @@ def plan_film(film_path: Path, out_dir: Path, settings: RunSettings, ctx: StageC
         localize = LocalizeStage.build(
             spoken, targets, glossary, settings.mt, subtitles=subtitles, english=english
         )
+    shots = ShotsStage(film) if film.info.video else None
+    snap = SnapStage(subtitles, shots, localize) if shots is not None else None
     plan = FilmPlan(
-        film, Path(out_dir), settings, transcribe, subtitles, detected, english, localize
-    )
+        film, Path(out_dir), settings, transcribe, subtitles, detected, english, localize,
+        shots, snap,
+    )  # fmt: skip
     if dub is None:
         return plan
     return _with_dubs(plan, dub, spoken, ctx)
@@ -167,7 +173,7 @@ def _with_dubs(plan: FilmPlan, dub: DubSettings, spoken: str | None, ctx: StageC
     wanted = _check_dub_languages(spoken, plan.settings)
     if not wanted:
         return plan
-    film, source = plan.film, plan.localize or plan.subtitles
+    film, source = plan.film, plan.snap or plan.localize or plan.subtitles
     check_delivery(film, wanted, plan.out_dir, dub)
     dubs = [DubStage.build(film, code, dub, ctx, source=source) for code in wanted]
     checks, deliver = dub_stages(film, dubs, plan.out_dir, dub, plan.settings.asr)

@@ -99,10 +99,18 @@ def publish(plan: FilmPlan, ctx: StageContext, started: float) -> RunReport:
         tracks.update(local.result.tracks)
         extra = local.result.reports
         report.stages["localize"] = {"cached": local.reused, "targets": list(plan.localize.targets)}
+    cuts: tuple[int, ...] = ()
+    if plan.snap is not None and plan.shots is not None:
+        snapped = cached(plan.snap, ctx)
+        tracks = dict(snapped.result.tracks)
+        cuts = cached(plan.shots, ctx).result.shots.cuts_ms
+        report.stages["shots"] = {
+            "cached": snapped.reused, "cuts": snapped.result.cuts, **snapped.result.moves
+        }
     subtitles: dict[str, Any] = {}
     for lang, track in tracks.items():
         report.outputs[f"srt.{lang}"] = str(write_srt(track, naming.srt_path(out_dir, stem, lang)))
-        qc = subs.result.qc if plan.localize is None else check_track(track, fps).to_json()
+        qc = check_track(track, fps, cuts).to_json()
         subtitles[lang] = {"cues": len(track.cues), "qc": qc, **extra.get(lang, {})}
     report.stages["subtitles"] = subtitles
     if plan.deliver is None:

@@ -17,13 +17,14 @@ from scodub.stages.base import Stage, StageContext, register
 from scodub.stages.glossary import GlossaryRef
 from scodub.stages.transcribe import TranscribeStage
 from scodub.text.qc import check_track
-from scodub.text.segment import segment_words
+from scodub.text.segment import plan_cues
 
 
 @dataclass(frozen=True, slots=True)
 class SubtitleResult:
     track: Track
     qc: dict[str, Any]
+    speech_ends: tuple[int, ...] = ()  # per cue, the end of its last word (ms)
 
     def to_json(self) -> dict[str, Any]:
         return {"track": to_plain(self.track), "qc": self.qc}
@@ -44,6 +45,7 @@ class SubtitlesStage(Stage[SubtitleResult]):
     fallback_language: str = "en"  # for a transcript in no language (silence)
 
     name = "subtitles"
+    version = 2  # 2: speech ends per cue
 
     def deps(self) -> tuple[Stage[Any], ...]:
         return (self.transcribe,)
@@ -59,9 +61,11 @@ class SubtitlesStage(Stage[SubtitleResult]):
         lang = subtitle_rules(transcript.language)
         glossary = self.glossary.load(ctx)
         names = glossary_names(glossary, lang.code) if len(glossary) and lang.nllb else ()
-        cues = segment_words(transcript.words, lang, fps, protected=names)
-        track = Track(lang.code, cues, fps)
-        return SubtitleResult(track, check_track(track, fps).to_json())
+        words = transcript.words
+        plan = plan_cues(words, lang, fps, protected=names)
+        track = Track(lang.code, tuple(p.cue for p in plan), fps)
+        ends = tuple(max(w.end_ms for w in words[p.first_word : p.end_word]) for p in plan)
+        return SubtitleResult(track, check_track(track, fps).to_json(), ends)
 
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> SubtitleResult:
         return SubtitleResult.from_json(data)

@@ -7,6 +7,12 @@ frames or less should be closed to 2 frames), text that fits one line kept on on
 direction marks on right-to-left lines that start or end with a left-to-right or
 neutral run.
 
+With the film's cuts (``check_track(..., cuts=...)``), two more soft rules: an in-time
+within 7 frames of a cut sits on it and none is 8-11 frames before one; an out-time near a
+cut sits 2 frames before it (or 12 or more), never 3-11 frames before it or 0-7 after it
+(``scodub.text.shots``, numbers in ``scodub.langs.TIMING``). Frames are counted at the
+track's rate from the whole-ms times, rounded to the nearest frame.
+
 Gap rules are reported on the earlier cue of the pair (its out-time is what moves).
 SRT stores whole milliseconds while frames at 23.976 or 29.97 fps do not fall on them, so
 gaps are compared with 1 ms of rounding tolerance. Widths, reading speed and "has text"
@@ -18,6 +24,7 @@ STANDARDS.md: tags never count); markup players do not know is a soft finding
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -30,6 +37,7 @@ from scodub.text.linebreak import (
     text_width,
     visible_text,
 )
+from scodub.text.shots import frames_to_cut, nearest_cut
 from scodub.text.tags import KNOWN_TAGS, unknown_tags
 
 Severity = Literal["hard", "soft"]
@@ -65,6 +73,16 @@ RULES: tuple[Rule, ...] = (
         "markup is only the tags players know ("
         + ", ".join(f"<{t}>" for t in sorted(KNOWN_TAGS))
         + ", {{\\...}} overrides); others may show as text",
+    ),
+    Rule(
+        "shot_in",
+        "soft",
+        "an in-time within 7 frames of a shot change is on it; none 8-11 frames before one",
+    ),
+    Rule(
+        "shot_out",
+        "soft",
+        "an out-time near a shot change is 2 frames (or 12 or more) before it",
     ),
     Rule(
         "rtl_marks",
@@ -230,8 +248,11 @@ def _clock(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d},{millis:03d}"
 
 
-def check_track(track: Track, fps: float | None = None) -> QcReport:
-    """Check every cue of ``track``; ``fps`` (else ``track.fps``, else 24) sets the gaps."""
+def check_track(
+    track: Track, fps: float | None = None, cuts: Sequence[int] | None = None
+) -> QcReport:
+    """Check every cue of ``track``; ``fps`` (else ``track.fps``, else 24) sets the gaps;
+    ``cuts`` (shot changes in ms, ``scodub.media.shots``) adds the shot-change rules."""
     lang = subtitle_rules(track.language)
     rate = fps or track.fps or TIMING.default_fps
     limits = Limits.of(lang, rate)
@@ -241,6 +262,8 @@ def check_track(track: Track, fps: float | None = None) -> QcReport:
         issues.extend(_cue_issues(index, cue, lang, limits))
         if index + 1 < len(cues):
             issues.extend(_gap_issues(index, cue, cues[index + 1], limits))
+        if cuts:
+            issues.extend(_shot_issues(index, cue, sorted(cuts), rate))
     issues.sort(key=lambda i: (i.index, list(RULES_BY_ID).index(i.rule)))
     return QcReport(lang.code, rate, len(cues), limits, tuple(issues), cues)
 
@@ -312,3 +335,24 @@ def _gap_issues(index: int, cue: Cue, following: Cue, limits: Limits) -> list[Is
             Issue(index, "chaining", gap, limits.chain_gap_ms, f"close to {limits.min_gap_ms} ms")
         ]
     return []
+
+
+def _shot_issues(index: int, cue: Cue, cuts: Sequence[int], fps: float) -> list[Issue]:
+    issues: list[Issue] = []
+    snap, clear = TIMING.shot_snap_frames, TIMING.shot_clear_frames
+    cut = nearest_cut(cuts, cue.start_ms)
+    if cut is not None:
+        frames = frames_to_cut(cue.start_ms, cut, fps)
+        if 0 < abs(frames) <= snap or snap < frames < clear:
+            where = "before" if frames > 0 else "after"
+            detail = f"{abs(frames)} frames {where} the cut at {_clock(cut)}"
+            issues.append(Issue(index, "shot_in", frames, 0, detail))
+    cut = nearest_cut(cuts, cue.end_ms, after=cue.start_ms)
+    if cut is not None:
+        frames = frames_to_cut(cue.end_ms, cut, fps)
+        wanted = TIMING.shot_out_gap_frames
+        if frames != wanted and (-snap <= frames <= snap or snap < frames < clear):
+            where = "before" if frames >= 0 else "after"
+            detail = f"{abs(frames)} frames {where} the cut at {_clock(cut)}"
+            issues.append(Issue(index, "shot_out", frames, wanted, detail))
+    return issues
