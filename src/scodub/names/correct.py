@@ -43,13 +43,13 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from scodub.data import Correction, Transcript, Word
+from scodub.data import Correction, Segment, Transcript, Word
 from scodub.langs import get_language
 from scodub.names.glossary import Glossary, Term
 from scodub.names.match import (
@@ -118,6 +118,11 @@ _EDGE_WORDS: dict[str, frozenset[str]] = {
     )),
 }
 
+
+#: Scores texts of one segment against its audio: ``judge(segment, texts, names)`` gives
+#: one log-probability per text (higher explains the audio better), the names being the
+#: glossary forms under test (``scodub.names.audiocheck.WhisperJudge``).
+Judge = Callable[[Segment, Sequence[str], Sequence[str]], Sequence[float]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,15 +327,125 @@ def _already_right(m: _Match, lang: str) -> bool:
 
 
 def _preference(m: _Match) -> tuple[int, float, int]:
-    """Longer terms first, then better scores, then spans closest in length to the term."""
+    """Longer terms first, then better scores, then spans closest in length to the term
+    (which of the term's forms is written is ``_written``'s choice)."""
     gap = abs(len(compact(m.span.text)) - len(compact(m.surface.text)))
     return -len(compact(m.surface.text)), -m.score, gap
 
 
+def _writable(glossary: Glossary, lang: str) -> dict[str, tuple[str, ...]]:
+    """Per term, the forms a correction may write: the canonical form and the variants
+    that are other names (``Yongchuan`` for ``Yongchuan District``), not respellings."""
+    out: dict[str, tuple[str, ...]] = {}
+    for term in glossary.terms:
+        canonical = term.form(lang)
+        if canonical:
+            others = [v for v in term.accepted(lang)[1:] if not is_respelling(v, canonical)]
+            out[term.id] = (canonical, *others)
+    return out
+
+
+def _written(m: _Match, writable: dict[str, tuple[str, ...]]) -> str:
+    """Write what was said: the term's form that sounds most like the heard span (a short
+    form heard is written short), the matched surface's own form on a tie."""
+    best, best_score = m.surface.canonical, similarity(m.span.text, m.surface.canonical)
+    for form in writable.get(m.surface.term.id, ()):
+        score = similarity(m.span.text, form)
+        if score > best_score:
+            best, best_score = form, score
+    return best
+
+
+def _choose(matches: Sequence[_Match], lang: str) -> list[_Match]:
+    """Non-overlapping corrections, exact spans protected, best first (``_preference``)."""
+    taken: dict[int, set[int]] = {}
+    fine = [m for m in matches if _already_right(m, lang)]
+    for m in fine:  # exact spans are protected: never corrected, never overlapped
+        taken.setdefault(m.span.seg, set()).update(range(m.span.first, m.span.last + 1))
+    chosen: list[_Match] = []
+    for m in sorted((m for m in matches if m not in fine), key=_preference):
+        used = taken.setdefault(m.span.seg, set())
+        cells = set(range(m.span.first, m.span.last + 1))
+        if cells & used:
+            continue
+        used.update(cells)
+        chosen.append(m)
+    return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class _Fix:
+    match: _Match
+    written: str
+    heard_logprob: float | None = None
+    written_logprob: float | None = None
+
+
+def _judged(seg: Segment, fixes: list[_Fix], judge: Judge, spaced: bool) -> list[_Fix]:
+    """The fixes whose written text explains the segment's audio at least as well as the
+    text as heard (each fix tested alone, the scores kept as evidence). A change of
+    letter case is judged too: the sound is the same, but Whisper's language model knows
+    "a white ant" from the film "White Ant" by the words around it."""
+    to_test = fixes
+    texts = [seg.text.strip()]
+    for fix in to_test:
+        words = list(seg.words)
+        span = fix.match.span
+        words[span.first : span.last + 1] = _rewrite(words[span.first : span.last + 1],
+                                                     fix.written, spaced)
+        texts.append((" " if spaced else "").join(w.text for w in words))
+    names = list(dict.fromkeys(f.written for f in to_test))
+    scores = list(judge(seg, texts, names))
+    kept = []
+    for fix, score in zip(to_test, scores[1:], strict=True):
+        if score >= scores[0]:
+            kept.append(dataclasses.replace(fix, heard_logprob=round(float(scores[0]), 3),
+                                            written_logprob=round(float(score), 3)))
+    return kept
+
+
+#: A glossary form this close to some words (``similarity``, 0-100) makes the name
+#: plausible there: the segment is worth decoding again primed with it
+#: (``scodub.names.audiocheck.redecode``). Lower than ``CORRECTION_THRESHOLD``: the second
+#: pass and the audio decide, this only chooses where to look.
+PLAUSIBLE_THRESHOLD = 70.0
+
+
+def plausible_forms(transcript: Transcript, glossary: Glossary, lang: str | None = None,
+                    threshold: float = PLAUSIBLE_THRESHOLD) -> dict[int, tuple[str, ...]]:
+    """Per segment index, the glossary forms that may have been said there but are not
+    written there (the forms of the terms matched at ``threshold``, best first)."""
+    language = get_language(lang or transcript.language)
+    surfaces = _surfaces(glossary, language.code)
+    if not surfaces or not transcript.segments:
+        return {}
+    spans = _spans(transcript, max(len(s.words) for s in surfaces) + 1)
+    writable = _writable(glossary, language.code)
+    found: dict[int, dict[str, float]] = {}
+    for m in _score_spans(spans, surfaces, threshold, language.code):
+        if _already_right(m, language.code) or m.span.raw == m.surface.raw:
+            continue
+        form = _written(m, writable)
+        best = found.setdefault(m.span.seg, {})
+        best[form] = max(best.get(form, 0.0), m.score)
+    return {seg: tuple(sorted(forms, key=lambda f: -forms[f])[:_PLAUSIBLE_MAX])
+            for seg, forms in found.items()}
+
+
+#: At most this many names prime one segment's second pass (a long list is the
+#: whole-film bias again, in small).
+_PLAUSIBLE_MAX = 4
+
+
 def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None, *,
-            threshold: float = CORRECTION_THRESHOLD) -> Transcript:
+            threshold: float = CORRECTION_THRESHOLD, judge: Judge | None = None) -> Transcript:
     """``transcript`` with misheard glossary names rewritten and prompt echoes removed;
-    ``corrections`` lists each change (an echo removed has an empty ``corrected``)."""
+    ``corrections`` lists each change (an echo removed has an empty ``corrected``).
+
+    With a ``judge`` (the audio, see ``scodub.names.audiocheck``), a correction is kept
+    only when its text explains the audio at least as well as what was heard. The scores
+    are kept on each ``Correction``.
+    """
     language = get_language(lang or transcript.language)
     surfaces = _surfaces(glossary, language.code)
     if not surfaces or not transcript.segments:
@@ -340,35 +455,27 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
     max_words = max(len(s.words) for s in surfaces) + 1
     spans = _spans(transcript, max_words)
     matches = _score_spans(spans, surfaces, threshold, language.code)
-
-    taken: dict[int, set[int]] = {}
-    fine = [m for m in matches if _already_right(m, language.code)]
-    for m in fine:  # exact spans are protected: never corrected, never overlapped
-        taken.setdefault(m.span.seg, set()).update(range(m.span.first, m.span.last + 1))
-    chosen: list[_Match] = []
-    fixes = [m for m in matches if m not in fine]
-    for m in sorted(fixes, key=_preference):
-        used = taken.setdefault(m.span.seg, set())
-        cells = set(range(m.span.first, m.span.last + 1))
-        if cells & used:
-            continue
-        used.update(cells)
-        chosen.append(m)
-    by_seg: dict[int, list[_Match]] = {}
-    for m in chosen:
-        by_seg.setdefault(m.span.seg, []).append(m)
+    writable = _writable(glossary, language.code)
+    by_seg: dict[int, list[_Fix]] = {}
+    for m in _choose(matches, language.code):
+        written = _written(m, writable)
+        if m.span.raw != _words(written)[1]:  # already written that way: nothing to do
+            by_seg.setdefault(m.span.seg, []).append(_Fix(m, written))
     segments = list(transcript.segments)
     corrections: list[Correction] = list(echoes)
     for s in sorted(by_seg):
         seg = segments[s]
+        fixes = _judged(seg, by_seg[s], judge, spaced) if judge else by_seg[s]
         words = list(seg.words)
-        for m in sorted(by_seg[s], key=lambda m: m.span.first, reverse=True):
+        for fix in sorted(fixes, key=lambda f: f.match.span.first, reverse=True):
+            m = fix.match
             old = words[m.span.first : m.span.last + 1]
-            words[m.span.first : m.span.last + 1] = _rewrite(old, m.surface.canonical, spaced)
+            words[m.span.first : m.span.last + 1] = _rewrite(old, fix.written, spaced)
             corrections.append(Correction(
-                heard=" ".join(w.text for w in old), corrected=m.surface.canonical,
+                heard=" ".join(w.text for w in old), corrected=fix.written,
                 term_id=m.surface.term.id, start_ms=old[0].start_ms, end_ms=old[-1].end_ms,
-                score=round(m.score / 100.0, 4)))
+                score=round(m.score / 100.0, 4), heard_logprob=fix.heard_logprob,
+                written_logprob=fix.written_logprob))
         segments[s] = with_words(seg, words, spaced)
     if not corrections:
         return transcript
@@ -378,5 +485,6 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
 
 
 __all__ = ["ALIAS_FUZZY_THRESHOLD", "CONFIDENT_THRESHOLD", "CORRECTION_THRESHOLD",
-           "HOTWORD_TOKEN_BUDGET", "MIN_FUZZY_CHARS", "UNSURE_PROBABILITY", "correct",
-           "hotwords", "initial_prompt"]
+           "HOTWORD_TOKEN_BUDGET", "MIN_FUZZY_CHARS", "PLAUSIBLE_THRESHOLD",
+           "UNSURE_PROBABILITY", "Judge", "correct", "hotwords", "initial_prompt",
+           "plausible_forms"]

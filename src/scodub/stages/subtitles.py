@@ -10,6 +10,7 @@ from scodub.data import Track, Transcript
 from scodub.langs import subtitle_rules
 from scodub.mt.localize import glossary_names
 from scodub.names.glossary import Glossary
+from scodub.text.numbers import apply_number_style
 from scodub.text.qc import check_track
 from scodub.text.segment import segment_words
 from scodub.text.srt import write_srt
@@ -33,7 +34,9 @@ def stage_subtitles(
     Glossary names are never split over two lines or cues where avoidable."""
     lang = subtitle_rules(transcript.language)
     names = glossary_names(glossary, lang.code) if glossary and lang.nllb else ()
-    cues = segment_words(transcript.words, lang, fps, protected=names)
+    # the spoken-language track writes numbers in the language's style (issue 8)
+    words = apply_number_style(transcript.words, lang)
+    cues = segment_words(words, lang, fps, protected=names)
     track = Track(lang.code, cues, fps)
     path = out_dir / f"{stem}.{lang.code}.srt"
     write_srt(track, path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +12,10 @@ from scodub import __version__
 from scodub.asr.whisper import AsrSettings, prepare, transcribe_audio
 from scodub.data import Transcript, ms
 from scodub.fsutil import sha256_file, write_json_atomic
-from scodub.langs import LANGUAGES
 from scodub.media.decode import check_complete, decode_audio, rms_dbfs
 from scodub.media.probe import MediaInfo, choose_audio_stream, probe
-from scodub.names.correct import correct
+from scodub.names.audiocheck import transcribe_with_glossary
 from scodub.names.glossary import Glossary
-from scodub.names.prompt import hotwords
 from scodub.stages.cache import StageCache, stage_key
 
 
@@ -66,16 +64,14 @@ def stage_transcribe(
 ) -> TranscribeResult:
     """Film -> transcript JSON with word timings, reusing a cached result when possible.
 
-    With a glossary, its names in the spoken language prime Whisper (``hotwords``) and
-    near-misses in the transcript are corrected (``correct``), each correction reported.
+    With a glossary, misheard names are corrected where the audio confirms them
+    (``scodub.names.audiocheck.transcribe_with_glossary``), each correction reported with
+    its evidence; Whisper is not primed with the whole glossary (issue 8).
     """
     started = time.perf_counter()
     film = Path(film)
     info = probe(film)
     stream = choose_audio_stream(info, audio_stream, settings.language)
-    if glossary is not None and len(glossary) and settings.hotwords is None:
-        spoken = settings.language or stream.language or glossary_source(glossary)
-        settings = replace(settings, hotwords=hotwords(glossary, spoken) or None)
     settings, model = prepare(settings)
     cache = StageCache(out_dir)
     key = stage_key(
@@ -85,6 +81,7 @@ def stage_transcribe(
             "stream": stream.position,
             "asr": settings.key(model),
             "glossary": glossary_fingerprint(glossary),
+            "names": "audio-checked",  # issue 8: no whole-film hotwords, changes judged
         }
     )
     media = _media_json(info, stream.position)
@@ -112,9 +109,13 @@ def stage_transcribe(
             if progress:
                 progress("transcribe", min(done, total), total)
 
-        transcript = transcribe_audio(audio, settings, model, _tick)
-        if glossary is not None and len(glossary) and transcript.language in LANGUAGES:
-            transcript = correct(transcript, glossary)
+        if glossary is not None and len(glossary):
+            # issue 8: an unbiased pass, names decoded again only where plausible, every
+            # change checked against the audio (scodub.names.audiocheck)
+            transcript = transcribe_with_glossary(audio, settings, model, glossary,
+                                                  progress=_tick)
+        else:
+            transcript = transcribe_audio(audio, settings, model, _tick)
         if not transcript.segments:
             notes.append("no speech found (silence, music or noise only)")
         if transcript.dropped_segments:

@@ -5,7 +5,7 @@ width, minimum and maximum duration, minimum gap to the next cue, order without
 overlap. Soft rules (reported, a human decides): reading speed, chaining (a gap of 12
 frames or less should be closed to 2 frames), text that fits one line kept on one line,
 direction marks on right-to-left lines that start or end with a left-to-right or
-neutral run.
+neutral run, numbers in the language's style (``scodub.text.numbers``).
 
 Gap rules are reported on the earlier cue of the pair (its out-time is what moves).
 SRT stores whole milliseconds while frames at 23.976 or 29.97 fps do not fall on them, so
@@ -28,6 +28,7 @@ from scodub.text.linebreak import (
     strip_direction_marks,
     text_width,
 )
+from scodub.text.numbers import number_style_breaches
 
 Severity = Literal["hard", "soft"]
 _ROUNDING_MS = 1
@@ -61,6 +62,12 @@ RULES: tuple[Rule, ...] = (
         "soft",
         "right-to-left lines that start or end with a Latin, digit or punctuation run "
         "carry direction marks",
+    ),
+    Rule(
+        "number_style",
+        "soft",
+        "numbers written in the language's style (English: one to ten in words, numerals "
+        "above ten, a sentence never starts with a numeral)",
     ),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
@@ -270,6 +277,9 @@ def _cue_issues(index: int, cue: Cue, lang: Language, limits: Limits) -> list[Is
                     "fits on one line",
                 )
             )
+    numerals = number_style_breaches(" ".join(visible), lang)
+    if numerals:
+        issues.append(Issue(index, "number_style", numerals, 0, "numbers to write out"))
     if lang.rtl:
         unmarked = sum(1 for line in visible if needs_direction_marks(line))
         if unmarked:

@@ -1,0 +1,215 @@
+"""Festival names checked against the audio: recognition with a glossary that writes no
+name nobody said (issue 8).
+
+Biasing Whisper with every glossary name for a whole film (``hotwords``) writes names into
+ordinary speech ("Mr. John Dashwood" became "Mr. Zhang Dashwood"), and a text-only
+correction cannot tell a misheard name from an ordinary word that sounds like one. So:
+
+1. a first pass without any bias (``transcribe_audio`` with the caller's settings);
+2. ``redecode``: only the segments where a name is plausible (a glossary form near some
+   words, ``scodub.names.correct.plausible_forms``) are decoded again, primed with only
+   those names; a name the second pass hears is taken, in the words around it only;
+3. ``correct`` with a ``WhisperJudge``: every rewrite, from the second pass or from the
+   fuzzy match, is kept only when Whisper scores the written text at least as high as the
+   text heard, for the same audio and the same names in its prompt (forced decoding:
+   CTranslate2's ``Whisper.align`` gives each text token's probability). The two
+   log-probabilities are kept on each ``Correction`` as its evidence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from scodub.asr.whisper import AsrSettings, load_model, resolve_device, transcribe_audio
+from scodub.data import Correction, Segment, Transcript, Word
+from scodub.langs import get_language
+from scodub.media.decode import ASR_SAMPLE_RATE
+from scodub.names.correct import correct, plausible_forms
+from scodub.names.glossary import Glossary
+from scodub.names.match import tokens
+from scodub.names.prompt import with_words
+from scodub.provision.whisper import ResolvedModel
+
+#: Audio kept around a segment when it is scored or decoded again: Whisper's segment
+#: edges can cut a first or last consonant.
+PAD_MS = 300
+#: Whisper's window: one encoder pass covers at most 30 s.
+_WINDOW_MS = 30_000
+#: Floor for a token probability (log(0) would make every comparison a tie).
+_MIN_PROBABILITY = 1e-10
+
+
+class WhisperJudge:
+    """Scores texts of a segment against its audio with Whisper's forced decoding.
+
+    ``judge(segment, texts, names)`` -> the summed log-probability of each text's tokens
+    given the audio of the segment (plus ``PAD_MS`` each side) and a prompt naming
+    ``names``; the same prompt for every text, so only the words differ. One encoder pass
+    per segment (cached), one decoder pass per text.
+    """
+
+    def __init__(self, whisper: Any, audio: np.ndarray, language: str) -> None:
+        from faster_whisper.tokenizer import Tokenizer
+
+        self._whisper = whisper
+        self._audio = audio
+        self._language = language
+        self._spaced = get_language(language).script != "Han"
+        self._tokenizer = Tokenizer(whisper.hf_tokenizer, whisper.model.is_multilingual,
+                                    task="transcribe", language=language)
+        self._encoded: dict[tuple[int, int], tuple[Any, int]] = {}
+
+    def _encode(self, start_ms: int, end_ms: int) -> tuple[Any, int]:
+        key = (start_ms, end_ms)
+        if key not in self._encoded:
+            from faster_whisper.audio import pad_or_trim
+
+            lo = max(0, start_ms - PAD_MS)
+            hi = min(end_ms + PAD_MS, lo + _WINDOW_MS)
+            clip = self._audio[lo * ASR_SAMPLE_RATE // 1000 : hi * ASR_SAMPLE_RATE // 1000]
+            features = self._whisper.feature_extractor(clip)
+            frames = int(features.shape[-1])
+            encoded = self._whisper.encode(pad_or_trim(features))
+            self._encoded = {key: (encoded, frames)}  # segments come in order: keep one
+        return self._encoded[key]
+
+    def __call__(self, segment: Segment, texts: Sequence[str],
+                 names: Sequence[str]) -> list[float]:
+        encoded, frames = self._encode(segment.start_ms, segment.end_ms)
+        tok = self._tokenizer
+        start = list(tok.sot_sequence)
+        if names:
+            start = [tok.sot_prev, *tok.encode(" " + ", ".join(names) + "."), *start]
+        scores = []
+        for text in texts:
+            ids = tok.encode((" " if self._spaced else "") + text.strip())
+            if not ids:
+                scores.append(0.0)
+                continue
+            result = self._whisper.model.align(encoded, start, [ids], frames)[0]
+            probs = np.maximum(np.asarray(result.text_token_probs, dtype=np.float64),
+                               _MIN_PROBABILITY)
+            scores.append(float(np.log(probs).sum()))
+        return scores
+
+
+def _folded(words: Sequence[Word]) -> list[str]:
+    return [" ".join(t.text for t in tokens(w.text)) for w in words]
+
+
+def _contains(words: Sequence[Word], form: str) -> bool:
+    """``form`` written, with its capitals, inside ``words`` (possessive allowed)."""
+    text = " ".join(w.text for w in words)
+    at = text.find(form)
+    while at >= 0:
+        before = text[at - 1] if at else " "
+        after = text[at + len(form)] if at + len(form) < len(text) else " "
+        if not before.isalnum() and not after.isalnum():
+            return True
+        at = text.find(form, at + 1)
+    return False
+
+
+def _name_chunks(heard: Sequence[Word], again: Sequence[Word],
+                 forms: Sequence[str]) -> list[tuple[int, int, list[Word], str]]:
+    """Where the second pass differs from the first by a glossary name: (first, last,
+    new words, the form), in the first pass's word indices; other differences are left."""
+    matcher = difflib.SequenceMatcher(a=_folded(heard), b=_folded(again), autojunk=False)
+    chunks = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or i1 == i2:
+            continue  # a name only inserted, with nothing heard in its place, is not taken
+        new = list(again[j1:j2])
+        for form in forms:
+            if _contains(new, form) and not _contains(heard[i1:i2], form):
+                chunks.append((i1, i2 - 1, new, form))
+                break
+    return chunks
+
+
+def redecode(transcript: Transcript, audio: np.ndarray, settings: AsrSettings,
+             model: ResolvedModel, glossary: Glossary, judge: WhisperJudge) -> Transcript:
+    """Decode again, primed with only the plausible names, the segments where a glossary
+    name is plausible; take a name the second pass hears when the judge scores the
+    segment with it at least as high as without (each change a ``Correction``)."""
+    plausible = plausible_forms(transcript, glossary)
+    if not plausible:
+        return transcript
+    language = get_language(transcript.language)
+    spaced = language.script != "Han"
+    segments = list(transcript.segments)
+    corrections: list[Correction] = []
+    for index, forms in sorted(plausible.items()):
+        seg = segments[index]
+        lo = max(0, seg.start_ms - PAD_MS)
+        hi = min(seg.end_ms + PAD_MS, lo + _WINDOW_MS)
+        clip = audio[lo * ASR_SAMPLE_RATE // 1000 : hi * ASR_SAMPLE_RATE // 1000]
+        primed = dataclasses.replace(settings, language=transcript.language, vad=False,
+                                     hotwords=", ".join(forms), initial_prompt=None)
+        again = [dataclasses.replace(w, start_ms=w.start_ms + lo, end_ms=w.end_ms + lo)
+                 for s in transcribe_audio(clip, primed, model).segments for w in s.words]
+        chunks = _name_chunks(seg.words, again, forms)
+        if not chunks:
+            continue
+        words = list(seg.words)
+        for first, last, new, _ in sorted(chunks, reverse=True):
+            words[first : last + 1] = new
+        candidate = with_words(seg, words, spaced)
+        names = [form for *_, form in chunks]
+        heard_score, new_score = judge(seg, [seg.text, candidate.text], names)
+        if new_score < heard_score:
+            continue
+        segments[index] = candidate
+        for first, last, new, form in chunks:
+            old = seg.words[first : last + 1]
+            corrections.append(Correction(
+                heard=" ".join(w.text for w in old), corrected=" ".join(w.text for w in new),
+                term_id=_term_id(glossary, form, language.code), start_ms=old[0].start_ms,
+                end_ms=old[-1].end_ms, score=1.0, heard_logprob=round(heard_score, 3),
+                written_logprob=round(new_score, 3)))
+    if not corrections:
+        return transcript
+    return dataclasses.replace(transcript, segments=tuple(segments),
+                               corrections=transcript.corrections + tuple(corrections))
+
+
+def _term_id(glossary: Glossary, form: str, lang: str) -> str:
+    return next((t.id for t in glossary.terms if form in t.accepted(lang)), "")
+
+
+def transcribe_with_glossary(audio: np.ndarray, settings: AsrSettings, model: ResolvedModel,
+                             glossary: Glossary, *, second_pass: bool = True,
+                             progress: Any = None) -> Transcript:
+    """Unbiased first pass, names decoded again where plausible, then audio-checked
+    correction (see the module docstring). ``settings.hotwords`` set by the caller are
+    used as given in the first pass."""
+    transcript = transcribe_audio(audio, settings, model, progress)
+    if not transcript.segments or not len(glossary):
+        return transcript
+    try:
+        get_language(transcript.language)
+    except Exception:
+        return transcript  # a language outside the table: no glossary forms for it
+    device, compute = resolve_device(settings.device, settings.compute_type)
+    whisper = load_model(str(model.path), device, compute, settings.cpu_threads)
+    judge = WhisperJudge(whisper, audio, transcript.language)
+    if second_pass:
+        transcript = redecode(transcript, audio, settings, model, glossary, judge)
+    return correct(transcript, glossary, judge=judge)
+
+
+def evidence_line(c: Correction) -> str:
+    """One report line: what was heard, what was written, and the scores behind it."""
+    if not c.corrected:
+        return f"{c.start_ms} ms: removed {c.heard!r} (prompt echo, score {c.score:.2f})"
+    audio = ("" if c.heard_logprob is None else
+             f", audio log-prob heard {c.heard_logprob:.2f} / written {c.written_logprob:.2f}")
+    return f"{c.start_ms} ms: {c.heard!r} -> {c.corrected!r} (match {c.score:.2f}{audio})"
+
+
+__all__ = ["PAD_MS", "WhisperJudge", "evidence_line", "redecode", "transcribe_with_glossary"]
