@@ -165,7 +165,7 @@ class Runner:
 
         def checked() -> Transcript:
             judge = WhisperJudge(self.whisper, audio, "en")
-            again = redecode(plain, audio, self.settings, self.model, self.glossary, judge)
+            again = redecode(plain, self.glossary, judge)
             return correct(again, self.glossary, judge=judge)
 
         return {"plain": plain, "before": before, "text": text,

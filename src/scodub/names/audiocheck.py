@@ -29,7 +29,7 @@ from scodub.asr.whisper import AsrSettings, load_model, resolve_device, transcri
 from scodub.data import Correction, Segment, Transcript, Word
 from scodub.langs import get_language
 from scodub.media.decode import ASR_SAMPLE_RATE
-from scodub.names.correct import correct, plausible_forms
+from scodub.names.correct import JUDGE_MARGIN, correct, plausible_forms
 from scodub.names.glossary import Glossary
 from scodub.names.match import tokens
 from scodub.names.prompt import with_words
@@ -40,6 +40,8 @@ from scodub.provision.whisper import ResolvedModel
 PAD_MS = 300
 #: Whisper's window: one encoder pass covers at most 30 s.
 _WINDOW_MS = 30_000
+#: Whisper's text budget per window (448 tokens, less the prompt).
+_MAX_TOKENS = 224
 #: Floor for a token probability (log(0) would make every comparison a tie).
 _MIN_PROBABILITY = 1e-10
 
@@ -49,8 +51,9 @@ class WhisperJudge:
 
     ``judge(segment, texts, names)`` -> the summed log-probability of each text's tokens
     given the audio of the segment (plus ``PAD_MS`` each side) and a prompt naming
-    ``names``; the same prompt for every text, so only the words differ. One encoder pass
-    per segment (cached), one decoder pass per text.
+    ``names`` (less the words the first text, as heard, already has); the same prompt
+    for every text, so only the words differ. One encoder pass per segment (cached), one
+    decoder pass per text.
     """
 
     def __init__(self, whisper: Any, audio: np.ndarray, language: str) -> None:
@@ -78,13 +81,30 @@ class WhisperJudge:
             self._encoded = {key: (encoded, frames)}  # segments come in order: keep one
         return self._encoded[key]
 
-    def __call__(self, segment: Segment, texts: Sequence[str],
-                 names: Sequence[str]) -> list[float]:
-        encoded, frames = self._encode(segment.start_ms, segment.end_ms)
+    def _prompt(self, names: Sequence[str]) -> list[int]:
         tok = self._tokenizer
         start = list(tok.sot_sequence)
         if names:
             start = [tok.sot_prev, *tok.encode(" " + ", ".join(names) + "."), *start]
+        return start
+
+    def decode(self, segment: Segment, names: Sequence[str]) -> str:
+        """The segment's audio decoded again (beam search, as faster-whisper does) with
+        only ``names`` in the prompt; the encoder pass is the one scoring uses."""
+        encoded, _ = self._encode(segment.start_ms, segment.end_ms)
+        tok = self._tokenizer
+        prompt = [*self._prompt(names), tok.no_timestamps]
+        result = self._whisper.model.generate(encoded, [prompt], beam_size=5,
+                                              max_length=_MAX_TOKENS)[0]
+        ids = [t for t in result.sequences_ids[0] if t < tok.eot]
+        return str(tok.decode(ids)).strip()
+
+    def __call__(self, segment: Segment, texts: Sequence[str],
+                 names: Sequence[str]) -> list[float]:
+        encoded, frames = self._encode(segment.start_ms, segment.end_ms)
+        tok = self._tokenizer
+        heard = texts[0] if texts else ""
+        start = self._prompt(_unheard(names, heard, " " if self._spaced else ""))
         scores = []
         for text in texts:
             ids = tok.encode((" " if self._spaced else "") + text.strip())
@@ -98,13 +118,26 @@ class WhisperJudge:
         return scores
 
 
-def _folded(words: Sequence[Word]) -> list[str]:
-    return [" ".join(t.text for t in tokens(w.text)) for w in words]
+def _unheard(names: Sequence[str], heard: str, joiner: str = " ") -> list[str]:
+    """``names`` without the words already in ``heard``: Whisper copies from its prompt,
+    so "Zhang Dashwood" in the prompt would favour "Zhang" in "Mr. John Dashwood" for the
+    "Dashwood" it already heard, not for what the audio says in John's place."""
+    said = {t.text for t in tokens(heard)}
+    out = []
+    for name in names:
+        kept = [name[t.start : t.end] for t in tokens(name) if t.text not in said]
+        if kept:
+            out.append(joiner.join(kept))
+    return out
 
 
-def _contains(words: Sequence[Word], form: str) -> bool:
-    """``form`` written, with its capitals, inside ``words`` (possessive allowed)."""
-    text = " ".join(w.text for w in words)
+def _folded(texts: Sequence[str]) -> list[str]:
+    return [" ".join(t.text for t in tokens(text)) for text in texts]
+
+
+def _contains(texts: Sequence[str], form: str) -> bool:
+    """``form`` written, with its capitals, inside ``texts`` (possessive allowed)."""
+    text = " ".join(texts)
     at = text.find(form)
     while at >= 0:
         before = text[at - 1] if at else " "
@@ -115,8 +148,8 @@ def _contains(words: Sequence[Word], form: str) -> bool:
     return False
 
 
-def _name_chunks(heard: Sequence[Word], again: Sequence[Word],
-                 forms: Sequence[str]) -> list[tuple[int, int, list[Word], str]]:
+def _name_chunks(heard: Sequence[str], again: Sequence[str],
+                 forms: Sequence[str]) -> list[tuple[int, int, list[str], str]]:
     """Where the second pass differs from the first by a glossary name: (first, last,
     new words, the form), in the first pass's word indices; other differences are left."""
     matcher = difflib.SequenceMatcher(a=_folded(heard), b=_folded(again), autojunk=False)
@@ -132,8 +165,20 @@ def _name_chunks(heard: Sequence[Word], again: Sequence[Word],
     return chunks
 
 
-def redecode(transcript: Transcript, audio: np.ndarray, settings: AsrSettings,
-             model: ResolvedModel, glossary: Glossary, judge: WhisperJudge) -> Transcript:
+def _timed(old: Sequence[Word], texts: Sequence[str]) -> list[Word]:
+    """``texts`` spread over the time of ``old`` (by length), its mean probability kept."""
+    start, end = old[0].start_ms, old[-1].end_ms
+    probability = sum(w.probability for w in old) / len(old)
+    weights = [max(1, len(t)) for t in texts]
+    total, acc, out = sum(weights), 0, []
+    for text, weight in zip(texts, weights, strict=True):
+        w_start = start + (end - start) * acc // total
+        acc += weight
+        out.append(Word(text, w_start, start + (end - start) * acc // total, probability))
+    return out
+
+
+def redecode(transcript: Transcript, glossary: Glossary, judge: WhisperJudge) -> Transcript:
     """Decode again, primed with only the plausible names, the segments where a glossary
     name is plausible; take a name the second pass hears when the judge scores the
     segment with it at least as high as without (each change a ``Correction``)."""
@@ -146,29 +191,26 @@ def redecode(transcript: Transcript, audio: np.ndarray, settings: AsrSettings,
     corrections: list[Correction] = []
     for index, forms in sorted(plausible.items()):
         seg = segments[index]
-        lo = max(0, seg.start_ms - PAD_MS)
-        hi = min(seg.end_ms + PAD_MS, lo + _WINDOW_MS)
-        clip = audio[lo * ASR_SAMPLE_RATE // 1000 : hi * ASR_SAMPLE_RATE // 1000]
-        primed = dataclasses.replace(settings, language=transcript.language, vad=False,
-                                     hotwords=", ".join(forms), initial_prompt=None)
-        again = [dataclasses.replace(w, start_ms=w.start_ms + lo, end_ms=w.end_ms + lo)
-                 for s in transcribe_audio(clip, primed, model).segments for w in s.words]
-        chunks = _name_chunks(seg.words, again, forms)
+        again = judge.decode(seg, forms)
+        heard_texts = [w.text for w in seg.words]
+        again_texts = again.split() if spaced else list(again)
+        chunks = _name_chunks(heard_texts, again_texts, forms)
         if not chunks:
             continue
         words = list(seg.words)
         for first, last, new, _ in sorted(chunks, reverse=True):
-            words[first : last + 1] = new
+            words[first : last + 1] = _timed(seg.words[first : last + 1], new)
         candidate = with_words(seg, words, spaced)
         names = [form for *_, form in chunks]
         heard_score, new_score = judge(seg, [seg.text, candidate.text], names)
-        if new_score < heard_score:
+        if new_score < heard_score + JUDGE_MARGIN:
             continue
         segments[index] = candidate
+        joiner = " " if spaced else ""
         for first, last, new, form in chunks:
             old = seg.words[first : last + 1]
             corrections.append(Correction(
-                heard=" ".join(w.text for w in old), corrected=" ".join(w.text for w in new),
+                heard=joiner.join(w.text for w in old), corrected=joiner.join(new),
                 term_id=_term_id(glossary, form, language.code), start_ms=old[0].start_ms,
                 end_ms=old[-1].end_ms, score=1.0, heard_logprob=round(heard_score, 3),
                 written_logprob=round(new_score, 3)))
@@ -199,7 +241,7 @@ def transcribe_with_glossary(audio: np.ndarray, settings: AsrSettings, model: Re
     whisper = load_model(str(model.path), device, compute, settings.cpu_threads)
     judge = WhisperJudge(whisper, audio, transcript.language)
     if second_pass:
-        transcript = redecode(transcript, audio, settings, model, glossary, judge)
+        transcript = redecode(transcript, glossary, judge)
     return correct(transcript, glossary, judge=judge)
 
 

@@ -21,17 +21,21 @@ transcripts. A run is rewritten when
   (``Eurasian``), a run that starts or ends on a function word (``our films`` for ARY
   Films), or a run in capitals (a byline).
 
-What is written is the canonical form, except for a near-miss of a variant that is a
-short or other name rather than a spelling variant: ``Listipad`` becomes ``Listapad``, not
-the festival's full name (``Chungking`` still becomes ``Chongqing``). A run that
-already reads exactly as a form or variant (or, in an inflecting language, one with case
-endings) is never touched, and no correction may overlap it. Longer names win over shorter
-ones (``Yongchuan Technology Studio`` before ``Yongchuan``), then higher scores. Every
-change is a ``Correction`` on the transcript: corrections are reported, never silent.
+What is written is the term's form that was said (``scodub.names.written``): "Yong
+Chuan" becomes ``Yongchuan``, not ``Yongchuan District``; ``Listipad`` becomes
+``Listapad``; a spelling variant is written canonically (``Chungking`` -> ``Chongqing``). A
+run that already reads exactly as a form or variant (or, in an inflecting language, one
+with case endings) is never touched, and no correction may overlap it. Longer names win
+over shorter ones (``Yongchuan Technology Studio`` before ``Yongchuan``), then higher
+scores. Every change is a ``Correction`` on the transcript: corrections are reported,
+never silent. With a ``judge`` (the audio: ``scodub.names.audiocheck``) a correction is
+kept only when the written text explains the audio at least as well as the heard one.
 
-Chinese names of two to four characters only get exact and alias corrections (fewer than
-``MIN_FUZZY_CHARS`` letters): without a pinyin table a homophone (张一谋 for 张艺谋) scores
-like any other one-character change.
+Chinese is compared through toneless pinyin (``scodub.names.match.latin_key``), so a
+homophone Whisper writes for a name (张一谋 for 张艺谋, 海青 for 海清) scores as the sound it
+is; because homophones are everywhere in Chinese, a fuzzy Chinese match is only taken where
+Whisper was unsure of a character (never on confidence alone). Cyrillic, Arabic-script and
+Devanagari transcripts are compared on their Latin transliteration the same way.
 
 Before that, a tail of glossary names that Whisper copied from its prompt (a failure of
 faster-whisper's ``hotwords``) is removed: ``scodub.names.prompt.strip_prompt_echo``, where
@@ -70,6 +74,7 @@ from scodub.names.prompt import (
     strip_prompt_echo,
     with_words,
 )
+from scodub.names.written import spoken_form, with_case_endings, writable_forms
 
 #: Minimum mean of the character and sound ratios (0-100) for a fuzzy correction of a run
 #: Whisper was unsure of. Real mishearings (Piper speech through Whisper base) score 80-98
@@ -84,6 +89,8 @@ UNSURE_PROBABILITY = 0.75
 #: A name shorter than this (in transliterated letters) is only corrected when exact up to
 #: case or an alias: three- and four-letter names (SCO, Ma Ping's "Ma") look like anything.
 MIN_FUZZY_CHARS = 5
+#: Languages written in Han characters: compared on pinyin, where homophones abound.
+_HOMOPHONE_LANGS = frozenset(("zh",))
 _SCRIPT_PREFIX = {"Latin": "LATIN", "Cyrillic": "CYRILLIC", "Arabic": "ARABIC",
                   "Devanagari": "DEVANAGARI", "Han": "CJK"}
 #: Fuzzy matches against an alias (itself a mishearing) need more: "Chongking" for the
@@ -122,6 +129,10 @@ _EDGE_WORDS: dict[str, frozenset[str]] = {
 #: Scores texts of one segment against its audio: ``judge(segment, texts, names)`` gives
 #: one log-probability per text (higher explains the audio better), the names being the
 #: glossary forms under test (``scodub.names.audiocheck.WhisperJudge``).
+#: How much higher (natural log) the judge must score the written text than the heard one:
+#: a tie is not evidence. Misheard names came out 4-16 higher (Piper speech, Whisper base);
+#: "Zhang" for the "John" of "Mr. John Dashwood", primed with "Zhang", only 0.1.
+JUDGE_MARGIN = 1.0
 Judge = Callable[[Segment, Sequence[str], Sequence[str]], Sequence[float]]
 
 
@@ -237,6 +248,8 @@ def _shared_words_agree(words: tuple[str, ...], whole: tuple[str, ...],
 def _plausible(span: _Span, surface: _Surface, score: float, threshold: float,
                lang: str) -> bool:
     """Is a fuzzy match a mishearing of the term rather than ordinary words near it?"""
+    if span.sure and lang in _HOMOPHONE_LANGS:
+        return False  # 海青色 is a colour, not 海清: only an unsure span may be a name
     need = threshold if not span.sure else max(threshold, CONFIDENT_THRESHOLD)
     need = need if surface.exact_ok else max(need, ALIAS_FUZZY_THRESHOLD)
     if score < need or span.words == surface.words:
@@ -257,7 +270,7 @@ def _plausible(span: _Span, surface: _Surface, score: float, threshold: float,
 
 
 def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
-                 threshold: float, lang: str) -> list[_Match]:
+                 threshold: float, lang: str, min_chars: int = MIN_FUZZY_CHARS) -> list[_Match]:
     """Exact, case-only, alias and fuzzy matches between every span and every surface."""
     matches: list[_Match] = []
     by_words: dict[tuple[str, ...], list[_Surface]] = {}
@@ -265,7 +278,7 @@ def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
         by_words.setdefault(surface.words, []).append(surface)
     cand_compact = [compact(s.text) for s in surfaces]
     cand_sound = [_sound(s.text) for s in surfaces]
-    cand_ok = np.array([len(c) >= MIN_FUZZY_CHARS for c in cand_compact])
+    cand_ok = np.array([len(c) >= min_chars for c in cand_compact])
     cutoff = max(0.0, 2 * threshold - 100)  # the mean reaches threshold only if both do
     chunk = 4000
     for lo in range(0, len(spans), chunk):
@@ -284,7 +297,7 @@ def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
             [len(k) < MIN_SOUND_KEY for k in cand_sound])[None, :]
         sounds = np.where(short, chars, sounds)
         combined = np.maximum((chars + sounds) / 2.0, chars - LETTERS_ONLY_PENALTY)
-        span_ok = np.array([len(c) >= MIN_FUZZY_CHARS for c in span_compact])
+        span_ok = np.array([len(c) >= min_chars for c in span_compact])
         hits = (combined >= threshold) & (chars > 0)
         hits &= span_ok[:, None] & cand_ok[None, :]
         for r, c in zip(*np.nonzero(hits), strict=True):
@@ -298,7 +311,9 @@ def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
 def _rewrite(words: Sequence[Word], canonical: str, spaced: bool) -> list[Word]:
     """The span's words replaced by ``canonical``, timings kept, outer punctuation kept."""
     lead, _, _ = _core(words[0].text)
-    _, _, trail = _core(words[-1].text)
+    _, last_core, trail = _core(words[-1].text)
+    if trail[:1] in "'’" and last_core.endswith("s") and not canonical.endswith("s"):
+        trail = trail[:1] + "s" + trail[1:]  # "Brumbles'" heard: "Bremble's", not "Bremble'"
     new = canonical.split() if spaced else [canonical]
     new[0] = lead + new[0]
     new[-1] = new[-1] + trail
@@ -333,27 +348,8 @@ def _preference(m: _Match) -> tuple[int, float, int]:
     return -len(compact(m.surface.text)), -m.score, gap
 
 
-def _writable(glossary: Glossary, lang: str) -> dict[str, tuple[str, ...]]:
-    """Per term, the forms a correction may write: the canonical form and the variants
-    that are other names (``Yongchuan`` for ``Yongchuan District``), not respellings."""
-    out: dict[str, tuple[str, ...]] = {}
-    for term in glossary.terms:
-        canonical = term.form(lang)
-        if canonical:
-            others = [v for v in term.accepted(lang)[1:] if not is_respelling(v, canonical)]
-            out[term.id] = (canonical, *others)
-    return out
-
-
 def _written(m: _Match, writable: dict[str, tuple[str, ...]]) -> str:
-    """Write what was said: the term's form that sounds most like the heard span (a short
-    form heard is written short), the matched surface's own form on a tie."""
-    best, best_score = m.surface.canonical, similarity(m.span.text, m.surface.canonical)
-    for form in writable.get(m.surface.term.id, ()):
-        score = similarity(m.span.text, form)
-        if score > best_score:
-            best, best_score = form, score
-    return best
+    return spoken_form(m.span.text, m.surface.canonical, writable.get(m.surface.term.id, ()))
 
 
 def _choose(matches: Sequence[_Match], lang: str) -> list[_Match]:
@@ -398,7 +394,7 @@ def _judged(seg: Segment, fixes: list[_Fix], judge: Judge, spaced: bool) -> list
     scores = list(judge(seg, texts, names))
     kept = []
     for fix, score in zip(to_test, scores[1:], strict=True):
-        if score >= scores[0]:
+        if score >= scores[0] + JUDGE_MARGIN:
             kept.append(dataclasses.replace(fix, heard_logprob=round(float(scores[0]), 3),
                                             written_logprob=round(float(score), 3)))
     return kept
@@ -411,27 +407,56 @@ def _judged(seg: Segment, fixes: list[_Fix], judge: Judge, spaced: bool) -> list
 PLAUSIBLE_THRESHOLD = 70.0
 
 
+def _person_parts(surfaces: Sequence[_Surface]) -> list[_Surface]:
+    """Each word of a person's name as a surface of its own: "Hay-Yong" is heard for the
+    "Haiyang" of Jiang Haiyang, and a surname alone is how people are often named."""
+    parts = []
+    for surface in surfaces:
+        if surface.term.kind == "person" and len(surface.raw) > 1:
+            parts += [_Surface(surface.term, raw, surface.canonical, True, *_words(raw))
+                      for raw in surface.raw if len(compact(raw)) >= _PLAUSIBLE_CHARS]
+    return parts
+
+
 def plausible_forms(transcript: Transcript, glossary: Glossary, lang: str | None = None,
                     threshold: float = PLAUSIBLE_THRESHOLD) -> dict[int, tuple[str, ...]]:
     """Per segment index, the glossary forms that may have been said there but are not
-    written there (the forms of the terms matched at ``threshold``, best first)."""
+    written there (the forms of the terms matched at ``threshold``, whole or, for people,
+    one word of the name; best first)."""
     language = get_language(lang or transcript.language)
     surfaces = _surfaces(glossary, language.code)
     if not surfaces or not transcript.segments:
         return {}
     spans = _spans(transcript, max(len(s.words) for s in surfaces) + 1)
-    writable = _writable(glossary, language.code)
+    writable = writable_forms(glossary, language.code)
     found: dict[int, dict[str, float]] = {}
-    for m in _score_spans(spans, surfaces, threshold, language.code):
+    parts = _person_parts(surfaces)
+    part_ids = {id(p) for p in parts}
+    matches = _score_spans(spans, surfaces + parts, threshold, language.code,
+                           min_chars=_PLAUSIBLE_CHARS)
+    for m in matches:
         if _already_right(m, language.code) or m.span.raw == m.surface.raw:
             continue
         form = _written(m, writable)
+        if _contains_form(transcript.segments[m.span.seg].text, form):
+            continue
         best = found.setdefault(m.span.seg, {})
-        best[form] = max(best.get(form, 0.0), m.score)
+        score = m.score - (_PART_PENALTY if id(m.surface) in part_ids else 0.0)
+        best[form] = max(best.get(form, 0.0), score)
     return {seg: tuple(sorted(forms, key=lambda f: -forms[f])[:_PLAUSIBLE_MAX])
             for seg, forms in found.items()}
 
 
+def _contains_form(text: str, form: str) -> bool:
+    at = text.find(form)
+    return at >= 0 and not text[at - 1 : at].isalnum() and not (
+        text[at + len(form) : at + len(form) + 1].isalnum())
+
+
+#: A name found through one of its words ranks below names matched whole.
+_PART_PENALTY = 10.0
+#: Letters a span or a name needs before it can make a name plausible ("Di-Mo" for Dai Mo).
+_PLAUSIBLE_CHARS = 4
 #: At most this many names prime one segment's second pass (a long list is the
 #: whole-film bias again, in small).
 _PLAUSIBLE_MAX = 4
@@ -455,10 +480,10 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
     max_words = max(len(s.words) for s in surfaces) + 1
     spans = _spans(transcript, max_words)
     matches = _score_spans(spans, surfaces, threshold, language.code)
-    writable = _writable(glossary, language.code)
+    writable = writable_forms(glossary, language.code)
     by_seg: dict[int, list[_Fix]] = {}
     for m in _choose(matches, language.code):
-        written = _written(m, writable)
+        written = with_case_endings(_written(m, writable), m.span.raw, language.code)
         if m.span.raw != _words(written)[1]:  # already written that way: nothing to do
             by_seg.setdefault(m.span.seg, []).append(_Fix(m, written))
     segments = list(transcript.segments)
@@ -472,7 +497,7 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
             old = words[m.span.first : m.span.last + 1]
             words[m.span.first : m.span.last + 1] = _rewrite(old, fix.written, spaced)
             corrections.append(Correction(
-                heard=" ".join(w.text for w in old), corrected=fix.written,
+                heard=(" " if spaced else "").join(w.text for w in old), corrected=fix.written,
                 term_id=m.surface.term.id, start_ms=old[0].start_ms, end_ms=old[-1].end_ms,
                 score=round(m.score / 100.0, 4), heard_logprob=fix.heard_logprob,
                 written_logprob=fix.written_logprob))
@@ -485,6 +510,6 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
 
 
 __all__ = ["ALIAS_FUZZY_THRESHOLD", "CONFIDENT_THRESHOLD", "CORRECTION_THRESHOLD",
-           "HOTWORD_TOKEN_BUDGET", "MIN_FUZZY_CHARS", "PLAUSIBLE_THRESHOLD",
+           "HOTWORD_TOKEN_BUDGET", "JUDGE_MARGIN", "MIN_FUZZY_CHARS", "PLAUSIBLE_THRESHOLD",
            "UNSURE_PROBABILITY", "Judge", "correct", "hotwords", "initial_prompt",
            "plausible_forms"]
