@@ -135,33 +135,47 @@ def _folded(texts: Sequence[str]) -> list[str]:
     return [" ".join(t.text for t in tokens(text)) for text in texts]
 
 
-def _contains(texts: Sequence[str], form: str) -> bool:
-    """``form`` written, with its capitals, inside ``texts`` (possessive allowed)."""
-    text = " ".join(texts)
-    at = text.find(form)
-    while at >= 0:
-        before = text[at - 1] if at else " "
-        after = text[at + len(form)] if at + len(form) < len(text) else " "
-        if not before.isalnum() and not after.isalnum():
-            return True
-        at = text.find(form, at + 1)
-    return False
+def _core(text: str) -> str:
+    """A word without outer punctuation or a possessive ending, letter case kept."""
+    word = text.strip(".,;:!?\"()[]«»“”")
+    for ending in ("'s", "’s", "'", "’"):
+        if word.endswith(ending) and len(word) > len(ending):
+            return word[: -len(ending)]
+    return word
+
+
+def _occurrences(words: Sequence[str], form: str) -> list[tuple[int, int]]:
+    """Word ranges [first, end) of ``words`` that read ``form`` (case kept)."""
+    want = form.split()
+    cores = [_core(w) for w in words]
+    return [(i, i + len(want)) for i in range(len(words) - len(want) + 1)
+            if cores[i : i + len(want)] == want]
 
 
 def _name_chunks(heard: Sequence[str], again: Sequence[str],
                  forms: Sequence[str]) -> list[tuple[int, int, list[str], str]]:
-    """Where the second pass differs from the first by a glossary name: (first, last,
-    new words, the form), in the first pass's word indices; other differences are left."""
+    """Where the second pass wrote a glossary name that the first did not: (first, last,
+    new words, the form), in the first pass's word indices. Only the words of the name
+    (and any misheard words aligned with them) change; other differences are left."""
     matcher = difflib.SequenceMatcher(a=_folded(heard), b=_folded(again), autojunk=False)
-    chunks = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal" or i1 == i2:
-            continue  # a name only inserted, with nothing heard in its place, is not taken
-        new = list(again[j1:j2])
-        for form in forms:
-            if _contains(new, form) and not _contains(heard[i1:i2], form):
-                chunks.append((i1, i2 - 1, new, form))
-                break
+    ops = matcher.get_opcodes()
+    chunks: list[tuple[int, int, list[str], str]] = []
+    for form in forms:
+        for ja, jb in _occurrences(again, form):
+            lo_a, hi_a, lo_b, hi_b = len(heard), 0, ja, jb
+            for tag, i1, i2, j1, j2 in ops:
+                if j2 <= ja or j1 >= jb:
+                    continue
+                if tag == "equal":  # one to one: only the name's own words
+                    lo_a = min(lo_a, i1 + max(ja, j1) - j1)
+                    hi_a = max(hi_a, i1 + min(jb, j2) - j1)
+                else:  # a misheard stretch is replaced as a whole
+                    lo_a, hi_a = min(lo_a, i1), max(hi_a, i2)
+                    lo_b, hi_b = min(lo_b, j1), max(hi_b, j2)
+            taken = any(not (hi_a <= c[0] or lo_a > c[1]) for c in chunks)
+            if hi_a <= lo_a or taken or _occurrences(heard[lo_a:hi_a], form):
+                continue  # nothing heard in its place, overlapping, or already there
+            chunks.append((lo_a, hi_a - 1, list(again[lo_b:hi_b]), form))
     return chunks
 
 

@@ -246,8 +246,13 @@ def _shared_words_agree(words: tuple[str, ...], whole: tuple[str, ...],
 
 
 def _plausible(span: _Span, surface: _Surface, score: float, threshold: float,
-               lang: str) -> bool:
-    """Is a fuzzy match a mishearing of the term rather than ordinary words near it?"""
+               lang: str, lenient: bool = False) -> bool:
+    """Is a fuzzy match a mishearing of the term rather than ordinary words near it?
+
+    ``lenient`` (where to decode again, not what to write: ``plausible_forms``): only the
+    score and the unsure words count."""
+    if lenient:
+        return not span.sure and score >= threshold and span.words != surface.words
     if span.sure and lang in _HOMOPHONE_LANGS:
         return False  # 海青色 is a colour, not 海清: only an unsure span may be a name
     need = threshold if not span.sure else max(threshold, CONFIDENT_THRESHOLD)
@@ -270,7 +275,8 @@ def _plausible(span: _Span, surface: _Surface, score: float, threshold: float,
 
 
 def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
-                 threshold: float, lang: str, min_chars: int = MIN_FUZZY_CHARS) -> list[_Match]:
+                 threshold: float, lang: str, min_chars: int = MIN_FUZZY_CHARS,
+                 lenient: bool = False) -> list[_Match]:
     """Exact, case-only, alias and fuzzy matches between every span and every surface."""
     matches: list[_Match] = []
     by_words: dict[tuple[str, ...], list[_Surface]] = {}
@@ -303,7 +309,7 @@ def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
         for r, c in zip(*np.nonzero(hits), strict=True):
             span, surface = part[int(r)], surfaces[int(c)]
             score = float(combined[r, c])
-            if _plausible(span, surface, score, threshold, lang):
+            if _plausible(span, surface, score, threshold, lang, lenient):
                 matches.append(_Match(span, surface, score))
     return matches
 
@@ -433,7 +439,7 @@ def plausible_forms(transcript: Transcript, glossary: Glossary, lang: str | None
     parts = _person_parts(surfaces)
     part_ids = {id(p) for p in parts}
     matches = _score_spans(spans, surfaces + parts, threshold, language.code,
-                           min_chars=_PLAUSIBLE_CHARS)
+                           min_chars=_PLAUSIBLE_CHARS, lenient=True)
     for m in matches:
         if _already_right(m, language.code) or m.span.raw == m.surface.raw:
             continue
