@@ -142,7 +142,12 @@ def _summary(report: RunReport) -> None:
     for note in stage["notes"]:
         click.echo(f"  note: {note}")
     for fix in stage["corrections"]:
-        click.echo(f"  glossary correction: {fix['heard']!r} -> {fix['corrected']!r}")
+        evidence = (
+            f" (audio log-prob {fix['heard_logprob']:.2f} -> {fix['written_logprob']:.2f})"
+            if fix.get("written_logprob") is not None
+            else ""
+        )
+        click.echo(f"  glossary correction: {fix['heard']!r} -> {fix['corrected']!r}{evidence}")
     for lang, subs in report.stages["subtitles"].items():
         summary = subs["qc"]["summary"]
         line = (
