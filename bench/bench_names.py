@@ -253,6 +253,8 @@ def festival(runner: Runner, voices: list[str], baselines: set[str]) -> None:
                 per[mode]["right"] += right
                 per[mode]["wrong"] += sum((got - want).values())
                 per[mode]["form"] += right - min(right, sum((want_forms & got_forms).values()))
+                if mode == "before" and voice not in baselines:
+                    continue
                 for text, frame in zip(clip.texts, clip.frames, strict=True):
                     spoken = names_in(text, patterns)
                     by_frame[mode][frame + ":n"] += len(spoken)
@@ -267,7 +269,8 @@ def festival(runner: Runner, voices: list[str], baselines: set[str]) -> None:
         sys.stdout.flush()
     for mode in MODES:
         _row("all voices" if mode != "before" else "baseline voices", mode, grand[mode])
-    print("\nrecall by sentence frame (share of names whose term is written somewhere in the clip)")
+    print("\nrecall by sentence frame (share of names whose term is written somewhere in the "
+          "clip; 'before' over the baseline voices only)")
     frames = sorted({k.split(":")[0] for k in by_frame["plain"]} - {"distractor"})
     print(f"{'mode':<8}" + "".join(f"{f:>12}" for f in frames))
     for mode in MODES:
