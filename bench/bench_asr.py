@@ -34,7 +34,6 @@ from scodub.data import Track  # noqa: E402
 from scodub.langs import get_language  # noqa: E402
 from scodub.media.decode import ASR_SAMPLE_RATE, decode_audio  # noqa: E402
 from scodub.media.probe import choose_audio_stream, probe  # noqa: E402
-from scodub.names.glossary import Glossary  # noqa: E402
 from scodub.stages.base import StageContext, cached  # noqa: E402
 from scodub.stages.film import open_film  # noqa: E402
 from scodub.stages.glossary import GlossaryRef  # noqa: E402
@@ -47,7 +46,7 @@ def stage_transcribe(
 ) -> tuple[TranscribeStage, StageContext]:
     """The transcribe stage of ``clip``, run through scodub's cache into ``out``."""
     ctx = StageContext(out)
-    stage = TranscribeStage.build(open_film(clip, out), asr, GlossaryRef(), Glossary())
+    stage = TranscribeStage.build(open_film(clip, out), asr, GlossaryRef())
     cached(stage, ctx)
     return stage, ctx
 from scodub.text.metrics import corpus_wer  # noqa: E402

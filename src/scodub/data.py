@@ -44,6 +44,11 @@ class Correction:
 
     An empty ``corrected`` and ``term_id`` means the words were removed: a list of primed
     names that Whisper echoed into the transcript but nobody said.
+
+    ``heard_logprob`` / ``written_logprob``: the audio evidence, when the correction was
+    checked against the audio (``scodub.names.audiocheck``): Whisper's log-probability of
+    the segment's text as heard and as written; a correction is kept only when the written
+    text explains the audio at least as well. ``None`` when no audio check was made.
     """
 
     heard: str
@@ -52,6 +57,8 @@ class Correction:
     start_ms: int
     end_ms: int
     score: float
+    heard_logprob: float | None = None
+    written_logprob: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +96,8 @@ class Transcript:
                     "start_ms": c.start_ms,
                     "end_ms": c.end_ms,
                     "score": round(c.score, 3),
+                    "heard_logprob": _round_or_none(c.heard_logprob),
+                    "written_logprob": _round_or_none(c.written_logprob),
                 }
                 for c in self.corrections
             ],
@@ -124,6 +133,8 @@ class Transcript:
                     start_ms=int(c["start_ms"]),
                     end_ms=int(c["end_ms"]),
                     score=float(c["score"]),
+                    heard_logprob=_float_or_none(c.get("heard_logprob")),
+                    written_logprob=_float_or_none(c.get("written_logprob")),
                 )
                 for c in obj.get("corrections", [])
             ),
@@ -175,3 +186,11 @@ class Track:
     cues: tuple[Cue, ...]
     fps: float | None = None
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+def _round_or_none(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)

@@ -55,6 +55,31 @@ DUBBING = DubbingRules()
 
 
 @dataclass(frozen=True, slots=True)
+class NumberStyle:
+    """How a language's subtitles write numbers (``scodub.text.numbers``).
+
+    Netflix English Timed Text Style Guide: numbers from one to ten are written out,
+    numerals above ten; a number that starts a sentence is written out. ``words[n]`` is
+    ``n`` written out (index 0 unused); ``tens[k]`` is ``10 * k`` for spelling a number
+    of up to two digits at the start of a sentence.
+    """
+
+    words: tuple[str, ...]  # 0..spell_max (0 unused)
+    teens: tuple[str, ...]  # 11..19
+    tens: tuple[str, ...]  # 0, 10, 20 ... 90 (0 and 10 unused)
+    spell_max: int = 10
+
+
+ENGLISH_NUMBERS = NumberStyle(
+    words=("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    teens=("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+           "eighteen", "nineteen"),
+    tens=("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
+          "ninety"),
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Language:
     code: str  # ISO 639-1
     name: str  # English name
@@ -68,6 +93,7 @@ class Language:
     max_chars_per_line: int
     max_cps: float  # adult reading speed, characters per second
     cjk_width: bool = False  # full-width char counts 1, half-width 0.5
+    numbers: NumberStyle | None = None  # None: numerals as spoken/translated
 
     @property
     def dub_title(self) -> str:
@@ -77,7 +103,8 @@ class Language:
 LANGUAGES: dict[str, Language] = {
     row.code: row
     for row in (
-        Language("en", "English", "English", "eng", "en", "eng_Latn", "Latin", False, True, 42, 20),
+        Language("en", "English", "English", "eng", "en", "eng_Latn", "Latin", False, True, 42, 20,
+                 numbers=ENGLISH_NUMBERS),
         Language(
             "zh",
             "Chinese",

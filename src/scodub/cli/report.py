@@ -20,7 +20,12 @@ def summary(report: RunReport) -> None:
     for note in heard.notes if heard else ():
         click.echo(f"  note: {note}")
     for fix in heard.transcript.corrections if heard else ():
-        click.echo(f"  glossary correction: {fix.heard!r} -> {fix.corrected!r}")
+        evidence = (
+            f" (audio log-prob {fix.heard_logprob:.2f} -> {fix.written_logprob:.2f})"
+            if fix.written_logprob is not None and fix.heard_logprob is not None
+            else ""
+        )
+        click.echo(f"  glossary correction: {fix.heard!r} -> {fix.corrected!r}{evidence}")
     shots = report.stages.get("shots")
     if shots:
         click.echo(

@@ -21,17 +21,21 @@ transcripts. A run is rewritten when
   (``Eurasian``), a run that starts or ends on a function word (``our films`` for ARY
   Films), or a run in capitals (a byline).
 
-What is written is the canonical form, except for a near-miss of a variant that is a
-short or other name rather than a spelling variant: ``Listipad`` becomes ``Listapad``, not
-the festival's full name (``Chungking`` still becomes ``Chongqing``). A run that
-already reads exactly as a form or variant (or, in an inflecting language, one with case
-endings) is never touched, and no correction may overlap it. Longer names win over shorter
-ones (``Yongchuan Technology Studio`` before ``Yongchuan``), then higher scores. Every
-change is a ``Correction`` on the transcript: corrections are reported, never silent.
+What is written is the term's form that was said (``scodub.names.written``): "Yong
+Chuan" becomes ``Yongchuan``, not ``Yongchuan District``; ``Listipad`` becomes
+``Listapad``; a spelling variant is written canonically (``Chungking`` -> ``Chongqing``). A
+run that already reads exactly as a form or variant (or, in an inflecting language, one
+with case endings) is never touched, and no correction may overlap it. Longer names win
+over shorter ones (``Yongchuan Technology Studio`` before ``Yongchuan``), then higher
+scores. Every change is a ``Correction`` on the transcript: corrections are reported,
+never silent. With a ``judge`` (the audio: ``scodub.names.audiocheck``) a correction is
+kept only when the written text explains the audio at least as well as the heard one.
 
-Chinese names of two to four characters only get exact and alias corrections (fewer than
-``MIN_FUZZY_CHARS`` letters): without a pinyin table a homophone (张一谋 for 张艺谋) scores
-like any other one-character change.
+Chinese is compared through toneless pinyin (``scodub.names.match.latin_key``), so a
+homophone Whisper writes for a name (张一谋 for 张艺谋, 海青 for 海清) scores as the sound it
+is; because homophones are everywhere in Chinese, a fuzzy Chinese match is only taken where
+Whisper was unsure of a character (never on confidence alone). Cyrillic, Arabic-script and
+Devanagari transcripts are compared on their Latin transliteration the same way.
 
 Before that, a tail of glossary names that Whisper copied from its prompt (a failure of
 faster-whisper's ``hotwords``) is removed: ``scodub.names.prompt.strip_prompt_echo``, where
@@ -43,13 +47,13 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from scodub.data import Correction, Transcript, Word
+from scodub.data import Correction, Segment, Transcript, Word
 from scodub.langs import get_language
 from scodub.names.glossary import Glossary, Term
 from scodub.names.match import (
@@ -69,6 +73,7 @@ from scodub.names.prompt import (
     strip_prompt_echo,
     with_words,
 )
+from scodub.names.written import spoken_form, with_case_endings, writable_forms
 from scodub.scripts import text_script
 
 #: Minimum mean of the character and sound ratios (0-100) for a fuzzy correction of a run
@@ -84,6 +89,8 @@ UNSURE_PROBABILITY = 0.75
 #: A name shorter than this (in transliterated letters) is only corrected when exact up to
 #: case or an alias: three- and four-letter names (SCO, Ma Ping's "Ma") look like anything.
 MIN_FUZZY_CHARS = 5
+#: Languages written in Han characters: compared on pinyin, where homophones abound.
+_HOMOPHONE_LANGS = frozenset(("zh",))
 #: Fuzzy matches against an alias (itself a mishearing) need more: "Chongking" for the
 #: alias "Chong King" scores 100, "high-tech in" for the alias "High Ching" 85.
 ALIAS_FUZZY_THRESHOLD = 90.0
@@ -116,6 +123,15 @@ _EDGE_WORDS: dict[str, frozenset[str]] = {
     )),
 }
 
+
+#: Scores texts of one segment against its audio: ``judge(segment, texts, names)`` gives
+#: one log-probability per text (higher explains the audio better), the names being the
+#: glossary forms under test (``scodub.names.audiocheck.WhisperJudge``).
+#: How much higher (natural log) the judge must score the written text than the heard one:
+#: a tie is not evidence. Misheard names came out 4-16 higher (Piper speech, Whisper base);
+#: "Zhang" for the "John" of "Mr. John Dashwood", primed with "Zhang", only 0.1.
+JUDGE_MARGIN = 1.0
+Judge = Callable[[Segment, Sequence[str], Sequence[str]], Sequence[float]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,8 +244,15 @@ def _shared_words_agree(words: tuple[str, ...], whole: tuple[str, ...],
 
 
 def _plausible(span: _Span, surface: _Surface, score: float, threshold: float,
-               lang: str) -> bool:
-    """Is a fuzzy match a mishearing of the term rather than ordinary words near it?"""
+               lang: str, lenient: bool = False) -> bool:
+    """Is a fuzzy match a mishearing of the term rather than ordinary words near it?
+
+    ``lenient`` (where to decode again, not what to write: ``plausible_forms``): only the
+    score and the unsure words count."""
+    if lenient:
+        return not span.sure and score >= threshold and span.words != surface.words
+    if span.sure and lang in _HOMOPHONE_LANGS:
+        return False  # 海青色 is a colour, not 海清: only an unsure span may be a name
     need = threshold if not span.sure else max(threshold, CONFIDENT_THRESHOLD)
     need = need if surface.exact_ok else max(need, ALIAS_FUZZY_THRESHOLD)
     if score < need or span.words == surface.words:
@@ -250,7 +273,8 @@ def _plausible(span: _Span, surface: _Surface, score: float, threshold: float,
 
 
 def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
-                 threshold: float, lang: str) -> list[_Match]:
+                 threshold: float, lang: str, min_chars: int = MIN_FUZZY_CHARS,
+                 lenient: bool = False) -> list[_Match]:
     """Exact, case-only, alias and fuzzy matches between every span and every surface."""
     matches: list[_Match] = []
     by_words: dict[tuple[str, ...], list[_Surface]] = {}
@@ -258,7 +282,7 @@ def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
         by_words.setdefault(surface.words, []).append(surface)
     cand_compact = [compact(s.text) for s in surfaces]
     cand_sound = [_sound(s.text) for s in surfaces]
-    cand_ok = np.array([len(c) >= MIN_FUZZY_CHARS for c in cand_compact])
+    cand_ok = np.array([len(c) >= min_chars for c in cand_compact])
     cutoff = max(0.0, 2 * threshold - 100)  # the mean reaches threshold only if both do
     chunk = 4000
     for lo in range(0, len(spans), chunk):
@@ -277,13 +301,13 @@ def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
             [len(k) < MIN_SOUND_KEY for k in cand_sound])[None, :]
         sounds = np.where(short, chars, sounds)
         combined = np.maximum((chars + sounds) / 2.0, chars - LETTERS_ONLY_PENALTY)
-        span_ok = np.array([len(c) >= MIN_FUZZY_CHARS for c in span_compact])
+        span_ok = np.array([len(c) >= min_chars for c in span_compact])
         hits = (combined >= threshold) & (chars > 0)
         hits &= span_ok[:, None] & cand_ok[None, :]
         for r, c in zip(*np.nonzero(hits), strict=True):
             span, surface = part[int(r)], surfaces[int(c)]
             score = float(combined[r, c])
-            if _plausible(span, surface, score, threshold, lang):
+            if _plausible(span, surface, score, threshold, lang, lenient):
                 matches.append(_Match(span, surface, score))
     return matches
 
@@ -291,7 +315,9 @@ def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
 def _rewrite(words: Sequence[Word], canonical: str, spaced: bool) -> list[Word]:
     """The span's words replaced by ``canonical``, timings kept, outer punctuation kept."""
     lead, _, _ = _core(words[0].text)
-    _, _, trail = _core(words[-1].text)
+    _, last_core, trail = _core(words[-1].text)
+    if trail[:1] in "'’" and last_core.endswith("s") and not canonical.endswith("s"):
+        trail = trail[:1] + "s" + trail[1:]  # "Brumbles'" heard: "Bremble's", not "Bremble'"
     new = canonical.split() if spaced else [canonical]
     new[0] = lead + new[0]
     new[-1] = new[-1] + trail
@@ -320,15 +346,135 @@ def _already_right(m: _Match, lang: str) -> bool:
 
 
 def _preference(m: _Match) -> tuple[int, float, int]:
-    """Longer terms first, then better scores, then spans closest in length to the term."""
+    """Longer terms first, then better scores, then spans closest in length to the term
+    (which of the term's forms is written is ``_written``'s choice)."""
     gap = abs(len(compact(m.span.text)) - len(compact(m.surface.text)))
     return -len(compact(m.surface.text)), -m.score, gap
 
 
+def _written(m: _Match, writable: dict[str, tuple[str, ...]]) -> str:
+    return spoken_form(m.span.text, m.surface.canonical, writable.get(m.surface.term.id, ()))
+
+
+def _choose(matches: Sequence[_Match], lang: str) -> list[_Match]:
+    """Non-overlapping corrections, exact spans protected, best first (``_preference``)."""
+    taken: dict[int, set[int]] = {}
+    fine = [m for m in matches if _already_right(m, lang)]
+    for m in fine:  # exact spans are protected: never corrected, never overlapped
+        taken.setdefault(m.span.seg, set()).update(range(m.span.first, m.span.last + 1))
+    chosen: list[_Match] = []
+    for m in sorted((m for m in matches if m not in fine), key=_preference):
+        used = taken.setdefault(m.span.seg, set())
+        cells = set(range(m.span.first, m.span.last + 1))
+        if cells & used:
+            continue
+        used.update(cells)
+        chosen.append(m)
+    return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class _Fix:
+    match: _Match
+    written: str
+    heard_logprob: float | None = None
+    written_logprob: float | None = None
+
+
+def _judged(seg: Segment, fixes: list[_Fix], judge: Judge, spaced: bool) -> list[_Fix]:
+    """The fixes whose written text explains the segment's audio at least as well as the
+    text as heard (each fix tested alone, the scores kept as evidence). A change of
+    letter case is judged too: the sound is the same, but Whisper's language model knows
+    "a white ant" from the film "White Ant" by the words around it."""
+    to_test = fixes
+    texts = [seg.text.strip()]
+    for fix in to_test:
+        words = list(seg.words)
+        span = fix.match.span
+        words[span.first : span.last + 1] = _rewrite(words[span.first : span.last + 1],
+                                                     fix.written, spaced)
+        texts.append((" " if spaced else "").join(w.text for w in words))
+    names = list(dict.fromkeys(f.written for f in to_test))
+    scores = list(judge(seg, texts, names))
+    kept = []
+    for fix, score in zip(to_test, scores[1:], strict=True):
+        if score >= scores[0] + JUDGE_MARGIN:
+            kept.append(dataclasses.replace(fix, heard_logprob=round(float(scores[0]), 3),
+                                            written_logprob=round(float(score), 3)))
+    return kept
+
+
+#: A glossary form this close to some words (``similarity``, 0-100) makes the name
+#: plausible there: the segment is worth decoding again primed with it
+#: (``scodub.names.audiocheck.redecode``). Lower than ``CORRECTION_THRESHOLD``: the second
+#: pass and the audio decide, this only chooses where to look.
+PLAUSIBLE_THRESHOLD = 70.0
+
+
+def _person_parts(surfaces: Sequence[_Surface]) -> list[_Surface]:
+    """Each word of a person's name as a surface of its own: "Hay-Yong" is heard for the
+    "Haiyang" of Jiang Haiyang, and a surname alone is how people are often named."""
+    parts = []
+    for surface in surfaces:
+        if surface.term.kind == "person" and len(surface.raw) > 1:
+            parts += [_Surface(surface.term, raw, surface.canonical, True, *_words(raw))
+                      for raw in surface.raw if len(compact(raw)) >= _PLAUSIBLE_CHARS]
+    return parts
+
+
+def plausible_forms(transcript: Transcript, glossary: Glossary, lang: str | None = None,
+                    threshold: float = PLAUSIBLE_THRESHOLD) -> dict[int, tuple[str, ...]]:
+    """Per segment index, the glossary forms that may have been said there but are not
+    written there (the forms of the terms matched at ``threshold``, whole or, for people,
+    one word of the name; best first)."""
+    language = get_language(lang or transcript.language)
+    surfaces = _surfaces(glossary, language.code)
+    if not surfaces or not transcript.segments:
+        return {}
+    spans = _spans(transcript, max(len(s.words) for s in surfaces) + 1)
+    writable = writable_forms(glossary, language.code)
+    found: dict[int, dict[str, float]] = {}
+    parts = _person_parts(surfaces)
+    part_ids = {id(p) for p in parts}
+    matches = _score_spans(spans, surfaces + parts, threshold, language.code,
+                           min_chars=_PLAUSIBLE_CHARS, lenient=True)
+    for m in matches:
+        if _already_right(m, language.code) or m.span.raw == m.surface.raw:
+            continue
+        form = _written(m, writable)
+        if _contains_form(transcript.segments[m.span.seg].text, form):
+            continue
+        best = found.setdefault(m.span.seg, {})
+        score = m.score - (_PART_PENALTY if id(m.surface) in part_ids else 0.0)
+        best[form] = max(best.get(form, 0.0), score)
+    return {seg: tuple(sorted(forms, key=lambda f: -forms[f])[:_PLAUSIBLE_MAX])
+            for seg, forms in found.items()}
+
+
+def _contains_form(text: str, form: str) -> bool:
+    at = text.find(form)
+    return at >= 0 and not text[at - 1 : at].isalnum() and not (
+        text[at + len(form) : at + len(form) + 1].isalnum())
+
+
+#: A name found through one of its words ranks below names matched whole.
+_PART_PENALTY = 10.0
+#: Letters a span or a name needs before it can make a name plausible ("Di-Mo" for Dai Mo).
+_PLAUSIBLE_CHARS = 4
+#: At most this many names prime one segment's second pass (a long list is the
+#: whole-film bias again, in small).
+_PLAUSIBLE_MAX = 4
+
+
 def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None, *,
-            threshold: float = CORRECTION_THRESHOLD) -> Transcript:
+            threshold: float = CORRECTION_THRESHOLD, judge: Judge | None = None) -> Transcript:
     """``transcript`` with misheard glossary names rewritten and prompt echoes removed;
-    ``corrections`` lists each change (an echo removed has an empty ``corrected``)."""
+    ``corrections`` lists each change (an echo removed has an empty ``corrected``).
+
+    With a ``judge`` (the audio, see ``scodub.names.audiocheck``), a correction is kept
+    only when its text explains the audio at least as well as what was heard. The scores
+    are kept on each ``Correction``.
+    """
     language = get_language(lang or transcript.language)
     surfaces = _surfaces(glossary, language.code)
     if not surfaces or not transcript.segments:
@@ -338,35 +484,27 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
     max_words = max(len(s.words) for s in surfaces) + 1
     spans = _spans(transcript, max_words)
     matches = _score_spans(spans, surfaces, threshold, language.code)
-
-    taken: dict[int, set[int]] = {}
-    fine = [m for m in matches if _already_right(m, language.code)]
-    for m in fine:  # exact spans are protected: never corrected, never overlapped
-        taken.setdefault(m.span.seg, set()).update(range(m.span.first, m.span.last + 1))
-    chosen: list[_Match] = []
-    fixes = [m for m in matches if m not in fine]
-    for m in sorted(fixes, key=_preference):
-        used = taken.setdefault(m.span.seg, set())
-        cells = set(range(m.span.first, m.span.last + 1))
-        if cells & used:
-            continue
-        used.update(cells)
-        chosen.append(m)
-    by_seg: dict[int, list[_Match]] = {}
-    for m in chosen:
-        by_seg.setdefault(m.span.seg, []).append(m)
+    writable = writable_forms(glossary, language.code)
+    by_seg: dict[int, list[_Fix]] = {}
+    for m in _choose(matches, language.code):
+        written = with_case_endings(_written(m, writable), m.span.raw, language.code)
+        if m.span.raw != _words(written)[1]:  # already written that way: nothing to do
+            by_seg.setdefault(m.span.seg, []).append(_Fix(m, written))
     segments = list(transcript.segments)
     corrections: list[Correction] = list(echoes)
     for s in sorted(by_seg):
         seg = segments[s]
+        fixes = _judged(seg, by_seg[s], judge, spaced) if judge else by_seg[s]
         words = list(seg.words)
-        for m in sorted(by_seg[s], key=lambda m: m.span.first, reverse=True):
+        for fix in sorted(fixes, key=lambda f: f.match.span.first, reverse=True):
+            m = fix.match
             old = words[m.span.first : m.span.last + 1]
-            words[m.span.first : m.span.last + 1] = _rewrite(old, m.surface.canonical, spaced)
+            words[m.span.first : m.span.last + 1] = _rewrite(old, fix.written, spaced)
             corrections.append(Correction(
-                heard=" ".join(w.text for w in old), corrected=m.surface.canonical,
+                heard=(" " if spaced else "").join(w.text for w in old), corrected=fix.written,
                 term_id=m.surface.term.id, start_ms=old[0].start_ms, end_ms=old[-1].end_ms,
-                score=round(m.score / 100.0, 4)))
+                score=round(m.score / 100.0, 4), heard_logprob=fix.heard_logprob,
+                written_logprob=fix.written_logprob))
         segments[s] = with_words(seg, words, spaced)
     if not corrections:
         return transcript
@@ -376,5 +514,6 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
 
 
 __all__ = ["ALIAS_FUZZY_THRESHOLD", "CONFIDENT_THRESHOLD", "CORRECTION_THRESHOLD",
-           "HOTWORD_TOKEN_BUDGET", "MIN_FUZZY_CHARS", "UNSURE_PROBABILITY", "correct",
-           "hotwords", "initial_prompt"]
+           "HOTWORD_TOKEN_BUDGET", "JUDGE_MARGIN", "MIN_FUZZY_CHARS", "PLAUSIBLE_THRESHOLD",
+           "UNSURE_PROBABILITY", "Judge", "correct", "hotwords", "initial_prompt",
+           "plausible_forms"]

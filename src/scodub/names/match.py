@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -211,11 +211,36 @@ _DEVANAGARI = {
 _NUKTA = {"j": "z", "ph": "f", "k": "q", "kh": "kh", "g": "g", "d": "r", "dh": "rh"}
 
 
+_HAN_RUN = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+(?:\s+[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)*")
+
+
+@cache
+def _pinyin() -> Callable[[str], list[str]] | None:
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # pragma: no cover - a core dependency; keep Han as it is without it
+        return None
+    return lazy_pinyin
+
+
+def _han_to_pinyin(text: str) -> str:
+    """Runs of Han characters as toneless pinyin syllables (``张艺谋`` -> ``zhang yi mou``),
+    each run read as a whole so that polyphones take their reading in context (``重庆``
+    is ``chong qing``); the spaces a span puts between characters are ignored."""
+    convert = _pinyin()
+    if convert is None:
+        return text
+    return _HAN_RUN.sub(
+        lambda m: " " + " ".join(convert("".join(m.group(0).split()))) + " ", text)
+
+
 @lru_cache(maxsize=4096)
 def latin_key(text: str) -> str:
-    """Lower-case ASCII transliteration of a name (Han and unknown letters kept as they are)."""
+    """Lower-case ASCII transliteration of a name: Cyrillic, Arabic-script and Devanagari
+    letters by table, Han characters as pinyin (``pypinyin``), unknown letters kept."""
     out: list[str] = []
-    for ch in unicodedata.normalize("NFC", text):
+    for ch in unicodedata.normalize("NFC", _han_to_pinyin(text)):
         low = fold_char(ch)
         if low in _CYRILLIC:
             out.append(_CYRILLIC[low])

@@ -133,7 +133,7 @@ def plan_film(film_path: Path, out_dir: Path, settings: RunSettings, ctx: StageC
     check_outputs(Path(film_path), Path(out_dir), settings)
     film = open_film(film_path, out_dir, settings.audio_stream, settings.asr.language)
     glossary = GlossaryRef.of(settings.glossary_files)
-    loaded = glossary.load(ctx)
+    glossary.load(ctx)  # a broken glossary fails here, before any model
     dub = settings.dub.validate() if settings.dub is not None else None
     if settings.asr.language and dub is not None:
         _check_dub_languages(settings.asr.language, settings)  # before any model
@@ -146,13 +146,13 @@ def plan_film(film_path: Path, out_dir: Path, settings: RunSettings, ctx: StageC
     needed = mt_targets(spoken, settings.targets, settings.english_from_whisper)
     if needed:
         mt_identity(settings.mt)  # a missing translation model fails here, before ASR
-    transcribe = TranscribeStage.build(film, asr, glossary, loaded)
+    transcribe = TranscribeStage.build(film, asr, glossary)
     fallback = spoken or "en"
     subtitles = SubtitlesStage(transcribe, glossary, fallback)
     targets = tuple(t for t in settings.targets if t != spoken)
     english = None
     if "en" in targets and settings.english_from_whisper:
-        english = TranscribeStage.build(film, replace(asr, task="translate"), GlossaryRef(), loaded)
+        english = TranscribeStage.build(film, replace(asr, task="translate"), GlossaryRef())
     localize = None
     if targets:
         localize = LocalizeStage.build(

@@ -16,6 +16,7 @@ from scodub.serial import from_plain, to_plain
 from scodub.stages.base import Stage, StageContext, register
 from scodub.stages.glossary import GlossaryRef
 from scodub.stages.transcribe import TranscribeStage
+from scodub.text.numbers import apply_number_style
 from scodub.text.qc import check_track
 from scodub.text.segment import plan_cues
 
@@ -45,7 +46,7 @@ class SubtitlesStage(Stage[SubtitleResult]):
     fallback_language: str = "en"  # for a transcript in no language (silence)
 
     name = "subtitles"
-    version = 2  # 2: speech ends per cue
+    version = 3  # 2: speech ends per cue; 3: number style
 
     def deps(self) -> tuple[Stage[Any], ...]:
         return (self.transcribe,)
@@ -61,7 +62,8 @@ class SubtitlesStage(Stage[SubtitleResult]):
         lang = subtitle_rules(transcript.language)
         glossary = self.glossary.load(ctx)
         names = glossary_names(glossary, lang.code) if len(glossary) and lang.nllb else ()
-        words = transcript.words
+        # The spoken-language track writes numbers in the language's style (issue 8).
+        words = apply_number_style(transcript.words, lang)
         plan = plan_cues(words, lang, fps, protected=names)
         track = Track(lang.code, tuple(p.cue for p in plan), fps)
         ends = tuple(max(w.end_ms for w in words[p.first_word : p.end_word]) for p in plan)

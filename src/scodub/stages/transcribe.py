@@ -1,23 +1,21 @@
 """Transcribe stage: the film's chosen audio stream -> timed words (Whisper).
 
-With a glossary, its names in the spoken language prime Whisper (``hotwords``) and
-near-misses in the transcript are corrected (``names.correct``), each correction reported.
+With a glossary, misheard names are corrected where the audio confirms them
+(``names.audiocheck``), each correction reported with its evidence.
 The result is what ``<film>.transcript.json`` holds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from scodub import __version__
 from scodub.asr.whisper import AsrSettings, prepare, transcribe_audio
 from scodub.data import Transcript, ms
-from scodub.langs import LANGUAGES
 from scodub.media.decode import ASR_SAMPLE_RATE, check_complete, decode_audio, rms_dbfs
-from scodub.names.correct import correct
+from scodub.names.audiocheck import transcribe_with_glossary
 from scodub.names.glossary import Glossary
-from scodub.names.prompt import hotwords
 from scodub.provision.whisper import ResolvedModel
 from scodub.serial import from_plain, to_plain
 from scodub.stages.base import Resources, Stage, StageContext, register
@@ -78,16 +76,15 @@ class TranscribeStage(Stage[TranscribeResult]):
     glossary: GlossaryRef = field(default_factory=GlossaryRef)
 
     name = "transcribe"
+    version = 2  # 2: names checked against the audio, no whole-film hotwords
 
     @classmethod
     def build(
-        cls, film: Film, asr: AsrSettings, glossary: GlossaryRef, loaded: Glossary
+        cls, film: Film, asr: AsrSettings, glossary: GlossaryRef
     ) -> TranscribeStage:
-        """The stage for ``film``: the glossary's names in the spoken language become
-        Whisper's hotwords, the model is resolved (and verified) once, here."""
-        if len(loaded) and asr.hotwords is None and asr.task == "transcribe":
-            spoken = asr.language or film.stream.language or glossary_source(loaded)
-            asr = replace(asr, hotwords=hotwords(loaded, spoken) or None)
+        """The stage for ``film``, the model resolved (and verified) once, here. Whisper is
+        not primed with the whole glossary (issue 8): names are decoded again only where
+        they are plausible, and each change is checked against the audio."""
         asr, model = prepare(asr)
         return cls(film, asr, model, glossary if asr.task == "transcribe" else GlossaryRef())
 
@@ -125,10 +122,15 @@ class TranscribeStage(Stage[TranscribeResult]):
             def _tick(done: float) -> None:
                 ctx.report(self.label(), min(done, total), total)
 
-            transcript = transcribe_audio(audio, settings, self.model_ref, _tick)
             glossary = self.glossary.load(ctx)
-            if len(glossary) and transcript.language in LANGUAGES:
-                transcript = correct(transcript, glossary)
+            if len(glossary):
+                # An unbiased pass, names decoded again only where plausible, every change
+                # checked against the audio (scodub.names.audiocheck).
+                transcript = transcribe_with_glossary(
+                    audio, settings, self.model_ref, glossary, progress=_tick
+                )
+            else:
+                transcript = transcribe_audio(audio, settings, self.model_ref, _tick)
             if not transcript.segments:
                 notes.append("no speech found (silence, music or noise only)")
             if transcript.dropped_segments:

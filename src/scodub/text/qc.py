@@ -5,7 +5,7 @@ width, minimum and maximum duration, minimum gap to the next cue, order without
 overlap. Soft rules (reported, a human decides): reading speed, chaining (a gap of 12
 frames or less should be closed to 2 frames), text that fits one line kept on one line,
 direction marks on right-to-left lines that start or end with a left-to-right or
-neutral run.
+neutral run, numbers in the language's style (``scodub.text.numbers``).
 
 With the film's cuts (``check_track(..., cuts=...)``), two more soft rules: an in-time
 within 7 frames of a cut sits on it and none is 8-11 frames before one; an out-time near a
@@ -37,6 +37,7 @@ from scodub.text.linebreak import (
     text_width,
     visible_text,
 )
+from scodub.text.numbers import number_style_breaches
 from scodub.text.shots import frames_to_cut, nearest_cut
 from scodub.text.tags import KNOWN_TAGS, unknown_tags
 
@@ -89,6 +90,12 @@ RULES: tuple[Rule, ...] = (
         "soft",
         "right-to-left lines that start or end with a Latin, digit or punctuation run "
         "carry direction marks",
+    ),
+    Rule(
+        "number_style",
+        "soft",
+        "numbers written in the language's style (English: one to ten in words, numerals "
+        "above ten, a sentence never starts with a numeral)",
     ),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
@@ -307,6 +314,9 @@ def _cue_issues(index: int, cue: Cue, lang: Language, limits: Limits) -> list[Is
     if strange:
         shown = ", ".join(dict.fromkeys(strange))
         issues.append(Issue(index, "unknown_tags", len(strange), 0, shown[:80]))
+    numerals = number_style_breaches(" ".join(visible), lang)
+    if numerals:
+        issues.append(Issue(index, "number_style", numerals, 0, "numbers to write out"))
     if lang.rtl:
         unmarked = sum(1 for line in visible if needs_direction_marks(line))
         if unmarked:
