@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from scodub.asr.speakers import SpeakerSettings
 from scodub.asr.whisper import DEVICES, TASKS, AsrSettings
 from scodub.cli.common import out_option, output_options, print_json, progress_bar
 from scodub.dub.voices import parse_voice_options
@@ -120,6 +121,18 @@ def _settings(
     ).validate()
 
 
+def speakers_option(func: F) -> F:
+    return click.option(
+        "--speakers",
+        "speakers",
+        default="auto",
+        show_default=True,
+        callback=lambda _ctx, _param, value: SpeakerSettings.parse(value),
+        help="Who speaks when: auto (the count is found), a number of speakers to force "
+        "(when small roles merge into others), or off.",
+    )(func)
+
+
 def glossary_option(func: F) -> F:
     return click.option(
         "--glossary",
@@ -141,6 +154,11 @@ def _summary(report: RunReport) -> None:
     )
     for note in stage["notes"]:
         click.echo(f"  note: {note}")
+    for speaker in stage.get("speakers", []):
+        click.echo(
+            f"  speaker {speaker['id']}: {speaker['speech_ms'] / 1000:.1f} s of speech, "
+            f"{speaker['voice_type']} voice ({speaker['pitch_hz']:.0f} Hz)"
+        )
     for fix in stage["corrections"]:
         click.echo(f"  glossary correction: {fix['heard']!r} -> {fix['corrected']!r}")
     for lang, subs in report.stages["subtitles"].items():
@@ -183,10 +201,12 @@ def _finish(report: RunReport, quiet: bool, as_json: bool) -> None:
 @click.argument("film", type=click.Path(path_type=Path))
 @asr_options
 @glossary_option
+@speakers_option
 @output_options
 def transcribe(
     film: Path,
     asr: AsrSettings,
+    speakers: SpeakerSettings,
     audio_stream: int | None,
     out_dir: Path,
     glossaries: tuple[Path, ...],
@@ -194,7 +214,9 @@ def transcribe(
     as_json: bool,
 ) -> None:
     """Transcribe FILM into DIR/<film>.<lang>.srt and a JSON transcript with word timings."""
-    settings = RunSettings(asr=asr, glossary_files=glossaries, audio_stream=audio_stream)
+    settings = RunSettings(
+        asr=asr, glossary_files=glossaries, audio_stream=audio_stream, speakers=speakers
+    )
     ensure_writable_dir(out_dir)
     with progress_bar(quiet) as progress:
         report = run_film(film, out_dir, settings, progress=progress)
@@ -294,6 +316,7 @@ def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--no-backcheck", is_flag=True, help="Skip transcribing each dub back.")
 @asr_options
 @glossary_option
+@speakers_option
 @mt_options
 @output_options
 def run(
@@ -308,6 +331,7 @@ def run(
     force: bool,
     no_backcheck: bool,
     asr: AsrSettings,
+    speakers: SpeakerSettings,
     audio_stream: int | None,
     out_dir: Path,
     glossaries: tuple[Path, ...],
@@ -338,6 +362,7 @@ def run(
         audio_stream=audio_stream,
         dub=dub_settings,
         dub_langs=parse_language_list(dub_langs) if dub_langs else None,
+        speakers=speakers,
     )
     ensure_writable_dir(out_dir)
     with progress_bar(quiet) as progress:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from scodub import __version__
+from scodub.asr.speakers import SpeakerSettings, require_backend
 from scodub.asr.whisper import AsrSettings, prepare
 from scodub.data import Transcript
 from scodub.dub.voices import resolve_voice
@@ -36,6 +37,7 @@ class RunSettings:
     audio_stream: int | None = None
     dub: DubSettings | None = None  # None: no dubbing stage
     dub_langs: tuple[str, ...] | None = None  # None: every target except the spoken one
+    speakers: SpeakerSettings = field(default_factory=SpeakerSettings)  # --speakers
 
     def needs_mt(self) -> tuple[str, ...]:
         """Targets only a translation model can make, as far as is known before ASR."""
@@ -75,6 +77,8 @@ def preflight(film: Path, settings: RunSettings) -> Glossary:
     if settings.needs_mt():
         mt_identity(settings.mt)  # a missing translation model fails here, before ASR
     prepare(settings.asr)
+    if settings.speakers.count is not None:
+        require_backend()  # a forced speaker count cannot be met without the backend
     if settings.dub is not None:
         check_video_copyable(film)
         for code in settings.dub_langs or settings.targets:
@@ -95,6 +99,7 @@ def run_film(
         glossary=glossary,
         audio_stream=settings.audio_stream,
         progress=progress,
+        speakers=settings.speakers,
     )
     fps = result.media.get("fps")
     transcript = result.transcript
@@ -119,6 +124,7 @@ def run_film(
                 replace(settings.asr, task="translate"),
                 audio_stream=settings.audio_stream,
                 progress=progress,
+                speakers=settings.speakers,
             ).transcript
         local = stage_localize(
             subs.track, out_dir, stem, targets, glossary, settings.mt, whisper_english=english
@@ -171,6 +177,7 @@ def _transcribe_json(result: TranscribeResult, transcript: Transcript) -> dict[s
         "words": len(transcript.words),
         "dropped_segments": transcript.dropped_segments,
         "corrections": transcript.to_json()["corrections"],
+        "speakers": [speaker.to_json() for speaker in transcript.speakers],
         "notes": list(result.notes),
         "media": result.media,
     }

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from scodub import __version__
+from scodub.asr.speakers import SPEAKERS_AUTO, SpeakerSettings, label_speakers
 from scodub.asr.whisper import AsrSettings, prepare, transcribe_audio
 from scodub.data import Transcript, ms
 from scodub.fsutil import sha256_file, write_json_atomic
@@ -63,6 +64,7 @@ def stage_transcribe(
     glossary: Glossary | None = None,
     audio_stream: int | None = None,
     progress: Progress | None = None,
+    speakers: SpeakerSettings = SPEAKERS_AUTO,
 ) -> TranscribeResult:
     """Film -> transcript JSON with word timings, reusing a cached result when possible.
 
@@ -85,6 +87,7 @@ def stage_transcribe(
             "stream": stream.position,
             "asr": settings.key(model),
             "glossary": glossary_fingerprint(glossary),
+            "speakers": speakers.key(),
         }
     )
     media = _media_json(info, stream.position)
@@ -115,6 +118,8 @@ def stage_transcribe(
         transcript = transcribe_audio(audio, settings, model, _tick)
         if glossary is not None and len(glossary) and transcript.language in LANGUAGES:
             transcript = correct(transcript, glossary)
+        transcript, note = label_speakers(transcript, audio, speakers)
+        notes.extend([note] if note else [])
         if not transcript.segments:
             notes.append("no speech found (silence, music or noise only)")
         if transcript.dropped_segments:

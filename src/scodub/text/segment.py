@@ -38,7 +38,7 @@ import itertools
 import math
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scodub.data import Cue, Word
 from scodub.langs import TIMING, Language
@@ -102,7 +102,7 @@ def monotonic_words(words: Sequence[Word]) -> list[Word]:
     for word in words:
         start = max(word.start_ms, floor, 0)
         end = max(word.end_ms, start)
-        out.append(Word(word.text, start, end, word.probability))
+        out.append(replace(word, start_ms=start, end_ms=end))
         floor = start
     return out
 
