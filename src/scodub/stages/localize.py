@@ -41,7 +41,7 @@ def stage_localize(
     key = stage_key(
         {
             "stage": "localize",
-            "source": [[c.start_ms, c.end_ms, c.text] for c in source.cues],
+            "source": [[c.start_ms, c.end_ms, c.text, *c.speakers] for c in source.cues],
             "language": source.language,
             "fps": source.fps,
             "targets": list(targets),
@@ -75,7 +75,14 @@ def stage_localize(
     else:
         was_cached = True
     tracks = {
-        lang: Track(lang, tuple(Cue(a, b, tuple(lines)) for a, b, lines in cues), source.fps)
+        lang: Track(
+            lang,
+            tuple(
+                Cue(a, b, tuple(lines), cue.speakers)
+                for (a, b, lines), cue in zip(cues, source.cues, strict=True)
+            ),
+            source.fps,
+        )
         for lang, cues in cached["tracks"].items()
     }
     paths = {
