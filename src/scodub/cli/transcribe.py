@@ -12,6 +12,7 @@ import click
 from scodub.asr.speakers import SpeakerSettings
 from scodub.asr.whisper import DEVICES, TASKS, AsrSettings
 from scodub.cli.common import out_option, output_options, print_json, progress_bar
+from scodub.dub.casting import parse_speaker_voices
 from scodub.dub.voices import parse_voice_options
 from scodub.fsutil import ensure_writable_dir
 from scodub.langs import parse_language_list, require_asr
@@ -183,6 +184,8 @@ def _summary(report: RunReport) -> None:
             f"{fit['speedup']['1.0']} at natural speed, {len(fit['not_fitted'])} not fitted; "
             f"{loud['integrated_lufs']} LUFS, {loud['true_peak_dbtp']} dBTP; back-check {score}"
         )
+        for speaker, voice in dub.get("speakers", {}).items():
+            click.echo(f"    {speaker}: {voice['voice']}")
     for warning in report.stages.get("dub", {}).get("warnings", []):
         click.echo(f"  warning: {warning}")
     for name, path in report.outputs.items():
@@ -303,7 +306,8 @@ def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
     "voices",
     multiple=True,
     metavar="LANG=VOICE",
-    help="Voice per language: espeak, piper, a Piper .onnx file or folder, or a pulled name.",
+    help="Voice per language: espeak (or espeak+f2 ...), piper, a Piper .onnx file or folder, "
+    "or a pulled name; LANG:S2=VOICE casts one speaker.",
 )
 @click.option("--no-background", is_flag=True, help="Dub over silence, not the ducked original.")
 @click.option(
@@ -343,6 +347,7 @@ def run(
     dub_settings = (
         DubSettings(
             voices=parse_voice_options(voices),
+            speaker_voices=parse_speaker_voices(voices),
             background=not no_background,
             stems=stems,
             force=force,

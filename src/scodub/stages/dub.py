@@ -11,6 +11,10 @@ The cache lives in ``OUT/.scodub/dub/``: ``<key>.json`` (fitting, loudness) besi
 ``<key>.flac`` (the finished mix); a language's key holds the film's content hash, the
 cues, the voice's identity and every setting that changes the mix, so a finished
 language survives a later language's failure and a re-run does not synthesize it again.
+
+Speakers (``dub.casting``): with the transcript's speaker timeline, every speaker gets a
+voice of their kind in each language, each line is spoken by its speaker's voice (a
+dual-speaker cue as two lines), and the report maps speaker -> voice per language.
 """
 
 from __future__ import annotations
@@ -27,8 +31,15 @@ import numpy as np
 
 from scodub import __version__
 from scodub.asr.whisper import AsrSettings
-from scodub.data import Track
+from scodub.data import Cue, Track
 from scodub.dub.backcheck import Backcheck, backcheck
+from scodub.dub.casting import (
+    SpeakerTimeline,
+    cast_speakers,
+    cue_speakers,
+    resolve_cast,
+    spoken_cues,
+)
 from scodub.dub.checks import check_dub_track, check_speakable
 from scodub.dub.fitting import (
     FitPolicy,
@@ -80,6 +91,10 @@ class DubSettings:
     audio_stream: int | None = None  # the film's n-th audio stream; default: the first
     encoding: str = "utf-8"  # of the SRT files
     policy: FitPolicy = field(default_factory=FitPolicy)
+    # --voice LANG:SPEAKER=VOICE: language -> speaker -> voice spec (dub.casting)
+    speaker_voices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Who speaks when, from the transcript (None: one voice per language)
+    timeline: SpeakerTimeline | None = None
 
     def validate(self) -> DubSettings:
         if self.stems is not None and self.stems not in STEM_FORMATS:
@@ -87,7 +102,8 @@ class DubSettings:
                 f"stem format {self.stems!r} is unknown; expected one of: {', '.join(STEM_FORMATS)}"
             )
         voices = {get_language(code).code: spec for code, spec in self.voices.items()}
-        return replace(self, voices=voices)
+        cast = {get_language(code).code: dict(m) for code, m in self.speaker_voices.items()}
+        return replace(self, voices=voices, speaker_voices=cast)
 
     def key(self) -> dict[str, Any]:
         """The settings that change a language's mix."""
@@ -117,6 +133,7 @@ class LanguageDub:
     cached: bool
     seconds: float
     backcheck: Backcheck | None = None
+    cast: Mapping[str, VoiceInfo] = field(default_factory=dict)  # speaker -> voice
 
     @property
     def fit(self) -> FitSummary:
@@ -127,6 +144,7 @@ class LanguageDub:
             "language": self.language,
             "source": self.source,
             "voice": self.voice.to_json(),
+            "speakers": {speaker: info.to_json() for speaker, info in self.cast.items()},
             "fit": self.fit.to_json(),
             "loudness": {
                 "integrated_lufs": round(self.mix.integrated_lufs, 2),
@@ -172,6 +190,15 @@ class LanguageJob:
     track: Track
     source: str
     voice: Voice
+    spoken: tuple[Cue, ...] = ()  # the lines spoken: a dual-speaker cue gives two
+    cast: Mapping[str, Voice] = field(default_factory=dict)  # speaker -> voice
+
+    def line_voices(self) -> list[Voice]:
+        """The voice of every spoken line: its speaker's, else the language's."""
+        return [
+            self.cast.get(cue.speakers[0], self.voice) if cue.speakers else self.voice
+            for cue in self.spoken
+        ]
 
 
 def _load_track(code: str, value: Track | Path | str, fps: float | None, encoding: str) -> Track:
@@ -195,7 +222,19 @@ def prepare_language(
     check_dub_track(track, media.duration_ms, source)
     voice = resolve_voice(code, settings.voices.get(code))
     check_speakable(track, voice, source)
-    return LanguageJob(track, source, voice)
+    track = cue_speakers(track, settings.timeline)
+    cast: dict[str, Voice] = {}
+    if settings.timeline is not None and settings.timeline.speakers:
+        specs = cast_speakers(
+            code,
+            settings.timeline.speakers,
+            settings.voices.get(code),
+            settings.speaker_voices.get(code),
+        )
+        cast = resolve_cast(code, specs)
+        for cast_voice in {v.name: v for v in cast.values()}.values():
+            check_speakable(track, cast_voice, source)
+    return LanguageJob(track, source, voice, spoken_cues(track), cast)
 
 
 def _package_version(name: str | None) -> str | None:
@@ -221,12 +260,12 @@ def _voice_identity(voice: Voice, cache: StageCache) -> dict[str, Any]:
     return identity
 
 
-def _duck_spans(track: Track, lines: list[FittedLine]) -> list[tuple[int, int]]:
+def _duck_spans(cues: tuple[Cue, ...], lines: list[FittedLine]) -> list[tuple[int, int]]:
     """Where the original is ducked: from a cue's in-time until both the original line
     (the cue) and the dubbed line have ended."""
     return [
         (cue.start_ms, max(cue.end_ms, line.end_ms, cue.start_ms + 1))
-        for cue, line in zip(track.cues, lines, strict=True)
+        for cue, line in zip(cues, lines, strict=True)
     ]
 
 
@@ -294,14 +333,15 @@ def _synthesize_and_mix(
 ) -> tuple[list[FittedLine], MixResult]:
     voice, duration_ms = job.voice, media.duration_ms
     lines = fit_lines(
-        job.track.cues, voice, duration_ms, fps=media.info.fps, policy=settings.policy
-    )
+        job.spoken, voice, duration_ms, fps=media.info.fps, policy=settings.policy,
+        voices=job.line_voices(),
+    )  # fmt: skip
     scratch_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="dub-", dir=scratch_root) as scratch:
         stem = Path(scratch) / "stem.wav"
         write_wav(stem, render_stem(lines, duration_ms, voice.sample_rate), voice.sample_rate)
         mix = mix_dub(
-            media.film, media.stream.position, stem, _duck_spans(job.track, lines), mix_path,
+            media.film, media.stream.position, stem, _duck_spans(job.spoken, lines), mix_path,
             background=settings.background,
         )  # fmt: skip
     return lines, mix
@@ -325,6 +365,16 @@ def run_language(
             "language": track.language,
             "cues": [[cue.start_ms, cue.end_ms, cue.flat_text] for cue in track.cues],
             "voice": _voice_identity(voice, cache),
+            **(
+                {
+                    "spoken": [
+                        [c.start_ms, c.end_ms, c.flat_text, *c.speakers] for c in job.spoken
+                    ],
+                    "cast": {s: _voice_identity(v, cache) for s, v in job.cast.items()},
+                }
+                if job.cast
+                else {}
+            ),
             "settings": settings.key(),
         }
     )
@@ -341,7 +391,7 @@ def run_language(
         backcheck(
             mix_path,
             track.language,
-            track.cues,
+            job.spoken,
             [(line.start_ms, line.end_ms) for line in lines],
             settings.asr,
             cache=cache,
@@ -361,6 +411,7 @@ def run_language(
         cached=cached,
         seconds=time.perf_counter() - started,
         backcheck=checked,
+        cast={speaker: describe_voice(v) for speaker, v in job.cast.items()},
     )
 
 

@@ -10,6 +10,7 @@ from scodub import __version__
 from scodub.asr.speakers import SpeakerSettings, require_backend
 from scodub.asr.whisper import AsrSettings, prepare
 from scodub.data import Transcript
+from scodub.dub.casting import SpeakerTimeline
 from scodub.dub.voices import resolve_voice
 from scodub.errors import ConfigError, MediaError
 from scodub.fsutil import write_json_atomic
@@ -83,6 +84,9 @@ def preflight(film: Path, settings: RunSettings) -> Glossary:
         check_video_copyable(film)
         for code in settings.dub_langs or settings.targets:
             resolve_voice(code, settings.dub.voices.get(code))  # a bad voice fails before ASR
+        for code, cast in settings.dub.speaker_voices.items():
+            for spec in cast.values():
+                resolve_voice(code, spec)
     return glossary
 
 
@@ -156,7 +160,7 @@ def run_film(
                 film,
                 {lang: srts[lang] for lang in wanted},
                 out_dir,
-                settings.dub,
+                replace(settings.dub, timeline=SpeakerTimeline.of(transcript)),
                 progress=progress,
             )
             write_dub_report(dubbed)
