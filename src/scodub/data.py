@@ -23,6 +23,7 @@ class Word:
     start_ms: int
     end_ms: int
     probability: float = 1.0
+    speaker: str | None = None  # "S1", "S2", ... (scodub.asr.speakers); None: not known
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,35 @@ class Segment:
     avg_logprob: float = 0.0
     no_speech_prob: float = 0.0
     compression_ratio: float = 1.0
+    speaker: str | None = None  # every word of a segment has this speaker, when known
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """One voice found in the film (``scodub.asr.speakers``): how long it speaks and
+    whether it sounds lower or higher (``scodub.asr.voicetype``), for casting the dub."""
+
+    id: str  # "S1" speaks most, then "S2", ...
+    speech_ms: int
+    voice_type: str = "unknown"  # "lower", "higher" or "unknown"
+    pitch_hz: float = 0.0  # median fundamental frequency of the voiced frames (0: none)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "speech_ms": self.speech_ms,
+            "voice_type": self.voice_type,
+            "pitch_hz": round(self.pitch_hz, 1),
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Speaker:
+        return cls(
+            str(obj["id"]),
+            int(obj["speech_ms"]),
+            str(obj.get("voice_type", "unknown")),
+            float(obj.get("pitch_hz", 0.0)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +102,7 @@ class Transcript:
     task: str = "transcribe"  # or "translate" (Whisper speech translation to English)
     corrections: tuple[Correction, ...] = ()
     dropped_segments: int = 0  # segments removed by the hallucination guard
+    speakers: tuple[Speaker, ...] = ()  # empty: speaker turns were not looked for
 
     @property
     def words(self) -> tuple[Word, ...]:
@@ -82,7 +113,7 @@ class Transcript:
         return " ".join(seg.text.strip() for seg in self.segments if seg.text.strip())
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "language": self.language,
             "language_probability": round(self.language_probability, 4),
             "duration_ms": self.duration_ms,
@@ -109,13 +140,15 @@ class Transcript:
                     "avg_logprob": round(s.avg_logprob, 4),
                     "no_speech_prob": round(s.no_speech_prob, 4),
                     "compression_ratio": round(s.compression_ratio, 4),
-                    "words": [
-                        [w.text, w.start_ms, w.end_ms, round(w.probability, 4)] for w in s.words
-                    ],
+                    "words": [_word_json(w) for w in s.words],
+                    **({"speaker": s.speaker} if s.speaker else {}),
                 }
                 for s in self.segments
             ],
         }
+        if self.speakers:
+            out["speakers"] = [speaker.to_json() for speaker in self.speakers]
+        return out
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Transcript:
@@ -146,13 +179,25 @@ class Transcript:
                     avg_logprob=float(s.get("avg_logprob", 0.0)),
                     no_speech_prob=float(s.get("no_speech_prob", 0.0)),
                     compression_ratio=float(s.get("compression_ratio", 1.0)),
-                    words=tuple(
-                        Word(str(w[0]), int(w[1]), int(w[2]), float(w[3])) for w in s["words"]
-                    ),
+                    words=tuple(_word_from_json(w) for w in s["words"]),
+                    speaker=s.get("speaker"),
                 )
                 for s in obj["segments"]
             ),
+            speakers=tuple(Speaker.from_json(x) for x in obj.get("speakers", [])),
         )
+
+
+def _word_json(word: Word) -> list[Any]:
+    """``[text, start_ms, end_ms, probability]``, then the speaker when known (older
+    transcripts have four fields and still load)."""
+    fields: list[Any] = [word.text, word.start_ms, word.end_ms, round(word.probability, 4)]
+    return [*fields, word.speaker] if word.speaker else fields
+
+
+def _word_from_json(item: list[Any]) -> Word:
+    speaker = str(item[4]) if len(item) > 4 and item[4] else None
+    return Word(str(item[0]), int(item[1]), int(item[2]), float(item[3]), speaker)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +207,14 @@ class Cue:
     start_ms: int
     end_ms: int
     lines: tuple[str, ...]
+    # Who speaks, in order: one id, or two for a dual-speaker cue (one line each, each
+    # opened by a hyphen: ../shared/STANDARDS.md); empty when speakers are not known.
+    speakers: tuple[str, ...] = ()
+
+    @property
+    def dual(self) -> bool:
+        """Two speakers, one per line."""
+        return len(self.speakers) == 2 and len(self.lines) == 2
 
     @property
     def text(self) -> str:

@@ -11,6 +11,7 @@ from scodub.asr.whisper import AsrSettings
 from scodub.cli.common import print_json, progress_bar
 from scodub.cli.options import out_option, output_options
 from scodub.devices import DEVICES
+from scodub.dub.casting import load_timeline, parse_speaker_voices
 from scodub.dub.voices import parse_voice_options
 from scodub.errors import ConfigError
 from scodub.langs import get_language
@@ -45,6 +46,7 @@ def _language_summary(dub: LanguageDub) -> list[str]:
         f"    loudness {mix.integrated_lufs:.1f} LUFS, true peak {mix.true_peak_dbtp:.1f} dBTP, "
         f"LRA {mix.lra:.1f} LU: {verdict}",
         f"    intelligibility (Whisper on the mix): {check}",
+        *(f"    speaker {speaker}: {voice.voice}" for speaker, voice in dub.cast.items()),
     ]
     return lines
 
@@ -88,9 +90,17 @@ def _summary(report: DubReport, report_file: Path) -> None:
     "voices",
     multiple=True,
     metavar="LANG=VOICE",
-    help="Voice for a language: espeak, piper (English), a Piper .onnx file or folder, or "
-    "a voice pulled with `scodub models pull piper:NAME`. Default: Piper for English, "
-    "espeak-ng for the others.",
+    help="Voice for a language: espeak (or a variant, espeak+f2), piper (English), a Piper "
+    ".onnx file or folder, or a voice pulled with `scodub models pull piper:NAME`. Default: "
+    "Piper for English, espeak-ng for the others. LANG:S2=VOICE casts one speaker.",
+)
+@click.option(
+    "--transcript",
+    "transcript_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The film's <film>.transcript.json: each speaker found in it gets a voice of "
+    "their kind (lower/higher) in every language.",
 )
 @click.option(
     "--no-background", is_flag=True, help="Dub over silence instead of the ducked original."
@@ -131,6 +141,7 @@ def dub(
     tracks: tuple[str, ...],
     out_dir: Path,
     voices: tuple[str, ...],
+    transcript_file: Path | None,
     no_background: bool,
     stems: StemFormat | None,
     force: bool,
@@ -152,6 +163,8 @@ def dub(
     """
     settings = DubSettings(
         voices=parse_voice_options(voices),
+        speaker_voices=parse_speaker_voices(voices),
+        timeline=load_timeline(transcript_file) if transcript_file else None,
         background=not no_background,
         stems=stems,
         force=force,

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from scodub.asr.speakers import SpeakerSettings
 from scodub.asr.whisper import TASKS, AsrSettings
 from scodub.devices import DEVICES
 from scodub.langs import require_asr
@@ -138,6 +139,19 @@ def _settings(
         task=task,
         cpu_threads=threads,
     ).validate()
+
+
+def speakers_option(func: F) -> F:
+    """``--speakers auto|N|off``, received as one ``speakers: SpeakerSettings``."""
+    return click.option(
+        "--speakers",
+        "speakers",
+        default="auto",
+        show_default=True,
+        callback=lambda _ctx, _param, value: SpeakerSettings.parse(value),
+        help="Who speaks when: auto (the count is found), a number of speakers to force "
+        "(when small roles merge into others), or off.",
+    )(func)
 
 
 def glossary_option(func: F) -> F:

@@ -26,6 +26,11 @@ def summary(report: RunReport) -> None:
             else ""
         )
         click.echo(f"  glossary correction: {fix.heard!r} -> {fix.corrected!r}{evidence}")
+    for speaker in heard.transcript.speakers if heard else ():
+        click.echo(
+            f"  speaker {speaker.id}: {speaker.speech_ms / 1000:.1f} s of speech, "
+            f"{speaker.voice_type} voice ({speaker.pitch_hz:.0f} Hz)"
+        )
     shots = report.stages.get("shots")
     if shots:
         click.echo(
@@ -51,6 +56,8 @@ def summary(report: RunReport) -> None:
             f"{fit.natural} at natural speed, {len(fit.not_fitted)} not fitted; "
             f"{mix.integrated_lufs:.1f} LUFS, {mix.true_peak_dbtp:.1f} dBTP; back-check {score}"
         )
+        for role, voice in dub.cast.items():
+            click.echo(f"    {role}: {voice.voice}")
     for warning in dubbed.warnings() if dubbed else ():
         click.echo(f"  warning: {warning}")
     for name, path in report.outputs.items():

@@ -6,10 +6,18 @@ from pathlib import Path
 
 import click
 
+from scodub.asr.speakers import SpeakerSettings
 from scodub.asr.whisper import AsrSettings
 from scodub.cli.common import print_json, progress_bar
-from scodub.cli.options import asr_options, glossary_option, mt_options, output_options
+from scodub.cli.options import (
+    asr_options,
+    glossary_option,
+    mt_options,
+    output_options,
+    speakers_option,
+)
 from scodub.cli.report import finish
+from scodub.dub.casting import parse_speaker_voices
 from scodub.dub.voices import parse_voice_options
 from scodub.fsutil import ensure_writable_dir
 from scodub.langs import parse_language_list
@@ -47,7 +55,8 @@ from scodub.stages.run import RunSettings, run_film
     "voices",
     multiple=True,
     metavar="LANG=VOICE",
-    help="Voice per language: espeak, piper, a Piper .onnx file or folder, or a pulled name.",
+    help="Voice per language: espeak (or espeak+f2 ...), piper, a Piper .onnx file or folder, "
+    "or a pulled name; LANG:S2=VOICE casts one speaker.",
 )
 @click.option("--no-background", is_flag=True, help="Dub over silence, not the ducked original.")
 @click.option(
@@ -66,6 +75,7 @@ from scodub.stages.run import RunSettings, run_film
 )
 @asr_options
 @glossary_option
+@speakers_option
 @mt_options
 @output_options
 def run(
@@ -83,6 +93,7 @@ def run(
     audio_stream: int | None,
     out_dir: Path,
     glossaries: tuple[Path, ...],
+    speakers: SpeakerSettings,
     mt: MtSettings,
     quiet: bool,
     as_json: bool,
@@ -96,11 +107,13 @@ def run(
             stems=stems,
             force=force,
             backcheck=not no_backcheck,
+            speaker_voices=parse_speaker_voices(voices),
         )
         if do_dub
         else None
     )
     settings = RunSettings(
+        speakers=speakers,
         asr=asr,
         targets=parse_language_list(langs) if langs.strip() else (),
         glossary_files=glossaries,

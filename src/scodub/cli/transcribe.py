@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
+from scodub.asr.speakers import SpeakerSettings
 from scodub.asr.whisper import AsrSettings
 from scodub.cli.common import progress_bar
-from scodub.cli.options import asr_options, glossary_option, output_options
+from scodub.cli.options import asr_options, glossary_option, output_options, speakers_option
 from scodub.cli.report import finish
 from scodub.fsutil import ensure_writable_dir
 from scodub.stages.run import RunSettings, run_film
@@ -18,10 +19,12 @@ from scodub.stages.run import RunSettings, run_film
 @click.argument("film", type=click.Path(path_type=Path))
 @asr_options
 @glossary_option
+@speakers_option
 @output_options
 def transcribe(
     film: Path,
     asr: AsrSettings,
+    speakers: SpeakerSettings,
     audio_stream: int | None,
     out_dir: Path,
     glossaries: tuple[Path, ...],
@@ -29,7 +32,9 @@ def transcribe(
     as_json: bool,
 ) -> None:
     """Transcribe FILM into DIR/<film>.<lang>.srt and a JSON transcript with word timings."""
-    settings = RunSettings(asr=asr, glossary_files=glossaries, audio_stream=audio_stream)
+    settings = RunSettings(
+        asr=asr, glossary_files=glossaries, audio_stream=audio_stream, speakers=speakers
+    )
     ensure_writable_dir(out_dir)
     with progress_bar(quiet) as progress:
         report = run_film(film, out_dir, settings, progress=progress)

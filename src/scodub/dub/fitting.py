@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import wave
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -254,37 +254,48 @@ def fit_lines(
     *,
     fps: float | None = None,
     policy: FitPolicy = FitPolicy(),
+    voices: Sequence[Voice] | None = None,
 ) -> list[FittedLine]:
-    """Dub every cue with ``voice`` (cues in time order, numbered from 1).
+    """Dub every cue with ``voice``, or cue k with ``voices[k]`` (one voice per speaker;
+    cues in time order, numbered from 1).
 
-    Every cue's text is checked against the voice's scripts before any synthesis, so a
+    Every cue's text is checked against its voice's scripts before any synthesis, so a
     cue in the wrong language fails the run at once, naming the cue.
     """
-    for position, cue in enumerate(cues, start=1):
+    per_cue = list(voices) if voices is not None else [voice] * len(cues)
+    if len(per_cue) != len(cues):
+        raise ValueError(f"{len(per_cue)} voices for {len(cues)} cues")
+    for position, (cue, speaker) in enumerate(zip(cues, per_cue, strict=True), start=1):
         if position > 1 and cue.start_ms < cues[position - 2].start_ms:
             raise ValueError(f"cue {position} starts before cue {position - 1}: sort the cues")
         require_speakable(
-            visible_text(cue.flat_text), voice=voice.name, language=voice.language,
-            scripts=voice.scripts, cue=position,
+            visible_text(cue.flat_text), voice=speaker.name, language=speaker.language,
+            scripts=speaker.scripts, cue=position,
         )
     ends = slot_ends(cues, film_duration_ms, gap_ms=TIMING.frames_ms(policy.gap_frames, fps))
     return [
         fit_line(
-            voice, visible_text(cue.flat_text), index=position, start_ms=cue.start_ms,
+            speaker, visible_text(cue.flat_text), index=position, start_ms=cue.start_ms,
             slot_end_ms=end, cue_end_ms=cue.end_ms, policy=policy,
         )
-        for position, (cue, end) in enumerate(zip(cues, ends, strict=True), start=1)
+        for position, (cue, end, speaker) in enumerate(zip(cues, ends, per_cue, strict=True), 1)
     ]
 
 
 def render_stem(
     lines: Sequence[FittedLine], film_duration_ms: int, sample_rate: int
 ) -> np.ndarray:
-    """The dub stem: every line at its start on a silent track as long as the film."""
-    rates = {line.sample_rate for line in lines if line.audio.size}
-    if len(rates) > 1:
-        raise ValueError(f"lines at several sample rates {sorted(rates)}: one voice per stem")
-    source_rate = rates.pop() if rates else sample_rate
+    """The dub stem: every line at its start on a silent track as long as the film
+    (lines of voices at other sample rates are resampled to the first line's rate)."""
+    rates = [line.sample_rate for line in lines if line.audio.size]
+    source_rate = rates[0] if rates else sample_rate
+    lines = [
+        replace(line, audio=resample(line.audio, line.sample_rate, source_rate),
+                sample_rate=source_rate)
+        if line.audio.size and line.sample_rate != source_rate
+        else line
+        for line in lines
+    ]  # fmt: skip
     length = _ms_to_samples(film_duration_ms, source_rate)
     stem = np.zeros(length, dtype=np.float32)
     previous: FittedLine | None = None

@@ -61,8 +61,9 @@ class Voice(Protocol):
 
 
 
-def espeak_voice(language: str) -> EspeakVoice:
-    """The espeak-ng voice for a language (Tajik through the Persian voice)."""
+def espeak_voice(language: str, variant: str = "") -> EspeakVoice:
+    """The espeak-ng voice for a language (Tajik through the Persian voice), optionally in
+    one of espeak-ng's voice variants (``m1``..``m8`` lower, ``f1``..``f5`` higher)."""
     lang = get_language(language)
     if lang.code not in ESPEAK_VOICES:
         raise LanguageError(
@@ -71,13 +72,14 @@ def espeak_voice(language: str) -> EspeakVoice:
         )
     # espeak-ng switches to its English rules for Latin-script names in any voice.
     scripts = frozenset({lang.script, "Latin"})
+    suffix = f"+{variant}" if variant else ""
     if lang.code == "tg":
         return EspeakVoice(
-            "tg", ESPEAK_VOICES["tg"], scripts, transliterate=tajik_to_pinglish,
+            "tg", ESPEAK_VOICES["tg"] + suffix, scripts, transliterate=tajik_to_pinglish,
             route="espeak-ng Persian phonemes (fa-Latn): Tajik Cyrillic respelled letter by "
             "letter (dub.tajik)",
         )
-    return EspeakVoice(lang.code, ESPEAK_VOICES[lang.code], scripts)
+    return EspeakVoice(lang.code, ESPEAK_VOICES[lang.code] + suffix, scripts)
 
 
 def _piper_model_in(folder: Path, language: str) -> Path:
@@ -109,8 +111,9 @@ def _pulled_voice_names() -> list[str]:
 def resolve_voice(language: str, spec: str | None = None) -> Voice:
     """The voice that dubs ``language``.
 
-    ``spec``: ``None`` (the default voice), ``espeak``, ``piper`` (the embedded English
-    voice), a Piper ``.onnx`` file or a folder holding one, or the name of a pulled voice.
+    ``spec``: ``None`` (the default voice), ``espeak`` (or a variant: ``espeak+f2``),
+    ``piper`` (the embedded English voice), a Piper ``.onnx`` file or a folder holding
+    one, or the name of a pulled voice.
     """
     lang = get_language(language)
     if spec is None or spec.strip() == "":
@@ -118,6 +121,8 @@ def resolve_voice(language: str, spec: str | None = None) -> Voice:
     spec = spec.strip()
     if spec == "espeak":
         return espeak_voice(lang.code)
+    if spec.startswith("espeak+"):
+        return espeak_voice(lang.code, spec.removeprefix("espeak+"))
     if spec == "piper":
         if lang.code != "en":
             raise ModelError(
@@ -155,6 +160,8 @@ def parse_voice_options(values: Iterable[str]) -> dict[str, str]:
     chosen: dict[str, str] = {}
     for value in values:
         code, sep, spec = value.partition("=")
+        if ":" in code:
+            continue  # LANG:SPEAKER=VOICE casts one speaker (scodub.dub.casting)
         if not sep or not code.strip() or not spec.strip():
             raise ConfigError(
                 f"--voice {value!r}: expected LANG=VOICE, e.g. ru=espeak, en=piper, "

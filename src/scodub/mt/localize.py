@@ -11,22 +11,27 @@ n-best: a cue that is a whole sentence offers all its candidates to the fitter (
 one may meet the reading speed); a sentence spread over several cues is restored as one
 text and split back over its cues, and keeps its best candidate only, since mixing
 candidates of one sentence across cues could repeat or lose words at the seams.
+
+Speakers: each speaker's line of a dual-speaker cue is translated as a text of its own
+(dash removed), a sentence never runs across a change of speaker, and the fitter lays the
+two translated lines out again as a dual-speaker cue, so the dashes hold in every language.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from scodub.data import Track, Transcript
+from scodub.data import Track, Transcript, Word
 from scodub.langs import get_language, joiner
 from scodub.mt.nllb import Translator, sentence_groups, split_translation, translate_cues
 from scodub.names.enforce import Enforced, Protected, Slot, find_terms, protect, repair, restore
 from scodub.names.glossary import Glossary
 from scodub.text.aligned import fit_tracks
+from scodub.text.linebreak import speaker_lines
 
 _DIRECTION_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -94,10 +99,12 @@ class _Sentence:
     joined: Protected  # the whole sentence, slots at their offsets in the joined text
 
 
-def _protect_sentences(texts: Sequence[str], lang: str, glossary: Glossary) -> list[_Sentence]:
+def _protect_sentences(
+    texts: Sequence[str], lang: str, glossary: Glossary, starts: Collection[int] = ()
+) -> list[_Sentence]:
     sentences: list[_Sentence] = []
     glue = joiner(lang)
-    for group in sentence_groups(texts):
+    for group in sentence_groups(texts, starts=starts):
         source = glue.join(texts[i] for i in group)
         avoid = {int(n) for n in re.findall(r"\d+", source)}
         per_cue: list[Protected] = []
@@ -226,8 +233,11 @@ def localize(
     text) so that all tracks share the final timing.
     """
     src = get_language(source.language).code
-    texts = [_flat(c.flat_text) for c in source.cues]
-    sentences = _protect_sentences(texts, src, glossary)
+    cue_texts = [_flat(c.flat_text) for c in source.cues]
+    units = speaker_units(source)
+    texts = [u.text for u in units]
+    starts = {k for k, u in enumerate(units) if u.new_speaker}
+    sentences = _protect_sentences(texts, src, glossary, starts)
     to_translate = mt_targets(src, targets, whisper_english is not None)
     candidates: dict[str, list[list[str]]] = {}
     records: dict[str, list[list[Enforced]]] = {}
@@ -236,28 +246,31 @@ def localize(
         if translator is None:
             raise ValueError("a translator is needed for " + ", ".join(to_translate))
         protected_texts = [p.text for s in sentences for p in s.per_cue]
-        raw = translate_cues(protected_texts, translator, src, list(to_translate), n_best=n_best)
+        raw = translate_cues(
+            protected_texts, translator, src, list(to_translate), n_best=n_best, starts=starts
+        )
         for lang in to_translate:
-            candidates[lang], records[lang] = _restore_language(
+            per_unit, unit_records = _restore_language(
                 sentences, raw[lang], lang, glossary, len(texts)
             )
+            candidates[lang], records[lang] = _per_cue(units, per_unit, unit_records)
             routes[lang] = f"mt:{translator.name}"
     if whisper_english is not None and "en" in targets and src != "en":
         english = words_per_cue(source, whisper_english)
         candidates["en"] = [[t] for t in english]
         records["en"] = [
             [repair(t, s, src, "en", glossary)] if s else []
-            for t, s in zip(english, texts, strict=True)
+            for t, s in zip(english, cue_texts, strict=True)
         ]
         candidates["en"] = [
             [r[0].text] if r else [t] for r, t in zip(records["en"], english, strict=True)
         ]
         routes["en"] = "whisper-translate"
     if src in targets:
-        candidates[src] = [[t] for t in texts]
-        records[src] = [[] for _ in texts]
+        candidates[src] = [[t] for t in _joined_units(units, [[t] for t in texts])]
+        records[src] = [[] for _ in cue_texts]
         routes[src] = "source"
-    protected = {lang: [glossary_names(glossary, lang)] * len(texts) for lang in candidates}
+    protected = {lang: [glossary_names(glossary, lang)] * len(cue_texts) for lang in candidates}
     fitted = fit_tracks(source, candidates, source.fps, protected)
     reports = {
         lang: _report(
@@ -272,6 +285,74 @@ def localize(
     return LocalizeResult(fitted.source, dict(fitted.tracks), reports)
 
 
+@dataclass(frozen=True, slots=True)
+class SpeakerUnit:
+    """A text translated on its own: a cue, or one speaker's line of a dual cue."""
+
+    cue: int
+    text: str
+    new_speaker: bool  # a sentence never continues into this unit
+
+
+def speaker_units(source: Track) -> list[SpeakerUnit]:
+    """The source cues as translation units: a dual-speaker cue gives one unit per line
+    (dashes removed); a unit whose speaker differs from the previous one starts anew."""
+    units: list[SpeakerUnit] = []
+    previous: str | None = None
+    for index, cue in enumerate(source.cues):
+        parts = speaker_lines(cue.lines)
+        if parts is None:
+            speaker = cue.speakers[0] if cue.speakers else None
+            changed = speaker is not None and previous is not None and speaker != previous
+            units.append(SpeakerUnit(index, _flat(cue.flat_text), changed))
+            previous = speaker or previous
+            continue
+        units.append(SpeakerUnit(index, _flat(parts[0]), True))
+        units.append(SpeakerUnit(index, _flat(parts[1]), True))
+        previous = cue.speakers[-1] if cue.speakers else None
+    return units
+
+
+def _joined_units(units: Sequence[SpeakerUnit], per_unit: Sequence[Sequence[str]]) -> list[str]:
+    """The best candidate per cue; a dual cue's two lines joined by a newline."""
+    joined: dict[int, list[str]] = {}
+    for unit, options in zip(units, per_unit, strict=True):
+        joined.setdefault(unit.cue, []).append(options[0] if options else "")
+    return ["\n".join(parts) for _, parts in sorted(joined.items())]
+
+
+def _per_cue(
+    units: Sequence[SpeakerUnit],
+    per_unit: Sequence[Sequence[str]],
+    records: Sequence[Sequence[Enforced]],
+) -> tuple[list[list[str]], list[list[Enforced]]]:
+    """Unit candidates back to cue candidates: a dual cue's candidate k is its two lines'
+    candidates k (or their best) joined by a newline, which the fitter lays out as a
+    dual-speaker cue (``scodub.text.aligned``)."""
+    cues: dict[int, list[int]] = {}
+    for k, unit in enumerate(units):
+        cues.setdefault(unit.cue, []).append(k)
+    texts: list[list[str]] = []
+    enforced: list[list[Enforced]] = []
+    for _, members in sorted(cues.items()):
+        if len(members) == 1:
+            texts.append(list(per_unit[members[0]]))
+            enforced.append(list(records[members[0]]))
+            continue
+        depth = max(len(per_unit[k]) for k in members)
+        texts.append(
+            [
+                "\n".join(
+                    per_unit[k][min(rank, len(per_unit[k]) - 1)] if per_unit[k] else ""
+                    for k in members
+                )
+                for rank in range(depth)
+            ]
+        )
+        enforced.append([r for k in members for r in records[k][:1]])
+    return texts, enforced
+
+
 def glossary_names(glossary: Glossary, lang: str) -> tuple[str, ...]:
     """Glossary forms of several words (or Chinese) a line break must not split."""
     han = get_language(lang).script == "Han"
@@ -281,9 +362,11 @@ def glossary_names(glossary: Glossary, lang: str) -> tuple[str, ...]:
 
 def words_per_cue(source: Track, english: Transcript) -> list[str]:
     """Whisper's English translation laid over the source cues: each translated word goes
-    to the cue whose span (in-time to the next cue's in-time) holds the word's midpoint."""
+    to the cue whose span (in-time to the next cue's in-time) holds the word's midpoint.
+    A dual-speaker cue's words are split where their speaker changes (else in proportion
+    to the two source lines) and joined by a newline, one line per speaker."""
     cues = source.cues
-    bins: list[list[str]] = [[] for _ in cues]
+    bins: list[list[Word]] = [[] for _ in cues]
     if not cues:
         return []
     for word in english.words:
@@ -292,8 +375,25 @@ def words_per_cue(source: Track, english: Transcript) -> list[str]:
         for i, cue in enumerate(cues):
             if cue.start_ms <= mid:
                 index = i
-        bins[index].append(word.text)
-    return [" ".join(b) for b in bins]
+        bins[index].append(word)
+    out: list[str] = []
+    for cue, words in zip(cues, bins, strict=True):
+        parts = speaker_lines(cue.lines)
+        if parts is None or len(words) < 2:
+            out.append(" ".join(w.text for w in words))
+            continue
+        changes = [
+            k
+            for k in range(1, len(words))
+            if words[k].speaker is not None and words[k].speaker != words[k - 1].speaker
+        ]
+        cut = changes[0] if changes else None
+        if cut is None:
+            share = len(parts[0]) / max(1, len(parts[0]) + len(parts[1]))
+            cut = min(len(words) - 1, max(1, round(len(words) * share)))
+        lines = (" ".join(w.text for w in words[:cut]), " ".join(w.text for w in words[cut:]))
+        out.append("\n".join(lines))
+    return out
 
 
 @dataclass(frozen=True, slots=True)

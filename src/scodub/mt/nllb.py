@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -196,20 +196,22 @@ MAX_CUES_PER_SENTENCE = 4
 
 
 def sentence_groups(
-    cue_texts: Sequence[str], max_cues: int = MAX_CUES_PER_SENTENCE
+    cue_texts: Sequence[str],
+    max_cues: int = MAX_CUES_PER_SENTENCE,
+    starts: Collection[int] = (),
 ) -> list[list[int]]:
     """Cue indices grouped into sentences, in order.
 
     A cue whose text does not end in sentence-final punctuation continues into the next
-    cue, unless the next one opens with a dialogue dash (a new speaker) or the sentence
-    already spans ``max_cues`` cues (unpunctuated ASR output must not swallow a scene).
-    Empty cues stand alone.
+    cue, unless the next one opens with a dialogue dash or is in ``starts`` (a new
+    speaker), or the sentence already spans ``max_cues`` cues (unpunctuated ASR output
+    must not swallow a scene). Empty cues stand alone.
     """
     groups: list[list[int]] = []
     current: list[int] = []
     for index, raw in enumerate(cue_texts):
         text = " ".join(raw.split())
-        if current and (not text or _NEW_SPEAKER.match(text)):
+        if current and (not text or _NEW_SPEAKER.match(text) or index in starts):
             groups.append(current)
             current = []
         current.append(index)
@@ -315,6 +317,7 @@ def translate_cues(
     *,
     n_best: int = 1,
     max_cues_per_sentence: int = MAX_CUES_PER_SENTENCE,
+    starts: Collection[int] = (),
 ) -> dict[str, list[list[str]]]:
     """Translate subtitle cues in sentence context; per target, per cue, candidates.
 
@@ -328,7 +331,7 @@ def translate_cues(
     source = get_language(source).code
     targets = [get_language(t).code for t in targets]
     normal = [" ".join(t.split()) for t in cue_texts]
-    groups = sentence_groups(normal, max_cues_per_sentence)
+    groups = sentence_groups(normal, max_cues_per_sentence, starts)
     glue = joiner(source)
     sentences = [glue.join(normal[i] for i in group) for group in groups]
     unique = list(dict.fromkeys(s for s in sentences if s))  # order kept, repeats once

@@ -51,7 +51,8 @@ class BackcheckStage(Stage[Backcheck]):
     def run(self, ctx: StageContext) -> Backcheck:
         done = ctx.result(self.dub)
         spans = [(line.start_ms, line.end_ms) for line in done.lines]
-        return backcheck(done.mix.path, self.dub.language, done.track.cues, spans, self.asr)
+        cues = done.spoken or done.track.cues
+        return backcheck(done.mix.path, self.dub.language, cues, spans, self.asr)
 
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> Backcheck:
         return from_plain(Backcheck, data)

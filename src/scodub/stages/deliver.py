@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,7 @@ class LanguageDub:
     cached: bool
     seconds: float
     backcheck: Backcheck | None = None
+    cast: Mapping[str, VoiceInfo] = field(default_factory=dict)  # speaker -> voice
 
     @classmethod
     def of(cls, dub: Outcome[DubResult], check: Outcome[Backcheck] | None) -> LanguageDub:
@@ -132,7 +133,7 @@ class LanguageDub:
         seconds = dub.seconds + (check.seconds if check else 0.0)
         return cls(
             stage.language, stage.source_name, result.voice, result.lines, result.mix,
-            result.subtitles, stage.key(), dub.reused, seconds, backcheck,
+            result.subtitles, stage.key(), dub.reused, seconds, backcheck, result.cast,
         )  # fmt: skip
 
     @property
@@ -157,6 +158,7 @@ class LanguageDub:
                 "background": self.mix.background,
             },
             "backcheck": self.backcheck.to_json() if self.backcheck else None,
+            "speakers": {speaker: info.to_json() for speaker, info in self.cast.items()},
             "cached": self.cached,
             "seconds": round(self.seconds, 3),
             "mix": str(self.mix.path),

@@ -20,7 +20,14 @@ from typing import Any, Literal
 import numpy as np
 
 from scodub import __version__
-from scodub.data import Track
+from scodub.data import Cue, Track
+from scodub.dub.casting import (
+    SpeakerTimeline,
+    cast_speakers,
+    cue_speakers,
+    resolve_cast,
+    spoken_cues,
+)
 from scodub.dub.checks import check_dub_track, check_speakable
 from scodub.dub.fitting import FitPolicy, FittedLine, fit_lines, render_stem, write_wav
 from scodub.dub.mix import (
@@ -44,6 +51,7 @@ from scodub.stages.film import Film
 from scodub.stages.localize import LocalizeStage
 from scodub.stages.shots import SnapStage
 from scodub.stages.subtitles import SubtitlesStage
+from scodub.stages.transcribe import TranscribeStage
 from scodub.text.srt import write_srt
 
 StemFormat = Literal["wav", "m4a"]
@@ -63,6 +71,10 @@ class DubSettings:
     backcheck: bool = True  # transcribe each mix back and score it against the script
     encoding: str = "utf-8"  # of the SRT files
     policy: FitPolicy = field(default_factory=FitPolicy)
+    # --voice LANG:SPEAKER=VOICE: language -> speaker -> voice spec (dub.casting)
+    speaker_voices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Who speaks when, from the transcript (None: one voice per language)
+    timeline: SpeakerTimeline | None = None
 
     def validate(self) -> DubSettings:
         if self.stems is not None and self.stems not in STEM_FORMATS:
@@ -70,7 +82,8 @@ class DubSettings:
                 f"stem format {self.stems!r} is unknown; expected one of: {', '.join(STEM_FORMATS)}"
             )
         voices = {get_language(code).code: spec for code, spec in self.voices.items()}
-        return replace(self, voices=voices)
+        cast = {get_language(code).code: dict(m) for code, m in self.speaker_voices.items()}
+        return replace(self, voices=voices, speaker_voices=cast)
 
     def key(self) -> dict[str, Any]:
         """The settings that change a language's mix."""
@@ -134,6 +147,8 @@ class DubResult:
     lines: tuple[FittedLine, ...]  # without their audio: the mix holds it
     mix: MixResult
     subtitles: Path  # the UTF-8 SRT that goes into the delivery file
+    spoken: tuple[Cue, ...] = ()  # the lines spoken: a dual-speaker cue gives two
+    cast: dict[str, VoiceInfo] = field(default_factory=dict)  # speaker -> voice
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -153,15 +168,20 @@ class DubResult:
                 "background": self.mix.background,
             },
             "subtitles": str(self.subtitles),
+            "spoken": [to_plain(cue) for cue in self.spoken],
+            "cast": {speaker: info.to_json() for speaker, info in self.cast.items()},
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DubResult:
         voice = from_plain(VoiceInfo, data["voice"])
         lines, mix = _from_stored(data, Path(data["mix"]["path"]), voice.sample_rate)
+        spoken = tuple(from_plain(Cue, cue) for cue in data["spoken"])
+        cast = {str(s): from_plain(VoiceInfo, v) for s, v in data["cast"].items()}
         return cls(
-            from_plain(Track, data["track"]), voice, tuple(lines), mix, Path(data["subtitles"])
-        )
+            from_plain(Track, data["track"]), voice, tuple(lines), mix, Path(data["subtitles"]),
+            spoken, cast,
+        )  # fmt: skip
 
     def files(self) -> tuple[Path, ...]:
         return (self.mix.path, self.subtitles)
@@ -181,6 +201,7 @@ class DubStage(Stage[DubResult]):
     track: Track | None = None  # instead of ``source``: a given track (an SRT file)
     source_name: str = ""  # where the track came from, for the report
     soundtrack: SoundtrackStage | None = None  # the original's loudness (with background)
+    transcribe: TranscribeStage | None = None  # who speaks when (speaker turns)
 
     name = "dub"
 
@@ -195,9 +216,13 @@ class DubStage(Stage[DubResult]):
         source: TrackSource | None = None,
         track: Track | None = None,
         source_name: str = "",
+        transcribe: TranscribeStage | None = None,
     ) -> DubStage:
-        """The stage; the voice is resolved (and so checked) here, before any work."""
+        """The stage; the voices are resolved (and so checked) here, before any work
+        (``transcribe``: the stage whose speaker turns cast a voice per speaker)."""
         voice = resolve_voice(language, settings.voices.get(language))
+        for spec in settings.speaker_voices.get(language, {}).values():
+            resolve_voice(language, spec)
         ctx.models[f"voice:{language}:{settings.voices.get(language)}"] = voice
         soundtrack = SoundtrackStage(film) if settings.background else None
         name = source_name or f"{language} track"
@@ -210,6 +235,7 @@ class DubStage(Stage[DubResult]):
             track,
             name,
             soundtrack,
+            transcribe,
         )
 
     def label(self) -> str:
@@ -219,7 +245,7 @@ class DubStage(Stage[DubResult]):
         return f"voice:{self.voice_id.get('voice')}"
 
     def deps(self) -> tuple[Stage[Any], ...]:
-        return tuple(s for s in (self.source, self.soundtrack) if s is not None)
+        return tuple(s for s in (self.source, self.soundtrack, self.transcribe) if s is not None)
 
     def identity(self) -> dict[str, Any]:
         given = self.track
@@ -232,6 +258,8 @@ class DubStage(Stage[DubResult]):
             "cues": [[c.start_ms, c.end_ms, c.flat_text] for c in given.cues] if given else None,
             "voice": self.voice_id,
             "settings": self.settings.key(),
+            "speaker_voices": dict(self.settings.speaker_voices.get(self.language, {})),
+            "timeline": to_plain(self.settings.timeline) if self.settings.timeline else None,
         }
 
     def the_track(self, ctx: StageContext) -> Track:
@@ -252,17 +280,37 @@ class DubStage(Stage[DubResult]):
         voice: Voice = ctx.models[name]
         return voice
 
+    def timeline(self, ctx: StageContext) -> SpeakerTimeline | None:
+        """Who speaks when: given with the settings, else the transcript's speaker turns."""
+        if self.settings.timeline is not None or self.transcribe is None:
+            return self.settings.timeline
+        return SpeakerTimeline.of(ctx.result(self.transcribe).transcript)
+
     def run(self, ctx: StageContext) -> DubResult:
-        track, voice, film = self.the_track(ctx), self.voice(ctx), self.film
+        voice, film, code = self.voice(ctx), self.film, self.language
+        timeline = self.timeline(ctx)
+        track = cue_speakers(self.the_track(ctx), timeline)
         check_dub_track(track, film.duration_ms, self.source_name)
         check_speakable(track, voice, self.source_name)
+        cast: dict[str, Voice] = {}
+        if timeline is not None and timeline.speakers:
+            specs = cast_speakers(
+                code, timeline.speakers, self.settings.voices.get(code),
+                self.settings.speaker_voices.get(code),
+            )  # fmt: skip
+            cast = resolve_cast(code, specs)
+            for cast_voice in {v.name: v for v in cast.values()}.values():
+                check_speakable(track, cast_voice, self.source_name)
+        spoken = spoken_cues(track)
+        voices = [cast.get(c.speakers[0], voice) if c.speakers else voice for c in spoken]
         original = ctx.result(self.soundtrack).loudness if self.soundtrack else None
         key = self.key()
         mix_path = ctx.cache.path(self.name, key, ".flac")
         subtitles = write_srt(track, ctx.cache.path(self.name, key, ".srt"))
         lines = fit_lines(
-            track.cues, voice, film.duration_ms, fps=film.fps, policy=self.settings.policy
-        )
+            spoken, voice, film.duration_ms, fps=film.fps, policy=self.settings.policy,
+            voices=voices,
+        )  # fmt: skip
         with temporary_folder("dub-", outside_run=ctx.cache.root / "tmp") as scratch:
             stem = scratch / "stem.wav"
             write_wav(
@@ -272,7 +320,7 @@ class DubStage(Stage[DubResult]):
                 film.path,
                 film.stream.position,
                 stem,
-                _duck_spans(track, lines),
+                _duck_spans(spoken, lines),
                 mix_path,
                 background=self.settings.background,
                 original_info=film.info,
@@ -280,7 +328,8 @@ class DubStage(Stage[DubResult]):
             )
         silent = np.zeros(0, dtype=np.float32)
         kept = tuple(replace(line, audio=silent) for line in lines)
-        return DubResult(track, describe_voice(voice), kept, mix, subtitles)
+        infos = {speaker: describe_voice(v) for speaker, v in cast.items()}
+        return DubResult(track, describe_voice(voice), kept, mix, subtitles, spoken, infos)
 
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> DubResult:
         return DubResult.from_json(data)
@@ -317,12 +366,12 @@ def voice_identity(voice: Voice, cache: StageCache) -> dict[str, Any]:
     return identity
 
 
-def _duck_spans(track: Track, lines: list[FittedLine]) -> list[tuple[int, int]]:
+def _duck_spans(cues: tuple[Cue, ...], lines: list[FittedLine]) -> list[tuple[int, int]]:
     """Where the original is ducked: from a cue's in-time until both the original line
     (the cue) and the dubbed line have ended."""
     return [
         (cue.start_ms, max(cue.end_ms, line.end_ms, cue.start_ms + 1))
-        for cue, line in zip(track.cues, lines, strict=True)
+        for cue, line in zip(cues, lines, strict=True)
     ]
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scodub import naming
+from scodub.asr.speakers import SpeakerSettings, require_backend
 from scodub.asr.whisper import AsrSettings, detect_spoken_language, prepare
 from scodub.dub.voices import resolve_voice
 from scodub.errors import ConfigError
@@ -48,6 +49,7 @@ class RunSettings:
     audio_stream: int | None = None
     dub: DubSettings | None = None  # None: no dubbing stage
     dub_langs: tuple[str, ...] | None = None  # None: every target except the spoken one
+    speakers: SpeakerSettings = field(default_factory=SpeakerSettings)  # --speakers
 
     @property
     def english_from_whisper(self) -> bool:
@@ -137,16 +139,21 @@ def plan_film(film_path: Path, out_dir: Path, settings: RunSettings, ctx: StageC
     dub = settings.dub.validate() if settings.dub is not None else None
     if settings.asr.language and dub is not None:
         _check_dub_languages(settings.asr.language, settings)  # before any model
+    if settings.speakers.count is not None:
+        require_backend()  # a forced speaker count cannot be met without the backend
     if dub is not None:
         for code in settings.dub_langs or settings.targets:
             resolve_voice(code, dub.voices.get(code))  # a bad voice fails before any model
+        for code, cast in dub.speaker_voices.items():
+            for spec in cast.values():
+                resolve_voice(code, spec)
     detected = _spoken_language(film, settings, ctx)
     spoken = settings.asr.language or (detected[0] if detected else None)
     asr = replace(settings.asr, language=spoken)
     needed = mt_targets(spoken, settings.targets, settings.english_from_whisper)
     if needed:
         mt_identity(settings.mt)  # a missing translation model fails here, before ASR
-    transcribe = TranscribeStage.build(film, asr, glossary)
+    transcribe = TranscribeStage.build(film, asr, glossary, settings.speakers)
     fallback = spoken or "en"
     subtitles = SubtitlesStage(transcribe, glossary, fallback)
     targets = tuple(t for t in settings.targets if t != spoken)
@@ -175,7 +182,10 @@ def _with_dubs(plan: FilmPlan, dub: DubSettings, spoken: str | None, ctx: StageC
         return plan
     film, source = plan.film, plan.snap or plan.localize or plan.subtitles
     check_delivery(film, wanted, plan.out_dir, dub)
-    dubs = [DubStage.build(film, code, dub, ctx, source=source) for code in wanted]
+    turns = plan.transcribe if plan.settings.speakers.enabled else None
+    dubs = [
+        DubStage.build(film, code, dub, ctx, source=source, transcribe=turns) for code in wanted
+    ]
     checks, deliver = dub_stages(film, dubs, plan.out_dir, dub, plan.settings.asr)
     return replace(plan, dubs=tuple(dubs), backchecks=tuple(checks), deliver=deliver)
 

@@ -141,6 +141,7 @@ def _transcribe_json(outcome: Outcome[TranscribeResult], plan: FilmPlan) -> dict
         "dropped_segments": transcript.dropped_segments,
         "corrections": transcript.to_json()["corrections"],
         "notes": list(outcome.result.notes),
+        "speakers": [speaker.to_json() for speaker in transcript.speakers],
         "media": plan.film.media_json(),
     }
 

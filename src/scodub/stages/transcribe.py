@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scodub import __version__
+from scodub.asr.speakers import SpeakerSettings, label_speakers
 from scodub.asr.whisper import AsrSettings, prepare, transcribe_audio
 from scodub.data import Transcript, ms
 from scodub.media.decode import ASR_SAMPLE_RATE, check_complete, decode_audio, rms_dbfs
@@ -74,19 +75,26 @@ class TranscribeStage(Stage[TranscribeResult]):
     asr: AsrSettings  # validated, hotwords set
     model_ref: ResolvedModel
     glossary: GlossaryRef = field(default_factory=GlossaryRef)
+    speakers: SpeakerSettings = field(default_factory=SpeakerSettings)
 
     name = "transcribe"
     version = 2  # 2: names checked against the audio, no whole-film hotwords
 
     @classmethod
     def build(
-        cls, film: Film, asr: AsrSettings, glossary: GlossaryRef
+        cls,
+        film: Film,
+        asr: AsrSettings,
+        glossary: GlossaryRef,
+        speakers: SpeakerSettings | None = None,
     ) -> TranscribeStage:
         """The stage for ``film``, the model resolved (and verified) once, here. Whisper is
         not primed with the whole glossary (issue 8): names are decoded again only where
         they are plausible, and each change is checked against the audio."""
         asr, model = prepare(asr)
-        return cls(film, asr, model, glossary if asr.task == "transcribe" else GlossaryRef())
+        if asr.task != "transcribe":  # speech translation: no names, no speakers
+            return cls(film, asr, model, GlossaryRef(), SpeakerSettings(enabled=False))
+        return cls(film, asr, model, glossary, speakers or SpeakerSettings())
 
     def label(self) -> str:
         return "translate-speech" if self.asr.task == "translate" else self.name
@@ -103,6 +111,7 @@ class TranscribeStage(Stage[TranscribeResult]):
             "stream": self.film.audio_position,
             "asr": self.asr.key(self.model_ref),
             "glossary": self.glossary.fingerprint,
+            "speakers": self.speakers.key(),
         }
 
     def run(self, ctx: StageContext) -> TranscribeResult:
@@ -131,6 +140,8 @@ class TranscribeStage(Stage[TranscribeResult]):
                 )
             else:
                 transcript = transcribe_audio(audio, settings, self.model_ref, _tick)
+            transcript, note = label_speakers(transcript, audio, self.speakers)
+            notes.extend([note] if note else [])
             if not transcript.segments:
                 notes.append("no speech found (silence, music or noise only)")
             if transcript.dropped_segments:

@@ -11,6 +11,11 @@ the timing rules allow (the minimum gap before the next cue, the maximum duratio
 gap left at 12 frames or less is closed to the minimum gap, as chaining asks), and the
 new out-time is applied to every track at once: one track's times never change alone.
 In-times never move. What still breaks a rule is reported per language (``scodub.text.qc``).
+
+Dual-speaker cues (``scodub.text.linebreak.speaker_lines``) stay dual in every language: a
+candidate for such a cue holds the two speakers' texts separated by a newline and is laid
+out one speaker per line, each opened by the hyphen; every track keeps the source cue's
+``speakers``.
 """
 
 from __future__ import annotations
@@ -22,12 +27,14 @@ from typing import Any
 from scodub.data import Cue, Track
 from scodub.langs import TIMING, Language, get_language
 from scodub.text.linebreak import (
+    dual_layout,
     layout,
     lines_fit,
     min_duration_for_cps,
     normalize,
     reading_chars,
     reading_speed_cps,
+    speaker_lines,
 )
 from scodub.text.qc import QcReport, check_track
 
@@ -98,7 +105,13 @@ def fit_tracks(
         lang = get_language(code)
         spans = (protected or {}).get(code) or (protected or {}).get(lang.code) or ()
         chosen[lang.code] = [
-            _choose(texts, lang, cue.duration_ms, spans[i] if i < len(spans) else ())
+            _choose(
+                texts,
+                lang,
+                cue.duration_ms,
+                spans[i] if i < len(spans) else (),
+                dual=speaker_lines(cue.lines) is not None,
+            )
             for i, (texts, cue) in enumerate(zip(per_cue, source.cues, strict=True))
         ]
     source_lang = get_language(source.language)
@@ -112,7 +125,7 @@ def fit_tracks(
         code: Track(
             code,
             tuple(
-                Cue(cue.start_ms, cue.end_ms, lines)
+                Cue(cue.start_ms, cue.end_ms, lines, cue.speakers)
                 for cue, lines in zip(aligned, per_cue, strict=True)
             ),
             rate,
@@ -140,10 +153,15 @@ def fit_tracks(
 
 
 def _choose(
-    texts: Sequence[str], lang: Language, duration_ms: int, protected: Sequence[str]
+    texts: Sequence[str],
+    lang: Language,
+    duration_ms: int,
+    protected: Sequence[str],
+    *,
+    dual: bool = False,
 ) -> _Choice:
     """The first candidate that meets lines, width and reading speed; else the shortest."""
-    laid_out = [layout(text, lang, protected) for text in texts if normalize(text)]
+    laid_out = [_lay_out(text, lang, protected, dual) for text in texts if normalize(text)]
     if not laid_out:
         return _Choice((), False)
     for rank, lines in enumerate(laid_out):
@@ -151,6 +169,16 @@ def _choose(
             return _Choice(lines, rank > 0)
     shortest = min(range(len(laid_out)), key=lambda k: reading_chars(laid_out[k]))
     return _Choice(laid_out[shortest], shortest > 0)
+
+
+def _lay_out(text: str, lang: Language, protected: Sequence[str], dual: bool) -> tuple[str, ...]:
+    """A dual cue's "first speaker\nsecond speaker" one per line behind the hyphens (a
+    candidate already in dual form is read back first); anything else by ``layout``."""
+    if dual:
+        parts = speaker_lines(text.split("\n")) or tuple(text.split("\n", 1))
+        if len(parts) == 2 and all(normalize(part) for part in parts):
+            return dual_layout(parts, lang)
+    return layout(text, lang, protected)
 
 
 def _extend(

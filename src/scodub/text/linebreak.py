@@ -26,6 +26,9 @@ Reading speed counts every character, spaces and punctuation included, line brea
 direction marks excluded. Formatting tags (``<i>``, ``<font ...>``, ``{\\an8}``;
 ``scodub.text.tags``) are not text: ``visible_text`` removes them and the marks, and every
 width and reading-speed count here goes through it (STANDARDS.md: tags never count).
+
+Dual-speaker cues (two speakers, one per line) open each line with ``SPEAKER_DASH`` and no
+space after it (../shared/STANDARDS.md); ``speaker_lines`` reads them back.
 """
 
 from __future__ import annotations
@@ -72,6 +75,26 @@ _COST_PROTECTED = 1000.0
 # Shape: a top-heavy pair of lines is penalised four times as much as a bottom-heavy one.
 _TOP_HEAVY_WEIGHT = 8.0
 _BOTTOM_HEAVY_WEIGHT = 2.0
+
+
+#: Opens each line of a dual-speaker cue, with no space after it.
+SPEAKER_DASH = "-"
+
+
+def speaker_lines(lines: Sequence[str]) -> tuple[str, ...] | None:
+    """The two speakers' texts (dash and direction marks removed) when ``lines`` is a
+    dual-speaker cue (two lines, each opened by the dash); else None."""
+    plain = [strip_direction_marks(line).strip() for line in lines]
+    if len(plain) != 2 or not all(line.startswith(SPEAKER_DASH) for line in plain):
+        return None
+    return tuple(line[len(SPEAKER_DASH) :].strip() for line in plain)
+
+
+def dual_layout(texts: Sequence[str], lang: Language) -> tuple[str, ...]:
+    """Two speakers' texts as a dual-speaker cue (direction marks for RTL languages)."""
+    # A translation may open with a dash of its own (hyphen, en or em dash): one is kept.
+    lines = tuple(SPEAKER_DASH + normalize(text).lstrip("-‐–— ") for text in texts)
+    return tuple(wrap_rtl(line) for line in lines) if lang.rtl else lines
 
 
 # --- Measuring -------------------------------------------------------------------------

@@ -13,6 +13,10 @@ cut sits 2 frames before it (or 12 or more), never 3-11 frames before it or 0-7 
 (``scodub.text.shots``, numbers in ``scodub.langs.TIMING``). Frames are counted at the
 track's rate from the whole-ms times, rounded to the nearest frame.
 
+Dual-speaker cues: a cue whose ``speakers`` name two has exactly two lines, each opened by
+one hyphen with no space after it (../shared/STANDARDS.md; hard); a cue
+read from a file whose first line opens with a hyphen is checked the same way (soft).
+
 Gap rules are reported on the earlier cue of the pair (its out-time is what moves).
 SRT stores whole milliseconds while frames at 23.976 or 29.97 fps do not fall on them, so
 gaps are compared with 1 ms of rounding tolerance. Widths, reading speed and "has text"
@@ -31,9 +35,12 @@ from typing import Any, Literal
 from scodub.data import Cue, Track
 from scodub.langs import TIMING, Language, subtitle_rules
 from scodub.text.linebreak import (
+    SPEAKER_DASH,
     needs_direction_marks,
     normalize,
     reading_speed_cps,
+    speaker_lines,
+    strip_direction_marks,
     text_width,
     visible_text,
 )
@@ -61,6 +68,16 @@ RULES: tuple[Rule, ...] = (
     Rule("max_duration", "hard", "on screen at most {max_duration_ms} ms"),
     Rule("min_gap", "hard", "at least {min_gap_ms} ms (2 frames) before the next cue"),
     Rule("order", "hard", "starts after the previous cue starts and never overlaps it"),
+    Rule(
+        "dual_speaker",
+        "hard",
+        "a dual-speaker cue has two lines, each opened by one hyphen with no space after it",
+    ),
+    Rule(
+        "speaker_dash",
+        "soft",
+        "a cue opened by a hyphen is a dual-speaker cue: two lines, one hyphen each",
+    ),
     Rule("reading_speed", "soft", "at most {max_cps:g} characters per second"),
     Rule(
         "chaining",
@@ -298,7 +315,18 @@ def _cue_issues(index: int, cue: Cue, lang: Language, limits: Limits) -> list[Is
         cps = reading_speed_cps(cue.lines, duration)
         if cps > limits.max_cps:
             issues.append(Issue(index, "reading_speed", cps, limits.max_cps, "chars/s"))
-    if len(visible) > 1:
+    # A cue known to hold two speakers must be a dual cue (hard); one read from a file
+    # that opens with a dash looks like one and is checked as one (soft: the dash may
+    # belong to a word such as "-based" that a line break put first).
+    known = len(cue.speakers) >= 2
+    if known or strip_direction_marks(cue.lines[0] if cue.lines else "").lstrip().startswith(
+        SPEAKER_DASH
+    ):
+        problem = _dual_speaker_problem(cue)
+        if problem:
+            rule = "dual_speaker" if known else "speaker_dash"
+            issues.append(Issue(index, rule, len(cue.lines), 2, problem))
+    if len(visible) > 1 and speaker_lines(cue.lines) is None:
         flat = normalize(" ".join(cue.lines))
         if text_width(flat, lang) <= limits.max_chars_per_line:
             issues.append(
@@ -322,6 +350,21 @@ def _cue_issues(index: int, cue: Cue, lang: Language, limits: Limits) -> list[Is
         if unmarked:
             issues.append(Issue(index, "rtl_marks", unmarked, 0, "lines without marks"))
     return issues
+
+
+def _dual_speaker_problem(cue: Cue) -> str:
+    """What is wrong with a cue that is, or should be, a dual-speaker cue ("" if nothing)."""
+    plain = [strip_direction_marks(line).strip() for line in cue.lines]
+    dashed = [line for line in plain if line.startswith(SPEAKER_DASH)]
+    if not plain:
+        return ""
+    if len(plain) != 2 or len(dashed) != 2:
+        return f"{len(dashed)} of {len(plain)} lines opened by a hyphen"
+    for number, line in enumerate(plain, start=1):
+        rest = line[len(SPEAKER_DASH) :]
+        if rest[:1].isspace() or rest.startswith(SPEAKER_DASH) or not rest.strip():
+            return f"line {number}: one hyphen, then the text with no space"
+    return ""
 
 
 def _gap_issues(index: int, cue: Cue, following: Cue, limits: Limits) -> list[Issue]:

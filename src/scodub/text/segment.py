@@ -20,6 +20,14 @@ Two passes:
    dense for every cue to get its minimum duration, later cues start later than their
    speech (the hard rules win over sync); reading-speed breaches are left for QC.
 
+Speakers (``Word.speaker``, ``scodub.asr.speakers``): a cue never holds two speakers'
+words on one line. A change of speaker is a free boundary and starts a new cue, except
+in a quick exchange, where one dual-speaker cue (Netflix; ../shared/STANDARDS.md) is
+cheaper than two cues too short to read: one speaker per line, each line opened by a
+hyphen without a space (``-Are you coming?`` / ``-In a minute.``). A dual cue holds
+exactly two speaker runs, each fitting one line with its hyphen; ``Cue.speakers`` says
+who speaks (one id, or two for a dual cue).
+
 The hard rules (lines, width, min/max duration, min gap, order) therefore hold for every
 cue, with one documented exception: a single word wider than ``max_lines`` full lines
 (not a word of any language; a URL or ASR garbage) is still placed, alone in its cue,
@@ -38,7 +46,7 @@ import itertools
 import math
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scodub.data import Cue, Word
 from scodub.langs import TIMING, Language
@@ -46,7 +54,9 @@ from scodub.text.linebreak import (
     CLAUSE_END,
     CLOSERS,
     SENTENCE_END,
+    SPEAKER_DASH,
     best_layout,
+    dual_layout,
     join_words,
     layout,
     min_duration_for_cps,
@@ -70,6 +80,9 @@ _LAYOUT_WEIGHT = 0.5  # a two-line cue costs half its line-break cost
 _CPS_WEIGHT = 10.0
 _SHORT_WINDOW_WEIGHT = 20.0
 _OVERSIZED_WORD = 1000.0
+# A dual-speaker cue costs a little more than two cues, so it is only chosen for a quick
+# exchange, where two cues could not each stay up long enough to be read.
+_DUAL_SPEAKER_COST = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +92,16 @@ class PlannedCue:
     cue: Cue
     first_word: int
     end_word: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """Words ``start:end`` of the visible words; ``turn`` > 0 where a dual-speaker cue's
+    second speaker starts."""
+
+    start: int
+    end: int
+    turn: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +126,7 @@ def monotonic_words(words: Sequence[Word]) -> list[Word]:
     for word in words:
         start = max(word.start_ms, floor, 0)
         end = max(word.end_ms, start)
-        out.append(Word(word.text, start, end, word.probability))
+        out.append(replace(word, start_ms=start, end_ms=end))
         floor = start
     return out
 
@@ -134,17 +157,38 @@ def plan_cues(
         return ()
     shown = [timed[k] for k in visible]
     texts = [normalize(w.text) for w in shown]
-    groups = _group(shown, texts, lang, fps, protected)
-    lines = [layout(join_words(texts[i:j], lang), lang, protected) for i, j in groups]
-    times = _cue_times(shown, groups, lines, lang, fps)
+    speakers = [w.speaker for w in shown]
+    groups = _group(shown, texts, speakers, lang, fps, protected)
+    lines = [_lines(group, texts, lang, protected) for group in groups]
+    spans = [(g.start, g.end) for g in groups]
+    times = _cue_times(shown, spans, lines, lang, fps)
     # Back to input indices: an invisible word joins the cue of the next visible word
     # (trailing ones join the last cue).
-    bounds = [visible[i] for i, _ in groups] + [len(timed)]
+    bounds = [visible[g.start] for g in groups] + [len(timed)]
     bounds[0] = 0
     return tuple(
-        PlannedCue(Cue(start, end, text), bounds[k], bounds[k + 1])
-        for k, ((start, end), text) in enumerate(zip(times, lines, strict=True))
+        PlannedCue(
+            Cue(start, end, text, _speakers_of(speakers[g.start : g.end])),
+            bounds[k],
+            bounds[k + 1],
+        )
+        for k, ((start, end), text, g) in enumerate(zip(times, lines, groups, strict=True))
     )
+
+
+def _lines(
+    group: _Group, texts: Sequence[str], lang: Language, protected: Sequence[str]
+) -> tuple[str, ...]:
+    if not group.turn:
+        return layout(join_words(texts[group.start : group.end], lang), lang, protected)
+    parts = (texts[group.start : group.turn], texts[group.turn : group.end])
+    return dual_layout([join_words(part, lang) for part in parts], lang)
+
+
+def _speakers_of(speakers: Sequence[str | None]) -> tuple[str, ...]:
+    """The distinct speakers in order of first word (empty when not known)."""
+    known = [s for s in speakers if s is not None]
+    return tuple(dict.fromkeys(known))
 
 
 # --- Grouping --------------------------------------------------------------------------
@@ -198,9 +242,13 @@ def _stream(texts: Sequence[str], lang: Language, protected: Sequence[str]) -> _
 
 def _boundary_costs(timed: Sequence[Word], stream: _Stream) -> list[float]:
     """costs[k]: cost of ending a cue between word k-1 and word k (k >= 1): the line
-    break cost there, less a bonus for the pause between the words."""
+    break cost there, less a bonus for the pause between the words; nothing where the
+    speaker changes."""
     costs = [0.0]
     for k in range(1, len(timed)):
+        if timed[k].speaker != timed[k - 1].speaker:
+            costs.append(0.0)
+            continue
         pause = timed[k].start_ms - timed[k - 1].end_ms
         bonus = min(_PAUSE_BONUS_MAX, max(0, pause) * _PAUSE_BONUS_PER_MS)
         costs.append(max(0.0, stream.break_costs[stream.first_unit[k]] - bonus))
@@ -224,18 +272,20 @@ def _two_line_cost(stream: _Stream, a: int, b: int, limit: int) -> float:
 def _group(
     timed: Sequence[Word],
     texts: Sequence[str],
+    speakers: Sequence[str | None],
     lang: Language,
     fps: float | None,
     protected: Sequence[str],
-) -> list[tuple[int, int]]:
+) -> list[_Group]:
     """The cheapest partition of the words into cues (see the module docstring)."""
     count = len(timed)
     rules = _timing_for(fps)
     stream = _stream(texts, lang, protected)
     boundary = _boundary_costs(timed, stream)
     limit = lang.max_chars_per_line
+    dash = text_width(SPEAKER_DASH, lang)
     best = [math.inf] * (count + 1)
-    back = [0] * (count + 1)
+    back: list[_Group] = [_Group(0, 0)] * (count + 1)
     best[0] = 0.0
     for i in range(count):
         if best[i] == math.inf:
@@ -243,9 +293,14 @@ def _group(
         first = stream.first_unit[i]
         lines, current = 0, 0.0  # greedy line fill, as scodub.text.linebreak.min_lines
         inner_cost = 0.0
+        turn = 0  # where the second speaker starts (0: one speaker so far)
         for j in range(i + 1, count + 1):
             if j > i + 1:
                 inner_cost += _inner_cost(timed, texts, j - 1)
+                if speakers[j - 1] != speakers[j - 2]:
+                    if turn:
+                        break  # a third speaker run: never in one cue
+                    turn = j - 1
             for unit in range(stream.first_unit[j - 1], stream.first_unit[j]):
                 joined = current + stream.joiner_widths[unit] + stream.widths[unit]
                 if lines and joined <= limit:
@@ -253,31 +308,40 @@ def _group(
                 else:
                     lines, current = lines + 1, stream.widths[unit]
             speech_ms = timed[j - 1].end_ms - timed[i].start_ms
-            if j > i + 1 and (lines > TIMING.max_lines or speech_ms > TIMING.max_duration_ms):
+            if j > i + 1 and speech_ms > TIMING.max_duration_ms:
                 break  # adding words never makes a group fit again
             last = stream.first_unit[j]
             cost = best[i] + _COST_PER_CUE + inner_cost + (boundary[j] if j < count else 0.0)
-            if lines > TIMING.max_lines:
+            chars = stream.reading_chars(first, last)
+            if turn:
+                # Dual-speaker cue: each speaker's words on one line after a hyphen.
+                middle = stream.first_unit[turn]
+                if max(stream.width(first, middle), stream.width(middle, last)) + dash > limit:
+                    break  # the second line only grows
+                cost += _DUAL_SPEAKER_COST
+                chars += 2 * len(SPEAKER_DASH) - stream.joiner_chars[middle]
+            elif j > i + 1 and lines > TIMING.max_lines:
+                break
+            elif lines > TIMING.max_lines:
                 cost += _OVERSIZED_WORD
             elif lines == 2:
                 cost += _LAYOUT_WEIGHT * _two_line_cost(stream, first, last, limit)
             elif lines > 2:
                 text = join_words(texts[i:j], lang)
                 cost += _LAYOUT_WEIGHT * best_layout(text, lang, protected).cost
-            chars = stream.reading_chars(first, last)
             cost += _window_cost(timed, i, j, chars, lang, rules)
             if cost < best[j]:
                 best[j] = cost
-                back[j] = i
+                back[j] = _Group(i, j, turn)
     return _backtrack(back, count)
 
 
-def _backtrack(back: Sequence[int], count: int) -> list[tuple[int, int]]:
-    groups: list[tuple[int, int]] = []
+def _backtrack(back: Sequence[_Group], count: int) -> list[_Group]:
+    groups: list[_Group] = []
     end = count
     while end > 0:
-        groups.append((back[end], end))
-        end = back[end]
+        groups.append(back[end])
+        end = back[end].start
     groups.reverse()
     return groups
 

