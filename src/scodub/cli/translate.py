@@ -11,8 +11,8 @@ from scodub.cli.common import out_option, output_options, print_json
 from scodub.cli.transcribe import glossary_option, mt_options
 from scodub.fsutil import ensure_writable_dir, write_json_atomic
 from scodub.langs import get_language, parse_language_list
+from scodub.mt.backends import check_backends
 from scodub.mt.localize import MtSettings
-from scodub.provision.nllb import resolve_mt_model
 from scodub.stages.localize import stage_localize
 from scodub.stages.run import load_run_glossary
 from scodub.text.qc import check_track
@@ -54,7 +54,7 @@ def translate(
     glossary = load_run_glossary(glossaries)
     track = read_srt(source_srt, source_lang, encoding=encoding, fps=fps)
     if targets:
-        resolve_mt_model(mt.model)
+        check_backends(mt, targets)
     ensure_writable_dir(out_dir)
     stem = source_srt.name.removesuffix(".srt")
     if stem.endswith(f".{source_lang}"):

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from scodub.data import Cue, Track, Transcript
-from scodub.mt.localize import MtSettings, load_translator, localize, mt_identity
+from scodub.mt.backends import load_backends
+from scodub.mt.localize import MtSettings, localize, mt_identity
 from scodub.names.glossary import Glossary
 from scodub.stages.cache import StageCache, stage_key
 from scodub.stages.transcribe import glossary_fingerprint
@@ -36,7 +37,10 @@ def stage_localize(
     """Source track -> aligned ``<stem>.<lang>.srt`` for every target (and the source,
     re-timed with them), glossary-enforced; cached by source text, targets, model,
     glossary and settings. The translation model is loaded only on a cache miss."""
-    needs_mt = any(t != source.language and not (t == "en" and whisper_english) for t in targets)
+    mt_targets = [
+        t for t in targets if t != source.language and not (t == "en" and whisper_english)
+    ]
+    needs_mt = bool(mt_targets)
     cache = StageCache(out_dir)
     key = stage_key(
         {
@@ -45,7 +49,7 @@ def stage_localize(
             "language": source.language,
             "fps": source.fps,
             "targets": list(targets),
-            "mt": mt_identity(mt) if needs_mt else "",
+            "mt": mt_identity(mt, mt_targets) if needs_mt else "",
             "n_best": mt.n_best,
             "glossary": glossary_fingerprint(glossary),
             "whisper_english": whisper_english.to_json() if whisper_english else None,
@@ -54,7 +58,9 @@ def stage_localize(
     languages = tuple(dict.fromkeys((source.language, *targets)))
     cached = cache.load("localize", key)
     if cached is None:
-        translator = load_translator(mt) if needs_mt else None
+        # An LLM backend keeps each answer under OUT/.scodub/mt-llm/: a re-run after a
+        # failure re-sends nothing already answered.
+        translator = load_backends(mt, mt_targets, cache) if needs_mt else None
         result = localize(
             source,
             languages,

@@ -13,7 +13,8 @@ from scodub.dub.voices import resolve_voice
 from scodub.errors import ConfigError, MediaError
 from scodub.fsutil import write_json_atomic
 from scodub.media.mux import check_video_copyable
-from scodub.mt.localize import MtSettings, mt_identity
+from scodub.mt.backends import check_backends
+from scodub.mt.localize import MtSettings
 from scodub.names.glossary import Glossary
 from scodub.names.io import load_glossaries
 from scodub.stages.deliver import dub_film, write_dub_report
@@ -73,7 +74,8 @@ def preflight(film: Path, settings: RunSettings) -> Glossary:
         raise MediaError(film, "file does not exist")
     glossary = load_run_glossary(settings.glossary_files)
     if settings.needs_mt():
-        mt_identity(settings.mt)  # a missing translation model fails here, before ASR
+        # A missing model, or an LLM server that is down or lacks the model, fails here.
+        check_backends(settings.mt, settings.needs_mt())
     prepare(settings.asr)
     if settings.dub is not None:
         check_video_copyable(film)
