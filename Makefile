@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out/sample
+# llama-cpp-python (the llm-test extra) builds llama.cpp from source, once per venv:
+# portable CPU code, without the multimodal (mtmd) library its server does not need here.
+LLAMA_BUILD := CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF -DGGML_OPENMP=OFF" \
+	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc)
 
 .PHONY: setup sample test lint bench clean
 
@@ -12,7 +16,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dub,dev]'
+	$(LLAMA_BUILD) $(BIN)/python -m pip install --quiet -e '.[dub,dev,llm-test]'
 	touch $@
 
 sample: setup

@@ -105,7 +105,12 @@ def test_real_http_main_path(glossary: Glossary, tmp_path: Path) -> None:
     assert mt["fallback_cues"] == mt["untranslated_cues"] == 0
     # One request per window and language: windows, not one request per cue.
     assert len(server.chats()) == 6
-    first = server.chats()[0].payload
+    (first,) = [
+        s.payload
+        for s in server.chats()
+        if "Welcome" in json.dumps(window_cues(s.payload))
+        and "Russian" in s.payload["messages"][0]["content"]
+    ]
     assert first["response_format"]["type"] == "json_schema"
     prompt = first["messages"][1]["content"]
     assert "SCO Film Festival (festival); in " in prompt and "Zhang Yimou (person)" in prompt
@@ -244,10 +249,15 @@ def test_retries_on_429_500_timeouts_and_dropped_connections(glossary: Glossary)
         translator(server, retries=2).translate(["Hello."], "en", "ru")
 
 
-def test_server_that_rejects_json_schema_gets_json_object(glossary: Glossary) -> None:
+@pytest.mark.parametrize("status", [422, 500])
+def test_server_that_rejects_json_schema_gets_json_object(glossary: Glossary, status: int) -> None:
+    """vLLM-style 422, or llama-cpp-python's 500 naming response_format: not retried, the
+    next format is used (and kept)."""
+
     def old_server(seen: Seen) -> Reply:
         if seen.payload.get("response_format", {}).get("type") == "json_schema":
-            return Reply(status=422, body={"detail": "response_format.type: unexpected value"})
+            message = "response_format.type: Input should be 'text' or 'json_object'"
+            return Reply(status=status, body={"error": {"message": message}})
         return Reply(body=completion(json.dumps(translation(seen.payload))))
 
     with ScriptedServer(old_server) as server:

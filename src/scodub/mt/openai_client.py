@@ -80,9 +80,12 @@ def api_key_from_env() -> str | None:
 class ServerError(ModelError):
     """The server answered with an error that retrying does not cure."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, status: int | None = None, *, format_error: bool = False
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.format_error = format_error  # the answer names the response_format we sent
 
 
 class ChatClient:
@@ -189,10 +192,12 @@ class ChatClient:
                     return body
                 if status in (401, 403):
                     raise ServerError(self._auth_message(status), status)
-                if status not in _RETRY_STATUS:
+                about_format = _about_format(payload, body)
+                if status not in _RETRY_STATUS or about_format:
                     raise ServerError(
                         f"translation server {self.url}: HTTP {status}: {self._scrub(body)[:200]}",
                         status,
+                        format_error=about_format,
                     )
                 problem = f"HTTP {status}"
             except (OSError, http.client.HTTPException) as exc:
@@ -275,12 +280,20 @@ class ChatClient:
         return text
 
 
+def _about_format(payload: dict[str, Any], body: bytes) -> bool:
+    """An error answer that names the response format we sent: llama-cpp-python answers
+    an unknown ``response_format`` type with HTTP 500 and a validation message, which no
+    retry cures."""
+    return "response_format" in payload and b"response_format" in body
+
+
 def _format_refused(exc: ServerError) -> bool:
-    """A 400/422 about the response format (not, say, a prompt over the context size)."""
+    """A 400/422 (or a 500 naming it) about the response format, not, say, a prompt over
+    the context size."""
     text = str(exc).lower()
-    return exc.status == 422 or (
-        exc.status == 400 and any(w in text for w in ("format", "schema", "json"))
-    )
+    if exc.status == 422 or exc.format_error:
+        return True
+    return exc.status == 400 and any(w in text for w in ("format", "schema", "json"))
 
 
 def _retry_after(headers: dict[str, str]) -> float | None:
