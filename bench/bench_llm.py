@@ -97,6 +97,7 @@ def start_server(model: Path, threads: int, ctx: int) -> tuple[subprocess.Popen[
     command = ["nice", "-n", "10", sys.executable, "-m", "llama_cpp.server", "--model",
                str(model), "--model_alias", "bench", "--host", "127.0.0.1", "--port",
                str(port), "--n_ctx", str(ctx), "--n_threads", str(threads),
+               "--n_threads_batch", str(threads),
                "--verbose", "False"]  # fmt: skip
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/v1"
@@ -114,8 +115,8 @@ def start_server(model: Path, threads: int, ctx: int) -> tuple[subprocess.Popen[
             time.sleep(0.5)
 
 
-def load_bench() -> tuple[Track, list[list[int]], list[dict[str, str]]]:
-    items = yaml.safe_load(DATA.read_text(encoding="utf-8"))["sentences"]
+def load_bench(count: int) -> tuple[Track, list[list[int]], list[dict[str, str]]]:
+    items = yaml.safe_load(DATA.read_text(encoding="utf-8"))["sentences"][:count]
     cues: list[Cue] = []
     groups: list[list[int]] = []
     for item in items:
@@ -254,13 +255,19 @@ def main() -> None:
     parser.add_argument(
         "--per-cue",
         type=int,
-        default=8,
+        default=4,
         help="cues for the windows-vs-one-request-per-cue comparison (0: skip)",
     )
     parser.add_argument(
         "--plain", action="store_true", help="also measure the model on names without placeholders"
     )
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--sentences", type=int, default=1000, help="the first N sentences")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="llama.cpp threads (on a busy machine more threads spin-wait)",
+    )
     parser.add_argument("--ctx", type=int, default=4096)
     parser.add_argument(
         "--cache",
@@ -273,7 +280,7 @@ def main() -> None:
     if args.cache is None:
         args.cache = Path(tempfile.mkdtemp(prefix="scodub-bench-llm-"))
     glossary = load_glossaries([GLOSSARY])
-    track, groups, items = load_bench()
+    track, groups, items = load_bench(args.sentences)
     server, url = start_server(args.model, args.threads, args.ctx)
     results: dict[str, Any] = {
         "model": args.model.name,

@@ -439,3 +439,21 @@ def test_cue_request_placeholders_map_back(glossary: Glossary) -> None:
         cues = window_cues(server.chats()[0].payload)
     assert cues == {"1": "Hello [[1]].", "2": "And [[2]]."}
     assert out.texts == ["<ru> Hello [[1]].", "<ru> And [[1]]."]
+
+
+def test_run_checks_the_server_before_transcribing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``scodub run`` with an unreachable server or a wrong model stops in preflight with
+    one line: no transcript is made."""
+    film = ROOT / "samples" / "sco-sample.mp4"
+    out = tmp_path / "out"
+    with ScriptedServer() as server:
+        up = server.url
+        args = ["run", str(film), "--langs", "ru", "--mt-url", up, "-o", str(out)]
+        code, _, err = run_cli([*args, "--mt-model", "openai:qwen2.5"], capsys)
+        assert code == 1 and "has no model 'qwen2.5'; it serves: fake-model" in err
+    code, _, err = run_cli([*args, "--mt-model", f"openai:{MODEL}"], capsys)
+    assert code == 1 and f"cannot reach the translation server at {up}" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not list(out.glob("*.transcript.json"))
