@@ -94,7 +94,8 @@ def start_server(model: Path, threads: int, ctx: int) -> tuple[subprocess.Popen[
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    command = ["nice", "-n", "10", sys.executable, "-m", "llama_cpp.server", "--model",
+    # The server inherits this process's niceness (run the bench with nice).
+    command = [sys.executable, "-m", "llama_cpp.server", "--model",
                str(model), "--model_alias", "bench", "--host", "127.0.0.1", "--port",
                str(port), "--n_ctx", str(ctx), "--n_threads", str(threads),
                "--n_threads_batch", str(threads),

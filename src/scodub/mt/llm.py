@@ -217,11 +217,18 @@ class LlmTranslator:
         if answers is None:
             stats.malformed_answers += 1
             answers = {}
+        problems: dict[int, str] = {}
+        for position, request in enumerate(asked):
+            answer = answers.get(position + 1)
+            problem = cue_problem(answer, request, position, prompt, glossary)
+            if problem is not None:
+                problems[position] = problem
+        _spread_problems(problems, answers, asked)
         found: dict[int, str] = {}
         failed: list[int] = []
         for position, (cue, request) in enumerate(zip(window.cues, asked, strict=True)):
             answer = answers.get(position + 1)
-            if cue_problem(answer, request, position, prompt) is not None or answer is None:
+            if position in problems or answer is None:
                 failed.append(cue)
                 continue
             text = to_cue_placeholders(answer, position, prompt)
@@ -273,6 +280,26 @@ def _answer_key(model: str, prompt: Prompt) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+def _spread_problems(
+    problems: dict[int, str], answers: dict[int, str], asked: Sequence[CueRequest]
+) -> None:
+    """Text that left a cue went somewhere: two cues with the same translation (and
+    different sources) are both wrong, and so is the cue before a missing, empty or
+    moved one, which most likely took its text (a merge)."""
+    seen: dict[str, int] = {}
+    for position in range(len(asked)):
+        text = " ".join((answers.get(position + 1) or "").split())
+        if not text:
+            continue
+        other = seen.setdefault(text, position)
+        if other != position and asked[other].text.strip() != asked[position].text.strip():
+            problems.setdefault(other, "merged")
+            problems.setdefault(position, "merged")
+    for position in sorted(problems):
+        if problems[position] != "merged" and position > 0:
+            problems.setdefault(position - 1, "neighbour")
 
 
 def _placeholders(text: str) -> list[str]:

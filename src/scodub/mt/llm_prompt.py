@@ -32,6 +32,7 @@ from typing import Any
 from scodub.langs import INFLECTING, get_language
 from scodub.mt.nllb import sentence_groups
 from scodub.names.glossary import Glossary
+from scodub.names.termcheck import find_terms
 
 #: Cues of scene shown before and after a window (context, not translated).
 CONTEXT_CUES = 3
@@ -67,6 +68,8 @@ class Prompt:
     cues: tuple[int, ...]  # track index of window cue 1, 2, ...
     to_cue: tuple[dict[int, int], ...]  # per window cue: window slot -> the cue's own slot
     owner: dict[int, int]  # window slot -> position of the cue that holds it
+    term_owner: dict[str, frozenset[int]]  # glossary term id -> positions that name it
+    target: str = ""
 
 
 def make_windows(texts: Sequence[str], size: int, context: int = CONTEXT_CUES) -> list[Window]:
@@ -229,6 +232,10 @@ def build_prompt(
     # Room for every cue at its limit, in any script (a Han character may be 2 tokens).
     budget = 32 + sum(2 * max(80, 4 * limit) // 3 + 12 for limit in limits)
     owner = {slot: position for slot, (_, position) in slots.items()}
+    term_owner: dict[str, set[int]] = {}
+    for term_id, position in slots.values():
+        if term_id:
+            term_owner.setdefault(term_id, set()).add(position)
     return Prompt(
         [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(parts)}],
         schema,
@@ -236,6 +243,8 @@ def build_prompt(
         window.cues,
         tuple(to_cue),
         owner,
+        {t: frozenset(p) for t, p in term_owner.items()},
+        tgt.code,
     )
 
 
@@ -276,10 +285,12 @@ def _as_text(value: Any) -> str:
 
 
 def cue_problem(
-    answer: str | None, request: CueRequest, position: int, prompt: Prompt
+    answer: str | None, request: CueRequest, position: int, prompt: Prompt, glossary: Glossary
 ) -> str | None:
     """What is wrong with window cue ``position``'s translation: ``missing``, ``empty``
-    or ``moved`` (a placeholder of another cue: text shifted between cues); else None."""
+    or ``moved``: a placeholder of another cue, or the name of a glossary term that only
+    another cue of the window has (a model that writes names instead of placeholders
+    shows a shift that way); else None."""
     if answer is None:
         return "missing"
     if request.text.strip() and not answer.strip():
@@ -288,6 +299,11 @@ def cue_problem(
         owner = prompt.owner.get(int(m.group(1)))
         if owner is not None and owner != position:
             return "moved"
+    if prompt.term_owner and prompt.target:
+        for span in find_terms(answer, prompt.target, glossary):
+            holders = prompt.term_owner.get(span.term_id)
+            if holders is not None and position not in holders:
+                return "moved"
     return None
 
 
