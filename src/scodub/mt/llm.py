@@ -179,8 +179,10 @@ class LlmTranslator:
             return found, stats
         stats.numbering_errors = 1
         stats.reasks = 1
-        retry = _sub_window(window.cues, failed, requests)
-        again, failed = self._attempt(requests, retry, source, target, glossary, stats)
+        smaller = _sub_window(window.cues, failed, requests)
+        again, failed = self._attempt(
+            requests, smaller, source, target, glossary, stats, retry=True
+        )
         stats.reask_fixed_cues += len(again)
         found.update(again)
         for cue in failed:
@@ -206,10 +208,13 @@ class LlmTranslator:
         glossary: Glossary,
         stats: LlmStats,
         plain_ok: bool = False,
+        retry: bool = False,
     ) -> tuple[dict[int, str], list[int]]:
         """Ask for ``window``; the cues answered right, and the cue indices that were not."""
         asked = [requests[i] for i in window.cues]
-        prompt = build_prompt(asked, window, requests, source, target, glossary, self.synopsis)
+        prompt = build_prompt(
+            asked, window, requests, source, target, glossary, self.synopsis, retry=retry
+        )
         content = self._ask(prompt, stats)
         answers = read_answer(content, len(asked))
         if answers is None and plain_ok and len(asked) == 1 and content.strip()[:1] not in "{[":

@@ -170,8 +170,11 @@ def build_prompt(
     target: str,
     glossary: Glossary,
     synopsis: str = "",
+    retry: bool = False,
 ) -> Prompt:
-    """The chat messages, JSON schema and token budget for translating ``window``."""
+    """The chat messages, JSON schema and token budget for translating ``window``;
+    ``retry``: these cues were answered wrong once (the prompt says so, and differs from
+    the first, so a deterministic server does not give the same answer again)."""
     src, tgt = get_language(source), get_language(target)
     texts, to_cue, slots = _renumber(requests)
     numbers = [str(k + 1) for k in range(len(requests))]
@@ -215,6 +218,12 @@ def build_prompt(
         "translation within its character limit:\n"
         + json.dumps(dict(zip(numbers, limits, strict=True)))
     )
+    if retry:
+        parts.append(
+            "A previous answer for these cues moved text from one cue to another, repeated "
+            "a cue or left one out. Each cue must hold the translation of that cue only, "
+            "even when it is only part of a sentence."
+        )
     parts.append(
         f"Translate these {len(numbers)} cues into {tgt.name}. Answer with a JSON object "
         f"with the keys {', '.join(numbers)} and nothing else.\n"
