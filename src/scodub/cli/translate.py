@@ -11,6 +11,7 @@ from scodub.cli.common import print_json
 from scodub.cli.options import glossary_option, mt_options, out_option, output_options
 from scodub.fsutil import ensure_writable_dir, write_json_atomic
 from scodub.langs import get_language, parse_language_list
+from scodub.mt.backends import check_backends
 from scodub.mt.localize import MtSettings
 from scodub.naming import (
     check_names,
@@ -82,6 +83,8 @@ def translate(
     glossary.load(ctx)  # a broken glossary fails before any work
     track = read_srt(source_srt, source_lang, encoding=encoding, fps=fps)
     require_cues(track, source_srt, "nothing to translate")
+    if targets:
+        check_backends(mt, targets)  # a model, or an LLM server and its model, checked now
     # The model and its device are checked here, before any work.
     stage = LocalizeStage.build(source_lang, targets, glossary, mt, source_track=track)
     stem = srt_stem(source_srt, source_lang)

@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Collection, Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scodub.data import Track, Transcript, Word
 from scodub.langs import get_language, joiner
+from scodub.mt.llm import CueTranslator
+from scodub.mt.llm_prompt import CueRequest
 from scodub.mt.nllb import Translator, sentence_groups, split_translation, translate_cues
 from scodub.names.enforce import Enforced, Protected, Slot, find_terms, protect, repair, restore
 from scodub.names.glossary import Glossary
@@ -47,9 +50,10 @@ class LanguageReport:
     misses: tuple[dict[str, Any], ...]
     fit: dict[str, Any]
     route: str  # "mt:<model>" or "whisper-translate"
+    mt: dict[str, Any] = field(default_factory=dict)  # backend counts (LLM: windows, tokens)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "cues": self.cues,
             "route": self.route,
             "glossary": {
@@ -61,6 +65,9 @@ class LanguageReport:
             },
             "fit": self.fit,
         }
+        if self.mt:
+            data["mt"] = self.mt
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +174,57 @@ def _restore_language(
     return texts, enforced
 
 
+def _restore_per_cue(
+    sentences: Sequence[_Sentence], translated: Sequence[str], lang: str, glossary: Glossary,
+    n_cues: int,
+) -> tuple[list[list[str]], list[list[Enforced]]]:
+    """Restore a backend that kept the cues (one translation per cue): each cue on its own,
+    so no restore or re-split ever moves text from one cue to another."""
+    texts: list[list[str]] = [[""] for _ in range(n_cues)]
+    enforced: list[list[Enforced]] = [[] for _ in range(n_cues)]
+    for sentence in sentences:
+        for cue, prot in zip(sentence.cues, sentence.per_cue, strict=True):
+            if not prot.source_text.strip():
+                continue
+            result = restore(translated[cue], prot, lang, glossary)
+            texts[cue], enforced[cue] = [result.text], [result]
+    return texts, enforced
+
+
+def _cue_requests(
+    source: Track, sentences: Sequence[_Sentence], units: Sequence[SpeakerUnit]
+) -> list[CueRequest]:
+    """One numbered request per unit (a cue, or one speaker's line of a dual-speaker cue,
+    which shares its cue's time with the other line)."""
+    shares = Counter(unit.cue for unit in units)
+    requests: list[CueRequest] = []
+    for sentence in sentences:
+        for k, prot in zip(sentence.cues, sentence.per_cue, strict=True):
+            c = source.cues[units[k].cue]
+            requests.append(CueRequest(
+                prot.text, prot.source_text, (c.end_ms - c.start_ms) // shares[units[k].cue],
+                tuple((s.placeholder, s.term_id) for s in prot.slots)))
+    return requests
+
+
+def _by_backend(
+    translator: Translator | Mapping[str, Translator], targets: Sequence[str]
+) -> list[tuple[Translator, list[str]]]:
+    """Targets grouped by the translator serving them (in first-use order)."""
+    groups: list[tuple[Translator, list[str]]] = []
+    for lang in targets:
+        chosen = translator.get(lang) if isinstance(translator, Mapping) else translator
+        if chosen is None:
+            raise ValueError(f"no translator for {lang}")
+        for known, langs in groups:
+            if known is chosen:
+                langs.append(lang)
+                break
+        else:
+            groups.append((chosen, [lang]))
+    return groups
+
+
 def _chosen(
     track: Track, texts: Sequence[Sequence[str]], enforced: Sequence[Sequence[Enforced]]
 ) -> list[Enforced]:
@@ -182,7 +240,8 @@ def _chosen(
 
 
 def _report(
-    lang: str, track: Track, records: Sequence[Enforced], fit: dict[str, Any], route: str
+    lang: str, track: Track, records: Sequence[Enforced], fit: dict[str, Any], route: str,
+    mt: dict[str, Any] | None = None,
 ) -> LanguageReport:
     repairs = tuple(
         {"term": r.term_id, "kind": r.kind, "before": r.before, "after": r.after}
@@ -204,6 +263,7 @@ def _report(
         misses,
         fit,
         route,
+        mt or {},
     )
 
 
@@ -223,11 +283,15 @@ def localize(
     targets: Sequence[str],
     glossary: Glossary,
     *,
-    translator: Translator | None = None,
+    translator: Translator | Mapping[str, Translator] | None = None,
     whisper_english: Transcript | None = None,
     n_best: int = 4,
 ) -> LocalizeResult:
     """Translate ``source`` into ``targets`` (MT and/or Whisper's English) and fit all.
+
+    ``translator`` is one backend for every language, or one per language (``--mt``
+    routing). A backend that keeps the cues (``CueTranslator``: an LLM) gets the cues
+    themselves and is restored cue by cue; others get sentences (``translate_cues``).
 
     The source language itself may be among ``targets``: its track is re-fitted (same
     text) so that all tracks share the final timing.
@@ -242,19 +306,33 @@ def localize(
     candidates: dict[str, list[list[str]]] = {}
     records: dict[str, list[list[Enforced]]] = {}
     routes: dict[str, str] = {}
+    mt_stats: dict[str, dict[str, Any]] = {}
     if to_translate:
         if translator is None:
             raise ValueError("a translator is needed for " + ", ".join(to_translate))
         protected_texts = [p.text for s in sentences for p in s.per_cue]
-        raw = translate_cues(
-            protected_texts, translator, src, list(to_translate), n_best=n_best, starts=starts
-        )
-        for lang in to_translate:
-            per_unit, unit_records = _restore_language(
-                sentences, raw[lang], lang, glossary, len(texts)
-            )
-            candidates[lang], records[lang] = _per_cue(units, per_unit, unit_records)
-            routes[lang] = f"mt:{translator.name}"
+        for backend, langs in _by_backend(translator, to_translate):
+            per_unit: dict[str, tuple[list[list[str]], list[list[Enforced]]]] = {}
+            if isinstance(backend, CueTranslator):
+                tracks = backend.translate_track(
+                    _cue_requests(source, sentences, units), src, langs, glossary
+                )
+                for lang in langs:
+                    per_unit[lang] = _restore_per_cue(
+                        sentences, tracks[lang].texts, lang, glossary, len(texts)
+                    )
+                    mt_stats[lang] = tracks[lang].stats.to_json()
+            else:
+                raw = translate_cues(
+                    protected_texts, backend, src, langs, n_best=n_best, starts=starts
+                )
+                for lang in langs:
+                    per_unit[lang] = _restore_language(
+                        sentences, raw[lang], lang, glossary, len(texts)
+                    )
+            for lang in langs:
+                candidates[lang], records[lang] = _per_cue(units, *per_unit[lang])
+                routes[lang] = f"mt:{backend.name}"
     if whisper_english is not None and "en" in targets and src != "en":
         english = words_per_cue(source, whisper_english)
         candidates["en"] = [[t] for t in english]
@@ -279,6 +357,7 @@ def localize(
             _chosen(fitted.tracks[lang], candidates[lang], records[lang]),
             fitted.stats[lang].to_json(),
             routes[lang],
+            mt_stats.get(lang),
         )
         for lang in candidates
     }
@@ -400,32 +479,31 @@ def words_per_cue(source: Track, english: Transcript) -> list[str]:
 class MtSettings:
     """How the translation model runs (``--mt-*`` options)."""
 
-    model: str | None = None  # a CTranslate2 NLLB folder or a known name
+    model: str | None = None  # a CTranslate2 NLLB folder, a known name, or openai:MODEL
     device: str = "auto"
     compute_type: str | None = None
     beam_size: int = 4
     max_batch_size: int = 32
     n_best: int = 4
+    # LLM backends (scodub.mt.backends): per-language routes, the server, the prompt.
+    routes: tuple[tuple[str, str], ...] = ()  # (language, spec) from --mt
+    url: str | None = None  # --mt-url; else $SCODUB_MT_URL / $OPENAI_BASE_URL
+    synopsis: str = ""  # --context FILE
+    window: int = 8  # cues per request
+    concurrency: int = 2  # requests in flight
+    timeout_s: float = 120.0
 
 
-def load_translator(settings: MtSettings) -> Translator:
-    """The NLLB translator for ``settings`` (the folder is checked before loading)."""
-    from scodub.mt.nllb import NllbTranslator
-    from scodub.provision.nllb import resolve_mt_model
-
-    return NllbTranslator(
-        resolve_mt_model(settings.model),
-        device=settings.device,
-        compute_type=settings.compute_type,
-        beam_size=settings.beam_size,
-        max_batch_size=settings.max_batch_size,
-    )
-
-
-def mt_identity(settings: MtSettings) -> str:
-    """What identifies the translation model's output (for cache keys)."""
+def mt_identity(settings: MtSettings, targets: Sequence[str] = ()) -> str:
+    """What identifies the translation model's output (for cache keys); with ``targets``,
+    that of every backend serving them (``--mt`` routes, LLM servers)."""
     from scodub.mt.nllb import resolve_mt_device
     from scodub.provision.nllb import resolve_mt_model
+
+    if targets:
+        from scodub.mt.backends import backends_identity
+
+        return backends_identity(settings, targets)
 
     folder = resolve_mt_model(settings.model)
     resolve_mt_device(settings.device, settings.compute_type)  # a wrong device fails now

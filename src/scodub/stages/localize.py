@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scodub.data import Track
-from scodub.mt.localize import MtSettings, load_translator, localize, mt_identity, mt_targets
+from scodub.mt.backends import load_backends
+from scodub.mt.localize import MtSettings, localize, mt_identity, mt_targets
 from scodub.serial import from_plain, to_plain
 from scodub.stages.base import Stage, StageContext, register
 from scodub.stages.glossary import GlossaryRef
@@ -70,7 +71,7 @@ class LocalizeStage(Stage[LocalizeStageResult]):
         """The stage; the translation model is identified (and so checked) here, and only
         when some target needs it."""
         needed = mt_targets(source_language, targets, english is not None)
-        model = mt_identity(mt) if needed else ""
+        model = mt_identity(mt, needed) if needed else ""
         return cls(targets, glossary, mt, model, subtitles, source_track, english)
 
     def label(self) -> str:
@@ -102,10 +103,13 @@ class LocalizeStage(Stage[LocalizeStageResult]):
         english = ctx.result(self.english).transcript if self.english is not None else None
         languages = tuple(dict.fromkeys((source.language, *self.targets)))
         translator = None
-        if mt_targets(source.language, languages, english is not None):
+        needed = mt_targets(source.language, languages, english is not None)
+        if needed:
             key = f"mt:{self.mt_model}"
             if key not in ctx.models:
-                ctx.models[key] = load_translator(self.mt)
+                # An LLM backend keeps each answer under OUT/.scodub/mt-llm/: a re-run
+                # after a failure re-sends nothing already answered.
+                ctx.models[key] = load_backends(self.mt, list(needed), ctx.cache)
             translator = ctx.models[key]
         result = localize(
             source,

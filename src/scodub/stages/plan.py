@@ -24,7 +24,8 @@ from scodub.dub.voices import resolve_voice
 from scodub.errors import ConfigError
 from scodub.langs import LANGUAGES, get_language
 from scodub.media.ffmpeg import check_ffmpeg
-from scodub.mt.localize import MtSettings, mt_identity, mt_targets
+from scodub.mt.backends import check_backends
+from scodub.mt.localize import MtSettings, mt_targets
 from scodub.stages.backcheck import BackcheckStage
 from scodub.stages.base import Stage, StageContext, is_cached
 from scodub.stages.deliver import DeliverStage, check_delivery, dub_stages
@@ -152,7 +153,8 @@ def plan_film(film_path: Path, out_dir: Path, settings: RunSettings, ctx: StageC
     asr = replace(settings.asr, language=spoken)
     needed = mt_targets(spoken, settings.targets, settings.english_from_whisper)
     if needed:
-        mt_identity(settings.mt)  # a missing translation model fails here, before ASR
+        # A missing model, or an LLM server that is down or lacks the model, fails here.
+        check_backends(settings.mt, needed)
     transcribe = TranscribeStage.build(film, asr, glossary, settings.speakers)
     fallback = spoken or "en"
     subtitles = SubtitlesStage(transcribe, glossary, fallback)

@@ -1,0 +1,327 @@
+"""Prompts that keep subtitle alignment, and the reading of the answers (pure functions).
+
+A *window* is a run of consecutive cues sent in one request, cut at sentence ends where
+possible (``nllb.sentence_groups``) so the model sees whole sentences. Its prompt holds:
+
+- the film's synopsis (``--context FILE``), and the cues just before and after the window
+  as the scene, marked as context not to translate;
+- the cues, numbered 1..n within the window, as one JSON object, and per cue a length
+  target from the language's limits (``scodub.langs``: at most two lines of
+  ``max_chars_per_line``, and no more characters than the cue's duration allows at the
+  adult reading speed);
+- the glossary names of the window: each ``[[n]]`` placeholder with the name it stands for,
+  its target-language form and, for languages that inflect names, the note that the form
+  goes in unchanged.
+
+Placeholders are renumbered within the window (cue 3's ``[[1]]`` and cue 7's ``[[1]]`` are
+different names), so a placeholder that turns up in the wrong cue shows the model moved
+text between cues. The answer must be one JSON object with exactly the window's numbers
+as keys (``schema`` asks the server to enforce that where it can); ``read_answer`` reads
+it (or ``N: text`` lines from a server without JSON output) and ``cue_problem`` says what
+is wrong with one cue's translation, if anything.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scodub.langs import INFLECTING, get_language
+from scodub.mt.nllb import sentence_groups
+from scodub.names.glossary import Glossary
+from scodub.names.termcheck import find_terms
+
+#: Cues of scene shown before and after a window (context, not translated).
+CONTEXT_CUES = 3
+#: A loosely written placeholder: what models do to ``[[n]]`` (spaces, one bracket lost,
+#: full-width brackets); the digits are read back as the window's slot number.
+LOOSE_PLACEHOLDER = re.compile(r"[\[［⟦【]{1,2}\s*(\d{1,4})\s*[\]］⟧】]{1,2}")
+_LINE_ANSWER = re.compile(r'^\s*"?(\d{1,3})"?\s*[:.)=-]\s*(.*?)\s*,?\s*$')
+_FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```$")
+
+
+@dataclass(frozen=True, slots=True)
+class CueRequest:
+    """One cue to translate: its protected text and what the prompt says about it."""
+
+    text: str  # the cue with glossary names as [[n]] placeholders
+    source_text: str = ""  # the cue as written (shown as context)
+    duration_ms: int = 0  # 0: unknown (no reading-speed target)
+    names: tuple[tuple[str, str], ...] = ()  # (placeholder, glossary term id)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    cues: tuple[int, ...]  # track indices translated here, in order
+    before: tuple[int, ...] = ()  # scene shown as context
+    after: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    messages: list[dict[str, str]]
+    schema: dict[str, Any]
+    max_tokens: int
+    cues: tuple[int, ...]  # track index of window cue 1, 2, ...
+    to_cue: tuple[dict[int, int], ...]  # per window cue: window slot -> the cue's own slot
+    owner: dict[int, int]  # window slot -> position of the cue that holds it
+    term_owner: dict[str, frozenset[int]]  # glossary term id -> positions that name it
+    target: str = ""
+
+
+def make_windows(texts: Sequence[str], size: int, context: int = CONTEXT_CUES) -> list[Window]:
+    """Consecutive non-empty cues in windows of at most ``size``, cut at sentence ends
+    where a sentence fits; empty cues are in no window (they stay empty)."""
+    if size < 1:
+        raise ValueError("window size must be at least 1")
+    windows: list[list[int]] = []
+    current: list[int] = []
+    for group in sentence_groups(texts):
+        cues = [i for i in group if texts[i].strip()]
+        if current and len(current) + len(cues) > size:
+            windows.append(current)
+            current = []
+        for cue in cues:
+            if len(current) >= size:
+                windows.append(current)
+                current = []
+            current.append(cue)
+    if current:
+        windows.append(current)
+    filled = [i for i, t in enumerate(texts) if t.strip()]
+    where = {cue: k for k, cue in enumerate(filled)}
+    result: list[Window] = []
+    for cues in windows:
+        first, last = where[cues[0]], where[cues[-1]]
+        before = tuple(filled[max(0, first - context) : first])
+        after = tuple(filled[last + 1 : last + 1 + context])
+        result.append(Window(tuple(cues), before, after))
+    return result
+
+
+def length_target(request: CueRequest, target: str) -> int:
+    """Characters the cue's translation should not pass: two full lines, and no more than
+    the cue's duration allows at the adult reading speed (STANDARDS.md)."""
+    rules = get_language(target)
+    limit = 2 * rules.max_chars_per_line
+    if request.duration_ms > 0:
+        limit = min(
+            limit,
+            max(rules.max_chars_per_line // 2, int(rules.max_cps * request.duration_ms / 1000)),
+        )
+    return limit
+
+
+def _renumber(
+    requests: Sequence[CueRequest],
+) -> tuple[list[str], list[dict[int, int]], dict[int, tuple[str, int]]]:
+    """Window-unique placeholder numbers, skipping numbers the cues themselves hold."""
+    used = {
+        int(n) for r in requests for n in re.findall(r"\d+", LOOSE_PLACEHOLDER.sub(" ", r.text))
+    }
+    texts: list[str] = []
+    to_cue: list[dict[int, int]] = []
+    slots: dict[int, tuple[str, int]] = {}  # window slot -> (term id, window cue position)
+    number = 1
+    for position, request in enumerate(requests):
+        mapping: dict[int, int] = {}
+        terms = dict(request.names)
+        pieces: list[str] = []
+        pos = 0
+        for match in re.finditer(r"\[\[(\d+)\]\]", request.text):
+            while number in used:
+                number += 1
+            mapping[number] = int(match.group(1))
+            slots[number] = (terms.get(match.group(0), ""), position)
+            pieces += [request.text[pos : match.start()], f"[[{number}]]"]
+            pos = match.end()
+            number += 1
+        text = "".join(pieces) + request.text[pos:]
+        texts.append(text)
+        to_cue.append(mapping)
+    return texts, to_cue, slots
+
+
+def _name_lines(
+    slots: Mapping[int, tuple[str, int]], source: str, target: str, glossary: Glossary
+) -> list[str]:
+    lines: list[str] = []
+    for number in sorted(slots):
+        term = glossary.by_id(slots[number][0])
+        if term is None:
+            continue
+        original = term.form(source) or term.form("en") or ""
+        wanted = term.form(target)
+        line = f"[[{number}]] = {original} ({term.kind})"
+        if wanted:
+            line += f"; in {get_language(target).name}: {wanted}"
+        lines.append(line)
+    return lines
+
+
+def build_prompt(
+    requests: Sequence[CueRequest],
+    window: Window,
+    all_requests: Sequence[CueRequest],
+    source: str,
+    target: str,
+    glossary: Glossary,
+    synopsis: str = "",
+    retry: bool = False,
+) -> Prompt:
+    """The chat messages, JSON schema and token budget for translating ``window``;
+    ``retry``: these cues were answered wrong once (the prompt says so, and differs from
+    the first, so a deterministic server does not give the same answer again)."""
+    src, tgt = get_language(source), get_language(target)
+    texts, to_cue, slots = _renumber(requests)
+    numbers = [str(k + 1) for k in range(len(requests))]
+    limits = [length_target(r, target) for r in requests]
+    system = (
+        f"You are a professional film subtitle translator from {src.name} into {tgt.name}. "
+        "You receive numbered subtitle cues as a JSON object and answer with ONE JSON object "
+        "that has exactly the same keys, each value the translation of that cue alone. "
+        "Never merge two cues, never split one, never move words from one cue to another: "
+        "if a sentence runs over several cues, translate each part in its own cue. "
+        "Placeholders such as [[3]] stand for names: copy each one unchanged, exactly once, "
+        "into the translation of the cue that has it, and never write the name instead. "
+        f"Write natural, concise {tgt.name} subtitles."
+    )
+    parts: list[str] = []
+    if synopsis.strip():
+        parts.append("Film synopsis (context):\n" + " ".join(synopsis.split())[:1500])
+    if window.before:
+        parts.append(
+            "Scene before (context, do not translate):\n"
+            + "\n".join(all_requests[i].source_text or all_requests[i].text for i in window.before)
+        )
+    if window.after:
+        parts.append(
+            "Scene after (context, do not translate):\n"
+            + "\n".join(all_requests[i].source_text or all_requests[i].text for i in window.after)
+        )
+    names = _name_lines(slots, source, target, glossary)
+    if names:
+        note = ""
+        if tgt.code in INFLECTING:
+            note = (
+                f"\nEach name is put in later exactly in the {tgt.name} form given "
+                "(nominative, unchanged): word the sentence so that form fits, with no "
+                "case ending on the placeholder (a noun before it can carry the case)."
+            )
+        parts.append("Names in these cues:\n" + "\n".join(names) + note)
+    parts.append(
+        f"Length: a {tgt.name} subtitle has at most 2 lines of {tgt.max_chars_per_line} "
+        f"characters and is read at {tgt.max_cps:g} characters per second. Keep each "
+        "translation within its character limit:\n"
+        + json.dumps(dict(zip(numbers, limits, strict=True)))
+    )
+    if retry:
+        parts.append(
+            "A previous answer for these cues moved text from one cue to another, repeated "
+            "a cue or left one out. Each cue must hold the translation of that cue only, "
+            "even when it is only part of a sentence."
+        )
+    parts.append(
+        f"Translate these {len(numbers)} cues into {tgt.name}. Answer with a JSON object "
+        f"with the keys {', '.join(numbers)} and nothing else.\n"
+        + json.dumps(dict(zip(numbers, texts, strict=True)), ensure_ascii=False)
+    )
+    schema = {
+        "type": "object",
+        "properties": {
+            n: {"type": "string", "minLength": 1, "maxLength": max(80, 4 * limit)}
+            for n, limit in zip(numbers, limits, strict=True)
+        },
+        "required": numbers,
+        "additionalProperties": False,
+    }
+    # Room for every cue at its limit, in any script (a Han character may be 2 tokens).
+    budget = 32 + sum(2 * max(80, 4 * limit) // 3 + 12 for limit in limits)
+    owner = {slot: position for slot, (_, position) in slots.items()}
+    term_owner: dict[str, set[int]] = {}
+    for term_id, position in slots.values():
+        if term_id:
+            term_owner.setdefault(term_id, set()).add(position)
+    return Prompt(
+        [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(parts)}],
+        schema,
+        min(budget, 4096),
+        window.cues,
+        tuple(to_cue),
+        owner,
+        {t: frozenset(p) for t, p in term_owner.items()},
+        tgt.code,
+    )
+
+
+def read_answer(content: str, count: int) -> dict[int, str] | None:
+    """Window cue number (1-based) -> translation, from a JSON object (or a list of exactly
+    ``count`` strings), else from ``N: text`` lines; None when nothing can be read."""
+    text = _FENCE.sub("", content.strip())
+    data: Any = None
+    for candidate in (text, text[text.find("{") : text.rfind("}") + 1]):
+        try:
+            data = json.loads(candidate)
+            break
+        except ValueError:
+            continue
+    if isinstance(data, dict):
+        found: dict[int, str] = {}
+        for key, value in data.items():
+            if str(key).strip().isdigit():
+                found[int(str(key).strip())] = _as_text(value)
+        return found or None
+    if isinstance(data, list) and len(data) == count:
+        return {k + 1: _as_text(v) for k, v in enumerate(data)}
+    lines = {}
+    for line in text.splitlines():
+        m = _LINE_ANSWER.match(line)
+        if m:
+            lines[int(m.group(1))] = m.group(2).strip().strip('"')
+    return lines or None
+
+
+def _as_text(value: Any) -> str:
+    """A cue's value; a model that nests (``{"text": ...}``) gives its first string."""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, dict):
+        return next((_as_text(v) for v in value.values() if isinstance(v, str)), "")
+    return ""
+
+
+def cue_problem(
+    answer: str | None, request: CueRequest, position: int, prompt: Prompt, glossary: Glossary
+) -> str | None:
+    """What is wrong with window cue ``position``'s translation: ``missing``, ``empty``
+    or ``moved``: a placeholder of another cue, or the name of a glossary term that only
+    another cue of the window has (a model that writes names instead of placeholders
+    shows a shift that way); else None."""
+    if answer is None:
+        return "missing"
+    if request.text.strip() and not answer.strip():
+        return "empty"
+    for m in LOOSE_PLACEHOLDER.finditer(answer):
+        owner = prompt.owner.get(int(m.group(1)))
+        if owner is not None and owner != position:
+            return "moved"
+    if prompt.term_owner and prompt.target:
+        for span in find_terms(answer, prompt.target, glossary):
+            holders = prompt.term_owner.get(span.term_id)
+            if holders is not None and position not in holders:
+                return "moved"
+    return None
+
+
+def to_cue_placeholders(answer: str, position: int, prompt: Prompt) -> str:
+    """The answer with the window's slot numbers turned back into the cue's own."""
+    mapping = prompt.to_cue[position]
+
+    def back(m: re.Match[str]) -> str:
+        own = mapping.get(int(m.group(1)))
+        return f"[[{own}]]" if own is not None else m.group(0)
+
+    return LOOSE_PLACEHOLDER.sub(back, answer)

@@ -1,0 +1,333 @@
+"""A small client for OpenAI-compatible chat-completion servers (vLLM, llama.cpp, Ollama,
+hosted APIs), with the manners a batch job owes a shared server.
+
+- The base URL is ``--mt-url``, else ``$SCODUB_MT_URL``, else ``$OPENAI_BASE_URL``; the key
+  is ``$SCODUB_MT_API_KEY``, else ``$OPENAI_API_KEY``. The key lives only in this object's
+  request headers: it is never part of a message, a report, a cache key or ``repr``, and
+  anything a server sends back is scrubbed of it before it reaches an error message (some
+  servers echo the key they refused).
+- At most ``concurrency`` requests are in flight at once, whatever the number of threads.
+- 429 and 5xx answers, timeouts and dropped connections are retried with exponential
+  backoff (``Retry-After`` is honoured, capped); other 4xx answers are final.
+- Structured output: the OpenAI ``json_schema`` response format first, then the
+  ``json_object`` form with a ``schema`` (llama-cpp-python's server), then plain text; a
+  server that rejects one form (HTTP 400/422) is asked with the next, and remembered.
+- ``check`` is the preflight: one GET of ``/models`` proves the server answers, accepts
+  the key and serves the model, so a wrong URL or model name fails in a second with one
+  line, before any transcription.
+
+Plain ``urllib``: the calls are a few JSON POSTs, no new dependency is worth that.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from scodub.errors import ConfigError, ModelError
+
+URL_ENV = ("SCODUB_MT_URL", "OPENAI_BASE_URL")
+KEY_ENV = ("SCODUB_MT_API_KEY", "OPENAI_API_KEY")
+#: Response formats, most precise first (see the module docstring).
+FORMATS = ("json_schema", "json_object", "text")
+_RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+_MAX_RETRY_AFTER_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class ChatAnswer:
+    content: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str
+
+
+def resolve_base_url(url: str | None) -> str:
+    """The server's base URL (``.../v1``): the option, else the environment."""
+    text = url or next((os.environ[n] for n in URL_ENV if os.environ.get(n)), "")
+    if not text:
+        raise ConfigError(
+            "an openai: translation model needs a server: pass --mt-url URL (such as "
+            "http://127.0.0.1:8080/v1) or set SCODUB_MT_URL or OPENAI_BASE_URL"
+        )
+    parts = urllib.parse.urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--mt-url {public_url(text)!r}: expected an http:// or https:// URL")
+    path = parts.path.rstrip("/") or "/v1"  # a bare host means the usual /v1 root
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def public_url(url: str) -> str:
+    """``url`` without user:password, for messages and reports."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def api_key_from_env() -> str | None:
+    return next((os.environ[n] for n in KEY_ENV if os.environ.get(n)), None)
+
+
+class ServerError(ModelError):
+    """The server answered with an error that retrying does not cure."""
+
+    def __init__(
+        self, message: str, status: int | None = None, *, format_error: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.format_error = format_error  # the answer names the response_format we sent
+
+
+class ChatClient:
+    """Chat completions against one model on one OpenAI-compatible server."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key: str | None = None,
+        timeout_s: float = 120.0,
+        retries: int = 4,
+        backoff_s: float = 1.0,
+        concurrency: int = 2,
+    ) -> None:
+        if concurrency < 1 or retries < 0 or timeout_s <= 0:
+            raise ConfigError("concurrency must be at least 1, retries at least 0, timeout > 0")
+        self.base_url = base_url.rstrip("/")
+        self.url = public_url(self.base_url)
+        self.model = model
+        self.timeout_s = timeout_s
+        self.retries = retries
+        self.backoff_s = backoff_s
+        self._key = api_key
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._lock = threading.Lock()
+        self._format = 0  # index into FORMATS: the most precise form the server took
+
+    def __repr__(self) -> str:  # never the key
+        return f"ChatClient({self.url!r}, {self.model!r})"
+
+    # --- public -------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Preflight: the server answers, takes the key and serves ``model``."""
+        try:
+            status, body = self._send("GET", "/models", None, timeout=min(10.0, self.timeout_s))
+        except OSError as exc:
+            raise ModelError(self._unreachable(exc)) from exc
+        if status in (401, 403):
+            raise ModelError(self._auth_message(status))
+        if status == 404:
+            self._probe_chat()  # a server without /models: one token of chat instead
+            return
+        if status >= 400:
+            raise ModelError(
+                f"translation server {self.url}: /models answered HTTP {status}: "
+                f"{self._scrub(body)[:160]}"
+            )
+        served = _model_ids(body)
+        if served and self.model not in served:
+            raise ModelError(
+                f"translation server {self.url} has no model {self.model!r}; it serves: "
+                + ", ".join(served[:10])
+            )
+
+    def chat(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int,
+        schema: dict[str, Any] | None = None,
+        temperature: float = 0.0,
+    ) -> ChatAnswer:
+        """One chat completion; structured output per ``schema`` where the server can."""
+        while True:
+            with self._lock:
+                form = self._format if schema is not None else FORMATS.index("text")
+            payload: dict[str, Any] = {
+                "model": self.model,
+                "messages": messages,
+                "max_tokens": max_tokens,
+                "temperature": temperature,
+                "seed": 0,
+                "stream": False,
+            }
+            if FORMATS[form] == "json_schema" and schema is not None:
+                payload["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": "subtitles", "schema": schema, "strict": True},
+                }
+            elif FORMATS[form] == "json_object" and schema is not None:
+                payload["response_format"] = {"type": "json_object", "schema": schema}
+            try:
+                body = self._post_with_retries(payload)
+            except ServerError as exc:
+                if _format_refused(exc) and form < len(FORMATS) - 1 and schema is not None:
+                    with self._lock:  # this server does not take that form: the next one
+                        self._format = max(self._format, form + 1)
+                    continue
+                raise
+            return _answer(body)
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _post_with_retries(self, payload: dict[str, Any]) -> bytes:
+        attempt = 0
+        while True:
+            retry_after: float | None = None
+            try:
+                status, body, retry_after = self._post(payload)
+                if status < 400:
+                    return body
+                if status in (401, 403):
+                    raise ServerError(self._auth_message(status), status)
+                about_format = _about_format(payload, body)
+                if status not in _RETRY_STATUS or about_format:
+                    raise ServerError(
+                        f"translation server {self.url}: HTTP {status}: {self._scrub(body)[:200]}",
+                        status,
+                        format_error=about_format,
+                    )
+                problem = f"HTTP {status}"
+            except (OSError, http.client.HTTPException) as exc:
+                problem = self._scrub(str(getattr(exc, "reason", exc)) or type(exc).__name__)
+            if attempt >= self.retries:
+                raise ModelError(
+                    f"translation server {self.url}: no answer after {attempt + 1} tries "
+                    f"({problem})"
+                )
+            delay = self.backoff_s * 2**attempt * (1 + 0.25 * random.random())
+            if retry_after is not None:
+                delay = min(max(delay, retry_after), _MAX_RETRY_AFTER_S)
+            time.sleep(delay)
+            attempt += 1
+
+    def _post(self, payload: dict[str, Any]) -> tuple[int, bytes, float | None]:
+        with self._slots:
+            status, body, headers = self._request(
+                "POST", "/chat/completions", payload, self.timeout_s
+            )
+        return status, body, _retry_after(headers)
+
+    def _send(
+        self, method: str, path: str, payload: dict[str, Any] | None, timeout: float
+    ) -> tuple[int, bytes]:
+        status, body, _ = self._request(method, path, payload, timeout)
+        return status, body
+
+    def _request(
+        self, method: str, path: str, payload: dict[str, Any] | None, timeout: float
+    ) -> tuple[int, bytes, dict[str, str]]:
+        data = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+        request = urllib.request.Request(self.base_url + path, data=data, method=method)
+        request.add_header("Accept", "application/json")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if self._key:
+            request.add_header("Authorization", f"Bearer {self._key}")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, response.read(), dict(response.headers.items())
+        except urllib.error.HTTPError as exc:
+            body = exc.read() if exc.fp is not None else b""
+            return exc.code, body, dict(exc.headers.items()) if exc.headers else {}
+
+    def _probe_chat(self) -> None:
+        try:
+            self.chat([{"role": "user", "content": "ok"}], max_tokens=1)
+        except ServerError as exc:
+            if exc.status in (400, 404):
+                raise ModelError(
+                    f"translation server {self.url} refused model {self.model!r} "
+                    f"(HTTP {exc.status}); check the model name and that the URL ends in /v1"
+                ) from exc
+            raise
+
+    def _unreachable(self, exc: BaseException) -> str:
+        reason = getattr(exc, "reason", exc)
+        return (
+            f"cannot reach the translation server at {self.url} "
+            f"({self._scrub(str(reason))}); start it, or pass --mt-url / set SCODUB_MT_URL"
+        )
+
+    def _auth_message(self, status: int) -> str:
+        state = "refused the API key" if self._key else "needs an API key"
+        return (
+            f"translation server {self.url} {state} (HTTP {status}); "
+            "set SCODUB_MT_API_KEY or OPENAI_API_KEY"
+        )
+
+    def _scrub(self, text: str | bytes) -> str:
+        """Server text fit for a message: decoded, one line, the key removed."""
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        text = " ".join(text.split())
+        if self._key:
+            text = text.replace(self._key, "***")
+            if len(self._key) > 8:  # servers that echo part of it: "sk-ab...wxyz"
+                text = text.replace(self._key[:6], "***").replace(self._key[-4:], "***")
+        return text
+
+
+def _about_format(payload: dict[str, Any], body: bytes) -> bool:
+    """An error answer that names the response format we sent: llama-cpp-python answers
+    an unknown ``response_format`` type with HTTP 500 and a validation message, which no
+    retry cures."""
+    return "response_format" in payload and b"response_format" in body
+
+
+def _format_refused(exc: ServerError) -> bool:
+    """A 400/422 (or a 500 naming it) about the response format, not, say, a prompt over
+    the context size."""
+    text = str(exc).lower()
+    if exc.status == 422 or exc.format_error:
+        return True
+    return exc.status == 400 and any(w in text for w in ("format", "schema", "json"))
+
+
+def _retry_after(headers: dict[str, str]) -> float | None:
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _model_ids(body: bytes) -> list[str]:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return []
+    items = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return []
+    return [str(m["id"]) for m in items if isinstance(m, dict) and "id" in m]
+
+
+def _answer(body: bytes) -> ChatAnswer:
+    """The first choice's text and the token counts of a chat-completion response; a
+    body that is not one gives an empty answer (the caller re-asks, as for a bad text)."""
+    try:
+        data = json.loads(body)
+        choice = data["choices"][0]
+        content = choice["message"].get("content") or ""
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return ChatAnswer("", 0, 0, "malformed")
+    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    return ChatAnswer(
+        str(content),
+        int(usage.get("prompt_tokens") or 0),
+        int(usage.get("completion_tokens") or 0),
+        str(choice.get("finish_reason") or ""),
+    )
