@@ -19,7 +19,7 @@ import wave
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from scodub.dub.tempo import resample, time_stretch
 from scodub.dub.voices import Voice
 from scodub.fsutil import atomic_path
 from scodub.langs import DUBBING, TIMING
+
+if TYPE_CHECKING:  # dub.linecache stores FittedLine: a run-time import would be circular
+    from scodub.dub.linecache import LineStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +208,10 @@ def fit_lines(
     *,
     fps: float | None = None,
     policy: FitPolicy = FitPolicy(),
+    store: LineStore | None = None,
 ) -> list[FittedLine]:
-    """Dub every cue with ``voice`` (cues in time order, numbered from 1).
+    """Dub every cue with ``voice`` (cues in time order, numbered from 1); a line that
+    ``store`` holds for the same text, voice and room is reused, not synthesized.
 
     Every cue's text is checked against the voice's scripts before any synthesis, so a
     cue in the wrong language fails the run at once, naming the cue.
@@ -219,13 +224,17 @@ def fit_lines(
             cue=position,
         )
     ends = slot_ends(cues, film_duration_ms, gap_ms=TIMING.frames_ms(policy.gap_frames, fps))
-    return [
-        fit_line(
-            voice, cue.flat_text, index=position, start_ms=cue.start_ms, slot_end_ms=end,
-            cue_end_ms=cue.end_ms, policy=policy,
-        )
-        for position, (cue, end) in enumerate(zip(cues, ends, strict=True), start=1)
-    ]
+    lines: list[FittedLine] = []
+    for position, (cue, end) in enumerate(zip(cues, ends, strict=True), start=1):
+        room = {"index": position, "start_ms": cue.start_ms, "slot_end_ms": end,
+                "cue_end_ms": cue.end_ms}  # fmt: skip
+        line = store.fetch(cue.flat_text, **room) if store is not None else None
+        if line is None:
+            line = fit_line(voice, cue.flat_text, **room, policy=policy)
+            if store is not None:
+                store.keep(line, cue.end_ms)
+        lines.append(line)
+    return lines
 
 
 def render_stem(

@@ -39,6 +39,7 @@ from scodub.dub.fitting import (
     summarize,
     write_wav,
 )
+from scodub.dub.linecache import LineStore
 from scodub.dub.mix import (
     DUCK_ATTACK_MS,
     DUCK_DB,
@@ -290,12 +291,14 @@ def _from_stored(
 
 
 def _synthesize_and_mix(
-    media: FilmAudio, job: LanguageJob, mix_path: Path, scratch_root: Path, settings: DubSettings
-) -> tuple[list[FittedLine], MixResult]:
+    media: FilmAudio, job: LanguageJob, mix_path: Path, scratch_root: Path, settings: DubSettings,
+    store: LineStore,
+) -> tuple[list[FittedLine], MixResult]:  # fmt: skip
     voice, duration_ms = job.voice, media.duration_ms
     lines = fit_lines(
-        job.track.cues, voice, duration_ms, fps=media.info.fps, policy=settings.policy
-    )
+        job.track.cues, voice, duration_ms, fps=media.info.fps, policy=settings.policy,
+        store=store,
+    )  # fmt: skip
     scratch_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="dub-", dir=scratch_root) as scratch:
         stem = Path(scratch) / "stem.wav"
@@ -335,7 +338,10 @@ def run_language(
     if loaded is not None:
         lines, mix = loaded
     else:
-        lines, mix = _synthesize_and_mix(media, job, mix_path, cache.root, settings)
+        # Lines unchanged since an earlier dub of this film (an editor changed others)
+        # are reused from the per-line store, not voiced again.
+        store = LineStore(cache.root / "dub-lines", _voice_identity(voice, cache), settings.policy)
+        lines, mix = _synthesize_and_mix(media, job, mix_path, cache.root, settings, store)
         cache.store(STAGE, key, _stored_result(describe_voice(voice), lines, mix))
     checked = (
         backcheck(
