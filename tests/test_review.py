@@ -138,10 +138,14 @@ def test_sample_page_offline_plays_seeks_and_exports(
     )
     assert page.locator(".row.current").get_attribute("data-row") == "2"
     assert page.locator(".cell[data-lang='en'][data-row='0'] .dub").inner_text().startswith("dub")
-    # the waveform strip: a click in its middle seeks to the middle of its window
+    # the waveform strip shows the whole short film: a click on its middle falls in a cue
+    # box, which seeks to that cue's in-time and makes its row the current one
+    middle = page.evaluate("scodubReview.data.film.duration_ms") / 2
+    hit = next(k for k, (a, b, _) in enumerate(cells) if a <= middle < b)
     box = page.locator("#wave").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + 20)
-    wait_until(page, "Math.abs(video.currentTime - 15) < 1.5")
+    _wait_time(page, cells[hit][0] / 1000)
+    assert page.locator(".row.current").get_attribute("data-row") == str(hit)
     screenshot(page, "sample.png")
     # an edit, re-checked as it is typed, then exported as a download
     page.dblclick(".cell[data-lang='en'][data-row='0'] .text")
@@ -202,7 +206,9 @@ def test_several_languages_flags_rtl_and_qc_parity(browser: Any, multi_run: Path
             (gap_right < 2 < 20 < gap_left) if side == "right" else (gap_left < 2 < 20 < gap_right)
         )
     # glossary names: the edited source names Zhang Yimou; the Russian cell lacks him
-    assert page.locator(".cell[data-lang='en'][data-row='3'] .term.hit").count() == 1
+    source_cell = page.locator(".cell[data-lang='en'][data-row='3']")
+    assert source_cell.locator(".terms .term.hit").count() == 1
+    assert source_cell.locator(".text mark.term.hit").inner_text() == "Zhang Yimou"
     assert (
         "Чжан Имоу" in page.locator(".cell[data-lang='ru'][data-row='3'] .term.miss").inner_text()
     )

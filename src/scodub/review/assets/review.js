@@ -166,10 +166,32 @@
     return node;
   }
 
+  // Glossary names found in a line, marked where they stand in the text.
+  function marked(line, terms) {
+    const found = terms.filter((t) => t[2] !== "miss" && t[3] && line.includes(t[3]));
+    if (!found.length) return [line];
+    const parts = [];
+    let rest = line;
+    while (rest) {
+      let best = null;
+      for (const t of found) {
+        const at = rest.indexOf(t[3]);
+        if (at >= 0 && (!best || at < best[0])) best = [at, t];
+      }
+      if (!best) { parts.push(rest); break; }
+      const [at, t] = best;
+      if (at) parts.push(rest.slice(0, at));
+      parts.push(el("mark", { class: `term ${t[2]}`, title: `${t[0]} (${t[2]})`, text: t[3] }));
+      rest = rest.slice(at + t[3].length);
+    }
+    return parts;
+  }
   function textNode(col, i, lines) {
     const lang = D.qc.languages[col.code];
+    const terms = (D.terms[col.code] || {})[i] || [];
     return el("div", { class: "text", dir: lang.rtl ? "rtl" : "ltr", lang: col.bcp47,
-      title: "double-click to edit" }, ...lines.flatMap((l, k) => (k ? [el("br"), l] : [l])));
+      title: "double-click to edit" },
+      ...lines.flatMap((l, k) => (k ? [el("br"), ...marked(l, terms)] : marked(l, terms))));
   }
 
   const rendered = new Map(); // position in state.rows -> row element
@@ -181,11 +203,22 @@
     if (i === state.current) row.classList.add("current");
     return row;
   }
-  function renderRows(force = false) {
-    const first = Math.max(0, Math.floor(grid.scrollTop / ROW_H) - OVERSCAN);
-    const last = Math.min(state.rows.length, Math.ceil((grid.scrollTop + grid.clientHeight) / ROW_H) + OVERSCAN);
+  // The rows in view are drawn in the frame that shows them; a few more above and below
+  // when the browser is idle, so that the next small scroll finds them ready.
+  let idleQueued = false;
+  function renderRows(force = false, overscan = 0) {
+    const top = grid.scrollTop, height = grid.clientHeight || 600;
+    const first = Math.max(0, Math.floor(top / ROW_H) - overscan);
+    const last = Math.min(state.rows.length, Math.ceil((top + height) / ROW_H) + overscan);
+    if (!overscan && !idleQueued) {
+      idleQueued = true;
+      const later = window.requestIdleCallback || ((f) => setTimeout(f, 50));
+      later(() => { idleQueued = false; renderRows(false, OVERSCAN); });
+    }
+    const keepFirst = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
+    const keepLast = Math.ceil((top + height) / ROW_H) + OVERSCAN;
     for (const [pos, node] of rendered) {
-      if (force || pos < first || pos >= last) { node.remove(); rendered.delete(pos); }
+      if (force || pos < keepFirst || pos >= keepLast) { node.remove(); rendered.delete(pos); }
     }
     const fresh = document.createDocumentFragment();
     for (let pos = first; pos < last; pos++) {
@@ -340,9 +373,15 @@
     const [a, b] = waveWindow();
     const rect = wave.getBoundingClientRect();
     const ms = a + ((event.clientX - rect.left) / rect.width) * (b - a);
-    seek(ms);
     const i = cueAt(ms);
-    if (i >= 0) { setCurrent(i); }
+    if (i < 0) { seek(ms); return; }
+    // a click on a cue box goes to its in-time, and its row is brought into view
+    seek(columns[0].cells[i][0]);
+    setCurrent(i);
+    const pos = state.rows.indexOf(i);
+    if (pos >= 0 && (pos * ROW_H < grid.scrollTop || (pos + 1) * ROW_H > grid.scrollTop + grid.clientHeight)) {
+      grid.scrollTop = pos * ROW_H;
+    }
   });
   window.addEventListener("resize", drawWave);
 
@@ -466,6 +505,7 @@
   setupFilters();
   applyFilters();
   drawWave();
-  window.scodubReview = { QC, data: D, edits, state, seek, startEdit, finishEdit, composeSrt };
+  window.scodubReview = { QC, data: D, edits, state, seek, startEdit, finishEdit, composeSrt,
+    readyMs: performance.now() };
   document.body.dataset.ready = "1";
 })();
