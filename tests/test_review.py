@@ -138,6 +138,14 @@ def test_sample_page_offline_plays_seeks_and_exports(
     )
     assert page.locator(".row.current").get_attribute("data-row") == "2"
     assert page.locator(".cell[data-lang='en'][data-row='0'] .dub").inner_text().startswith("dub")
+    # the words Whisper was unsure of are shown on the source column
+    stored = json.loads((sample_run / "sco-sample.transcript.json").read_text(encoding="utf-8"))
+    words = [w for seg in stored["transcript"]["segments"] for w in seg["words"]]
+    unsure = [w[0].strip() for w in words if w[3] < 0.5]
+    assert unsure  # "Zhang" for LibriVox's "John": the festival's hotwords at work
+    wait_until(page, f"document.querySelectorAll('.asr .unsure').length === {len(unsure)}")
+    shown = page.locator(".cell[data-lang='en'] .asr .unsure")
+    assert [shown.nth(k).inner_text().split(" (")[0] for k in range(shown.count())] == unsure
     # the waveform strip shows the whole short film: a click on its middle falls in a cue
     # box, which seeks to that cue's in-time and makes its row the current one
     middle = page.evaluate("scodubReview.data.film.duration_ms") / 2
@@ -228,6 +236,7 @@ def test_several_languages_flags_rtl_and_qc_parity(browser: Any, multi_run: Path
         page.locator(f".row[data-row='{i}'] li[data-rule='{issue.rule}']").count() for i in shown
     )
     page.select_option("#filter-rule", "")
+    page.evaluate("document.getElementById('grid').scrollTop = 300")
     screenshot(page, "languages.png")
     assert not log.errors, log.errors
     assert not log.foreign(own), log.foreign(own)

@@ -8,6 +8,7 @@ import click
 
 from scodub.cli.transcribe import glossary_option
 from scodub.errors import ConfigError
+from scodub.review.load import find_runs, load_run
 from scodub.review.page import REVIEW_DIRNAME, FilmPage, write_film_page, write_review
 from scodub.review.serve import ReviewServer
 from scodub.stages.run import load_run_glossary
@@ -37,17 +38,15 @@ def review(out_dir: Path, glossaries: tuple[Path, ...], film: Path | None, serve
     per film). The page works offline; open it in a browser, or use --serve to edit.
     """
     glossary = load_run_glossary(glossaries) if glossaries else None
-    pages = write_review(out_dir, glossary, film)
-    if film is not None and len(pages) > 1:
+    if film is not None and len(find_runs(out_dir)) > 1:
         raise ConfigError("--film names one film; this folder holds a batch")
+    pages = write_review(out_dir, glossary, film)
     review_dir = out_dir / REVIEW_DIRNAME
     click.echo(f"review page: {review_dir / 'index.html'} ({len(pages)} film(s))")
     if not serve:
         return
 
     def rebuild(page: FilmPage) -> FilmPage:
-        from scodub.review.load import load_run
-
         single = page.page_dir == review_dir
         return write_film_page(
             load_run(page.run.folder, page.run.stem),

@@ -107,7 +107,9 @@
   function renderHead(cols) {
     head.replaceChildren(el("div", { class: "num", text: "#" }), ...cols.map((col) => {
       const t = termCounts(col);
-      const dub = col.dub ? ` · dub: ${col.dub.voice}` : "";
+      const heard = col.dub && typeof col.dub.backcheck === "number"
+        ? `, heard back with ${(col.dub.backcheck * 100).toFixed(0)}% word errors` : "";
+      const dub = col.dub ? ` · dub: ${col.dub.voice}${heard}` : "";
       return el("div", { class: "colhead", "data-lang": col.code },
         el("b", { text: `${col.name} (${col.code})` }),
         col.source ? el("span", { class: "tag", text: "source" }) : null,
@@ -154,7 +156,8 @@
         node.append(el("div", { class: "asr" },
           ...asr.corrections.map((c) => el("span", { class: "fix",
             text: `heard “${c[0]}” → “${c[1]}” (${c[2]})` })),
-          ...asr.unsure.map((w) => el("span", { class: "unsure", text: `${w[0]} (${w[1]})` }))));
+          ...asr.unsure.map((w) => el("span", { class: "unsure", title: "a word Whisper was unsure of (its probability)",
+            text: `${w[0]} (${w[1]})` }))));
       }
     }
     const dub = col.dub && col.dub.lines[i];
