@@ -28,7 +28,7 @@ from scodub.review.media import film_media
 from scodub.review.pagedata import film_data
 
 REVIEW_DIRNAME = "review"
-ASSETS = ("review.css", "qc.js", "review.js", "LICENSE.txt")
+ASSETS = ("review.css", "util.js", "qc.js", "review.js", "LICENSE.txt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +104,7 @@ def _film_html(title: str, assets: str, back: str | None) -> str:
 <canvas id="wave" height="90"></canvas>
 <main id="grid" tabindex="0"><div id="grid-head"></div><div id="grid-body"></div></main>
 <script src="data.js"></script>
+<script src="{assets}/util.js"></script>
 <script src="{assets}/qc.js"></script>
 <script src="{assets}/review.js"></script>
 </body>

@@ -20,30 +20,7 @@
   const edits = {}; // code -> true when the column's cells were edited since load/save
   const state = { onlyProblems: false, lang: "", rule: "", rows: [], current: -1, editing: null };
 
-  // ---- helpers ------------------------------------------------------------------
-  const pad = (n, w = 2) => String(n).padStart(w, "0");
-  function clock(ms, sep = ".") {
-    ms = Math.max(0, Math.round(ms));
-    const h = Math.floor(ms / 3600000), m = Math.floor(ms / 60000) % 60;
-    const s = Math.floor(ms / 1000) % 60;
-    return `${pad(h)}:${pad(m)}:${pad(s)}${sep}${pad(ms % 1000, 3)}`;
-  }
-  function parseClock(text) {
-    const m = /^\s*(\d+):(\d{1,2}):(\d{1,2})[.,](\d{1,3})\s*$/.exec(text);
-    if (!m) return null;
-    return ((+m[1] * 60 + +m[2]) * 60 + +m[3]) * 1000 + +m[4].padEnd(3, "0");
-  }
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === "class") node.className = v;
-      else if (k === "text") node.textContent = v;
-      else node.setAttribute(k, v === true ? "" : v);
-    }
-    for (const c of children) if (c !== null && c !== undefined) node.append(c);
-    return node;
-  }
+  const { clock, parseClock, el, composeVtt, composeSrt } = ScodubUtil;
 
   // ---- QC state per column -------------------------------------------------------
   function indexIssues(col) {
@@ -319,17 +296,6 @@
     });
   }
 
-  // The same text as scodub.review.page.compose_vtt writes.
-  const escapeVtt = (line) => line.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  function composeVtt(cells) {
-    const blocks = ["WEBVTT", ""];
-    cells.forEach(([a, b, text], k) => {
-      const lines = text.split("\n").filter((l) => l.trim()).map(escapeVtt);
-      blocks.push(String(k + 1), `${clock(a)} --> ${clock(b)}`, lines.join("\n") || " ", "");
-    });
-    return blocks.join("\n");
-  }
-
   function fillTrack(col) {
     const node = video.querySelector(`track[data-lang="${col.code}"]`);
     if (!node) return;
@@ -441,11 +407,6 @@
     if (i > 0) rerenderRow(i - 1);
     rerenderRow(i);
     renderHead(shownColumns());
-  }
-
-  function composeSrt(cells) {
-    return cells.map(([a, b, text], k) =>
-      `${k + 1}\n${clock(a, ",")} --> ${clock(b, ",")}\n${text.split("\n").filter((l) => l.trim()).join("\n")}\n`).join("\n");
   }
 
   async function save() {
