@@ -258,17 +258,28 @@
 
   function setupMedia() {
     if (D.film.video) video.src = D.film.video;
-    const subs = $("subs"), audio = $("audio");
+    const subs = $("subs"), audio = $("audio"), pending = [];
     for (const col of columns) {
       subs.append(el("option", { value: col.code, text: `${col.name}${col.edited ? " (edited)" : ""}` }));
       if (col.dub) audio.append(el("option", { value: col.code, text: `${col.name} (dub)` }));
       const track = el("track", { kind: "subtitles", label: col.name, srclang: col.bcp47, "data-lang": col.code });
-      // file:// pages may not fetch a <track> (browsers treat each file as its own
-      // origin): there the cues come from the page data, the same text as the .vtt file.
-      track.src = served ? col.vtt : URL.createObjectURL(new Blob([composeVtt(col.cells)], { type: "text/vtt" }));
       video.append(track);
       track.track.mode = col.code === D.film.source_language ? "showing" : "hidden";
+      if (served) track.src = col.vtt;
+      else pending.push([track, col]);
     }
+    // file:// pages may not fetch a <track> (browsers treat each file as its own origin):
+    // there the cues come from the page data, the same text as the .vtt file. Eleven
+    // tracks of a long film take a moment to compose: one per task, the shown one first,
+    // so the page answers at once.
+    pending.sort((a, b) => (b[1].code === D.film.source_language) - (a[1].code === D.film.source_language));
+    const attach = () => {
+      const next = pending.shift();
+      if (!next) return;
+      next[0].src = URL.createObjectURL(new Blob([composeVtt(next[1].cells)], { type: "text/vtt" }));
+      setTimeout(attach, 0);
+    };
+    attach();
     subs.value = D.film.source_language in byCode ? D.film.source_language : "";
     subs.addEventListener("change", () => {
       for (const t of video.querySelectorAll("track")) {
