@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -215,13 +216,29 @@ def test_existing_delivery_needs_force(first: DubReport, folder: Path, no_synthe
     assert first.delivery.read_bytes() == before
 
 
-def test_changed_line_dubs_only_that_language(first: DubReport, folder: Path) -> None:
-    """An editor's corrected Russian track: Russian is dubbed again, English is reused."""
+def test_changed_line_dubs_only_that_language(
+    first: DubReport, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor's corrected Russian track: Russian is dubbed again (only the changed
+    line is voiced again: dub.linecache), English is reused."""
+    import scodub.dub.fitting as fitting
+
+    voiced: list[str] = []
+    real_fit_line = fitting.fit_line
+
+    def recording_fit_line(voice: Any, text: str, **kwargs: Any) -> Any:
+        voiced.append(text)
+        return real_fit_line(voice, text, **kwargs)
+
+    monkeypatch.setattr(fitting, "fit_line", recording_fit_line)
     edited = folder / "ru edited.srt"
     edited.write_text(RU_SRT.replace("недобрым", "злым"), encoding="utf-8")
     settings = DubSettings(backcheck=False)
     result = stage_dub_language(SAMPLE, edited, folder / "out", settings, language="ru")
     assert not result.cached and result.key != first.languages[1].key
+    assert voiced == ["Он не был злым молодым человеком."]
+    before = first.languages[1].lines
+    assert [line.duration_ms for line in result.lines[:2]] == [x.duration_ms for x in before[:2]]
     english = stage_dub_language(
         SAMPLE, folder / "film en.srt", folder / "out", settings, language="en"
     )

@@ -19,6 +19,7 @@ from scodub.cli.dub import dub
 from scodub.cli.glossary import glossary
 from scodub.cli.models import models
 from scodub.cli.qc import qc
+from scodub.cli.review import review
 from scodub.cli.run import run
 from scodub.cli.transcribe import transcribe
 from scodub.cli.translate import translate
@@ -37,7 +38,7 @@ def cli() -> None:
     """
 
 
-for command in (transcribe, translate, run, dub, qc, models, glossary):
+for command in (transcribe, translate, run, dub, qc, review, models, glossary):
     cli.add_command(command)
 
 

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import math
 import wave
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,6 +38,9 @@ from scodub.dub.voices import Voice
 from scodub.fsutil import atomic_path
 from scodub.langs import DUBBING, TIMING
 from scodub.text.linebreak import visible_text
+
+if TYPE_CHECKING:  # dub.linecache stores FittedLine: a run-time import would be circular
+    from scodub.dub.linecache import LineStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,9 +258,11 @@ def fit_lines(
     fps: float | None = None,
     policy: FitPolicy = FitPolicy(),
     voices: Sequence[Voice] | None = None,
+    stores: Mapping[str, LineStore] | None = None,
 ) -> list[FittedLine]:
     """Dub every cue with ``voice``, or cue k with ``voices[k]`` (one voice per speaker;
-    cues in time order, numbered from 1).
+    cues in time order, numbered from 1). A line that the store of its voice (``stores``,
+    by voice name) holds for the same text and room is reused, not synthesized.
 
     Every cue's text is checked against its voice's scripts before any synthesis, so a
     cue in the wrong language fails the run at once, naming the cue.
@@ -273,13 +278,19 @@ def fit_lines(
             scripts=speaker.scripts, cue=position,
         )
     ends = slot_ends(cues, film_duration_ms, gap_ms=TIMING.frames_ms(policy.gap_frames, fps))
-    return [
-        fit_line(
-            speaker, visible_text(cue.flat_text), index=position, start_ms=cue.start_ms,
-            slot_end_ms=end, cue_end_ms=cue.end_ms, policy=policy,
-        )
-        for position, (cue, end, speaker) in enumerate(zip(cues, ends, per_cue, strict=True), 1)
-    ]
+    lines: list[FittedLine] = []
+    for position, (cue, end, speaker) in enumerate(zip(cues, ends, per_cue, strict=True), 1):
+        text = visible_text(cue.flat_text)
+        room = {"index": position, "start_ms": cue.start_ms, "slot_end_ms": end,
+                "cue_end_ms": cue.end_ms}  # fmt: skip
+        store = stores.get(speaker.name) if stores is not None else None
+        line = store.fetch(text, **room) if store is not None else None
+        if line is None:
+            line = fit_line(speaker, text, **room, policy=policy)
+            if store is not None:
+                store.keep(line, cue.end_ms)
+        lines.append(line)
+    return lines
 
 
 def render_stem(

@@ -30,6 +30,7 @@ from scodub.dub.casting import (
 )
 from scodub.dub.checks import check_dub_track, check_speakable
 from scodub.dub.fitting import FitPolicy, FittedLine, fit_lines, render_stem, write_wav
+from scodub.dub.linecache import LineStore
 from scodub.dub.mix import (
     DUCK_ATTACK_MS,
     DUCK_DB,
@@ -307,9 +308,17 @@ class DubStage(Stage[DubResult]):
         key = self.key()
         mix_path = ctx.cache.path(self.name, key, ".flac")
         subtitles = write_srt(track, ctx.cache.path(self.name, key, ".srt"))
+        # Lines unchanged since an earlier dub of this film (an editor changed others) are
+        # reused from each voice's line store, not voiced again.
+        stores = {
+            v.name: LineStore(
+                ctx.cache.root / "dub-lines", voice_identity(v, ctx.cache), self.settings.policy
+            )
+            for v in (voice, *cast.values())
+        }
         lines = fit_lines(
             spoken, voice, film.duration_ms, fps=film.fps, policy=self.settings.policy,
-            voices=voices,
+            voices=voices, stores=stores,
         )  # fmt: skip
         with temporary_folder("dub-", outside_run=ctx.cache.root / "tmp") as scratch:
             stem = scratch / "stem.wav"

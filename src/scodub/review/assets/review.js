@@ -1,0 +1,486 @@
+/* scodub review page: the film with every subtitle track and dub, the waveform strip
+ * with the cue boxes, and the grid (one row per cue, one column per language) that
+ * editors filter, read and edit. Data: window.SCODUB_REVIEW (data.js, written by
+ * scodub.review.page). Rows are rendered only while visible, so a two-hour film in
+ * eleven languages opens and scrolls like a short one. Part of scodub (MIT). */
+"use strict";
+
+(() => {
+  const D = window.SCODUB_REVIEW;
+  const QC = ScodubQC.create(D.qc, D.unicode);
+  const ROW_H = 150; // px: every row the same height, so a row's place is index * ROW_H
+  const OVERSCAN = 4;
+  const served = location.protocol === "http:" || location.protocol === "https:";
+  const $ = (id) => document.getElementById(id);
+  const video = $("video"), dubAudio = $("dub-audio"), grid = $("grid");
+  const body = $("grid-body"), head = $("grid-head"), wave = $("wave");
+
+  const columns = D.columns;
+  const byCode = Object.fromEntries(columns.map((c) => [c.code, c]));
+  const edits = {}; // code -> true when the column's cells were edited since load/save
+  const state = { onlyProblems: false, lang: "", rule: "", rows: [], current: -1, editing: null };
+
+  const { clock, parseClock, el, composeVtt, composeSrt } = ScodubUtil;
+
+  // ---- QC state per column -------------------------------------------------------
+  function indexIssues(col) {
+    col.byRow = new Map();
+    for (const item of col.issues) {
+      if (!col.byRow.has(item[0])) col.byRow.set(item[0], []);
+      col.byRow.get(item[0]).push(item);
+    }
+  }
+  columns.forEach(indexIssues);
+
+  function recheck(col) {
+    col.issues = QC.checkTrack(col.cells, col.code);
+    indexIssues(col);
+  }
+
+  function cellProblems(col, i) {
+    const issues = col.byRow.get(i) || [];
+    const terms = ((D.terms[col.code] || {})[i] || []).filter((t) => t[2] === "miss");
+    const dub = col.dub && col.dub.lines[i];
+    return { issues, misses: terms.length, unfitted: dub && !dub[1] };
+  }
+  function rowHasProblem(i, cols, rule) {
+    return cols.some((col) => {
+      const p = cellProblems(col, i);
+      if (rule) return p.issues.some((x) => x[1] === rule);
+      return p.issues.length || p.misses || p.unfitted;
+    });
+  }
+  const shownColumns = () =>
+    state.lang ? columns.filter((c) => c.source || c.code === state.lang) : columns;
+
+  function applyFilters() {
+    const cols = shownColumns();
+    state.rows = [];
+    for (let i = 0; i < D.rows; i++) {
+      if ((state.onlyProblems || state.rule) && !rowHasProblem(i, cols, state.rule)) continue;
+      state.rows.push(i);
+    }
+    body.style.height = `${state.rows.length * ROW_H}px`;
+    body.style.setProperty("--cols", cols.length);
+    head.style.setProperty("--cols", cols.length);
+    renderHead(cols);
+    rendered.clear();
+    body.replaceChildren();
+    renderRows(true);
+    const total = columns.reduce((n, c) => n + c.issues.length, 0);
+    $("counts").textContent = `${state.rows.length} of ${D.rows} cues shown; ${total} issues`;
+  }
+
+  // ---- grid ----------------------------------------------------------------------
+  function termCounts(col) {
+    if (!Object.keys(D.terms).length) { // no --glossary: the run report's counts
+      const g = col.glossary_counts;
+      return { hit: g.hits, repaired: g.repairs, miss: g.misses };
+    }
+    const counts = { hit: 0, repaired: 0, miss: 0 };
+    for (const terms of Object.values(D.terms[col.code] || {})) for (const t of terms) counts[t[2]]++;
+    return counts;
+  }
+  function renderHead(cols) {
+    head.replaceChildren(el("div", { class: "num", text: "#" }), ...cols.map((col) => {
+      const t = termCounts(col);
+      const heard = col.dub && typeof col.dub.backcheck === "number"
+        ? `, heard back with ${(col.dub.backcheck * 100).toFixed(0)}% word errors` : "";
+      const dub = col.dub ? ` · dub: ${col.dub.voice}${heard}` : "";
+      return el("div", { class: "colhead", "data-lang": col.code },
+        el("b", { text: `${col.name} (${col.code})` }),
+        col.source ? el("span", { class: "tag", text: "source" }) : null,
+        col.edited ? el("span", { class: "tag edited", text: "edited" }) : null,
+        el("small", { text: `${col.issues.length} issues · names ${t.hit} hit, ${t.repaired} repaired, ${t.miss} missing${dub}` }));
+    }));
+  }
+
+  function cellNode(col, i) {
+    const cell = col.cells[i];
+    const node = el("div", { class: "cell", "data-lang": col.code, "data-row": i });
+    if (!cell) return node;
+    const [start, end, text] = cell;
+    const lines = text.split("\n");
+    const lang = D.qc.languages[col.code];
+    const issues = col.byRow.get(i) || [];
+    if (issues.some((x) => QC.severity[x[1]] === "hard")) node.classList.add("hard");
+    else if (issues.length) node.classList.add("soft");
+    const widths = lines.map((l) => QC.textWidth(l, lang));
+    const cps = QC.readingSpeed(lines, end - start);
+    node.append(
+      el("div", { class: "times" },
+        el("span", { class: "t-start", text: clock(start) }), " → ",
+        el("span", { class: "t-end", text: clock(end) }),
+        el("span", { class: "dur", text: ` ${((end - start) / 1000).toFixed(2)} s` })),
+      textNode(col, i, lines),
+      el("div", { class: "metrics", text:
+        `${widths.map((w) => `${w}`).join(" | ")} / ${lang.limits.max_chars_per_line} chars · ` +
+        `${Number.isFinite(cps) ? cps.toFixed(1) : "∞"} / ${lang.limits.max_cps} cps` }));
+    if (issues.length) {
+      node.append(el("ul", { class: "issues" }, ...issues.map((x) =>
+        el("li", { class: QC.severity[x[1]], "data-rule": x[1], title: x[4] },
+          el("b", { text: x[1] }), `: ${QC.words(col.code, x[1])} (${x[2]}${x[4] ? " " + x[4] : ""})`))));
+    }
+    const terms = (D.terms[col.code] || {})[i];
+    if (terms && terms.length) {
+      node.append(el("div", { class: "terms" }, ...terms.map((t) =>
+        el("span", { class: `term ${t[2]}`, title: `${t[0]}: expected ${t[1] || "(no form)"}` },
+          `${t[2] === "miss" ? t[1] || t[0] : t[3] || t[1]} `, el("small", { text: t[2] })))));
+    }
+    if (col.source) {
+      const asr = D.asr[i];
+      if (asr) {
+        node.append(el("div", { class: "asr" },
+          ...asr.corrections.map((c) => el("span", { class: "fix",
+            text: `heard “${c[0]}” → “${c[1]}” (${c[2]})` })),
+          ...asr.unsure.map((w) => el("span", { class: "unsure", title: "a word Whisper was unsure of (its probability)",
+            text: `${w[0]} (${w[1]})` }))));
+      }
+    }
+    const dub = col.dub && col.dub.lines[i];
+    if (dub) {
+      node.append(el("div", { class: `dub${dub[1] ? "" : " unfitted"}`, text: dub[1]
+        ? `dub ${dub[0].toFixed(2)}x (rate ${dub[3]}, stretch ${dub[4]})`
+        : `dub NOT FITTED: ${dub[2]} ms cut (${dub[0].toFixed(2)}x)` }));
+    }
+    return node;
+  }
+
+  // Glossary names found in a line, marked where they stand in the text.
+  function marked(line, terms) {
+    const found = terms.filter((t) => t[2] !== "miss" && t[3] && line.includes(t[3]));
+    if (!found.length) return [line];
+    const parts = [];
+    let rest = line;
+    while (rest) {
+      let best = null;
+      for (const t of found) {
+        const at = rest.indexOf(t[3]);
+        if (at >= 0 && (!best || at < best[0])) best = [at, t];
+      }
+      if (!best) { parts.push(rest); break; }
+      const [at, t] = best;
+      if (at) parts.push(rest.slice(0, at));
+      parts.push(el("mark", { class: `term ${t[2]}`, title: `${t[0]} (${t[2]})`, text: t[3] }));
+      rest = rest.slice(at + t[3].length);
+    }
+    return parts;
+  }
+  function textNode(col, i, lines) {
+    const lang = D.qc.languages[col.code];
+    const terms = (D.terms[col.code] || {})[i] || [];
+    return el("div", { class: "text", dir: lang.rtl ? "rtl" : "ltr", lang: col.bcp47,
+      title: "double-click to edit" },
+      ...lines.flatMap((l, k) => (k ? [el("br"), ...marked(l, terms)] : marked(l, terms))));
+  }
+
+  const rendered = new Map(); // position in state.rows -> row element
+  function rowNode(pos) {
+    const i = state.rows[pos];
+    const row = el("div", { class: "row", "data-row": i, style: `top:${pos * ROW_H}px` },
+      el("div", { class: "num", text: String(i + 1) }),
+      ...shownColumns().map((col) => cellNode(col, i)));
+    if (i === state.current) row.classList.add("current");
+    return row;
+  }
+  // The rows in view are drawn in the frame that shows them; a few more above and below
+  // when the browser is idle, so that the next small scroll finds them ready.
+  let idleQueued = false;
+  function renderRows(force = false, overscan = 0) {
+    const top = grid.scrollTop, height = grid.clientHeight || 600;
+    const first = Math.max(0, Math.floor(top / ROW_H) - overscan);
+    const last = Math.min(state.rows.length, Math.ceil((top + height) / ROW_H) + overscan);
+    if (!overscan && !idleQueued) {
+      idleQueued = true;
+      const later = window.requestIdleCallback || ((f) => setTimeout(f, 50));
+      later(() => { idleQueued = false; renderRows(false, OVERSCAN); });
+    }
+    const keepFirst = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
+    const keepLast = Math.ceil((top + height) / ROW_H) + OVERSCAN;
+    for (const [pos, node] of rendered) {
+      if (force || pos < keepFirst || pos >= keepLast) { node.remove(); rendered.delete(pos); }
+    }
+    const fresh = document.createDocumentFragment();
+    for (let pos = first; pos < last; pos++) {
+      if (!rendered.has(pos)) { const node = rowNode(pos); rendered.set(pos, node); fresh.append(node); }
+    }
+    body.append(fresh);
+  }
+  function rerenderRow(i) {
+    for (const [pos, node] of rendered) {
+      if (state.rows[pos] === i) { const fresh = rowNode(pos); node.replaceWith(fresh); rendered.set(pos, fresh); }
+    }
+  }
+  let scrollQueued = false;
+  grid.addEventListener("scroll", () => {
+    if (scrollQueued) return;
+    scrollQueued = true;
+    requestAnimationFrame(() => { scrollQueued = false; renderRows(); });
+  });
+
+  // ---- player ----------------------------------------------------------------------
+  function seek(ms) {
+    const t = ms / 1000;
+    video.currentTime = t;
+    if (!dubAudio.paused || dubAudio.src) dubAudio.currentTime = t;
+    drawWave();
+  }
+  body.addEventListener("click", (event) => {
+    const row = event.target.closest(".row");
+    if (!row || event.target.closest("textarea, input, button")) return;
+    const i = +row.dataset.row;
+    const cellEl = event.target.closest(".cell");
+    const col = byCode[cellEl ? cellEl.dataset.lang : columns[0].code] || columns[0];
+    const cell = col.cells[i] || columns[0].cells[i];
+    if (cell) seek(cell[0]);
+    setCurrent(i);
+  });
+  body.addEventListener("dblclick", (event) => {
+    const cellEl = event.target.closest(".cell");
+    if (cellEl && !event.target.closest("textarea, input")) startEdit(byCode[cellEl.dataset.lang], +cellEl.dataset.row);
+  });
+
+  function setCurrent(i) {
+    if (i === state.current) return;
+    state.current = i;
+    for (const node of rendered.values()) node.classList.toggle("current", +node.dataset.row === i);
+  }
+
+  function cueAt(ms) {
+    const cells = columns[0].cells;
+    let lo = 0, hi = cells.length - 1, found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (cells[mid][0] <= ms) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return found >= 0 && ms < cells[found][1] ? found : -1;
+  }
+
+  function setupMedia() {
+    if (D.film.video) video.src = D.film.video;
+    const subs = $("subs"), audio = $("audio"), pending = [];
+    for (const col of columns) {
+      subs.append(el("option", { value: col.code, text: `${col.name}${col.edited ? " (edited)" : ""}` }));
+      if (col.dub) audio.append(el("option", { value: col.code, text: `${col.name} (dub)` }));
+      const track = el("track", { kind: "subtitles", label: col.name, srclang: col.bcp47, "data-lang": col.code });
+      video.append(track);
+      track.track.mode = col.code === D.film.source_language ? "showing" : "hidden";
+      if (served) track.src = col.vtt;
+      else pending.push([track, col]);
+    }
+    // file:// pages may not fetch a <track> (browsers treat each file as its own origin):
+    // there the cues come from the page data, the same text as the .vtt file. Eleven
+    // tracks of a long film take a moment to compose: one per task, the shown one first,
+    // so the page answers at once.
+    pending.sort((a, b) => (b[1].code === D.film.source_language) - (a[1].code === D.film.source_language));
+    const attach = () => {
+      const next = pending.shift();
+      if (!next) return;
+      next[0].src = URL.createObjectURL(new Blob([composeVtt(next[1].cells)], { type: "text/vtt" }));
+      setTimeout(attach, 0);
+    };
+    attach();
+    subs.value = D.film.source_language in byCode ? D.film.source_language : "";
+    subs.addEventListener("change", () => {
+      for (const t of video.querySelectorAll("track")) {
+        t.track.mode = t.dataset.lang === subs.value ? "showing" : "hidden";
+      }
+    });
+    audio.addEventListener("change", () => {
+      const code = audio.value;
+      if (!code) { dubAudio.pause(); dubAudio.removeAttribute("src"); dubAudio.load(); video.muted = false; return; }
+      dubAudio.src = D.film.dubs[code];
+      video.muted = true;
+      dubAudio.currentTime = video.currentTime;
+      if (!video.paused) dubAudio.play().catch(() => {});
+    });
+    // The dub plays in its own element, kept on the film's clock.
+    video.addEventListener("play", () => { if (dubAudio.src) { dubAudio.currentTime = video.currentTime; dubAudio.play().catch(() => {}); } });
+    video.addEventListener("pause", () => dubAudio.pause());
+    video.addEventListener("seeked", () => { if (dubAudio.src) dubAudio.currentTime = video.currentTime; });
+    video.addEventListener("ratechange", () => { dubAudio.playbackRate = video.playbackRate; });
+    video.addEventListener("timeupdate", () => {
+      if (dubAudio.src && Math.abs(dubAudio.currentTime - video.currentTime) > 0.15) dubAudio.currentTime = video.currentTime;
+      const i = cueAt(video.currentTime * 1000);
+      if (i >= 0) setCurrent(i);
+      drawWave();
+    });
+  }
+
+  function fillTrack(col) {
+    const node = video.querySelector(`track[data-lang="${col.code}"]`);
+    if (!node) return;
+    const track = node.track;
+    for (const cue of [...(track.cues || [])]) track.removeCue(cue);
+    for (const [a, b, text] of col.cells) track.addCue(new VTTCue(a / 1000, b / 1000, text));
+  }
+
+  // ---- waveform --------------------------------------------------------------------
+  const peaks = D.film.waveform ? Uint8Array.from(atob(D.film.waveform.peaks), (c) => c.charCodeAt(0)) : new Uint8Array(0);
+  const waveRate = D.film.waveform ? D.film.waveform.rate : 20;
+  const WINDOW_MS = Math.min(30000, Math.max(D.film.duration_ms, 1000));
+  function waveWindow() {
+    const now = video.currentTime * 1000 || 0;
+    const start = Math.max(0, Math.min(now - WINDOW_MS / 3, D.film.duration_ms - WINDOW_MS));
+    return [start, start + WINDOW_MS];
+  }
+  function drawWave() {
+    const width = wave.clientWidth;
+    if (wave.width !== width) wave.width = width;
+    const ctx = wave.getContext("2d"), h = wave.height;
+    const [a, b] = waveWindow();
+    const x = (ms) => ((ms - a) / (b - a)) * width;
+    ctx.clearRect(0, 0, width, h);
+    const cells = (byCode[state.lang] || columns[0]).cells;
+    for (let i = 0; i < cells.length; i++) {
+      const [s, e] = cells[i];
+      if (e < a || s > b) continue;
+      ctx.fillStyle = i === state.current ? "rgba(255,190,60,.45)" : "rgba(90,150,255,.25)";
+      ctx.fillRect(x(s), 0, Math.max(1, x(e) - x(s)), h);
+      ctx.fillStyle = "#334";
+      ctx.fillText(String(i + 1), x(s) + 2, 10);
+    }
+    ctx.fillStyle = "#2a4";
+    const first = Math.floor((a / 1000) * waveRate), last = Math.ceil((b / 1000) * waveRate);
+    for (let k = Math.max(0, first); k < Math.min(peaks.length, last); k++) {
+      const v = (peaks[k] / 255) * (h / 2 - 4);
+      ctx.fillRect(x((k * 1000) / waveRate), h / 2 - v, Math.max(1, width / (last - first) - 0.5), 2 * v);
+    }
+    ctx.fillStyle = "#d22";
+    ctx.fillRect(x(video.currentTime * 1000), 0, 2, h);
+  }
+  wave.addEventListener("click", (event) => {
+    const [a, b] = waveWindow();
+    const rect = wave.getBoundingClientRect();
+    const ms = a + ((event.clientX - rect.left) / rect.width) * (b - a);
+    const i = cueAt(ms);
+    if (i < 0) { seek(ms); return; }
+    // a click on a cue box goes to its in-time, and its row is brought into view
+    seek(columns[0].cells[i][0]);
+    setCurrent(i);
+    const pos = state.rows.indexOf(i);
+    if (pos >= 0 && (pos * ROW_H < grid.scrollTop || (pos + 1) * ROW_H > grid.scrollTop + grid.clientHeight)) {
+      grid.scrollTop = pos * ROW_H;
+    }
+  });
+  window.addEventListener("resize", drawWave);
+
+  // ---- editing ----------------------------------------------------------------------
+  function startEdit(col, i) {
+    if (!col || !col.cells[i]) return;
+    const cellEl = body.querySelector(`.cell[data-lang="${col.code}"][data-row="${i}"]`);
+    if (!cellEl || cellEl.querySelector("textarea")) return;
+    const [start, end, text] = col.cells[i];
+    const lang = D.qc.languages[col.code];
+    const area = el("textarea", { class: "editor", dir: lang.rtl ? "rtl" : "ltr", lang: col.bcp47, rows: 3 });
+    area.value = text;
+    const editor = el("div", { class: "edit-box" });
+    if (col.source) {
+      const inStart = el("input", { class: "edit-start", value: clock(start), size: 12 });
+      const inEnd = el("input", { class: "edit-end", value: clock(end), size: 12 });
+      editor.append(inStart, " → ", inEnd);
+      for (const input of [inStart, inEnd]) input.addEventListener("input", () => update());
+    }
+    editor.append(area, el("button", { type: "button", class: "done", text: "done" }));
+    const live = el("ul", { class: "issues live" });
+    editor.append(live);
+    cellEl.querySelector(".text").replaceWith(editor);
+    area.focus();
+    state.editing = { col, i };
+    function update() {
+      const cell = col.cells[i].slice();
+      cell[2] = area.value.replace(/\r/g, "");
+      if (col.source) {
+        const s = parseClock(editor.querySelector(".edit-start").value);
+        const e = parseClock(editor.querySelector(".edit-end").value);
+        if (s !== null) cell[0] = s;
+        if (e !== null) cell[1] = e;
+      }
+      col.cells[i] = cell;
+      edits[col.code] = true;
+      recheck(col);
+      const issues = col.byRow.get(i) || [];
+      live.replaceChildren(...issues.map((x) => el("li", { class: QC.severity[x[1]], "data-rule": x[1] },
+        el("b", { text: x[1] }), `: ${QC.words(col.code, x[1])} (${x[2]})`)));
+      cellEl.classList.toggle("hard", issues.some((x) => QC.severity[x[1]] === "hard"));
+      cellEl.classList.toggle("soft", issues.length > 0 && !cellEl.classList.contains("hard"));
+      $("save").disabled = false;
+      $("status").textContent = `${Object.keys(edits).length} language(s) edited, not saved`;
+    }
+    area.addEventListener("input", update);
+    editor.querySelector(".done").addEventListener("click", () => finishEdit());
+  }
+  function finishEdit() {
+    if (!state.editing) return;
+    const { col, i } = state.editing;
+    state.editing = null;
+    fillTrack(col);
+    if (i > 0) rerenderRow(i - 1);
+    rerenderRow(i);
+    renderHead(shownColumns());
+  }
+
+  async function save() {
+    finishEdit();
+    const langs = Object.keys(edits);
+    if (!langs.length) return;
+    if (!served) {
+      for (const code of langs) {
+        const blob = new Blob([composeSrt(byCode[code].cells)], { type: "application/x-subrip" });
+        const link = el("a", { href: URL.createObjectURL(blob), download: `${D.film.stem}.${code}.edited.srt` });
+        document.body.append(link);
+        link.click();
+        link.remove();
+      }
+      $("status").textContent = `exported ${langs.map((c) => `${D.film.stem}.${c}.edited.srt`).join(", ")}`;
+      return;
+    }
+    const saved = [];
+    for (const code of langs) {
+      const response = await fetch("api/save", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ film: D.film.key, lang: code, cells: byCode[code].cells }),
+      });
+      const answer = await response.json();
+      if (!response.ok) { $("status").textContent = `not saved: ${answer.error}`; return; }
+      byCode[code].issues = answer.issues;
+      indexIssues(byCode[code]);
+      delete edits[code];
+      saved.push(answer.path);
+    }
+    $("save").disabled = true;
+    $("status").textContent = `saved ${saved.join(", ")}`;
+    applyFilters();
+  }
+  $("save").textContent = served ? "save edits" : "export edits";
+  $("save").addEventListener("click", save);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") finishEdit();
+  });
+
+  // ---- filters -------------------------------------------------------------------------
+  function setupFilters() {
+    const langSel = $("filter-lang"), ruleSel = $("filter-rule");
+    for (const col of columns) if (!col.source) langSel.append(el("option", { value: col.code, text: col.name }));
+    for (const rule of D.qc.rules) ruleSel.append(el("option", { value: rule.id, text: `${rule.id} (${rule.severity})` }));
+    $("only-problems").addEventListener("change", (e) => { state.onlyProblems = e.target.checked; applyFilters(); });
+    langSel.addEventListener("change", () => { state.lang = langSel.value; applyFilters(); drawWave(); });
+    ruleSel.addEventListener("change", () => { state.rule = ruleSel.value; applyFilters(); });
+    $("legend").append(el("span", { class: "hard", text: "hard rule broken" }), " ",
+      el("span", { class: "soft", text: "soft rule" }), " ",
+      el("span", { class: "term hit", text: "name hit" }), " ",
+      el("span", { class: "term repaired", text: "repaired" }), " ",
+      el("span", { class: "term miss", text: "missing" }));
+    if (D.film.proxy) $("legend").append(el("div", { text: "playing a browser proxy of the film" }));
+    if (!D.film.video) $("legend").append(el("div", { text: "film not found: grid only" }));
+  }
+
+  setupMedia();
+  setupFilters();
+  applyFilters();
+  drawWave();
+  window.scodubReview = { QC, data: D, edits, state, seek, startEdit, finishEdit, composeSrt,
+    readyMs: performance.now() };
+  document.body.dataset.ready = "1";
+})();

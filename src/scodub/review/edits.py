@@ -1,0 +1,80 @@
+"""Save an editor's version of one language: ``<film>.<lang>.edited.srt``, atomically,
+beside the machine output, which is never touched.
+
+A previous edit is kept: it is renamed ``<film>.<lang>.edited.srt.~N~`` (the next free
+N, as GNU ``cp --backup=numbered`` does), so that nothing an editor saved is lost and the
+backups do not match ``*.srt``. The cells come from the page; they are checked as
+``scodub.text.srt`` reads a file (times in order, text present) before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from scodub.data import Cue, Track
+from scodub.errors import InputError
+from scodub.fsutil import atomic_path
+from scodub.langs import subtitle_rules
+from scodub.review.load import edited_path
+from scodub.text.srt import compose_srt, parse_srt
+
+_BACKUP = re.compile(r"\.~(\d+)~$")
+
+
+def cues_from_cells(cells: Sequence[Any], where: str) -> tuple[Cue, ...]:
+    """[[start_ms, end_ms, text], ...] from the page to cues; an InputError for a bad one."""
+    cues: list[Cue] = []
+    for number, cell in enumerate(cells, start=1):
+        if not (isinstance(cell, list) and len(cell) == 3):
+            raise InputError(where, f"cue {number}: expected [start_ms, end_ms, text]")
+        start, end, text = cell
+        if not (isinstance(start, int) and isinstance(end, int) and isinstance(text, str)):
+            raise InputError(where, f"cue {number}: times must be whole ms and text a string")
+        if not 0 <= start < end:
+            raise InputError(where, f"cue {number}: end {end} ms is not after start {start} ms")
+        lines = tuple(line for line in text.replace("\r", "").split("\n") if line.strip())
+        if not lines:
+            raise InputError(where, f"cue {number}: no text (delete a cue in an SRT editor)")
+        cues.append(Cue(start, end, lines))
+    if not cues:
+        raise InputError(where, "no cues")
+    return tuple(cues)
+
+
+def _next_backup(path: Path) -> Path:
+    numbers = [
+        int(match[1])
+        for other in path.parent.glob(f"{path.name}.~*~")
+        if (match := _BACKUP.search(other.name))
+    ]
+    return path.with_name(f"{path.name}.~{max(numbers, default=0) + 1}~")
+
+
+def save_edited(folder: Path, stem: str, lang: str, cells: Sequence[Any]) -> tuple[Path, Track]:
+    """Write ``<stem>.<lang>.edited.srt`` in ``folder`` (the previous one kept as a
+    numbered backup); the track as written (read back from the SRT text)."""
+    code = subtitle_rules(lang).code
+    target = edited_path(folder, stem, code)
+    cues = cues_from_cells(cells, str(target))
+    text = compose_srt(cues)
+    track = Track(code, parse_srt(text, target))  # what scodub translate/dub will read
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+        if target.exists():
+            _keep(target)
+    return target, track
+
+
+def _keep(target: Path) -> None:
+    """Keep the current edit as the next numbered backup (a hard link, so the edited
+    file never disappears, not even briefly; a copy where links are not possible)."""
+    backup = _next_backup(target)
+    try:
+        os.link(target, backup)
+    except OSError:
+        shutil.copy2(target, backup)

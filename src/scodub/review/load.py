@@ -1,0 +1,166 @@
+"""Read what a finished run left in its output folder, for the review page.
+
+Every file of a run is read here and nowhere else in ``scodub.review`` (so that typed
+loaders, when the run gets them, replace one module): ``<film>.<lang>.srt`` per language,
+``<film>.<lang>.edited.srt`` (an editor's saved version), ``<film>.transcript.json``
+(words with probabilities, glossary corrections), ``<film>.report.json`` (QC and glossary
+counts per language, the film's path and media facts) and ``<film>.dub.json`` (fitted
+lines per dubbed language, the mixes).
+
+A batch folder holds one such folder per film (``find_runs``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scodub.data import Track, Transcript
+from scodub.errors import InputError
+from scodub.text.srt import read_srt
+
+#: ``<film>.<lang>.srt`` and ``<film>.<lang>.edited.srt``: a language code is 2-3 letters
+#: (ISO 639-1, or a 639-2/3 code Whisper reports for a language outside the table).
+_SRT_NAME = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2,3})(?P<edited>\.edited)?\.srt$")
+EDITED_SUFFIX = ".edited.srt"
+
+
+@dataclass(frozen=True, slots=True)
+class FilmRun:
+    """One film's outputs, as the run wrote them (and the editors' versions beside)."""
+
+    folder: Path
+    stem: str
+    report: dict[str, Any]
+    tracks: dict[str, Track]  # machine output per language, source first
+    edited: dict[str, Track]  # <film>.<lang>.edited.srt where an editor saved one
+    source_language: str
+    transcript: Transcript | None = None
+    dub: dict[str, Any] = field(default_factory=dict)  # <film>.dub.json, {} without a dub
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.tracks, *self.edited)))
+
+    @property
+    def media(self) -> dict[str, Any]:
+        media = self.report.get("stages", {}).get("transcribe", {}).get("media", {})
+        return media if isinstance(media, dict) else {}
+
+    @property
+    def fps(self) -> float | None:
+        fps = self.media.get("fps")
+        return float(fps) if isinstance(fps, (int, float)) and fps > 0 else None
+
+    @property
+    def duration_ms(self) -> int:
+        """The film's length (the probe's; the transcript's when the report lacks it)."""
+        probed = self.media.get("duration_ms")
+        if isinstance(probed, int) and probed > 0:
+            return probed
+        return self.transcript.duration_ms if self.transcript is not None else 0
+
+    def subtitles_report(self, lang: str) -> dict[str, Any]:
+        """The run report's entry for one language (QC, glossary counts, fit); {} if none."""
+        entry = self.report.get("stages", {}).get("subtitles", {}).get(lang, {})
+        return entry if isinstance(entry, dict) else {}
+
+    def dub_language(self, lang: str) -> dict[str, Any]:
+        entry = self.dub.get("languages", {}).get(lang, {})
+        return entry if isinstance(entry, dict) else {}
+
+    def film_candidates(self) -> list[Path]:
+        """Where the film may be: its path as the run recorded it (absolute, or relative to
+        the folder the run ran in, which may be this folder's parent), then the delivery."""
+        found: list[Path] = []
+        recorded = self.report.get("film")
+        if isinstance(recorded, str) and recorded:
+            path = Path(recorded)
+            if path.is_absolute():
+                found.append(path)
+            else:
+                found += [Path.cwd() / path, self.folder / path, self.folder.parent / path]
+        delivery = self.report.get("outputs", {}).get("delivery") or self.dub.get("delivery")
+        if isinstance(delivery, str):
+            found.append(Path(delivery))
+        found.append(self.folder / f"{self.stem}.dub.mkv")
+        return found
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(path, f"cannot read ({exc.strerror or exc})") from exc
+    except ValueError as exc:
+        raise InputError(path, f"not valid JSON ({exc})") from exc
+    if not isinstance(loaded, dict):
+        raise InputError(path, "expected a JSON object")
+    return loaded
+
+
+def find_runs(out_dir: Path) -> list[tuple[Path, str]]:
+    """(folder, film stem) of every finished run in ``out_dir`` or its direct subfolders
+    (a batch), sorted; a finished run is a ``<film>.report.json``."""
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise InputError(out_dir, "not a folder (give the --out folder of a finished run)")
+    runs = [(out_dir, p.name.removesuffix(".report.json")) for p in out_dir.glob("*.report.json")]
+    if not runs:
+        for sub in sorted(p for p in out_dir.iterdir() if p.is_dir() and p.name != "review"):
+            runs += [(sub, p.name.removesuffix(".report.json")) for p in sub.glob("*.report.json")]
+    if not runs:
+        raise InputError(
+            out_dir, "no <film>.report.json here or in its subfolders: run `scodub run` first"
+        )
+    return sorted(runs)
+
+
+def _srt_files(folder: Path, stem: str) -> tuple[dict[str, Path], dict[str, Path]]:
+    machine: dict[str, Path] = {}
+    edited: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.srt")):
+        match = _SRT_NAME.match(path.name)
+        if match is None or match["stem"] != stem:
+            continue
+        (edited if match["edited"] else machine)[match["lang"]] = path
+    return machine, edited
+
+
+def load_run(folder: Path, stem: str) -> FilmRun:
+    """Read one film's outputs from ``folder`` (strictly: a malformed file is an error
+    naming it)."""
+    folder = Path(folder)
+    report = _read_json(folder / f"{stem}.report.json")
+    transcript_path = folder / f"{stem}.transcript.json"
+    transcript = None
+    if transcript_path.is_file():
+        try:
+            stored = _read_json(transcript_path)
+            # the transcribe stage wraps the transcript with the model and settings
+            transcript = Transcript.from_json(stored.get("transcript", stored))
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise InputError(transcript_path, f"not a scodub transcript ({exc})") from exc
+    dub_path = folder / f"{stem}.dub.json"
+    dub = _read_json(dub_path) if dub_path.is_file() else {}
+    transcribe = report.get("stages", {}).get("transcribe", {})
+    source = str(transcribe.get("language") or (transcript.language if transcript else ""))
+    machine_paths, edited_paths = _srt_files(folder, stem)
+    if not machine_paths and not edited_paths:
+        raise InputError(folder, f"no {stem}.<lang>.srt here: the run wrote no subtitles")
+    fps = report.get("stages", {}).get("transcribe", {}).get("media", {}).get("fps")
+    rate = float(fps) if isinstance(fps, (int, float)) and fps > 0 else None
+    order = sorted(machine_paths, key=lambda lang: (lang != source, lang))
+    tracks = {lang: read_srt(machine_paths[lang], lang, fps=rate) for lang in order}
+    edited = {lang: read_srt(path, lang, fps=rate) for lang, path in edited_paths.items()}
+    if not source:
+        source = next(iter(tracks or edited))
+    return FilmRun(folder, stem, report, tracks, edited, source, transcript, dub)
+
+
+def edited_path(folder: Path, stem: str, lang: str) -> Path:
+    """Where an editor's version of one language goes: beside the machine output."""
+    return Path(folder) / f"{stem}.{lang}{EDITED_SUFFIX}"

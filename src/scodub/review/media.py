@@ -1,0 +1,172 @@
+"""The picture and sound of the review page: the film (or a browser proxy of it), each
+dub's mix, and the waveform strip of the dialogue.
+
+Browsers play H.264/VP8/VP9/AV1 video with AAC/MP3/Opus/Vorbis/FLAC audio in MP4 or
+WebM; anything else (Matroska, HEVC, AC-3, DTS, ...) gets a proxy: H.264/AAC MP4 at
+360 lines, made once per film content and kept in the stage cache
+(``OUT/.scodub/review/``). The page links the media from ``review/media/`` (symbolic
+links, a copy where links cannot be made), so it reads only files in its own folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scodub.errors import MediaError
+from scodub.fsutil import atomic_path
+from scodub.media.decode import decode_audio
+from scodub.media.ffmpeg import ffmpeg_exe
+from scodub.media.probe import MediaInfo, choose_audio_stream, probe
+from scodub.review.load import FilmRun
+from scodub.stages.cache import StageCache, stage_key
+
+PLAYABLE_CONTAINERS = ("mp4", "mov", "webm")
+PLAYABLE_VIDEO = frozenset({"h264", "vp8", "vp9", "av1"})
+PLAYABLE_AUDIO = frozenset({"aac", "mp3", "opus", "vorbis", "flac"})
+PROXY_HEIGHT = 360
+STAGE = "review"
+#: Waveform resolution: one peak per 50 ms (a 2-hour film: 144,000 bytes).
+WAVE_RATE_HZ = 20
+_WAVE_DECODE_HZ = 2000  # speech energy is below 1 kHz; enough for an envelope
+
+
+def browser_playable(info: MediaInfo) -> bool:
+    """True when Chromium plays the file as it is (container, video and audio codecs)."""
+    formats = set(info.format_name.split(","))
+    if "matroska" in formats or not formats & set(PLAYABLE_CONTAINERS):
+        return False
+    if any(stream.codec not in PLAYABLE_VIDEO for stream in info.video[:1]):
+        return False
+    return all(stream.codec in PLAYABLE_AUDIO for stream in info.audio[:1])
+
+
+def proxy_command(film: Path, target: Path) -> list[str]:
+    """ffmpeg arguments for the browser proxy: first video and audio streams, 360 lines
+    H.264 (fast start, so the page can seek before the whole file is read), stereo AAC."""
+    return [
+        ffmpeg_exe(),
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-i",
+        str(film),
+        "-map",
+        "0:v:0?",
+        "-map",
+        "0:a:0?",
+        "-vf",
+        f"scale=-2:'min({PROXY_HEIGHT},ih)'",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "28",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "96k",
+        "-ac",
+        "2",
+        "-movflags",
+        "+faststart",
+        str(target),
+    ]
+
+
+def make_proxy(film: Path, cache: StageCache) -> Path:
+    """The cached proxy of ``film`` (made on the first call)."""
+    key = stage_key({"stage": STAGE, "proxy": cache.content_hash(film), "h": PROXY_HEIGHT})
+    target = cache.path(STAGE, key, ".mp4")
+    if target.is_file():
+        return target
+    with atomic_path(target) as tmp:
+        result = subprocess.run(proxy_command(film, tmp), capture_output=True, check=False)
+        if result.returncode != 0:
+            lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise MediaError(film, f"cannot make a browser proxy ({lines[-1] if lines else ''})")
+    return target
+
+
+def link_into(target: Path, link: Path) -> Path:
+    """``link`` pointing at ``target`` (a copy where the file system has no links)."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    try:
+        os.symlink(target.resolve(), link)
+    except OSError:
+        shutil.copyfile(target, link)
+    return link
+
+
+def find_film(run: FilmRun) -> Path | None:
+    return next((path for path in run.film_candidates() if path.is_file()), None)
+
+
+def waveform(film: Path, info: MediaInfo, cache: StageCache) -> dict[str, Any]:
+    """Peak envelope of the dialogue (the film's first audio stream), one byte per 50 ms,
+    base64; cached by the film's content."""
+    key = stage_key({"stage": STAGE, "wave": cache.content_hash(film), "rate": WAVE_RATE_HZ})
+    stored = cache.load(STAGE, key)
+    if stored is not None and isinstance(stored.get("peaks"), str):
+        return stored
+    audio = decode_audio(film, choose_audio_stream(info, None), sample_rate=_WAVE_DECODE_HZ)
+    step = _WAVE_DECODE_HZ // WAVE_RATE_HZ
+    count = -(-audio.size // step)
+    padded = np.pad(np.abs(audio), (0, count * step - audio.size))
+    peaks = padded.reshape(count, step).max(axis=1) if count else np.zeros(0, np.float32)
+    # Scale to the loud end of the film (99.5th percentile), not one click's peak.
+    top = float(np.quantile(peaks, 0.995)) if peaks.size else 0.0
+    scaled = np.clip(peaks / top, 0.0, 1.0) if top > 0 else peaks
+    data = (scaled * 255).round().astype(np.uint8).tobytes()
+    result = {"rate": WAVE_RATE_HZ, "peaks": base64.b64encode(data).decode("ascii")}
+    cache.store(STAGE, key, result)
+    return result
+
+
+def _dub_mix(run: FilmRun, lang: str) -> Path | None:
+    mix = run.dub_language(lang).get("mix")
+    if not isinstance(mix, str):
+        return None
+    for path in (Path(mix), run.folder / ".scodub" / "dub" / Path(mix).name):
+        if path.is_file():
+            return path
+    return None
+
+
+def film_media(run: FilmRun, page_dir: Path, film: Path | None = None) -> dict[str, Any]:
+    """Link the film (or its proxy) and the dub mixes under ``page_dir/media``; the
+    page's media facts (paths relative to ``page_dir``)."""
+    cache = StageCache(run.folder)
+    media_dir = page_dir / "media"
+    out: dict[str, Any] = {"video": None, "proxy": False, "waveform": None, "dubs": {}}
+    film = film or find_film(run)
+    if film is not None:
+        info = probe(film)
+        playable = browser_playable(info)
+        source = film if playable else make_proxy(film, cache)
+        link = link_into(source, media_dir / f"{run.stem}{source.suffix.lower()}")
+        out.update(
+            video=f"media/{link.name}",
+            proxy=not playable,
+            film_file=str(film),
+            waveform=waveform(film, info, cache) if info.audio else None,
+        )
+    for lang in run.languages:
+        mix = _dub_mix(run, lang)
+        if mix is not None:
+            link = link_into(mix, media_dir / f"{run.stem}.{lang}.dub{mix.suffix.lower()}")
+            out["dubs"][lang] = f"media/{link.name}"
+    return out

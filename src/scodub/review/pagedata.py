@@ -1,0 +1,170 @@
+"""One film's review data: the grid (one row per cue, one column per language) with
+every flag the page shows, as one JSON-ready dict.
+
+Per cell: times and text (the editor's version where one was saved), the QC issues
+``scodub qc`` finds; glossary names (hit, repaired, missing: with ``--glossary``);
+on the source column the ASR corrections and the words Whisper was unsure of; on
+dubbed columns each line's speed-up and whether it fitted. Rows are compact lists
+(not objects) so that a two-hour film in eleven languages stays a few MB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from scodub.data import Cue, Track
+from scodub.langs import subtitle_rules
+from scodub.names.glossary import Glossary
+from scodub.names.termcheck import check_terms, find_terms, source_terms
+from scodub.review.load import FilmRun
+from scodub.review.rules import cell_issues, rules_export, unicode_tables
+
+#: Whisper's word probability under which a source word is shown as unsure. Whisper's
+#: probabilities on clear speech sit above 0.7 (tests/data/whisper_words.json); below
+#: one half a word is as likely wrong as right.
+LOW_CONFIDENCE = 0.5
+
+
+def _cells(cues: Sequence[Cue]) -> list[list[Any]]:
+    return [[cue.start_ms, cue.end_ms, cue.text] for cue in cues]
+
+
+def _cue_of(start: int, end: int, cues: Sequence[Cue]) -> int | None:
+    """The cue a timed word or correction falls in (the one it overlaps most)."""
+    best, best_overlap = None, 0
+    for index, cue in enumerate(cues):
+        overlap = min(end, cue.end_ms) - max(start, cue.start_ms)
+        if overlap > best_overlap or (overlap == best_overlap == 0 and start == cue.start_ms):
+            best, best_overlap = index, overlap
+    return best
+
+
+def asr_notes(run: FilmRun, source: Track) -> dict[str, Any]:
+    """Per source cue: corrections [heard, written, score] and unsure words [word, p]."""
+    notes: dict[int, dict[str, list[list[Any]]]] = {}
+    transcript = run.transcript
+    if transcript is None:
+        return {}
+    for fix in transcript.corrections:
+        index = _cue_of(fix.start_ms, fix.end_ms, source.cues)
+        if index is not None:
+            entry = notes.setdefault(index, {"corrections": [], "unsure": []})
+            entry["corrections"].append([fix.heard, fix.corrected, round(fix.score, 3)])
+    for word in transcript.words:
+        if word.probability >= LOW_CONFIDENCE:
+            continue
+        index = _cue_of(word.start_ms, word.end_ms, source.cues)
+        if index is not None:
+            entry = notes.setdefault(index, {"corrections": [], "unsure": []})
+            entry["unsure"].append([word.text.strip(), round(word.probability, 3)])
+    return {str(index): entry for index, entry in sorted(notes.items())}
+
+
+def glossary_cells(
+    tracks: dict[str, Track], source: str, glossary: Glossary, repaired: dict[str, set[str]]
+) -> dict[str, dict[str, list[list[str]]]]:
+    """Per language and cue: [term id, expected form, status, text found] for every
+    glossary name of the source cue (status "hit", "repaired" or "miss"); the source
+    column lists the names it holds as hits."""
+    out: dict[str, dict[str, list[list[str]]]] = {lang: {} for lang in tracks}
+    source_track = tracks[source]
+    for index, cue in enumerate(source_track.cues):
+        text = cue.flat_text
+        spans = find_terms(text, source, glossary)
+        if not spans:
+            continue
+        out[source][str(index)] = [[s.term_id, s.surface, "hit", s.surface] for s in spans]
+        order, counts = source_terms(text, source, glossary)
+        for lang, track in tracks.items():
+            if lang == source or index >= len(track.cues):
+                continue
+            checks = check_terms(
+                track.cues[index].flat_text,
+                lang,
+                glossary,
+                order,
+                counts,
+                repaired.get(lang, set()),
+            )
+            out[lang][str(index)] = [[c.term_id, c.expected, c.status, c.found] for c in checks]
+    return {lang: cells for lang, cells in out.items() if cells}
+
+
+def _repaired_terms(run: FilmRun, lang: str) -> set[str]:
+    details = run.subtitles_report(lang).get("glossary", {}).get("repair_details", [])
+    return {str(item.get("term")) for item in details if isinstance(item, dict)}
+
+
+def dub_cells(run: FilmRun, lang: str) -> dict[str, Any] | None:
+    """A dubbed language's voice and, per cue, [speed-up, fitted, overflow ms, engine
+    rate, stretch] (``dub.fitting.FittedLine``); None when the language was not dubbed."""
+    entry = run.dub_language(lang)
+    if not entry:
+        return None
+    lines: dict[str, list[Any]] = {}
+    for line in entry.get("lines", []):
+        rate, stretch = float(line.get("engine_rate", 1.0)), float(line.get("stretch", 1.0))
+        lines[str(int(line["index"]) - 1)] = [
+            round(rate * stretch, 3),
+            bool(line.get("fitted", True)),
+            int(line.get("overflow_ms", 0)),
+            rate,
+            stretch,
+        ]
+    voice = entry.get("voice", {})
+    return {
+        "voice": voice.get("route") or voice.get("voice") or "",
+        "lines": lines,
+        "backcheck": (entry.get("backcheck") or {}).get("error_rate"),
+    }
+
+
+def language_column(run: FilmRun, lang: str, track: Track) -> dict[str, Any]:
+    row = subtitle_rules(lang)
+    report = run.subtitles_report(lang)
+    glossary = report.get("glossary", {})
+    column: dict[str, Any] = {
+        "code": lang,
+        "name": row.name,
+        "native": row.native_name,
+        "bcp47": row.bcp47,
+        "rtl": row.rtl,
+        "source": lang == run.source_language,
+        "edited": lang in run.edited,
+        "cells": _cells(track.cues),
+        "issues": cell_issues(track, run.fps),
+        "glossary_counts": {k: glossary.get(k, 0) for k in ("hits", "repairs", "misses")},
+        "dub": dub_cells(run, lang),
+    }
+    if lang in run.edited and lang in run.tracks:
+        column["machine"] = _cells(run.tracks[lang].cues)
+    return column
+
+
+def film_data(run: FilmRun, glossary: Glossary | None, media: dict[str, Any]) -> dict[str, Any]:
+    """Everything the page of one film shows (``media``: ``review.media.film_media``)."""
+    tracks = {lang: run.edited.get(lang) or run.tracks[lang] for lang in run.languages}
+    source = tracks.get(run.source_language) or next(iter(tracks.values()))
+    columns = [language_column(run, lang, track) for lang, track in tracks.items()]
+    rows = max(len(track.cues) for track in tracks.values())
+    terms: dict[str, Any] = {}
+    if glossary is not None and len(glossary) and run.source_language in tracks:
+        repaired = {lang: _repaired_terms(run, lang) for lang in tracks}
+        terms = glossary_cells(tracks, run.source_language, glossary, repaired)
+    return {
+        "film": {
+            "stem": run.stem,
+            "duration_ms": run.duration_ms,
+            "fps": run.fps,
+            "source_language": run.source_language,
+            **media,
+        },
+        "rows": rows,
+        "columns": columns,
+        "qc": rules_export(tuple(tracks), run.fps),
+        "unicode": unicode_tables(),
+        "asr": asr_notes(run, source),
+        "terms": terms,
+        "low_confidence": LOW_CONFIDENCE,
+    }

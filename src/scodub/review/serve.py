@@ -1,0 +1,193 @@
+"""``scodub review --serve``: the review page on 127.0.0.1, with saving.
+
+The server listens on 127.0.0.1 only, on a free port the system picks, and answers only
+requests whose path starts with a random token (``http://127.0.0.1:PORT/TOKEN/``) and
+whose Host header names that address (so another site cannot reach it through a DNS
+name that points at 127.0.0.1). It serves the files of ``OUT/review/`` and nothing else
+(no listing, no path outside the folder), with byte ranges so the film can seek, and
+one action: ``POST TOKEN/api/save`` writes ``<film>.<lang>.edited.srt`` (``review.edits``)
+and rebuilds that film's page data, so that a reload shows the saved text.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import mimetypes
+import posixpath
+import re
+import secrets
+import threading
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from scodub.errors import ScodubError
+from scodub.review.edits import save_edited
+from scodub.review.page import FilmPage
+from scodub.review.rules import cell_issues
+
+HOST = "127.0.0.1"
+MAX_BODY = 64 << 20  # a 2-hour film's eleven tracks are ~2 MB; anything bigger is wrong
+_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".flac": "audio/flac",
+    ".m4a": "audio/mp4",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".mov": "video/quicktime",
+}
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# What the page may load: its own files only (styles: the rows are placed by style).
+_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "media-src 'self' blob:; connect-src 'self'; img-src 'self' data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+Rebuild = Callable[[FilmPage], FilmPage]
+
+
+class ReviewServer(ThreadingHTTPServer):
+    """Serves one review folder under a token; ``url`` is what the editor opens."""
+
+    daemon_threads = True
+
+    def __init__(self, review_dir: Path, pages: list[FilmPage], rebuild: Rebuild) -> None:
+        super().__init__((HOST, 0), _Handler)
+        self.review_dir = Path(review_dir).resolve()
+        self.pages = {page.key: page for page in pages}
+        self.rebuild = rebuild
+        self.token = secrets.token_urlsafe(24)
+        self.lock = threading.Lock()  # one save at a time: backups are numbered
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}/{self.token}/"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: ReviewServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # the editor's terminal shows the URL, not every request
+
+    # -- checks ---------------------------------------------------------------------
+    def _relative(self) -> str | None:
+        """The path after the token, or None (answered 403) when the request is not
+        for this server: wrong Host, missing or wrong token."""
+        host = self.headers.get("Host", "")
+        if host != f"{HOST}:{self.server.port}":
+            return None
+        path = unquote(urlsplit(self.path).path)
+        _, token, rest = [*path.split("/", 2), "", ""][:3]
+        if not hmac.compare_digest(token.encode(), self.server.token.encode()):
+            return None
+        return rest
+
+    def _send(self, status: HTTPStatus, body: bytes, ctype: str, extra: dict[str, str]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", _CSP)
+        for name, value in extra.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: HTTPStatus, obj: Any) -> None:
+        body = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        self._send(status, body, "application/json; charset=utf-8", {})
+
+    def _refuse(self, status: HTTPStatus = HTTPStatus.FORBIDDEN) -> None:
+        self._send(status, status.phrase.encode(), "text/plain; charset=utf-8", {})
+
+    # -- GET: files of the review folder ---------------------------------------------
+    def _file(self, rest: str) -> Path | None:
+        clean = posixpath.normpath("/" + (rest or "index.html")).lstrip("/")
+        if clean.endswith("/") or not clean or any(p.startswith(".") for p in clean.split("/")):
+            return None
+        path = self.server.review_dir / clean
+        if path.is_dir():
+            path = path / "index.html"
+        return path if path.is_file() else None
+
+    def do_GET(self) -> None:
+        rest = self._relative()
+        if rest is None:
+            return self._refuse()
+        path = self._file(rest)
+        if path is None:
+            return self._refuse(HTTPStatus.NOT_FOUND)
+        ctype = _TYPES.get(path.suffix.lower()) or (
+            mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        )
+        size = path.stat().st_size
+        match = _RANGE.match(self.headers.get("Range", "").strip())
+        with open(path, "rb") as fh:
+            if match and (match[1] or match[2]):
+                start, end = _byte_range(match[1], match[2], size)
+                if start >= size or start > end:
+                    self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+                    self.send_header("Content-Range", f"bytes */{size}")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
+                fh.seek(start)
+                body = fh.read(end - start + 1)
+                extra = {"Content-Range": f"bytes {start}-{end}/{size}", "Accept-Ranges": "bytes"}
+                return self._send(HTTPStatus.PARTIAL_CONTENT, body, ctype, extra)
+            body = fh.read()
+        return self._send(HTTPStatus.OK, body, ctype, {"Accept-Ranges": "bytes"})
+
+    do_HEAD = do_GET
+
+    # -- POST api/save -------------------------------------------------------------------
+    def do_POST(self) -> None:
+        rest = self._relative()
+        if rest is None:
+            return self._refuse()
+        if rest != "api/save":
+            return self._refuse(HTTPStatus.NOT_FOUND)
+        if not self.headers.get("Content-Type", "").startswith("application/json"):
+            return self._json(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "send JSON"})
+        length = int(self.headers.get("Content-Length") or 0)
+        if not 0 < length <= MAX_BODY:
+            return self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "bad length"})
+        try:
+            request = json.loads(self.rfile.read(length))
+            page = self.server.pages[str(request["film"])]
+            lang, cells = str(request["lang"]), request["cells"]
+        except (ValueError, KeyError, TypeError):
+            return self._json(HTTPStatus.BAD_REQUEST, {"error": "expected {film, lang, cells}"})
+        if lang not in page.languages:
+            return self._json(HTTPStatus.BAD_REQUEST, {"error": f"no {lang} track here"})
+        try:
+            with self.server.lock:
+                path, track = save_edited(page.run.folder, page.run.stem, lang, cells)
+                self.server.pages[page.key] = self.server.rebuild(page)
+        except ScodubError as exc:
+            return self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+        issues = cell_issues(track, page.run.fps)
+        return self._json(HTTPStatus.OK, {"path": str(path), "issues": issues})
+
+
+def _byte_range(first: str, last: str, size: int) -> tuple[int, int]:
+    if not first:  # "bytes=-N": the last N bytes
+        return max(0, size - int(last)), size - 1
+    return int(first), min(int(last), size - 1) if last else size - 1

@@ -1,0 +1,141 @@
+"""The review page's data, without a browser: reading a run, glossary and ASR notes per
+cell, the rules export, WebVTT, which media a browser plays, and saving an edit."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+from scodub.data import Correction, Cue, Segment, Track, Transcript, Word
+from scodub.errors import InputError
+from scodub.media.probe import AudioStream, MediaInfo, VideoStream
+from scodub.names.io import load_glossary
+from scodub.review.edits import save_edited
+from scodub.review.load import FilmRun, find_runs, load_run
+from scodub.review.media import browser_playable
+from scodub.review.page import compose_vtt
+from scodub.review.pagedata import asr_notes, glossary_cells
+from scodub.review.rules import rules_export, unicode_tables
+from scodub.text.srt import read_srt, write_srt
+
+FESTIVAL = ROOT / "glossaries" / "sco-film-festival-2025.yaml"
+
+
+def _media(fmt: str, video: str, audio: str) -> MediaInfo:
+    return MediaInfo(
+        Path("film"),
+        fmt,
+        1000,
+        (AudioStream(1, 0, audio, 2, 48000, "en", None),),
+        (VideoStream(0, video, 1920, 1080, 24.0),),
+    )
+
+
+def test_browser_playable_media() -> None:
+    assert browser_playable(_media("mov,mp4,m4a,3gp,3g2,mj2", "h264", "aac"))
+    assert browser_playable(_media("matroska,webm", "vp9", "opus")) is False  # Matroska
+    assert not browser_playable(_media("mov,mp4,m4a,3gp,3g2,mj2", "hevc", "aac"))
+    assert not browser_playable(_media("mov,mp4,m4a,3gp,3g2,mj2", "h264", "ac3"))
+    assert not browser_playable(_media("avi", "h264", "mp3"))
+
+
+def test_rules_export_comes_from_the_table() -> None:
+    exported = rules_export(("en", "zh", "fa"), 25.0)
+    zh = exported["languages"]["zh"]
+    assert zh["limits"]["max_chars_per_line"] == 16 and zh["cjk_width"] is True
+    assert zh["words"]["reading_speed"] == "at most 9 characters per second"
+    assert exported["languages"]["fa"]["rtl"] is True
+    assert exported["languages"]["en"]["limits"]["min_gap_ms"] == 80  # 2 frames at 25 fps
+    tables = unicode_tables()
+
+    def inside(ranges: list[list[int]], char: str) -> bool:
+        return any(a <= ord(char) <= b for a, b in ranges)
+
+    for char in "中，“a1 ۲آ":
+        wide = unicodedata.east_asian_width(char) in ("F", "W", "A")
+        assert inside(tables["full_width"], char) == wide, char
+        assert inside(tables["rtl"], char) == (unicodedata.bidirectional(char) in ("R", "AL"))
+
+
+def test_vtt_escapes_markup_and_keeps_direction_marks() -> None:
+    vtt = compose_vtt(
+        [Cue(0, 1500, ("a < b & c",)), Cue(3_723_004, 3_724_000, ("\u202bسلام\u202c",))]
+    )
+    assert vtt.startswith("WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.500\na &lt; b &amp; c\n")
+    assert "01:02:03.004 --> 01:02:04.000\n\u202bسلام\u202c" in vtt
+
+
+def test_glossary_names_per_cell_hit_repaired_missing() -> None:
+    glossary = load_glossary(FESTIVAL)
+    tracks = {
+        "en": Track("en", (Cue(0, 2000, ("Zhang Yimou arrived in Chongqing.",)),)),
+        "ru": Track("ru", (Cue(0, 2000, ("Чжан Имоу прибыл в город.",)),)),
+    }
+    cells = glossary_cells(tracks, "en", glossary, {"ru": set()})
+    assert [t[2] for t in cells["en"]["0"]] == ["hit", "hit"]
+    statuses = {t[1]: t[2] for t in cells["ru"]["0"]}
+    assert statuses == {"Чжан Имоу": "hit", "Чунцин": "miss"}
+    term_id = next(t[0] for t in cells["ru"]["0"] if t[2] == "hit")
+    repaired = glossary_cells(tracks, "en", glossary, {"ru": {term_id}})
+    assert [t[2] for t in repaired["ru"]["0"]] == ["repaired", "miss"]
+
+
+def _run(folder: Path, transcript: Transcript | None) -> FilmRun:
+    source = Track("en", (Cue(0, 1000, ("Hello there.",)), Cue(1200, 3000, ("Zang Yimou came.",))))
+    return FilmRun(folder, "film", {}, {"en": source}, {}, "en", transcript)
+
+
+def test_asr_notes_put_corrections_and_unsure_words_on_their_cue(tmp_path: Path) -> None:
+    words = (
+        Word("Hello", 0, 400, 0.95),
+        Word("there.", 400, 900, 0.31),
+        Word("Zang", 1200, 1500, 0.2),
+        Word("Yimou", 1500, 1900, 0.9),
+    )
+    transcript = Transcript(
+        "en",
+        1.0,
+        3000,
+        (Segment(0, 3000, "", words),),
+        corrections=(Correction("Zang Yimou", "Zhang Yimou", "zhang-yimou", 1200, 1900, 0.87),),
+    )
+    run = _run(tmp_path, transcript)
+    notes = asr_notes(run, run.tracks["en"])
+    assert notes == {
+        "0": {"corrections": [], "unsure": [["there.", 0.31]]},
+        "1": {"corrections": [["Zang Yimou", "Zhang Yimou", 0.87]], "unsure": [["Zang", 0.2]]},
+    }
+
+
+def test_reading_a_run_and_its_edits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(InputError, match="no <film>.report.json"):
+        find_runs(tmp_path)
+    code, _, err = run_cli(["review", str(tmp_path)], capsys)
+    assert code != 0 and err.count("\n") == 1 and "scodub run" in err
+    (tmp_path / "film.report.json").write_text(
+        json.dumps({"film": "film.mp4", "stages": {"transcribe": {"language": "en"}}})
+    )
+    write_srt(Track("en", (Cue(0, 1000, ("One.",)),)), tmp_path / "film.en.srt")
+    write_srt(Track("ru", (Cue(0, 1000, ("Один.",)),)), tmp_path / "film.ru.srt")
+    (tmp_path / "other.en.srt").write_text("")  # another film's: not read
+    run = load_run(tmp_path, "film")
+    assert run.languages == ("en", "ru") and not run.edited and run.source_language == "en"
+    # saving: beside the machine output, which is never touched; earlier edits kept
+    machine = (tmp_path / "film.ru.srt").read_bytes()
+    path, track = save_edited(tmp_path, "film", "ru", [[0, 1200, "Раз."]])
+    assert path.name == "film.ru.edited.srt" and track.cues == (Cue(0, 1200, ("Раз.",)),)
+    save_edited(tmp_path, "film", "ru", [[0, 1200, "Два."]])
+    save_edited(tmp_path, "film", "ru", [[0, 1200, "Три."]])
+    assert read_srt(path, "ru").cues[0].lines == ("Три.",)
+    assert read_srt(tmp_path / "film.ru.edited.srt.~1~", "ru").cues[0].lines == ("Раз.",)
+    assert read_srt(tmp_path / "film.ru.edited.srt.~2~", "ru").cues[0].lines == ("Два.",)
+    assert (tmp_path / "film.ru.srt").read_bytes() == machine
+    assert load_run(tmp_path, "film").edited["ru"].cues[0].lines == ("Три.",)
+    for bad in ([[0, 0, "x"]], [[0, 100, " \n "]], [["0", 100, "x"]], [], [[0, 100]]):
+        with pytest.raises(InputError, match="film.ru.edited.srt"):
+            save_edited(tmp_path, "film", "ru", bad)
+    assert read_srt(path, "ru").cues[0].lines == ("Три.",)  # a refused save changes nothing
