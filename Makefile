@@ -12,7 +12,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dub,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dub,dev,ray]'
 	touch $@
 
 sample: setup
@@ -22,6 +22,7 @@ sample: setup
 lint: setup
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
 
 test: lint
 	$(BIN)/pytest -q
