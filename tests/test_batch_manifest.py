@@ -40,19 +40,20 @@ def test_yaml_rows_apply_over_defaults_and_clashing_names_get_distinct_ids(tmp_p
         "    voices: {ru: espeak}\n"
         "    audio_stream: 0\n"
         "  - path: b/film.mp4\n"
-        "    id: second-copy\n",
+        "    id: second-copy\n"
+        "  - b/film.mp4\n",
         encoding="utf-8",
     )
     entries = read_manifest(manifest, Defaults())
-    assert [e.line for e in entries] == [6, 7, 12]
-    first, second, third = entries
+    assert [e.line for e in entries] == [6, 7, 12, 14]
+    first, second, third, fourth = entries
     assert first.settings.targets == ("ru", "zh") and first.settings.dub is None
     assert first.settings.asr.language == "en" and first.settings.glossary_files == (FESTIVAL,)
     assert second.settings.targets == ("ru",) and second.settings.dub is not None
     assert second.settings.dub.voices == {"ru": "espeak"} and second.settings.audio_stream == 0
     assert first.film_id != second.film_id and first.film_id.startswith("film-")
-    assert third.film_id == "second-copy"
-    assert third.problems and "already listed at line 7" in third.problems[0][1]
+    assert third.film_id == "second-copy" and not third.problems
+    assert fourth.problems and "already used at line 7" in fourth.problems[0][1]
 
 
 def test_csv_rows_carry_their_line_numbers_and_every_problem_is_reported(tmp_path: Path) -> None:

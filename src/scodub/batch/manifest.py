@@ -150,24 +150,28 @@ def path_tag(path: Path) -> str:
 def assign_ids(entries: list[FilmEntry]) -> list[FilmEntry]:
     """Give every film a unique id: its file name, or, where two names clash (case
     ignored: macOS and Windows file systems would merge them), the name plus a hash of
-    its full path. An explicit ``id`` is kept and must itself be unique."""
+    its full path. An explicit ``id`` is kept. The same file listed twice needs an ``id``
+    on one of the rows (two settings of one film: two output folders)."""
     counts: dict[str, int] = {}
     for entry in entries:
         counts[entry.film_id.lower()] = counts.get(entry.film_id.lower(), 0) + 1
-    seen_paths: dict[Path, int] = {}
+    seen: dict[str, int] = {}
     out = []
     for entry in entries:
         film_id = entry.film_id
         problems = list(entry.problems)
-        if counts[film_id.lower()] > 1:
+        if counts[film_id.lower()] > 1 and film_id == film_id_for(entry.path):
             film_id = f"{film_id}-{path_tag(entry.path)}"
-        resolved = entry.path.resolve()
-        if resolved in seen_paths:
+        if film_id.lower() in seen:
             problems.append(
-                (entry.line, f"{entry.path} is already listed at line {seen_paths[resolved]}")
+                (
+                    entry.line,
+                    f"film id {film_id!r} is already used at line {seen[film_id.lower()]} "
+                    "(the same film twice: give one row its own 'id')",
+                )
             )
         else:
-            seen_paths[resolved] = entry.line
+            seen[film_id.lower()] = entry.line
         out.append(replace(entry, film_id=film_id, problems=tuple(problems)))
     return out
 
@@ -276,7 +280,8 @@ def _entry(
         film = Path("<missing>")
     else:
         film = Path(str(raw_path)).expanduser()
-        film = film if film.is_absolute() else base / film
+        # Absolute: workers (other processes, other machines) do not share our cwd.
+        film = (film if film.is_absolute() else base / film).absolute()
     settings = defaults.settings
     dub = defaults.dub if defaults.settings.dub is None else defaults.settings.dub
     dub_on = defaults.settings.dub is not None
@@ -324,7 +329,7 @@ def _apply(
         s = replace(s, english_route=str(value))
     elif key == "glossaries":
         files = [Path(p).expanduser() for p in _strings(value)]
-        s = replace(s, glossary_files=tuple(p if p.is_absolute() else base / p for p in files))
+        s = replace(s, glossary_files=tuple((base / p).absolute() for p in files))
     elif key == "audio_stream":
         s = replace(s, audio_stream=_int(value, 0))
     elif key == "model":

@@ -10,6 +10,7 @@ import sys
 import click
 
 from scodub import __version__
+from scodub.cli.batch import batch
 from scodub.cli.common import error_line
 from scodub.cli.dub import dub
 from scodub.cli.glossary import glossary
@@ -30,7 +31,7 @@ def cli() -> None:
     """
 
 
-for command in (transcribe, translate, run, dub, qc, models, glossary):
+for command in (transcribe, translate, run, dub, qc, models, glossary, batch):
     cli.add_command(command)
 
 

@@ -15,6 +15,7 @@ candidates of one sentence across cues could repeat or lose words at the seams.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -305,8 +306,12 @@ class MtSettings:
     n_best: int = 4
 
 
+# Once per process, as Whisper's load_model: a batch worker translates film after film
+# with the model it loaded for the first (scodub batch, stage-major scheduling).
+@functools.lru_cache(maxsize=2)
 def load_translator(settings: MtSettings) -> Translator:
-    """The NLLB translator for ``settings`` (the folder is checked before loading)."""
+    """The NLLB translator for ``settings`` (the folder is checked before loading; loaded
+    once per process and settings)."""
     from scodub.mt.nllb import NllbTranslator
     from scodub.provision.nllb import resolve_mt_model
 
