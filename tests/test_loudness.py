@@ -80,7 +80,7 @@ def test_command_is_an_argument_list(tones: Path) -> None:
     assert str((tones / "two streams.mka").absolute()) in cmd
     graph = cmd[cmd.index("-filter_complex") + 1]
     assert graph.startswith("[0:a:1]ebur128=")
-    assert "peak=true" in graph and "framelog=quiet" in graph
+    assert "peak=true" in graph and "framelog=verbose" in graph
     assert cmd[cmd.index("-f") + 1] == "null"
 
 

@@ -231,8 +231,13 @@ def test_sample_film_end_to_end_dub_track_stays_in_spec(tmp_path: Path) -> None:
     dub_track = measure_loudness(out, stream=1)
     assert dub_track.meets(EBU_R128), dub_track
     assert abs(dub_track.integrated_lufs - mix.integrated_lufs) < 0.3
-    original = measure_loudness(out, stream=0)
-    assert original == measure_loudness(SAMPLE)  # the film's own track is untouched
+    # The film's own track is copied bit for bit (test_video_and_original_audio_are_copied_
+    # bit_for_bit); ffmpeg 5.1's Matroska keeps AAC's 1024 priming samples audible where
+    # the MP4 edit list hid them (video shifted alike, so in sync), which moves the reading
+    # by up to 0.1 LU there.
+    original, film = measure_loudness(out, stream=0), measure_loudness(SAMPLE)
+    assert abs(original.integrated_lufs - film.integrated_lufs) <= 0.1
+    assert abs(original.true_peak_dbtp - film.true_peak_dbtp) <= 0.1
 
 
 def test_probe_streams_refuses_non_media(tmp_path: Path) -> None:

@@ -51,6 +51,11 @@ class OutputError(ScodubError):
     """An output cannot be written (unwritable folder, existing file without --force)."""
 
 
+class ToolError(ScodubError):
+    """An external tool scodub runs (ffmpeg) is missing, too old, or failed on its own
+    account; the message names the tool, its version and how to fix it (never the film)."""
+
+
 class ConfigError(ScodubError):
     """An option value is invalid; the message lists the valid choices."""
 

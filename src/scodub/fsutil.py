@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from scodub import scratch
 from scodub.errors import OutputError
 
 
@@ -26,10 +27,16 @@ def atomic_path(target: Path) -> Iterator[Path]:
     folder = target.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        # During a run, the half-written file lives in the run's temporary folder (swept
+        # after a kill -9; same file system, so the rename stays atomic): scodub.scratch.
         fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.stem[:40]}.", suffix=f".part{target.suffix}", dir=folder
+            prefix=f".{target.stem[:40]}.",
+            suffix=f".part{target.suffix}",
+            dir=scratch.folder_for(folder) or folder,
         )
     except OSError as exc:
+        if exc.errno in scratch.DISK_FULL:
+            raise scratch.no_space(folder, exc) from exc
         raise OutputError(f"{folder}: cannot write here ({exc.strerror or exc})") from exc
     os.close(fd)
     tmp = Path(tmp_name)
@@ -38,6 +45,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
         # mkstemp makes the file private (0600); a delivered file gets the usual mode.
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
+    except OSError as exc:
+        if exc.errno in scratch.DISK_FULL:  # what was written before stays as it was
+            raise scratch.no_space(folder, exc) from exc
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -5,7 +5,10 @@ Any ScodubError becomes one line on stderr and a non-zero exit code; a traceback
 
 from __future__ import annotations
 
+import signal
 import sys
+from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -18,7 +21,8 @@ from scodub.cli.models import models
 from scodub.cli.qc import qc
 from scodub.cli.transcribe import run, transcribe
 from scodub.cli.translate import translate
-from scodub.errors import ScodubError
+from scodub.errors import OutputError, ScodubError
+from scodub.scratch import DISK_FULL, no_space
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,7 +39,24 @@ for command in (transcribe, translate, run, dub, qc, models, glossary, batch):
     cli.add_command(command)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the main thread is, so that every ``finally`` runs: ffmpeg
+    children are killed, temporary files removed, finished outputs kept."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
 def main() -> None:
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        _main()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main() -> None:
     try:
         cli.main(standalone_mode=False)
     except ScodubError as exc:
@@ -50,6 +71,15 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("scodub: interrupted; finished outputs are kept", err=True)
         sys.exit(130)
+    except Terminated:
+        click.echo("scodub: terminated; finished outputs are kept", err=True)
+        sys.exit(128 + signal.SIGTERM)
+    except OSError as exc:
+        if exc.errno not in DISK_FULL:
+            raise
+        # A full disk met by a writer that does not know its folder (scodub.scratch).
+        click.echo(error_line(no_space(Path(exc.filename or "the output folder"), exc)), err=True)
+        sys.exit(OutputError.exit_code)
     except SystemExit:
         raise
     except BaseException:

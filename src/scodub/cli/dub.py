@@ -12,6 +12,7 @@ from scodub.cli.common import out_option, output_options, print_json, progress_b
 from scodub.dub.voices import parse_voice_options
 from scodub.errors import ConfigError
 from scodub.langs import get_language
+from scodub.scratch import run_scratch
 from scodub.stages.deliver import DubReport, dub_film, write_dub_report
 from scodub.stages.dub import STEM_FORMATS, DubSettings, LanguageDub, StemFormat
 
@@ -158,7 +159,7 @@ def dub(
         audio_stream=audio_stream,
         encoding=encoding,
     )
-    with progress_bar(quiet) as progress:
+    with run_scratch(out_dir), progress_bar(quiet) as progress:
         report = dub_film(film, parse_track_options(tracks), out_dir, settings, progress=progress)
     report_file = write_dub_report(report)
     for warning in report.warnings():

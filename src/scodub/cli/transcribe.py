@@ -15,6 +15,7 @@ from scodub.dub.voices import parse_voice_options
 from scodub.fsutil import ensure_writable_dir
 from scodub.langs import parse_language_list, require_asr
 from scodub.mt.localize import MtSettings
+from scodub.scratch import run_scratch
 from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
 from scodub.stages.run import RunReport, RunSettings, run_film, write_report
 
@@ -196,7 +197,7 @@ def transcribe(
     """Transcribe FILM into DIR/<film>.<lang>.srt and a JSON transcript with word timings."""
     settings = RunSettings(asr=asr, glossary_files=glossaries, audio_stream=audio_stream)
     ensure_writable_dir(out_dir)
-    with progress_bar(quiet) as progress:
+    with run_scratch(out_dir), progress_bar(quiet) as progress:
         report = run_film(film, out_dir, settings, progress=progress)
     _finish(report, quiet, as_json)
 
@@ -340,6 +341,6 @@ def run(
         dub_langs=parse_language_list(dub_langs) if dub_langs else None,
     )
     ensure_writable_dir(out_dir)
-    with progress_bar(quiet) as progress:
+    with run_scratch(out_dir), progress_bar(quiet) as progress:
         report = run_film(film, out_dir, settings, progress=progress)
     _finish(report, quiet, as_json)

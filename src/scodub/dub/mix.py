@@ -27,8 +27,6 @@ file, which ``MixResult`` reports.
 from __future__ import annotations
 
 import math
-import subprocess
-import tempfile
 import wave
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -40,9 +38,10 @@ import numpy as np
 
 from scodub.errors import ConfigError, MediaError, OutputError
 from scodub.fsutil import atomic_path, ensure_writable_dir
-from scodub.media.ffmpeg import ffmpeg_exe
+from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from scodub.media.loudness import (
     EBU_R128,
+    EBUR128_OPTIONS,
     SILENCE_LUFS,
     Loudness,
     LoudnessTarget,
@@ -52,6 +51,7 @@ from scodub.media.loudness import (
     parse_loudnorm_json,
 )
 from scodub.media.probe import choose_audio_stream, probe
+from scodub.scratch import temporary_folder
 
 #: How far the original soundtrack is lowered under a dub line (dB). Voice-over practice
 #: keeps the original 10-20 dB under the translation: far enough that the original words
@@ -79,6 +79,10 @@ _LOUDNORM_MAX_LRA = 50.0
 _LIMITER_HEADROOM_DB = 0.5
 #: Limit-and-measure rounds at most (each a decode of the mix; two suffice in practice).
 _LIMITER_ROUNDS = 4
+#: ITU-R BS.1770's gating block: a programme shorter than this has no integrated loudness.
+_GATING_BLOCK_MS = 400
+#: Samples per frame handed to the encoder (FLAC's own default block size).
+_OUTPUT_FRAME_SAMPLES = 4096
 #: alimiter's input gain range (1/64 .. 64).
 _LIMITER_MAX_GAIN_DB = 36.0
 
@@ -252,7 +256,7 @@ def measure_pass_command(plan: MixPlan, target: LoudnessTarget = EBU_R128) -> li
     """Pass 1: ebur128 and loudnorm both measure the mix; nothing is written."""
     graph = (
         _mix_stream(plan)
-        .filter("ebur128", peak="true", framelog="quiet")  # passes the audio on unchanged
+        .filter("ebur128", **EBUR128_OPTIONS)  # passes the audio on unchanged
         .filter("loudnorm", LRA=_LOUDNORM_MAX_LRA, print_format="json", **_loudnorm_target(target))
     )
     return list(
@@ -283,6 +287,10 @@ def normalize_pass_command(
     )
     # loudnorm works (and outputs) at 192 kHz; bring it back to the mix rate.
     graph = graph.filter("aresample", plan.sample_rate)
+    # On a programme shorter than its 3 s window, loudnorm hands on the whole programme as
+    # one frame (119,984 samples for a 2.5 s film), which the FLAC encoder refuses (at most
+    # 65,535 per block): films of 1.4-2.9 s failed. Re-cut into blocks, the last not padded.
+    graph = graph.filter("asetnsamples", n=_OUTPUT_FRAME_SAMPLES, p=0)
     return list(
         graph.output(
             str(Path(out).absolute()),
@@ -296,12 +304,9 @@ def normalize_pass_command(
 
 
 def _run(cmd: list[str], what: str, path: Path) -> str:
-    result = subprocess.run(cmd, capture_output=True, check=False)
-    stderr = result.stderr.decode("utf-8", "replace")
-    if result.returncode != 0:
-        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-        raise MediaError(path, f"{what} failed ({lines[-1] if lines else result.returncode})")
-    return stderr
+    """ffmpeg's stderr (the measurements); a failure blames the film, or the tool or the
+    disk when they are the cause (``run_ffmpeg``). ``path`` is the mix being made."""
+    return run_ffmpeg(cmd, what=what, source=path, writes=path, keep_stdout=False).stderr
 
 
 def _first_pass_report(stderr: str, out: Path) -> LoudnormStats:
@@ -363,9 +368,15 @@ def _measure(plan: MixPlan, target: LoudnessTarget, out: Path) -> tuple[MixPlan,
     """Pass 1, and the plan it leads to: limited first when linear gain cannot reach the
     target under the true-peak ceiling."""
     first = _first_pass_report(
-        _run(measure_pass_command(plan, target), "measuring the mix", out), out
+        _run(measure_pass_command(plan, target), "measure the mix", out), out
     )
     if not math.isfinite(first.input_i) or first.input_i <= SILENCE_LUFS:
+        if plan.duration_ms < _GATING_BLOCK_MS:
+            raise MediaError(
+                plan.original,
+                f"its audio lasts {plan.duration_ms} ms: too short to measure its loudness "
+                f"(EBU R128 measures blocks of {_GATING_BLOCK_MS} ms), so it cannot be dubbed",
+            )
         raise MediaError(plan.dub_stem, "the mix is silent: nothing to normalise")
     limiter_gain_db = 0.0
     for _ in range(_LIMITER_ROUNDS):
@@ -382,7 +393,7 @@ def _measure(plan: MixPlan, target: LoudnessTarget, out: Path) -> tuple[MixPlan,
             limiter_ceiling_db=_loudnorm_target_tp(target) - _LIMITER_HEADROOM_DB,
         )
         first = _first_pass_report(
-            _run(measure_pass_command(plan, target), "measuring the limited mix", out), out
+            _run(measure_pass_command(plan, target), "measure the limited mix", out), out
         )
     return plan, first
 
@@ -435,10 +446,10 @@ def mix_dub(
         else 0.0
     )
 
-    with tempfile.TemporaryDirectory(prefix="scodub-mix-") as scratch:
+    with temporary_folder("mix-") as scratch:
         envelope_path: Path | None = None
         if background:
-            envelope_path = Path(scratch) / "duck.wav"
+            envelope_path = scratch / "duck.wav"
             # One extra second of full gain: amultiply stops with the shorter input.
             gain = duck_envelope(
                 cues_ms,
@@ -459,7 +470,8 @@ def mix_dub(
         )
         plan, first = _measure(plan, target, out)
         with atomic_path(out) as tmp:
-            stderr = _run(normalize_pass_command(plan, first, tmp, target), "normalising", out)
+            command = normalize_pass_command(plan, first, tmp, target)
+            stderr = _run(command, "normalise the mix", out)
             second = _loudnorm_report(stderr, out)
             measured = measure_loudness(tmp)
     normalization = second.normalization_type or "unknown"

@@ -7,12 +7,9 @@ touch the file system.
 
 from __future__ import annotations
 
-import subprocess
-
 import numpy as np
 
-from scodub.errors import MediaError
-from scodub.media.ffmpeg import ffmpeg_exe
+from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 
 # atempo accepts 0.5..100 per instance; dubbing only ever speeds up by a little.
 _ATEMPO_RANGE = (0.5, 2.0)
@@ -31,10 +28,8 @@ def _run_filter(audio: np.ndarray, sample_rate: int, out_rate: int, graph: str) 
         *_raw_args(out_rate), "pipe:1",
     ]
     data = np.ascontiguousarray(audio, dtype="<f4").tobytes()
-    result = subprocess.run(command, input=data, capture_output=True, check=False)
-    if result.returncode != 0:
-        lines = result.stderr.decode("utf-8", errors="replace").strip().splitlines()
-        raise MediaError(exe, f"ffmpeg filter {graph!r} failed: {lines[-1] if lines else '?'}")
+    # The input is scodub's own synthesized audio: a failure here is the tool's.
+    result = run_ffmpeg(command, what=f"run the filter {graph!r}", source=exe, stdin=data)
     return np.frombuffer(result.stdout, dtype="<f4").astype(np.float32)
 
 

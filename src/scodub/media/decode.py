@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import ffmpeg
 import numpy as np
 
 from scodub.errors import MediaError
-from scodub.media.ffmpeg import ffmpeg_exe
+from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from scodub.media.probe import AudioStream, MediaInfo
 
 ASR_SAMPLE_RATE = 16000
@@ -27,16 +26,8 @@ def decode_audio(
         .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
         .compile(cmd=ffmpeg_exe())
     )
-    result = subprocess.run(cmd, capture_output=True, check=False)
-    if result.returncode != 0:
-        detail = _last_line(result.stderr) or f"ffmpeg exit code {result.returncode}"
-        raise MediaError(path, f"cannot decode audio ({detail})")
+    result = run_ffmpeg(cmd, what="decode the audio", source=path)
     return np.frombuffer(result.stdout, dtype=np.float32).copy()
-
-
-def _last_line(stderr: bytes) -> str:
-    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-    return lines[-1] if lines else ""
 
 
 def check_complete(

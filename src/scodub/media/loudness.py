@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ import ffmpeg
 
 from scodub.errors import MediaError
 from scodub.langs import DUBBING
-from scodub.media.ffmpeg import ffmpeg_exe
+from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 
 #: What ebur128 and loudnorm print for an empty or silent measurement.
 SILENCE_LUFS = -70.0
@@ -153,12 +152,17 @@ def parse_loudnorm_json(stderr: str) -> LoudnormStats:
     raise ValueError("no loudnorm JSON report in ffmpeg's output")
 
 
+#: ebur128 logs one line per 100 ms block (36,000 lines for an hour) at its ``framelog``
+#: level and the summary at "info": at "verbose" the blocks fall under the "-loglevel info"
+#: of every scan. (framelog=quiet says it better, but ffmpeg 5.1 and older refuse it.)
+EBUR128_OPTIONS = {"peak": "true", "framelog": "verbose"}
+
+
 def ebur128_command(path: Path, stream: int | None = None) -> list[str]:
     """The ffmpeg argument list that scans audio stream ``stream`` (n-th audio) of ``path``."""
     source = ffmpeg.input(str(Path(path).absolute()))
     audio = source[f"a:{stream}"] if stream is not None else source["a:0"]
-    # framelog=quiet: no line per 100 ms block (36,000 lines for an hour), summary only.
-    scanned = audio.filter("ebur128", peak="true", framelog="quiet")
+    scanned = audio.filter("ebur128", **EBUR128_OPTIONS)
     return list(
         scanned.output("-", format="null")
         .global_args("-nostdin", "-hide_banner", "-nostats", "-loglevel", "info")
@@ -175,16 +179,10 @@ def measure_loudness(path: Path, stream: int | None = None) -> Loudness:
     path = Path(path)
     if not path.is_file():
         raise MediaError(path, "file does not exist")
-    result = subprocess.run(ebur128_command(path, stream), capture_output=True, check=False)
-    stderr = result.stderr.decode("utf-8", "replace")
-    if result.returncode != 0:
-        raise MediaError(path, f"cannot measure loudness ({_last_line(stderr)})")
+    stderr = run_ffmpeg(
+        ebur128_command(path, stream), what="measure loudness", source=path, keep_stdout=False
+    ).stderr
     try:
         return parse_ebur128_summary(stderr)
     except ValueError as exc:
         raise MediaError(path, f"cannot measure loudness ({exc})") from exc
-
-
-def _last_line(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    return lines[-1] if lines else "ffmpeg failed without a message"

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +37,7 @@ import ffmpeg
 from scodub.errors import ConfigError, MediaError, OutputError, SubtitleError
 from scodub.fsutil import atomic_path, ensure_writable_dir
 from scodub.langs import Language, get_language
-from scodub.media.ffmpeg import ffmpeg_exe
+from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 
 log = logging.getLogger(__name__)
 
@@ -192,14 +191,15 @@ def check_video_copyable(film: Path, streams: Sequence[StreamInfo] | None = None
         .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
         .compile(cmd=ffmpeg_exe())
     )
-    result = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-    if result.returncode != 0:
+    try:
+        run_ffmpeg(cmd, what="make a trial copy of the video", source=film, keep_stdout=False)
+    except MediaError as exc:  # the film's codec; a tool or disk problem is not caught here
         codecs = ", ".join(sorted({v.codec for v in videos}))
         raise MediaError(
             film,
             f"its video codec ({codecs}) cannot be copied into Matroska, and scodub never "
             "re-encodes the picture; convert the video first (for example to H.264)",
-        )
+        ) from exc
 
 
 def _film_subtitles(streams: Sequence[StreamInfo]) -> list[tuple[int, str]]:
@@ -311,12 +311,8 @@ def mux_delivery(
     check_video_copyable(film, streams)
     ensure_writable_dir(out.parent)
     with atomic_path(out) as tmp:
-        result = subprocess.run(
-            mux_command(film, tmp, tracks, streams), capture_output=True, check=False
-        )
-        if result.returncode != 0:
-            lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise MediaError(film, f"muxing failed ({lines[-1] if lines else result.returncode})")
+        command = mux_command(film, tmp, tracks, streams)
+        run_ffmpeg(command, what="mux the delivery file", source=film, writes=out)
     return out
 
 
@@ -367,8 +363,5 @@ def export_dub_stem(
             .global_args("-nostdin", "-hide_banner", "-loglevel", "error", "-y")
             .compile(cmd=ffmpeg_exe())
         )
-        result = subprocess.run(cmd, capture_output=True, check=False)
-        if result.returncode != 0:
-            lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise MediaError(mix, f"cannot write the stem ({lines[-1] if lines else 'ffmpeg'})")
+        run_ffmpeg(cmd, what="write the stem", source=mix, writes=target)
     return target

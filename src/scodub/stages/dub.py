@@ -15,7 +15,6 @@ language survives a later language's failure and a re-run does not synthesize it
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -54,6 +53,7 @@ from scodub.fsutil import ensure_writable_dir
 from scodub.langs import get_language
 from scodub.media.loudness import Loudness
 from scodub.media.probe import AudioStream, MediaInfo, choose_audio_stream, probe
+from scodub.scratch import temporary_folder
 from scodub.stages.cache import StageCache, stage_key
 from scodub.text.srt import read_srt, write_srt
 
@@ -296,9 +296,8 @@ def _synthesize_and_mix(
     lines = fit_lines(
         job.track.cues, voice, duration_ms, fps=media.info.fps, policy=settings.policy
     )
-    scratch_root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="dub-", dir=scratch_root) as scratch:
-        stem = Path(scratch) / "stem.wav"
+    with temporary_folder("dub-", outside_run=scratch_root) as scratch:
+        stem = scratch / "stem.wav"
         write_wav(stem, render_stem(lines, duration_ms, voice.sample_rate), voice.sample_rate)
         mix = mix_dub(
             media.film, media.stream.position, stem, _duck_spans(job.track, lines), mix_path,

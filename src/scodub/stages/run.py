@@ -12,6 +12,7 @@ from scodub.data import Transcript
 from scodub.dub.voices import resolve_voice
 from scodub.errors import ConfigError, MediaError
 from scodub.fsutil import write_json_atomic
+from scodub.media.ffmpeg import check_ffmpeg
 from scodub.media.mux import check_video_copyable
 from scodub.mt.localize import MtSettings, mt_identity
 from scodub.names.glossary import Glossary
@@ -71,6 +72,7 @@ def preflight(film: Path, settings: RunSettings) -> Glossary:
     """Every check that can fail before the heavy work: input, glossary, models."""
     if not Path(film).exists():
         raise MediaError(film, "file does not exist")
+    check_ffmpeg()  # one line naming the ffmpeg, the version needed and the fix
     glossary = load_run_glossary(settings.glossary_files)
     if settings.needs_mt():
         mt_identity(settings.mt)  # a missing translation model fails here, before ASR
