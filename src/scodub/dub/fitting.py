@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 import wave
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +211,19 @@ def fit_lines(
     Every cue's text is checked against the voice's scripts before any synthesis, so a
     cue in the wrong language fails the run at once, naming the cue.
     """
+    return list(iter_fit_lines(cues, voice, film_duration_ms, fps=fps, policy=policy))
+
+
+def iter_fit_lines(
+    cues: Sequence[Cue],
+    voice: Voice,
+    film_duration_ms: int,
+    *,
+    fps: float | None = None,
+    policy: FitPolicy = FitPolicy(),
+) -> Iterator[FittedLine]:
+    """``fit_lines`` one line at a time (every cue is checked before the first is
+    synthesized), so that a long film's lines need not all be held in memory."""
     for position, cue in enumerate(cues, start=1):
         if position > 1 and cue.start_ms < cues[position - 2].start_ms:
             raise ValueError(f"cue {position} starts before cue {position - 1}: sort the cues")
@@ -219,13 +232,51 @@ def fit_lines(
             cue=position,
         )
     ends = slot_ends(cues, film_duration_ms, gap_ms=TIMING.frames_ms(policy.gap_frames, fps))
-    return [
+    return (
         fit_line(
             voice, cue.flat_text, index=position, start_ms=cue.start_ms, slot_end_ms=end,
             cue_end_ms=cue.end_ms, policy=policy,
         )
         for position, (cue, end) in enumerate(zip(cues, ends, strict=True), start=1)
-    ]
+    )
+
+
+def write_stem(
+    path: Path, lines: Iterable[FittedLine], film_duration_ms: int, sample_rate: int
+) -> list[FittedLine]:
+    """``render_stem`` + ``write_wav`` streamed: each line is written as it comes (lines
+    in time order, at ``sample_rate``) and kept without its audio, so memory does not
+    grow with the film's length. The file is the same, sample for sample."""
+    length = _ms_to_samples(film_duration_ms, sample_rate)
+    kept: list[FittedLine] = []
+    written = 0
+    silent = np.zeros(0, dtype=np.float32)
+    with atomic_path(Path(path)) as tmp, wave.open(str(tmp), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(sample_rate)
+        for line in lines:
+            if line.audio.size:
+                if line.sample_rate != sample_rate:
+                    raise ValueError(
+                        f"cue {line.index} is at {line.sample_rate} Hz, not {sample_rate}"
+                    )
+                start = _ms_to_samples(line.start_ms, sample_rate)
+                if start < written and kept:
+                    raise ValueError(f"cue {line.index} would overlap cue {kept[-1].index}")
+                piece = line.audio[: max(0, length - start)]
+                _write_pcm(wav, np.zeros(max(0, min(start, length) - written), dtype=np.float32))
+                _write_pcm(wav, piece)
+                written = max(written, min(start, length)) + piece.size
+            kept.append(replace(line, audio=silent))
+        _write_pcm(wav, np.zeros(max(0, length - written), dtype=np.float32))
+    return kept
+
+
+def _write_pcm(wav: wave.Wave_write, audio: np.ndarray, block: int = 1 << 20) -> None:
+    for lo in range(0, audio.size, block):
+        chunk = audio[lo : lo + block]
+        wav.writeframes((np.clip(chunk, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes())
 
 
 def render_stem(

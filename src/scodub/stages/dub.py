@@ -33,10 +33,9 @@ from scodub.dub.fitting import (
     FitPolicy,
     FitSummary,
     FittedLine,
-    fit_lines,
-    render_stem,
+    iter_fit_lines,
     summarize,
-    write_wav,
+    write_stem,
 )
 from scodub.dub.mix import (
     DUCK_ATTACK_MS,
@@ -293,12 +292,13 @@ def _synthesize_and_mix(
     media: FilmAudio, job: LanguageJob, mix_path: Path, scratch_root: Path, settings: DubSettings
 ) -> tuple[list[FittedLine], MixResult]:
     voice, duration_ms = job.voice, media.duration_ms
-    lines = fit_lines(
+    fitted = iter_fit_lines(
         job.track.cues, voice, duration_ms, fps=media.info.fps, policy=settings.policy
     )
     with temporary_folder("dub-", outside_run=scratch_root) as scratch:
         stem = scratch / "stem.wav"
-        write_wav(stem, render_stem(lines, duration_ms, voice.sample_rate), voice.sample_rate)
+        # Streamed line by line: a feature film's dub never sits whole in memory.
+        lines = write_stem(stem, fitted, duration_ms, voice.sample_rate)
         mix = mix_dub(
             media.film, media.stream.position, stem, _duck_spans(job.track, lines), mix_path,
             background=settings.background,
