@@ -34,8 +34,22 @@ from scodub.data import Track  # noqa: E402
 from scodub.langs import get_language  # noqa: E402
 from scodub.media.decode import ASR_SAMPLE_RATE, decode_audio  # noqa: E402
 from scodub.media.probe import choose_audio_stream, probe  # noqa: E402
-from scodub.stages.subtitles import stage_subtitles  # noqa: E402
-from scodub.stages.transcribe import stage_transcribe  # noqa: E402
+from scodub.names.glossary import Glossary  # noqa: E402
+from scodub.stages.base import StageContext, cached  # noqa: E402
+from scodub.stages.film import open_film  # noqa: E402
+from scodub.stages.glossary import GlossaryRef  # noqa: E402
+from scodub.stages.subtitles import SubtitlesStage  # noqa: E402
+from scodub.stages.transcribe import TranscribeStage  # noqa: E402
+
+
+def stage_transcribe(
+    clip: Path, out: Path, asr: AsrSettings
+) -> tuple[TranscribeStage, StageContext]:
+    """The transcribe stage of ``clip``, run through scodub's cache into ``out``."""
+    ctx = StageContext(out)
+    stage = TranscribeStage.build(open_film(clip, out), asr, GlossaryRef(), Glossary())
+    cached(stage, ctx)
+    return stage, ctx
 from scodub.text.metrics import corpus_wer  # noqa: E402
 from scodub.text.qc import check_track  # noqa: E402
 
@@ -120,8 +134,8 @@ def bench_cues() -> None:
         info = probe(clip)
         audio = decode_audio(clip, choose_audio_stream(info))
         with tempfile.TemporaryDirectory() as out:
-            result = stage_transcribe(clip, Path(out), AsrSettings(language="en"))
-            subs = stage_subtitles(result.transcript, Path(out), clip.stem, info.fps)
+            stage, ctx = stage_transcribe(clip, Path(out), AsrSettings(language="en"))
+            subs = cached(SubtitlesStage(stage), ctx).result
         vad = VadOptions(min_silence_duration_ms=300, speech_pad_ms=0)
         regions = [
             (r["start"] * 1000 / ASR_SAMPLE_RATE, r["end"] * 1000 / ASR_SAMPLE_RATE)

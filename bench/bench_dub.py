@@ -231,13 +231,14 @@ def main() -> None:
         dubbed = dub_film(SAMPLE, tracks, out, DubSettings(backcheck=False, force=True))
         total = time.perf_counter() - started
         # The mixes are cached now: this run's per-language time is the back-check alone.
-        report = dub_film(SAMPLE, tracks, out, DubSettings(force=True, asr=asr))
+        report = dub_film(SAMPLE, tracks, out, DubSettings(force=True), asr=asr)
         check_seconds = {dub.language: dub.seconds for dub in report.languages}
         silent_report = dub_film(
             SAMPLE,
             {code: tracks[code] for code in ("en", "ru")},
             out / "over silence",
-            DubSettings(background=False, force=True, asr=asr),
+            DubSettings(background=False, force=True),
+            asr=asr,
         )
         silent = {dub.language: dub for dub in silent_report.languages}
         english = track("en")

@@ -1,6 +1,6 @@
 """Resume after kill -9: a real ``scodub batch`` process killed at three points (during
-transcription, during subtitles, during delivery), then run again until it finishes.
-After each kill no visible file is half-written and no worker is left running; each
+transcription, during translation, while the outputs are published), then run again until
+it finishes. After each kill no visible file is half-written and no worker is left running; each
 re-run reuses every stage that had finished and redoes only what was running (or never
 started); the end result equals an uninterrupted batch."""
 
@@ -49,7 +49,7 @@ def _kill_when(manifest: Path, out: Path, stage: str) -> dict[str, dict[str, str
     proc = subprocess.Popen(_command(manifest, out), env=_env())
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
-        if any(k == stage for _, k in _with(_state(out), "running")):
+        if any(k.startswith(stage) for _, k in _with(_state(out), "running")):
             break
         assert proc.poll() is None, "the batch ended before the kill point"
         time.sleep(0.05)
@@ -97,7 +97,7 @@ def test_kill_9_at_three_points_then_resume(tmp_path: Path) -> None:
         "films: [a/speech.wav, b/speech.wav]\n"
     )
     out = tmp_path / "out"
-    for stage in ("transcribe", "subtitles", "deliver"):
+    for stage in ("transcribe", "localize", "publish"):
         before = _state(out)
         after = _kill_when(manifest, out, stage)
         _check_visible_files(out)

@@ -26,8 +26,8 @@ from scodub.errors import (
 )
 from scodub.media.loudness import EBU_R128, measure_loudness
 from scodub.media.mux import probe_streams
-from scodub.stages.deliver import DubReport, dub_film, write_dub_report
-from scodub.stages.dub import DubSettings, stage_dub_language
+from scodub.stages.deliver import DubReport, dub_film, stage_dub_language, write_dub_report
+from scodub.stages.dub import DubSettings
 from scodub.text.metrics import normalize_words
 
 pytestmark = pytest.mark.slow

@@ -87,9 +87,14 @@ def test_unknown_target_language(glossary) -> None:  # type: ignore[no-untyped-d
         localize(_source(), ("xx",), glossary, translator=FAKES["identity"]())
 
 
-def test_srt_outputs_written_for_editor_path(tmp_path: Path, glossary) -> None:  # type: ignore[no-untyped-def]
+def test_editor_path_stage_is_cached(tmp_path: Path, glossary) -> None:  # type: ignore[no-untyped-def]
     from scodub.mt.localize import MtSettings
-    from scodub.stages.localize import stage_localize
+    from scodub.stages.base import StageContext, cached
+    from scodub.stages.glossary import GlossaryRef
+    from scodub.stages.localize import LocalizeStage
 
-    result = stage_localize(_source(), tmp_path, "film", (), glossary, MtSettings())
-    assert result.paths["en"] == tmp_path / "film.en.srt" and result.paths["en"].exists()
+    stage = LocalizeStage.build("en", (), GlossaryRef(), MtSettings(), source_track=_source())
+    first = cached(stage, StageContext(tmp_path))
+    again = cached(stage, StageContext(tmp_path))
+    assert not first.reused and again.reused
+    assert again.result.tracks["en"].cues == first.result.tracks["en"].cues

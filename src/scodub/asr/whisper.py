@@ -14,6 +14,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,8 @@ import numpy as np
 from scodub.data import Segment, Transcript, Word, ms
 from scodub.errors import ConfigError
 from scodub.langs import get_language, require_asr
-from scodub.media.decode import ASR_SAMPLE_RATE
+from scodub.media.decode import ASR_SAMPLE_RATE, decode_audio
+from scodub.media.probe import AudioStream
 from scodub.provision.whisper import ResolvedModel, resolve_whisper_model
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -103,6 +105,24 @@ def prepare(settings: AsrSettings) -> tuple[AsrSettings, ResolvedModel]:
     """Validate settings and provision the model before any heavy work."""
     settings = settings.validate()
     return settings, resolve_whisper_model(settings.model)
+
+
+#: Whisper detects the language on its first 30 s window.
+_DETECTION_SECONDS = 30.0
+
+
+def detect_spoken_language(
+    film: Path, stream: AudioStream, settings: AsrSettings, model: ResolvedModel
+) -> tuple[str, float]:
+    """The language spoken in the first 30 s of ``stream`` (speech only, Silero VAD) and
+    Whisper's probability for it; English for a stream with no speech there."""
+    device, compute_type = resolve_device(settings.device, settings.compute_type)
+    whisper = load_model(str(model.path), device, compute_type, settings.cpu_threads)
+    audio = decode_audio(film, stream, seconds=_DETECTION_SECONDS)
+    if audio.size == 0:
+        return "en", 0.0
+    language, probability, _ = whisper.detect_language(audio, vad_filter=settings.vad)
+    return _known_code(str(language)), float(probability)
 
 
 ProgressFn = Callable[[float], None]  # receives the seconds of audio done so far

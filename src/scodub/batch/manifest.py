@@ -25,7 +25,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from scodub.errors import InputError, ScodubError
 from scodub.langs import get_language, parse_language_list, require_asr
 from scodub.stages.dub import STEM_FORMATS, DubSettings
-from scodub.stages.run import RunSettings
+from scodub.stages.plan import RunSettings
 
 #: Every key a row (or the ``defaults`` section, or a CSV column) may set.
 KEYS: tuple[str, ...] = (
@@ -297,7 +297,7 @@ def _entry(
             problems.append((line, f"{key}: {exc}"))
     settings = replace(
         settings,
-        dub=replace(dub, asr=settings.asr, audio_stream=settings.audio_stream) if dub_on else None,
+        dub=dub if dub_on else None,
     )
     film_id = str(merged["id"]) if merged.get("id") else film_id_for(film)
     if merged.get("id") and _ID_CHARS.search(film_id):

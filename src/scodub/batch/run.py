@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from scodub.batch.manifest import FilmEntry
-from scodub.batch.plan import film_jobs
+from scodub.batch.plan import film_jobs, mark_owned
 from scodub.batch.schedule import Job, Schedule, check_graph
 from scodub.batch.state import BatchState, Emit
 from scodub.errors import OutputError
+from scodub.stages.outputs import claim_stem, output_lock
+from scodub.stages.plan import FilmPlan
 
 WORK_DIR = ".scodub-batch"
 
@@ -60,27 +62,36 @@ def clear_partials(out_dir: Path) -> list[Path]:
     return removed
 
 
-def plan_batch(entries: Sequence[FilmEntry], out_dir: Path) -> list[Job]:
+def plan_batch(entries: Sequence[FilmEntry], plans: Mapping[str, FilmPlan]) -> list[Job]:
     jobs: list[Job] = []
     for order, entry in enumerate(entries):
-        jobs += film_jobs(entry, Path(out_dir) / entry.film_id, order)
+        jobs += film_jobs(entry.film_id, plans[entry.film_id], order)
     check_graph(jobs)
     return jobs
 
 
 def run_batch(
     entries: Sequence[FilmEntry],
+    plans: Mapping[str, FilmPlan],
     out_dir: Path,
     executor: Executor,
     *,
     invalid: Sequence[str] = (),
     emit: Emit | None = None,
 ) -> BatchState:
-    """Run every film's stages; a failing film fails alone. Returns the final state."""
+    """Run every film's stages; a failing film fails alone. Returns the final state.
+
+    Each film's folder is held (``stages.outputs.output_lock``: no ``scodub run`` writes
+    there meanwhile), its file names claimed, and marked as the batch's own."""
     out_dir = Path(out_dir).absolute()  # workers elsewhere do not share our cwd
-    with batch_lock(out_dir):
+    with batch_lock(out_dir), ExitStack() as held:
         clear_partials(out_dir)
-        jobs = plan_batch(entries, out_dir)
+        for entry in entries:
+            film_out = out_dir / entry.film_id
+            held.enter_context(output_lock(film_out))
+            claim_stem(film_out, plans[entry.film_id].film)
+            mark_owned(film_out)
+        jobs = plan_batch(entries, plans)
         state = BatchState(out_dir, executor.name, invalid=list(invalid), emit=emit)
         by_id = {e.film_id: e for e in entries}
         for job in jobs:

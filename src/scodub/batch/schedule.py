@@ -15,12 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scodub.batch.state import DONE, FAILED, PENDING, REUSED, RUNNING, SKIPPED, BatchState
-
-
-@dataclass(frozen=True, slots=True)
-class Resources:
-    cpus: float = 1.0
-    gpus: float = 0.0
+from scodub.stages.base import Resources
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +29,7 @@ class Job:
     order: int  # the film's position in the manifest
     deps: tuple[str, ...]
     model: str | None  # identity of the model it holds; None: a CPU stage without a model
-    resources: Resources
+    resources: Resources  # the stage's own request (CPUs, GPUs)
     payload: dict[str, Any]  # {"runner": "module:function", "args": {...}}: JSON for a worker
 
 

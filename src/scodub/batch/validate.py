@@ -13,13 +13,15 @@ from pathlib import Path
 
 from scodub.asr.whisper import AsrSettings, prepare
 from scodub.batch.manifest import FilmEntry
+from scodub.batch.plan import plan_entry
 from scodub.dub.voices import resolve_voice
 from scodub.errors import ScodubError
 from scodub.fsutil import ensure_writable_dir
 from scodub.media.mux import check_video_copyable
 from scodub.media.probe import choose_audio_stream, probe
-from scodub.mt.localize import MtSettings, mt_identity
+from scodub.mt.localize import MtSettings, mt_identity, mt_targets
 from scodub.names.io import load_glossaries
+from scodub.stages.plan import FilmPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +39,15 @@ class Validation:
     valid: tuple[FilmEntry, ...]
     invalid: tuple[FilmEntry, ...]
     problems: tuple[Problem, ...]
+    plans: dict[str, FilmPlan]  # by film id, for every valid film
 
 
 def validate(entries: Sequence[FilmEntry], out_dir: Path) -> Validation:
-    """Every check of every film; nothing is decoded, transcribed or written but a probe
-    file in each output folder."""
+    """Every check of every film, then its plan (``stages.plan.plan_film``, which checks
+    the rest: delivery targets, the spoken language where it must be detected). No stage
+    runs; the valid films' plans are kept for the batch."""
     problems: list[Problem] = []
+    plans: dict[str, FilmPlan] = {}
     valid: list[FilmEntry] = []
     invalid: list[FilmEntry] = []
     try:
@@ -60,9 +65,14 @@ def validate(entries: Sequence[FilmEntry], out_dir: Path) -> Validation:
             found += [
                 Problem(entry.where, entry.film_id, text) for text in _check(entry, out_dir, out_ok)
             ]
+        if not found and out_ok:
+            try:
+                plans[entry.film_id] = plan_entry(entry, out_dir / entry.film_id)
+            except ScodubError as exc:
+                found.append(Problem(entry.where, entry.film_id, " ".join(str(exc).split())))
         problems += found
         (invalid if found else valid).append(entry)
-    return Validation(tuple(valid), tuple(invalid), tuple(problems))
+    return Validation(tuple(valid), tuple(invalid), tuple(problems), plans)
 
 
 def _check(entry: FilmEntry, out_dir: Path, out_ok: bool) -> list[str]:
@@ -71,7 +81,7 @@ def _check(entry: FilmEntry, out_dir: Path, out_ok: bool) -> list[str]:
     if s.glossary_files:
         checks.append(lambda: load_glossaries(s.glossary_files))
     checks.append(lambda: _whisper(s.asr))
-    if s.needs_mt():
+    if mt_targets(s.asr.language, s.targets, s.english_from_whisper):
         checks.append(lambda: _mt(s.mt))
     if s.dub is not None:
         checks.append(lambda: check_video_copyable(entry.path))

@@ -19,7 +19,7 @@ from scodub.errors import ConfigError
 from scodub.langs import parse_language_list
 from scodub.mt.localize import MtSettings
 from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
-from scodub.stages.run import RunSettings
+from scodub.stages.plan import RunSettings
 
 EXECUTORS = ("local", "ray")
 
@@ -115,8 +115,6 @@ def run_command(
         stems=stems,
         force=force,
         backcheck=not no_backcheck,
-        asr=asr,
-        audio_stream=audio_stream,
     ).validate()
     settings = RunSettings(
         asr=asr,
@@ -147,6 +145,7 @@ def run_command(
     emit = chain(json_lines(click.echo) if as_json else None, bar.update)
     state = run_batch(
         checked.valid,
+        checked.plans,
         out_dir,
         chosen,
         invalid=[p.line() for p in checked.problems],

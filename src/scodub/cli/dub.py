@@ -13,8 +13,8 @@ from scodub.dub.voices import parse_voice_options
 from scodub.errors import ConfigError
 from scodub.langs import get_language
 from scodub.scratch import run_scratch
-from scodub.stages.deliver import DubReport, dub_film, write_dub_report
-from scodub.stages.dub import STEM_FORMATS, DubSettings, LanguageDub, StemFormat
+from scodub.stages.deliver import DubReport, LanguageDub, dub_film, write_dub_report
+from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
 
 
 def parse_track_options(values: Iterable[str]) -> dict[str, Path]:
@@ -155,12 +155,19 @@ def dub(
         stems=stems,
         force=force,
         backcheck=not no_backcheck,
-        asr=AsrSettings(model=asr_model, device=device),
-        audio_stream=audio_stream,
         encoding=encoding,
     )
+    asr = AsrSettings(model=asr_model, device=device)
     with run_scratch(out_dir), progress_bar(quiet) as progress:
-        report = dub_film(film, parse_track_options(tracks), out_dir, settings, progress=progress)
+        report = dub_film(
+            film,
+            parse_track_options(tracks),
+            out_dir,
+            settings,
+            asr=asr,
+            audio_stream=audio_stream,
+            progress=progress,
+        )
     report_file = write_dub_report(report)
     for warning in report.warnings():
         click.echo(f"scodub: warning: {warning}", err=True)

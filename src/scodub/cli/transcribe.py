@@ -16,7 +16,9 @@ from scodub.fsutil import ensure_writable_dir
 from scodub.langs import parse_language_list, require_asr
 from scodub.mt.localize import MtSettings
 from scodub.scratch import run_scratch
+from scodub.stages.base import StageContext
 from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
+from scodub.stages.plan import describe_plan, plan_film, plan_json
 from scodub.stages.run import RunReport, RunSettings, run_film, write_report
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -293,6 +295,12 @@ def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing delivery file or stems.")
 @click.option("--no-backcheck", is_flag=True, help="Skip transcribing each dub back.")
+@click.option(
+    "--plan",
+    "plan_only",
+    is_flag=True,
+    help="Print the stages this run would run and which are cached; run nothing.",
+)
 @asr_options
 @glossary_option
 @mt_options
@@ -315,6 +323,7 @@ def run(
     mt: MtSettings,
     quiet: bool,
     as_json: bool,
+    plan_only: bool,
 ) -> None:
     """The main job: every stage for FILM, each cached so a re-run reuses finished work."""
     dub_settings = (
@@ -324,8 +333,6 @@ def run(
             stems=stems,
             force=force,
             backcheck=not no_backcheck,
-            asr=asr,
-            audio_stream=audio_stream,
         )
         if do_dub
         else None
@@ -341,6 +348,14 @@ def run(
         dub_langs=parse_language_list(dub_langs) if dub_langs else None,
     )
     ensure_writable_dir(out_dir)
+    if plan_only:
+        ctx = StageContext(out_dir)
+        plan = plan_film(film, out_dir, settings, ctx)
+        if as_json:
+            print_json(plan_json(plan, ctx))
+        else:
+            click.echo("\n".join(describe_plan(plan, ctx)))
+        return
     with run_scratch(out_dir), progress_bar(quiet) as progress:
         report = run_film(film, out_dir, settings, progress=progress)
     _finish(report, quiet, as_json)

@@ -12,11 +12,12 @@ from scodub.cli.transcribe import glossary_option, mt_options
 from scodub.fsutil import ensure_writable_dir, write_json_atomic
 from scodub.langs import get_language, parse_language_list
 from scodub.mt.localize import MtSettings
-from scodub.provision.nllb import resolve_mt_model
-from scodub.stages.localize import stage_localize
-from scodub.stages.run import load_run_glossary
+from scodub.stages.base import StageContext, cached
+from scodub.stages.glossary import GlossaryRef
+from scodub.stages.localize import LocalizeStage
+from scodub.stages.outputs import output_lock
 from scodub.text.qc import check_track
-from scodub.text.srt import read_srt
+from scodub.text.srt import read_srt, write_srt
 
 
 @click.command()
@@ -51,27 +52,30 @@ def translate(
     """
     source_lang = get_language(from_lang).code
     targets = tuple(t for t in parse_language_list(to_langs) if t != source_lang)
-    glossary = load_run_glossary(glossaries)
+    ctx = StageContext(out_dir)
+    glossary = GlossaryRef.of(glossaries)
+    glossary.load(ctx)  # a broken glossary fails before any work
     track = read_srt(source_srt, source_lang, encoding=encoding, fps=fps)
-    if targets:
-        resolve_mt_model(mt.model)
+    stage = LocalizeStage.build(source_lang, targets, glossary, mt, source_track=track)
     ensure_writable_dir(out_dir)
     stem = source_srt.name.removesuffix(".srt")
     if stem.endswith(f".{source_lang}"):
         stem = stem[: -len(source_lang) - 1]
-    result = stage_localize(track, out_dir, stem, targets, glossary, mt)
+    with output_lock(out_dir):
+        outcome = cached(stage, ctx)
+    result = outcome.result
+    paths = {
+        lang: write_srt(t, out_dir / f"{stem}.{lang}.srt") for lang, t in result.tracks.items()
+    }
     languages: dict[str, dict[str, Any]] = {
         lang: {"qc": check_track(t, fps).to_json()["summary"], **result.reports.get(lang, {})}
         for lang, t in result.tracks.items()
     }
     report: dict[str, Any] = {
         "source": str(source_srt),
-        "cached": result.cached,
-        "outputs": {lang: str(p) for lang, p in result.paths.items()},
-        "languages": {
-            lang: {"qc": check_track(t, fps).to_json()["summary"], **result.reports.get(lang, {})}
-            for lang, t in result.tracks.items()
-        },
+        "cached": outcome.reused,
+        "outputs": {lang: str(p) for lang, p in paths.items()},
+        "languages": languages,
     }
     report_path = out_dir / f"{stem}.translate-report.json"
     write_json_atomic(report_path, report)
@@ -84,6 +88,6 @@ def translate(
                 f"{lang}: {len(result.tracks[lang].cues)} cues, hard-rule violations "
                 f"{info['qc']['hard_violations']}, names right {g.get('hits', 0)} "
                 f"(repaired {g.get('repairs', 0)}), missed {g.get('misses', 0)} "
-                f"-> {result.paths[lang]}"
+                f"-> {paths[lang]}"
             )
         click.echo(f"report: {report_path}")

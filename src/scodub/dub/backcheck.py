@@ -20,8 +20,8 @@ the score never leans on the script's own words.
 
 The score is the word error rate against the cues' text; Chinese is written without
 spaces, so there it is the character error rate. Whisper has no Kyrgyz: that dub is
-"not measurable". The score is cached beside the mix, keyed by the mix's key, the spans
-and the ASR settings; the Whisper model stays loaded across languages
+"not measurable". The back-check runs as its own stage (``stages.backcheck``), cached by
+the mix's key and the ASR settings; the Whisper model stays loaded across languages
 (``asr.load_model``).
 """
 
@@ -39,12 +39,8 @@ from scodub.data import Cue
 from scodub.langs import get_language
 from scodub.media.decode import ASR_SAMPLE_RATE, decode_audio
 from scodub.provision.whisper import ResolvedModel
-from scodub.stages.cache import StageCache, stage_key
 from scodub.text.metrics import normalize_words, wer
 
-STAGE = "dub-backcheck"
-#: Bump when the excerpt or the decoding changes what a cached score would be.
-BACKCHECK_VERSION = 1
 #: Mix kept before and after each dubbed line: the onset and release of its speech.
 PAD_MS = 150
 #: Silence between two excerpts, so that Whisper hears them as separate utterances.
@@ -73,10 +69,10 @@ class Backcheck:
     cached: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        fields = asdict(self)
-        if self.error_rate is not None:
-            fields["error_rate"] = round(self.error_rate, 4)
-        return fields
+        return asdict(self)
+
+    def files(self) -> tuple[()]:
+        return ()
 
     def describe(self) -> str:
         if self.error_rate is None:
@@ -170,53 +166,23 @@ def backcheck(
     cues: Sequence[Cue],
     spans: Sequence[tuple[int, int]],
     asr: AsrSettings,
-    *,
-    cache: StageCache | None = None,
-    mix_key: str = "",
 ) -> Backcheck:
     """Transcribe ``mix`` where the dub speaks (``spans``: each line's start and end in
-    ms) in ``language`` and score it against the cues' text.
-
-    With ``cache`` and ``mix_key`` (the key of the mix's own stage) the result is stored
-    under ``OUT/.scodub/dub-backcheck/`` and reused.
-    """
+    ms) in ``language`` and score it against the cues' text."""
     lang = get_language(language)
     # Chinese is the table's one language counted by character width: no spaces.
     metric = "cer" if lang.cjk_width else "wer"
     if not lang.whisper_asr:
         reason = f"not measurable: Whisper has no {lang.name} ({lang.code})"
         return Backcheck(lang.code, False, metric, None, reason=reason)
-    prompt = SCRIPT_PROMPTS.get(lang.bcp47)
-    settings, model = prepare(
-        replace(asr, language=lang.code, initial_prompt=prompt, hotwords=None)
-    )
-    key = stage_key(
-        {
-            "stage": STAGE,
-            "version": BACKCHECK_VERSION,
-            "mix": mix_key,
-            "spans": [list(span) for span in spans],
-            "asr": settings.key(model),
-        }
-    )
-    stored = cache.load(STAGE, key) if cache is not None and mix_key else None
-    if stored is not None:
-        try:
-            return Backcheck(
-                lang.code,
-                True,
-                str(stored["metric"]),
-                float(stored["error_rate"]),
-                str(stored["heard"]),
-                loops=int(stored["loops"]),
-                cached=True,
-            )
-        except (KeyError, TypeError, ValueError):
-            pass  # a damaged entry: measure again
+    settings, model = prepare(backcheck_settings(asr, lang.code))
     heard, loops = _transcribe(speech_excerpt(decode_audio(mix), spans), settings, model)
     script = " ".join(cue.flat_text for cue in cues)
     rate = error_rate(script, heard, per_character=lang.cjk_width)
-    if cache is not None and mix_key:
-        stored = {"metric": metric, "error_rate": rate, "heard": heard, "loops": loops}
-        cache.store(STAGE, key, stored)
     return Backcheck(lang.code, True, metric, rate, heard, loops=loops)
+
+
+def backcheck_settings(asr: AsrSettings, language: str) -> AsrSettings:
+    """Whisper's settings for a back-check in ``language``: its script prompt, no hotwords."""
+    prompt = SCRIPT_PROMPTS.get(get_language(language).bcp47)
+    return replace(asr, language=language, initial_prompt=prompt, hotwords=None)

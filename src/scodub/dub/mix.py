@@ -50,7 +50,7 @@ from scodub.media.loudness import (
     parse_ebur128_summary,
     parse_loudnorm_json,
 )
-from scodub.media.probe import choose_audio_stream, probe
+from scodub.media.probe import MediaInfo, choose_audio_stream, probe
 from scodub.scratch import temporary_folder
 
 #: How far the original soundtrack is lowered under a dub line (dB). Voice-over practice
@@ -373,13 +373,12 @@ def _validate_cues(cues_ms: Sequence[tuple[int, int]]) -> None:
             )
 
 
-def _matching_dub_gain(original: Path, position: int, dub_stem: Path, channels: int) -> float:
+def _matching_dub_gain(original_level: Loudness, dub_stem: Path, channels: int) -> float:
     """Gain that gives the dub the original's integrated loudness (0 if either is silent).
 
     The dub takes the place of the original dialogue, and a film's integrated loudness is
     its dialogue loudness in practice: BS.1770's relative gate drops the quiet stretches.
     """
-    original_level = measure_loudness(original, position)
     dub_level = measure_loudness(dub_stem, 0)
     if original_level.is_silent or dub_level.is_silent:
         return 0.0
@@ -434,6 +433,8 @@ def mix_dub(
     release_ms: int = DUCK_RELEASE_MS,
     sample_rate: int = MIX_SAMPLE_RATE,
     target: LoudnessTarget = EBU_R128,
+    original_info: MediaInfo | None = None,
+    original_loudness: Loudness | None = None,
 ) -> MixResult:
     """Mix ``dub_stem`` over audio stream ``stream_index`` of ``original_audio`` and write
     a loudness-normalised stereo mix to ``out`` (``.wav`` or ``.flac``), atomically.
@@ -442,6 +443,8 @@ def mix_dub(
     ``scodub.media.probe.AudioStream``). ``cues_ms`` are the (start, end) times of the dub lines:
     the original is ducked by ``duck_db`` under them. ``background=False`` puts the dub
     over silence of the original's length instead. The mix ends where the original ends.
+    ``original_info`` and ``original_loudness`` (the stream's) spare probing and measuring
+    the original again when the caller has them (once per film, not once per language).
     """
     original_audio, dub_stem, out = Path(original_audio), Path(dub_stem), Path(out)
     if not 0.0 <= duck_db <= 60.0:
@@ -455,7 +458,7 @@ def mix_dub(
             f"{out}: a mix is written as {' or '.join(MIX_CODECS)}, not {out.suffix or 'nothing'}"
         )
     _validate_cues(cues_ms)
-    info = probe(original_audio)
+    info = original_info or probe(original_audio)
     source = choose_audio_stream(info, position=stream_index)
     dub_info = probe(dub_stem)
     if not dub_info.audio:
@@ -464,7 +467,11 @@ def mix_dub(
     duration_ms = source.duration_ms or info.duration_ms
 
     dub_gain_db = (
-        _matching_dub_gain(original_audio, source.position, dub_stem, dub_info.audio[0].channels)
+        _matching_dub_gain(
+            original_loudness or measure_loudness(original_audio, source.position),
+            dub_stem,
+            dub_info.audio[0].channels,
+        )
         if background
         else 0.0
     )

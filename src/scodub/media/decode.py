@@ -15,13 +15,19 @@ ASR_SAMPLE_RATE = 16000
 
 
 def decode_audio(
-    path: Path, stream: AudioStream | None = None, sample_rate: int = ASR_SAMPLE_RATE
+    path: Path,
+    stream: AudioStream | None = None,
+    sample_rate: int = ASR_SAMPLE_RATE,
+    *,
+    seconds: float | None = None,
 ) -> np.ndarray:
-    """Decode one audio stream to mono float32 at ``sample_rate`` with the ffmpeg binary."""
+    """Decode one audio stream (its first ``seconds`` only, when given) to mono float32 at
+    ``sample_rate`` with the ffmpeg binary."""
     path = Path(path)
     selector = f"0:a:{stream.position}" if stream else "0:a:0"
+    limit = {"t": seconds} if seconds is not None else {}
     cmd = (
-        ffmpeg.input(str(path))
+        ffmpeg.input(str(path), **limit)
         .output("pipe:", map=selector, format="f32le", acodec="pcm_f32le", ac=1, ar=sample_rate)
         .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
         .compile(cmd=ffmpeg_exe())

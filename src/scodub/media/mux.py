@@ -31,13 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import av
 import ffmpeg
 
 from scodub.errors import ConfigError, MediaError, OutputError, SubtitleError
 from scodub.fsutil import atomic_path, ensure_writable_dir
 from scodub.langs import Language, get_language
 from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg
+from scodub.media.probe import StreamInfo, probe_streams
 
 log = logging.getLogger(__name__)
 
@@ -82,59 +82,6 @@ class DeliveryTrack:
         if self.title:
             return self.title
         return self.lang.dub_title if self.kind is TrackKind.DUB else self.lang.name
-
-
-@dataclass(frozen=True, slots=True)
-class StreamInfo:
-    """One stream of a container, as players see it."""
-
-    index: int
-    type: str  # "video", "audio", "subtitle", "attachment", "data"
-    codec: str
-    language: str | None  # the raw tag (ISO 639-2 in Matroska), None when untagged
-    title: str | None
-    default: bool
-    forced: bool = False
-    original: bool = False
-
-
-def probe_streams(path: Path) -> list[StreamInfo]:
-    """Every stream of ``path`` with its codec, language tag, title and flags (PyAV)."""
-    path = Path(path)
-    if not path.is_file():
-        raise MediaError(path, "file does not exist")
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except av.error.FFmpegError as exc:
-        raise MediaError(path, f"not a readable media file ({exc.strerror or exc})") from exc
-    flags = av.stream.Disposition
-    with container:
-        streams: list[StreamInfo] = []
-        for stream in container.streams:
-            meta = dict(stream.metadata or {})
-            language = meta.get("language") or None
-            streams.append(
-                StreamInfo(
-                    index=stream.index,
-                    type=stream.type,
-                    codec=_codec_name(stream),
-                    language=None if language in (None, "und") else language,
-                    title=meta.get("title") or None,
-                    default=bool(stream.disposition & flags.default),
-                    forced=bool(stream.disposition & flags.forced),
-                    original=bool(stream.disposition & flags.original),
-                )
-            )
-    return streams
-
-
-def _codec_name(stream: av.stream.Stream) -> str:
-    """The codec's own name as ffmpeg lists it ("subrip", "roq"), not its decoder's."""
-    ctx = stream.codec_context
-    if ctx is None:
-        return "unknown"
-    codec = getattr(ctx, "codec", None)
-    return str(getattr(codec, "canonical_name", None) or ctx.name)
 
 
 def _check_srt(path: Path) -> None:
@@ -291,13 +238,19 @@ def _language_name(tag: str | None) -> str | None:
 
 
 def mux_delivery(
-    film: Path, out: Path, tracks: Sequence[DeliveryTrack], *, force: bool = False
+    film: Path,
+    out: Path,
+    tracks: Sequence[DeliveryTrack],
+    *,
+    force: bool = False,
+    streams: Sequence[StreamInfo] | None = None,
 ) -> Path:
     """Write the delivery Matroska file ``out`` (atomically) and return its path.
 
     Everything is checked before ffmpeg runs: the target (``.mkv``; an existing one needs
     ``force=True``), every track's language, file and format, and whether the film's video
-    can be copied into Matroska.
+    can be copied into Matroska. A caller that passes the film's ``streams`` has probed
+    it and checked its video already (``check_video_copyable``).
     """
     film, out = Path(film), Path(out)
     if out.suffix.lower() != ".mkv":
@@ -306,9 +259,10 @@ def mux_delivery(
         raise OutputError(f"{out}: is the film itself; choose another name")
     if out.exists() and not force:
         raise OutputError(f"{out}: already exists; pass --force to overwrite it")
-    streams = probe_streams(film)
     _check_tracks(tracks)
-    check_video_copyable(film, streams)
+    if streams is None:
+        streams = probe_streams(film)
+        check_video_copyable(film, streams)
     ensure_writable_dir(out.parent)
     with atomic_path(out) as tmp:
         command = mux_command(film, tmp, tracks, streams)

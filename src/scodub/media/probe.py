@@ -35,12 +35,27 @@ class VideoStream:
 
 
 @dataclass(frozen=True, slots=True)
+class StreamInfo:
+    """One stream of a container, as players see it."""
+
+    index: int
+    type: str  # "video", "audio", "subtitle", "attachment", "data"
+    codec: str
+    language: str | None  # the raw tag (ISO 639-2 in Matroska), None when untagged
+    title: str | None
+    default: bool
+    forced: bool = False
+    original: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class MediaInfo:
     path: Path
     format_name: str
     duration_ms: int
     audio: tuple[AudioStream, ...]
     video: tuple[VideoStream, ...]
+    streams: tuple[StreamInfo, ...] = ()  # every stream, as players see it
 
     @property
     def fps(self) -> float | None:
@@ -66,6 +81,10 @@ def _fps(stream: av.stream.Stream) -> float | None:
 
 def probe(path: Path) -> MediaInfo:
     """Duration, audio streams (with languages) and frame rate of any container."""
+    return _probe(path, media_only=True)
+
+
+def _probe(path: Path, media_only: bool) -> MediaInfo:
     path = Path(path)
     if not path.exists():
         raise MediaError(path, "file does not exist")
@@ -78,8 +97,10 @@ def probe(path: Path) -> MediaInfo:
     with container:
         audio: list[AudioStream] = []
         video: list[VideoStream] = []
+        streams: list[StreamInfo] = []
         for stream in container.streams:
             meta = dict(stream.metadata or {})
+            streams.append(_stream_info(stream, meta))
             if stream.type == "audio":
                 ctx = stream.codec_context
                 audio.append(
@@ -111,9 +132,24 @@ def probe(path: Path) -> MediaInfo:
                 )
         duration = _duration_ms(container)
         fmt = container.format.name
-    if not audio and not video:
+    if media_only and not audio and not video:
         raise MediaError(path, "not a media file (no audio or video streams)")
-    return MediaInfo(path, fmt, duration, tuple(audio), tuple(video))
+    return MediaInfo(path, fmt, duration, tuple(audio), tuple(video), tuple(streams))
+
+
+def _stream_info(stream: av.stream.Stream, meta: dict[str, str]) -> StreamInfo:
+    flags = av.stream.Disposition
+    language = meta.get("language") or None
+    return StreamInfo(
+        index=stream.index,
+        type=stream.type,
+        codec=_codec_name(stream),
+        language=None if language in (None, "und") else language,
+        title=meta.get("title") or None,
+        default=bool(stream.disposition & flags.default),
+        forced=bool(stream.disposition & flags.forced),
+        original=bool(stream.disposition & flags.original),
+    )
 
 
 def _is_cover_art(stream: av.stream.Stream) -> bool:
@@ -155,3 +191,17 @@ def choose_audio_stream(
             if stream.language == code:
                 return stream
     return info.audio[0]
+
+
+def _codec_name(stream: av.stream.Stream) -> str:
+    """The codec's own name as ffmpeg lists it ("subrip", "roq"), not its decoder's."""
+    ctx = stream.codec_context
+    if ctx is None:
+        return "unknown"
+    codec = getattr(ctx, "codec", None)
+    return str(getattr(codec, "canonical_name", None) or ctx.name)
+
+
+def probe_streams(path: Path) -> list[StreamInfo]:
+    """Every stream of ``path`` with its codec, language tag, title and flags."""
+    return list(_probe(path, media_only=False).streams)

@@ -205,6 +205,17 @@ def _report(
     )
 
 
+def mt_targets(
+    spoken: str | None, targets: Sequence[str], english_from_whisper: bool
+) -> tuple[str, ...]:
+    """The targets only a translation model can make: not the spoken language, and not
+    English when it comes from Whisper's speech translation. With ``spoken`` unknown
+    (before detection) every such target may need one."""
+    return tuple(
+        t for t in targets if t != spoken and not (t == "en" and english_from_whisper)
+    )
+
+
 def localize(
     source: Track,
     targets: Sequence[str],
@@ -222,16 +233,16 @@ def localize(
     src = get_language(source.language).code
     texts = [_flat(c.flat_text) for c in source.cues]
     sentences = _protect_sentences(texts, src, glossary)
-    mt_targets = [t for t in targets if t != src and not (t == "en" and whisper_english)]
+    to_translate = mt_targets(src, targets, whisper_english is not None)
     candidates: dict[str, list[list[str]]] = {}
     records: dict[str, list[list[Enforced]]] = {}
     routes: dict[str, str] = {}
-    if mt_targets:
+    if to_translate:
         if translator is None:
-            raise ValueError("a translator is needed for " + ", ".join(mt_targets))
+            raise ValueError("a translator is needed for " + ", ".join(to_translate))
         protected_texts = [p.text for s in sentences for p in s.per_cue]
-        raw = translate_cues(protected_texts, translator, src, mt_targets, n_best=n_best)
-        for lang in mt_targets:
+        raw = translate_cues(protected_texts, translator, src, list(to_translate), n_best=n_best)
+        for lang in to_translate:
             candidates[lang], records[lang] = _restore_language(
                 sentences, raw[lang], lang, glossary, len(texts)
             )

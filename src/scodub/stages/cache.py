@@ -54,8 +54,11 @@ class StageCache:
             index = json.loads(index_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             index = {}
-        if ident in index:
-            return str(index[ident])
+        if not isinstance(index, dict):
+            index = {}  # damaged (wrong shape): hashed again and rewritten
+        known = index.get(ident)
+        if isinstance(known, str) and len(known) == 64:
+            return known
         digest = sha256_file(path)
         index[ident] = digest
         write_json_atomic(index_path, index)

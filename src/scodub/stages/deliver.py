@@ -1,41 +1,166 @@
 """The delivery: a film dubbed into every language, in one file.
 
-``dub_film`` checks every input and target before the first line is synthesized (the
-film's picture can be copied into Matroska, each track and voice, the Whisper model for
-the back-check, no target already there unless forced), runs the dubbing stage for each
-language (``scodub.stages.dub``), muxes ``<film>.dub.mkv`` with the picture, the original
-audio, one dub and one subtitle track per language, all tagged (``scodub.media.mux``), and
-writes the optional stems ``<film>.<lang>.dub.wav`` or ``.m4a``.
+``DeliverStage`` muxes ``<film>.dub.mkv`` with the picture, the original audio, one dub
+and one subtitle track per language, all tagged (``media.mux``), and writes the optional
+stems ``<film>.<lang>.dub.wav`` or ``.m4a``. ``dub_film`` is the ``scodub dub`` job:
+it checks every input and target before the first line is synthesized (the film's picture
+can be copied into Matroska, each track and voice, the Whisper model for the back-check,
+no target already there unless forced), then runs the dub, back-check and delivery stages.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from scodub import __version__
-from scodub.asr.whisper import prepare
+from scodub.asr.whisper import AsrSettings
 from scodub.data import Track
+from scodub.dub.backcheck import Backcheck
+from scodub.dub.checks import check_dub_track, check_speakable
+from scodub.dub.fitting import FitSummary, FittedLine, summarize
+from scodub.dub.mix import MixResult
+from scodub.dub.voices import VoiceInfo
 from scodub.errors import ConfigError, OutputError
 from scodub.fsutil import ensure_writable_dir, write_json_atomic
 from scodub.langs import get_language
 from scodub.media.mux import (
     DeliveryTrack,
-    StreamInfo,
     TrackKind,
     check_video_copyable,
     delivery_path,
     export_dub_stem,
     mux_delivery,
-    probe_streams,
     stem_path,
 )
-from scodub.stages.dub import DubSettings, LanguageDub, film_audio, prepare_language, run_language
+from scodub.media.probe import StreamInfo, probe_streams
+from scodub.serial import from_plain, to_plain
+from scodub.stages.backcheck import BackcheckStage
+from scodub.stages.base import Outcome, Progress, Stage, StageContext, cached, register
+from scodub.stages.dub import DubResult, DubSettings, DubStage, StemFormat
+from scodub.stages.film import Film, open_film
+from scodub.text.srt import read_srt
 
-Progress = Callable[[str, float, float], None]  # (stage, done, total), as in scodub.stages.run
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    delivery: Path
+    streams: tuple[StreamInfo, ...]
+    stems: dict[str, Path]
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = to_plain(self)
+        return data
+
+    def files(self) -> tuple[Path, ...]:
+        return (self.delivery, *self.stems.values())
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class DeliverStage(Stage[DeliveryResult]):
+    film: Film
+    out_dir: Path
+    dubs: tuple[DubStage, ...]
+    stems: StemFormat | None = None  # also write each language's mix alone
+
+    name = "deliver"
+
+    def deps(self) -> tuple[Stage[Any], ...]:
+        return self.dubs
+
+    def identity(self) -> dict[str, Any]:
+        return {"out": str(self.out_dir.resolve()), "stems": self.stems}
+
+    def run(self, ctx: StageContext) -> DeliveryResult:
+        done = [(dub.language, ctx.result(dub)) for dub in self.dubs]
+        tracks = [DeliveryTrack(code, TrackKind.DUB, result.mix.path) for code, result in done]
+        tracks += [
+            DeliveryTrack(code, TrackKind.SUBTITLE, result.subtitles) for code, result in done
+        ]
+        target = delivery_path(self.film.path, self.out_dir)
+        # Overwriting was decided before any work (``refuse_existing``).
+        mux_delivery(self.film.path, target, tracks, force=True, streams=self.film.info.streams)
+        stems: dict[str, Path] = {}
+        if self.stems is not None:
+            fmt = self.stems
+            for code, result in done:
+                stems[code] = export_dub_stem(
+                    result.mix.path, self.film.path, code, fmt=fmt, folder=self.out_dir, force=True
+                )
+        return DeliveryResult(target, tuple(probe_streams(target)), stems)
+
+    def load_result(self, data: dict[str, Any], ctx: StageContext) -> DeliveryResult:
+        return from_plain(DeliveryResult, data)
+
+    def spec(self) -> dict[str, Any]:
+        data: dict[str, Any] = to_plain(self)
+        return data
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> DeliverStage:
+        return from_plain(cls, spec)
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageDub:
+    """One language's finished dub, as the report gives it: how it was had, its back-check."""
+
+    language: str
+    source: str  # the SRT file it came from (or "<lang> track" for an in-memory track)
+    voice: VoiceInfo
+    lines: tuple[FittedLine, ...]  # without their audio (the mix holds it)
+    mix: MixResult
+    subtitles: Path  # the UTF-8 SRT that goes into the delivery file
+    key: str
+    cached: bool
+    seconds: float
+    backcheck: Backcheck | None = None
+
+    @classmethod
+    def of(cls, dub: Outcome[DubResult], check: Outcome[Backcheck] | None) -> LanguageDub:
+        stage, result = dub.stage, dub.result
+        assert isinstance(stage, DubStage)
+        backcheck = None
+        if check is not None:
+            backcheck = from_plain(Backcheck, {**check.result.to_json(), "cached": check.reused})
+        seconds = dub.seconds + (check.seconds if check else 0.0)
+        return cls(
+            stage.language, stage.source_name, result.voice, result.lines, result.mix,
+            result.subtitles, stage.key(), dub.reused, seconds, backcheck,
+        )  # fmt: skip
+
+    @property
+    def fit(self) -> FitSummary:
+        return summarize(self.language, self.voice.voice, self.lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "source": self.source,
+            "voice": self.voice.to_json(),
+            "fit": self.fit.to_json(),
+            "loudness": {
+                "integrated_lufs": round(self.mix.integrated_lufs, 2),
+                "true_peak_dbtp": round(self.mix.true_peak_dbtp, 2),
+                "lra": round(self.mix.lra, 2),
+                "meets_target": self.mix.meets_target,
+                "target": asdict(self.mix.target),
+                "normalization": self.mix.normalization,
+                "dub_gain_db": self.mix.dub_gain_db,
+                "duck_db": self.mix.duck_db,
+                "background": self.mix.background,
+            },
+            "backcheck": self.backcheck.to_json() if self.backcheck else None,
+            "cached": self.cached,
+            "seconds": round(self.seconds, 3),
+            "mix": str(self.mix.path),
+            "subtitles": str(self.subtitles),
+            "lines": [line.to_json() for line in self.lines],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +210,61 @@ class DubReport:
         }
 
 
+def delivery_targets(
+    film: Path, out_dir: Path, codes: Sequence[str], stems: StemFormat | None
+) -> list[Path]:
+    """Every file the delivery writes in ``out_dir``."""
+    targets = [delivery_path(film, out_dir)]
+    if stems is not None:
+        targets += [stem_path(film, code, stems, out_dir) for code in codes]
+    return targets
+
+
+def refuse_existing(targets: Sequence[Path], force: bool) -> None:
+    if force:
+        return
+    for target in targets:
+        if target.exists():
+            raise OutputError(f"{target}: already exists; pass --force to overwrite it")
+
+
+def dub_stages(
+    film: Film,
+    dubs: Sequence[DubStage],
+    out_dir: Path,
+    settings: DubSettings,
+    asr: AsrSettings,
+) -> tuple[list[BackcheckStage], DeliverStage]:
+    """The back-check (where asked) and delivery stages over ``dubs``."""
+    checks = [BackcheckStage.build(dub, asr) for dub in dubs] if settings.backcheck else []
+    return checks, DeliverStage(film, Path(out_dir).resolve(), tuple(dubs), settings.stems)
+
+
+def check_delivery(
+    film: Film, codes: Sequence[str], out_dir: Path, settings: DubSettings
+) -> None:
+    """What the delivery needs, checked before any work: the picture can be copied into
+    Matroska, no target exists unless forced, the folder is writable."""
+    refuse_existing(delivery_targets(film.path, out_dir, codes, settings.stems), settings.force)
+    check_video_copyable(film.path, film.info.streams)
+    ensure_writable_dir(out_dir)
+
+
+def dub_report(
+    ctx: StageContext, checks: Sequence[BackcheckStage], deliver: DeliverStage, started: float
+) -> DubReport:
+    """Run the back-checks and the delivery (the dubs on the way) and report."""
+    by_language = {check.dub.language: cached(check, ctx) for check in checks}
+    done = cached(deliver, ctx).result
+    languages = tuple(
+        LanguageDub.of(cached(dub, ctx), by_language.get(dub.language)) for dub in deliver.dubs
+    )
+    return DubReport(
+        deliver.film.path, deliver.out_dir, done.delivery, done.streams, languages, done.stems,
+        time.perf_counter() - started,
+    )  # fmt: skip
+
+
 def _language_codes(tracks: Mapping[str, Track | Path], settings: DubSettings) -> list[str]:
     codes: list[str] = []
     for given in tracks:
@@ -103,12 +283,24 @@ def _language_codes(tracks: Mapping[str, Track | Path], settings: DubSettings) -
     return codes
 
 
-def _refuse_existing(targets: list[Path], force: bool) -> None:
-    if force:
-        return
-    for target in targets:
-        if target.exists():
-            raise OutputError(f"{target}: already exists; pass --force to overwrite it")
+def given_dub(
+    film: Film, code: str, value: Track | Path | str, settings: DubSettings, ctx: StageContext
+) -> DubStage:
+    """The dub stage for a track given as a Track or an SRT file (read and checked now)."""
+    if isinstance(value, Track):
+        if get_language(value.language).code != code:
+            raise ConfigError(
+                f"the track given for {code} is in {value.language}; give each language its "
+                "own track"
+            )
+        track, source = value, str(value.meta.get("path", f"{code} track"))
+    else:
+        track = read_srt(Path(value), code, encoding=settings.encoding, fps=film.fps)
+        source = str(value)
+    stage = DubStage.build(film, code, settings, ctx, track=track, source_name=source)
+    check_dub_track(track, film.duration_ms, source)
+    check_speakable(track, stage.voice(ctx), source)
+    return stage
 
 
 def dub_film(
@@ -117,62 +309,58 @@ def dub_film(
     out_dir: Path,
     settings: DubSettings,
     *,
+    asr: AsrSettings | None = None,
+    audio_stream: int | None = None,
     progress: Progress | None = None,
 ) -> DubReport:
     """Dub ``film`` into every language of ``tracks`` (language -> Track or SRT file) and
-    write ``out_dir/<film>.dub.mkv`` (plus stems when ``settings.stems``).
+    write ``out_dir/<film>.dub.mkv`` (plus stems when ``settings.stems``); ``asr`` are
+    Whisper's settings for the back-check.
 
-    Every input and target is checked before the first line is synthesized: the film's
-    video can be copied into Matroska, each track's cues, each voice and whether it can
-    read its cues, the Whisper model for the back-check, and that no target exists
-    (unless ``settings.force``).
+    Every input and target is checked before the first line is synthesized.
     """
     started = time.perf_counter()
-    film, out_dir = Path(film), Path(out_dir)
+    out_dir = Path(out_dir)
     settings = settings.validate()
     codes = _language_codes(tracks, settings)
-    media = film_audio(film, settings.audio_stream)
-    delivery = delivery_path(film, out_dir)
-    stems: dict[str, Path] = {}
-    if settings.stems:
-        stems = {code: stem_path(film, code, settings.stems, out_dir) for code in codes}
-    _refuse_existing([delivery, *stems.values()], settings.force)
-    check_video_copyable(film)
-    jobs = [
-        prepare_language(media, code, value, settings)
+    ctx = StageContext(out_dir, progress)
+    context = open_film(Path(film), out_dir, audio_stream)
+    check_delivery(context, codes, out_dir, settings)
+    dubs = [
+        given_dub(context, code, value, settings, ctx)
         for code, value in zip(codes, tracks.values(), strict=True)
     ]
+    checks, deliver = dub_stages(context, dubs, out_dir, settings, asr or AsrSettings())
+    return dub_report(ctx, checks, deliver, started)
+
+
+def stage_dub_language(
+    film: Path,
+    track: Track | Path,
+    out_dir: Path,
+    settings: DubSettings,
+    *,
+    language: str | None = None,
+    asr: AsrSettings | None = None,
+) -> LanguageDub:
+    """Dub one language of ``film`` into ``out_dir`` (its cache): check the track and the
+    voice, fit, mix, back-check. Reads the film and the track, writes only in ``out_dir``.
+
+    ``track`` is a Track or an SRT file; an SRT file needs ``language``.
+    """
+    out_dir = Path(out_dir)
+    settings = settings.validate()
+    if isinstance(track, Track):
+        code = get_language(language or track.language).code
+    elif language is None:
+        raise ConfigError(f"{track}: say which language this SRT file is in")
+    else:
+        code = get_language(language).code
+    ctx = StageContext(out_dir)
+    dub = given_dub(open_film(Path(film), out_dir), code, track, settings, ctx)
     ensure_writable_dir(out_dir)
-    if settings.backcheck and any(get_language(code).whisper_asr for code in codes):
-        prepare(settings.asr)  # a missing Whisper model fails now, not after the synthesis
-    done: list[LanguageDub] = []
-    for position, job in enumerate(jobs):
-        if progress:
-            progress("dub", position, len(jobs))
-        done.append(run_language(media, job, out_dir, settings))
-    if progress:
-        progress("dub", len(jobs), len(jobs))
-    delivery_tracks = [DeliveryTrack(dub.language, TrackKind.DUB, dub.mix.path) for dub in done]
-    delivery_tracks += [
-        DeliveryTrack(dub.language, TrackKind.SUBTITLE, dub.subtitles) for dub in done
-    ]
-    mux_delivery(film, delivery, delivery_tracks, force=settings.force)
-    written: dict[str, Path] = {}
-    if settings.stems:
-        for dub in done:
-            written[dub.language] = export_dub_stem(
-                dub.mix.path, film, dub.language, fmt=settings.stems, folder=out_dir,
-                force=settings.force,
-            )  # fmt: skip
-    return DubReport(
-        film=film,
-        out_dir=out_dir,
-        delivery=delivery,
-        streams=tuple(probe_streams(delivery)),
-        languages=tuple(done),
-        stems=written,
-        seconds=time.perf_counter() - started,
-    )
+    check = BackcheckStage.build(dub, asr or AsrSettings()) if settings.backcheck else None
+    return LanguageDub.of(cached(dub, ctx), cached(check, ctx) if check else None)
 
 
 def report_path(report: DubReport) -> Path:

@@ -1,21 +1,16 @@
-"""The dubbing stage: one language's SRT track -> a dubbed, mixed and checked audio track.
+"""The dubbing stages: one language's track -> a dubbed, mixed audio track.
 
-Per language (``stage_dub_language``, cached and resumable): the cues are checked
-(order, overlap, text, speakable by the voice), every line is spoken inside its slot
-(``dub.fitting``), the lines are laid on a stem and mixed over the ducked original or
-over silence at EBU R128 (``dub.mix``), and the mix (what the audience hears) is
-transcribed back with Whisper and compared with the script (WER; CER for Chinese,
-``dub.backcheck``). ``scodub.stages.deliver.dub_film`` runs every language and muxes the film.
-
-The cache lives in ``OUT/.scodub/dub/``: ``<key>.json`` (fitting, loudness) beside
-``<key>.flac`` (the finished mix); a language's key holds the film's content hash, the
-cues, the voice's identity and every setting that changes the mix, so a finished
-language survives a later language's failure and a re-run does not synthesize it again.
+``SoundtrackStage`` measures the film's original soundtrack once (its loudness sets the
+dub's level). ``DubStage``, per language: the cues are checked (order, overlap, text,
+speakable by the voice), every line is spoken inside its slot (``dub.fitting``), the
+lines are laid on a stem and mixed over the ducked original or over silence at EBU R128
+(``dub.mix``). The mix and the subtitles that go with it are the stage's artefacts in
+``OUT/.scodub/dub/``, verified on every read. The back-check and the delivery are
+their own stages (``stages.backcheck``, ``stages.deliver``).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from importlib import metadata
@@ -25,18 +20,9 @@ from typing import Any, Literal
 import numpy as np
 
 from scodub import __version__
-from scodub.asr.whisper import AsrSettings
 from scodub.data import Track
-from scodub.dub.backcheck import Backcheck, backcheck
 from scodub.dub.checks import check_dub_track, check_speakable
-from scodub.dub.fitting import (
-    FitPolicy,
-    FitSummary,
-    FittedLine,
-    iter_fit_lines,
-    summarize,
-    write_stem,
-)
+from scodub.dub.fitting import FitPolicy, FittedLine, iter_fit_lines, write_stem
 from scodub.dub.mix import (
     DUCK_ATTACK_MS,
     DUCK_DB,
@@ -48,17 +34,17 @@ from scodub.dub.mix import (
 from scodub.dub.piper_voice import PiperVoice, config_path_for
 from scodub.dub.voices import Voice, VoiceInfo, describe_voice, resolve_voice
 from scodub.errors import ConfigError
-from scodub.fsutil import ensure_writable_dir
 from scodub.langs import get_language
-from scodub.media.loudness import Loudness
-from scodub.media.probe import AudioStream, MediaInfo, choose_audio_stream, probe
+from scodub.media.loudness import Loudness, measure_loudness
 from scodub.scratch import temporary_folder
-from scodub.stages.cache import StageCache, stage_key
-from scodub.text.srt import read_srt, write_srt
+from scodub.serial import from_plain, to_plain
+from scodub.stages.base import Stage, StageContext, register
+from scodub.stages.cache import StageCache
+from scodub.stages.film import Film
+from scodub.stages.localize import LocalizeStage
+from scodub.stages.subtitles import SubtitlesStage
+from scodub.text.srt import write_srt
 
-#: Bump when fitting or mixing changes what a cached mix would hold.
-DUB_CACHE_VERSION = 1
-STAGE = "dub"
 StemFormat = Literal["wav", "m4a"]
 STEM_FORMATS: tuple[StemFormat, ...] = ("wav", "m4a")
 #: Python distributions behind each TTS engine (their versions go into the cache key).
@@ -74,9 +60,6 @@ class DubSettings:
     stems: StemFormat | None = None  # also write <film>.<lang>.dub.wav / .m4a
     force: bool = False  # overwrite an existing delivery file or stem
     backcheck: bool = True  # transcribe each mix back and score it against the script
-    # Whisper for the back-check (its language is set per track)
-    asr: AsrSettings = field(default_factory=AsrSettings)
-    audio_stream: int | None = None  # the film's n-th audio stream; default: the first
     encoding: str = "utf-8"  # of the SRT files
     policy: FitPolicy = field(default_factory=FitPolicy)
 
@@ -103,98 +86,209 @@ class DubSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class LanguageDub:
-    """One language's finished dub: its voice, fitted lines, mix and back-check."""
+class LoudnessResult:
+    loudness: Loudness
 
-    language: str
-    source: str  # the SRT file it came from (or "<lang> track" for an in-memory track)
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = to_plain(self.loudness)
+        return data
+
+    def files(self) -> tuple[()]:
+        return ()
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class SoundtrackStage(Stage[LoudnessResult]):
+    """The original soundtrack's loudness: measured once per film, for every language."""
+
+    film: Film
+
+    name = "soundtrack"
+
+    def identity(self) -> dict[str, Any]:
+        return {"film": self.film.content_hash, "stream": self.film.audio_position}
+
+    def run(self, ctx: StageContext) -> LoudnessResult:
+        return LoudnessResult(measure_loudness(self.film.path, self.film.stream.position))
+
+    def load_result(self, data: dict[str, Any], ctx: StageContext) -> LoudnessResult:
+        return LoudnessResult(from_plain(Loudness, data))
+
+    def spec(self) -> dict[str, Any]:
+        data: dict[str, Any] = to_plain(self)
+        return data
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> SoundtrackStage:
+        return from_plain(cls, spec)
+
+
+@dataclass(frozen=True, slots=True)
+class DubResult:
+    """One language's dub: the track it speaks, the voice, the fitted lines, the mix."""
+
+    track: Track
     voice: VoiceInfo
-    lines: tuple[FittedLine, ...]  # audio is empty when the result came from the cache
+    lines: tuple[FittedLine, ...]  # without their audio: the mix holds it
     mix: MixResult
     subtitles: Path  # the UTF-8 SRT that goes into the delivery file
-    key: str
-    cached: bool
-    seconds: float
-    backcheck: Backcheck | None = None
-
-    @property
-    def fit(self) -> FitSummary:
-        return summarize(self.language, self.voice.voice, self.lines)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "language": self.language,
-            "source": self.source,
+            "scodub": __version__,
+            "track": to_plain(self.track),
             "voice": self.voice.to_json(),
-            "fit": self.fit.to_json(),
-            "loudness": {
-                "integrated_lufs": round(self.mix.integrated_lufs, 2),
-                "true_peak_dbtp": round(self.mix.true_peak_dbtp, 2),
-                "lra": round(self.mix.lra, 2),
-                "meets_target": self.mix.meets_target,
-                "target": asdict(self.mix.target),
+            "lines": [line.to_json() for line in self.lines],
+            "mix": {
+                "path": str(self.mix.path),
+                "integrated_lufs": self.mix.integrated_lufs,
+                "true_peak_dbtp": self.mix.true_peak_dbtp,
+                "lra": self.mix.lra,
                 "normalization": self.mix.normalization,
                 "dub_gain_db": self.mix.dub_gain_db,
                 "duck_db": self.mix.duck_db,
+                "duration_ms": self.mix.duration_ms,
                 "background": self.mix.background,
             },
-            "backcheck": self.backcheck.to_json() if self.backcheck else None,
-            "cached": self.cached,
-            "seconds": round(self.seconds, 3),
-            "mix": str(self.mix.path),
             "subtitles": str(self.subtitles),
-            "lines": [line.to_json() for line in self.lines],
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DubResult:
+        voice = from_plain(VoiceInfo, data["voice"])
+        lines, mix = _from_stored(data, Path(data["mix"]["path"]), voice.sample_rate)
+        return cls(
+            from_plain(Track, data["track"]), voice, tuple(lines), mix, Path(data["subtitles"])
+        )
 
+    def files(self) -> tuple[Path, ...]:
+        return (self.mix.path, self.subtitles)
+
+
+TrackSource = LocalizeStage | SubtitlesStage
+
+
+@register
 @dataclass(frozen=True, slots=True)
-class FilmAudio:
-    """The film and the audio stream that is dubbed over: what every language needs."""
+class DubStage(Stage[DubResult]):
+    film: Film
+    language: str
+    settings: DubSettings
+    voice_id: dict[str, Any]  # what makes the voice sound as it does (see ``voice_identity``)
+    source: TrackSource | None = None  # the stage whose track in ``language`` is dubbed
+    track: Track | None = None  # instead of ``source``: a given track (an SRT file)
+    source_name: str = ""  # where the track came from, for the report
+    soundtrack: SoundtrackStage | None = None  # the original's loudness (with background)
 
-    film: Path
-    info: MediaInfo
-    stream: AudioStream
-    duration_ms: int  # the stream's length: the dub and the mix are this long
+    name = "dub"
 
+    @classmethod
+    def build(
+        cls,
+        film: Film,
+        language: str,
+        settings: DubSettings,
+        ctx: StageContext,
+        *,
+        source: TrackSource | None = None,
+        track: Track | None = None,
+        source_name: str = "",
+    ) -> DubStage:
+        """The stage; the voice is resolved (and so checked) here, before any work."""
+        voice = resolve_voice(language, settings.voices.get(language))
+        ctx.models[f"voice:{language}:{settings.voices.get(language)}"] = voice
+        soundtrack = SoundtrackStage(film) if settings.background else None
+        name = source_name or f"{language} track"
+        return cls(
+            film,
+            language,
+            settings,
+            voice_identity(voice, ctx.cache),
+            source,
+            track,
+            name,
+            soundtrack,
+        )
 
-def film_audio(film: Path, audio_stream: int | None = None) -> FilmAudio:
-    """Probe ``film`` and choose its ``audio_stream`` (n-th audio stream; the first)."""
-    info = probe(film)
-    stream = choose_audio_stream(info, audio_stream)
-    return FilmAudio(Path(film), info, stream, stream.duration_ms or info.duration_ms)
+    def label(self) -> str:
+        return f"dub {self.language}"
 
+    def model(self) -> str:
+        return f"voice:{self.voice_id.get('voice')}"
 
-@dataclass(frozen=True, slots=True)
-class LanguageJob:
-    """One language, checked and ready: its track, where it came from, and its voice."""
+    def deps(self) -> tuple[Stage[Any], ...]:
+        return tuple(s for s in (self.source, self.soundtrack) if s is not None)
 
-    track: Track
-    source: str
-    voice: Voice
+    def identity(self) -> dict[str, Any]:
+        given = self.track
+        return {
+            "film": self.film.content_hash,
+            "stream": self.film.audio_position,
+            "duration_ms": self.film.duration_ms,
+            "fps": self.film.fps,
+            "language": self.language,
+            "cues": [[c.start_ms, c.end_ms, c.flat_text] for c in given.cues] if given else None,
+            "voice": self.voice_id,
+            "settings": self.settings.key(),
+        }
 
+    def the_track(self, ctx: StageContext) -> Track:
+        if self.track is not None:
+            return self.track
+        if isinstance(self.source, LocalizeStage):
+            return ctx.result(self.source).tracks[self.language]
+        if isinstance(self.source, SubtitlesStage):
+            return ctx.result(self.source).track
+        raise ValueError(f"the {self.language} dub has no track")
 
-def _load_track(code: str, value: Track | Path | str, fps: float | None, encoding: str) -> Track:
-    if isinstance(value, Track):
-        if get_language(value.language).code != code:
-            raise ConfigError(
-                f"the track given for {code} is in {value.language}; give each language its "
-                "own track"
+    def voice(self, ctx: StageContext) -> Voice:
+        name = f"voice:{self.language}:{self.settings.voices.get(self.language)}"
+        if name not in ctx.models:
+            ctx.models[name] = resolve_voice(self.language, self.settings.voices.get(self.language))
+        voice: Voice = ctx.models[name]
+        return voice
+
+    def run(self, ctx: StageContext) -> DubResult:
+        track, voice, film = self.the_track(ctx), self.voice(ctx), self.film
+        check_dub_track(track, film.duration_ms, self.source_name)
+        check_speakable(track, voice, self.source_name)
+        original = ctx.result(self.soundtrack).loudness if self.soundtrack else None
+        key = self.key()
+        mix_path = ctx.cache.path(self.name, key, ".flac")
+        subtitles = write_srt(track, ctx.cache.path(self.name, key, ".srt"))
+        fitted = iter_fit_lines(
+            track.cues, voice, film.duration_ms, fps=film.fps, policy=self.settings.policy
+        )
+        scratch_root = ctx.cache.root / "tmp"
+        scratch_root.mkdir(parents=True, exist_ok=True)
+        with temporary_folder("dub-", outside_run=scratch_root) as scratch:
+            stem = scratch / "stem.wav"
+            # Streamed line by line (kept without their audio): a feature film's dub is
+            # never whole in memory.
+            lines = write_stem(stem, fitted, film.duration_ms, voice.sample_rate)
+            mix = mix_dub(
+                film.path,
+                film.stream.position,
+                stem,
+                _duck_spans(track, lines),
+                mix_path,
+                background=self.settings.background,
+                original_info=film.info,
+                original_loudness=original,
             )
-        return value
-    return read_srt(Path(value), code, encoding=encoding, fps=fps)
+        return DubResult(track, describe_voice(voice), tuple(lines), mix, subtitles)
 
+    def load_result(self, data: dict[str, Any], ctx: StageContext) -> DubResult:
+        return DubResult.from_json(data)
 
-def prepare_language(
-    media: FilmAudio, code: str, value: Track | Path | str, settings: DubSettings
-) -> LanguageJob:
-    """Read and check one language's track and voice before any synthesis: the cues
-    (``dub.checks``), the voice (``--voice`` or the default), and that it can read them."""
-    track = _load_track(code, value, media.info.fps, settings.encoding)
-    source = str(value.meta.get("path", f"{code} track") if isinstance(value, Track) else value)
-    check_dub_track(track, media.duration_ms, source)
-    voice = resolve_voice(code, settings.voices.get(code))
-    check_speakable(track, voice, source)
-    return LanguageJob(track, source, voice)
+    def spec(self) -> dict[str, Any]:
+        data: dict[str, Any] = to_plain(self)
+        return data
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> DubStage:
+        return from_plain(cls, spec)
 
 
 def _package_version(name: str | None) -> str | None:
@@ -206,7 +300,7 @@ def _package_version(name: str | None) -> str | None:
         return None
 
 
-def _voice_identity(voice: Voice, cache: StageCache) -> dict[str, Any]:
+def voice_identity(voice: Voice, cache: StageCache) -> dict[str, Any]:
     """What makes a voice sound the way it does: engine and version, model file content."""
     engine = str(getattr(voice, "engine_name", type(voice).__name__))
     identity: dict[str, Any] = {
@@ -229,38 +323,7 @@ def _duck_spans(track: Track, lines: list[FittedLine]) -> list[tuple[int, int]]:
     ]
 
 
-def _stored_result(voice: VoiceInfo, lines: list[FittedLine], mix: MixResult) -> dict[str, Any]:
-    return {
-        "scodub": __version__,
-        "voice": voice.to_json(),
-        "lines": [line.to_json() for line in lines],
-        "mix": {
-            "integrated_lufs": mix.integrated_lufs,
-            "true_peak_dbtp": mix.true_peak_dbtp,
-            "lra": mix.lra,
-            "normalization": mix.normalization,
-            "dub_gain_db": mix.dub_gain_db,
-            "duck_db": mix.duck_db,
-            "duration_ms": mix.duration_ms,
-            "background": mix.background,
-        },
-    }
-
-
 _LINE_FIELDS = frozenset(f.name for f in fields(FittedLine)) - {"sample_rate", "audio"}
-
-
-def _load_stored(
-    stored: dict[str, Any] | None, mix_path: Path, sample_rate: int
-) -> tuple[list[FittedLine], MixResult] | None:
-    """The cached lines (without their audio: the mix holds it) and mix measurements;
-    None when nothing usable is cached (no entry, no mix file, a damaged entry)."""
-    if stored is None or not mix_path.is_file():
-        return None
-    try:
-        return _from_stored(stored, mix_path, sample_rate)
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def _from_stored(
@@ -286,101 +349,3 @@ def _from_stored(
         background=saved["background"],
     )
     return lines, mix
-
-
-def _synthesize_and_mix(
-    media: FilmAudio, job: LanguageJob, mix_path: Path, scratch_root: Path, settings: DubSettings
-) -> tuple[list[FittedLine], MixResult]:
-    voice, duration_ms = job.voice, media.duration_ms
-    fitted = iter_fit_lines(
-        job.track.cues, voice, duration_ms, fps=media.info.fps, policy=settings.policy
-    )
-    with temporary_folder("dub-", outside_run=scratch_root) as scratch:
-        stem = scratch / "stem.wav"
-        # Streamed line by line: a feature film's dub never sits whole in memory.
-        lines = write_stem(stem, fitted, duration_ms, voice.sample_rate)
-        mix = mix_dub(
-            media.film, media.stream.position, stem, _duck_spans(job.track, lines), mix_path,
-            background=settings.background,
-        )  # fmt: skip
-    return lines, mix
-
-
-def run_language(
-    media: FilmAudio, job: LanguageJob, out_dir: Path, settings: DubSettings
-) -> LanguageDub:
-    """Dub one checked language into ``out_dir``, or reuse its cached mix; back-check it."""
-    started = time.perf_counter()
-    cache = StageCache(out_dir)
-    track, voice = job.track, job.voice
-    key = stage_key(
-        {
-            "stage": STAGE,
-            "version": DUB_CACHE_VERSION,
-            "film": cache.content_hash(media.film),
-            "stream": media.stream.position,
-            "duration_ms": media.duration_ms,
-            "fps": media.info.fps,
-            "language": track.language,
-            "cues": [[cue.start_ms, cue.end_ms, cue.flat_text] for cue in track.cues],
-            "voice": _voice_identity(voice, cache),
-            "settings": settings.key(),
-        }
-    )
-    subtitles = write_srt(track, cache.path(STAGE, key, ".srt"))
-    mix_path = cache.path(STAGE, key, ".flac")
-    loaded = _load_stored(cache.load(STAGE, key), mix_path, voice.sample_rate)
-    cached = loaded is not None
-    if loaded is not None:
-        lines, mix = loaded
-    else:
-        lines, mix = _synthesize_and_mix(media, job, mix_path, cache.root, settings)
-        cache.store(STAGE, key, _stored_result(describe_voice(voice), lines, mix))
-    checked = (
-        backcheck(
-            mix_path,
-            track.language,
-            track.cues,
-            [(line.start_ms, line.end_ms) for line in lines],
-            settings.asr,
-            cache=cache,
-            mix_key=key,
-        )
-        if settings.backcheck
-        else None
-    )
-    return LanguageDub(
-        language=track.language,
-        source=job.source,
-        voice=describe_voice(voice),
-        lines=tuple(lines),
-        mix=mix,
-        subtitles=subtitles,
-        key=key,
-        cached=cached,
-        seconds=time.perf_counter() - started,
-        backcheck=checked,
-    )
-
-
-def stage_dub_language(
-    film: Path, track: Track | Path, out_dir: Path, settings: DubSettings,
-    *, language: str | None = None,
-) -> LanguageDub:  # fmt: skip
-    """Dub one language of ``film`` into ``out_dir`` (its cache): check the track and the
-    voice, fit, mix, back-check. Reads the film and the track, writes only in ``out_dir``.
-
-    ``track`` is a Track or an SRT file; an SRT file needs ``language``.
-    """
-    film, out_dir = Path(film), Path(out_dir)
-    settings = settings.validate()
-    if isinstance(track, Track):
-        code = get_language(language or track.language).code
-    elif language is None:
-        raise ConfigError(f"{track}: say which language this SRT file is in")
-    else:
-        code = get_language(language).code
-    media = film_audio(film, settings.audio_stream)
-    job = prepare_language(media, code, track, settings)
-    ensure_writable_dir(out_dir)
-    return run_language(media, job, out_dir, settings)

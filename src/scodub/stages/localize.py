@@ -1,86 +1,130 @@
-"""Localize stage."""
+"""Localize stage: the source track -> aligned tracks for every target language.
+
+Translation (only for the targets ``mt_targets`` names), glossary enforcement, and one
+shared timing for every track, the source re-timed with them (``mt.localize``). The
+source is the subtitles stage's track, or a track given as data (an editor's SRT).
+The translation model is loaded only when the stage runs.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from scodub.data import Cue, Track, Transcript
-from scodub.mt.localize import MtSettings, load_translator, localize, mt_identity
-from scodub.names.glossary import Glossary
-from scodub.stages.cache import StageCache, stage_key
-from scodub.stages.transcribe import glossary_fingerprint
-from scodub.text.srt import write_srt
+from scodub.data import Track
+from scodub.mt.localize import MtSettings, load_translator, localize, mt_identity, mt_targets
+from scodub.serial import from_plain, to_plain
+from scodub.stages.base import Stage, StageContext, register
+from scodub.stages.glossary import GlossaryRef
+from scodub.stages.subtitles import SubtitlesStage
+from scodub.stages.transcribe import TranscribeStage
 
 
 @dataclass(frozen=True, slots=True)
 class LocalizeStageResult:
     source: Track
     tracks: dict[str, Track]
-    paths: dict[str, Path]
     reports: dict[str, Any]
-    cached: bool
 
-
-def stage_localize(
-    source: Track,
-    out_dir: Path,
-    stem: str,
-    targets: tuple[str, ...],
-    glossary: Glossary,
-    mt: MtSettings,
-    *,
-    whisper_english: Transcript | None = None,
-) -> LocalizeStageResult:
-    """Source track -> aligned ``<stem>.<lang>.srt`` for every target (and the source,
-    re-timed with them), glossary-enforced; cached by source text, targets, model,
-    glossary and settings. The translation model is loaded only on a cache miss."""
-    needs_mt = any(t != source.language and not (t == "en" and whisper_english) for t in targets)
-    cache = StageCache(out_dir)
-    key = stage_key(
-        {
-            "stage": "localize",
-            "source": [[c.start_ms, c.end_ms, c.text] for c in source.cues],
-            "language": source.language,
-            "fps": source.fps,
-            "targets": list(targets),
-            "mt": mt_identity(mt) if needs_mt else "",
-            "n_best": mt.n_best,
-            "glossary": glossary_fingerprint(glossary),
-            "whisper_english": whisper_english.to_json() if whisper_english else None,
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source.language,
+            "tracks": {lang: to_plain(track) for lang, track in self.tracks.items()},
+            "reports": self.reports,
         }
-    )
-    languages = tuple(dict.fromkeys((source.language, *targets)))
-    cached = cache.load("localize", key)
-    if cached is None:
-        translator = load_translator(mt) if needs_mt else None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LocalizeStageResult:
+        tracks = {str(k): from_plain(Track, v) for k, v in data["tracks"].items()}
+        return cls(tracks[data["source"]], tracks, dict(data["reports"]))
+
+    def files(self) -> tuple[()]:
+        return ()
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class LocalizeStage(Stage[LocalizeStageResult]):
+    targets: tuple[str, ...]
+    glossary: GlossaryRef
+    mt: MtSettings
+    mt_model: str = ""  # identity of the translation model ("" when none is needed)
+    subtitles: SubtitlesStage | None = None
+    source_track: Track | None = None  # instead of ``subtitles``: a given track
+    english: TranscribeStage | None = None  # Whisper's speech translation into English
+
+    name = "localize"
+
+    @classmethod
+    def build(
+        cls,
+        source_language: str | None,
+        targets: tuple[str, ...],
+        glossary: GlossaryRef,
+        mt: MtSettings,
+        *,
+        subtitles: SubtitlesStage | None = None,
+        source_track: Track | None = None,
+        english: TranscribeStage | None = None,
+    ) -> LocalizeStage:
+        """The stage; the translation model is identified (and so checked) here, and only
+        when some target needs it."""
+        needed = mt_targets(source_language, targets, english is not None)
+        model = mt_identity(mt) if needed else ""
+        return cls(targets, glossary, mt, model, subtitles, source_track, english)
+
+    def label(self) -> str:
+        return f"localize {','.join(self.targets)}"
+
+    def model(self) -> str | None:
+        return f"mt:{self.mt_model}" if self.mt_model else None
+
+    def deps(self) -> tuple[Stage[Any], ...]:
+        return tuple(s for s in (self.subtitles, self.english) if s is not None)
+
+    def identity(self) -> dict[str, Any]:
+        given = self.source_track
+        return {
+            "source": to_plain(given) if given is not None else None,
+            "targets": list(self.targets),
+            "mt": self.mt_model,
+            "n_best": self.mt.n_best if self.mt_model else None,
+            "glossary": self.glossary.fingerprint,
+        }
+
+    def run(self, ctx: StageContext) -> LocalizeStageResult:
+        if self.subtitles is not None:
+            source = ctx.result(self.subtitles).track
+        elif self.source_track is not None:
+            source = self.source_track
+        else:
+            raise ValueError("a localize stage needs a source track")
+        english = ctx.result(self.english).transcript if self.english is not None else None
+        languages = tuple(dict.fromkeys((source.language, *self.targets)))
+        translator = None
+        if mt_targets(source.language, languages, english is not None):
+            key = f"mt:{self.mt_model}"
+            if key not in ctx.models:
+                ctx.models[key] = load_translator(self.mt)
+            translator = ctx.models[key]
         result = localize(
             source,
             languages,
-            glossary,
+            self.glossary.load(ctx),
             translator=translator,
-            whisper_english=whisper_english,
-            n_best=mt.n_best,
+            whisper_english=english,
+            n_best=self.mt.n_best,
         )
-        cached = {
-            "tracks": {
-                lang: [[c.start_ms, c.end_ms, list(c.lines)] for c in track.cues]
-                for lang, track in result.tracks.items()
-            },
-            "reports": {lang: r.to_json() for lang, r in result.reports.items()},
-        }
-        cache.store("localize", key, cached)
-        was_cached = False
-    else:
-        was_cached = True
-    tracks = {
-        lang: Track(lang, tuple(Cue(a, b, tuple(lines)) for a, b, lines in cues), source.fps)
-        for lang, cues in cached["tracks"].items()
-    }
-    paths = {
-        lang: write_srt(track, out_dir / f"{stem}.{lang}.srt") for lang, track in tracks.items()
-    }
-    return LocalizeStageResult(
-        tracks[source.language], tracks, paths, cached["reports"], was_cached
-    )
+        reports = {lang: r.to_json() for lang, r in result.reports.items()}
+        return LocalizeStageResult(result.tracks[source.language], dict(result.tracks), reports)
+
+    def load_result(self, data: dict[str, Any], ctx: StageContext) -> LocalizeStageResult:
+        return LocalizeStageResult.from_json(data)
+
+    def spec(self) -> dict[str, Any]:
+        data: dict[str, Any] = to_plain(self)
+        return data
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> LocalizeStage:
+        return from_plain(cls, spec)

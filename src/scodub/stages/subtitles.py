@@ -1,40 +1,75 @@
-"""Subtitles stage."""
+"""Subtitles stage: the transcript -> the spoken language's track under its rules, with QC.
+
+Glossary names are never split over two lines or cues where avoidable. A transcript whose
+language is unknown (silence) takes the run's language, else English.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from scodub.data import Track, Transcript
+from scodub.data import Track
 from scodub.langs import subtitle_rules
 from scodub.mt.localize import glossary_names
-from scodub.names.glossary import Glossary
+from scodub.serial import from_plain, to_plain
+from scodub.stages.base import Stage, StageContext, register
+from scodub.stages.glossary import GlossaryRef
+from scodub.stages.transcribe import TranscribeStage
 from scodub.text.qc import check_track
 from scodub.text.segment import segment_words
-from scodub.text.srt import write_srt
 
 
 @dataclass(frozen=True, slots=True)
 class SubtitleResult:
     track: Track
-    path: Path
     qc: dict[str, Any]
 
+    def to_json(self) -> dict[str, Any]:
+        return {"track": to_plain(self.track), "qc": self.qc}
 
-def stage_subtitles(
-    transcript: Transcript,
-    out_dir: Path,
-    stem: str,
-    fps: float | None,
-    glossary: Glossary | None = None,
-) -> SubtitleResult:
-    """Transcript -> ``<stem>.<lang>.srt`` under the language's rules, with its QC report.
-    Glossary names are never split over two lines or cues where avoidable."""
-    lang = subtitle_rules(transcript.language)
-    names = glossary_names(glossary, lang.code) if glossary and lang.nllb else ()
-    cues = segment_words(transcript.words, lang, fps, protected=names)
-    track = Track(lang.code, cues, fps)
-    path = out_dir / f"{stem}.{lang.code}.srt"
-    write_srt(track, path)
-    return SubtitleResult(track, path, check_track(track, fps).to_json())
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SubtitleResult:
+        return cls(from_plain(Track, data["track"]), dict(data["qc"]))
+
+    def files(self) -> tuple[()]:
+        return ()
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class SubtitlesStage(Stage[SubtitleResult]):
+    transcribe: TranscribeStage
+    glossary: GlossaryRef = field(default_factory=GlossaryRef)
+    fallback_language: str = "en"  # for a transcript in no language (silence)
+
+    name = "subtitles"
+
+    def deps(self) -> tuple[Stage[Any], ...]:
+        return (self.transcribe,)
+
+    def identity(self) -> dict[str, Any]:
+        return {"glossary": self.glossary.fingerprint, "fallback": self.fallback_language}
+
+    def run(self, ctx: StageContext) -> SubtitleResult:
+        transcript = ctx.result(self.transcribe).transcript
+        if transcript.language == "und":
+            transcript = replace(transcript, language=self.fallback_language)
+        fps = self.transcribe.film.fps
+        lang = subtitle_rules(transcript.language)
+        glossary = self.glossary.load(ctx)
+        names = glossary_names(glossary, lang.code) if len(glossary) and lang.nllb else ()
+        cues = segment_words(transcript.words, lang, fps, protected=names)
+        track = Track(lang.code, cues, fps)
+        return SubtitleResult(track, check_track(track, fps).to_json())
+
+    def load_result(self, data: dict[str, Any], ctx: StageContext) -> SubtitleResult:
+        return SubtitleResult.from_json(data)
+
+    def spec(self) -> dict[str, Any]:
+        data: dict[str, Any] = to_plain(self)
+        return data
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> SubtitlesStage:
+        return from_plain(cls, spec)

@@ -1,24 +1,31 @@
-"""Transcribe stage."""
+"""Transcribe stage: the film's chosen audio stream -> timed words (Whisper).
+
+With a glossary, its names in the spoken language prime Whisper (``hotwords``) and
+near-misses in the transcript are corrected (``names.correct``), each correction reported.
+The result is what ``<film>.transcript.json`` holds.
+"""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scodub import __version__
 from scodub.asr.whisper import AsrSettings, prepare, transcribe_audio
 from scodub.data import Transcript, ms
-from scodub.fsutil import sha256_file, write_json_atomic
 from scodub.langs import LANGUAGES
-from scodub.media.decode import check_complete, decode_audio, rms_dbfs
-from scodub.media.probe import MediaInfo, choose_audio_stream, probe
+from scodub.media.decode import ASR_SAMPLE_RATE, check_complete, decode_audio, rms_dbfs
 from scodub.names.correct import correct
 from scodub.names.glossary import Glossary
 from scodub.names.prompt import hotwords
-from scodub.stages.cache import StageCache, stage_key
+from scodub.provision.whisper import ResolvedModel
+from scodub.serial import from_plain, to_plain
+from scodub.stages.base import Resources, Stage, StageContext, register
+from scodub.stages.film import Film
+from scodub.stages.glossary import GlossaryRef
+
+# Below this level the stream is digital silence or near it: nothing to transcribe.
+_SILENCE_DBFS = -70.0
 
 
 def glossary_source(glossary: Glossary) -> str:
@@ -27,122 +34,121 @@ def glossary_source(glossary: Glossary) -> str:
     return first or "en"
 
 
-def glossary_fingerprint(glossary: Glossary | None) -> str:
-    """Content hash of the glossary files (goes into cache keys)."""
-    if glossary is None:
-        return ""
-    return stage_key({"files": [sha256_file(Path(f)) for f in glossary.sources]})
-
-
-# Below this level the stream is digital silence or near it: nothing to transcribe.
-_SILENCE_DBFS = -70.0
-
-
-Progress = Callable[[str, float, float], None]  # (stage, done, total)
-
-
-def film_stem(film: Path) -> str:
-    return Path(film).stem
-
-
 @dataclass(frozen=True, slots=True)
 class TranscribeResult:
     transcript: Transcript
-    path: Path
+    film: str
     media: dict[str, Any]
-    cached: bool
-    seconds: float
+    model: dict[str, str]
+    settings: dict[str, Any]
     notes: tuple[str, ...] = ()
 
-
-def stage_transcribe(
-    film: Path,
-    out_dir: Path,
-    settings: AsrSettings,
-    *,
-    glossary: Glossary | None = None,
-    audio_stream: int | None = None,
-    progress: Progress | None = None,
-) -> TranscribeResult:
-    """Film -> transcript JSON with word timings, reusing a cached result when possible.
-
-    With a glossary, its names in the spoken language prime Whisper (``hotwords``) and
-    near-misses in the transcript are corrected (``correct``), each correction reported.
-    """
-    started = time.perf_counter()
-    film = Path(film)
-    info = probe(film)
-    stream = choose_audio_stream(info, audio_stream, settings.language)
-    if glossary is not None and len(glossary) and settings.hotwords is None:
-        spoken = settings.language or stream.language or glossary_source(glossary)
-        settings = replace(settings, hotwords=hotwords(glossary, spoken) or None)
-    settings, model = prepare(settings)
-    cache = StageCache(out_dir)
-    key = stage_key(
-        {
-            "stage": "transcribe",
-            "film": cache.content_hash(film),
-            "stream": stream.position,
-            "asr": settings.key(model),
-            "glossary": glossary_fingerprint(glossary),
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scodub": __version__,
+            "film": self.film,
+            "media": self.media,
+            "model": self.model,
+            "settings": self.settings,
+            "notes": list(self.notes),
+            "transcript": self.transcript.to_json(),
         }
-    )
-    media = _media_json(info, stream.position)
-    target = out_dir / f"{film_stem(film)}.transcript.json"
-    cached = cache.load("transcribe", key)
-    if cached is not None:
-        transcript = Transcript.from_json(cached["transcript"])
-        write_json_atomic(target, cached)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TranscribeResult:
+        return cls(
+            Transcript.from_json(data["transcript"]),
+            str(data["film"]),
+            dict(data["media"]),
+            dict(data["model"]),
+            dict(data["settings"]),
+            tuple(str(n) for n in data["notes"]),
+        )
+
+    def files(self) -> tuple[()]:
+        return ()
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class TranscribeStage(Stage[TranscribeResult]):
+    film: Film
+    asr: AsrSettings  # validated, hotwords set
+    model_ref: ResolvedModel
+    glossary: GlossaryRef = field(default_factory=GlossaryRef)
+
+    name = "transcribe"
+
+    @classmethod
+    def build(
+        cls, film: Film, asr: AsrSettings, glossary: GlossaryRef, loaded: Glossary
+    ) -> TranscribeStage:
+        """The stage for ``film``: the glossary's names in the spoken language become
+        Whisper's hotwords, the model is resolved (and verified) once, here."""
+        if len(loaded) and asr.hotwords is None and asr.task == "transcribe":
+            spoken = asr.language or film.stream.language or glossary_source(loaded)
+            asr = replace(asr, hotwords=hotwords(loaded, spoken) or None)
+        asr, model = prepare(asr)
+        return cls(film, asr, model, glossary if asr.task == "transcribe" else GlossaryRef())
+
+    def label(self) -> str:
+        return "translate-speech" if self.asr.task == "translate" else self.name
+
+    def model(self) -> str:
+        return f"whisper:{self.model_ref.identity}"
+
+    def resources(self) -> Resources:
+        return Resources(cpus=1.0, gpus=1.0 if self.asr.device == "cuda" else 0.0)
+
+    def identity(self) -> dict[str, Any]:
+        return {
+            "film": self.film.content_hash,
+            "stream": self.film.audio_position,
+            "asr": self.asr.key(self.model_ref),
+            "glossary": self.glossary.fingerprint,
+        }
+
+    def run(self, ctx: StageContext) -> TranscribeResult:
+        film, settings, stream = self.film, self.asr, self.film.stream
+        audio = decode_audio(film.path, stream)
+        check_complete(film.info, stream, audio)
+        notes: list[str] = []
+        level = rms_dbfs(audio)
+        if level < _SILENCE_DBFS:
+            notes.append(f"audio stream {stream.position} is silent ({level:.0f} dBFS): no speech")
+            transcript = Transcript(
+                settings.language or "und", 0.0, ms(len(audio) / ASR_SAMPLE_RATE), (), settings.task
+            )
+        else:
+            total = len(audio) / ASR_SAMPLE_RATE
+
+            def _tick(done: float) -> None:
+                ctx.report(self.label(), min(done, total), total)
+
+            transcript = transcribe_audio(audio, settings, self.model_ref, _tick)
+            glossary = self.glossary.load(ctx)
+            if len(glossary) and transcript.language in LANGUAGES:
+                transcript = correct(transcript, glossary)
+            if not transcript.segments:
+                notes.append("no speech found (silence, music or noise only)")
+            if transcript.dropped_segments:
+                notes.append(f"dropped {transcript.dropped_segments} segment(s) as hallucinations")
         return TranscribeResult(
-            transcript, target, media, True, time.perf_counter() - started, tuple(cached["notes"])
+            transcript,
+            str(film.path),
+            film.media_json(),
+            self.model_ref.to_json(),
+            settings.key(self.model_ref),
+            tuple(notes),
         )
-    audio = decode_audio(film, stream)
-    check_complete(info, stream, audio)
-    notes: list[str] = []
-    level = rms_dbfs(audio)
-    if level < _SILENCE_DBFS:
-        notes.append(f"audio stream {stream.position} is silent ({level:.0f} dBFS): no speech")
-        transcript = Transcript(
-            settings.language or "und", 0.0, ms(len(audio) / 16000), (), settings.task
-        )
-    else:
-        total = len(audio) / 16000
 
-        def _tick(done: float) -> None:
-            if progress:
-                progress("transcribe", min(done, total), total)
+    def load_result(self, data: dict[str, Any], ctx: StageContext) -> TranscribeResult:
+        return TranscribeResult.from_json(data)
 
-        transcript = transcribe_audio(audio, settings, model, _tick)
-        if glossary is not None and len(glossary) and transcript.language in LANGUAGES:
-            transcript = correct(transcript, glossary)
-        if not transcript.segments:
-            notes.append("no speech found (silence, music or noise only)")
-        if transcript.dropped_segments:
-            notes.append(f"dropped {transcript.dropped_segments} segment(s) as hallucinations")
-    result = {
-        "scodub": __version__,
-        "film": str(film),
-        "media": media,
-        "model": model.to_json(),
-        "settings": settings.key(model),
-        "notes": notes,
-        "transcript": transcript.to_json(),
-    }
-    cache.store("transcribe", key, result)
-    write_json_atomic(target, result)
-    return TranscribeResult(
-        transcript, target, media, False, time.perf_counter() - started, tuple(notes)
-    )
+    def spec(self) -> dict[str, Any]:
+        data: dict[str, Any] = to_plain(self)
+        return data
 
-
-def _media_json(info: MediaInfo, position: int) -> dict[str, Any]:
-    return {
-        "format": info.format_name,
-        "duration_ms": info.duration_ms,
-        "fps": info.fps,
-        "audio_stream": position,
-        "audio_streams": [
-            {"position": a.position, "codec": a.codec, "language": a.language, "title": a.title}
-            for a in info.audio
-        ],
-    }
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> TranscribeStage:
+        return from_plain(cls, spec)

@@ -1,0 +1,188 @@
+"""The plan of one film: which stages run, for which languages, in which order.
+
+``plan_film`` turns the run settings into stages and checks everything that can fail
+before the heavy work, cheapest first: the film (probed once), the glossary, the
+languages and dub languages asked for, the output names, the voices, the delivery
+target; then the models (Whisper resolved and verified, the translation model where a
+target needs one). When the spoken language is not given and the plan depends on it
+(targets or a dub), it is detected on the first 30 s: a run whose targets are all the
+spoken language, or English from Whisper, never needs a translation model.
+A ``FilmPlan`` is plain data: ``describe_plan`` prints it (``scodub run --plan``) and its
+stages can be written as JSON and run anywhere that sees the same files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from scodub.asr.whisper import AsrSettings, detect_spoken_language, prepare
+from scodub.dub.voices import resolve_voice
+from scodub.errors import ConfigError
+from scodub.langs import get_language
+from scodub.media.ffmpeg import check_ffmpeg
+from scodub.mt.localize import MtSettings, mt_identity, mt_targets
+from scodub.stages.backcheck import BackcheckStage
+from scodub.stages.base import Stage, StageContext, is_cached
+from scodub.stages.deliver import DeliverStage, check_delivery, dub_stages
+from scodub.stages.dub import DubSettings, DubStage
+from scodub.stages.film import Film, open_film
+from scodub.stages.glossary import GlossaryRef
+from scodub.stages.localize import LocalizeStage
+from scodub.stages.subtitles import SubtitlesStage
+from scodub.stages.transcribe import TranscribeStage
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """Everything ``scodub run`` does to one film."""
+
+    asr: AsrSettings = field(default_factory=AsrSettings)
+    targets: tuple[str, ...] = ()  # subtitle languages besides the spoken one
+    glossary_files: tuple[Path, ...] = ()
+    mt: MtSettings = field(default_factory=MtSettings)
+    english_route: str = "mt"  # "whisper": English from Whisper's speech translation
+    audio_stream: int | None = None
+    dub: DubSettings | None = None  # None: no dubbing stage
+    dub_langs: tuple[str, ...] | None = None  # None: every target except the spoken one
+
+    @property
+    def english_from_whisper(self) -> bool:
+        return self.english_route == "whisper" and "en" in self.targets
+
+
+@dataclass(frozen=True, slots=True)
+class FilmPlan:
+    film: Film
+    out_dir: Path
+    settings: RunSettings
+    transcribe: TranscribeStage
+    subtitles: SubtitlesStage
+    detected: tuple[str, float] | None = None  # (language, probability) when detected here
+    english: TranscribeStage | None = None
+    localize: LocalizeStage | None = None
+    dubs: tuple[DubStage, ...] = ()
+    backchecks: tuple[BackcheckStage, ...] = ()
+    deliver: DeliverStage | None = None
+
+    def stages(self) -> list[Stage[Any]]:
+        """Every stage, each after the stages it needs."""
+        ordered: dict[str, Stage[Any]] = {}
+
+        def visit(stage: Stage[Any]) -> None:
+            for dep in stage.deps():
+                visit(dep)
+            ordered.setdefault(stage.key(), stage)
+
+        roots: list[Stage[Any]] = [self.transcribe, self.subtitles]
+        roots += [s for s in (self.english, self.localize) if s is not None]
+        roots += [*self.dubs, *self.backchecks]
+        roots += [self.deliver] if self.deliver is not None else []
+        for stage in roots:
+            visit(stage)
+        return list(ordered.values())
+
+
+def _spoken_language(
+    film: Film, settings: RunSettings, ctx: StageContext
+) -> tuple[str, float] | None:
+    """Detect the spoken language when the plan depends on it and it was not given."""
+    if settings.asr.language or not (settings.targets or settings.dub is not None):
+        return None
+    asr, model = prepare(settings.asr)
+    return detect_spoken_language(film.path, film.stream, asr, model)
+
+
+def _check_dub_languages(spoken: str | None, settings: RunSettings) -> tuple[str, ...]:
+    """The languages to dub; each must have a subtitle track (the spoken one or a target)."""
+    targets = tuple(t for t in settings.targets if t != spoken)
+    wanted = tuple(get_language(c).code for c in settings.dub_langs or ()) or targets
+    tracks = {*targets, *([spoken] if spoken else [])}
+    missing = [code for code in wanted if code not in tracks]
+    if missing:
+        raise ConfigError(
+            f"cannot dub {', '.join(missing)}: no subtitle track in that language; "
+            "add it to --langs"
+        )
+    return wanted
+
+
+def plan_film(film_path: Path, out_dir: Path, settings: RunSettings, ctx: StageContext) -> FilmPlan:
+    """The stages of one film, every check made (see the module docstring)."""
+    check_ffmpeg()  # one line naming the ffmpeg, the version needed and the fix
+    film = open_film(film_path, out_dir, settings.audio_stream, settings.asr.language)
+    glossary = GlossaryRef.of(settings.glossary_files)
+    loaded = glossary.load(ctx)
+    dub = settings.dub.validate() if settings.dub is not None else None
+    if settings.asr.language and dub is not None:
+        _check_dub_languages(settings.asr.language, settings)  # before any model
+    if dub is not None:
+        for code in settings.dub_langs or settings.targets:
+            resolve_voice(code, dub.voices.get(code))  # a bad voice fails before any model
+    detected = _spoken_language(film, settings, ctx)
+    spoken = settings.asr.language or (detected[0] if detected else None)
+    asr = replace(settings.asr, language=spoken)
+    needed = mt_targets(spoken, settings.targets, settings.english_from_whisper)
+    if needed:
+        mt_identity(settings.mt)  # a missing translation model fails here, before ASR
+    transcribe = TranscribeStage.build(film, asr, glossary, loaded)
+    fallback = spoken or "en"
+    subtitles = SubtitlesStage(transcribe, glossary, fallback)
+    targets = tuple(t for t in settings.targets if t != spoken)
+    english = None
+    if "en" in targets and settings.english_from_whisper:
+        english = TranscribeStage.build(film, replace(asr, task="translate"), GlossaryRef(), loaded)
+    localize = None
+    if targets:
+        localize = LocalizeStage.build(
+            spoken, targets, glossary, settings.mt, subtitles=subtitles, english=english
+        )
+    plan = FilmPlan(
+        film, Path(out_dir), settings, transcribe, subtitles, detected, english, localize
+    )
+    if dub is None:
+        return plan
+    return _with_dubs(plan, dub, spoken, ctx)
+
+
+def _with_dubs(plan: FilmPlan, dub: DubSettings, spoken: str | None, ctx: StageContext) -> FilmPlan:
+    wanted = _check_dub_languages(spoken, plan.settings)
+    if not wanted:
+        return plan
+    film, source = plan.film, plan.localize or plan.subtitles
+    check_delivery(film, wanted, plan.out_dir, dub)
+    dubs = [DubStage.build(film, code, dub, ctx, source=source) for code in wanted]
+    checks, deliver = dub_stages(film, dubs, plan.out_dir, dub, plan.settings.asr)
+    return replace(plan, dubs=tuple(dubs), backchecks=tuple(checks), deliver=deliver)
+
+
+def describe_plan(plan: FilmPlan, ctx: StageContext) -> list[str]:
+    """One line per stage: what it is, whether a verified result is cached, its model."""
+    lines = [f"{plan.film.path}: {len(plan.stages())} stages"]
+    if plan.detected:
+        lines.append(f"  spoken language: {plan.detected[0]} (detected, p={plan.detected[1]:.2f})")
+    for stage in plan.stages():
+        state = "cached" if is_cached(stage, ctx) else "to run"
+        model = stage.model()
+        lines.append(f"  {stage.label():<24} {state:<7} {model or ''}".rstrip())
+    return lines
+
+
+def plan_json(plan: FilmPlan, ctx: StageContext) -> dict[str, Any]:
+    """The plan as data: each stage with its key, state and model, and its spec."""
+    return {
+        "film": str(plan.film.path),
+        "detected": list(plan.detected) if plan.detected else None,
+        "stages": [
+            {
+                "label": stage.label(),
+                "key": stage.key(),
+                "cached": is_cached(stage, ctx),
+                "model": stage.model(),
+                "needs": [dep.key() for dep in stage.deps()],
+                "spec": stage.to_json(),
+            }
+            for stage in plan.stages()
+        ],
+    }

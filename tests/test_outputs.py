@@ -1,0 +1,117 @@
+"""Who writes in an output folder, and what is checked before any work: one run at a time
+(a lock the kernel drops when its holder dies), one film per file name, the spoken
+language detected before deciding that a translation model is needed, and every check
+that needs no model made before one is loaded."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, ROOT, SAMPLE, run_cli
+
+pytestmark = pytest.mark.slow
+
+JFK = DATA / "jfk.wav"
+HOLD = """
+import sys, time
+from pathlib import Path
+from scodub.stages.outputs import output_lock
+with output_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def _holder(out: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(out)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_second_run_into_a_held_folder_is_refused_until_the_holder_dies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], whisper_model: object
+) -> None:
+    holder = _holder(tmp_path)
+    try:
+        code, _, err = run_cli(
+            ["transcribe", str(JFK), "--lang", "en", "-o", str(tmp_path)], capsys
+        )
+        assert code == 1 and err.count("\n") == 1
+        assert f"another scodub run is writing here (pid {holder.pid})" in err
+        assert not (tmp_path / "jfk.en.srt").exists()
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    code, _, err = run_cli(["transcribe", str(JFK), "--lang", "en", "-o", str(tmp_path)], capsys)
+    assert code == 0, err  # kill -9 of the holder released the lock
+    assert (tmp_path / "jfk.en.srt").exists()
+
+
+def test_films_with_the_same_name_never_overwrite_each_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], whisper_model: object
+) -> None:
+    for name, source in (
+        ("a", JFK),
+        ("b", DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"),
+    ):
+        (tmp_path / name).mkdir()
+        shutil.copy(source, tmp_path / name / "film.wav")
+    out = tmp_path / "out"
+    code, _, err = run_cli(
+        ["transcribe", str(tmp_path / "a" / "film.wav"), "--lang", "en", "-o", str(out)], capsys
+    )
+    assert code == 0, err
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    code, _, err = run_cli(
+        ["transcribe", str(tmp_path / "b" / "film.wav"), "--lang", "en", "-o", str(out)], capsys
+    )
+    assert code == 1 and err.count("\n") == 1
+    assert "already holds the outputs of" in err and "a/film.wav" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    # The same film again (or re-encoded in place) is the same film: it may re-run.
+    code, _, err = run_cli(
+        ["transcribe", str(tmp_path / "a" / "film.wav"), "--lang", "en", "-o", str(out)], capsys
+    )
+    assert code == 0, err
+
+
+def test_targets_that_are_the_spoken_language_need_no_translation_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], whisper_model: object
+) -> None:
+    # No --lang: the language is detected before deciding; English needs no model.
+    code, out, err = run_cli(["run", str(JFK), "--langs", "en", "-o", str(tmp_path)], capsys)
+    assert code == 0, err
+    assert (tmp_path / "jfk.en.srt").exists() and "en (p=" in out
+    # Russian does need one: refused before transcription, naming the model.
+    code, _, err = run_cli(["run", str(JFK), "--langs", "ru", "-o", str(tmp_path / "ru")], capsys)
+    assert code != 0 and "nllb" in err.lower() and err.count("\n") == 1
+    assert not (tmp_path / "ru" / "jfk.transcript.json").exists()
+
+
+def test_checks_without_a_model_come_before_any_model_is_loaded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scodub.asr.whisper
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("a Whisper model was loaded")
+
+    monkeypatch.setattr(scodub.asr.whisper, "load_model", refuse)
+    base = ["run", str(SAMPLE), "--lang", "en", "--dub", "-o", str(tmp_path)]
+    code, _, err = run_cli([*base, "--dub-langs", "ru"], capsys)
+    assert code == 2 and "cannot dub ru: no subtitle track" in err
+    (tmp_path / "sco-sample.dub.mkv").write_bytes(b"finished delivery")
+    code, _, err = run_cli([*base, "--dub-langs", "en"], capsys)
+    assert code == 1 and "sco-sample.dub.mkv: already exists" in err
+    assert (tmp_path / "sco-sample.dub.mkv").read_bytes() == b"finished delivery"
+    assert not (tmp_path / "sco-sample.transcript.json").exists()

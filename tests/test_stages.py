@@ -1,0 +1,162 @@
+"""The stage shape: plans, one verified cache, stages as plain data run in other processes,
+the film probed once and its loudness measured once per run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import DATA, ROOT, SAMPLE, run_cli
+from scodub.asr.whisper import AsrSettings
+from scodub.mt.localize import MtSettings
+from scodub.stages.base import StageContext, cached, stage_from_json
+from scodub.stages.deliver import dub_film
+from scodub.stages.dub import DubSettings
+from scodub.stages.plan import RunSettings, plan_film
+from scodub.stages.run import publish, run_film
+from test_dubbing import EN_SRT, RU_SRT
+
+pytestmark = pytest.mark.slow
+
+TINY_NLLB = DATA / "tiny-nllb"
+
+
+def _settings(**dub: Any) -> RunSettings:
+    return RunSettings(
+        asr=AsrSettings(language="en"),
+        targets=("ru",),
+        mt=MtSettings(model=str(TINY_NLLB)),
+        dub=DubSettings(voices={}, **dub),
+        dub_langs=("en",),
+    )
+
+
+def _outputs(folder: Path) -> dict[str, str]:
+    """The text outputs of a run (SRTs and the transcript), by file name."""
+    found = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.srt")}
+    transcript = json.loads((folder / "sco-sample.transcript.json").read_text(encoding="utf-8"))
+    found["transcript"] = json.dumps(transcript["transcript"], sort_keys=True)
+    return found
+
+
+def test_stages_run_from_json_in_fresh_processes_match_in_process(
+    tmp_path: Path, whisper_model: object
+) -> None:
+    settings = _settings(background=False)
+    direct = run_film(SAMPLE, tmp_path / "direct", settings)
+    assert direct.dub is not None
+
+    out = tmp_path / "split"
+    ctx = StageContext(out)
+    plan = plan_film(SAMPLE, out, settings, ctx)
+    names = [stage.name for stage in plan.stages()]
+    assert names == ["transcribe", "subtitles", "localize", "dub", "backcheck", "deliver"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    for number, stage in enumerate(plan.stages()):
+        spec = tmp_path / f"stage-{number}.json"
+        spec.write_text(json.dumps(stage.to_json()), encoding="utf-8")
+        assert stage_from_json(json.loads(spec.read_text(encoding="utf-8"))).key() == stage.key()
+        done = subprocess.run(
+            [sys.executable, "-m", "scodub.stages.worker", str(spec), str(out)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        line = json.loads(done.stdout.strip().splitlines()[-1])
+        assert line["key"] == stage.key() and line["reused"] is False
+
+    # Everything the other processes computed is reused here, nothing runs again.
+    again = StageContext(out)
+    report = publish(plan, again, 0.0)
+    assert all(outcome.reused for outcome in again.outcomes.values())
+    assert _outputs(out) == _outputs(tmp_path / "direct")
+    assert report.dub is not None
+    split_lines = [(line.index, line.text) for line in report.dub.languages[0].lines]
+    assert split_lines == [(line.index, line.text) for line in direct.dub.languages[0].lines]
+
+
+def test_film_probed_once_and_its_loudness_measured_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whisper_model: object
+) -> None:
+    import scodub.dub.mix
+    import scodub.media.loudness
+    import scodub.media.probe
+    import scodub.stages.dub
+
+    probed: list[Path] = []
+    measured: list[Path] = []
+    real_probe = scodub.media.probe._probe
+    real_measure = scodub.media.loudness.measure_loudness
+
+    def counting_probe(path: Path, media_only: bool) -> Any:
+        probed.append(Path(path).resolve())
+        return real_probe(path, media_only)
+
+    def counting_measure(path: Path, stream: int | None = None) -> Any:
+        measured.append(Path(path).resolve())
+        return real_measure(path, stream)
+
+    monkeypatch.setattr(scodub.media.probe, "_probe", counting_probe)
+    for module in (scodub.stages.dub, scodub.dub.mix):
+        monkeypatch.setattr(module, "measure_loudness", counting_measure)
+    (tmp_path / "en.srt").write_text(EN_SRT, encoding="utf-8")
+    (tmp_path / "ru.srt").write_text(RU_SRT, encoding="utf-8")
+    tracks: dict[str, Any] = {"en": tmp_path / "en.srt", "ru": tmp_path / "ru.srt"}
+    report = dub_film(SAMPLE, tracks, tmp_path / "out", DubSettings(backcheck=False))
+    assert [dub.language for dub in report.languages] == ["en", "ru"]
+    film = SAMPLE.resolve()
+    assert probed.count(film) == 1
+    assert measured.count(film) == 1
+
+
+def test_plan_lists_stages_and_what_is_cached(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], whisper_model: object
+) -> None:
+    args = ["run", str(SAMPLE), "--lang", "en", "--langs", "ru", "--mt-model", str(TINY_NLLB)]
+    args += ["--out", str(tmp_path)]
+    code, out, err = run_cli([*args, "--plan"], capsys)
+    assert code == 0, err
+    assert "transcribe" in out and "localize ru" in out and out.count("to run") == 3
+    assert not list(tmp_path.glob("*.srt"))  # --plan runs nothing
+    code, _, err = run_cli(args, capsys)
+    assert code == 0, err
+    code, out, err = run_cli([*args, "--plan", "--json"], capsys)
+    plan = json.loads(out)
+    assert [s["cached"] for s in plan["stages"]] == [True, True, True]
+    assert [s["model"] is not None for s in plan["stages"]] == [True, False, True]
+
+
+def test_cached_result_of_wrong_shape_or_damaged_artefact_is_recomputed(
+    tmp_path: Path, whisper_model: object
+) -> None:
+    settings = _settings(background=False, backcheck=False)
+    first = run_film(SAMPLE, tmp_path, settings)
+    assert first.dub is not None
+    mix = first.dub.languages[0].mix.path
+    healthy = _outputs(tmp_path)
+    for damage in ("truncate", "garbage", "wrong-shape", "list"):
+        if damage == "truncate":
+            mix.write_bytes(mix.read_bytes()[:2000])
+        elif damage == "garbage":
+            mix.write_bytes(os.urandom(4096))
+        else:
+            for entry in (tmp_path / ".scodub").glob("*/*.json"):
+                entry.write_text("{}" if damage == "wrong-shape" else "[]", encoding="utf-8")
+            (tmp_path / ".scodub" / "film-hashes.json").write_text("[]", encoding="utf-8")
+        ctx = StageContext(tmp_path)
+        plan = plan_film(
+            SAMPLE, tmp_path, _settings(background=False, backcheck=False, force=True), ctx
+        )
+        outcome = cached(plan.dubs[0], ctx)
+        assert not outcome.reused, damage
+        assert outcome.result.mix.path.stat().st_size > 50_000, damage
+        publish(plan, ctx, 0.0)
+        assert _outputs(tmp_path) == healthy, damage
