@@ -1,6 +1,8 @@
 # GPU worker image for scodub: faster-whisper / CTranslate2 on CUDA 12 with cuDNN 9 (what
-# the CTranslate2 4.x wheels are built against), ffmpeg, the embedded Whisper base model
+# the CTranslate2 4.x wheels are built against), the embedded Whisper base model
 # assembled at build time, and the offline voices. Runs as a non-root user.
+# ffmpeg is the static build of the pinned imageio-ffmpeg wheel (scodub's default), not
+# Ubuntu 22.04's 4.4, which is older than scodub's minimum (5.1, src/scodub/media/ffmpeg.py).
 #
 #   docker build -t scodub:gpu .
 #   docker run --gpus all -v "$PWD/films:/work" scodub:gpu run /work/film.mkv --out /work/out
@@ -30,7 +32,7 @@ RUN python -c "from scodub.provision.whisper import assemble_embedded; print(ass
 FROM ${CUDA_IMAGE} AS runtime
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 ffmpeg fonts-dejavu-core \
+ && apt-get install -y --no-install-recommends python3 fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/scodub-cache /opt/scodub-cache
@@ -41,6 +43,7 @@ ENV PATH=/opt/venv/bin:$PATH SCODUB_CACHE_DIR=/opt/scodub-cache \
     PYTHONUNBUFFERED=1
 USER 1000:1000
 WORKDIR /work
-RUN scodub --version && scodub models list && ray --version
+RUN scodub --version && scodub models list && ray --version \
+ && python -c "from scodub.media.ffmpeg import check_ffmpeg; print(check_ffmpeg().describe())"
 ENTRYPOINT ["scodub"]
 CMD ["--help"]

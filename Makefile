@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out/sample
 
-.PHONY: setup sample test lint bench clean
+.PHONY: setup sample test test-system-ffmpeg lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -26,6 +26,13 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest -q
+
+# The tests that run ffmpeg, against another build (default: the distribution's).
+SYSTEM_FFMPEG ?= /usr/bin/ffmpeg
+MEDIA_TESTS := tests/test_ffmpeg.py tests/test_media.py tests/test_loudness.py \
+	tests/test_mix.py tests/test_mux.py tests/test_fitting.py tests/test_faults.py
+test-system-ffmpeg: setup
+	SCODUB_FFMPEG=$(SYSTEM_FFMPEG) $(BIN)/pytest -q $(MEDIA_TESTS)
 
 bench: setup
 	$(BIN)/python bench/bench_asr.py

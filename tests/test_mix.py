@@ -180,6 +180,8 @@ def test_commands_are_two_loudnorm_passes(media: Path) -> None:
         assert option in graph
     assert str(out.absolute()) in second
     assert second[second.index("-acodec") + 1] == "pcm_s24le"
+    # Encoders get frames FLAC can take, whatever loudnorm hands on (short films).
+    assert graph.index("loudnorm=") < graph.index("asetnsamples=n=4096:p=0")
     silent = normalize_pass_command(
         MixPlan(plan.original, 0, plan.dub_stem, 6000, None, 0.0, RATE), measured, out
     )
@@ -297,10 +299,11 @@ def test_the_envelope_written_by_blocks_is_the_whole_envelope(
     assert np.array_equal(samples, np.clip(np.round(gain * 32767.0), 0, 32767).astype("<i2"))
 
 
-@pytest.mark.parametrize("seconds", [0.5, 1.0, 1.5, 2.5, 2.9])
+@pytest.mark.parametrize("seconds", [0.5, 1.0, 1.5, 2.5, 2.9, 3.0])
 def test_films_shorter_than_loudnorms_window_are_mixed(tmp_path: Path, seconds: float) -> None:
     """loudnorm hands a programme under 3 s on as one frame; FLAC (the cached mix) takes at
-    most 65,535 samples a block, so 1.4-2.9 s films failed "normalising" (issue 7)."""
+    most 65,535 samples a block, so 1.4-2.9 s films failed "normalising" (issue 7). At
+    3.0 s (one window, loudness range 0) loudnorm left linear mode."""
     film, dub = tmp_path / "film.m4a", tmp_path / "dub.wav"
     run_ffmpeg(
         "-f", "lavfi", "-i", f"sine=f={MUSIC_HZ}:r=44100:d={seconds}", "-ac", "2",
@@ -310,6 +313,7 @@ def test_films_shorter_than_loudnorms_window_are_mixed(tmp_path: Path, seconds: 
     cue = (0, int(seconds * 800))
     mix = mix_dub(film, 0, dub, [cue], tmp_path / "mix.flac")
     assert mix.meets_target, mix.loudness
+    assert mix.normalization == "linear"
     assert abs(probe(mix.path).duration_ms - probe(film).duration_ms) <= 30
 
 

@@ -55,11 +55,19 @@ def tmp_root(out_dir: Path) -> Path:
 
 
 def no_space(folder: Path, exc: OSError) -> OutputError:
-    """The one message for a full disk: it names the folder being written."""
+    """The one message for a full disk: it names the folder being written (for a run's
+    temporary file, the run's output folder)."""
     return OutputError(
-        f"no space left on {folder} ({exc.strerror or exc}); free some space and run "
-        "again (the finished outputs are kept)"
+        f"no space left on {_visible(Path(folder))} ({exc.strerror or exc}); free some "
+        "space and run again (the finished outputs are kept)"
     )
+
+
+def _visible(folder: Path) -> Path:
+    for run in _active:
+        if folder.absolute().is_relative_to(tmp_root(run.out_dir)):
+            return run.out_dir
+    return folder
 
 
 @contextlib.contextmanager
@@ -120,17 +128,18 @@ def current() -> Path | None:
 
 
 def folder_for(target_dir: Path) -> Path | None:
-    """The active run's temporary folder when it is on ``target_dir``'s file system (so a
-    file made there can be renamed onto a target in ``target_dir``), else None."""
-    if not _active:
-        return None
+    """The temporary folder of the active run whose output folder holds ``target_dir`` on
+    the same file system (so a file made there can be renamed onto its target), else None.
+    Anything else (the model cache) keeps its temporary files beside the target: two bind
+    mounts of one disk share a device number but refuse a rename between them."""
+    target_dir = Path(target_dir).absolute()
     try:
-        device = Path(target_dir).stat().st_dev
+        device = target_dir.stat().st_dev
     except OSError:
         return None
     for run in reversed(_active):
         try:
-            if run.out_dir.stat().st_dev == device:
+            if target_dir.is_relative_to(run.out_dir) and run.out_dir.stat().st_dev == device:
                 return _folder(run)
         except OSError:
             continue
@@ -156,7 +165,7 @@ def temporary_folder(prefix: str, outside_run: Path | None = None) -> Iterator[P
         yield folder
     except OSError as exc:
         if exc.errno in DISK_FULL:
-            raise no_space(_active[-1].out_dir if _active else folder, exc) from exc
+            raise no_space(folder, exc) from exc
         raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -301,7 +301,9 @@ def normalize_pass_command(
         LRA=lra_target,
         measured_I=f"{measured.input_i:.2f}",
         measured_TP=f"{measured.input_tp:.2f}",
-        measured_LRA=f"{measured.input_lra:.2f}",
+        # loudnorm reads a measured range of 0 as "not measured" and leaves linear mode; a
+        # programme of one 3 s window (a 3.0 s film) or a steady tone measures exactly 0.
+        measured_LRA=f"{max(measured.input_lra, 0.01):.2f}",
         measured_thresh=f"{measured.input_thresh:.2f}",
         offset=f"{measured.target_offset:.2f}",
         linear="true",

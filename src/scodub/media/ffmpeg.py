@@ -109,8 +109,8 @@ def _needed() -> str:
 def _how_to_fix(chosen_by: str) -> str:
     if chosen_by == ENV_VAR:
         return (
-            f"unset {ENV_VAR} to use the bundled build (pip package imageio-ffmpeg), "
-            f"or point it at ffmpeg {_needed()} or newer"
+            f"unset {ENV_VAR} to use the bundled build (pip package imageio-ffmpeg) "
+            "or point it at a newer ffmpeg"
         )
     return (
         "reinstall scodub's pinned imageio-ffmpeg (pip install --force-reinstall imageio-ffmpeg), "
