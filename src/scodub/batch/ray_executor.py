@@ -118,7 +118,10 @@ class RayExecutor:
         return actor.handle.run.remote(job.payload)
 
     def _new_actor(self, ray: Any, job: Job, cpus: float, gpus: float) -> _Actor | None:
-        want_gpu = 1.0 if job.resources.gpus > 0 and gpus >= 1 else 0.0
+        # ASR and MT take a GPU where the cluster has one: with --device auto the stage
+        # asks for none, but Ray hides every GPU from an actor that did not reserve one.
+        wants = job.resources.gpus > 0 or (job.model or "").startswith(("whisper:", "mt:"))
+        want_gpu = 1.0 if wants and gpus >= 1 else 0.0
         need = min(job.resources.cpus, cpus)
         # Keep at least one CPU for tasks; a 1-CPU cluster still runs one actor at a time.
         limit = max(need, cpus - 1)
