@@ -57,6 +57,12 @@ def test_nothing_starts_until_every_row_is_valid(
         lines[1].startswith(f"scodub: invalid: {manifest}:4: nope") and "does not exist" in lines[1]
     )
     assert "--skip-invalid" in lines[-1] and len(lines) == 3
+    # --skip-invalid: the valid film runs, the others are reported, the exit code says so.
+    code, _, err = run_cli(["batch", str(manifest), "--out", str(out), "--skip-invalid"], capsys)
+    state = json.loads((out / "batch.json").read_text())
+    assert code == 1 and list(state["films"]) == ["jfk"] and len(state["invalid"]) == 2
+    assert {s["status"] for s in state["films"]["jfk"]["stages"].values()} == {"done"}
+    assert (out / "jfk" / "jfk.en.srt").exists() and "invalid: " in err
 
 
 def test_a_batch_writes_what_run_writes_fails_one_film_alone_and_resumes(
