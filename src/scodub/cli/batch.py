@@ -127,6 +127,7 @@ def run_command(
         dub_langs=parse_language_list(dub_langs) if dub_langs else None,
     )
     defaults = Defaults(settings, dub)
+    chosen = _executor(executor, address, workers)  # without Ray: say so before any work
     if target.is_dir():
         entries = scan_folder(target, defaults, exclude=out_dir)
     else:
@@ -140,7 +141,6 @@ def run_command(
             f"{len(checked.problems)} problem(s) in {films} film(s); nothing was started "
             "(fix them, or run the valid films with --skip-invalid)"
         )
-    chosen = _executor(executor, address, workers)
     bar = _Bar(quiet or not sys.stderr.isatty())
     emit = chain(json_lines(click.echo) if as_json else None, bar.update)
     state = run_batch(
