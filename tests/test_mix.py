@@ -20,6 +20,7 @@ from scodub.dub.mix import (
     measure_pass_command,
     mix_dub,
     normalize_pass_command,
+    write_duck_envelope,
 )
 from scodub.errors import ConfigError, MediaError, OutputError
 from scodub.media.decode import decode_audio
@@ -276,6 +277,26 @@ def test_envelope_is_ducked_in_cues_and_full_far_from_them(
     for start, end in cues:
         far[max(0, start - attack) : end + release + 1] = False
     assert np.allclose(gain[far], 1.0)
+
+
+@settings(max_examples=20, deadline=None)
+@given(cue_lists, st.integers(1, 9000))
+def test_the_envelope_written_by_blocks_is_the_whole_envelope(
+    cues: list[tuple[int, int]], block: int
+) -> None:
+    """Block by block (a long film's envelope never whole in memory), the same samples."""
+    import tempfile
+    import wave
+
+    gain = duck_envelope(cues, 26_000, duck_db=15.0, attack_ms=200, release_ms=400)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "duck.wav"
+        write_duck_envelope(
+            path, cues, 26_000, duck_db=15.0, attack_ms=200, release_ms=400, block=block
+        )
+        with wave.open(str(path)) as wav:
+            samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    assert np.array_equal(samples, np.clip(np.round(gain * 32767.0), 0, 32767).astype("<i2"))
 
 
 @pytest.mark.parametrize("seconds", [0.5, 1.0, 1.5, 2.5, 2.9, 3.0])

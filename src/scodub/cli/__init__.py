@@ -14,6 +14,7 @@ from types import FrameType
 import click
 
 from scodub import __version__
+from scodub.cli.batch import batch
 from scodub.cli.common import error_line
 from scodub.cli.dub import dub
 from scodub.cli.glossary import glossary
@@ -38,7 +39,7 @@ def cli() -> None:
     """
 
 
-for command in (transcribe, translate, run, dub, qc, review, models, glossary):
+for command in (transcribe, translate, run, dub, qc, review, models, glossary, batch):
     cli.add_command(command)
 
 

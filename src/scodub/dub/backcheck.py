@@ -27,17 +27,18 @@ the mix's key and the ASR settings; the Whisper model stays loaded across langua
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from scodub.asr.long import SEARCH_S, WINDOW_S
 from scodub.asr.whisper import AsrSettings, load_model, prepare, resolve_device
 from scodub.data import Cue
 from scodub.langs import get_language
-from scodub.media.decode import ASR_SAMPLE_RATE, decode_audio
+from scodub.media.decode import ASR_SAMPLE_RATE, decode_audio, iter_audio
 from scodub.provision.whisper import ResolvedModel
 from scodub.text.linebreak import visible_text
 from scodub.text.metrics import normalize_words, wer
@@ -113,6 +114,54 @@ def speech_excerpt(
     return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
 
 
+def excerpt_windows(
+    blocks: Iterable[np.ndarray],
+    spans: Sequence[tuple[int, int]],
+    window: int,
+    sample_rate: int = ASR_SAMPLE_RATE,
+) -> Iterator[np.ndarray]:
+    """``speech_excerpt`` of a streamed decode (``media.decode.iter_audio``), handed out
+    in parts of about ``window`` samples, each made of whole padded spans joined by
+    ``JOIN_MS`` of silence."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        lo, hi = max(0, start - PAD_MS), end + PAD_MS
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    bounds = [(lo * sample_rate // 1000, hi * sample_rate // 1000) for lo, hi in merged]
+    gap = np.zeros(JOIN_MS * sample_rate // 1000, dtype=np.float32)
+    part: list[np.ndarray] = []
+    size = 0
+    current: list[np.ndarray] = []
+    index = position = 0
+    for block in blocks:
+        first, stop = position, position + block.size
+        position = stop
+        while index < len(bounds):
+            lo, hi = bounds[index]
+            if lo >= stop:
+                break
+            if min(hi, stop) > max(lo, first):
+                current.append(block[max(lo, first) - first : min(hi, stop) - first])
+            if hi > stop:
+                break  # the span goes on in the next block
+            piece = np.concatenate(current) if current else np.zeros(0, dtype=np.float32)
+            current, index = [], index + 1
+            if piece.size:
+                part += [gap, piece] if part else [piece]
+                size += piece.size
+            if size >= window:
+                yield np.concatenate(part)
+                part, size = [], 0
+    if current:  # a span that runs past the end of the audio
+        piece = np.concatenate(current)
+        part += [gap, piece] if part else [piece]
+    if part:
+        yield np.concatenate(part)
+
+
 def collapse_repeats(text: str, max_ngram: int = 4, min_repeats: int = 3) -> str:
     """``text`` with every run of one phrase (1 to ``max_ngram`` words) said
     ``min_repeats`` or more times in a row kept once: a decoder loop, not speech."""
@@ -177,7 +226,16 @@ def backcheck(
         reason = f"not measurable: Whisper has no {lang.name} ({lang.code})"
         return Backcheck(lang.code, False, metric, None, reason=reason)
     settings, model = prepare(backcheck_settings(asr, lang.code))
-    heard, loops = _transcribe(speech_excerpt(decode_audio(mix), spans), settings, model)
+    if spans and max(end for _, end in spans) > (WINDOW_S + SEARCH_S) * 1000:
+        # A feature film's dub: decoded as a stream, heard a window at a time (flat memory).
+        texts, loops = [], 0
+        for part in excerpt_windows(iter_audio(mix), spans, WINDOW_S * ASR_SAMPLE_RATE):
+            text, looped = _transcribe(part, settings, model)
+            texts.append(text)
+            loops += looped
+        heard = " ".join(t for t in texts if t)
+    else:
+        heard, loops = _transcribe(speech_excerpt(decode_audio(mix), spans), settings, model)
     script = " ".join(visible_text(cue.flat_text) for cue in cues)
     rate = error_rate(script, heard, per_character=lang.cjk_width)
     return Backcheck(lang.code, True, metric, rate, heard, loops=loops)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import wave
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -267,6 +267,25 @@ def fit_lines(
     Every cue's text is checked against its voice's scripts before any synthesis, so a
     cue in the wrong language fails the run at once, naming the cue.
     """
+    return list(
+        iter_fit_lines(
+            cues, voice, film_duration_ms, fps=fps, policy=policy, voices=voices, stores=stores
+        )
+    )
+
+
+def iter_fit_lines(
+    cues: Sequence[Cue],
+    voice: Voice,
+    film_duration_ms: int,
+    *,
+    fps: float | None = None,
+    policy: FitPolicy = FitPolicy(),
+    voices: Sequence[Voice] | None = None,
+    stores: Mapping[str, LineStore] | None = None,
+) -> Iterator[FittedLine]:
+    """``fit_lines`` one line at a time (every cue is checked before the first is
+    synthesized), so that a long film's lines need not all be held in memory."""
     per_cue = list(voices) if voices is not None else [voice] * len(cues)
     if len(per_cue) != len(cues):
         raise ValueError(f"{len(per_cue)} voices for {len(cues)} cues")
@@ -278,7 +297,16 @@ def fit_lines(
             scripts=speaker.scripts, cue=position,
         )
     ends = slot_ends(cues, film_duration_ms, gap_ms=TIMING.frames_ms(policy.gap_frames, fps))
-    lines: list[FittedLine] = []
+    return _fitted(cues, ends, per_cue, policy, stores)
+
+
+def _fitted(
+    cues: Sequence[Cue],
+    ends: Sequence[int],
+    per_cue: Sequence[Voice],
+    policy: FitPolicy,
+    stores: Mapping[str, LineStore] | None,
+) -> Iterator[FittedLine]:
     for position, (cue, end, speaker) in enumerate(zip(cues, ends, per_cue, strict=True), 1):
         text = visible_text(cue.flat_text)
         room = {"index": position, "start_ms": cue.start_ms, "slot_end_ms": end,
@@ -289,8 +317,44 @@ def fit_lines(
             line = fit_line(speaker, text, **room, policy=policy)
             if store is not None:
                 store.keep(line, cue.end_ms)
-        lines.append(line)
-    return lines
+        yield line
+
+
+def write_stem(
+    path: Path, lines: Iterable[FittedLine], film_duration_ms: int, sample_rate: int
+) -> list[FittedLine]:
+    """``render_stem`` + ``write_wav`` streamed: each line is written as it comes (lines
+    in time order, at ``sample_rate``) and kept without its audio, so memory does not
+    grow with the film's length. The file is the same, sample for sample."""
+    length = _ms_to_samples(film_duration_ms, sample_rate)
+    kept: list[FittedLine] = []
+    written = 0
+    silent = np.zeros(0, dtype=np.float32)
+    with atomic_path(Path(path)) as tmp, wave.open(str(tmp), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(sample_rate)
+        for line in lines:
+            if line.audio.size:
+                audio = line.audio
+                if line.sample_rate != sample_rate:  # another speaker's voice
+                    audio = resample(audio, line.sample_rate, sample_rate)
+                start = _ms_to_samples(line.start_ms, sample_rate)
+                if start < written and kept:
+                    raise ValueError(f"cue {line.index} would overlap cue {kept[-1].index}")
+                piece = audio[: max(0, length - start)]
+                _write_pcm(wav, np.zeros(max(0, min(start, length) - written), dtype=np.float32))
+                _write_pcm(wav, piece)
+                written = max(written, min(start, length)) + piece.size
+            kept.append(replace(line, audio=silent))
+        _write_pcm(wav, np.zeros(max(0, length - written), dtype=np.float32))
+    return kept
+
+
+def _write_pcm(wav: wave.Wave_write, audio: np.ndarray, block: int = 1 << 20) -> None:
+    for lo in range(0, audio.size, block):
+        chunk = audio[lo : lo + block]
+        wav.writeframes((np.clip(chunk, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes())
 
 
 def render_stem(

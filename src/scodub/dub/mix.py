@@ -150,29 +150,52 @@ def duck_envelope(
     ramps linear in dB: down over ``attack_ms`` before a line, up over ``release_ms`` after.
     """
     count = max(0, math.ceil(duration_ms * rate / 1000))
-    depth = np.zeros(count, dtype=np.float64)  # 0 = full level, 1 = fully ducked
-    times = np.arange(count, dtype=np.float64) * (1000.0 / rate)  # ms
-    for start, end in duck_intervals(cues_ms, attack_ms, release_ms):
-        lo = max(0, math.floor((start - attack_ms) * rate / 1000))
-        hi = min(count, math.ceil((end + release_ms) * rate / 1000) + 1)
+    intervals = duck_intervals(cues_ms, attack_ms, release_ms)
+    return _gain_block(intervals, 0, count, duck_db, attack_ms, release_ms, rate)
+
+
+def _gain_block(
+    intervals: Sequence[tuple[int, int]], first: int, stop: int, duck_db: float,
+    attack_ms: int, release_ms: int, rate: int,
+) -> np.ndarray:  # fmt: skip
+    """Samples ``first``..``stop`` of the envelope (each sample as ``duck_envelope``'s)."""
+    depth = np.zeros(stop - first, dtype=np.float64)  # 0 = full level, 1 = fully ducked
+    times = np.arange(first, stop, dtype=np.float64) * (1000.0 / rate)  # ms
+    for start, end in intervals:
+        lo = max(first, math.floor((start - attack_ms) * rate / 1000))
+        hi = min(stop, math.ceil((end + release_ms) * rate / 1000) + 1)
         if lo >= hi:
             continue
-        t = times[lo:hi]
+        t = times[lo - first : hi - first]
         rise = (t - (start - attack_ms)) / attack_ms if attack_ms > 0 else (t >= start) * 1.0
         fall = ((end + release_ms) - t) / release_ms if release_ms > 0 else (t <= end) * 1.0
-        depth[lo:hi] = np.maximum(depth[lo:hi], np.clip(np.minimum(rise, fall), 0.0, 1.0))
+        span = slice(lo - first, hi - first)
+        depth[span] = np.maximum(depth[span], np.clip(np.minimum(rise, fall), 0.0, 1.0))
     gain: np.ndarray = np.power(10.0, -duck_db * depth / 20.0).astype(np.float32)
     return gain
 
 
-def _write_envelope(path: Path, gain: np.ndarray, rate: int) -> None:
-    """A mono 16-bit WAV (every ffmpeg reads it; 1/32768 steps are 0.002 dB at -15 dB)."""
-    samples = np.clip(np.round(gain * 32767.0), 0, 32767).astype("<i2")
+def write_duck_envelope(
+    path: Path, cues_ms: Sequence[tuple[int, int]], duration_ms: int, *, duck_db: float,
+    attack_ms: int, release_ms: int, rate: int = ENVELOPE_RATE, block: int = 600_000,
+) -> None:  # fmt: skip
+    """``duck_envelope`` written to a mono 16-bit WAV block by block (``block`` samples,
+    10 minutes at 1 kHz): the same file, without the whole film's envelope in memory."""
+    count = max(0, math.ceil(duration_ms * rate / 1000))
+    intervals = duck_intervals(cues_ms, attack_ms, release_ms)
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
-        out.writeframes(samples.tobytes())
+        for first in range(0, count, block):
+            stop = min(count, first + block)
+            gain = _gain_block(intervals, first, stop, duck_db, attack_ms, release_ms, rate)
+            out.writeframes(_envelope_pcm(gain))
+
+
+def _envelope_pcm(gain: np.ndarray) -> bytes:
+    # 1/32768 steps are 0.002 dB at -15 dB: finer than any ear, and every ffmpeg reads it.
+    return bytes(np.clip(np.round(gain * 32767.0), 0, 32767).astype("<i2").tobytes())
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,14 +483,14 @@ def mix_dub(
         if background:
             envelope_path = scratch / "duck.wav"
             # One extra second of full gain: amultiply stops with the shorter input.
-            gain = duck_envelope(
+            write_duck_envelope(
+                envelope_path,
                 cues_ms,
                 duration_ms + 1000,
                 duck_db=duck_db,
                 attack_ms=attack_ms,
                 release_ms=release_ms,
             )
-            _write_envelope(envelope_path, gain, ENVELOPE_RATE)
         plan = MixPlan(
             original=original_audio.absolute(),
             audio_position=source.position,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import ffmpeg
 import numpy as np
 
 from scodub.errors import MediaError
-from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg
+from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg, stream_ffmpeg
 from scodub.media.probe import AudioStream, MediaInfo
 
 ASR_SAMPLE_RATE = 16000
@@ -36,12 +37,44 @@ def decode_audio(
     return np.frombuffer(result.stdout, dtype=np.float32).copy()
 
 
+def iter_audio(
+    path: Path,
+    stream: AudioStream | None = None,
+    sample_rate: int = ASR_SAMPLE_RATE,
+    *,
+    block_seconds: float = 60.0,
+) -> Iterator[np.ndarray]:
+    """``decode_audio`` in blocks of ``block_seconds`` (one ffmpeg process): the same
+    samples, without the whole stream in memory (a feature film is 460 MB at 16 kHz)."""
+    path = Path(path)
+    selector = f"0:a:{stream.position}" if stream else "0:a:0"
+    cmd = (
+        ffmpeg.input(str(path))
+        .output("pipe:", map=selector, format="f32le", acodec="pcm_f32le", ac=1, ar=sample_rate)
+        .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+        .compile(cmd=ffmpeg_exe())
+    )
+    block_bytes = 4 * max(1, int(block_seconds * sample_rate))
+    for block in stream_ffmpeg(cmd, what="decode the audio", source=path, block_bytes=block_bytes):
+        usable = len(block) - len(block) % 4  # a pipe read may end inside a sample
+        if usable != len(block):
+            raise MediaError(path, "the decoder's output ended inside a sample")
+        yield np.frombuffer(block, dtype=np.float32).copy()
+
+
 def check_complete(
     info: MediaInfo, stream: AudioStream, audio: np.ndarray, sample_rate: int = ASR_SAMPLE_RATE
 ) -> None:
     """A stream whose audio decodes to much less than its header says is truncated."""
+    check_decoded_length(info, stream, len(audio), sample_rate)
+
+
+def check_decoded_length(
+    info: MediaInfo, stream: AudioStream, samples: int, sample_rate: int = ASR_SAMPLE_RATE
+) -> None:
+    """``check_complete`` from the number of samples decoded (a streamed decode)."""
     expected = stream.duration_ms or info.duration_ms
-    decoded_ms = int(len(audio) * 1000 / sample_rate)
+    decoded_ms = int(samples * 1000 / sample_rate)
     if expected > 2000 and decoded_ms < 0.9 * expected - 1000:
         raise MediaError(
             info.path,

@@ -34,7 +34,8 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -287,6 +288,40 @@ def run_ffmpeg(
     if process.returncode != 0:
         raise failure(binary, process.returncode, stderr, what=what, source=source, writes=writes)
     return FfmpegRun(stdout=out or b"", stderr=stderr)
+
+
+def stream_ffmpeg(
+    command: Sequence[str], *, what: str, source: Path | str, block_bytes: int
+) -> Iterator[bytes]:
+    """Run one ffmpeg command and yield its stdout ``block_bytes`` at a time (the last
+    block may be shorter): what a long film decodes to is never held whole. Same binary
+    check, death signal and errors as ``run_ffmpeg``; a failure raises after the last
+    block ffmpeg wrote."""
+    binary = ffmpeg()
+    argv = [str(arg) for arg in command]
+    if argv[0] != binary.path:
+        raise ValueError(f"not a command for the chosen ffmpeg ({binary.path}): {argv[0]}")
+    # stderr goes to a file: a pipe nobody reads could fill and stall ffmpeg.
+    with tempfile.TemporaryFile() as errors, subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=errors,
+        preexec_fn=_die_with_parent(),  # only a resolved C call runs there
+    ) as process:
+        assert process.stdout is not None
+        try:
+            while block := process.stdout.read(block_bytes):
+                yield block
+            process.wait()
+        except BaseException:  # the consumer stopped early, or Ctrl-C / SIGTERM
+            process.kill()
+            process.wait()
+            raise
+        errors.seek(0)
+        stderr = errors.read().decode("utf-8", "replace")
+    if process.returncode != 0:
+        raise failure(binary, process.returncode, stderr, what=what, source=source)
 
 
 def failure(

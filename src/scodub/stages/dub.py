@@ -29,7 +29,12 @@ from scodub.dub.casting import (
     spoken_cues,
 )
 from scodub.dub.checks import check_dub_track, check_speakable
-from scodub.dub.fitting import FitPolicy, FittedLine, fit_lines, render_stem, write_wav
+from scodub.dub.fitting import (
+    FitPolicy,
+    FittedLine,
+    iter_fit_lines,
+    write_stem,
+)
 from scodub.dub.linecache import LineStore
 from scodub.dub.mix import (
     DUCK_ATTACK_MS,
@@ -316,15 +321,15 @@ class DubStage(Stage[DubResult]):
             )
             for v in (voice, *cast.values())
         }
-        lines = fit_lines(
+        fitted = iter_fit_lines(
             spoken, voice, film.duration_ms, fps=film.fps, policy=self.settings.policy,
             voices=voices, stores=stores,
         )  # fmt: skip
         with temporary_folder("dub-", outside_run=ctx.cache.root / "tmp") as scratch:
             stem = scratch / "stem.wav"
-            write_wav(
-                stem, render_stem(lines, film.duration_ms, voice.sample_rate), voice.sample_rate
-            )
+            # Streamed line by line (kept without their audio): a feature film's dub is
+            # never whole in memory.
+            lines = write_stem(stem, fitted, film.duration_ms, voice.sample_rate)
             mix = mix_dub(
                 film.path,
                 film.stream.position,
@@ -335,10 +340,8 @@ class DubStage(Stage[DubResult]):
                 original_info=film.info,
                 original_loudness=original,
             )
-        silent = np.zeros(0, dtype=np.float32)
-        kept = tuple(replace(line, audio=silent) for line in lines)
         infos = {speaker: describe_voice(v) for speaker, v in cast.items()}
-        return DubResult(track, describe_voice(voice), kept, mix, subtitles, spoken, infos)
+        return DubResult(track, describe_voice(voice), tuple(lines), mix, subtitles, spoken, infos)
 
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> DubResult:
         return DubResult.from_json(data)

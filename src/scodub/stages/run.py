@@ -17,7 +17,6 @@ from typing import Any
 
 from scodub import __version__, naming
 from scodub.fsutil import write_json_atomic
-from scodub.langs import LANGUAGES
 from scodub.stages.base import Outcome, Progress, StageContext, cached
 from scodub.stages.deliver import DubReport, dub_report, write_dub_report
 from scodub.stages.localize import LocalizeStageResult
@@ -53,21 +52,6 @@ class RunReport:
 def run_plan(plan: FilmPlan, ctx: StageContext) -> dict[str, Outcome[Any]]:
     """Run (or reuse) every stage of ``plan`` in order, in this process."""
     return {stage.key(): cached(stage, ctx) for stage in plan.stages()}
-
-
-def check_outputs(film: Path, out_dir: Path, settings: RunSettings) -> None:
-    """Every name this run may write fits the file system and none is an input
-    (``scodub.naming``; issue 7), before any work."""
-    dub = settings.dub
-    outputs = naming.film_outputs(
-        film, out_dir, dict.fromkeys((*LANGUAGES, *settings.targets)),
-        dub=dub is not None, stems=dub.stems if dub else None,
-    )  # fmt: skip
-    inputs = {"film": film} | {
-        f"glossary #{n}": Path(p) for n, p in enumerate(settings.glossary_files, start=1)
-    }
-    naming.check_names(outputs)
-    naming.refuse_inputs(outputs, inputs)
 
 
 def run_film(

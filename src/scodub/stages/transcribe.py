@@ -10,11 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from scodub import __version__
+from scodub.asr.long import SEARCH_S, WINDOW_S, level_dbfs, transcribe_stream
 from scodub.asr.speakers import SpeakerSettings, label_speakers
 from scodub.asr.whisper import AsrSettings, prepare, transcribe_audio
 from scodub.data import Transcript, ms
-from scodub.media.decode import ASR_SAMPLE_RATE, check_complete, decode_audio, rms_dbfs
+from scodub.media.decode import (
+    ASR_SAMPLE_RATE,
+    check_complete,
+    check_decoded_length,
+    decode_audio,
+    iter_audio,
+    rms_dbfs,
+)
 from scodub.names.audiocheck import transcribe_with_glossary
 from scodub.names.glossary import Glossary
 from scodub.provision.whisper import ResolvedModel
@@ -22,6 +32,9 @@ from scodub.serial import from_plain, to_plain
 from scodub.stages.base import Resources, Stage, StageContext, register
 from scodub.stages.film import Film
 from scodub.stages.glossary import GlossaryRef
+
+#: Longer than one window of asr.long: transcribed as a stream, window by window.
+LONG_FILM_MS = (WINDOW_S + SEARCH_S) * 1000
 
 # Below this level the stream is digital silence or near it: nothing to transcribe.
 _SILENCE_DBFS = -70.0
@@ -116,23 +129,40 @@ class TranscribeStage(Stage[TranscribeResult]):
 
     def run(self, ctx: StageContext) -> TranscribeResult:
         film, settings, stream = self.film, self.asr, self.film.stream
-        audio = decode_audio(film.path, stream)
-        check_complete(film.info, stream, audio)
+        total = film.duration_ms / 1000
+
+        def _tick(done: float) -> None:
+            ctx.report(self.label(), min(done, total), total)
+
+        audio: np.ndarray | None = None
+        if film.duration_ms > LONG_FILM_MS:
+            # A feature film: decoded and transcribed window by window (asr.long), so
+            # memory stays flat however long it is.
+            blocks = iter_audio(film.path, stream)
+            heard = transcribe_stream(blocks, settings, self.model_ref, _tick)
+            check_decoded_length(film.info, stream, heard.samples)
+            level, samples = level_dbfs(heard.sum_squares, heard.samples), heard.samples
+        else:
+            audio = decode_audio(film.path, stream)
+            check_complete(film.info, stream, audio)
+            level, samples = rms_dbfs(audio), len(audio)
         notes: list[str] = []
-        level = rms_dbfs(audio)
         if level < _SILENCE_DBFS:
             notes.append(f"audio stream {stream.position} is silent ({level:.0f} dBFS): no speech")
             transcript = Transcript(
-                settings.language or "und", 0.0, ms(len(audio) / ASR_SAMPLE_RATE), (), settings.task
+                settings.language or "und", 0.0, ms(samples / ASR_SAMPLE_RATE), (), settings.task
             )
         else:
-            total = len(audio) / ASR_SAMPLE_RATE
-
-            def _tick(done: float) -> None:
-                ctx.report(self.label(), min(done, total), total)
-
             glossary = self.glossary.load(ctx)
-            if len(glossary):
+            if audio is None:
+                transcript = heard.transcript
+                if len(glossary) or self.speakers.enabled:
+                    notes.append(
+                        "a film over 11 minutes is transcribed window by window: its names "
+                        "are not checked against the audio and its speakers are not told "
+                        "apart yet"
+                    )
+            elif len(glossary):
                 # An unbiased pass, names decoded again only where plausible, every change
                 # checked against the audio (scodub.names.audiocheck).
                 transcript = transcribe_with_glossary(
@@ -140,8 +170,9 @@ class TranscribeStage(Stage[TranscribeResult]):
                 )
             else:
                 transcript = transcribe_audio(audio, settings, self.model_ref, _tick)
-            transcript, note = label_speakers(transcript, audio, self.speakers)
-            notes.extend([note] if note else [])
+            if audio is not None:
+                transcript, note = label_speakers(transcript, audio, self.speakers)
+                notes.extend([note] if note else [])
             if not transcript.segments:
                 notes.append("no speech found (silence, music or noise only)")
             if transcript.dropped_segments:

@@ -1,0 +1,107 @@
+"""Run a validated batch: one lock per output folder, leftovers of a killed run cleared,
+every film's stages planned into one job graph, the graph run by an executor, the state
+kept in ``DIR/batch.json``.
+
+Resuming is the stage cache's work: a re-run plans the same stages with the same keys, a
+stage whose result is in ``DIR/<film-id>/.scodub/`` is reused, so only what was running
+(or failed, or never started) runs again.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Protocol
+
+from scodub.batch.manifest import FilmEntry
+from scodub.batch.plan import film_jobs, mark_owned
+from scodub.batch.schedule import Job, Schedule, check_graph
+from scodub.batch.state import BatchState, Emit
+from scodub.errors import OutputError
+from scodub.stages.outputs import claim_stem, output_lock
+from scodub.stages.plan import FilmPlan
+
+WORK_DIR = ".scodub-batch"
+
+
+class Executor(Protocol):
+    name: str
+
+    def run(self, schedule: Schedule) -> None: ...
+
+
+@contextmanager
+def batch_lock(out_dir: Path) -> Iterator[None]:
+    """One batch per output folder at a time (a second one stops with one line)."""
+    folder = Path(out_dir) / WORK_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = open(folder / "lock", "a+", encoding="utf-8")  # noqa: SIM115 (held until exit)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(f"{out_dir}: another scodub batch is running here") from None
+        yield
+    finally:
+        handle.close()
+
+
+def clear_partials(out_dir: Path) -> list[Path]:
+    """Remove temporary files a killed run left behind (``fsutil.atomic_path`` names them
+    ``.<stem>.<random>.part<suffix>``): hidden, never a finished output, safe under the lock."""
+    removed = []
+    for root, _dirs, files in os.walk(out_dir):
+        for name in files:
+            if name.startswith(".") and ".part" in name:
+                path = Path(root) / name
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
+def plan_batch(entries: Sequence[FilmEntry], plans: Mapping[str, FilmPlan]) -> list[Job]:
+    jobs: list[Job] = []
+    for order, entry in enumerate(entries):
+        jobs += film_jobs(entry.film_id, plans[entry.film_id], order)
+    check_graph(jobs)
+    return jobs
+
+
+def run_batch(
+    entries: Sequence[FilmEntry],
+    plans: Mapping[str, FilmPlan],
+    out_dir: Path,
+    executor: Executor,
+    *,
+    invalid: Sequence[str] = (),
+    emit: Emit | None = None,
+) -> BatchState:
+    """Run every film's stages; a failing film fails alone. Returns the final state.
+
+    Each film's folder is held (``stages.outputs.output_lock``: no ``scodub run`` writes
+    there meanwhile), its file names claimed, and marked as the batch's own."""
+    out_dir = Path(out_dir).absolute()  # workers elsewhere do not share our cwd
+    with batch_lock(out_dir), ExitStack() as held:
+        clear_partials(out_dir)
+        for entry in entries:
+            film_out = out_dir / entry.film_id
+            held.enter_context(output_lock(film_out))
+            claim_stem(film_out, plans[entry.film_id].film)
+            mark_owned(film_out)
+        jobs = plan_batch(entries, plans)
+        state = BatchState(out_dir, executor.name, invalid=list(invalid), emit=emit)
+        by_id = {e.film_id: e for e in entries}
+        for job in jobs:
+            entry = by_id[job.film_id]
+            state.add(job.film_id, str(entry.path), entry.where, job.label, job.stage, job.language)
+        state.save()
+        if emit is not None:
+            emit({"event": "batch_planned", "films": len(entries), "stages": len(jobs)})
+        executor.run(Schedule.of(jobs, state))
+        state.finish()
+        if emit is not None:
+            emit({"event": "batch_finished", **state.counts(), "model_loads": state.model_loads})
+    return state

@@ -1,0 +1,257 @@
+"""Where a batch stands: the state of every film x stage, kept in ``DIR/batch.json``
+(rewritten atomically on every change, so ``scodub batch status DIR`` can read it while
+the batch runs), the ``--json`` event lines, and the film x stage table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scodub import __version__
+from scodub.errors import InputError
+from scodub.fsutil import write_json_atomic
+
+STATE_FILE = "batch.json"
+PENDING, RUNNING, DONE, REUSED, FAILED, SKIPPED = (
+    "pending",
+    "running",
+    "done",
+    "reused",
+    "failed",
+    "skipped",
+)
+FINISHED = (DONE, REUSED, FAILED, SKIPPED)
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(slots=True)
+class StageState:
+    stage: str
+    language: str | None
+    status: str = PENDING
+    seconds: float | None = None
+    reason: str | None = None
+    attempts: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "language": self.language,
+            "status": self.status,
+            "seconds": self.seconds,
+            "reason": self.reason,
+            "attempts": self.attempts,
+        }
+
+
+@dataclass(slots=True)
+class FilmState:
+    path: str
+    where: str
+    stages: dict[str, StageState] = field(default_factory=dict)  # by job label
+
+
+@dataclass(slots=True)
+class BatchState:
+    """Mutable progress of one batch; every change is saved and announced."""
+
+    out_dir: Path
+    executor: str
+    films: dict[str, FilmState] = field(default_factory=dict)
+    invalid: list[str] = field(default_factory=list)
+    emit: Emit | None = None
+    started_at: str = field(default_factory=_now)
+    finished_at: str | None = None
+    model_loads: list[str] = field(default_factory=list)
+
+    def add(
+        self, film_id: str, path: str, where: str, label: str, stage: str, lang: str | None
+    ) -> None:
+        film = self.films.setdefault(film_id, FilmState(path, where))
+        film.stages[label] = StageState(stage, lang)
+
+    def mark(
+        self,
+        film_id: str,
+        label: str,
+        status: str,
+        *,
+        seconds: float | None = None,
+        reason: str | None = None,
+    ) -> None:
+        state = self.films[film_id].stages[label]
+        state.status = status
+        if status == RUNNING:
+            state.attempts += 1
+        if seconds is not None:
+            state.seconds = round(seconds, 3)
+        state.reason = reason
+        event = {
+            RUNNING: "stage_started",
+            DONE: "stage_finished",
+            REUSED: "stage_finished",
+            FAILED: "stage_failed",
+            SKIPPED: "stage_skipped",
+            PENDING: "stage_retried",
+        }[status]
+        record: dict[str, Any] = {
+            "event": event,
+            "film": film_id,
+            "stage": state.stage,
+            "language": state.language,
+            "time": _now(),
+        }
+        if status in (DONE, REUSED, FAILED):
+            record["seconds"] = state.seconds
+        if status in (DONE, REUSED):
+            record["reused"] = status == REUSED
+        if reason:
+            record["reason"] = reason
+        self.save()
+        if self.emit is not None:
+            self.emit(record)
+
+    def counts(self) -> dict[str, int]:
+        counts = {s: 0 for s in (PENDING, RUNNING, DONE, REUSED, FAILED, SKIPPED)}
+        for film in self.films.values():
+            for stage in film.stages.values():
+                counts[stage.status] += 1
+        return counts
+
+    def failed(self) -> bool:
+        counts = self.counts()
+        return bool(counts[FAILED] or counts[SKIPPED] or self.invalid)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scodub": __version__,
+            "out_dir": str(self.out_dir),
+            "executor": self.executor,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "summary": self.counts(),
+            "model_loads": self.model_loads,
+            "invalid": self.invalid,
+            "films": {
+                film_id: {
+                    "path": film.path,
+                    "where": film.where,
+                    "stages": {label: s.to_json() for label, s in film.stages.items()},
+                }
+                for film_id, film in self.films.items()
+            },
+        }
+
+    def save(self) -> None:
+        write_json_atomic(self.out_dir / STATE_FILE, self.to_json())
+
+    def finish(self) -> None:
+        self.finished_at = _now()
+        self.save()
+
+
+def load_state(out_dir: Path) -> dict[str, Any]:
+    path = Path(out_dir) / STATE_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "no batch here (batch.json not found)") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(path, f"cannot read ({exc})") from exc
+    if not isinstance(data, dict) or "films" not in data:
+        raise InputError(path, "not a scodub batch state file")
+    return data
+
+
+def run_state(data: dict[str, Any]) -> str:
+    """finished, running (its process is alive on this host) or interrupted."""
+    if data.get("finished_at"):
+        return "finished"
+    if data.get("host") == socket.gethostname() and _alive(int(data.get("pid", 0))):
+        return "running"
+    return "interrupted" if data.get("host") == socket.gethostname() else "running elsewhere?"
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _cell(stage: dict[str, Any]) -> str:
+    status = str(stage["status"])
+    if status == DONE:
+        return f"done {stage['seconds']:.1f}s" if stage.get("seconds") is not None else "done"
+    if status == FAILED:
+        return "FAILED"
+    return status
+
+
+def table(data: dict[str, Any]) -> str:
+    """The film x stage table, then one line per failure with its reason, then totals."""
+    columns: list[str] = []
+    for film in data["films"].values():
+        for label in film["stages"]:
+            if label not in columns:
+                columns.append(label)
+    rows = [["film", *columns]]
+    reasons = []
+    for film_id, film in data["films"].items():
+        cells = [film_id]
+        for label in columns:
+            stage = film["stages"].get(label)
+            cells.append(_cell(stage) if stage else "")
+            if stage and stage["status"] in (FAILED, SKIPPED) and stage.get("reason"):
+                reasons.append(f"{film_id} {label}: {stage['status']}: {stage['reason']}")
+        rows.append(cells)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    lines += reasons
+    lines += [f"invalid: {line}" for line in data.get("invalid", [])]
+    s = data["summary"]
+    loads = len(data.get("model_loads", []))
+    lines.append(
+        f"{s['done']} run, {s['reused']} reused, {s['failed']} failed, {s['skipped']} skipped, "
+        f"{s['running']} running, {s['pending']} pending; {loads} model loads"
+    )
+    return "\n".join(lines)
+
+
+def json_lines(write: Callable[[str], None]) -> Emit:
+    def emit(record: dict[str, Any]) -> None:
+        write(json.dumps(record, ensure_ascii=False))
+
+    return emit
+
+
+def chain(*emitters: Emit | None) -> Emit:
+    live: Iterable[Emit] = [e for e in emitters if e is not None]
+
+    def emit(record: dict[str, Any]) -> None:
+        for e in live:
+            e(record)
+
+    return emit

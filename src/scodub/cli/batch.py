@@ -1,0 +1,203 @@
+"""``scodub batch``: many films from a manifest or a folder, and ``scodub batch status``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scodub.asr.whisper import AsrSettings
+from scodub.batch.manifest import Defaults, read_manifest, scan_folder
+from scodub.batch.state import chain, json_lines, load_state, run_state, table
+from scodub.batch.validate import validate
+from scodub.cli.options import asr_options, glossary_option, mt_options
+from scodub.dub.voices import parse_voice_options
+from scodub.errors import ConfigError
+from scodub.langs import parse_language_list
+from scodub.mt.localize import MtSettings
+from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
+from scodub.stages.plan import RunSettings
+
+EXECUTORS = ("local", "ray")
+
+
+class _BatchGroup(click.Group):
+    """``scodub batch TARGET`` runs a batch; ``scodub batch status DIR`` shows one."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_BatchGroup)
+def batch() -> None:
+    """Many films: `scodub batch MANIFEST|FOLDER --out DIR`, `scodub batch status DIR`.
+
+    MANIFEST is YAML or CSV (README, 'Batches'); FOLDER takes every media file in it with
+    the settings given as options. Each film gets DIR/<film-id>/ with what `scodub run`
+    writes; stages are cached, so running the same command again resumes.
+    """
+
+
+@batch.command("status")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print DIR/batch.json as it is.")
+def status(out_dir: Path, as_json: bool) -> None:
+    """The film x stage table of a running or finished batch in DIR."""
+    import json
+
+    data = load_state(out_dir)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{out_dir}: {run_state(data)} ({data['executor']}, started {data['started_at']})")
+    click.echo(table(data))
+
+
+@batch.command("run")
+@click.argument("target", type=click.Path(exists=True, path_type=Path))
+@click.option("--langs", default="", help="Default subtitle languages (comma list or 'all').")
+@click.option("--english-from", type=click.Choice(["mt", "whisper"]), default="mt")
+@click.option("--dub", "do_dub", is_flag=True, help="Dub every film by default.")
+@click.option("--dub-langs", default=None, help="Default languages to dub (comma list).")
+@click.option("--voice", "voices", multiple=True, metavar="LANG=VOICE")
+@click.option("--no-background", is_flag=True)
+@click.option("--stems", type=click.Choice(STEM_FORMATS), default=None)
+@click.option("--force", is_flag=True, help="Overwrite existing delivery files and stems.")
+@click.option("--no-backcheck", is_flag=True)
+@click.option("--skip-invalid", is_flag=True, help="Run the valid films; report the others.")
+@click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True)
+@click.option("--address", default=None, help="Ray cluster: HOST:PORT or auto (--executor ray).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local worker processes; default: one per core.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON event per line on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table.")
+@asr_options
+@glossary_option
+@mt_options
+def run_command(
+    target: Path,
+    langs: str,
+    english_from: str,
+    do_dub: bool,
+    dub_langs: str | None,
+    voices: tuple[str, ...],
+    no_background: bool,
+    stems: StemFormat | None,
+    force: bool,
+    no_backcheck: bool,
+    skip_invalid: bool,
+    executor: str,
+    address: str | None,
+    workers: int | None,
+    as_json: bool,
+    quiet: bool,
+    asr: AsrSettings,
+    audio_stream: int | None,
+    out_dir: Path,
+    glossaries: tuple[Path, ...],
+    mt: MtSettings,
+) -> None:
+    """Run a batch: validate every film first, then every stage of every film."""
+    from scodub.batch.run import run_batch
+
+    dub = DubSettings(
+        voices=parse_voice_options(voices),
+        background=not no_background,
+        stems=stems,
+        force=force,
+        backcheck=not no_backcheck,
+    ).validate()
+    settings = RunSettings(
+        asr=asr,
+        targets=parse_language_list(langs) if langs.strip() else (),
+        glossary_files=tuple(p.absolute() for p in glossaries),
+        mt=mt,
+        english_route=english_from,
+        audio_stream=audio_stream,
+        dub=dub if do_dub else None,
+        dub_langs=parse_language_list(dub_langs) if dub_langs else None,
+    )
+    defaults = Defaults(settings, dub)
+    chosen = _executor(executor, address, workers)  # without Ray: say so before any work
+    if target.is_dir():
+        entries = scan_folder(target, defaults, exclude=out_dir)
+    else:
+        entries = read_manifest(target, defaults)
+    checked = validate(entries, out_dir)
+    for problem in checked.problems:
+        click.echo(f"scodub: invalid: {problem.line()}", err=True)
+    if checked.problems and (not skip_invalid or not checked.valid):
+        films = len(checked.invalid) or "the output folder"
+        raise ConfigError(
+            f"{len(checked.problems)} problem(s) in {films} film(s); nothing was started "
+            "(fix them, or run the valid films with --skip-invalid)"
+        )
+    bar = _Bar(quiet or not sys.stderr.isatty())
+    emit = chain(json_lines(click.echo) if as_json else None, bar.update)
+    state = run_batch(
+        checked.valid,
+        checked.plans,
+        out_dir,
+        chosen,
+        invalid=[p.line() for p in checked.problems],
+        emit=emit,
+    )
+    bar.close()
+    data = state.to_json()
+    if not quiet and not as_json:
+        click.echo(table(data))
+    elif not quiet:
+        click.echo(table(data), err=True)
+    if state.failed():
+        sys.exit(1)
+
+
+def _executor(name: str, address: str | None, workers: int | None) -> Any:
+    if name == "ray":
+        from scodub.batch.ray_executor import RayExecutor, import_ray
+
+        import_ray()  # without Ray: one line saying how to install it, before any work
+        return RayExecutor(address=address)
+    if address:
+        raise ConfigError("--address is for --executor ray")
+    from scodub.batch.local import LocalExecutor
+
+    return LocalExecutor(workers=workers)
+
+
+class _Bar:
+    """One bar over films x stages (tqdm's ETA), fed by the batch's events."""
+
+    def __init__(self, disabled: bool) -> None:
+        self.disabled = disabled
+        self.bar: Any = None
+        self.update: Callable[[dict[str, Any]], None] = self._update
+
+    def _update(self, record: dict[str, Any]) -> None:
+        if self.disabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=0, unit="stage", file=sys.stderr, dynamic_ncols=True)
+        if record["event"] == "batch_planned":
+            self.bar.total = record["stages"]
+            self.bar.refresh()
+        elif record["event"] in ("stage_finished", "stage_failed", "stage_skipped"):
+            self.bar.update(1)
+        elif record["event"] == "stage_started":
+            lang = f":{record['language']}" if record.get("language") else ""
+            self.bar.set_description(f"{record['film']} {record['stage']}{lang}", refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

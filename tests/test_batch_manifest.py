@@ -1,0 +1,119 @@
+"""Batch manifests (YAML and CSV) and the validation that runs before any work."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE
+from scodub.batch.manifest import Defaults, read_manifest, scan_folder
+from scodub.batch.validate import validate
+from scodub.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+FESTIVAL = ROOT / "glossaries" / "sco-film-festival-2025.yaml"
+TINY_NLLB = ROOT / "tests" / "data" / "tiny-nllb"
+
+
+def _films(tmp_path: Path) -> Path:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(SAMPLE, tmp_path / folder / "film.mp4")
+    return tmp_path
+
+
+def test_yaml_rows_apply_over_defaults_and_clashing_names_get_distinct_ids(tmp_path: Path) -> None:
+    _films(tmp_path)
+    manifest = tmp_path / "batch.yaml"
+    manifest.write_text(
+        "defaults:\n"
+        "  lang: en\n"
+        "  langs: [ru, zh]\n"
+        f"  glossaries: [{FESTIVAL}]\n"
+        "films:\n"
+        "  - a/film.mp4\n"
+        "  - path: b/film.mp4\n"
+        "    langs: ru\n"
+        "    dub: yes\n"
+        "    voices: {ru: espeak}\n"
+        "    audio_stream: 0\n"
+        "  - path: b/film.mp4\n"
+        "    id: second-copy\n"
+        "  - b/film.mp4\n",
+        encoding="utf-8",
+    )
+    entries = read_manifest(manifest, Defaults())
+    assert [e.line for e in entries] == [6, 7, 12, 14]
+    first, second, third, fourth = entries
+    assert first.settings.targets == ("ru", "zh") and first.settings.dub is None
+    assert first.settings.asr.language == "en" and first.settings.glossary_files == (FESTIVAL,)
+    assert second.settings.targets == ("ru",) and second.settings.dub is not None
+    assert second.settings.dub.voices == {"ru": "espeak"} and second.settings.audio_stream == 0
+    assert first.film_id != second.film_id and first.film_id.startswith("film-")
+    assert third.film_id == "second-copy" and not third.problems
+    assert fourth.problems and "already used at line 7" in fourth.problems[0][1]
+
+
+def test_csv_rows_carry_their_line_numbers_and_every_problem_is_reported(tmp_path: Path) -> None:
+    _films(tmp_path)
+    (tmp_path / "notes.mp4").write_text("not a film")
+    bad_glossary = tmp_path / "bad.yaml"
+    bad_glossary.write_text("version: 1\nterms: [\n")
+    manifest = tmp_path / "batch.csv"
+    manifest.write_text(
+        "path,lang,langs,glossaries,dub,voices,mt_model\n"
+        f'a/film.mp4,en,"ru,zh",,,,{TINY_NLLB}\n'
+        "missing.mkv,en,ru,,,\n"
+        "notes.mp4,xx,ru,,,\n"
+        f"b/film.mp4,ky,ru,{bad_glossary},yes,ru=/nowhere/ru.onnx\n",
+        encoding="utf-8",
+    )
+    entries = read_manifest(manifest, Defaults())
+    assert [e.line for e in entries] == [2, 3, 4, 5]
+    checked = validate(entries, tmp_path / "out")
+    text = "\n".join(p.line() for p in checked.problems)
+    assert [e.film_id for e in checked.valid] == [entries[0].film_id], text
+    where = {p.where.rsplit(":", 1)[-1] for p in checked.problems}
+    assert where == {"3", "4", "5"}, text
+    assert "missing.mkv: file does not exist" in text
+    assert "unknown language code 'xx'" in text
+    assert "Whisper cannot transcribe Kyrgyz" in text  # ky is not an ASR language
+    # The row with a bad language is reported once for the language; the others per check.
+    row5 = [p.problem for p in checked.problems if p.where.endswith(":5")]
+    assert len(row5) == 1  # lang fails while reading: the row is not probed further
+    assert not (tmp_path / "out" / "missing").exists()
+
+
+def test_checks_on_disk_find_every_problem_of_a_readable_row(tmp_path: Path) -> None:
+    _films(tmp_path)
+    (tmp_path / "notes.mp4").write_text("not a film")
+    bad_glossary = tmp_path / "bad.yaml"
+    bad_glossary.write_text("version: 1\nterms: [\n")
+    manifest = tmp_path / "batch.yaml"
+    manifest.write_text(
+        "films:\n"
+        f"  - {{path: notes.mp4, lang: en, langs: ru, glossaries: [{bad_glossary}], "
+        "dub: yes, voices: {ru: /nowhere/ru.onnx}}\n"
+        "  - {path: a/film.mp4, lang: en, langs: [en], bogus: 1}\n",
+        encoding="utf-8",
+    )
+    checked = validate(read_manifest(manifest, Defaults()), tmp_path / "out")
+    first = [p.problem for p in checked.problems if p.where.endswith(":2")]
+    assert len(first) >= 3, first  # not media, bad glossary, missing voice: all at once
+    assert any("bad.yaml" in p for p in first) and any("ru.onnx" in p for p in first)
+    second = [p.problem for p in checked.problems if p.where.endswith(":3")]
+    assert second and "unknown key 'bogus'" in second[0]
+
+
+def test_a_folder_gives_every_media_file_and_a_bad_manifest_names_its_line(tmp_path: Path) -> None:
+    _films(tmp_path)
+    (tmp_path / "readme.txt").write_text("x")
+    entries = scan_folder(tmp_path, Defaults())
+    assert len(entries) == 2 and len({e.film_id for e in entries}) == 2
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("films:\n  - path: a.mkv\n    langs: [ru\n")
+    with pytest.raises(InputError) as err:
+        read_manifest(broken, Defaults())
+    assert "broken.yaml:" in str(err.value)
