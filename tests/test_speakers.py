@@ -3,18 +3,20 @@ from real recordings in tests/data (JFK, the LibriVox reader)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import DATA
+from conftest import DATA, SAMPLE, run_cli
 from scodub.asr.speakers import (
     SpeakerSettings,
     SpeakerTurn,
     assign_speakers,
     describe_speakers,
     find_turns,
+    merge_minor_speakers,
     speaker_of,
 )
 from scodub.asr.voicetype import estimate_voice_type
@@ -176,3 +178,57 @@ def test_clip_builder_reference(dialogue: Clip) -> None:
 
 def test_load_audio_reads_any_format(tmp_path: Path) -> None:
     assert load_audio(DATA / "jfk.wav").size == 176_000
+
+
+@pytest.mark.slow
+def test_transcribe_finds_the_two_voices_of_the_sample_film(
+    tmp_path: Path, whisper_model: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sample film is JFK, then the LibriVox reader: two real speakers."""
+    code, out, _ = run_cli(
+        ["transcribe", str(SAMPLE), "--lang", "en", "--out", str(tmp_path)], capsys
+    )
+    assert code == 0, out
+    assert "speaker S1:" in out and "speaker S2:" in out
+    saved = json.loads((tmp_path / "sco-sample.transcript.json").read_text())
+    transcript = Transcript.from_json(saved["transcript"])
+    assert [s.id for s in transcript.speakers] == ["S1", "S2"]
+    assert all(s.voice_type == "lower" for s in transcript.speakers)
+    jfk = {w.speaker for w in transcript.words if w.end_ms < 10_000}
+    reader = {w.speaker for w in transcript.words if w.start_ms > 12_500}
+    assert len(jfk) == 1 and len(reader) == 1 and jfk != reader
+    assert all(s.speaker in ("S1", "S2") for s in transcript.segments)
+    report = json.loads((tmp_path / "sco-sample.report.json").read_text())
+    assert [s["id"] for s in report["stages"]["transcribe"]["speakers"]] == ["S1", "S2"]
+    # --speakers off: no speakers; a forced count is honoured.
+    code, out, _ = run_cli(
+        ["transcribe", str(SAMPLE), "--lang", "en", "--speakers", "off", "--out", str(tmp_path)],
+        capsys,
+    )
+    saved = json.loads((tmp_path / "sco-sample.transcript.json").read_text())
+    assert code == 0 and "speakers" not in saved["transcript"]
+    code, _, err = run_cli(["transcribe", str(SAMPLE), "--speakers", "lots"], capsys)
+    assert code != 0 and "--speakers" in err
+
+
+def test_minor_clusters_join_the_nearest_voice_at_auto() -> None:
+    turns = [
+        SpeakerTurn(0, 10_000, "S1"),
+        SpeakerTurn(10_000, 10_400, "S3"),  # 2% of the speech, a voice print near S2's
+        SpeakerTurn(10_400, 18_000, "S2"),
+        SpeakerTurn(18_000, 19_000, "S1"),
+    ]
+    centroids = {
+        "S1": np.array([1.0, 0.0]),
+        "S2": np.array([0.0, 1.0]),
+        "S3": np.array([0.2, 0.9]),
+    }
+    merged = merge_minor_speakers(turns, centroids)
+    assert [(t.start_ms, t.end_ms, t.speaker) for t in merged] == [
+        (0, 10_000, "S1"),
+        (10_000, 18_000, "S2"),
+        (18_000, 19_000, "S1"),
+    ]
+    # Every cluster large enough: unchanged.
+    big = [SpeakerTurn(0, 5000, "S1"), SpeakerTurn(5000, 9000, "S2")]
+    assert merge_minor_speakers(big, centroids) == big
