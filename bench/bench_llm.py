@@ -299,6 +299,10 @@ def main() -> None:
                 lang, args, url, track, groups, items, glossary, args.cache / lang
             )
             print(f"{lang}: done in {time.monotonic() - started:.0f} s", file=sys.stderr)
+            # Each language as soon as it is done (a long run stopped early keeps these).
+            print(
+                json.dumps({lang: results[lang]}, ensure_ascii=False), file=sys.stderr, flush=True
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)
