@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -282,6 +283,8 @@ def main() -> None:
         args.cache = Path(tempfile.mkdtemp(prefix="scodub-bench-llm-"))
     glossary = load_glossaries([GLOSSARY])
     track, groups, items = load_bench(args.sentences)
+    # A killed bench must not leave its server behind: SIGTERM runs the finally below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server, url = start_server(args.model, args.threads, args.ctx)
     results: dict[str, Any] = {
         "model": args.model.name,
@@ -296,6 +299,10 @@ def main() -> None:
                 lang, args, url, track, groups, items, glossary, args.cache / lang
             )
             print(f"{lang}: done in {time.monotonic() - started:.0f} s", file=sys.stderr)
+            # Each language as soon as it is done (a long run stopped early keeps these).
+            print(
+                json.dumps({lang: results[lang]}, ensure_ascii=False), file=sys.stderr, flush=True
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)
