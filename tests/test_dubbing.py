@@ -79,7 +79,7 @@ def no_synthesis(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise SynthesisStarted("a line was synthesized")
 
-    monkeypatch.setattr("scodub.stages.dub.fit_lines", refuse)
+    monkeypatch.setattr("scodub.stages.dub.iter_fit_lines", refuse)
 
 
 @pytest.fixture(scope="module")
