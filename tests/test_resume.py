@@ -24,7 +24,10 @@ ARGS = [
     "--dub", "--dub-langs", "en", "--quiet",
 ]  # fmt: skip
 #: The stages of that run, in the order they finish (each leaves one cache entry).
-STAGES = ["transcribe", "subtitles", "localize", "soundtrack", "dub", "backcheck", "deliver"]
+STAGES = [
+    "transcribe", "subtitles", "localize", "shots", "snap", "soundtrack", "dub", "backcheck",
+    "deliver",
+]  # fmt: skip
 
 
 def _entries(out: Path) -> list[Path]:

@@ -56,7 +56,9 @@ def test_stages_run_from_json_in_fresh_processes_match_in_process(
     ctx = StageContext(out)
     plan = plan_film(SAMPLE, out, settings, ctx)
     names = [stage.name for stage in plan.stages()]
-    assert names == ["transcribe", "subtitles", "localize", "dub", "backcheck", "deliver"]
+    assert names == [
+        "transcribe", "subtitles", "localize", "shots", "snap", "dub", "backcheck", "deliver"
+    ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     for number, stage in enumerate(plan.stages()):
         spec = tmp_path / f"stage-{number}.json"
@@ -124,14 +126,14 @@ def test_plan_lists_stages_and_what_is_cached(
     args += ["--out", str(tmp_path)]
     code, out, err = run_cli([*args, "--plan"], capsys)
     assert code == 0, err
-    assert "transcribe" in out and "localize ru" in out and out.count("to run") == 3
+    assert "transcribe" in out and "localize ru" in out and out.count("to run") == 5
     assert not list(tmp_path.glob("*.srt"))  # --plan runs nothing
     code, _, err = run_cli(args, capsys)
     assert code == 0, err
     code, out, err = run_cli([*args, "--plan", "--json"], capsys)
     plan = json.loads(out)
-    assert [s["cached"] for s in plan["stages"]] == [True, True, True]
-    assert [s["model"] is not None for s in plan["stages"]] == [True, False, True]
+    assert [s["cached"] for s in plan["stages"]] == [True] * 5
+    assert [s["model"] is not None for s in plan["stages"]] == [True, False, True, False, False]
 
 
 def test_cached_result_of_wrong_shape_or_damaged_artefact_is_recomputed(
