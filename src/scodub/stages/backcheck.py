@@ -57,10 +57,3 @@ class BackcheckStage(Stage[Backcheck]):
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> Backcheck:
         return from_plain(Backcheck, data)
 
-    def spec(self) -> dict[str, Any]:
-        data: dict[str, Any] = to_plain(self)
-        return data
-
-    @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> BackcheckStage:
-        return from_plain(cls, spec)

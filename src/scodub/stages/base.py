@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from scodub import __version__
 from scodub.fsutil import sha256_file
+from scodub.serial import from_plain, to_plain
 from scodub.stages.cache import StageCache, stage_key
 
 Progress = Callable[[str, float, float], None]  # (stage, done, total)
@@ -103,14 +104,16 @@ class Stage(ABC, Generic[R]):
         """The result from its ``to_json`` (raises KeyError/TypeError/ValueError if the
         data is not of the right shape)."""
 
-    @abstractmethod
     def spec(self) -> dict[str, Any]:
-        """The stage's fields as plain JSON data."""
+        """The stage's fields as plain JSON data (stages are dataclasses of plain data)."""
+        data: dict[str, Any] = to_plain(self)
+        return data
 
     @classmethod
-    @abstractmethod
     def from_spec(cls, spec: dict[str, Any]) -> Stage[R]:
         """The stage again from ``spec()``."""
+        stage: Stage[R] = from_plain(cls, spec)
+        return stage
 
     def to_json(self) -> dict[str, Any]:
         return {"stage": self.name, "spec": self.spec()}

@@ -98,13 +98,6 @@ class DeliverStage(Stage[DeliveryResult]):
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> DeliveryResult:
         return from_plain(DeliveryResult, data)
 
-    def spec(self) -> dict[str, Any]:
-        data: dict[str, Any] = to_plain(self)
-        return data
-
-    @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> DeliverStage:
-        return from_plain(cls, spec)
 
 
 @dataclass(frozen=True, slots=True)

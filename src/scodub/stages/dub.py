@@ -135,13 +135,6 @@ class SoundtrackStage(Stage[LoudnessResult]):
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> LoudnessResult:
         return LoudnessResult(from_plain(Loudness, data))
 
-    def spec(self) -> dict[str, Any]:
-        data: dict[str, Any] = to_plain(self)
-        return data
-
-    @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> SoundtrackStage:
-        return from_plain(cls, spec)
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,13 +339,6 @@ class DubStage(Stage[DubResult]):
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> DubResult:
         return DubResult.from_json(data)
 
-    def spec(self) -> dict[str, Any]:
-        data: dict[str, Any] = to_plain(self)
-        return data
-
-    @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> DubStage:
-        return from_plain(cls, spec)
 
 
 def _package_version(name: str | None) -> str | None:

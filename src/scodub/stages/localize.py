@@ -125,10 +125,3 @@ class LocalizeStage(Stage[LocalizeStageResult]):
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> LocalizeStageResult:
         return LocalizeStageResult.from_json(data)
 
-    def spec(self) -> dict[str, Any]:
-        data: dict[str, Any] = to_plain(self)
-        return data
-
-    @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> LocalizeStage:
-        return from_plain(cls, spec)

@@ -45,13 +45,6 @@ class ShotsStage(Stage[ShotsResult]):
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> ShotsResult:
         return ShotsResult(Shots.from_json(data))
 
-    def spec(self) -> dict[str, Any]:
-        data: dict[str, Any] = to_plain(self)
-        return data
-
-    @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> ShotsStage:
-        return from_plain(cls, spec)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +94,3 @@ class SnapStage(Stage[SnapStageResult]):
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> SnapStageResult:
         return SnapStageResult.from_json(data)
 
-    def spec(self) -> dict[str, Any]:
-        data: dict[str, Any] = to_plain(self)
-        return data
-
-    @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> SnapStage:
-        return from_plain(cls, spec)

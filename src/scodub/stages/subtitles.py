@@ -72,10 +72,3 @@ class SubtitlesStage(Stage[SubtitleResult]):
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> SubtitleResult:
         return SubtitleResult.from_json(data)
 
-    def spec(self) -> dict[str, Any]:
-        data: dict[str, Any] = to_plain(self)
-        return data
-
-    @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> SubtitlesStage:
-        return from_plain(cls, spec)

@@ -28,7 +28,6 @@ from scodub.media.decode import (
 from scodub.names.audiocheck import transcribe_with_glossary
 from scodub.names.glossary import Glossary
 from scodub.provision.whisper import ResolvedModel
-from scodub.serial import from_plain, to_plain
 from scodub.stages.base import Resources, Stage, StageContext, register
 from scodub.stages.film import Film
 from scodub.stages.glossary import GlossaryRef
@@ -189,10 +188,3 @@ class TranscribeStage(Stage[TranscribeResult]):
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> TranscribeResult:
         return TranscribeResult.from_json(data)
 
-    def spec(self) -> dict[str, Any]:
-        data: dict[str, Any] = to_plain(self)
-        return data
-
-    @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> TranscribeStage:
-        return from_plain(cls, spec)
