@@ -23,7 +23,8 @@ stronger (a flash or a strobe is not two shots), and none comes in a film's firs
 ``min_shot_frames``. Times are the frames' presentation times in whole ms.
 
 Why this and not PySceneDetect (bench/bench_timing.py, generated films with known cuts):
-on films it was not tuned on, it found 14 of 14 cuts with no false one; PySceneDetect
+on the held-out films it found 14 of 14 cuts with no false one (its first run there
+also reported a false cut at frame 1, hence the first-frames rule); PySceneDetect
 0.7's ContentDetector and AdaptiveDetector found 11 (they miss cuts between dark or softly
 coloured shots of similar brightness), ffmpeg's ``scdet`` 10 with one false, the plain
 ``select='gt(scene,0.4)'`` recipe 8. It used 3.2 CPU s per minute of 720p film against
