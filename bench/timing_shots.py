@@ -8,8 +8,9 @@
    threshold), and PySceneDetect 0.7's ContentDetector and AdaptiveDetector (defaults).
    A detection matches a known cut within 1 frame (hard cuts) or within half the fade
    (fades); precision, recall, the share of matched cuts found on their exact frame.
-2. Speed: each detector on a 30 s 1280x720 film, seconds per minute of film (best of
-   three, alternated).
+2. Speed: each detector on a 30 s 1280x720 film, CPU seconds (this process and its ffmpeg
+   children; wall time swings 2-3x on a shared machine) per minute of film, best of three,
+   alternated; wall time beside it.
 3. Snapping: a film with a cut placed near each of 33 cue in-times (-7 to +7 frames:
    the in-time must move onto the cut; 8 to 11 frames before it: to 12 frames before it;
    12 or more, or 8 or more after: left alone); cuts detected by scodub, then
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import resource
 import subprocess
 import time
 from collections.abc import Callable
@@ -169,20 +171,30 @@ def bench_speed(folder: Path) -> None:
     path = make_film(folder / "speed-720p.mp4", shots[:10], 24.0, size="1280x720")
     seconds_of_film = 10 * 72 / 24
     print(f"[shots] speed on a {seconds_of_film:.0f} s 1280x720 film (9 cuts):")
+    cpus: dict[str, float] = {}
     walls: dict[str, float] = {}
     counts: dict[str, int] = {}
     for _ in range(3):  # alternated, best of three: the machine is shared
         for detector, detect in DETECTORS.items():
-            start = time.perf_counter()
+            cpu, wall = _cpu_seconds(), time.perf_counter()
             counts[detector] = len(detect(path, 24.0))
-            wall = time.perf_counter() - start
+            wall, cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
             walls[detector] = min(walls.get(detector, wall), wall)
-    baseline = next(iter(walls.values()))
-    for detector, wall in walls.items():
+            cpus[detector] = min(cpus.get(detector, cpu), cpu)
+    base = next(iter(cpus.values()))
+    for detector, cpu in cpus.items():
         print(
-            f"  {detector:<46} {wall * 60 / seconds_of_film:6.2f} s per minute of film "
-            f"({wall / baseline:.2f}x scodub's), {counts[detector]} cuts"
+            f"  {detector:<46} CPU {cpu * 60 / seconds_of_film:6.2f} s per minute of film "
+            f"({cpu / base:.2f}x scodub's), wall {walls[detector] * 60 / seconds_of_film:6.2f} s, "
+            f"{counts[detector]} cuts"
         )
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (ffmpeg), user and system."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def bench_snapping(folder: Path) -> None:
