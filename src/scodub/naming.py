@@ -99,7 +99,11 @@ def translate_report_path(out_dir: Path, stem: str) -> Path:
 
 
 def film_outputs(
-    film: Path, out_dir: Path, languages: Iterable[str], *, dub: bool = False,
+    film: Path,
+    out_dir: Path,
+    languages: Iterable[str],
+    *,
+    dub: bool = False,
     stems: str | None = None,
 ) -> list[Path]:
     """Every file ``run``/``transcribe``/``dub`` may write for ``film`` (``languages``:
