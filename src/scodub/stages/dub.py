@@ -190,7 +190,7 @@ class LanguageJob:
     track: Track
     source: str
     voice: Voice
-    spoken: tuple[Cue, ...] = ()  # the lines spoken: a dual-speaker cue gives two
+    spoken: tuple[Cue, ...]  # the lines spoken: a dual-speaker cue gives two
     cast: Mapping[str, Voice] = field(default_factory=dict)  # speaker -> voice
 
     def line_voices(self) -> list[Voice]:
