@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scodub.errors import GlossaryError
@@ -176,6 +176,7 @@ def _alphabet(lang: str) -> str:
 _ALPHABETS = {code: _alphabet(code) for code in LANGUAGES}
 
 
+@settings(deadline=None)  # a property, not a timing: the machine may be loaded
 @given(st.sampled_from(sorted(LANGUAGES)), st.data())
 def test_a_letter_from_another_script_is_always_found(lang: str, data: st.DataObject) -> None:
     text = data.draw(st.text(alphabet=_ALPHABETS[lang], min_size=1, max_size=30))
