@@ -54,6 +54,21 @@ def test_reference_sine_measures_minus_23(tones: Path) -> None:
     assert level.meets(EBU_R128)
 
 
+@pytest.mark.parametrize("seconds", [0.1, 0.3])
+def test_sine_shorter_than_a_gating_block_is_measured_looped(
+    tmp_path: Path, seconds: float
+) -> None:
+    """BS.1770 has no 400 ms block in it (ebur128 alone says -70, as for silence); looped,
+    the reference sine reads its -23 LUFS."""
+    sine = f"{_AMPLITUDE_23:.6f}*sin(2*PI*1000*t)"
+    short = tmp_path / "short.wav"
+    run_ffmpeg("-f", "lavfi", "-i", f"aevalsrc={sine}|{sine}:s=48000:d={seconds}", str(short))
+    level = measure_loudness(short)
+    assert level.integrated_lufs == pytest.approx(-23.0, abs=0.2)
+    assert level.true_peak_dbtp == pytest.approx(-23.0, abs=0.2)
+    assert "-stream_loop" in ebur128_command(short, looped=True)
+
+
 def test_stream_selects_the_nth_audio_stream(tones: Path) -> None:
     first = measure_loudness(tones / "two streams.mka", stream=0)
     second = measure_loudness(tones / "two streams.mka", stream=1)

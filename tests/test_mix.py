@@ -299,11 +299,12 @@ def test_the_envelope_written_by_blocks_is_the_whole_envelope(
     assert np.array_equal(samples, np.clip(np.round(gain * 32767.0), 0, 32767).astype("<i2"))
 
 
-@pytest.mark.parametrize("seconds", [0.5, 1.0, 1.5, 2.5, 2.9, 3.0])
+@pytest.mark.parametrize("seconds", [0.2, 0.5, 1.0, 1.5, 2.5, 2.9, 3.0])
 def test_films_shorter_than_loudnorms_window_are_mixed(tmp_path: Path, seconds: float) -> None:
     """loudnorm hands a programme under 3 s on as one frame; FLAC (the cached mix) takes at
     most 65,535 samples a block, so 1.4-2.9 s films failed "normalising" (issue 7). At
-    3.0 s (one window, loudness range 0) loudnorm left linear mode."""
+    3.0 s (one window, loudness range 0) loudnorm left linear mode. Under 400 ms (no
+    BS.1770 block) the mix measured as silent."""
     film, dub = tmp_path / "film.m4a", tmp_path / "dub.wav"
     run_ffmpeg(
         "-f", "lavfi", "-i", f"sine=f={MUSIC_HZ}:r=44100:d={seconds}", "-ac", "2",
@@ -315,12 +316,3 @@ def test_films_shorter_than_loudnorms_window_are_mixed(tmp_path: Path, seconds: 
     assert mix.meets_target, mix.loudness
     assert mix.normalization == "linear"
     assert abs(probe(mix.path).duration_ms - probe(film).duration_ms) <= 30
-
-
-def test_film_shorter_than_one_gating_block_is_named(tmp_path: Path) -> None:
-    film, dub = tmp_path / "film.wav", tmp_path / "dub.wav"
-    run_ffmpeg("-f", "lavfi", "-i", f"sine=f={MUSIC_HZ}:r=48000:d=0.3", str(film))
-    run_ffmpeg("-f", "lavfi", "-i", f"sine=f={DUB_HZ}:r=22050:d=0.2", str(dub))
-    with pytest.raises(MediaError, match=r"film\.wav: its audio lasts 300 ms: too short"):
-        mix_dub(film, 0, dub, [(0, 200)], tmp_path / "mix.flac")
-    assert not (tmp_path / "mix.flac").exists()

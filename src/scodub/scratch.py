@@ -41,7 +41,6 @@ DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 @dataclass(slots=True)
 class _Run:
     out_dir: Path
-    depth: int = 1
     folder: Path | None = None
     lock_fd: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -75,14 +74,9 @@ def run_scratch(out_dir: Path) -> Iterator[None]:
     """The span of one run writing into ``out_dir``: sweeps dead runs' leftovers now, and
     removes this run's temporary folder (if one was made) at the end."""
     key = Path(out_dir).absolute()
-    for run in _active:
-        if run.out_dir == key:
-            run.depth += 1
-            try:
-                yield
-            finally:
-                run.depth -= 1
-            return
+    if any(run.out_dir == key for run in _active):
+        yield  # a stage inside the run: the run's folder serves it
+        return
     sweep(key)
     run = _Run(key)
     _active.append(run)
@@ -108,8 +102,7 @@ def _folder(run: _Run) -> Path:
         if run.folder is None:
             root = tmp_root(run.out_dir)
             try:
-                root.mkdir(parents=True, exist_ok=True)
-                folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+                folder = _make_folder(root)
                 fd = os.open(folder, os.O_RDONLY)
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
@@ -120,6 +113,16 @@ def _folder(run: _Run) -> Path:
                 ) from exc
             run.folder, run.lock_fd = folder, fd
         return run.folder
+
+
+def _make_folder(root: Path) -> Path:
+    for _ in range(3):  # another run's exit may remove an empty tmp/ between the two calls
+        root.mkdir(parents=True, exist_ok=True)
+        try:
+            return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+        except FileNotFoundError:
+            continue
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
 
 
 def current() -> Path | None:

@@ -42,6 +42,8 @@ from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from scodub.media.loudness import (
     EBU_R128,
     EBUR128_OPTIONS,
+    GATING_BLOCK_MS,
+    LOOP_SECONDS,
     SILENCE_LUFS,
     Loudness,
     LoudnessTarget,
@@ -79,8 +81,6 @@ _LOUDNORM_MAX_LRA = 50.0
 _LIMITER_HEADROOM_DB = 0.5
 #: Limit-and-measure rounds at most (each a decode of the mix; two suffice in practice).
 _LIMITER_ROUNDS = 4
-#: ITU-R BS.1770's gating block: a programme shorter than this has no integrated loudness.
-_GATING_BLOCK_MS = 400
 #: Samples per frame handed to the encoder (FLAC's own default block size).
 _OUTPUT_FRAME_SAMPLES = 4096
 #: alimiter's input gain range (1/64 .. 64).
@@ -276,11 +276,16 @@ def _linear_possible(measured: LoudnormStats, target: LoudnessTarget) -> bool:
 
 
 def measure_pass_command(plan: MixPlan, target: LoudnessTarget = EBU_R128) -> list[str]:
-    """Pass 1: ebur128 and loudnorm both measure the mix; nothing is written."""
-    graph = (
-        _mix_stream(plan)
-        .filter("ebur128", **EBUR128_OPTIONS)  # passes the audio on unchanged
-        .filter("loudnorm", LRA=_LOUDNORM_MAX_LRA, print_format="json", **_loudnorm_target(target))
+    """Pass 1: ebur128 and loudnorm both measure the mix; nothing is written. A mix
+    shorter than one gating block is measured looped (``scodub.media.loudness``)."""
+    mix = _mix_stream(plan)
+    if plan.duration_ms < GATING_BLOCK_MS:
+        rate = plan.sample_rate * (1 if plan.limiter_gain_db is None else 4)
+        mix = mix.filter("aloop", loop=-1, size=plan.duration_ms * rate // 1000 + rate // 10)
+        mix = mix.filter("atrim", duration=LOOP_SECONDS)
+    # ebur128 passes the audio on unchanged, to loudnorm.
+    graph = mix.filter("ebur128", **EBUR128_OPTIONS).filter(
+        "loudnorm", LRA=_LOUDNORM_MAX_LRA, print_format="json", **_loudnorm_target(target)
     )
     return list(
         graph.output("-", format="null")
@@ -395,12 +400,6 @@ def _measure(plan: MixPlan, target: LoudnessTarget, out: Path) -> tuple[MixPlan,
         _run(measure_pass_command(plan, target), "measure the mix", out), out
     )
     if not math.isfinite(first.input_i) or first.input_i <= SILENCE_LUFS:
-        if plan.duration_ms < _GATING_BLOCK_MS:
-            raise MediaError(
-                plan.original,
-                f"its audio lasts {plan.duration_ms} ms: too short to measure its loudness "
-                f"(EBU R128 measures blocks of {_GATING_BLOCK_MS} ms), so it cannot be dubbed",
-            )
         raise MediaError(plan.dub_stem, "the mix is silent: nothing to normalise")
     limiter_gain_db = 0.0
     for _ in range(_LIMITER_ROUNDS):

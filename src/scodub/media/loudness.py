@@ -158,9 +158,17 @@ def parse_loudnorm_json(stderr: str) -> LoudnormStats:
 EBUR128_OPTIONS = {"peak": "true", "framelog": "verbose"}
 
 
-def ebur128_command(path: Path, stream: int | None = None) -> list[str]:
-    """The ffmpeg argument list that scans audio stream ``stream`` (n-th audio) of ``path``."""
-    source = ffmpeg.input(str(Path(path).absolute()))
+#: ITU-R BS.1770 gates 400 ms blocks: a shorter programme has no integrated loudness, so
+#: it is measured looped to LOOP_SECONDS (the loudness it has, heard over and over).
+GATING_BLOCK_MS = 400
+LOOP_SECONDS = 3.0
+
+
+def ebur128_command(path: Path, stream: int | None = None, *, looped: bool = False) -> list[str]:
+    """The ffmpeg argument list that scans audio stream ``stream`` (n-th audio) of ``path``
+    (``looped``: played over and over for ``LOOP_SECONDS``)."""
+    loop = {"stream_loop": -1, "t": LOOP_SECONDS} if looped else {}
+    source = ffmpeg.input(str(Path(path).absolute()), **loop)
     audio = source[f"a:{stream}"] if stream is not None else source["a:0"]
     scanned = audio.filter("ebur128", **EBUR128_OPTIONS)
     return list(
@@ -179,9 +187,17 @@ def measure_loudness(path: Path, stream: int | None = None) -> Loudness:
     path = Path(path)
     if not path.is_file():
         raise MediaError(path, "file does not exist")
-    stderr = run_ffmpeg(
-        ebur128_command(path, stream), what="measure loudness", source=path, keep_stdout=False
-    ).stderr
+    level = _scan(path, stream, looped=False)
+    if level.is_silent and math.isfinite(level.true_peak_dbtp):
+        # Sound, but no gating block: shorter than 400 ms (or quieter than -70 LUFS).
+        looped = _scan(path, stream, looped=True)
+        level = Loudness(looped.integrated_lufs, level.true_peak_dbtp, level.lra)
+    return level
+
+
+def _scan(path: Path, stream: int | None, *, looped: bool) -> Loudness:
+    command = ebur128_command(path, stream, looped=looped)
+    stderr = run_ffmpeg(command, what="measure loudness", source=path, keep_stdout=False).stderr
     try:
         return parse_ebur128_summary(stderr)
     except ValueError as exc:
