@@ -16,8 +16,8 @@ Material:
    five LibriVox clips. Reported: words that differ from ``plain``.
 2. bench/data/names_speech.yaml: sentences with festival names in varied frames, and
    distractor sentences of ordinary words that sound like names; spoken by Piper
-   (joe-us, three speaking rates) and espeak-ng (en-us, en-gb-x-rp). Sentences are joined
-   with 0.7 s pauses into clips of about 25 s (Whisper's 30 s window). Reported per
+   (joe-us, three speaking rates) and espeak-ng (en-us; others with --voices). Sentences
+   are joined with 0.7 s pauses into clips of about 25 s (Whisper's 30 s window). Reported per
    voice: names spoken, recall, names written that nobody said (distractors included),
    precision; then recall per sentence frame; then every correction of ``audio`` with
    what was heard, what was written and the evidence.
