@@ -16,8 +16,8 @@ Material:
    five LibriVox clips. Reported: words that differ from ``plain``.
 2. bench/data/names_speech.yaml: sentences with festival names in varied frames, and
    distractor sentences of ordinary words that sound like names; spoken by Piper
-   (joe-us, three speaking rates) and espeak-ng (en-us, en-gb-x-rp). Sentences are joined
-   with 0.7 s pauses into clips of about 25 s (Whisper's 30 s window). Reported per
+   (joe-us, three speaking rates) and espeak-ng (en-us; others with --voices). Sentences
+   are joined with 0.7 s pauses into clips of about 25 s (Whisper's 30 s window). Reported per
    voice: names spoken, recall, names written that nobody said (distractors included),
    precision; then recall per sentence frame; then every correction of ``audio`` with
    what was heard, what was written and the evidence.
@@ -27,7 +27,8 @@ not the film ``White Ant``); a name written in another form of its term (``Yongc
 District`` for ``Yongchuan``) is counted right but listed as "form differs".
 
 Audio and transcripts are cached under /tmp/scodub-bench-names (delete it to re-run from
-scratch). About 40 minutes on 2 busy cores the first time.
+scratch). The first run of the four default voices took 44 minutes of wall time on 2
+cores shared with other work (ASR 12 min, the audio-checked path 30 min).
 
 Run: ``nice -n 10 .venv/bin/python bench/bench_names.py [--voices piper-1.0,espeak-en-us]``
 """
@@ -63,7 +64,7 @@ from scodub.names.prompt import hotwords  # noqa: E402
 DATA = ROOT / "bench" / "data" / "names_speech.yaml"
 GLOSSARY = ROOT / "glossaries" / "sco-film-festival-2025.yaml"
 CACHE = Path("/tmp/scodub-bench-names")
-VOICES = ("piper-1.0", "piper-0.8", "piper-1.3", "espeak-en-us", "espeak-en-gb-x-rp")
+VOICES = ("piper-1.0", "espeak-en-us", "piper-1.3", "piper-0.8")
 PAUSE_S = 0.7
 CLIP_S = 25.0
 MODES = ("plain", "before", "text", "audio")
