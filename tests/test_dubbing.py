@@ -390,6 +390,9 @@ def test_error_rate_and_excerpt_helpers() -> None:
     joined = speech_excerpt(audio, [(100, 400), (450, 600), (2000, 2500)])
     # (0..550 and 300..750 merge) + 400 ms gap + (1850..2650): 750 + 400 + 800 ms
     assert joined.size == (750 + 400 + 800) * 16
+    # The silence goes between the pieces, not after the last one.
+    assert not joined[750 * 16 : 1150 * 16].any()
+    assert joined[: 750 * 16].all() and joined[1150 * 16 :].all()
 
 
 def test_cli_dubs_from_cache_and_reports_json(

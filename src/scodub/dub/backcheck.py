@@ -110,7 +110,7 @@ def speech_excerpt(
     for lo, hi in merged:
         piece = audio[lo * sample_rate // 1000 : hi * sample_rate // 1000]
         if piece.size:
-            pieces += [piece, gap] if pieces else [piece]
+            pieces += [gap, piece] if pieces else [piece]
     return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
 
 
