@@ -357,7 +357,9 @@ def test_pull_offline_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.Monk
     assert message.startswith("cannot fetch facebook/nllb-200-distilled-600M from the hub")
     assert "scodub models pull nllb-200-distilled-600M" in message
     assert "--mt-model" in message
-    assert time.monotonic() - started < 5  # no retry loop before saying so
+    # No retry loop before saying so (a hub client backing off would take minutes; the
+    # bound is loose so that a loaded machine does not fail it).
+    assert time.monotonic() - started < 60
     assert not any(tmp_path.iterdir())  # nothing half-made left behind
     from scodub.cli.models import pull_command
 
