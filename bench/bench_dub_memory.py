@@ -31,7 +31,8 @@ CHILD = """
 import json, sys, time
 from scodub.data import Cue
 from scodub.dub.fitting import fit_lines
-from scodub.dub.piper_voice import embedded_english_model, load_piper_voice
+from scodub.dub.piper_voice import load_piper_voice
+from scodub.provision.piper import embedded_english_model
 voice = load_piper_voice(embedded_english_model())
 text = sys.stdin.read()
 started = time.perf_counter()

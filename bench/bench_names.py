@@ -93,7 +93,8 @@ def _speak(voice: str, text: str) -> np.ndarray:
     if path.exists():
         return np.load(path)
     if voice.startswith("piper-"):
-        from scodub.dub.piper_voice import embedded_english_model, load_piper_voice
+        from scodub.dub.piper_voice import load_piper_voice
+        from scodub.provision.piper import embedded_english_model
 
         piper = load_piper_voice(embedded_english_model())
         wave = _resample(piper.synthesize(text, rate=float(voice.split("-")[1])),

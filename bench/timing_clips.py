@@ -129,7 +129,8 @@ def real_clips(data: Path) -> list[Clip]:
 
 def piper_clip(folder: Path) -> Clip:
     """The Piper sentences joined with ``PAUSES_MS`` (and 500 ms at each end)."""
-    from scodub.dub.piper_voice import embedded_english_model, load_piper_voice
+    from scodub.dub.piper_voice import load_piper_voice
+    from scodub.provision.piper import embedded_english_model
 
     voice = load_piper_voice(embedded_english_model())
     rate = voice.sample_rate

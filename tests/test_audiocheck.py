@@ -40,7 +40,8 @@ def _real(name: str) -> np.ndarray:
 
 @cache
 def _spoken(text: str) -> np.ndarray:
-    from scodub.dub.piper_voice import embedded_english_model, load_piper_voice
+    from scodub.dub.piper_voice import load_piper_voice
+    from scodub.provision.piper import embedded_english_model
 
     voice = load_piper_voice(embedded_english_model())
     wave = voice.synthesize(text)

@@ -170,7 +170,8 @@ def test_speech_map_finds_piper_sentence_onsets(tmp_path: Path) -> None:
     """Exact references: each sentence spoken alone by Piper, joined with known pauses."""
     import wave
 
-    from scodub.dub.piper_voice import embedded_english_model, load_piper_voice
+    from scodub.dub.piper_voice import load_piper_voice
+    from scodub.provision.piper import embedded_english_model
 
     voice = load_piper_voice(embedded_english_model())
     rate = voice.sample_rate
