@@ -93,11 +93,8 @@ def error_rate(script: str, heard: str, *, per_character: bool) -> float:
     return wer(script, heard)
 
 
-def speech_excerpt(
-    audio: np.ndarray, spans: Sequence[tuple[int, int]], sample_rate: int = ASR_SAMPLE_RATE
-) -> np.ndarray:
-    """The stretches ``spans`` (ms) of ``audio``, each padded by ``PAD_MS``, joined with
-    ``JOIN_MS`` of silence; spans that meet after padding are taken as one."""
+def _padded_spans(spans: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """``spans`` (ms) each padded by ``PAD_MS``, in order, those that meet taken as one."""
     merged: list[list[int]] = []
     for start, end in sorted(spans):
         lo, hi = max(0, start - PAD_MS), end + PAD_MS
@@ -105,6 +102,15 @@ def speech_excerpt(
             merged[-1][1] = max(merged[-1][1], hi)
         else:
             merged.append([lo, hi])
+    return merged
+
+
+def speech_excerpt(
+    audio: np.ndarray, spans: Sequence[tuple[int, int]], sample_rate: int = ASR_SAMPLE_RATE
+) -> np.ndarray:
+    """The stretches ``spans`` (ms) of ``audio``, each padded by ``PAD_MS``, joined with
+    ``JOIN_MS`` of silence; spans that meet after padding are taken as one."""
+    merged = _padded_spans(spans)
     gap = np.zeros(JOIN_MS * sample_rate // 1000, dtype=np.float32)
     pieces: list[np.ndarray] = []
     for lo, hi in merged:
@@ -123,13 +129,7 @@ def excerpt_windows(
     """``speech_excerpt`` of a streamed decode (``media.decode.iter_audio``), handed out
     in parts of about ``window`` samples, each made of whole padded spans joined by
     ``JOIN_MS`` of silence."""
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        lo, hi = max(0, start - PAD_MS), end + PAD_MS
-        if merged and lo <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], hi)
-        else:
-            merged.append([lo, hi])
+    merged = _padded_spans(spans)
     bounds = [(lo * sample_rate // 1000, hi * sample_rate // 1000) for lo, hi in merged]
     gap = np.zeros(JOIN_MS * sample_rate // 1000, dtype=np.float32)
     part: list[np.ndarray] = []

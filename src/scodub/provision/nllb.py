@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from scodub.errors import ConfigError, InputError, ModelError
-from scodub.inputfiles import CONFIG_MAX_BYTES, VOCABULARY_MAX_BYTES, read_input_bytes
-from scodub.provision.whisper import models_dir
+from scodub.inputfiles import VOCABULARY_MAX_BYTES, read_input_bytes
+from scodub.provision.whisper import models_dir, read_model_config
 
 #: Known NLLB-200 names and their Hugging Face hub repositories.
 NLLB_MODELS: dict[str, str] = {
@@ -98,7 +98,7 @@ def check_nllb_folder(folder: Path | str) -> Path:
         raise ModelError(
             f"{folder}: not a CTranslate2 model folder (missing {', '.join(missing)})"
         )
-    config = _read_config(folder)
+    config = read_model_config(folder)
     if "alignment_heads" in config or "lang_ids" in config or "suppress_ids" in config:
         raise ModelError(
             f"{folder}: this is a Whisper speech model, not a translation model; "
@@ -116,21 +116,6 @@ def check_nllb_folder(folder: Path | str) -> Path:
             "(ct2-transformers-converter --copy_files sentencepiece.bpe.model)"
         )
     return folder
-
-
-def _read_config(folder: Path) -> dict[str, Any]:
-    try:
-        raw = read_input_bytes(
-            folder / "config.json", what="a model config", limit=CONFIG_MAX_BYTES
-        )
-        config = json.loads(raw.decode("utf-8"))
-    except InputError as exc:
-        raise ModelError(str(exc)) from exc
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{folder / 'config.json'}: unreadable ({exc})") from exc
-    if not isinstance(config, dict):
-        raise ModelError(f"{folder / 'config.json'}: not a JSON object")
-    return config
 
 
 def resolve_mt_model(spec: str | Path | None, cache_dir: Path | None = None) -> Path:

@@ -16,6 +16,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -146,6 +147,19 @@ def _check_whisper_folder(folder: Path) -> None:
     missing = [n for n in ("model.bin", "config.json") if not (folder / n).exists()]
     if missing:
         raise ModelError(f"{folder}: not a CTranslate2 model folder (missing {', '.join(missing)})")
+    config = read_model_config(folder)
+    if "alignment_heads" not in config and "lang_ids" not in config:
+        raise ModelError(f"{folder}: not a Whisper model (its config.json has no Whisper fields)")
+
+
+def _identity(folder: Path) -> str:
+    stat = (folder / "model.bin").stat()
+    return f"{folder.resolve()}:{stat.st_size}:{int(stat.st_mtime)}"
+
+
+def read_model_config(folder: Path) -> dict[str, Any]:
+    """A CTranslate2 model folder's ``config.json``: read within a sane size, a JSON object,
+    or one ModelError naming the file."""
     try:
         raw = read_input_bytes(
             folder / "config.json", what="a model config", limit=CONFIG_MAX_BYTES
@@ -154,16 +168,10 @@ def _check_whisper_folder(folder: Path) -> None:
     except InputError as exc:
         raise ModelError(str(exc)) from exc
     except (OSError, ValueError) as exc:
-        raise ModelError(f"{folder}/config.json: unreadable ({exc})") from exc
+        raise ModelError(f"{folder / 'config.json'}: unreadable ({exc})") from exc
     if not isinstance(config, dict):
-        raise ModelError(f"{folder}/config.json: not a JSON object")
-    if "alignment_heads" not in config and "lang_ids" not in config:
-        raise ModelError(f"{folder}: not a Whisper model (its config.json has no Whisper fields)")
-
-
-def _identity(folder: Path) -> str:
-    stat = (folder / "model.bin").stat()
-    return f"{folder.resolve()}:{stat.st_size}:{int(stat.st_mtime)}"
+        raise ModelError(f"{folder / 'config.json'}: not a JSON object")
+    return config
 
 
 def hub_names() -> list[str]:
