@@ -41,12 +41,12 @@ def russian() -> Voice:
 def test_only_changed_lines_are_voiced_again(russian: Voice, tmp_path: Path) -> None:
     store = LineStore(tmp_path, {"voice": russian.name}, FitPolicy())
     voice = CountingVoice(russian)
-    first = fit_lines(CUES, voice, 7000, store=store)
+    first = fit_lines(CUES, voice, 7000, stores={voice.name: store})
     assert set(voice.texts) == {cue.flat_text for cue in CUES}
     assert first[1].speedup > 1.0  # the long line was sped up: its rate is kept too
     edited = (CUES[0], Cue(2000, 3200, ("Короткая фраза.",)), CUES[2])
     voice.texts.clear()
-    again = fit_lines(edited, voice, 7000, store=store)
+    again = fit_lines(edited, voice, 7000, stores={voice.name: store})
     assert set(voice.texts) == {"Короткая фраза."}
     for old, new in ((first[0], again[0]), (first[2], again[2])):
         assert (new.index, new.start_ms, new.duration_ms, new.speedup) == (
@@ -62,20 +62,20 @@ def test_only_changed_lines_are_voiced_again(russian: Voice, tmp_path: Path) -> 
 def test_a_line_in_another_room_or_voice_is_voiced_again(russian: Voice, tmp_path: Path) -> None:
     voice = CountingVoice(russian)
     store = LineStore(tmp_path, {"voice": russian.name}, FitPolicy())
-    fit_lines(CUES[:1], voice, 7000, store=store)
+    fit_lines(CUES[:1], voice, 7000, stores={voice.name: store})
     moved = (Cue(500, 2000, CUES[0].lines),)  # same length of slot and cue: reused
     voice.texts.clear()
-    line = fit_lines(moved, voice, 7500, store=store)[0]
+    line = fit_lines(moved, voice, 7500, stores={voice.name: store})[0]
     assert voice.texts == [] and line.start_ms == 500
     shorter = (Cue(0, 900, CUES[0].lines),)  # less room: fitted again
-    fit_lines(shorter, voice, 7000, store=store)
+    fit_lines(shorter, voice, 7000, stores={voice.name: store})
     assert voice.texts
     voice.texts.clear()
     other = LineStore(tmp_path, {"voice": "another"}, FitPolicy())
-    fit_lines(CUES[:1], voice, 7000, store=other)
+    fit_lines(CUES[:1], voice, 7000, stores={voice.name: other})
     assert voice.texts
     for wav in tmp_path.glob("*.wav"):
         wav.write_bytes(b"damaged")
     voice.texts.clear()
-    line = fit_lines(CUES[:1], voice, 7000, store=store)[0]  # a damaged entry: made again
+    line = fit_lines(CUES[:1], voice, 7000, stores={voice.name: store})[0]  # a damaged entry: made again
     assert set(voice.texts) == {CUES[0].flat_text} and line.audio.size > 0

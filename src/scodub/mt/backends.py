@@ -81,8 +81,10 @@ def _specs(settings: MtSettings, targets: Sequence[str]) -> dict[str | None, lis
 
 
 def check_backends(settings: MtSettings, targets: Sequence[str]) -> None:
-    """Preflight: every backend the targets need is there (an NLLB folder is complete, a
-    server answers and serves the model); one clear error line otherwise."""
+    """Preflight: every backend the targets need is there (an NLLB folder is complete and
+    its device usable, a server answers and serves the model); one clear error line
+    otherwise."""
+    from scodub.mt.nllb import resolve_mt_device
     from scodub.provision.nllb import resolve_mt_model
 
     for spec in _specs(settings, targets):
@@ -91,6 +93,7 @@ def check_backends(settings: MtSettings, targets: Sequence[str]) -> None:
             make_client(settings, spec).check()
         else:
             resolve_mt_model(spec)
+            resolve_mt_device(settings.device, settings.compute_type)
 
 
 def backends_identity(settings: MtSettings, targets: Sequence[str]) -> str:

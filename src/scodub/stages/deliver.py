@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scodub import __version__, naming
-from scodub.asr.whisper import AsrSettings
+from scodub.asr.whisper import AsrSettings, resolve_device
 from scodub.data import Track
 from scodub.dub.backcheck import Backcheck
 from scodub.dub.checks import check_dub_track, check_speakable
@@ -336,6 +336,8 @@ def dub_film(
     settings = settings.validate()
     codes = _language_codes(tracks, settings)
     check_ffmpeg()
+    if settings.backcheck:  # Whisper's device, before the output folder is touched
+        resolve_device((asr or AsrSettings()).device, (asr or AsrSettings()).compute_type)
     with output_lock(out_dir):
         return _dub(Path(film), tracks, codes, out_dir, settings, asr, audio_stream, progress)
 

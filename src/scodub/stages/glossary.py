@@ -6,10 +6,11 @@ reads the files once per process and context.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from scodub.fsutil import sha256_file
+from scodub.inputfiles import GLOSSARY_MAX_BYTES, read_input_bytes
 from scodub.names.glossary import Glossary
 from scodub.names.io import load_glossaries
 from scodub.stages.base import StageContext
@@ -25,7 +26,10 @@ class GlossaryRef:
     def of(cls, files: tuple[Path, ...]) -> GlossaryRef:
         if not files:
             return cls()
-        digest = stage_key({"files": [sha256_file(Path(f)) for f in files]})
+        # Read as the glossary reader reads them: regular files of a sane size (a device
+        # such as /dev/zero would be hashed forever), one clear line otherwise.
+        contents = [read_input_bytes(f, what="a glossary", limit=GLOSSARY_MAX_BYTES) for f in files]
+        digest = stage_key({"files": [hashlib.sha256(data).hexdigest() for data in contents]})
         return cls(tuple(Path(f) for f in files), digest)
 
     def load(self, ctx: StageContext | None = None) -> Glossary:

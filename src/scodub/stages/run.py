@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from scodub import __version__, naming
+from scodub.asr.whisper import resolve_device
 from scodub.fsutil import write_json_atomic
+from scodub.mt.localize import mt_targets
+from scodub.mt.nllb import resolve_mt_device
 from scodub.stages.base import Outcome, Progress, StageContext, cached
 from scodub.stages.deliver import DubReport, dub_report, write_dub_report
 from scodub.stages.localize import LocalizeStageResult
@@ -59,12 +62,21 @@ def run_film(
 ) -> RunReport:
     """Every stage for one film; the report lists outputs, QC and how each stage was had."""
     started = time.perf_counter()
+    check_devices(settings)  # before the output folder is touched
     with output_lock(out_dir):
         ctx = StageContext(Path(out_dir), progress)
         plan = plan_film(Path(film), Path(out_dir), settings, ctx)
         claim_stem(Path(out_dir), plan.film)
         run_plan(plan, ctx)
         return publish(plan, ctx, started)
+
+
+def check_devices(settings: RunSettings) -> None:
+    """Whisper's device, and the translation model's where a target may need one: a
+    device that cannot be used is one line before anything is read or written."""
+    resolve_device(settings.asr.device, settings.asr.compute_type)
+    if mt_targets(settings.asr.language, settings.targets, settings.english_from_whisper):
+        resolve_mt_device(settings.mt.device, settings.mt.compute_type)
 
 
 def publish(plan: FilmPlan, ctx: StageContext, started: float) -> RunReport:
