@@ -77,5 +77,6 @@ def test_a_line_in_another_room_or_voice_is_voiced_again(russian: Voice, tmp_pat
     for wav in tmp_path.glob("*.wav"):
         wav.write_bytes(b"damaged")
     voice.texts.clear()
-    line = fit_lines(CUES[:1], voice, 7000, stores={voice.name: store})[0]  # a damaged entry: made again
+    # a damaged entry: made again
+    line = fit_lines(CUES[:1], voice, 7000, stores={voice.name: store})[0]
     assert set(voice.texts) == {CUES[0].flat_text} and line.audio.size > 0
