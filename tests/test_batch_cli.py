@@ -101,8 +101,9 @@ def test_a_batch_writes_what_run_writes_fails_one_film_alone_and_resumes(
     assert code == 1
     finished = [json.loads(line) for line in stdout.splitlines()][-1]
     assert finished["event"] == "batch_finished"
-    assert (finished["done"], finished["reused"], finished["failed"]) == (0, 8, 1)
-    assert "8 reused" in err and finished["model_loads"] == []
+    # 4 stages of each speech film, and the picture's shots of the film whose audio failed
+    assert (finished["done"], finished["reused"], finished["failed"]) == (0, 9, 1)
+    assert "9 reused" in err and finished["model_loads"] == []
     code, stdout, _ = run_cli(["batch", "status", str(out)], capsys)
     assert code == 0 and "finished" in stdout.splitlines()[0]
     assert "cut transcribe: failed: " in stdout and "reused" in stdout

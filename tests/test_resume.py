@@ -32,7 +32,11 @@ STAGES = [
 
 def _entries(out: Path) -> list[Path]:
     """The stage entries in the cache, oldest first (not the temporary files of writes)."""
-    found = [p for p in (out / ".scodub").glob("*/*.json") if not p.name.startswith(".")]
+    found = [
+        p
+        for p in (out / ".scodub").glob("*/*.json")
+        if p.parent.name in STAGES and not p.name.startswith(".")  # not the dub line store
+    ]
     return sorted(found, key=lambda p: p.stat().st_mtime_ns)
 
 

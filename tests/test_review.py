@@ -28,8 +28,8 @@ import pytest
 from conftest import ROOT, SAMPLE
 from review_browser import browser, open_page, screenshot, wait_media_loaded, wait_until
 from scodub.data import Cue, Track
-from scodub.review.rules import cell_issues
-from scodub.text.qc import RULES, check_track
+from scodub.review.rules import LIVE_RULES, cell_issues
+from scodub.text.qc import check_track
 from scodub.text.srt import read_srt
 
 __all__ = ["browser"]  # the session fixture, imported for pytest
@@ -142,7 +142,8 @@ def test_sample_page_offline_plays_seeks_and_exports(
     stored = json.loads((sample_run / "sco-sample.transcript.json").read_text(encoding="utf-8"))
     words = [w for seg in stored["transcript"]["segments"] for w in seg["words"]]
     unsure = [w[0].strip() for w in words if w[3] < 0.5]
-    assert unsure  # "Zhang" for LibriVox's "John": the festival's hotwords at work
+    # The sample may have none since names are checked against the audio (no "Zhang" for
+    # "John" any more); test_review_data.py puts unsure words on their cues.
     wait_until(page, f"document.querySelectorAll('.asr .unsure').length === {len(unsure)}")
     shown = page.locator(".cell[data-lang='en'] .asr .unsure")
     assert [shown.nth(k).inner_text().split(" (")[0] for k in range(shown.count())] == unsure
@@ -279,7 +280,7 @@ def test_page_checker_matches_scodub_qc_on_tricky_cells(browser: Any, multi_run:
     broken: set[str] = set()
     for code, cells in TRICKY.items():
         track = Track(code, tuple(Cue(a, b, tuple(t.split("\n"))) for a, b, t in cells))
-        python = cell_issues(track, 24.0)
+        python = [issue for issue in cell_issues(track, 24.0) if issue[1] in LIVE_RULES]
         javascript = page.evaluate(
             "([cells, code]) => scodubReview.QC.checkTrack(cells, code)",
             [
@@ -292,7 +293,7 @@ def test_page_checker_matches_scodub_qc_on_tricky_cells(browser: Any, multi_run:
         )
         assert _same_issues(python, javascript), (code, python, javascript)
         broken |= {issue[1] for issue in python}
-    assert broken == {rule.id for rule in RULES}
+    assert broken == LIVE_RULES
     assert not log.errors, log.errors
 
 

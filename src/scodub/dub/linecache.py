@@ -68,8 +68,8 @@ class LineStore:
                 rate = wav.getframerate()
                 pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
             values = {name: facts[name] for name in _FACTS}
-        except (OSError, ValueError, KeyError, EOFError, wave.Error):
-            return None  # missing or damaged: the line is synthesized again
+        except (OSError, ValueError, KeyError, TypeError, EOFError, wave.Error):
+            return None  # missing, damaged or of the wrong shape: synthesized again
         return FittedLine(
             index=index,
             text=text,

@@ -54,6 +54,17 @@ def limits_for(lang: str, fps: float | None) -> Limits:
     return Limits.of(subtitle_rules(lang), fps or TIMING.default_fps)
 
 
+#: The rules the page re-checks in JavaScript while an editor types (``assets/qc.js``).
+#: The others (tags, number style, speakers, shot changes) are flagged as
+#: ``scodub qc`` found them when the page was made, and checked again by the next run.
+LIVE_RULES = frozenset(
+    {
+        "empty", "max_lines", "chars_per_line", "min_duration", "max_duration", "min_gap",
+        "order", "reading_speed", "chaining", "one_line", "rtl_marks",
+    }
+)  # fmt: skip
+
+
 def rules_export(languages: Sequence[str], fps: float | None) -> dict[str, Any]:
     """Rules (id, severity, words per language) and limits per language, for the page."""
     per_language: dict[str, Any] = {}
@@ -67,7 +78,10 @@ def rules_export(languages: Sequence[str], fps: float | None) -> dict[str, Any]:
             "words": {rule.id: rule.description.format(**asdict(limits)) for rule in RULES},
         }
     return {
-        "rules": [{"id": rule.id, "severity": rule.severity} for rule in RULES],
+        "rules": [
+            {"id": rule.id, "severity": rule.severity, "live": rule.id in LIVE_RULES}
+            for rule in RULES
+        ],
         "languages": per_language,
     }
 

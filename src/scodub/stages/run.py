@@ -88,7 +88,8 @@ def publish(plan: FilmPlan, ctx: StageContext, started: float) -> RunReport:
     subs: Outcome[SubtitleResult] = cached(plan.subtitles, ctx)
     tracks = {subs.result.track.language: subs.result.track}
     extra: dict[str, dict[str, Any]] = {}
-    report = RunReport(plan.film.path, out_dir, {"transcript": str(transcript_path)}, {})
+    outputs = {"transcript": str(transcript_path)}
+    report = RunReport(plan.film.path, out_dir, outputs, {}, heard.result)
     report.stages["transcribe"] = _transcribe_json(heard, plan)
     if plan.localize is not None:
         local: Outcome[LocalizeStageResult] = cached(plan.localize, ctx)
