@@ -143,7 +143,13 @@ def test_every_dub_meets_ebu_r128_in_the_delivery(first: DubReport) -> None:
         loudness = measure_loudness(first.delivery, stream)
         assert abs(loudness.integrated_lufs - EBU_R128.integrated_lufs) <= EBU_R128.tolerance_lu
         assert loudness.true_peak_dbtp <= EBU_R128.max_true_peak_dbtp
-    assert measure_loudness(first.delivery, 0) == measure_loudness(SAMPLE)  # untouched
+    # The original, untouched: the same loudness (ffmpeg 5.1 keeps the AAC encoder delay's
+    # 1,024 samples when it copies the stream into Matroska: 0.1 LU; test_mux checks the copy
+    # packet for packet).
+    kept, original = measure_loudness(first.delivery, 0), measure_loudness(SAMPLE)
+    assert abs(kept.integrated_lufs - original.integrated_lufs) <= 0.1 + 1e-9
+    assert abs(kept.true_peak_dbtp - original.true_peak_dbtp) <= 0.1 + 1e-9
+    assert abs(kept.lra - original.lra) <= 0.2 + 1e-9
     assert first.warnings() == []
 
 
