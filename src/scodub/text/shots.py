@@ -151,6 +151,10 @@ def _snap_in(
         if following < f.gap - 1 or f.gap + 1 < following <= f.chain:
             return False  # too close to the next cue, or a gap chaining would have to close
     prev_end = ends[i - 1] if i else None
+    if i and prev_end is not None and prev_end <= target - f.gap:
+        opened, closed = target - prev_end, target - f.gap
+        if f.gap + 1 < opened <= f.chain and closed - starts[i - 1] > TIMING.max_duration_ms:
+            return False  # a gap chaining must close, and the previous cue cannot reach it
     if i and prev_end is not None and prev_end > target - f.gap:
         shortened = target - f.gap  # the previous cue makes room, if its rules allow
         if shortened - starts[i - 1] < need[i - 1] or shortened < floor[i - 1]:
