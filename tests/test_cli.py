@@ -294,22 +294,14 @@ def test_run_dub_muxes_a_tagged_delivery_file(
 def test_english_from_whisper_speech_translation(
     whisper_model: ResolvedModel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """No translation model: Russian speech (our own espeak-ng voice) gets English
-    subtitles from Whisper's speech translation, laid over the Russian cues."""
-    import numpy as np
-
-    from scodub.dub.fitting import write_wav
-    from scodub.dub.voices import resolve_voice
+    """No translation model: real Russian speech (three recorded festvox-ru sentences)
+    gets English subtitles from Whisper's speech translation, laid over the Russian cues.
+    (Synthetic espeak-ng Russian is not reliably recognised by Whisper base: CI on another
+    CPU once heard one garbled cue in it.)"""
     from scodub.text.srt import read_srt
 
-    voice = resolve_voice("ru")
-    pause = np.zeros(int(voice.sample_rate * 0.8), dtype=np.float32)
-    lines = ["Добрый вечер, друзья.", "Сегодня мы показываем новый фильм.", "Спасибо, что пришли."]
-    speech = np.concatenate(
-        [part for t in lines for part in (voice.synthesize(t, rate=0.9), pause)]
-    )
     film = tmp_path / "речь.wav"
-    write_wav(film, speech, voice.sample_rate)
+    shutil.copyfile(ROOT / "tests" / "data" / "festvox-ru" / "three.wav", film)
     out = tmp_path / "out"
     args = [
         "run",
@@ -335,3 +327,5 @@ def test_english_from_whisper_speech_translation(
     ]
     text = " ".join(c.flat_text for c in english.cues)
     assert text.strip() and all(ord(ch) < 0x400 for ch in text)  # English, no Cyrillic
+    spoken = " ".join(c.flat_text for c in russian.cues).lower()
+    assert "мир" in spoken and "семь" in spoken and "seven" in text.lower()
