@@ -6,10 +6,13 @@
   is refused when the audio says otherwise.
 - A festival name Whisper mishears on its own is written right, with its evidence: the
   written text's score for the audio is at least the heard text's.
+- A long film, transcribed window by window, gets the same names and corrections as the
+  short path gives each window's audio.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 
 import numpy as np
@@ -17,6 +20,7 @@ import pytest
 
 from conftest import DATA
 from glossary_cases import festival_glossary
+from scodub.asr.long import cut_point, transcribe_stream
 from scodub.asr.whisper import AsrSettings, load_model, resolve_device, transcribe_audio
 from scodub.data import Transcript
 from scodub.media.decode import ASR_SAMPLE_RATE, decode_audio
@@ -25,6 +29,7 @@ from scodub.names.audiocheck import WhisperJudge, evidence_line, transcribe_with
 from scodub.names.correct import JUDGE_MARGIN, correct
 from scodub.names.glossary import Glossary, Term
 from scodub.provision.whisper import ResolvedModel
+from scodub.stages.transcribe import glossary_window
 
 pytestmark = pytest.mark.slow
 GLOSSARY = festival_glossary()
@@ -102,3 +107,47 @@ def test_a_misheard_festival_name_is_written_with_its_evidence(
         assert c.heard_logprob is not None and c.written_logprob is not None
         assert c.written_logprob >= c.heard_logprob
         assert "->" in evidence_line(c)
+
+
+@pytest.mark.skipif(GLOSSARY is None, reason="festival glossary not in tree")
+def test_a_long_film_gets_the_names_window_by_window(whisper_model: ResolvedModel) -> None:
+    """The long path forced on a short recording (windows of seconds): ordinary speech and
+    a festival name, one window each, come out as the short path makes each window."""
+    assert GLOSSARY is not None
+    name = _spoken("Everyone in the hall was waiting for Dai Mo.")
+    ordinary = _real(f"librivox/{DASHWOOD}.wav")
+    gap = np.zeros(2 * ASR_SAMPLE_RATE, dtype=np.float32)
+    audio = np.concatenate([ordinary, gap, name])
+    window, search = ordinary.size + gap.size // 2, ASR_SAMPLE_RATE
+    assert audio.size - window < window + search  # two windows, no more
+    cut = cut_point(audio, window, search)
+    assert ordinary.size <= cut <= ordinary.size + gap.size  # in the pause
+
+    decode = glossary_window(GLOSSARY, whisper_model)
+    blocks = (audio[i : i + ASR_SAMPLE_RATE] for i in range(0, audio.size, ASR_SAMPLE_RATE))
+    long = transcribe_stream(
+        blocks,
+        EN,
+        whisper_model,
+        window_s=window / ASR_SAMPLE_RATE,
+        search_s=search / ASR_SAMPLE_RATE,
+        decode=decode,
+    ).transcript
+    shift = round(cut * 1000 / ASR_SAMPLE_RATE)
+    short = [
+        transcribe_with_glossary(part, EN, whisper_model, GLOSSARY)
+        for part in (audio[:cut], audio[cut:])
+    ]
+    expected_words = [(w.text, w.start_ms) for w in short[0].words]
+    expected_words += [(w.text, w.start_ms + shift) for w in short[1].words]
+    assert [(w.text, w.start_ms) for w in long.words] == expected_words
+    expected = [
+        *short[0].corrections,
+        *(
+            dataclasses.replace(c, start_ms=c.start_ms + shift, end_ms=c.end_ms + shift)
+            for c in short[1].corrections
+        ),
+    ]
+    assert list(long.corrections) == expected
+    assert "Dai Mo" in long.text and "John Dashwood" in long.text
+    assert all(c.start_ms >= shift for c in long.corrections)  # none in ordinary speech

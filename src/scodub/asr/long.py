@@ -6,7 +6,9 @@ transcribed ``WINDOW_S`` at a time, each window cut in the quietest half second 
 last ``SEARCH_S`` (a pause between words, never inside one). Decoding windows are
 independent anyway (scodub sets ``condition_on_previous_text=False``); the language found
 in the first window with speech is kept for the others. Word times are shifted by each
-window's start, so the transcript reads as one.
+window's start, so the transcript reads as one. How a window is transcribed is the
+caller's choice (``decode``): plain Whisper, or the glossary pass of ``names.audiocheck``,
+whose corrections are shifted with the words.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from scodub.asr.whisper import AsrSettings, transcribe_audio
-from scodub.data import Segment, Transcript, Word, ms
+from scodub.asr.whisper import AsrSettings, ProgressFn, transcribe_audio
+from scodub.data import Correction, Segment, Transcript, Word, ms
 from scodub.provision.whisper import ResolvedModel
 
 WINDOW_S = 600
 SEARCH_S = 60
 _QUIET_S = 0.5
 _RATE = 16000
+
+#: Transcribes one window: (its audio, the settings, progress within it) -> its transcript.
+WindowDecoder = Callable[[np.ndarray, AsrSettings, ProgressFn | None], Transcript]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,13 @@ def _shifted(segments: Iterable[Segment], offset_ms: int) -> list[Segment]:
     ]
 
 
+def _shifted_corrections(corrections: Iterable[Correction], offset_ms: int) -> list[Correction]:
+    return [
+        replace(c, start_ms=c.start_ms + offset_ms, end_ms=c.end_ms + offset_ms)
+        for c in corrections
+    ]
+
+
 def transcribe_stream(
     blocks: Iterable[np.ndarray],
     settings: AsrSettings,
@@ -68,13 +80,17 @@ def transcribe_stream(
     *,
     window_s: float = WINDOW_S,
     search_s: float = SEARCH_S,
+    decode: WindowDecoder | None = None,
 ) -> LongTranscript:
-    """Transcribe 16 kHz mono blocks (``media.decode.iter_audio``) window by window."""
+    """Transcribe 16 kHz mono blocks (``media.decode.iter_audio``) window by window, each
+    with ``decode`` (plain ``transcribe_audio`` by default); only the current window's
+    audio is held."""
     window, search = int(window_s * _RATE), int(search_s * _RATE)
     pending = np.zeros(0, dtype=np.float32)
     offset = samples = 0
     sum_squares = 0.0
     segments: list[Segment] = []
+    corrections: list[Correction] = []
     first: Transcript | None = None
     dropped = 0
 
@@ -86,8 +102,13 @@ def transcribe_stream(
             if progress:
                 progress(start_s + done)
 
-        part = transcribe_audio(audio, settings, model, tick)
-        segments.extend(_shifted(part.segments, round(offset * 1000 / _RATE)))
+        if decode is None:
+            part = transcribe_audio(audio, settings, model, tick)
+        else:
+            part = decode(audio, settings, tick)
+        shift_ms = round(offset * 1000 / _RATE)
+        segments.extend(_shifted(part.segments, shift_ms))
+        corrections.extend(_shifted_corrections(part.corrections, shift_ms))
         dropped += part.dropped_segments
         if first is None or not first.segments:
             first = part
@@ -113,6 +134,7 @@ def transcribe_stream(
         segments=tuple(segments),
         task=settings.task,
         dropped_segments=dropped,
+        corrections=tuple(corrections),
     )
     return LongTranscript(transcript, samples, sum_squares)
 

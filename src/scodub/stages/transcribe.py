@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from scodub import __version__
-from scodub.asr.long import SEARCH_S, WINDOW_S, level_dbfs, transcribe_stream
+from scodub.asr.long import SEARCH_S, WINDOW_S, WindowDecoder, level_dbfs, transcribe_stream
 from scodub.asr.speakers import SpeakerSettings, label_speakers
-from scodub.asr.whisper import AsrSettings, prepare, transcribe_audio
+from scodub.asr.whisper import AsrSettings, ProgressFn, prepare, transcribe_audio
 from scodub.data import Transcript, ms
 from scodub.media.decode import (
     ASR_SAMPLE_RATE,
@@ -37,6 +37,19 @@ LONG_FILM_MS = (WINDOW_S + SEARCH_S) * 1000
 
 # Below this level the stream is digital silence or near it: nothing to transcribe.
 _SILENCE_DBFS = -70.0
+
+
+def glossary_window(glossary: Glossary, model: ResolvedModel) -> WindowDecoder | None:
+    """How a long film's window is transcribed with ``glossary``: the same glossary pass
+    as a short film's (``transcribe_with_glossary``) on that window's audio alone; None
+    (plain Whisper) for an empty glossary."""
+    if not len(glossary):
+        return None
+
+    def decode(audio: np.ndarray, settings: AsrSettings, tick: ProgressFn | None) -> Transcript:
+        return transcribe_with_glossary(audio, settings, model, glossary, progress=tick)
+
+    return decode
 
 
 def glossary_source(glossary: Glossary) -> str:
@@ -90,7 +103,8 @@ class TranscribeStage(Stage[TranscribeResult]):
     speakers: SpeakerSettings = field(default_factory=SpeakerSettings)
 
     name = "transcribe"
-    version = 2  # 2: names checked against the audio, no whole-film hotwords
+    # 2: names checked against the audio, no whole-film hotwords; 3: in a long film too
+    version = 3
 
     @classmethod
     def build(
@@ -136,9 +150,10 @@ class TranscribeStage(Stage[TranscribeResult]):
         audio: np.ndarray | None = None
         if film.duration_ms > LONG_FILM_MS:
             # A feature film: decoded and transcribed window by window (asr.long), so
-            # memory stays flat however long it is.
+            # memory stays flat however long it is; names checked window by window.
             blocks = iter_audio(film.path, stream)
-            heard = transcribe_stream(blocks, settings, self.model_ref, _tick)
+            decode = glossary_window(self.glossary.load(ctx), self.model_ref)
+            heard = transcribe_stream(blocks, settings, self.model_ref, _tick, decode=decode)
             check_decoded_length(film.info, stream, heard.samples)
             level, samples = level_dbfs(heard.sum_squares, heard.samples), heard.samples
         else:
@@ -155,11 +170,10 @@ class TranscribeStage(Stage[TranscribeResult]):
             glossary = self.glossary.load(ctx)
             if audio is None:
                 transcript = heard.transcript
-                if len(glossary) or self.speakers.enabled:
+                if self.speakers.enabled:
                     notes.append(
-                        "a film over 11 minutes is transcribed window by window: its names "
-                        "are not checked against the audio and its speakers are not told "
-                        "apart yet"
+                        "a film over 11 minutes is transcribed window by window: its "
+                        "speakers are not told apart yet"
                     )
             elif len(glossary):
                 # An unbiased pass, names decoded again only where plausible, every change
@@ -187,4 +201,3 @@ class TranscribeStage(Stage[TranscribeResult]):
 
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> TranscribeResult:
         return TranscribeResult.from_json(data)
-
