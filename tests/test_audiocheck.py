@@ -62,14 +62,16 @@ def _words(t: Transcript) -> list[str]:
 
 
 @pytest.mark.skipif(GLOSSARY is None, reason="festival glossary not in tree")
-@pytest.mark.parametrize("clip", ["jfk.wav", f"librivox/{DASHWOOD}.wav", "spoken:distractor"])
+@pytest.mark.parametrize("clip", ["jfk.wav", f"librivox/{DASHWOOD}.wav", "spoken:distractor",
+                                  "festvox-ru/three.wav"])
 def test_the_glossary_changes_nothing_in_ordinary_speech(
         clip: str, whisper_model: ResolvedModel) -> None:
     assert GLOSSARY is not None
     audio = (_spoken("He spent the morning mapping the river, and a white ant ran off.")
              if clip.startswith("spoken:") else _real(clip))
-    plain = transcribe_audio(audio, EN, whisper_model)
-    named = transcribe_with_glossary(audio, EN, whisper_model, GLOSSARY)
+    settings = AsrSettings(language="ru") if clip.startswith("festvox-ru/") else EN
+    plain = transcribe_audio(audio, settings, whisper_model)
+    named = transcribe_with_glossary(audio, settings, whisper_model, GLOSSARY)
     assert _words(named) == _words(plain)
     assert named.corrections == ()
 
