@@ -29,9 +29,9 @@ from scodub.asr.whisper import AsrSettings, load_model, resolve_device, transcri
 from scodub.data import Correction, Segment, Transcript, Word
 from scodub.langs import get_language
 from scodub.media.decode import ASR_SAMPLE_RATE
-from scodub.names.correct import JUDGE_MARGIN, correct, edge_words, plausible_forms
+from scodub.names.correct import JUDGE_MARGIN, correct, plausible_forms
 from scodub.names.glossary import Glossary
-from scodub.names.match import similarity, tokens
+from scodub.names.match import tokens
 from scodub.names.prompt import with_words
 from scodub.provision.whisper import ResolvedModel
 
@@ -152,57 +152,31 @@ def _occurrences(words: Sequence[str], form: str) -> list[tuple[int, int]]:
             if cores[i : i + len(want)] == want]
 
 
-def _name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str],
-                 edge_words: frozenset[str] = frozenset()) -> list[tuple[int, int, list[str], str]]:
+def _name_chunks(heard: Sequence[str], again: Sequence[str],
+                 forms: Sequence[str]) -> list[tuple[int, int, list[str], str]]:
     """Where the second pass wrote a glossary name that the first did not: (first, last,
     new words, the form), in the first pass's word indices. Only the words of the name
-    change: of a misheard stretch that the name is part of ("Farsin chairs the media
-    regulator" for "Farzin, Chris Bremble."), the heard words in the name's share of it;
-    a function word heard at the edge of the stretch (``edge_words``: "the" of "the bass
-    effect") stays, the second pass having dropped it for the name."""
-    folded_heard, folded_again = _folded(heard), _folded(again)
-    matcher = difflib.SequenceMatcher(a=folded_heard, b=folded_again, autojunk=False)
+    (and any misheard words aligned with them) change; other differences are left."""
+    matcher = difflib.SequenceMatcher(a=_folded(heard), b=_folded(again), autojunk=False)
     ops = matcher.get_opcodes()
     chunks: list[tuple[int, int, list[str], str]] = []
     for form in forms:
-        own = set(_folded(form.split()))
         for ja, jb in _occurrences(again, form):
-            lo_a, hi_a = len(heard), 0
+            lo_a, hi_a, lo_b, hi_b = len(heard), 0, ja, jb
             for tag, i1, i2, j1, j2 in ops:
                 if j2 <= ja or j1 >= jb:
                     continue
                 if tag == "equal":  # one to one: only the name's own words
                     lo_a = min(lo_a, i1 + max(ja, j1) - j1)
                     hi_a = max(hi_a, i1 + min(jb, j2) - j1)
-                elif i2 > i1:  # the heard words in the name's share of a misheard stretch
-                    share, size = j2 - j1, i2 - i1
-                    first = i1 + round((max(ja, j1) - j1) * size / share)
-                    last = i1 + round((min(jb, j2) - j1) * size / share)
-                    lo_a, hi_a = min(lo_a, first), max(hi_a, max(last, first + 1))
-            lo_a, hi_a = _without_edge_words(heard, lo_a, hi_a, form, edge_words - own)
-            lo_b, hi_b = ja, jb
+                else:  # a misheard stretch is replaced as a whole
+                    lo_a, hi_a = min(lo_a, i1), max(hi_a, i2)
+                    lo_b, hi_b = min(lo_b, j1), max(hi_b, j2)
             taken = any(not (hi_a <= c[0] or lo_a > c[1]) for c in chunks)
             if hi_a <= lo_a or taken or _occurrences(heard[lo_a:hi_a], form):
                 continue  # nothing heard in its place, overlapping, or already there
             chunks.append((lo_a, hi_a - 1, list(again[lo_b:hi_b]), form))
     return chunks
-
-
-def _without_edge_words(heard: Sequence[str], lo: int, hi: int, form: str,
-                        edge_words: frozenset[str]) -> tuple[int, int]:
-    """[lo, hi) less a function word at either end that is not part of how the name was
-    heard: "the" of "the bass effect" for Base FX goes, "and" of "Yanchu and" for
-    Yongchuan stays (the stretch sounds more like the name with it)."""
-    folded = _folded(heard)
-
-    def like(a: int, b: int) -> float:
-        return similarity(" ".join(folded[a:b]), form)
-
-    while hi - lo > 1 and folded[lo] in edge_words and like(lo + 1, hi) >= like(lo, hi):
-        lo += 1
-    while hi - lo > 1 and folded[hi - 1] in edge_words and like(lo, hi - 1) >= like(lo, hi):
-        hi -= 1
-    return lo, hi
 
 
 def _timed(old: Sequence[Word], texts: Sequence[str]) -> list[Word]:
@@ -234,39 +208,30 @@ def redecode(transcript: Transcript, glossary: Glossary, judge: WhisperJudge) ->
         again = judge.decode(seg, forms)
         heard_texts = [w.text for w in seg.words]
         again_texts = again.split() if spaced else list(again)
-        chunks = _name_chunks(heard_texts, again_texts, forms, edge_words(language.code))
+        chunks = _name_chunks(heard_texts, again_texts, forms)
         if not chunks:
             continue
-        # Each name alone against what was heard (one bad guess must not sink a good one
-        # in the same segment), then the names that explain the audio better, together.
+        words = list(seg.words)
+        for first, last, new, _ in sorted(chunks, reverse=True):
+            words[first : last + 1] = _timed(seg.words[first : last + 1], new)
+        candidate = with_words(seg, words, spaced)
         names = [form for *_, form in chunks]
-        alone = [_with_chunks(seg, [chunk], spaced).text for chunk in chunks]
-        heard_score, *scores = judge(seg, [seg.text, *alone], names)
-        kept = [(chunk, score) for chunk, score in zip(chunks, scores, strict=True)
-                if score >= heard_score + JUDGE_MARGIN]
-        if not kept:
+        heard_score, new_score = judge(seg, [seg.text, candidate.text], names)
+        if new_score < heard_score + JUDGE_MARGIN:
             continue
-        segments[index] = _with_chunks(seg, [chunk for chunk, _ in kept], spaced)
+        segments[index] = candidate
         joiner = " " if spaced else ""
-        for (first, last, new, form), score in kept:
+        for first, last, new, form in chunks:
             old = seg.words[first : last + 1]
             corrections.append(Correction(
                 heard=joiner.join(w.text for w in old), corrected=joiner.join(new),
                 term_id=_term_id(glossary, form, language.code), start_ms=old[0].start_ms,
                 end_ms=old[-1].end_ms, score=1.0, heard_logprob=round(heard_score, 3),
-                written_logprob=round(score, 3)))
+                written_logprob=round(new_score, 3)))
     if not corrections:
         return transcript
     return dataclasses.replace(transcript, segments=tuple(segments),
                                corrections=transcript.corrections + tuple(corrections))
-
-
-def _with_chunks(seg: Segment, chunks: Sequence[tuple[int, int, list[str], str]],
-                 spaced: bool) -> Segment:
-    words = list(seg.words)
-    for first, last, new, _ in sorted(chunks, reverse=True):
-        words[first : last + 1] = _timed(seg.words[first : last + 1], new)
-    return with_words(seg, words, spaced)
 
 
 def _term_id(glossary: Glossary, form: str, lang: str) -> str:

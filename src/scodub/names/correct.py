@@ -124,11 +124,6 @@ _EDGE_WORDS: dict[str, frozenset[str]] = {
 }
 
 
-def edge_words(lang: str) -> frozenset[str]:
-    """Function words that never start or end a misheard name in ``lang`` (folded)."""
-    return _EDGE_WORDS.get(lang, frozenset())
-
-
 #: Scores texts of one segment against its audio: ``judge(segment, texts, names)`` gives
 #: one log-probability per text (higher explains the audio better), the names being the
 #: glossary forms under test (``scodub.names.audiocheck.WhisperJudge``).
