@@ -37,6 +37,13 @@ are keyed by the glossary and by scodub's names code. The first run of the four 
 voices took 44 minutes of wall time on 2 cores shared with other work (ASR 12 min, the
 audio-checked path 30 min).
 
+Measured 2026-12-02, both runs on the same cached plain transcripts, 2 shared cores
+(``audio``, all four voices, per sentence): names decoded again from a score of 70, recall
+0.845 / precision 0.984 (3 wrong; dev 0.872 / 0.993, held out 0.750 / 0.947); from 60
+(now), 0.873 / 0.980 (4 wrong; dev 0.901 / 0.994, held out 0.771 / 0.925). The wrong names
+are homophones the audio cannot tell apart ("bass effects" / Base FX, "minks" / Minsk,
+"can film festival" / Cannes, "fan lint" / Fan Lin); ordinary speech unchanged in both.
+
 Run: ``nice -n 10 .venv/bin/python bench/bench_names.py [--voices piper-1.0,espeak-en-us]``;
 a quick subset for iteration: ``--skip-ordinary --split dev --max-clips 3``.
 """
