@@ -20,7 +20,7 @@ from typing import Any
 
 from scodub.data import Track
 from scodub.langs import TIMING, subtitle_rules
-from scodub.text.linebreak import DIRECTION_MARKS
+from scodub.text.bidi import DIRECTION_MARKS
 from scodub.text.qc import RULES, Limits, check_track
 
 
