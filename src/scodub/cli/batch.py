@@ -19,13 +19,12 @@ from scodub.cli.options import (
     dub_options,
     glossary_option,
     mt_options,
+    run_settings,
     speakers_option,
 )
 from scodub.errors import ConfigError
-from scodub.langs import parse_language_list
 from scodub.mt.localize import MtSettings
 from scodub.stages.dub import DubSettings
-from scodub.stages.plan import RunSettings
 
 EXECUTORS = ("local", "ray")
 
@@ -109,16 +108,17 @@ def run_command(
     """Run a batch: validate every film first, then every stage of every film."""
     from scodub.batch.run import run_batch
 
-    settings = RunSettings(
-        speakers=speakers,
+    settings = run_settings(
+        langs=langs,
+        english_from=english_from,
+        do_dub=do_dub,
+        dub_langs=dub_langs,
+        dub=dub,
         asr=asr,
-        targets=parse_language_list(langs) if langs.strip() else (),
-        glossary_files=tuple(p.absolute() for p in glossaries),
-        mt=mt,
-        english_route=english_from,
         audio_stream=audio_stream,
-        dub=dub if do_dub else None,
-        dub_langs=parse_language_list(dub_langs) if dub_langs else None,
+        glossaries=tuple(p.absolute() for p in glossaries),
+        speakers=speakers,
+        mt=mt,
     )
     defaults = Defaults(settings, dub)
     chosen = _executor(executor, address, workers)  # without Ray: say so before any work

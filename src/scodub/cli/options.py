@@ -16,10 +16,11 @@ from scodub.asr.whisper import TASKS, AsrSettings
 from scodub.devices import DEVICES
 from scodub.dub.casting import parse_speaker_voices
 from scodub.dub.voices import parse_voice_options
-from scodub.langs import require_asr
+from scodub.langs import parse_language_list, require_asr
 from scodub.mt.backends import parse_routes, read_context
 from scodub.mt.localize import MtSettings
 from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
+from scodub.stages.plan import RunSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -334,3 +335,30 @@ def dub_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         wrapped = option(wrapped)
     return wrapped
+
+
+def run_settings(
+    *,
+    langs: str,
+    english_from: str,
+    do_dub: bool,
+    dub_langs: str | None,
+    dub: DubSettings,
+    asr: AsrSettings,
+    audio_stream: int | None,
+    glossaries: tuple[Path, ...],
+    speakers: SpeakerSettings,
+    mt: MtSettings,
+) -> RunSettings:
+    """The options of ``scodub run`` (and ``scodub batch``'s defaults) as one RunSettings."""
+    return RunSettings(
+        speakers=speakers,
+        asr=asr,
+        targets=parse_language_list(langs) if langs.strip() else (),
+        glossary_files=glossaries,
+        mt=mt,
+        english_route=english_from,
+        audio_stream=audio_stream,
+        dub=dub if do_dub else None,
+        dub_langs=parse_language_list(dub_langs) if dub_langs else None,
+    )

@@ -15,16 +15,16 @@ from scodub.cli.options import (
     glossary_option,
     mt_options,
     output_options,
+    run_settings,
     speakers_option,
 )
 from scodub.cli.report import finish
 from scodub.fsutil import ensure_writable_dir
-from scodub.langs import parse_language_list
 from scodub.mt.localize import MtSettings
 from scodub.stages.base import StageContext
 from scodub.stages.dub import DubSettings
 from scodub.stages.plan import describe_plan, plan_film, plan_json
-from scodub.stages.run import RunSettings, run_film
+from scodub.stages.run import run_film
 
 
 @click.command()
@@ -79,16 +79,17 @@ def run(
     plan_only: bool,
 ) -> None:
     """The main job: every stage for FILM, each cached so a re-run reuses finished work."""
-    settings = RunSettings(
-        speakers=speakers,
+    settings = run_settings(
+        langs=langs,
+        english_from=english_from,
+        do_dub=do_dub,
+        dub_langs=dub_langs,
+        dub=dub,
         asr=asr,
-        targets=parse_language_list(langs) if langs.strip() else (),
-        glossary_files=glossaries,
-        mt=mt,
-        english_route=english_from,
         audio_stream=audio_stream,
-        dub=dub if do_dub else None,
-        dub_langs=parse_language_list(dub_langs) if dub_langs else None,
+        glossaries=glossaries,
+        speakers=speakers,
+        mt=mt,
     )
     ensure_writable_dir(out_dir)
     if plan_only:
