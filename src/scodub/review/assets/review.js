@@ -8,6 +8,8 @@
 (() => {
   const D = window.SCODUB_REVIEW;
   const QC = ScodubQC.create(D.qc, D.unicode);
+  const Terms = D.glossary ? ScodubTerms.create(D.glossary) : null;
+  const speakersOf = (i) => (D.speakers && D.speakers[i]) || [];
   const ROW_H = 150; // px: every row the same height, so a row's place is index * ROW_H
   const OVERSCAN = 4;
   const served = location.protocol === "http:" || location.protocol === "https:";
@@ -18,7 +20,7 @@
   const columns = D.columns;
   const byCode = Object.fromEntries(columns.map((c) => [c.code, c]));
   const edits = {}; // code -> true when the column's cells were edited since load/save
-  const state = { onlyProblems: false, lang: "", rule: "", rows: [], current: -1, editing: null };
+  const state = { onlyProblems: false, lang: "", rule: "", speaker: "", rows: [], current: -1, editing: null };
 
   const { clock, parseClock, el, composeVtt, composeSrt } = ScodubUtil;
 
@@ -32,9 +34,18 @@
   }
   columns.forEach(indexIssues);
 
-  function recheck(col) {
-    col.issues = QC.checkTrack(col.cells, col.code);
-    indexIssues(col);
+  // After an edit of cell i: the issues of cues i-1 and i (gap rules look at the next
+  // cue) checked again, the rest of the column kept.
+  function recheck(col, i) {
+    const fresh = QC.checkRange(col.cells, col.code, D.speakers, null, i - 1, i + 1);
+    const before = col.issues.filter((x) => x[0] < i - 1);
+    const after = col.issues.filter((x) => x[0] > i);
+    col.issues = [...before, ...fresh, ...after];
+    for (const row of [i - 1, i]) col.byRow.delete(row);
+    for (const item of fresh) {
+      if (!col.byRow.has(item[0])) col.byRow.set(item[0], []);
+      col.byRow.get(item[0]).push(item);
+    }
   }
 
   function cellProblems(col, i) {
@@ -58,6 +69,7 @@
     state.rows = [];
     for (let i = 0; i < D.rows; i++) {
       if ((state.onlyProblems || state.rule) && !rowHasProblem(i, cols, state.rule)) continue;
+      if (state.speaker && !speakersOf(i).includes(state.speaker)) continue;
       state.rows.push(i);
     }
     body.style.height = `${state.rows.length * ROW_H}px`;
@@ -119,14 +131,9 @@
     if (issues.length) {
       node.append(el("ul", { class: "issues" }, ...issues.map((x) =>
         el("li", { class: QC.severity[x[1]], "data-rule": x[1], title: x[4] },
-          el("b", { text: x[1] }), `: ${QC.words(col.code, x[1])} (${x[2]}${x[4] ? " " + x[4] : ""})`))));
+          el("b", { text: x[1] }), `: ${QC.words(col.code, x[1])} (${QC.shown(x[2])}${x[4] ? " " + x[4] : ""})`))));
     }
-    const terms = (D.terms[col.code] || {})[i];
-    if (terms && terms.length) {
-      node.append(el("div", { class: "terms" }, ...terms.map((t) =>
-        el("span", { class: `term ${t[2]}`, title: `${t[0]}: expected ${t[1] || "(no form)"}` },
-          `${t[2] === "miss" ? t[1] || t[0] : t[3] || t[1]} `, el("small", { text: t[2] })))));
-    }
+    node.append(termsNode(col, i));
     if (col.source) {
       const asr = D.asr[i];
       if (asr) {
@@ -144,6 +151,38 @@
         : `dub NOT FITTED: ${dub[2]} ms cut (${dub[0].toFixed(2)}x)` }));
     }
     return node;
+  }
+
+  function termsNode(col, i) {
+    const terms = (D.terms[col.code] || {})[i] || [];
+    return el("div", { class: "terms" }, ...terms.map((t) =>
+      el("span", { class: `term ${t[2]}`, title: `${t[0]}: expected ${t[1] || "(no form)"}` },
+        `${t[2] === "miss" ? t[1] || t[0] : t[3] || t[1]} `, el("small", { text: t[2] }))));
+  }
+  // The names of row i found again (terms.js, as scodub.names.termcheck finds them): the
+  // source cell's, and each translation's against them, as pagedata.glossary_cells does.
+  const flat = (text) => text.split("\n").map((l) => QC.strip(l)).filter((l) => l).join(" ");
+  function remark(i) {
+    const src = columns.find((c) => c.source);
+    if (!Terms || !src || !src.cells[i]) return;
+    const srcText = flat(src.cells[i][2]);
+    for (const col of columns) {
+      if (!col.cells[i]) continue;
+      const marks = col.source ? Terms.sourceCell(srcText, col.code)
+        : Terms.checkCell(flat(col.cells[i][2]), col.code, srcText, src.code);
+      const cells = D.terms[col.code] || (D.terms[col.code] = {});
+      if (marks.length) cells[i] = marks; else delete cells[i];
+    }
+  }
+  // Marks of row i redrawn in place (the cell being edited keeps its editor).
+  function refreshTerms(i, editing) {
+    for (const cellEl of body.querySelectorAll(`.cell[data-row="${i}"]`)) {
+      const col = byCode[cellEl.dataset.lang];
+      const old = cellEl.querySelector(".terms");
+      if (old) old.replaceWith(termsNode(col, i));
+      const text = cellEl.querySelector(".text");
+      if (col !== editing && text && col.cells[i]) text.replaceWith(textNode(col, i, col.cells[i][2].split("\n")));
+    }
   }
 
   // Glossary names found in a line, marked where they stand in the text.
@@ -178,7 +217,8 @@
   function rowNode(pos) {
     const i = state.rows[pos];
     const row = el("div", { class: "row", "data-row": i, style: `top:${pos * ROW_H}px` },
-      el("div", { class: "num", text: String(i + 1) }),
+      el("div", { class: "num" }, String(i + 1),
+        ...speakersOf(i).map((id) => el("span", { class: "speaker", "data-speaker": id, title: "speaker", text: id }))),
       ...shownColumns().map((col) => cellNode(col, i)));
     if (i === state.current) row.classList.add("current");
     return row;
@@ -398,10 +438,12 @@
       }
       col.cells[i] = cell;
       edits[col.code] = true;
-      recheck(col);
+      recheck(col, i);
+      remark(i);
+      refreshTerms(i, col);
       const issues = col.byRow.get(i) || [];
       live.replaceChildren(...issues.map((x) => el("li", { class: QC.severity[x[1]], "data-rule": x[1] },
-        el("b", { text: x[1] }), `: ${QC.words(col.code, x[1])} (${x[2]})`)));
+        el("b", { text: x[1] }), `: ${QC.words(col.code, x[1])} (${QC.shown(x[2])}${x[4] ? " " + x[4] : ""})`)));
       cellEl.classList.toggle("hard", issues.some((x) => QC.severity[x[1]] === "hard"));
       cellEl.classList.toggle("soft", issues.length > 0 && !cellEl.classList.contains("hard"));
       $("save").disabled = false;
@@ -461,7 +503,11 @@
 
   // ---- filters -------------------------------------------------------------------------
   function setupFilters() {
-    const langSel = $("filter-lang"), ruleSel = $("filter-rule");
+    const langSel = $("filter-lang"), ruleSel = $("filter-rule"), speakerSel = $("filter-speaker");
+    const speakers = [...new Set((D.speakers || []).flat())].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+    for (const id of speakers) speakerSel.append(el("option", { value: id, text: id }));
+    speakerSel.parentElement.hidden = !speakers.length;
+    speakerSel.addEventListener("change", () => { state.speaker = speakerSel.value; applyFilters(); });
     for (const col of columns) if (!col.source) langSel.append(el("option", { value: col.code, text: col.name }));
     for (const rule of D.qc.rules) ruleSel.append(el("option", { value: rule.id, text: `${rule.id} (${rule.severity})` }));
     $("only-problems").addEventListener("change", (e) => { state.onlyProblems = e.target.checked; applyFilters(); });
