@@ -14,6 +14,8 @@ Debian's Chromium (headless, Playwright), as the tests do. Measured in the brows
 - CPU per scroll frame, ms, of the page's renderer process (Chromium's own counter), for
   small steps (cpu_step) and jumps (cpu_jump): unlike frame times it hardly changes with
   the load of a shared machine; under 16.7 ms a frame keeps 60 frames per second;
+- script_jump / layout_jump: of a jump's main-thread time, ms spent in script and in
+  style and layout (Chromium's ScriptDuration, RecalcStyleDuration + LayoutDuration);
 - rows alive while scrolling (rows are rendered only when seen);
 - edit: one keystroke in a source cell (every rule of the column re-checked, the row's
   names found again in every language), ms, median of 20.
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -231,6 +234,14 @@ def measure(browser: Any, page_file: Path) -> dict[str, float]:
         # the page's whole renderer process, per scroll frame.
         count = len(scroll["frames"])
         result[f"cpu_{phase}"] = 1000 * (after["ProcessTime"] - before["ProcessTime"]) / count
+        # where a jump's main-thread time goes (Chromium's own counters): script, then
+        # style and layout (text shaping of the new rows)
+        if jumps:
+            for key, name in (("script", "ScriptDuration"), ("layout", "LayoutDuration")):
+                result[f"{key}_jump"] = 1000 * (after[name] - before[name]) / count
+            result["layout_jump"] += (
+                1000 * (after["RecalcStyleDuration"] - before["RecalcStyleDuration"]) / count
+            )
         result["rows"] = max(result.get("rows", 0), scroll["rows"])
     context.close()
     if errors:
@@ -266,6 +277,7 @@ def main() -> None:
         f"{args.cues} cues x {len(SCO_LANGUAGES)} languages": (args.cues, SCO_LANGUAGES),
     }
     results: dict[str, dict[str, float]] = {}
+    load_before = os.getloadavg()[0]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for name, (cues, languages) in cases.items():
@@ -280,6 +292,10 @@ def main() -> None:
             results[name]["data_mb"] = size / 1e6
         browser.close()
     base = results[next(iter(results))]
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load_before:.1f} before and "
+        f"{os.getloadavg()[0]:.1f} after (frame times grow with it; CPU times much less)"
+    )
     keys = (
         "build_s",
         "data_mb",
@@ -290,15 +306,17 @@ def main() -> None:
         "stalls",
         "cpu_step",
         "cpu_jump",
+        "script_jump",
+        "layout_jump",
         "edit_ms",
     )
-    print(f"{'':38}" + "".join(f"{k:>10}" for k in keys))
+    print(f"{'':38}" + "".join(f"{k:>12}" for k in keys))
     for name, row in results.items():
-        print(f"{name:38}" + "".join(f"{row[k]:>10.1f}" for k in keys))
+        print(f"{name:38}" + "".join(f"{row[k]:>12.1f}" for k in keys))
     big = results[list(results)[-1]]
     print(
         f"{'ratio to baseline':38}"
-        + "".join(f"{big[k] / base[k]:>10.2f}" if base[k] else f"{'-':>10}" for k in keys)
+        + "".join(f"{big[k] / base[k]:>12.2f}" if base[k] else f"{'-':>12}" for k in keys)
     )
     print(
         f"opens in {big['open_ms'] / 1000:.2f} s (target: under 2 s; "

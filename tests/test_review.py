@@ -429,6 +429,8 @@ def test_served_page_saves_edits_beside_the_machine_output(
     fa = _cells(page, "fa")  # the Persian editor's version still wins over the new output
     assert fa[0][2] == "\u202bسلام.\u202c"
     assert page.locator(".colhead[data-lang='fa'] .tag.edited").count() == 1
+    assert page.locator(".colhead[data-lang='fa'] .tag.newer").count() == 1
+    assert page.locator(".colhead[data-lang='ru'] .tag.newer").count() == 0  # no edit
 
 
 def test_batch_index_and_browser_proxy(

@@ -43,6 +43,14 @@ class FilmRun:
     # (name, mtime_ns, size) of each SRT read: a re-translation or a save changes it
     signature: tuple[tuple[str, int, int], ...] = ()
 
+    def machine_newer(self, lang: str) -> bool:
+        """True when ``lang``'s machine output was written after the editor's version
+        (a re-translation of an edited source): the editor should compare the two."""
+        mtimes = {name: mtime for name, mtime, _ in self.signature}
+        machine = mtimes.get(f"{self.stem}.{lang}.srt")
+        edited = mtimes.get(f"{self.stem}.{lang}{EDITED_SUFFIX}")
+        return machine is not None and edited is not None and machine > edited
+
     def changed(self) -> bool:
         """True when the SRT files of the film are not those this was read from (a
         ``scodub translate`` wrote new tracks, an editor saved)."""

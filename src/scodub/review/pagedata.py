@@ -168,6 +168,7 @@ def language_column(
         "rtl": row.rtl,
         "source": lang == run.source_language,
         "edited": lang in run.edited,
+        "machine_newer": run.machine_newer(lang),
         "cells": _cells(track.cues),
         "issues": cell_issues(track, run.fps, run.cuts, speakers),
         "glossary_counts": {k: glossary.get(k, 0) for k in ("hits", "repairs", "misses")},

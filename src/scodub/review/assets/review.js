@@ -76,6 +76,7 @@
     body.style.setProperty("--cols", cols.length);
     head.style.setProperty("--cols", cols.length);
     renderHead(cols);
+    colWidth = 0;
     rendered.clear();
     body.replaceChildren();
     renderRows(true);
@@ -103,11 +104,15 @@
         el("b", { text: `${col.name} (${col.code})` }),
         col.source ? el("span", { class: "tag", text: "source" }) : null,
         col.edited ? el("span", { class: "tag edited", text: "edited" }) : null,
+        col.machine_newer ? el("span", { class: "tag newer", text: "newer machine output",
+          title: "translated again after this edit was saved: the edit is shown" }) : null,
         el("small", { text: `${col.issues.length} issues · names ${t.hit} hit, ${t.repaired} repaired, ${t.miss} missing${dub}` }));
     }));
   }
 
-  function cellNode(col, i) {
+  // light: times and text only (marks and rule flags kept), for rows passed over in a jump
+  // across the film; the rest of the cell is drawn once scrolling rests.
+  function cellNode(col, i, light = false) {
     const cell = col.cells[i];
     const node = el("div", { class: "cell", "data-lang": col.code, "data-row": i });
     if (!cell) return node;
@@ -117,6 +122,10 @@
     const issues = col.byRow.get(i) || [];
     if (issues.some((x) => QC.severity[x[1]] === "hard")) node.classList.add("hard");
     else if (issues.length) node.classList.add("soft");
+    if (light) {
+      node.append(el("div", { class: "times" }, `${clock(start)} → ${clock(end)}`), textNode(col, i, lines));
+      return node;
+    }
     const widths = lines.map((l) => QC.textWidth(l, lang));
     const cps = QC.readingSpeed(lines, end - start);
     node.append(
@@ -214,26 +223,42 @@
   }
 
   const rendered = new Map(); // position in state.rows -> row element
-  function rowNode(pos) {
+  // Columns in view sideways [first, last): a light row leaves the others empty.
+  let colWidth = 0, numWidth = 0; // measured once (reading them forces a layout)
+  function columnsInView(count) {
+    if (!colWidth) {
+      colWidth = (head.querySelector(".colhead") || {}).offsetWidth || 0;
+      numWidth = head.firstElementChild ? head.firstElementChild.offsetWidth : 0;
+    }
+    if (!colWidth) return [0, count];
+    const left = grid.scrollLeft - numWidth, right = left + grid.clientWidth;
+    return [Math.max(0, Math.floor(left / colWidth)), Math.min(count, Math.ceil(right / colWidth))];
+  }
+  window.addEventListener("resize", () => { colWidth = 0; });
+  function rowNode(pos, light = false) {
     const i = state.rows[pos];
+    const cols = shownColumns();
+    const [a, b] = light ? columnsInView(cols.length) : [0, cols.length];
     const row = el("div", { class: "row", "data-row": i, style: `top:${pos * ROW_H}px` },
       el("div", { class: "num" }, String(i + 1),
         ...speakersOf(i).map((id) => el("span", { class: "speaker", "data-speaker": id, title: "speaker", text: id }))),
-      ...shownColumns().map((col) => cellNode(col, i)));
+      ...cols.map((col, k) => (k < a || k >= b ? el("div", { class: "stub" }) : cellNode(col, i, light))));
+    if (light) row.dataset.light = "1";
     if (i === state.current) row.classList.add("current");
     return row;
   }
   // The rows in view are drawn in the frame that shows them; a few more above and below
-  // when the browser is idle, so that the next small scroll finds them ready.
-  let idleQueued = false;
-  function renderRows(force = false, overscan = 0) {
+  // once scrolling rests, so that the next small scroll finds them ready. (Drawn at every
+  // idle moment instead, they doubled the work of each frame of a drag across the film.)
+  const REST_MS = 120;
+  let restTimer = 0;
+  function renderRows(force = false, overscan = 0, light = false) {
     const top = grid.scrollTop, height = grid.clientHeight || 600;
     const first = Math.max(0, Math.floor(top / ROW_H) - overscan);
     const last = Math.min(state.rows.length, Math.ceil((top + height) / ROW_H) + overscan);
-    if (!overscan && !idleQueued) {
-      idleQueued = true;
-      const later = window.requestIdleCallback || ((f) => setTimeout(f, 50));
-      later(() => { idleQueued = false; renderRows(false, OVERSCAN); });
+    if (!overscan) {
+      clearTimeout(restTimer);
+      restTimer = setTimeout(() => renderRows(false, OVERSCAN), REST_MS);
     }
     const keepFirst = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
     const keepLast = Math.ceil((top + height) / ROW_H) + OVERSCAN;
@@ -242,20 +267,36 @@
     }
     const fresh = document.createDocumentFragment();
     for (let pos = first; pos < last; pos++) {
-      if (!rendered.has(pos)) { const node = rowNode(pos); rendered.set(pos, node); fresh.append(node); }
+      if (!rendered.has(pos)) { const node = rowNode(pos, light); rendered.set(pos, node); fresh.append(node); }
     }
     body.append(fresh);
+    if (overscan) { // at rest: light rows drawn in full (not one being edited)
+      for (const [pos, node] of rendered) {
+        if (node.dataset.light && !node.querySelector("textarea")) {
+          const full = rowNode(pos);
+          node.replaceWith(full);
+          rendered.set(pos, full);
+        }
+      }
+    }
   }
   function rerenderRow(i) {
     for (const [pos, node] of rendered) {
       if (state.rows[pos] === i) { const fresh = rowNode(pos); node.replaceWith(fresh); rendered.set(pos, fresh); }
     }
   }
-  let scrollQueued = false;
+  // A scroll of more than a screen in one frame is a jump (the scrollbar dragged, a
+  // click on the waveform): its rows are drawn light until scrolling rests.
+  let scrollQueued = false, lastTop = 0;
   grid.addEventListener("scroll", () => {
     if (scrollQueued) return;
     scrollQueued = true;
-    requestAnimationFrame(() => { scrollQueued = false; renderRows(); });
+    requestAnimationFrame(() => {
+      scrollQueued = false;
+      const jump = Math.abs(grid.scrollTop - lastTop) > grid.clientHeight;
+      lastTop = grid.scrollTop;
+      renderRows(false, 0, jump);
+    });
   });
 
   // ---- player ----------------------------------------------------------------------
@@ -408,6 +449,7 @@
   // ---- editing ----------------------------------------------------------------------
   function startEdit(col, i) {
     if (!col || !col.cells[i]) return;
+    if (body.querySelector(`.row[data-row="${i}"][data-light]`)) rerenderRow(i); // drawn in full
     const cellEl = body.querySelector(`.cell[data-lang="${col.code}"][data-row="${i}"]`);
     if (!cellEl || cellEl.querySelector("textarea")) return;
     const [start, end, text] = col.cells[i];
