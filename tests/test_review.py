@@ -26,13 +26,11 @@ from typing import Any
 import pytest
 
 from conftest import ROOT, SAMPLE
-from review_browser import browser, open_page, screenshot, wait_media_loaded, wait_until
+from review_browser import open_page, screenshot, wait_media_loaded, wait_until
 from scodub.data import Cue, Track
 from scodub.review.rules import cell_issues
 from scodub.text.qc import check_track
 from scodub.text.srt import read_srt
-
-__all__ = ["browser"]  # the session fixture, imported for pytest
 
 pytestmark = pytest.mark.slow
 

@@ -21,15 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from review_browser import browser, open_page
+from review_browser import open_page
 from scodub.data import Cue, Track
 from scodub.names.io import load_glossary
 from scodub.review.pagedata import glossary_cells
 from scodub.review.rules import cell_issues, rules_export, unicode_tables
 from scodub.review.terms import glossary_export
 from scodub.text.qc import RULES
-
-__all__ = ["browser"]  # the session fixture, imported for pytest
 
 FPS = 23.976
 LANGS = ("en", "ru", "zh", "fa", "ar")

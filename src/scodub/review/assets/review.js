@@ -171,22 +171,27 @@
   // The names of row i found again (terms.js, as scodub.names.termcheck finds them): the
   // source cell's, and each translation's against them, as pagedata.glossary_cells does.
   const flat = (text) => text.split("\n").map((l) => QC.strip(l)).filter((l) => l).join(" ");
+  // Returns the codes of the columns whose marks changed.
   function remark(i) {
-    const src = columns.find((c) => c.source);
-    if (!Terms || !src || !src.cells[i]) return;
+    const src = columns.find((c) => c.source), changed = new Set();
+    if (!Terms || !src || !src.cells[i]) return changed;
     const srcText = flat(src.cells[i][2]);
+    const order = Terms.sourceOrder(srcText, src.code);
     for (const col of columns) {
       if (!col.cells[i]) continue;
       const marks = col.source ? Terms.sourceCell(srcText, col.code)
-        : Terms.checkCell(flat(col.cells[i][2]), col.code, srcText, src.code);
+        : Terms.checkCell(flat(col.cells[i][2]), col.code, srcText, src.code, order);
       const cells = D.terms[col.code] || (D.terms[col.code] = {});
+      if (JSON.stringify(cells[i] || []) !== JSON.stringify(marks)) changed.add(col.code);
       if (marks.length) cells[i] = marks; else delete cells[i];
     }
+    return changed;
   }
   // Marks of row i redrawn in place (the cell being edited keeps its editor).
-  function refreshTerms(i, editing) {
+  function refreshTerms(i, editing, codes) {
     for (const cellEl of body.querySelectorAll(`.cell[data-row="${i}"]`)) {
       const col = byCode[cellEl.dataset.lang];
+      if (!codes.has(col.code)) continue;
       const old = cellEl.querySelector(".terms");
       if (old) old.replaceWith(termsNode(col, i));
       const text = cellEl.querySelector(".text");
@@ -481,8 +486,7 @@
       col.cells[i] = cell;
       edits[col.code] = true;
       recheck(col, i);
-      remark(i);
-      refreshTerms(i, col);
+      refreshTerms(i, col, remark(i));
       const issues = col.byRow.get(i) || [];
       live.replaceChildren(...issues.map((x) => el("li", { class: QC.severity[x[1]], "data-rule": x[1] },
         el("b", { text: x[1] }), `: ${QC.words(col.code, x[1])} (${QC.shown(x[2])}${x[4] ? " " + x[4] : ""})`)));

@@ -150,8 +150,9 @@ const ScodubTerms = (() => {
     function sourceCell(text, lang) {
       return findTerms(text, lang).map((s) => [s[0], s[3], "hit", s[3]]);
     }
-    function checkCell(text, lang, sourceText, sourceLang) {
-      const order = [...new Set(findTerms(sourceText, sourceLang).map((s) => s[0]))];
+    // termcheck.source_terms: the source cell's term ids in order of first mention
+    const sourceOrder = (sourceText, sourceLang) => [...new Set(findTerms(sourceText, sourceLang).map((s) => s[0]))];
+    function checkCell(text, lang, sourceText, sourceLang, order = sourceOrder(sourceText, sourceLang)) {
       if (!order.length) return [];
       const found = new Map();
       for (const span of findTerms(text, lang)) {
@@ -167,7 +168,7 @@ const ScodubTerms = (() => {
         return [id, expected, status, spans.length ? spans[0][3] : ""];
       });
     }
-    return { findTerms, sourceCell, checkCell, tokens };
+    return { findTerms, sourceCell, sourceOrder, checkCell, tokens };
   }
   return { create };
 })();
