@@ -401,55 +401,24 @@
     for (const [a, b, text] of col.cells) track.addCue(new VTTCue(a / 1000, b / 1000, text));
   }
 
-  // ---- waveform --------------------------------------------------------------------
-  const peaks = D.film.waveform ? Uint8Array.from(atob(D.film.waveform.peaks), (c) => c.charCodeAt(0)) : new Uint8Array(0);
-  const waveRate = D.film.waveform ? D.film.waveform.rate : 20;
-  const WINDOW_MS = Math.min(30000, Math.max(D.film.duration_ms, 1000));
-  function waveWindow() {
-    const now = video.currentTime * 1000 || 0;
-    const start = Math.max(0, Math.min(now - WINDOW_MS / 3, D.film.duration_ms - WINDOW_MS));
-    return [start, start + WINDOW_MS];
-  }
-  function drawWave() {
-    const width = wave.clientWidth;
-    if (wave.width !== width) wave.width = width;
-    const ctx = wave.getContext("2d"), h = wave.height;
-    const [a, b] = waveWindow();
-    const x = (ms) => ((ms - a) / (b - a)) * width;
-    ctx.clearRect(0, 0, width, h);
-    const cells = (byCode[state.lang] || columns[0]).cells;
-    for (let i = 0; i < cells.length; i++) {
-      const [s, e] = cells[i];
-      if (e < a || s > b) continue;
-      ctx.fillStyle = i === state.current ? "rgba(255,190,60,.45)" : "rgba(90,150,255,.25)";
-      ctx.fillRect(x(s), 0, Math.max(1, x(e) - x(s)), h);
-      ctx.fillStyle = "#334";
-      ctx.fillText(String(i + 1), x(s) + 2, 10);
-    }
-    ctx.fillStyle = "#2a4";
-    const first = Math.floor((a / 1000) * waveRate), last = Math.ceil((b / 1000) * waveRate);
-    for (let k = Math.max(0, first); k < Math.min(peaks.length, last); k++) {
-      const v = (peaks[k] / 255) * (h / 2 - 4);
-      ctx.fillRect(x((k * 1000) / waveRate), h / 2 - v, Math.max(1, width / (last - first) - 0.5), 2 * v);
-    }
-    ctx.fillStyle = "#d22";
-    ctx.fillRect(x(video.currentTime * 1000), 0, 2, h);
-  }
-  wave.addEventListener("click", (event) => {
-    const [a, b] = waveWindow();
-    const rect = wave.getBoundingClientRect();
-    const ms = a + ((event.clientX - rect.left) / rect.width) * (b - a);
-    const i = cueAt(ms);
-    if (i < 0) { seek(ms); return; }
-    // a click on a cue box goes to its in-time, and its row is brought into view
-    seek(columns[0].cells[i][0]);
-    setCurrent(i);
-    const pos = state.rows.indexOf(i);
-    if (pos >= 0 && (pos * ROW_H < grid.scrollTop || (pos + 1) * ROW_H > grid.scrollTop + grid.clientHeight)) {
-      grid.scrollTop = pos * ROW_H;
-    }
+  // ---- waveform (wave.js) ------------------------------------------------------------
+  const Wave = ScodubWave.create({
+    canvas: wave, video, film: D.film,
+    cells: () => (byCode[state.lang] || columns[0]).cells,
+    current: () => state.current,
+    onClick: (ms) => {
+      const i = cueAt(ms);
+      if (i < 0) { seek(ms); return; }
+      // a click on a cue box goes to its in-time, and its row is brought into view
+      seek(columns[0].cells[i][0]);
+      setCurrent(i);
+      const pos = state.rows.indexOf(i);
+      if (pos >= 0 && (pos * ROW_H < grid.scrollTop || (pos + 1) * ROW_H > grid.scrollTop + grid.clientHeight)) {
+        grid.scrollTop = pos * ROW_H;
+      }
+    },
   });
-  window.addEventListener("resize", drawWave);
+  const drawWave = () => Wave.draw();
 
   // ---- editing ----------------------------------------------------------------------
   function startEdit(col, i) {
