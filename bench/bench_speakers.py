@@ -12,15 +12,19 @@ turns of 1-8 s between 2 to 5 speakers. Speakers, where found on this machine:
   recordings), the Czech and Italian female diphone voices (a woman's recorded diphones),
   when ``text2wave`` and the voices are installed.
 
-Measured per clip, with the speaker count left to the clustering (``auto``) and forced
-(``N``): the share of reference speech given to the wrong speaker under the best
-one-to-one mapping, the share missed, the speakers found, and seconds per minute of audio.
+Measured per clip (``PLANS``: tuned and held-out clips apart), with the speaker count left
+to the clustering (``auto``), as it was before its centre merge was calibrated (``old
+auto``, on the same voice prints) and forced (``N``): the share of reference speech given
+to the wrong speaker under the best one-to-one mapping, the share missed, the speakers
+found, and seconds per minute of audio.
 Baseline measured in the same run: Whisper base transcribing the same clip (the stage that
 diarization is added to), so the cost reads as a share of ASR time. Voice type: each
 source's estimate next to a median-pitch-only rule (pitch > 160 Hz = higher).
 
-Run: ``.venv/bin/python bench/bench_speakers.py [--root /]`` (``--root``: where Debian
-packages were extracted, default ``/``). About three minutes on 2 idle cores.
+Run: ``.venv/bin/python bench/bench_speakers.py [--root /] [--cache DIR] [--no-asr]``
+(``--root``: where Debian packages were extracted, default ``/``; ``--cache``: keep each
+clip's voice prints, so that a rerun only clusters again). About 24 minutes of audio;
+on 2 busy cores the voice prints took 40-190 s per minute of audio.
 """
 
 from __future__ import annotations
