@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,3 +101,13 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = SAMPLE.read_bytes()
     (folder / "truncated.mp4").write_bytes(data[: len(data) // 3])
     return folder
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, one per session for every browser test (a fixture imported into
+    each test module would start one Playwright per module; two sync Playwrights cannot
+    run in one process)."""
+    from review_browser import chromium_session
+
+    yield from chromium_session()

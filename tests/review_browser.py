@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
-
 from conftest import ROOT
 
 CHROMIUM = os.environ.get("SCODUB_CHROMIUM", "/usr/bin/chromium")
@@ -50,8 +48,10 @@ class PageLog:
         return [url for url in self.requests if not url.startswith((own_prefix, blob))]
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def chromium_session() -> Iterator[Any]:
+    """Debian's Chromium under Playwright, for the session fixture ``browser``
+    (tests/conftest.py: one for all browser tests, as two sync Playwrights cannot run in
+    one process)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

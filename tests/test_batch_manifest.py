@@ -117,3 +117,53 @@ def test_a_folder_gives_every_media_file_and_a_bad_manifest_names_its_line(tmp_p
     with pytest.raises(InputError) as err:
         read_manifest(broken, Defaults())
     assert "broken.yaml:" in str(err.value)
+
+
+def test_speakers_and_speaker_casting_read_as_run_reads_them(tmp_path: Path) -> None:
+    """A manifest sets the speaker count and casts one speaker's voice, in YAML and CSV,
+    exactly as `scodub run --speakers 2 --voice ru:S2=espeak+f2` does; a bad count or cast
+    is a problem on its line."""
+    _films(tmp_path)
+    manifest = tmp_path / "cast.yaml"
+    manifest.write_text(
+        "films:\n"
+        "  - path: a/film.mp4\n"
+        "    speakers: 2\n"
+        "    dub: yes\n"
+        "    voices: {ru: espeak, 'ru:S2': espeak+f2}\n"
+        "  - path: b/film.mp4\n"
+        "    speakers: off\n"
+        "    voices: [ru=espeak, 'ru:s3=espeak+m3']\n"
+        "  - path: b/film.mp4\n"
+        "    id: bad\n"
+        "    speakers: many\n"
+        "    voices: {'ru:X': espeak}\n",
+        encoding="utf-8",
+    )
+    cast, off, bad = read_manifest(manifest, Defaults())
+    assert cast.settings.speakers.count == 2 and cast.settings.dub is not None
+    assert cast.settings.dub.voices == {"ru": "espeak"}
+    assert cast.settings.dub.speaker_voices == {"ru": {"S2": "espeak+f2"}}
+    assert not off.settings.speakers.enabled and off.settings.dub is None
+    lines = {line for line, _ in bad.problems}
+    assert lines == {11, 12} and len(bad.problems) == 2
+    assert any("speakers" in p and "many" in p for _, p in bad.problems)
+    csv = tmp_path / "cast.csv"
+    csv.write_text("path,speakers,voices\na/film.mp4,3,ru=espeak;ru:S1=espeak+m1\n")
+    (row,) = read_manifest(csv, Defaults())
+    assert row.settings.speakers.count == 3 and not row.problems
+
+
+def test_batch_takes_the_dub_and_speaker_options_of_run() -> None:
+    """One option group: every dub and speaker option of `scodub run` is also one of
+    `scodub batch` and (the dub ones) of `scodub dub`."""
+    from scodub.cli.batch import run_command
+    from scodub.cli.dub import dub
+    from scodub.cli.run import run
+
+    def names(command: object) -> set[str]:
+        return {opt for p in command.params for opt in p.opts}  # type: ignore[attr-defined]
+
+    shared = {"--voice", "--no-background", "--stems", "--force", "--no-backcheck"}
+    assert shared <= names(run) and shared <= names(run_command) and shared <= names(dub)
+    assert "--speakers" in names(run) and "--speakers" in names(run_command)

@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from fakes import IdentityTranslator
 from scodub.data import Cue, Segment, Track, Transcript, Word
 from scodub.langs import SCO_LANGUAGES, subtitle_rules
-from scodub.mt.localize import localize, speaker_units, words_per_cue
+from scodub.mt.localize import localize, words_per_cue
+from scodub.mt.units import speaker_units
 from scodub.names.glossary import Glossary
-from scodub.text.linebreak import speaker_lines, strip_direction_marks
+from scodub.text.bidi import strip_direction_marks
+from scodub.text.linebreak import speaker_lines
 from scodub.text.qc import check_track
 from scodub.text.segment import plan_cues, segment_words
 

@@ -13,13 +13,8 @@ from scodub.data import Cue, Track, Word
 from scodub.errors import LanguageError
 from scodub.langs import TIMING, get_language
 from scodub.text.aligned import fit_tracks
-from scodub.text.linebreak import (
-    PDF,
-    RLE,
-    min_duration_for_cps,
-    reading_chars,
-    strip_direction_marks,
-)
+from scodub.text.bidi import PDF, RLE, strip_direction_marks
+from scodub.text.linebreak import min_duration_for_cps, reading_chars
 from scodub.text.qc import check_track
 from scodub.text.segment import segment_words
 

@@ -13,9 +13,8 @@ from hypothesis import strategies as st
 from scodub.data import Cue
 from scodub.langs import LANGUAGES, TIMING, get_language
 from scodub.media.ffmpeg import ffmpeg_exe
+from scodub.text.bidi import PDF, RLE, needs_direction_marks, strip_direction_marks, wrap_rtl
 from scodub.text.linebreak import (
-    PDF,
-    RLE,
     WORD_RULES,
     best_layout,
     break_lines,
@@ -24,12 +23,9 @@ from scodub.text.linebreak import (
     lines_fit,
     min_duration_for_cps,
     min_lines,
-    needs_direction_marks,
     reading_chars,
     reading_speed_cps,
-    strip_direction_marks,
     text_width,
-    wrap_rtl,
 )
 from scodub.text.srt import write_srt
 

@@ -12,7 +12,7 @@ from scodub.cli.qc import qc
 from scodub.data import Cue, Track
 from scodub.errors import LanguageError, SubtitleError
 from scodub.langs import TIMING
-from scodub.text.linebreak import PDF, RLE
+from scodub.text.bidi import PDF, RLE
 from scodub.text.qc import RULES, check_track
 from scodub.text.srt import write_srt
 

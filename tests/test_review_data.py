@@ -10,15 +10,16 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from scodub.data import Correction, Cue, Segment, Track, Transcript, Word
+from scodub.data import Correction, Cue, Segment, Speaker, Track, Transcript, Word
 from scodub.errors import InputError
 from scodub.media.probe import AudioStream, MediaInfo, VideoStream
 from scodub.names.io import load_glossary
+from scodub.naming import srt_stem
 from scodub.review.edits import save_edited
 from scodub.review.load import FilmRun, find_runs, load_run
 from scodub.review.media import browser_playable
 from scodub.review.page import compose_vtt
-from scodub.review.pagedata import asr_notes, glossary_cells
+from scodub.review.pagedata import asr_notes, cue_speakers, glossary_cells
 from scodub.review.rules import rules_export, unicode_tables
 from scodub.text.srt import read_srt, write_srt
 
@@ -139,3 +140,30 @@ def test_reading_a_run_and_its_edits(tmp_path: Path, capsys: pytest.CaptureFixtu
         with pytest.raises(InputError, match="film.ru.edited.srt"):
             save_edited(tmp_path, "film", "ru", bad)
     assert read_srt(path, "ru").cues[0].lines == ("Три.",)  # a refused save changes nothing
+
+
+def test_speakers_per_cue_and_the_edited_source_stem() -> None:
+    """Each cue lists the speakers of the words it holds, in order (a word belongs to
+    the cue it overlaps most); an editor's source translates into the film's own names."""
+    words = (
+        Word("Hello", 0, 400, 0.9, "S2"),
+        Word("there.", 400, 900, 0.9, "S2"),
+        Word("Hi!", 1000, 1300, 0.9, "S1"),
+        Word("Who?", 1300, 1500, 0.9, "S2"),
+        Word("Me.", 3050, 3400, 0.9, "S1"),  # after the second cue ends
+    )
+    cues = (
+        Cue(0, 950, ("Hello there.",)),
+        Cue(1000, 3000, ("-Hi!", "-Who?")),
+        Cue(3000, 4000, ("Me.",)),
+    )
+    speakers = (Speaker("S1", 1000), Speaker("S2", 900))
+    transcript = Transcript("en", 1.0, 4000, (Segment(0, 4000, "", words),), speakers=speakers)
+    assert cue_speakers(transcript, cues) == [["S2"], ["S1", "S2"], ["S1"]]
+    assert cue_speakers(Transcript("en", 1.0, 4000, (Segment(0, 4000, "", words),)), cues) == [
+        [],
+        [],
+        [],
+    ]
+    assert srt_stem("out/film.en.edited.srt", "en") == srt_stem("film.en.srt", "en") == "film"
+    assert srt_stem("film.edited.srt", "en") == "film.edited"  # not an editor's version

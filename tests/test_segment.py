@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from conftest import DATA
 from scodub.data import Cue, Track, Word
 from scodub.langs import TIMING, Language, get_language
-from scodub.text.linebreak import PDF, RLE, strip_direction_marks, text_width
+from scodub.text.bidi import PDF, RLE, strip_direction_marks
+from scodub.text.linebreak import text_width
 from scodub.text.qc import check_track
 from scodub.text.segment import PlannedCue, monotonic_words, plan_cues, segment_words
 

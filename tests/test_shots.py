@@ -17,6 +17,7 @@ from scodub.asr.whisper import AsrSettings
 from scodub.data import Cue, Track
 from scodub.langs import TIMING
 from scodub.media.shots import ShotSettings, detect_shots, find_cuts, frame_scores
+from scodub.review.load import load_run
 from scodub.stages.base import StageContext, cached
 from scodub.stages.film import open_film
 from scodub.stages.plan import RunSettings, plan_film
@@ -231,6 +232,8 @@ def test_run_snaps_the_film_s_subtitles_to_its_cuts(
     report = json.loads(stdout)
     stage = report["stages"]["shots"]
     assert stage["cuts"] == 3 and stage["cached"] is False
+    # the cuts themselves are kept for the review page's shot rules
+    assert len(stage["cuts_ms"]) == 3 and load_run(out, "jfk-film").cuts == tuple(stage["cuts_ms"])
     assert stage["in_times_moved"] >= 1 and stage["in_times_on_cuts"] >= 1
     track = read_srt(out / "jfk-film.en.srt", "en")
     assert track.cues[0].start_ms == frame(10)

@@ -11,14 +11,8 @@ import pytest
 
 from conftest import run_cli
 from scodub.langs import get_language
-from scodub.text.linebreak import (
-    break_lines,
-    lines_fit,
-    needs_direction_marks,
-    reading_chars,
-    text_width,
-    visible_text,
-)
+from scodub.text.bidi import needs_direction_marks
+from scodub.text.linebreak import break_lines, lines_fit, reading_chars, text_width, visible_text
 from scodub.text.tags import strip_tags, unknown_tags
 
 # 40 visible characters on one line: within English's 42, far past it with the tags.

@@ -59,9 +59,20 @@ def film_stem(film: Path | str) -> str:
     return safe_stem(Path(film).stem)
 
 
+#: An editor's version of ``<film>.<lang>.srt`` (``scodub review``): same film, same stem.
+EDITED_SUFFIX = ".edited.srt"
+
+
+def is_edited_srt(srt: Path | str, language: str) -> bool:
+    """True for ``<film>.<lang>.edited.srt``, the editor's version of a track."""
+    return Path(srt).name.endswith(f".{language}{EDITED_SUFFIX}")
+
+
 def srt_stem(srt: Path | str, language: str) -> str:
-    """The stem of an SRT's outputs: ``film.en.srt`` in English -> ``film``."""
-    stem = Path(srt).name.removesuffix(".srt")
+    """The stem of an SRT's outputs: ``film.en.srt`` in English -> ``film``; so is
+    ``film.en.edited.srt`` (its translations are the film's tracks, not another film's)."""
+    name = Path(srt).name
+    stem = name.removesuffix(EDITED_SUFFIX if is_edited_srt(name, language) else ".srt")
     if stem.endswith(f".{language}"):
         stem = stem[: -len(language) - 1]
     return safe_stem(stem)

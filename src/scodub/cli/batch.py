@@ -9,17 +9,22 @@ from typing import Any
 
 import click
 
+from scodub.asr.speakers import SpeakerSettings
 from scodub.asr.whisper import AsrSettings
 from scodub.batch.manifest import Defaults, read_manifest, scan_folder
 from scodub.batch.state import chain, json_lines, load_state, run_state, table
 from scodub.batch.validate import validate
-from scodub.cli.options import asr_options, glossary_option, mt_options
-from scodub.dub.voices import parse_voice_options
+from scodub.cli.options import (
+    asr_options,
+    dub_options,
+    glossary_option,
+    mt_options,
+    run_settings,
+    speakers_option,
+)
 from scodub.errors import ConfigError
-from scodub.langs import parse_language_list
 from scodub.mt.localize import MtSettings
-from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
-from scodub.stages.plan import RunSettings
+from scodub.stages.dub import DubSettings
 
 EXECUTORS = ("local", "ray")
 
@@ -64,11 +69,6 @@ def status(out_dir: Path, as_json: bool) -> None:
 @click.option("--english-from", type=click.Choice(["mt", "whisper"]), default="mt")
 @click.option("--dub", "do_dub", is_flag=True, help="Dub every film by default.")
 @click.option("--dub-langs", default=None, help="Default languages to dub (comma list).")
-@click.option("--voice", "voices", multiple=True, metavar="LANG=VOICE")
-@click.option("--no-background", is_flag=True)
-@click.option("--stems", type=click.Choice(STEM_FORMATS), default=None)
-@click.option("--force", is_flag=True, help="Overwrite existing delivery files and stems.")
-@click.option("--no-backcheck", is_flag=True)
 @click.option("--skip-invalid", is_flag=True, help="Run the valid films; report the others.")
 @click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True)
 @click.option("--address", default=None, help="Ray cluster: HOST:PORT or auto (--executor ray).")
@@ -80,8 +80,10 @@ def status(out_dir: Path, as_json: bool) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON event per line on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table.")
+@dub_options
 @asr_options
 @glossary_option
+@speakers_option
 @mt_options
 def run_command(
     target: Path,
@@ -89,11 +91,7 @@ def run_command(
     english_from: str,
     do_dub: bool,
     dub_langs: str | None,
-    voices: tuple[str, ...],
-    no_background: bool,
-    stems: StemFormat | None,
-    force: bool,
-    no_backcheck: bool,
+    dub: DubSettings,
     skip_invalid: bool,
     executor: str,
     address: str | None,
@@ -104,27 +102,23 @@ def run_command(
     audio_stream: int | None,
     out_dir: Path,
     glossaries: tuple[Path, ...],
+    speakers: SpeakerSettings,
     mt: MtSettings,
 ) -> None:
     """Run a batch: validate every film first, then every stage of every film."""
     from scodub.batch.run import run_batch
 
-    dub = DubSettings(
-        voices=parse_voice_options(voices),
-        background=not no_background,
-        stems=stems,
-        force=force,
-        backcheck=not no_backcheck,
-    ).validate()
-    settings = RunSettings(
+    settings = run_settings(
+        langs=langs,
+        english_from=english_from,
+        do_dub=do_dub,
+        dub_langs=dub_langs,
+        dub=dub,
         asr=asr,
-        targets=parse_language_list(langs) if langs.strip() else (),
-        glossary_files=tuple(p.absolute() for p in glossaries),
-        mt=mt,
-        english_route=english_from,
         audio_stream=audio_stream,
-        dub=dub if do_dub else None,
-        dub_langs=parse_language_list(dub_langs) if dub_langs else None,
+        glossaries=tuple(p.absolute() for p in glossaries),
+        speakers=speakers,
+        mt=mt,
     )
     defaults = Defaults(settings, dub)
     chosen = _executor(executor, address, workers)  # without Ray: say so before any work

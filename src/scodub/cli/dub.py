@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from scodub.asr.whisper import AsrSettings
 from scodub.cli.common import print_json, progress_bar
-from scodub.cli.options import out_option, output_options
+from scodub.cli.options import dub_options, out_option, output_options
 from scodub.devices import DEVICES
-from scodub.dub.casting import load_timeline, parse_speaker_voices
-from scodub.dub.voices import parse_voice_options
+from scodub.dub.casting import load_timeline
 from scodub.errors import ConfigError
 from scodub.langs import get_language
 from scodub.stages.deliver import DubReport, LanguageDub, dub_film, write_dub_report
-from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
+from scodub.stages.dub import DubSettings
 
 
 def parse_track_options(values: Iterable[str]) -> dict[str, Path]:
@@ -86,36 +86,12 @@ def _summary(report: DubReport, report_file: Path) -> None:
 )
 @out_option("Output folder (the delivery file, stems, report and the stage cache).")
 @click.option(
-    "--voice",
-    "voices",
-    multiple=True,
-    metavar="LANG=VOICE",
-    help="Voice for a language: espeak (or a variant, espeak+f2), piper (English), a Piper "
-    ".onnx file or folder, or a voice pulled with `scodub models pull piper:NAME`. Default: "
-    "Piper for English, espeak-ng for the others. LANG:S2=VOICE casts one speaker.",
-)
-@click.option(
     "--transcript",
     "transcript_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help="The film's <film>.transcript.json: each speaker found in it gets a voice of "
     "their kind (lower/higher) in every language.",
-)
-@click.option(
-    "--no-background", is_flag=True, help="Dub over silence instead of the ducked original."
-)
-@click.option(
-    "--stems",
-    type=click.Choice(STEM_FORMATS),
-    default=None,
-    help="Also write each dub as <film>.<lang>.dub.wav or .m4a.",
-)
-@click.option("--force", is_flag=True, help="Overwrite an existing delivery file or stems.")
-@click.option(
-    "--no-backcheck",
-    is_flag=True,
-    help="Skip transcribing each dub back with Whisper (the intelligibility score).",
 )
 @click.option(
     "--encoding",
@@ -135,21 +111,18 @@ def _summary(report: DubReport, report_file: Path) -> None:
     help="Whisper model for the back-check; default: the embedded Whisper base.",
 )
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@dub_options
 @output_options
 def dub(
     film: Path,
     tracks: tuple[str, ...],
     out_dir: Path,
-    voices: tuple[str, ...],
     transcript_file: Path | None,
-    no_background: bool,
-    stems: StemFormat | None,
-    force: bool,
-    no_backcheck: bool,
     encoding: str,
     audio_stream: int | None,
     asr_model: str | None,
     device: str,
+    dub: DubSettings,
     quiet: bool,
     as_json: bool,
 ) -> None:
@@ -161,14 +134,9 @@ def dub(
     transcribed back with Whisper for an intelligibility score. Finished languages are
     cached in DIR, so a re-run reuses them.
     """
-    settings = DubSettings(
-        voices=parse_voice_options(voices),
-        speaker_voices=parse_speaker_voices(voices),
+    settings = replace(
+        dub,
         timeline=load_timeline(transcript_file) if transcript_file else None,
-        background=not no_background,
-        stems=stems,
-        force=force,
-        backcheck=not no_backcheck,
         encoding=encoding,
     )
     asr = AsrSettings(model=asr_model, device=device)

@@ -1,6 +1,6 @@
 """The option groups the commands share, each declared once: output (``--quiet``,
-``--json``, ``--out``), ASR (received as one ``AsrSettings``), glossary, and
-translation (received as one ``MtSettings``)."""
+``--json``, ``--out``), ASR (received as one ``AsrSettings``), glossary, speakers,
+translation (received as one ``MtSettings``) and dubbing (received as one ``DubSettings``)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,13 @@ import click
 from scodub.asr.speakers import SpeakerSettings
 from scodub.asr.whisper import TASKS, AsrSettings
 from scodub.devices import DEVICES
-from scodub.langs import require_asr
+from scodub.dub.casting import parse_speaker_voices
+from scodub.dub.voices import parse_voice_options
+from scodub.langs import parse_language_list, require_asr
 from scodub.mt.backends import parse_routes, read_context
 from scodub.mt.localize import MtSettings
+from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
+from scodub.stages.plan import RunSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -273,3 +277,88 @@ def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         wrapped = option(wrapped)
     return wrapped
+
+
+def dub_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """How a film is dubbed: ``--voice`` (``LANG=VOICE`` and ``LANG:S2=VOICE``),
+    ``--no-background``, ``--stems``, ``--force``, ``--no-backcheck``; the command receives
+    them as one validated ``dub: DubSettings`` (run, batch and dub build it the same way)."""
+    options = [
+        click.option(
+            "--voice",
+            "voices",
+            multiple=True,
+            metavar="LANG=VOICE",
+            help="Voice per language: espeak (or a variant, espeak+f2), piper (English), a "
+            "Piper .onnx file or folder, or a voice pulled with `scodub models pull "
+            "piper:NAME`; default: Piper for English, espeak-ng for the others. "
+            "LANG:S2=VOICE casts one speaker.",
+        ),
+        click.option(
+            "--no-background", is_flag=True, help="Dub over silence, not the ducked original."
+        ),
+        click.option(
+            "--stems",
+            type=click.Choice(STEM_FORMATS),
+            default=None,
+            help="Also write each dub as <film>.<lang>.dub.wav or .m4a.",
+        ),
+        click.option("--force", is_flag=True, help="Overwrite an existing delivery file or stems."),
+        click.option(
+            "--no-backcheck",
+            is_flag=True,
+            help="Skip transcribing each dub back with Whisper (the intelligibility score).",
+        ),
+    ]
+
+    @functools.wraps(func)
+    def with_settings(
+        *args: Any,
+        voices: tuple[str, ...],
+        no_background: bool,
+        stems: StemFormat | None,
+        force: bool,
+        no_backcheck: bool,
+        **kwargs: Any,
+    ) -> Any:
+        kwargs["dub"] = DubSettings(
+            voices=parse_voice_options(voices),
+            speaker_voices=parse_speaker_voices(voices),
+            background=not no_background,
+            stems=stems,
+            force=force,
+            backcheck=not no_backcheck,
+        ).validate()
+        return func(*args, **kwargs)
+
+    wrapped: Callable[..., Any] = with_settings
+    for option in reversed(options):
+        wrapped = option(wrapped)
+    return wrapped
+
+
+def run_settings(
+    *,
+    langs: str,
+    english_from: str,
+    do_dub: bool,
+    dub_langs: str | None,
+    dub: DubSettings,
+    asr: AsrSettings,
+    audio_stream: int | None,
+    glossaries: tuple[Path, ...],
+    speakers: SpeakerSettings,
+    mt: MtSettings,
+) -> RunSettings:
+    """The options of ``scodub run`` (and ``scodub batch``'s defaults) as one RunSettings."""
+    return RunSettings(
+        speakers=speakers,
+        asr=asr,
+        targets=parse_language_list(langs) if langs.strip() else (),
+        glossary_files=glossaries,
+        mt=mt,
+        english_route=english_from,
+        audio_stream=audio_stream,
+        dub=dub if do_dub else None,
+        dub_langs=parse_language_list(dub_langs) if dub_langs else None,
+    )

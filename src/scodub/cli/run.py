@@ -11,21 +11,20 @@ from scodub.asr.whisper import AsrSettings
 from scodub.cli.common import print_json, progress_bar
 from scodub.cli.options import (
     asr_options,
+    dub_options,
     glossary_option,
     mt_options,
     output_options,
+    run_settings,
     speakers_option,
 )
 from scodub.cli.report import finish
-from scodub.dub.casting import parse_speaker_voices
-from scodub.dub.voices import parse_voice_options
 from scodub.fsutil import ensure_writable_dir
-from scodub.langs import parse_language_list
 from scodub.mt.localize import MtSettings
 from scodub.stages.base import StageContext
-from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
+from scodub.stages.dub import DubSettings
 from scodub.stages.plan import describe_plan, plan_film, plan_json
-from scodub.stages.run import RunSettings, run_film
+from scodub.stages.run import run_film
 
 
 @click.command()
@@ -51,28 +50,12 @@ from scodub.stages.run import RunSettings, run_film
     help="Languages to dub (comma list); default: every --langs track but the spoken one.",
 )
 @click.option(
-    "--voice",
-    "voices",
-    multiple=True,
-    metavar="LANG=VOICE",
-    help="Voice per language: espeak (or espeak+f2 ...), piper, a Piper .onnx file or folder, "
-    "or a pulled name; LANG:S2=VOICE casts one speaker.",
-)
-@click.option("--no-background", is_flag=True, help="Dub over silence, not the ducked original.")
-@click.option(
-    "--stems",
-    type=click.Choice(STEM_FORMATS),
-    default=None,
-    help="Also write <film>.<lang>.dub.wav or .m4a.",
-)
-@click.option("--force", is_flag=True, help="Overwrite an existing delivery file or stems.")
-@click.option("--no-backcheck", is_flag=True, help="Skip transcribing each dub back.")
-@click.option(
     "--plan",
     "plan_only",
     is_flag=True,
     help="Print the stages this run would run and which are cached; run nothing.",
 )
+@dub_options
 @asr_options
 @glossary_option
 @speakers_option
@@ -84,11 +67,7 @@ def run(
     english_from: str,
     do_dub: bool,
     dub_langs: str | None,
-    voices: tuple[str, ...],
-    no_background: bool,
-    stems: StemFormat | None,
-    force: bool,
-    no_backcheck: bool,
+    dub: DubSettings,
     asr: AsrSettings,
     audio_stream: int | None,
     out_dir: Path,
@@ -100,28 +79,17 @@ def run(
     plan_only: bool,
 ) -> None:
     """The main job: every stage for FILM, each cached so a re-run reuses finished work."""
-    dub_settings = (
-        DubSettings(
-            voices=parse_voice_options(voices),
-            background=not no_background,
-            stems=stems,
-            force=force,
-            backcheck=not no_backcheck,
-            speaker_voices=parse_speaker_voices(voices),
-        )
-        if do_dub
-        else None
-    )
-    settings = RunSettings(
-        speakers=speakers,
+    settings = run_settings(
+        langs=langs,
+        english_from=english_from,
+        do_dub=do_dub,
+        dub_langs=dub_langs,
+        dub=dub,
         asr=asr,
-        targets=parse_language_list(langs) if langs.strip() else (),
-        glossary_files=glossaries,
-        mt=mt,
-        english_route=english_from,
         audio_stream=audio_stream,
-        dub=dub_settings,
-        dub_langs=parse_language_list(dub_langs) if dub_langs else None,
+        glossaries=glossaries,
+        speakers=speakers,
+        mt=mt,
     )
     ensure_writable_dir(out_dir)
     if plan_only:
@@ -135,5 +103,3 @@ def run(
     with progress_bar(quiet) as progress:
         report = run_film(film, out_dir, settings, progress=progress)
     finish(report, quiet, as_json)
-
-

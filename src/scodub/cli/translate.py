@@ -1,4 +1,12 @@
-"""``scodub translate``: the subtitle editor's path, from an edited SRT to every language."""
+"""``scodub translate``: the subtitle editor's path, from an edited SRT to every language.
+
+An editor's ``<film>.<lang>.edited.srt`` (``scodub review``) translates into the film's
+own tracks, ``<film>.<target>.srt``, so that the review page and ``scodub dub`` pick the
+new translations up; the editors' files (``*.edited.srt``) are never written. A track
+that is replaced with different text is kept first as ``<film>.<target>.srt.~N~`` (the
+next free N, as the review page keeps an editor's previous save), so no machine output
+is lost by a re-translation.
+"""
 
 from __future__ import annotations
 
@@ -16,17 +24,19 @@ from scodub.mt.localize import MtSettings
 from scodub.naming import (
     check_names,
     input_conflicts,
+    is_edited_srt,
     refuse_inputs,
     srt_path,
     srt_stem,
     translate_report_path,
 )
+from scodub.review.edits import keep_previous
 from scodub.stages.base import StageContext, cached
 from scodub.stages.glossary import GlossaryRef
 from scodub.stages.localize import LocalizeStage
 from scodub.stages.outputs import output_lock
 from scodub.text.qc import check_track
-from scodub.text.srt import read_srt, require_cues, write_srt
+from scodub.text.srt import compose_srt, read_srt, require_cues, write_srt
 
 
 def _retimed_source_path(
@@ -36,7 +46,8 @@ def _retimed_source_path(
     (``translate out/film.en.srt`` into ``out``, the editor's usual round trip): beside
     it as ``<stem>.<lang>.retimed.srt``, so the input is never written (issue 7)."""
     usual = srt_path(out_dir, stem, language)
-    if not input_conflicts([usual], [source_srt]):
+    # an edited source re-timed is still the editor's version, not the machine's source
+    if not input_conflicts([usual], [source_srt]) and not is_edited_srt(source_srt, language):
         return {}
     return {language: out_dir / f"{stem}.{language}.retimed.srt"}
 
@@ -98,10 +109,12 @@ def translate(
     with output_lock(out_dir):
         outcome = cached(stage, ctx)
         result = outcome.result
-        paths = {
-            lang: write_srt(t, renamed.get(lang, srt_path(out_dir, stem, lang)))
-            for lang, t in result.tracks.items()
-        }
+        paths = {}
+        for lang, t in result.tracks.items():
+            path = renamed.get(lang, srt_path(out_dir, stem, lang))
+            if path.is_file() and path.read_text(encoding="utf-8") != compose_srt(t.cues):
+                keep_previous(path)
+            paths[lang] = write_srt(t, path)
         languages: dict[str, dict[str, Any]] = {
             lang: {"qc": check_track(t, fps).to_json()["summary"], **result.reports.get(lang, {})}
             for lang, t in result.tracks.items()

@@ -31,12 +31,11 @@ from scodub.langs import get_language, joiner
 from scodub.mt.llm import CueTranslator
 from scodub.mt.llm_prompt import CueRequest
 from scodub.mt.nllb import Translator, sentence_groups, split_translation, translate_cues
+from scodub.mt.units import SpeakerUnit, joined_units, per_cue_candidates, speaker_units
 from scodub.names.enforce import Enforced, Protected, Slot, find_terms, protect, repair, restore
 from scodub.names.glossary import Glossary
 from scodub.text.aligned import fit_tracks
-from scodub.text.linebreak import speaker_lines
-
-_DIRECTION_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from scodub.text.linebreak import normalize, speaker_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +74,6 @@ class LocalizeResult:
     source: Track  # the source track with the common (possibly extended) timing
     tracks: dict[str, Track]
     reports: dict[str, LanguageReport] = field(default_factory=dict)
-
-
-def _flat(text: str) -> str:
-    return " ".join(_DIRECTION_MARKS.sub("", text).split())
 
 
 def _renumber(prot: Protected, first: int, avoid: set[int]) -> tuple[Protected, int]:
@@ -175,7 +170,10 @@ def _restore_language(
 
 
 def _restore_per_cue(
-    sentences: Sequence[_Sentence], translated: Sequence[str], lang: str, glossary: Glossary,
+    sentences: Sequence[_Sentence],
+    translated: Sequence[str],
+    lang: str,
+    glossary: Glossary,
     n_cues: int,
 ) -> tuple[list[list[str]], list[list[Enforced]]]:
     """Restore a backend that kept the cues (one translation per cue): each cue on its own,
@@ -201,9 +199,14 @@ def _cue_requests(
     for sentence in sentences:
         for k, prot in zip(sentence.cues, sentence.per_cue, strict=True):
             c = source.cues[units[k].cue]
-            requests.append(CueRequest(
-                prot.text, prot.source_text, (c.end_ms - c.start_ms) // shares[units[k].cue],
-                tuple((s.placeholder, s.term_id) for s in prot.slots)))
+            requests.append(
+                CueRequest(
+                    prot.text,
+                    prot.source_text,
+                    (c.end_ms - c.start_ms) // shares[units[k].cue],
+                    tuple((s.placeholder, s.term_id) for s in prot.slots),
+                )
+            )
     return requests
 
 
@@ -233,14 +236,18 @@ def _chosen(
     for cue, options, records in zip(track.cues, texts, enforced, strict=True):
         if not records:
             continue
-        flat = _flat(cue.flat_text)
-        index = next((k for k, t in enumerate(options) if _flat(t) == flat), 0)
+        flat = normalize(cue.flat_text)
+        index = next((k for k, t in enumerate(options) if normalize(t) == flat), 0)
         chosen.append(records[min(index, len(records) - 1)])
     return chosen
 
 
 def _report(
-    lang: str, track: Track, records: Sequence[Enforced], fit: dict[str, Any], route: str,
+    lang: str,
+    track: Track,
+    records: Sequence[Enforced],
+    fit: dict[str, Any],
+    route: str,
     mt: dict[str, Any] | None = None,
 ) -> LanguageReport:
     repairs = tuple(
@@ -273,9 +280,7 @@ def mt_targets(
     """The targets only a translation model can make: not the spoken language, and not
     English when it comes from Whisper's speech translation. With ``spoken`` unknown
     (before detection) every such target may need one."""
-    return tuple(
-        t for t in targets if t != spoken and not (t == "en" and english_from_whisper)
-    )
+    return tuple(t for t in targets if t != spoken and not (t == "en" and english_from_whisper))
 
 
 def localize(
@@ -297,7 +302,7 @@ def localize(
     text) so that all tracks share the final timing.
     """
     src = get_language(source.language).code
-    cue_texts = [_flat(c.flat_text) for c in source.cues]
+    cue_texts = [normalize(c.flat_text) for c in source.cues]
     units = speaker_units(source)
     texts = [u.text for u in units]
     starts = {k for k, u in enumerate(units) if u.new_speaker}
@@ -331,7 +336,7 @@ def localize(
                         sentences, raw[lang], lang, glossary, len(texts)
                     )
             for lang in langs:
-                candidates[lang], records[lang] = _per_cue(units, *per_unit[lang])
+                candidates[lang], records[lang] = per_cue_candidates(units, *per_unit[lang])
                 routes[lang] = f"mt:{backend.name}"
     if whisper_english is not None and "en" in targets and src != "en":
         english = words_per_cue(source, whisper_english)
@@ -345,7 +350,7 @@ def localize(
         ]
         routes["en"] = "whisper-translate"
     if src in targets:
-        candidates[src] = [[t] for t in _joined_units(units, [[t] for t in texts])]
+        candidates[src] = [[t] for t in joined_units(units, [[t] for t in texts])]
         records[src] = [[] for _ in cue_texts]
         routes[src] = "source"
     protected = {lang: [glossary_names(glossary, lang)] * len(cue_texts) for lang in candidates}
@@ -362,74 +367,6 @@ def localize(
         for lang in candidates
     }
     return LocalizeResult(fitted.source, dict(fitted.tracks), reports)
-
-
-@dataclass(frozen=True, slots=True)
-class SpeakerUnit:
-    """A text translated on its own: a cue, or one speaker's line of a dual cue."""
-
-    cue: int
-    text: str
-    new_speaker: bool  # a sentence never continues into this unit
-
-
-def speaker_units(source: Track) -> list[SpeakerUnit]:
-    """The source cues as translation units: a dual-speaker cue gives one unit per line
-    (dashes removed); a unit whose speaker differs from the previous one starts anew."""
-    units: list[SpeakerUnit] = []
-    previous: str | None = None
-    for index, cue in enumerate(source.cues):
-        parts = speaker_lines(cue.lines)
-        if parts is None:
-            speaker = cue.speakers[0] if cue.speakers else None
-            changed = speaker is not None and previous is not None and speaker != previous
-            units.append(SpeakerUnit(index, _flat(cue.flat_text), changed))
-            previous = speaker or previous
-            continue
-        units.append(SpeakerUnit(index, _flat(parts[0]), True))
-        units.append(SpeakerUnit(index, _flat(parts[1]), True))
-        previous = cue.speakers[-1] if cue.speakers else None
-    return units
-
-
-def _joined_units(units: Sequence[SpeakerUnit], per_unit: Sequence[Sequence[str]]) -> list[str]:
-    """The best candidate per cue; a dual cue's two lines joined by a newline."""
-    joined: dict[int, list[str]] = {}
-    for unit, options in zip(units, per_unit, strict=True):
-        joined.setdefault(unit.cue, []).append(options[0] if options else "")
-    return ["\n".join(parts) for _, parts in sorted(joined.items())]
-
-
-def _per_cue(
-    units: Sequence[SpeakerUnit],
-    per_unit: Sequence[Sequence[str]],
-    records: Sequence[Sequence[Enforced]],
-) -> tuple[list[list[str]], list[list[Enforced]]]:
-    """Unit candidates back to cue candidates: a dual cue's candidate k is its two lines'
-    candidates k (or their best) joined by a newline, which the fitter lays out as a
-    dual-speaker cue (``scodub.text.aligned``)."""
-    cues: dict[int, list[int]] = {}
-    for k, unit in enumerate(units):
-        cues.setdefault(unit.cue, []).append(k)
-    texts: list[list[str]] = []
-    enforced: list[list[Enforced]] = []
-    for _, members in sorted(cues.items()):
-        if len(members) == 1:
-            texts.append(list(per_unit[members[0]]))
-            enforced.append(list(records[members[0]]))
-            continue
-        depth = max(len(per_unit[k]) for k in members)
-        texts.append(
-            [
-                "\n".join(
-                    per_unit[k][min(rank, len(per_unit[k]) - 1)] if per_unit[k] else ""
-                    for k in members
-                )
-                for rank in range(depth)
-            ]
-        )
-        enforced.append([r for k in members for r in records[k][:1]])
-    return texts, enforced
 
 
 def glossary_names(glossary: Glossary, lang: str) -> tuple[str, ...]:

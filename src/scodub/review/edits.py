@@ -66,13 +66,13 @@ def save_edited(folder: Path, stem: str, lang: str, cells: Sequence[Any]) -> tup
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
         if target.exists():
-            _keep(target)
+            keep_previous(target)
     return target, track
 
 
-def _keep(target: Path) -> None:
-    """Keep the current edit as the next numbered backup (a hard link, so the edited
-    file never disappears, not even briefly; a copy where links are not possible)."""
+def keep_previous(target: Path) -> None:
+    """Keep ``target`` as its next numbered backup before it is replaced (a hard link, so
+    the file never disappears, not even briefly; a copy where links are not possible)."""
     backup = _next_backup(target)
     try:
         os.link(target, backup)

@@ -20,12 +20,12 @@ from typing import Any
 
 from scodub.data import Track, Transcript
 from scodub.errors import InputError
+from scodub.naming import EDITED_SUFFIX
 from scodub.text.srt import read_srt
 
 #: ``<film>.<lang>.srt`` and ``<film>.<lang>.edited.srt``: a language code is 2-3 letters
 #: (ISO 639-1, or a 639-2/3 code Whisper reports for a language outside the table).
 _SRT_NAME = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2,3})(?P<edited>\.edited)?\.srt$")
-EDITED_SUFFIX = ".edited.srt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,21 @@ class FilmRun:
     source_language: str
     transcript: Transcript | None = None
     dub: dict[str, Any] = field(default_factory=dict)  # <film>.dub.json, {} without a dub
+    # (name, mtime_ns, size) of each SRT read: a re-translation or a save changes it
+    signature: tuple[tuple[str, int, int], ...] = ()
+
+    def machine_newer(self, lang: str) -> bool:
+        """True when ``lang``'s machine output was written after the editor's version
+        (a re-translation of an edited source): the editor should compare the two."""
+        mtimes = {name: mtime for name, mtime, _ in self.signature}
+        machine = mtimes.get(f"{self.stem}.{lang}.srt")
+        edited = mtimes.get(f"{self.stem}.{lang}{EDITED_SUFFIX}")
+        return machine is not None and edited is not None and machine > edited
+
+    def changed(self) -> bool:
+        """True when the SRT files of the film are not those this was read from (a
+        ``scodub translate`` wrote new tracks, an editor saved)."""
+        return srt_signature(self.folder, self.stem) != self.signature
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -62,6 +77,12 @@ class FilmRun:
         if isinstance(probed, int) and probed > 0:
             return probed
         return self.transcript.duration_ms if self.transcript is not None else 0
+
+    @property
+    def cuts(self) -> tuple[int, ...]:
+        """The film's shot changes (ms) as the run found them; () when it did not look."""
+        cuts = self.report.get("stages", {}).get("shots", {}).get("cuts_ms", [])
+        return tuple(int(c) for c in cuts) if isinstance(cuts, list) else ()
 
     def subtitles_report(self, lang: str) -> dict[str, Any]:
         """The run report's entry for one language (QC, glossary counts, fit); {} if none."""
@@ -119,6 +140,18 @@ def find_runs(out_dir: Path) -> list[tuple[Path, str]]:
     return sorted(runs)
 
 
+def srt_signature(folder: Path, stem: str) -> tuple[tuple[str, int, int], ...]:
+    machine, edited = _srt_files(folder, stem)
+    out = []
+    for path in sorted([*machine.values(), *edited.values()]):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        out.append((path.name, stat.st_mtime_ns, stat.st_size))
+    return tuple(out)
+
+
 def _srt_files(folder: Path, stem: str) -> tuple[dict[str, Path], dict[str, Path]]:
     machine: dict[str, Path] = {}
     edited: dict[str, Path] = {}
@@ -148,6 +181,7 @@ def load_run(folder: Path, stem: str) -> FilmRun:
     dub = _read_json(dub_path) if dub_path.is_file() else {}
     transcribe = report.get("stages", {}).get("transcribe", {})
     source = str(transcribe.get("language") or (transcript.language if transcript else ""))
+    signature = srt_signature(folder, stem)
     machine_paths, edited_paths = _srt_files(folder, stem)
     if not machine_paths and not edited_paths:
         raise InputError(folder, f"no {stem}.<lang>.srt here: the run wrote no subtitles")
@@ -158,7 +192,7 @@ def load_run(folder: Path, stem: str) -> FilmRun:
     edited = {lang: read_srt(path, lang, fps=rate) for lang, path in edited_paths.items()}
     if not source:
         source = next(iter(tracks or edited))
-    return FilmRun(folder, stem, report, tracks, edited, source, transcript, dub)
+    return FilmRun(folder, stem, report, tracks, edited, source, transcript, dub, signature)
 
 
 def edited_path(folder: Path, stem: str, lang: str) -> Path:

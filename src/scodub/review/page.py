@@ -28,7 +28,7 @@ from scodub.review.media import film_media
 from scodub.review.pagedata import film_data
 
 REVIEW_DIRNAME = "review"
-ASSETS = ("review.css", "util.js", "qc.js", "review.js", "LICENSE.txt")
+ASSETS = ("review.css", "util.js", "qc.js", "terms.js", "wave.js", "review.js", "LICENSE.txt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +88,7 @@ def _film_html(title: str, assets: str, back: str | None) -> str:
   <label><input type="checkbox" id="only-problems"> only problems</label>
   <label>language <select id="filter-lang"><option value="">all</option></select></label>
   <label>rule <select id="filter-rule"><option value="">any</option></select></label>
+  <label>speaker <select id="filter-speaker"><option value="">any</option></select></label>
   <span id="counts"></span>
   <button id="save" type="button" disabled>save edits</button>
   <span id="status" role="status"></span>
@@ -106,6 +107,8 @@ def _film_html(title: str, assets: str, back: str | None) -> str:
 <script src="data.js"></script>
 <script src="{assets}/util.js"></script>
 <script src="{assets}/qc.js"></script>
+<script src="{assets}/terms.js"></script>
+<script src="{assets}/wave.js"></script>
 <script src="{assets}/review.js"></script>
 </body>
 </html>

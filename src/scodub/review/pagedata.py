@@ -4,21 +4,25 @@ every flag the page shows, as one JSON-ready dict.
 Per cell: times and text (the editor's version where one was saved), the QC issues
 ``scodub qc`` finds; glossary names (hit, repaired, missing: with ``--glossary``);
 on the source column the ASR corrections and the words Whisper was unsure of; on
-dubbed columns each line's speed-up and whether it fitted. Rows are compact lists
-(not objects) so that a two-hour film in eleven languages stays a few MB.
+dubbed columns each line's speed-up and whether it fitted. Per row, the speakers of the
+cue (``S1``, ``S2``: the transcript's, where speaker turns were looked for; the tracks
+are aligned, so one list serves every column). Rows are compact lists (not objects) so
+that a two-hour film in eleven languages stays a few MB.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from typing import Any
 
-from scodub.data import Cue, Track
+from scodub.data import Cue, Track, Transcript
 from scodub.langs import subtitle_rules
 from scodub.names.glossary import Glossary
 from scodub.names.termcheck import check_terms, find_terms, source_terms
 from scodub.review.load import FilmRun
 from scodub.review.rules import cell_issues, rules_export, unicode_tables
+from scodub.review.terms import glossary_export
 
 #: Whisper's word probability under which a source word is shown as unsure. Whisper's
 #: probabilities on clear speech sit above 0.7 (tests/data/whisper_words.json); below
@@ -30,14 +34,43 @@ def _cells(cues: Sequence[Cue]) -> list[list[Any]]:
     return [[cue.start_ms, cue.end_ms, cue.text] for cue in cues]
 
 
-def _cue_of(start: int, end: int, cues: Sequence[Cue]) -> int | None:
-    """The cue a timed word or correction falls in (the one it overlaps most)."""
+def _cue_of(
+    start: int, end: int, cues: Sequence[Cue], starts: Sequence[int] | None = None
+) -> int | None:
+    """The cue a timed word or correction falls in (the one it overlaps most). Cues are
+    in order and do not overlap, so only those starting before ``end`` and the few
+    before them are looked at (``starts``: the cues' in-times, when known)."""
+    starts = [cue.start_ms for cue in cues] if starts is None else starts
+    last = bisect.bisect_right(starts, end)
     best, best_overlap = None, 0
-    for index, cue in enumerate(cues):
+    for index in range(max(0, last - 4), min(len(cues), last + 1)):
+        cue = cues[index]
         overlap = min(end, cue.end_ms) - max(start, cue.start_ms)
         if overlap > best_overlap or (overlap == best_overlap == 0 and start == cue.start_ms):
             best, best_overlap = index, overlap
     return best
+
+
+def cue_speakers(transcript: Transcript | None, cues: Sequence[Cue]) -> list[list[str]]:
+    """Per cue, its speakers in order of first word (``scodub.text.segment`` does the
+    same when it makes the cues); all empty when the transcript has no speakers."""
+    out: list[list[str]] = [[] for _ in cues]
+    if transcript is None or not transcript.speakers:
+        return out
+    starts = [cue.start_ms for cue in cues]
+    for word in transcript.words:
+        if word.speaker is None:
+            continue
+        index = _cue_of(word.start_ms, word.end_ms, cues, starts)
+        if index is not None and word.speaker not in out[index]:
+            out[index].append(word.speaker)
+    return out
+
+
+def film_speakers(run: FilmRun) -> list[list[str]]:
+    """Per row, the speakers of the source cue (the editor's version where one was saved)."""
+    source = run.edited.get(run.source_language) or run.tracks.get(run.source_language)
+    return cue_speakers(run.transcript, source.cues) if source is not None else []
 
 
 def asr_notes(run: FilmRun, source: Track) -> dict[str, Any]:
@@ -46,15 +79,16 @@ def asr_notes(run: FilmRun, source: Track) -> dict[str, Any]:
     transcript = run.transcript
     if transcript is None:
         return {}
+    starts = [cue.start_ms for cue in source.cues]
     for fix in transcript.corrections:
-        index = _cue_of(fix.start_ms, fix.end_ms, source.cues)
+        index = _cue_of(fix.start_ms, fix.end_ms, source.cues, starts)
         if index is not None:
             entry = notes.setdefault(index, {"corrections": [], "unsure": []})
             entry["corrections"].append([fix.heard, fix.corrected, round(fix.score, 3)])
     for word in transcript.words:
         if word.probability >= LOW_CONFIDENCE:
             continue
-        index = _cue_of(word.start_ms, word.end_ms, source.cues)
+        index = _cue_of(word.start_ms, word.end_ms, source.cues, starts)
         if index is not None:
             entry = notes.setdefault(index, {"corrections": [], "unsure": []})
             entry["unsure"].append([word.text.strip(), round(word.probability, 3)])
@@ -120,7 +154,9 @@ def dub_cells(run: FilmRun, lang: str) -> dict[str, Any] | None:
     }
 
 
-def language_column(run: FilmRun, lang: str, track: Track) -> dict[str, Any]:
+def language_column(
+    run: FilmRun, lang: str, track: Track, speakers: Sequence[Sequence[str]] = ()
+) -> dict[str, Any]:
     row = subtitle_rules(lang)
     report = run.subtitles_report(lang)
     glossary = report.get("glossary", {})
@@ -132,8 +168,9 @@ def language_column(run: FilmRun, lang: str, track: Track) -> dict[str, Any]:
         "rtl": row.rtl,
         "source": lang == run.source_language,
         "edited": lang in run.edited,
+        "machine_newer": run.machine_newer(lang),
         "cells": _cells(track.cues),
-        "issues": cell_issues(track, run.fps),
+        "issues": cell_issues(track, run.fps, run.cuts, speakers),
         "glossary_counts": {k: glossary.get(k, 0) for k in ("hits", "repairs", "misses")},
         "dub": dub_cells(run, lang),
     }
@@ -146,12 +183,15 @@ def film_data(run: FilmRun, glossary: Glossary | None, media: dict[str, Any]) ->
     """Everything the page of one film shows (``media``: ``review.media.film_media``)."""
     tracks = {lang: run.edited.get(lang) or run.tracks[lang] for lang in run.languages}
     source = tracks.get(run.source_language) or next(iter(tracks.values()))
-    columns = [language_column(run, lang, track) for lang, track in tracks.items()]
+    speakers = cue_speakers(run.transcript, source.cues)
+    columns = [language_column(run, lang, track, speakers) for lang, track in tracks.items()]
     rows = max(len(track.cues) for track in tracks.values())
     terms: dict[str, Any] = {}
+    names: dict[str, Any] | None = None
     if glossary is not None and len(glossary) and run.source_language in tracks:
         repaired = {lang: _repaired_terms(run, lang) for lang in tracks}
         terms = glossary_cells(tracks, run.source_language, glossary, repaired)
+        names = glossary_export(glossary, tuple(tracks), repaired)
     return {
         "film": {
             "stem": run.stem,
@@ -162,9 +202,11 @@ def film_data(run: FilmRun, glossary: Glossary | None, media: dict[str, Any]) ->
         },
         "rows": rows,
         "columns": columns,
-        "qc": rules_export(tuple(tracks), run.fps),
+        "qc": rules_export(tuple(tracks), run.fps, run.cuts),
+        "speakers": speakers if any(speakers) else [],
         "unicode": unicode_tables(),
         "asr": asr_notes(run, source),
         "terms": terms,
+        "glossary": names,  # for marking names again after an edit (assets/terms.js)
         "low_confidence": LOW_CONFIDENCE,
     }

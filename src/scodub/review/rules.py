@@ -1,12 +1,15 @@
 """The subtitle rules, exported for the review page, and the QC of each cell.
 
-The page re-checks a cell while an editor types, in JavaScript (``assets/qc.js``). It
-holds no number of its own: every limit, every rule's words and severity, and the
-Unicode facts the checks need (which characters count full width in CJK languages,
-which are right-to-left) come from here, that is from ``scodub.langs`` (the one rules
-table), ``scodub.text.qc`` (the rules) and ``unicodedata`` (as ``scodub.text.linebreak``
-uses it). The first flags on the page are ``scodub.text.qc.check_track``'s own, and a
-test runs the page's checker over whole tracks and compares it with them.
+The page re-checks every rule of ``scodub.text.qc.RULES`` while an editor types, in
+JavaScript (``assets/qc.js``). It holds no number or word list of its own: every limit,
+every rule's words and severity, the shot changes and frame rate (shot rules), the
+language's number style (``scodub.text.numbers``), the tag patterns (``scodub.text.tags``)
+and the Unicode facts the checks need (which characters count full width in CJK
+languages, which are right-to-left, what Python's ``str.split``, ``\\d`` and ``isdigit``
+take for whitespace and digits) come from here, that is from ``scodub.langs`` (the one
+rules table), ``scodub.text`` and ``unicodedata``. The first flags on the page are
+``scodub.text.qc.check_track``'s own, and a test runs the page's checker over generated
+tracks and compares it with them, rule by rule.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ import functools
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from scodub.data import Track
 from scodub.langs import TIMING, subtitle_rules
-from scodub.text.linebreak import DIRECTION_MARKS
+from scodub.text import numbers, tags
+from scodub.text.bidi import DIRECTION_MARKS
+from scodub.text.linebreak import SPEAKER_DASH
 from scodub.text.qc import RULES, Limits, check_track
 
 
@@ -47,26 +52,38 @@ def unicode_tables() -> dict[str, Any]:
         # needs_direction_marks: a line must start and end with one of these
         "rtl": _ranges(lambda c: unicodedata.bidirectional(c) in ("R", "AL")),
         "direction_marks": "".join(sorted(DIRECTION_MARKS)),
+        # str.split(), str.strip() and re's \s: str.isspace()
+        "space": "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()),
+        # re's \d and int(): str.isdecimal(), each run of ten digits valued 0-9 in order
+        "decimal": _ranges(str.isdecimal),
+        # numbers._is_number: str.isdigit() (superscripts and circled digits too)
+        "digit": _ranges(str.isdigit),
     }
+
+
+def _js_pattern(pattern: str) -> str:
+    """A Python ``re`` pattern of ``scodub.text`` as a JavaScript ``u``-flag pattern: the
+    page swaps in Python's whitespace and decimal classes for ``\\s`` and ``\\d`` (the
+    placeholders ``\\s`` and ``\\d`` stay), and a quote needs no backslash there."""
+    return pattern.replace('\\"', '"')
 
 
 def limits_for(lang: str, fps: float | None) -> Limits:
     return Limits.of(subtitle_rules(lang), fps or TIMING.default_fps)
 
 
-#: The rules the page re-checks in JavaScript while an editor types (``assets/qc.js``).
-#: The others (tags, number style, speakers, shot changes) are flagged as
-#: ``scodub qc`` found them when the page was made, and checked again by the next run.
-LIVE_RULES = frozenset(
-    {
-        "empty", "max_lines", "chars_per_line", "min_duration", "max_duration", "min_gap",
-        "order", "reading_speed", "chaining", "one_line", "rtl_marks",
-    }
-)  # fmt: skip
+def _number_style(lang: str) -> dict[str, Any] | None:
+    style = subtitle_rules(lang).numbers
+    return None if style is None else asdict(style)
 
 
-def rules_export(languages: Sequence[str], fps: float | None) -> dict[str, Any]:
-    """Rules (id, severity, words per language) and limits per language, for the page."""
+def rules_export(
+    languages: Sequence[str], fps: float | None, cuts: Sequence[int] = ()
+) -> dict[str, Any]:
+    """Everything ``assets/qc.js`` checks with: the rules (id, severity, words per
+    language), the limits and number style per language, the frame rate and shot changes
+    (``cuts``, ms: the shot rules, as ``scodub qc --film`` checks them), and the fixed
+    strings and patterns of ``scodub.text`` that the rules use."""
     per_language: dict[str, Any] = {}
     for lang in languages:
         row = subtitle_rules(lang)
@@ -75,20 +92,54 @@ def rules_export(languages: Sequence[str], fps: float | None) -> dict[str, Any]:
             "limits": asdict(limits),
             "cjk_width": row.cjk_width,
             "rtl": row.rtl,
+            "numbers": _number_style(lang),
             "words": {rule.id: rule.description.format(**asdict(limits)) for rule in RULES},
         }
     return {
-        "rules": [
-            {"id": rule.id, "severity": rule.severity, "live": rule.id in LIVE_RULES}
-            for rule in RULES
-        ],
+        "rules": [{"id": rule.id, "severity": rule.severity} for rule in RULES],
         "languages": per_language,
+        "fps": fps or TIMING.default_fps,
+        "cuts": sorted(set(cuts)),
+        "shots": {
+            "snap_frames": TIMING.shot_snap_frames,
+            "clear_frames": TIMING.shot_clear_frames,
+            "out_gap_frames": TIMING.shot_out_gap_frames,
+        },
+        "speaker_dash": SPEAKER_DASH,
+        "tags": {
+            "known": sorted(tags.KNOWN_TAGS),
+            "html": _js_pattern(tags._HTML_TAG.pattern),
+            "ass": _js_pattern(tags._ASS_OVERRIDE.pattern),
+        },
+        "numbers": {
+            "bare": _js_pattern(numbers._BARE.pattern),
+            "sentence_end": list(numbers._SENTENCE_END),
+            "keep_before": sorted(numbers._KEEP_BEFORE),
+        },
     }
 
 
-def cell_issues(track: Track, fps: float | None) -> list[list[Any]]:
-    """``scodub qc``'s issues of one track: [cue index, rule, measured, limit, detail]."""
-    report = check_track(track, fps or TIMING.default_fps)
+def with_speakers(track: Track, speakers: Sequence[Sequence[str]]) -> Track:
+    """``track`` with each cue's speakers (``speakers[i]`` for cue i; SRT keeps none)."""
+    if not any(speakers):
+        return track
+    cues = tuple(
+        replace(cue, speakers=tuple(speakers[i]) if i < len(speakers) else ())
+        for i, cue in enumerate(track.cues)
+    )
+    return replace(track, cues=cues)
+
+
+def cell_issues(
+    track: Track,
+    fps: float | None,
+    cuts: Sequence[int] = (),
+    speakers: Sequence[Sequence[str]] = (),
+) -> list[list[Any]]:
+    """``scodub qc``'s issues of one track: [cue index, rule, measured, limit, detail]
+    (with ``cuts``, the shot rules too; with ``speakers`` per cue, the dual-speaker rule
+    as the run checked it)."""
+    report = check_track(with_speakers(track, speakers), fps or TIMING.default_fps, cuts or None)
     return [
         [issue.index, issue.rule, round(issue.measured, 2), round(issue.limit, 2), issue.detail]
         for issue in report.issues

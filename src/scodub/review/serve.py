@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 from scodub.errors import ScodubError
 from scodub.review.edits import save_edited
 from scodub.review.page import FilmPage
+from scodub.review.pagedata import film_speakers
 from scodub.review.rules import cell_issues
 
 HOST = "127.0.0.1"
@@ -134,6 +135,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = self._file(rest)
         if path is None:
             return self._refuse(HTTPStatus.NOT_FOUND)
+        if path.name == "index.html":
+            self._refresh(path)
         ctype = _TYPES.get(path.suffix.lower()) or (
             mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         )
@@ -156,6 +159,14 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(HTTPStatus.OK, body, ctype, {"Accept-Ranges": "bytes"})
 
     do_HEAD = do_GET
+
+    def _refresh(self, index: Path) -> None:
+        """A film page opened (or reloaded) after its tracks changed on disk, by a
+        ``scodub translate`` of an edited source for one, is built again first."""
+        for key, page in list(self.server.pages.items()):
+            if page.index.resolve() == index.resolve() and page.run.changed():
+                with self.server.lock:
+                    self.server.pages[key] = self.server.rebuild(page)
 
     # -- POST api/save -------------------------------------------------------------------
     def do_POST(self) -> None:
@@ -180,10 +191,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             with self.server.lock:
                 path, track = save_edited(page.run.folder, page.run.stem, lang, cells)
-                self.server.pages[page.key] = self.server.rebuild(page)
+                page = self.server.pages[page.key] = self.server.rebuild(page)
         except ScodubError as exc:
             return self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
-        issues = cell_issues(track, page.run.fps)
+        issues = cell_issues(track, page.run.fps, page.run.cuts, film_speakers(page.run))
         return self._json(HTTPStatus.OK, {"path": str(path), "issues": issues})
 
 

@@ -102,7 +102,10 @@ def publish(plan: FilmPlan, ctx: StageContext, started: float) -> RunReport:
         tracks = dict(snapped.result.tracks)
         cuts = cached(plan.shots, ctx).result.shots.cuts_ms
         report.stages["shots"] = {
-            "cached": snapped.reused, "cuts": snapped.result.cuts, **snapped.result.moves
+            "cached": snapped.reused,
+            "cuts": snapped.result.cuts,
+            **snapped.result.moves,
+            "cuts_ms": list(cuts),  # the review page checks the shot rules with them
         }
     subtitles: dict[str, Any] = {}
     for lang, track in tracks.items():

@@ -15,6 +15,12 @@ import numpy as np
 from scodub import __version__
 from scodub.asr.long import SEARCH_S, WINDOW_S, WindowDecoder, level_dbfs, transcribe_stream
 from scodub.asr.speakers import SpeakerSettings, label_speakers
+from scodub.asr.speakerstream import (
+    SpeakerStream,
+    feed_through,
+    label_speakers_streamed,
+    start_stream,
+)
 from scodub.asr.whisper import AsrSettings, ProgressFn, prepare, transcribe_audio
 from scodub.data import Transcript, ms
 from scodub.media.decode import (
@@ -148,10 +154,13 @@ class TranscribeStage(Stage[TranscribeResult]):
             ctx.report(self.label(), min(done, total), total)
 
         audio: np.ndarray | None = None
+        voices: SpeakerStream | None = None
         if film.duration_ms > LONG_FILM_MS:
             # A feature film: decoded and transcribed window by window (asr.long), so
-            # memory stays flat however long it is; names checked window by window.
-            blocks = iter_audio(film.path, stream)
+            # memory stays flat however long it is; the same blocks feed the voice prints,
+            # and each window's names are checked against its audio.
+            voices = start_stream(self.speakers)
+            blocks = feed_through(iter_audio(film.path, stream), voices)
             decode = glossary_window(self.glossary.load(ctx), self.model_ref)
             heard = transcribe_stream(blocks, settings, self.model_ref, _tick, decode=decode)
             check_decoded_length(film.info, stream, heard.samples)
@@ -169,12 +178,7 @@ class TranscribeStage(Stage[TranscribeResult]):
         else:
             glossary = self.glossary.load(ctx)
             if audio is None:
-                transcript = heard.transcript
-                if self.speakers.enabled:
-                    notes.append(
-                        "a film over 11 minutes is transcribed window by window: its "
-                        "speakers are not told apart yet"
-                    )
+                transcript = heard.transcript  # names checked window by window
             elif len(glossary):
                 # An unbiased pass, names decoded again only where plausible, every change
                 # checked against the audio (scodub.names.audiocheck).
@@ -185,7 +189,11 @@ class TranscribeStage(Stage[TranscribeResult]):
                 transcript = transcribe_audio(audio, settings, self.model_ref, _tick)
             if audio is not None:
                 transcript, note = label_speakers(transcript, audio, self.speakers)
-                notes.extend([note] if note else [])
+            else:
+                transcript, note = label_speakers_streamed(
+                    transcript, voices, self.speakers, lambda: iter_audio(film.path, stream)
+                )
+            notes.extend([note] if note else [])
             if not transcript.segments:
                 notes.append("no speech found (silence, music or noise only)")
             if transcript.dropped_segments:

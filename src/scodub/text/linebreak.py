@@ -12,15 +12,7 @@ last name (consecutive capitalised words) or inside a protected span (glossary n
 and prefer a bottom-heavy pyramid (line 2 at least as long as line 1). Chinese breaks
 between characters, preferably after punctuation, never inside a Latin word or number.
 
-Right-to-left languages (``Language.rtl``): every non-empty line is wrapped in
-RIGHT-TO-LEFT EMBEDDING (U+202B) ... POP DIRECTIONAL FORMATTING (U+202C). We wrap
-always, not only when a line starts or ends with a Latin word, a number or punctuation:
-players disagree on a line's base direction, and almost every line ends in punctuation,
-which an LTR base puts on the wrong side. libass (mpv, FFmpeg burn-in) lays out even a
-pure Persian line left-to-right, so "نمایش داده شد." shows its full stop on the right;
-a leading RLM does not change that there, RLE ... PDF does (tests/test_linebreak.py
-renders both). The marks are invisible, idempotent here (re-wrapping strips first) and
-excluded from every width and reading-speed count (``strip_direction_marks``).
+Right-to-left lines carry direction marks (``scodub.text.bidi``: why, and which).
 
 Reading speed counts every character, spaces and punctuation included, line breaks and
 direction marks excluded. Formatting tags (``<i>``, ``<font ...>``, ``{\\an8}``;
@@ -42,16 +34,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scodub.langs import TIMING, Language
+from scodub.text.bidi import strip_direction_marks, wrap_rtl
 from scodub.text.tags import TAG, strip_tags
 from scodub.text.wordrules import WORD_RULES, WordRules
-
-RLE = "\u202b"  # RIGHT-TO-LEFT EMBEDDING
-PDF = "\u202c"  # POP DIRECTIONAL FORMATTING
-#: Every Unicode bidi control: LRM, RLM, ALM, the embeddings/overrides and the isolates.
-DIRECTION_MARKS = frozenset(
-    "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
-_STRIP_MARKS = str.maketrans(dict.fromkeys(DIRECTION_MARKS))
 
 #: Ends a sentence (Latin, CJK, Arabic-script and Devanagari stops), maybe before a quote.
 SENTENCE_END = frozenset(".!?…。！？؟۔।॥")
@@ -98,11 +83,6 @@ def dual_layout(texts: Sequence[str], lang: Language) -> tuple[str, ...]:
 
 
 # --- Measuring -------------------------------------------------------------------------
-
-
-def strip_direction_marks(text: str) -> str:
-    """``text`` without bidi control characters (for QC, re-reading and re-breaking)."""
-    return text.translate(_STRIP_MARKS)
 
 
 def visible_text(text: str) -> str:
@@ -227,8 +207,12 @@ def _tokens(text: str, lang: Language) -> list[Unit]:
             joiner = " "
             continue
         prev = units[-1] if units else None
-        if prev and not joiner and not pending and _is_latin_like(char) and _is_latin_like(
-            prev.text[-1]
+        if (
+            prev
+            and not joiner
+            and not pending
+            and _is_latin_like(char)
+            and _is_latin_like(prev.text[-1])
         ):
             units[-1] = Unit(
                 prev.text + char, prev.width + char_width(char, lang), prev.joiner, prev.start
@@ -480,29 +464,8 @@ def break_lines(text: str, lang: Language, protected: Sequence[str] = ()) -> tup
     return best_layout(text, lang, protected).lines
 
 
-def wrap_rtl(line: str) -> str:
-    """One line of right-to-left text wrapped in RLE ... PDF (idempotent)."""
-    plain = strip_direction_marks(line)
-    return f"{RLE}{plain}{PDF}" if visible_text(plain).strip() else plain
-
-
 def layout(text: str, lang: Language, protected: Sequence[str] = ()) -> tuple[str, ...]:
     """``break_lines`` plus direction marks for right-to-left languages: the lines as
     they go into the SRT file."""
     lines = break_lines(text, lang, protected)
     return tuple(wrap_rtl(line) for line in lines) if lang.rtl else lines
-
-
-def needs_direction_marks(line: str) -> bool:
-    """True when an RTL line starts or ends with a run that is not right-to-left (Latin,
-    digits, punctuation) and carries no direction mark to fix its base direction.
-    Formatting tags are not text: ``<i>سلام</i>`` starts and ends right-to-left."""
-    line = strip_tags(line)
-    if not line or line[0] in DIRECTION_MARKS:
-        return False
-    text = line.strip()
-    if not text:
-        return False
-    first = unicodedata.bidirectional(text[0])
-    last = unicodedata.bidirectional(text[-1])
-    return first not in ("R", "AL") or last not in ("R", "AL")

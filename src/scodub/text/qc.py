@@ -34,13 +34,12 @@ from typing import Any, Literal
 
 from scodub.data import Cue, Track
 from scodub.langs import TIMING, Language, subtitle_rules
+from scodub.text.bidi import needs_direction_marks, strip_direction_marks
 from scodub.text.linebreak import (
     SPEAKER_DASH,
-    needs_direction_marks,
     normalize,
     reading_speed_cps,
     speaker_lines,
-    strip_direction_marks,
     text_width,
     visible_text,
 )

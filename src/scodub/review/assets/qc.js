@@ -1,59 +1,113 @@
-/* scodub review: the subtitle QC of scodub.text.qc, for re-checking a cell as an editor
- * types. No number lives here: limits, rule words and severities and the Unicode tables
- * come from the page data (scodub.review.rules, from scodub.langs and scodub.text.qc).
- * Same rules, same order, same measurements as check_track; a test compares the two
- * over whole tracks. Part of scodub (MIT). */
+/* scodub review: the subtitle QC of scodub.text.qc, every rule of its RULES, for
+ * re-checking a cell as an editor types. No number, word list or pattern lives here:
+ * limits, rule words and severities, number styles, tag patterns, shot changes and the
+ * Unicode tables (Python's notion of whitespace, digits, widths, direction) come from
+ * the page data (scodub.review.rules). Same rules, same order, same measurements as
+ * check_track; a test compares the two over generated tracks, rule by rule.
+ * Part of scodub (MIT). */
 "use strict";
 
 const ScodubQC = (() => {
   function makeLookup(ranges) {
     const starts = ranges.map((r) => r[0]);
     const ends = ranges.map((r) => r[1]);
+    // the index of the range holding code, or -1
     return (code) => {
       let lo = 0, hi = starts.length - 1;
       while (lo <= hi) {
         const mid = (lo + hi) >> 1;
         if (code < starts[mid]) hi = mid - 1;
         else if (code > ends[mid]) lo = mid + 1;
-        else return true;
+        else return mid;
       }
-      return false;
+      return -1;
     };
+  }
+  const hex = (code) => `\\u{${code.toString(16)}}`;
+  const classOf = (ranges) => ranges.map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)).join("");
+
+  // Python's round(): halves to even (frames_to_cut rounds with it)
+  function roundHalfEven(x) {
+    const f = Math.floor(x), diff = x - f;
+    if (diff < 0.5) return f;
+    if (diff > 0.5) return f + 1;
+    return f % 2 === 0 ? f : f + 1;
   }
 
   function create(qc, unicode) {
     const fullWidth = makeLookup(unicode.full_width);
-    const rtlChar = makeLookup(unicode.rtl);
+    const rtlRange = makeLookup(unicode.rtl);
+    const rtlChar = (code) => rtlRange(code) >= 0;
+    const decimalRange = makeLookup(unicode.decimal);
+    const digitRange = makeLookup(unicode.digit);
     const marks = new Set(Array.from(unicode.direction_marks));
+    const spaces = new Set(Array.from(unicode.space));
+    const spaceClass = Array.from(unicode.space).map((c) => hex(c.codePointAt(0))).join("");
+    const decimalClass = classOf(unicode.decimal);
+    // A Python pattern of scodub.text as a JavaScript one: \s and \d mean what they
+    // mean in Python (str.isspace, str.isdecimal)
+    function pattern(source, flags) {
+      let out = "";
+      for (let k = 0; k < source.length; k++) {
+        const c = source[k];
+        if (c !== "\\") { out += c; continue; }
+        const next = source[++k];
+        if (next === "s") out += `[${spaceClass}]`;
+        else if (next === "d") out += `[${decimalClass}]`;
+        else out += c + next;
+      }
+      return new RegExp(out, flags);
+    }
+    const HTML_TAG = pattern(qc.tags.html, "gu");
+    const TAG = pattern(`${qc.tags.ass}|${qc.tags.html}`, "gu");
+    const BARE = pattern(qc.numbers.bare, "u");
+    const WHITE_RUN = pattern("\\s+", "u");
+    const known = new Set(qc.tags.known);
+    const keepBefore = new Set(qc.numbers.keep_before);
+    const sentenceEnd = qc.numbers.sentence_end;
+    const DASH = qc.speaker_dash;
     const order = qc.rules.map((r) => r.id);
+    const rank = Object.fromEntries(order.map((id, k) => [id, k]));
     const severity = Object.fromEntries(qc.rules.map((r) => [r.id, r.severity]));
     const ROUNDING_MS = 1; // SRT stores whole ms; frames at 23.976 fps do not fall on them
 
     const chars = (text) => Array.from(text);
+    const isSpace = (c) => spaces.has(c);
     const stripMarks = (text) => chars(text).filter((c) => !marks.has(c)).join("");
-    // Python's str.split() / strip(): Unicode whitespace
-    const isSpace = (c) => /\s/u.test(c) && c !== "\uFEFF";
-    const strip = (text) => {
+    const stripTags = (text) => text.replace(TAG, "");
+    const visibleText = (text) => stripMarks(stripTags(text));
+    // Python's str.strip() / lstrip() / split()
+    function strip(text, left = true, right = true) {
       const cs = chars(text);
       let a = 0, b = cs.length;
-      while (a < b && isSpace(cs[a])) a++;
-      while (b > a && isSpace(cs[b - 1])) b--;
+      while (left && a < b && isSpace(cs[a])) a++;
+      while (right && b > a && isSpace(cs[b - 1])) b--;
       return cs.slice(a, b).join("");
-    };
-    const normalize = (text) =>
-      stripMarks(text).split(/\s+/u).filter((w) => w.length).join(" ");
+    }
+    const split = (text) => text.split(WHITE_RUN).filter((w) => w.length);
+    const normalize = (text) => split(stripMarks(text)).join(" ");
+    const isDigitChar = (c) => digitRange(c.codePointAt(0)) >= 0;
+    const hasNumber = (text) => chars(text).some(isDigitChar);
+    function decimalValue(digits) { // int() of \d{1,2}
+      let value = 0;
+      for (const c of chars(digits)) {
+        const code = c.codePointAt(0);
+        value = value * 10 + ((code - unicode.decimal[decimalRange(code)][0]) % 10);
+      }
+      return value;
+    }
 
     function textWidth(text, lang) {
-      const plain = chars(stripMarks(text));
+      const plain = chars(visibleText(text));
       if (!lang.cjk_width) return plain.length;
       let width = 0;
-      for (const c of plain) width += fullWidth(c.codePointAt(0)) ? 1 : 0.5;
+      for (const c of plain) width += fullWidth(c.codePointAt(0)) >= 0 ? 1 : 0.5;
       return width;
     }
 
     function readingChars(lines) {
       let n = 0;
-      for (const c of chars(stripMarks(lines.join("")))) if (c !== "\r" && c !== "\n") n++;
+      for (const c of chars(visibleText(lines.join("")))) if (c !== "\r" && c !== "\n") n++;
       return n;
     }
 
@@ -64,7 +118,8 @@ const ScodubQC = (() => {
       return (n * 1000) / duration;
     }
 
-    function needsMarks(line) {
+    function needsMarks(raw) {
+      const line = stripTags(raw);
       if (!line || marks.has(chars(line)[0])) return false;
       const text = strip(line);
       if (!text) return false;
@@ -72,12 +127,81 @@ const ScodubQC = (() => {
       return !rtlChar(cs[0].codePointAt(0)) || !rtlChar(cs[cs.length - 1].codePointAt(0));
     }
 
+    function speakerLines(lines) {
+      const plain = lines.map((line) => strip(stripMarks(line)));
+      return plain.length === 2 && plain.every((line) => line.startsWith(DASH));
+    }
+
+    function dualSpeakerProblem(lines) {
+      const plain = lines.map((line) => strip(stripMarks(line)));
+      const dashed = plain.filter((line) => line.startsWith(DASH));
+      if (!plain.length) return "";
+      if (plain.length !== 2 || dashed.length !== 2) return `${dashed.length} of ${plain.length} lines opened by a hyphen`;
+      for (let k = 0; k < plain.length; k++) {
+        const rest = plain[k].slice(DASH.length);
+        const first = chars(rest)[0];
+        if ((first !== undefined && isSpace(first)) || rest.startsWith(DASH) || !strip(rest)) {
+          return `line ${k + 1}: one hyphen, then the text with no space`;
+        }
+      }
+      return "";
+    }
+
+    function unknownTags(text) {
+      if (!text.includes("<")) return [];
+      const out = [];
+      for (const m of text.matchAll(HTML_TAG)) if (!known.has(m[1].toLowerCase())) out.push(m[0]);
+      return out;
+    }
+
+    // scodub.text.numbers: is this token a number to write out?
+    const startsSentence = (previous) => {
+      let text = previous;
+      while (text && "\"')]".includes(text[text.length - 1])) text = text.slice(0, -1);
+      return sentenceEnd.some((end) => text.endsWith(end));
+    };
+    function stripChars(text, set) {
+      const cs = chars(text);
+      let a = 0, b = cs.length;
+      while (a < b && set.includes(cs[a])) a++;
+      while (b > a && set.includes(cs[b - 1])) b--;
+      return cs.slice(a, b).join("");
+    }
+    function spelled(number, style) {
+      if (number >= 1 && number <= style.spell_max) return style.words[number];
+      if (number >= 11 && number <= 19) return style.teens[number - 11];
+      if (number >= 20 && number <= 99) return style.tens[Math.floor(number / 10)];
+      return null;
+    }
+    function rewrites(text, start, before, after, style) {
+      const m = BARE.exec(text);
+      if (!m) return false;
+      const digits = m[2], trail = m[3];
+      if (digits.startsWith("0") || hasNumber(before) || hasNumber(after)) return false;
+      const next = after.toLowerCase();
+      if (trail.startsWith(":") || keepBefore.has(stripChars(next, ".,!?;")) || keepBefore.has(next)) return false;
+      const number = decimalValue(digits);
+      if (number > style.spell_max && !start) return false;
+      return spelled(number, style) !== null;
+    }
+    function numberBreaches(text, style) {
+      if (!style) return 0;
+      const tokens = split(text);
+      let breaches = 0;
+      for (let k = 0; k < tokens.length; k++) {
+        const before = k ? tokens[k - 1] : "";
+        const after = k + 1 < tokens.length ? tokens[k + 1] : "";
+        if (rewrites(tokens[k], k ? startsSentence(before) : false, before, after, style)) breaches++;
+      }
+      return breaches;
+    }
+
     const issue = (index, rule, measured, limit, detail) => [index, rule, measured, limit, detail];
 
-    function cueIssues(index, lines, start, end, lang) {
+    function cueIssues(index, lines, start, end, speakers, lang) {
       const L = lang.limits;
       const out = [];
-      const visible = lines.filter((line) => strip(stripMarks(line)).length > 0);
+      const visible = lines.filter((line) => strip(visibleText(line)).length > 0);
       if (!visible.length) out.push(issue(index, "empty", 0, 1, "no visible text"));
       if (lines.length > L.max_lines) out.push(issue(index, "max_lines", lines.length, L.max_lines, ""));
       const widths = lines.map((line) => textWidth(line, lang));
@@ -93,13 +217,25 @@ const ScodubQC = (() => {
         const cps = readingSpeed(lines, duration);
         if (cps > L.max_cps) out.push(issue(index, "reading_speed", cps, L.max_cps, "chars/s"));
       }
-      if (visible.length > 1) {
-        const flat = normalize(lines.join(" "));
-        const width = textWidth(flat, lang);
+      // two known speakers: a dual cue (hard); a cue that opens with a dash looks like one
+      const knownDual = speakers.length >= 2;
+      if (knownDual || strip(stripMarks(lines.length ? lines[0] : ""), true, false).startsWith(DASH)) {
+        const problem = dualSpeakerProblem(lines);
+        if (problem) out.push(issue(index, knownDual ? "dual_speaker" : "speaker_dash", lines.length, 2, problem));
+      }
+      if (visible.length > 1 && !speakerLines(lines)) {
+        const width = textWidth(normalize(lines.join(" ")), lang);
         if (width <= L.max_chars_per_line) {
           out.push(issue(index, "one_line", width, L.max_chars_per_line, "fits on one line"));
         }
       }
+      const strange = lines.flatMap(unknownTags);
+      if (strange.length) {
+        const shown = chars([...new Set(strange)].join(", ")).slice(0, 80).join("");
+        out.push(issue(index, "unknown_tags", strange.length, 0, shown));
+      }
+      const numerals = numberBreaches(visible.join(" "), lang.numbers);
+      if (numerals) out.push(issue(index, "number_style", numerals, 0, "numbers to write out"));
       if (lang.rtl) {
         const unmarked = visible.filter(needsMarks).length;
         if (unmarked) out.push(issue(index, "rtl_marks", unmarked, 0, "lines without marks"));
@@ -121,24 +257,81 @@ const ScodubQC = (() => {
       return [];
     }
 
-    const round2 = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : x);
-
-    /** Issues of a whole track: cells are [start_ms, end_ms, text] (lines split on \n),
-     * as [index, rule, measured, limit, detail], sorted like check_track's. */
-    function checkTrack(cells, code) {
-      const lang = qc.languages[code];
-      const out = [];
-      for (let i = 0; i < cells.length; i++) {
-        const [start, end, text] = cells[i];
-        out.push(...cueIssues(i, text.split("\n"), start, end, lang));
-        if (i + 1 < cells.length) out.push(...gapIssues(i, cells[i], cells[i + 1], lang));
+    // ---- shot changes (scodub.text.shots) ----
+    const framesToCut = (t, cut, fps) => roundHalfEven(((cut - t) * fps) / 1000);
+    function bisect(list, x, lo, right) {
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (right ? x < list[mid] : list[mid] >= x) hi = mid; else lo = mid + 1;
       }
-      out.sort((a, b) => a[0] - b[0] || order.indexOf(a[1]) - order.indexOf(b[1]));
-      return out.map((x) => [x[0], x[1], round2(x[2]), round2(x[3]), x[4]]);
+      return lo;
+    }
+    function nearestCut(cuts, t, after) {
+      const lo = after === undefined ? 0 : bisect(cuts, after, 0, true);
+      const i = bisect(cuts, t, lo, false);
+      let best = null;
+      for (const j of [i - 1, i]) {
+        if (j < lo || j >= cuts.length) continue;
+        const c = cuts[j];
+        if (best === null || Math.abs(c - t) < Math.abs(best - t) || (Math.abs(c - t) === Math.abs(best - t) && c < best)) best = c;
+      }
+      return best;
+    }
+    function clock(ms) {
+      ms = Math.max(0, ms);
+      const pad = (n, w) => String(n).padStart(w, "0");
+      const s = Math.floor(ms / 1000), h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60;
+      return `${pad(h, 2)}:${pad(m, 2)}:${pad(s % 60, 2)},${pad(ms % 1000, 3)}`;
+    }
+    function shotIssues(index, start, end, cuts, fps) {
+      const out = [];
+      const { snap_frames: snap, clear_frames: clear, out_gap_frames: wanted } = qc.shots;
+      let cut = nearestCut(cuts, start);
+      if (cut !== null) {
+        const frames = framesToCut(start, cut, fps);
+        if ((Math.abs(frames) > 0 && Math.abs(frames) <= snap) || (snap < frames && frames < clear)) {
+          const where = frames > 0 ? "before" : "after";
+          out.push(issue(index, "shot_in", frames, 0, `${Math.abs(frames)} frames ${where} the cut at ${clock(cut)}`));
+        }
+      }
+      cut = nearestCut(cuts, end, start);
+      if (cut !== null) {
+        const frames = framesToCut(end, cut, fps);
+        if (frames !== wanted && ((-snap <= frames && frames <= snap) || (snap < frames && frames < clear))) {
+          const where = frames >= 0 ? "before" : "after";
+          out.push(issue(index, "shot_out", frames, wanted, `${Math.abs(frames)} frames ${where} the cut at ${clock(cut)}`));
+        }
+      }
+      return out;
     }
 
+    const pageCuts = [...new Set(qc.cuts)].sort((a, b) => a - b);
+    /** Issues of cues first..last-1 of a track as check_track finds them: cells are
+     * [start_ms, end_ms, text] (lines split on \n); speakers[i] the ids of cue i's
+     * speakers (may be missing); cuts the film's shot changes in ms (default: the
+     * page's). As [index, rule, measured, limit, detail], sorted like check_track's;
+     * measures unrounded. A cue's gap rules are its own: an edit of cue i changes the
+     * issues of cues i-1 and i only. */
+    function checkRange(cells, code, speakers = [], cuts = null, first = 0, last = cells.length) {
+      const lang = qc.languages[code];
+      const sortedCuts = cuts === null ? pageCuts : [...new Set(cuts)].sort((a, b) => a - b);
+      const out = [];
+      for (let i = Math.max(0, first); i < Math.min(last, cells.length); i++) {
+        const [start, end, text] = cells[i];
+        out.push(...cueIssues(i, text.split("\n"), start, end, speakers[i] || [], lang));
+        if (i + 1 < cells.length) out.push(...gapIssues(i, cells[i], cells[i + 1], lang));
+        if (sortedCuts.length) out.push(...shotIssues(i, start, end, sortedCuts, qc.fps));
+      }
+      // stable, like Python's sort
+      return out.sort((a, b) => a[0] - b[0] || rank[a[1]] - rank[b[1]]);
+    }
+    const checkTrack = (cells, code, speakers = [], cuts = null) => checkRange(cells, code, speakers, cuts);
+
     const words = (code, rule) => qc.languages[code].words[rule];
-    return { checkTrack, textWidth, readingSpeed, severity, words, order, stripMarks };
+    // a measure as the page shows it (Python rounds the load-time ones to 2 places)
+    const shown = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : x);
+    return { checkTrack, checkRange, textWidth, readingSpeed, severity, words, order, stripMarks, shown, split, strip };
   }
   return { create };
 })();

@@ -8,6 +8,8 @@
 (() => {
   const D = window.SCODUB_REVIEW;
   const QC = ScodubQC.create(D.qc, D.unicode);
+  const Terms = D.glossary ? ScodubTerms.create(D.glossary) : null;
+  const speakersOf = (i) => (D.speakers && D.speakers[i]) || [];
   const ROW_H = 150; // px: every row the same height, so a row's place is index * ROW_H
   const OVERSCAN = 4;
   const served = location.protocol === "http:" || location.protocol === "https:";
@@ -18,7 +20,7 @@
   const columns = D.columns;
   const byCode = Object.fromEntries(columns.map((c) => [c.code, c]));
   const edits = {}; // code -> true when the column's cells were edited since load/save
-  const state = { onlyProblems: false, lang: "", rule: "", rows: [], current: -1, editing: null };
+  const state = { onlyProblems: false, lang: "", rule: "", speaker: "", rows: [], current: -1, editing: null };
 
   const { clock, parseClock, el, composeVtt, composeSrt } = ScodubUtil;
 
@@ -32,9 +34,18 @@
   }
   columns.forEach(indexIssues);
 
-  function recheck(col) {
-    col.issues = QC.checkTrack(col.cells, col.code);
-    indexIssues(col);
+  // After an edit of cell i: the issues of cues i-1 and i (gap rules look at the next
+  // cue) checked again, the rest of the column kept.
+  function recheck(col, i) {
+    const fresh = QC.checkRange(col.cells, col.code, D.speakers, null, i - 1, i + 1);
+    const before = col.issues.filter((x) => x[0] < i - 1);
+    const after = col.issues.filter((x) => x[0] > i);
+    col.issues = [...before, ...fresh, ...after];
+    for (const row of [i - 1, i]) col.byRow.delete(row);
+    for (const item of fresh) {
+      if (!col.byRow.has(item[0])) col.byRow.set(item[0], []);
+      col.byRow.get(item[0]).push(item);
+    }
   }
 
   function cellProblems(col, i) {
@@ -58,12 +69,14 @@
     state.rows = [];
     for (let i = 0; i < D.rows; i++) {
       if ((state.onlyProblems || state.rule) && !rowHasProblem(i, cols, state.rule)) continue;
+      if (state.speaker && !speakersOf(i).includes(state.speaker)) continue;
       state.rows.push(i);
     }
     body.style.height = `${state.rows.length * ROW_H}px`;
     body.style.setProperty("--cols", cols.length);
     head.style.setProperty("--cols", cols.length);
     renderHead(cols);
+    colWidth = 0;
     rendered.clear();
     body.replaceChildren();
     renderRows(true);
@@ -91,11 +104,15 @@
         el("b", { text: `${col.name} (${col.code})` }),
         col.source ? el("span", { class: "tag", text: "source" }) : null,
         col.edited ? el("span", { class: "tag edited", text: "edited" }) : null,
+        col.machine_newer ? el("span", { class: "tag newer", text: "newer machine output",
+          title: "translated again after this edit was saved: the edit is shown" }) : null,
         el("small", { text: `${col.issues.length} issues · names ${t.hit} hit, ${t.repaired} repaired, ${t.miss} missing${dub}` }));
     }));
   }
 
-  function cellNode(col, i) {
+  // light: times and text only (marks and rule flags kept), for rows passed over in a jump
+  // across the film; the rest of the cell is drawn once scrolling rests.
+  function cellNode(col, i, light = false) {
     const cell = col.cells[i];
     const node = el("div", { class: "cell", "data-lang": col.code, "data-row": i });
     if (!cell) return node;
@@ -105,6 +122,10 @@
     const issues = col.byRow.get(i) || [];
     if (issues.some((x) => QC.severity[x[1]] === "hard")) node.classList.add("hard");
     else if (issues.length) node.classList.add("soft");
+    if (light) {
+      node.append(el("div", { class: "times" }, `${clock(start)} → ${clock(end)}`), textNode(col, i, lines));
+      return node;
+    }
     const widths = lines.map((l) => QC.textWidth(l, lang));
     const cps = QC.readingSpeed(lines, end - start);
     node.append(
@@ -119,14 +140,9 @@
     if (issues.length) {
       node.append(el("ul", { class: "issues" }, ...issues.map((x) =>
         el("li", { class: QC.severity[x[1]], "data-rule": x[1], title: x[4] },
-          el("b", { text: x[1] }), `: ${QC.words(col.code, x[1])} (${x[2]}${x[4] ? " " + x[4] : ""})`))));
+          el("b", { text: x[1] }), `: ${QC.words(col.code, x[1])} (${QC.shown(x[2])}${x[4] ? " " + x[4] : ""})`))));
     }
-    const terms = (D.terms[col.code] || {})[i];
-    if (terms && terms.length) {
-      node.append(el("div", { class: "terms" }, ...terms.map((t) =>
-        el("span", { class: `term ${t[2]}`, title: `${t[0]}: expected ${t[1] || "(no form)"}` },
-          `${t[2] === "miss" ? t[1] || t[0] : t[3] || t[1]} `, el("small", { text: t[2] })))));
-    }
+    node.append(termsNode(col, i));
     if (col.source) {
       const asr = D.asr[i];
       if (asr) {
@@ -144,6 +160,43 @@
         : `dub NOT FITTED: ${dub[2]} ms cut (${dub[0].toFixed(2)}x)` }));
     }
     return node;
+  }
+
+  function termsNode(col, i) {
+    const terms = (D.terms[col.code] || {})[i] || [];
+    return el("div", { class: "terms" }, ...terms.map((t) =>
+      el("span", { class: `term ${t[2]}`, title: `${t[0]}: expected ${t[1] || "(no form)"}` },
+        `${t[2] === "miss" ? t[1] || t[0] : t[3] || t[1]} `, el("small", { text: t[2] }))));
+  }
+  // The names of row i found again (terms.js, as scodub.names.termcheck finds them): the
+  // source cell's, and each translation's against them, as pagedata.glossary_cells does.
+  const flat = (text) => text.split("\n").map((l) => QC.strip(l)).filter((l) => l).join(" ");
+  // Returns the codes of the columns whose marks changed.
+  function remark(i) {
+    const src = columns.find((c) => c.source), changed = new Set();
+    if (!Terms || !src || !src.cells[i]) return changed;
+    const srcText = flat(src.cells[i][2]);
+    const order = Terms.sourceOrder(srcText, src.code);
+    for (const col of columns) {
+      if (!col.cells[i]) continue;
+      const marks = col.source ? Terms.sourceCell(srcText, col.code)
+        : Terms.checkCell(flat(col.cells[i][2]), col.code, srcText, src.code, order);
+      const cells = D.terms[col.code] || (D.terms[col.code] = {});
+      if (JSON.stringify(cells[i] || []) !== JSON.stringify(marks)) changed.add(col.code);
+      if (marks.length) cells[i] = marks; else delete cells[i];
+    }
+    return changed;
+  }
+  // Marks of row i redrawn in place (the cell being edited keeps its editor).
+  function refreshTerms(i, editing, codes) {
+    for (const cellEl of body.querySelectorAll(`.cell[data-row="${i}"]`)) {
+      const col = byCode[cellEl.dataset.lang];
+      if (!codes.has(col.code)) continue;
+      const old = cellEl.querySelector(".terms");
+      if (old) old.replaceWith(termsNode(col, i));
+      const text = cellEl.querySelector(".text");
+      if (col !== editing && text && col.cells[i]) text.replaceWith(textNode(col, i, col.cells[i][2].split("\n")));
+    }
   }
 
   // Glossary names found in a line, marked where they stand in the text.
@@ -175,25 +228,42 @@
   }
 
   const rendered = new Map(); // position in state.rows -> row element
-  function rowNode(pos) {
+  // Columns in view sideways [first, last): a light row leaves the others empty.
+  let colWidth = 0, numWidth = 0; // measured once (reading them forces a layout)
+  function columnsInView(count) {
+    if (!colWidth) {
+      colWidth = (head.querySelector(".colhead") || {}).offsetWidth || 0;
+      numWidth = head.firstElementChild ? head.firstElementChild.offsetWidth : 0;
+    }
+    if (!colWidth) return [0, count];
+    const left = grid.scrollLeft - numWidth, right = left + grid.clientWidth;
+    return [Math.max(0, Math.floor(left / colWidth)), Math.min(count, Math.ceil(right / colWidth))];
+  }
+  window.addEventListener("resize", () => { colWidth = 0; });
+  function rowNode(pos, light = false) {
     const i = state.rows[pos];
+    const cols = shownColumns();
+    const [a, b] = light ? columnsInView(cols.length) : [0, cols.length];
     const row = el("div", { class: "row", "data-row": i, style: `top:${pos * ROW_H}px` },
-      el("div", { class: "num", text: String(i + 1) }),
-      ...shownColumns().map((col) => cellNode(col, i)));
+      el("div", { class: "num" }, String(i + 1),
+        ...speakersOf(i).map((id) => el("span", { class: "speaker", "data-speaker": id, title: "speaker", text: id }))),
+      ...cols.map((col, k) => (k < a || k >= b ? el("div", { class: "stub" }) : cellNode(col, i, light))));
+    if (light) row.dataset.light = "1";
     if (i === state.current) row.classList.add("current");
     return row;
   }
   // The rows in view are drawn in the frame that shows them; a few more above and below
-  // when the browser is idle, so that the next small scroll finds them ready.
-  let idleQueued = false;
-  function renderRows(force = false, overscan = 0) {
+  // once scrolling rests, so that the next small scroll finds them ready. (Drawn at every
+  // idle moment instead, they doubled the work of each frame of a drag across the film.)
+  const REST_MS = 120;
+  let restTimer = 0;
+  function renderRows(force = false, overscan = 0, light = false) {
     const top = grid.scrollTop, height = grid.clientHeight || 600;
     const first = Math.max(0, Math.floor(top / ROW_H) - overscan);
     const last = Math.min(state.rows.length, Math.ceil((top + height) / ROW_H) + overscan);
-    if (!overscan && !idleQueued) {
-      idleQueued = true;
-      const later = window.requestIdleCallback || ((f) => setTimeout(f, 50));
-      later(() => { idleQueued = false; renderRows(false, OVERSCAN); });
+    if (!overscan) {
+      clearTimeout(restTimer);
+      restTimer = setTimeout(() => renderRows(false, OVERSCAN), REST_MS);
     }
     const keepFirst = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
     const keepLast = Math.ceil((top + height) / ROW_H) + OVERSCAN;
@@ -202,20 +272,36 @@
     }
     const fresh = document.createDocumentFragment();
     for (let pos = first; pos < last; pos++) {
-      if (!rendered.has(pos)) { const node = rowNode(pos); rendered.set(pos, node); fresh.append(node); }
+      if (!rendered.has(pos)) { const node = rowNode(pos, light); rendered.set(pos, node); fresh.append(node); }
     }
     body.append(fresh);
+    if (overscan) { // at rest: light rows drawn in full (not one being edited)
+      for (const [pos, node] of rendered) {
+        if (node.dataset.light && !node.querySelector("textarea")) {
+          const full = rowNode(pos);
+          node.replaceWith(full);
+          rendered.set(pos, full);
+        }
+      }
+    }
   }
   function rerenderRow(i) {
     for (const [pos, node] of rendered) {
       if (state.rows[pos] === i) { const fresh = rowNode(pos); node.replaceWith(fresh); rendered.set(pos, fresh); }
     }
   }
-  let scrollQueued = false;
+  // A scroll of more than a screen in one frame is a jump (the scrollbar dragged, a
+  // click on the waveform): its rows are drawn light until scrolling rests.
+  let scrollQueued = false, lastTop = 0;
   grid.addEventListener("scroll", () => {
     if (scrollQueued) return;
     scrollQueued = true;
-    requestAnimationFrame(() => { scrollQueued = false; renderRows(); });
+    requestAnimationFrame(() => {
+      scrollQueued = false;
+      const jump = Math.abs(grid.scrollTop - lastTop) > grid.clientHeight;
+      lastTop = grid.scrollTop;
+      renderRows(false, 0, jump);
+    });
   });
 
   // ---- player ----------------------------------------------------------------------
@@ -315,59 +401,29 @@
     for (const [a, b, text] of col.cells) track.addCue(new VTTCue(a / 1000, b / 1000, text));
   }
 
-  // ---- waveform --------------------------------------------------------------------
-  const peaks = D.film.waveform ? Uint8Array.from(atob(D.film.waveform.peaks), (c) => c.charCodeAt(0)) : new Uint8Array(0);
-  const waveRate = D.film.waveform ? D.film.waveform.rate : 20;
-  const WINDOW_MS = Math.min(30000, Math.max(D.film.duration_ms, 1000));
-  function waveWindow() {
-    const now = video.currentTime * 1000 || 0;
-    const start = Math.max(0, Math.min(now - WINDOW_MS / 3, D.film.duration_ms - WINDOW_MS));
-    return [start, start + WINDOW_MS];
-  }
-  function drawWave() {
-    const width = wave.clientWidth;
-    if (wave.width !== width) wave.width = width;
-    const ctx = wave.getContext("2d"), h = wave.height;
-    const [a, b] = waveWindow();
-    const x = (ms) => ((ms - a) / (b - a)) * width;
-    ctx.clearRect(0, 0, width, h);
-    const cells = (byCode[state.lang] || columns[0]).cells;
-    for (let i = 0; i < cells.length; i++) {
-      const [s, e] = cells[i];
-      if (e < a || s > b) continue;
-      ctx.fillStyle = i === state.current ? "rgba(255,190,60,.45)" : "rgba(90,150,255,.25)";
-      ctx.fillRect(x(s), 0, Math.max(1, x(e) - x(s)), h);
-      ctx.fillStyle = "#334";
-      ctx.fillText(String(i + 1), x(s) + 2, 10);
-    }
-    ctx.fillStyle = "#2a4";
-    const first = Math.floor((a / 1000) * waveRate), last = Math.ceil((b / 1000) * waveRate);
-    for (let k = Math.max(0, first); k < Math.min(peaks.length, last); k++) {
-      const v = (peaks[k] / 255) * (h / 2 - 4);
-      ctx.fillRect(x((k * 1000) / waveRate), h / 2 - v, Math.max(1, width / (last - first) - 0.5), 2 * v);
-    }
-    ctx.fillStyle = "#d22";
-    ctx.fillRect(x(video.currentTime * 1000), 0, 2, h);
-  }
-  wave.addEventListener("click", (event) => {
-    const [a, b] = waveWindow();
-    const rect = wave.getBoundingClientRect();
-    const ms = a + ((event.clientX - rect.left) / rect.width) * (b - a);
-    const i = cueAt(ms);
-    if (i < 0) { seek(ms); return; }
-    // a click on a cue box goes to its in-time, and its row is brought into view
-    seek(columns[0].cells[i][0]);
-    setCurrent(i);
-    const pos = state.rows.indexOf(i);
-    if (pos >= 0 && (pos * ROW_H < grid.scrollTop || (pos + 1) * ROW_H > grid.scrollTop + grid.clientHeight)) {
-      grid.scrollTop = pos * ROW_H;
-    }
+  // ---- waveform (wave.js) ------------------------------------------------------------
+  const Wave = ScodubWave.create({
+    canvas: wave, video, film: D.film,
+    cells: () => (byCode[state.lang] || columns[0]).cells,
+    current: () => state.current,
+    onClick: (ms) => {
+      const i = cueAt(ms);
+      if (i < 0) { seek(ms); return; }
+      // a click on a cue box goes to its in-time, and its row is brought into view
+      seek(columns[0].cells[i][0]);
+      setCurrent(i);
+      const pos = state.rows.indexOf(i);
+      if (pos >= 0 && (pos * ROW_H < grid.scrollTop || (pos + 1) * ROW_H > grid.scrollTop + grid.clientHeight)) {
+        grid.scrollTop = pos * ROW_H;
+      }
+    },
   });
-  window.addEventListener("resize", drawWave);
+  const drawWave = () => Wave.draw();
 
   // ---- editing ----------------------------------------------------------------------
   function startEdit(col, i) {
     if (!col || !col.cells[i]) return;
+    if (body.querySelector(`.row[data-row="${i}"][data-light]`)) rerenderRow(i); // drawn in full
     const cellEl = body.querySelector(`.cell[data-lang="${col.code}"][data-row="${i}"]`);
     if (!cellEl || cellEl.querySelector("textarea")) return;
     const [start, end, text] = col.cells[i];
@@ -398,10 +454,11 @@
       }
       col.cells[i] = cell;
       edits[col.code] = true;
-      recheck(col);
+      recheck(col, i);
+      refreshTerms(i, col, remark(i));
       const issues = col.byRow.get(i) || [];
       live.replaceChildren(...issues.map((x) => el("li", { class: QC.severity[x[1]], "data-rule": x[1] },
-        el("b", { text: x[1] }), `: ${QC.words(col.code, x[1])} (${x[2]})`)));
+        el("b", { text: x[1] }), `: ${QC.words(col.code, x[1])} (${QC.shown(x[2])}${x[4] ? " " + x[4] : ""})`)));
       cellEl.classList.toggle("hard", issues.some((x) => QC.severity[x[1]] === "hard"));
       cellEl.classList.toggle("soft", issues.length > 0 && !cellEl.classList.contains("hard"));
       $("save").disabled = false;
@@ -461,7 +518,11 @@
 
   // ---- filters -------------------------------------------------------------------------
   function setupFilters() {
-    const langSel = $("filter-lang"), ruleSel = $("filter-rule");
+    const langSel = $("filter-lang"), ruleSel = $("filter-rule"), speakerSel = $("filter-speaker");
+    const speakers = [...new Set((D.speakers || []).flat())].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+    for (const id of speakers) speakerSel.append(el("option", { value: id, text: id }));
+    speakerSel.parentElement.hidden = !speakers.length;
+    speakerSel.addEventListener("change", () => { state.speaker = speakerSel.value; applyFilters(); });
     for (const col of columns) if (!col.source) langSel.append(el("option", { value: col.code, text: col.name }));
     for (const rule of D.qc.rules) ruleSel.append(el("option", { value: rule.id, text: `${rule.id} (${rule.severity})` }));
     $("only-problems").addEventListener("change", (e) => { state.onlyProblems = e.target.checked; applyFilters(); });
