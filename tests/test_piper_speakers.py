@@ -18,6 +18,8 @@ import pytest
 
 from conftest import SAMPLE
 from scodub.asr.voicetype import estimate_voice_type
+from scodub.batch.manifest import Defaults, read_manifest
+from scodub.batch.validate import validate
 from scodub.data import Cue, Segment, Speaker, Track, Transcript, Word
 from scodub.dub.casting import (
     SpeakerTimeline,
@@ -181,3 +183,23 @@ def test_the_dub_report_names_each_speakers_model_speaker(tmp_path: Path) -> Non
         estimate_voice_type(mix, [(line.start_ms, line.end_ms)]).voice_type for line in result.lines
     ]
     assert kinds == ["lower", "higher"]
+
+
+def test_a_manifest_casts_model_speakers_and_a_bad_one_is_a_problem(tmp_path: Path) -> None:
+    shutil.copy(SAMPLE, tmp_path / "film.mp4")
+    manifest = tmp_path / "batch.yaml"
+    manifest.write_text(
+        "films:\n"
+        "  - path: film.mp4\n"
+        "    lang: en\n"
+        "    dub_langs: [en]\n"
+        "    dub: yes\n"
+        f"    voices: {{en: '{MODEL}#low_bob', 'en:S2': '{MODEL}#9'}}\n",
+        encoding="utf-8",
+    )
+    (entry,) = read_manifest(manifest, Defaults())
+    assert entry.settings.dub is not None
+    assert entry.settings.dub.voices == {"en": f"{MODEL}#low_bob"}
+    assert entry.settings.dub.speaker_voices == {"en": {"S2": f"{MODEL}#9"}}
+    problems = [p.problem for p in validate([entry], tmp_path / "out").problems]
+    assert len(problems) == 1 and "no speaker '9'" in problems[0], problems
