@@ -75,6 +75,7 @@ from scodub.names.prompt import (
 )
 from scodub.names.written import spoken_form, with_case_endings, writable_forms
 from scodub.scripts import text_script
+from scodub.text.wordrules import NAME_EDGE_WORDS, NAME_SUFFIXES
 
 #: Minimum mean of the character and sound ratios (0-100) for a fuzzy correction of a run
 #: Whisper was unsure of. Real mishearings (Piper speech through Whisper base) score 80-98
@@ -98,32 +99,8 @@ ALIAS_FUZZY_THRESHOLD = 90.0
 #: ``Zhang`` in ``jang yimou`` scores 67, ``leong`` for ``Liang`` 60; ``cannes`` for ``SCO``
 #: scores 44, ``the`` for ``Publications`` 0).
 _PART_SLACK = 20.0
-#: Endings that make a word of a name ("eurasian", "koreans"); other added letters are
-#: taken for a mishearing ("fan ling" for Fan Lin).
-_SUFFIXES = frozenset(("s", "es", "n", "an", "ian", "ians", "ans", "ese", "ish", "er", "ers",
-                       "ern", "ns"))
 #: A span that is the term with this many letters missing is a partial mention.
 _PART_LETTERS = 3
-#: Function words that never start or end a misheard name (unless the name has them:
-#: "The Legend of Maula Jatt"). "our films" sounds like "ARY Films" and "aim to" like
-#: "Dai Mo", but a phrase that leans on such a word is ordinary speech.
-_EDGE_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset((
-        "a", "an", "the", "of", "to", "in", "on", "at", "and", "or", "but", "as", "by",
-        "for", "from", "with", "into", "our", "my", "your", "his", "her", "its", "their",
-        "we", "you", "he", "she", "it", "they", "i", "is", "was", "are", "were", "be",
-        "been", "has", "have", "had", "do", "did", "not", "no", "so", "that", "this",
-        "these", "those", "there", "here", "what", "which", "who", "when", "where",
-        "than", "then", "if"
-    )),
-    "ru": frozenset((
-        "а", "в", "во", "и", "к", "ко", "на", "над", "о", "об", "от", "по", "под", "при",
-        "про", "с", "со", "у", "за", "из", "не", "но", "что", "как", "это", "он", "она",
-        "они", "мы", "вы", "я", "же", "ли", "бы"
-    )),
-}
-
-
 #: Scores texts of one segment against its audio: ``judge(segment, texts, names)`` gives
 #: one log-probability per text (higher explains the audio better), the names being the
 #: glossary forms under test (``scodub.names.audiocheck.WhisperJudge``).
@@ -259,7 +236,7 @@ def _plausible(span: _Span, surface: _Surface, score: float, threshold: float,
         return False
     heard, term = compact(span.text), compact(surface.text)
     if heard.startswith(term) and len(heard) > len(term) and (
-            span.text.startswith(surface.text) or heard[len(term):] in _SUFFIXES):
+            span.text.startswith(surface.text) or heard[len(term):] in NAME_SUFFIXES):
         return False  # the name is there with a suffix ("Eurasian", "LenkaBy"), not "Fan Ling"
     if span.text.isupper() and heard == compact(surface.canonical):
         return False  # the name in capitals ("TAN YINGZI" in a byline) is a choice
@@ -267,7 +244,7 @@ def _plausible(span: _Span, surface: _Surface, score: float, threshold: float,
         return False
     if not _shared_words_agree(span.words, surface.words, threshold):
         return False
-    edge_words = _EDGE_WORDS.get(lang, frozenset())
+    edge_words = NAME_EDGE_WORDS.get(lang, frozenset())
     return all(span.words[i] not in edge_words or span.words[i] == surface.words[i]
                for i in (0, -1))
 

@@ -1,5 +1,6 @@
-"""Per-language word lists that steer line and cue breaks (conjunctions and prepositions
-that may open a line, articles that never end one, particles that never open one)."""
+"""Per-language word lists: those that steer line and cue breaks (conjunctions and
+prepositions that may open a line, articles that never end one, particles that never open
+one), and the function words a misheard festival name never starts or ends on."""
 
 from __future__ import annotations
 
@@ -115,3 +116,29 @@ WORD_RULES: dict[str, WordRules] = {
         break_before_prefixes=tuple(sorted(_words(_ZH_CONJ))),
     ),
 }
+
+#: Function words that never start or end a misheard name (``scodub.names.correct``),
+#: unless the name has them ("The Legend of Maula Jatt"). "our films" sounds like
+#: "ARY Films" and "aim to" like "Dai Mo", but a phrase that leans on such a word is
+#: ordinary speech.
+NAME_EDGE_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset((
+        "a", "an", "the", "of", "to", "in", "on", "at", "and", "or", "but", "as", "by",
+        "for", "from", "with", "into", "our", "my", "your", "his", "her", "its", "their",
+        "we", "you", "he", "she", "it", "they", "i", "is", "was", "are", "were", "be",
+        "been", "has", "have", "had", "do", "did", "not", "no", "so", "that", "this",
+        "these", "those", "there", "here", "what", "which", "who", "when", "where",
+        "than", "then", "if"
+    )),
+    "ru": frozenset((
+        "а", "в", "во", "и", "к", "ко", "на", "над", "о", "об", "от", "по", "под", "при",
+        "про", "с", "со", "у", "за", "из", "не", "но", "что", "как", "это", "он", "она",
+        "они", "мы", "вы", "я", "же", "ли", "бы"
+    )),
+}
+
+#: Endings that make a word of a name ("eurasian", "koreans"); other added letters are
+#: taken for a mishearing ("fan ling" for Fan Lin).
+NAME_SUFFIXES = frozenset(
+    ("s", "es", "n", "an", "ian", "ians", "ans", "ese", "ish", "er", "ers", "ern", "ns")
+)
