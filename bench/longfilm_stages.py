@@ -4,8 +4,8 @@ memory grows with the film's length.
 Runs the CLI in this process with every registered stage's ``run`` wrapped: the
 process's own peak (``VmHWM``, reset at each stage boundary through
 ``/proc/self/clear_refs``) is charged to the stage that was running, and a sampling
-thread (every 50 ms) charges the resident set of every child process (ffmpeg) to the
-stage that started it. A stage that asks for another's result (``ctx.result``) charges
+thread (every 50 ms) charges the resident set of the child processes (ffmpeg) to the
+stage that started them. A stage that asks for another's result (``ctx.result``) charges
 the nested stage, not itself, for that time. What runs outside any stage (planning,
 publishing the outputs) is ``(outside)``.
 
@@ -65,6 +65,13 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _forked_only(pid: int) -> bool:
+    try:
+        return os.readlink(f"/proc/{pid}/exe") == os.readlink("/proc/self/exe")
+    except OSError:
+        return True
+
+
 class Profile:
     def __init__(self) -> None:
         self.stack: list[str] = [_OUTSIDE]
@@ -92,7 +99,11 @@ class Profile:
     def sample(self) -> None:
         me = os.getpid()
         while not self.done.wait(0.05):
-            kids = sum(_status_kib(pid, "VmRSS") for pid in _descendants(me))
+            # A child that is still this interpreter has been forked but has not yet run
+            # ffmpeg: its resident set is the parent's pages, shared, not its own.
+            kids = sum(
+                _status_kib(pid, "VmRSS") for pid in _descendants(me) if not _forked_only(pid)
+            )
             with self.lock:
                 top = self.stack[-1]
                 self.children[top] = max(self.children.get(top, 0), kids)
