@@ -10,7 +10,12 @@ from ``getrusage(RUSAGE_CHILDREN)`` of a fresh measuring process per film.
 
 Run: ``.venv/bin/python bench/bench_longfilm.py --short 10 --long 120`` (minutes; the
 2-hour run transcribes, voices and back-checks two hours: hours on 2 CPU cores).
-``--voice en=espeak`` makes the voicing quicker; ``--no-backcheck`` skips the back-check.
+``--voice en=espeak`` makes the voicing quicker; ``--no-backcheck`` skips the back-check;
+``--model DIR --beam-size 1`` (a smaller Whisper, greedy decoding) makes the two ASR passes
+quicker on a loaded machine (both films run with the same settings, so the ratio holds).
+``--stages`` runs each film through ``bench/longfilm_stages.py`` and prints the peak of
+each stage (the process's own and its ffmpeg children's); the run's peak is then the
+largest of those.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "sco-sample.mp4"
@@ -73,27 +79,53 @@ def peak_rss(film: Path, out: Path, extra: list[str]) -> tuple[float, float]:
     return int(peak_kib) / 1024, float(seconds)
 
 
+def stage_peaks(film: Path, out: Path, extra: list[str]) -> tuple[float, float, dict[str, Any]]:
+    """``peak_rss`` through ``longfilm_stages.py``: (peak MiB, seconds, per-stage peaks)."""
+    script = str(ROOT / "bench" / "longfilm_stages.py")
+    run = [sys.executable, script, "run", str(film), "--lang", "en", "--dub",
+           "--dub-langs", "en", "--out", str(out), "-q", *extra]  # fmt: skip
+    started = time.perf_counter()
+    result = subprocess.run(run, env=ENV, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"scodub run failed on {film.name}: {result.stderr.strip()[-500:]}")
+    stages: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    # The process's own peak and its ffmpeg children's are both counted, as getrusage does
+    # (each child on its own: they are not summed with the parent).
+    peak = max(max(v["self_mib"], v["children_mib"]) for v in stages.values())
+    return peak, time.perf_counter() - started, stages
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--short", type=float, default=10.0, help="minutes")
     parser.add_argument("--long", type=float, default=120.0, help="minutes")
     parser.add_argument("--voice", default=None, help="e.g. en=espeak")
     parser.add_argument("--no-backcheck", action="store_true")
+    parser.add_argument("--model", default=None, help="Whisper model name or folder")
+    parser.add_argument("--beam-size", type=int, default=None)
+    parser.add_argument("--stages", action="store_true", help="print each stage's peak")
     args = parser.parse_args()
     extra = (["--voice", args.voice] if args.voice else []) + (
         ["--no-backcheck"] if args.no_backcheck else []
     )
+    extra += ["--model", args.model] if args.model else []
+    extra += ["--beam-size", str(args.beam_size)] if args.beam_size else []
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-longfilm-") as tmp:
         for label, minutes in (("short", args.short), ("long", args.long)):
             started = time.perf_counter()
             film = build_film(minutes, Path(tmp) / f"{label}.mp4")
             built = time.perf_counter() - started
-            mib, seconds = peak_rss(film, Path(tmp) / f"out-{label}", extra)
+            stages: dict[str, Any] = {}
+            if args.stages:
+                mib, seconds, stages = stage_peaks(film, Path(tmp) / f"out-{label}", extra)
+            else:
+                mib, seconds = peak_rss(film, Path(tmp) / f"out-{label}", extra)
             results[label] = {
                 "minutes": minutes,
                 "peak_rss_mib": round(mib),
                 "seconds": round(seconds),
+                **({"stages": stages} if stages else {}),
             }
             print(f"{minutes:6.1f} min film (built in {built:.0f} s): peak RSS {mib:7.0f} MiB, "
                   f"run {seconds:.0f} s", flush=True)  # fmt: skip

@@ -52,6 +52,12 @@ JOIN_MS = 400
 #: makes it write the script the track is in. Keyed by the track's BCP 47 tag. On the
 #: sample's Chinese dub: CER 51% without it, 35% with it, the same words recognised.
 SCRIPT_PROMPTS: dict[str, str] = {"zh-Hans": "以下是普通话的句子。"}
+#: A long film's dub is heard this much speech at a time. Whisper's working set grows with
+#: what it is given (its features, ~35 MB a minute): with ten-minute excerpts (the
+#: transcription's window) the back-check of a 2-hour dub peaked 41% above a 10-minute
+#: film's (bench/bench_longfilm.py --stages, both without the speaker pass). Each excerpt
+#: ends on a whole line.
+EXCERPT_WINDOW_S = 300
 #: A segment whose text compresses this well is a repeat loop (Whisper's own
 #: compression_ratio_threshold, openai/whisper transcribe.py).
 LOOP_COMPRESSION_RATIO = 2.4
@@ -229,7 +235,7 @@ def backcheck(
     if spans and max(end for _, end in spans) > (WINDOW_S + SEARCH_S) * 1000:
         # A feature film's dub: decoded as a stream, heard a window at a time (flat memory).
         texts, loops = [], 0
-        for part in excerpt_windows(iter_audio(mix), spans, WINDOW_S * ASR_SAMPLE_RATE):
+        for part in excerpt_windows(iter_audio(mix), spans, EXCERPT_WINDOW_S * ASR_SAMPLE_RATE):
             text, looped = _transcribe(part, settings, model)
             texts.append(text)
             loops += looped

@@ -343,12 +343,25 @@ def write_stem(
                 if start < written and kept:
                     raise ValueError(f"cue {line.index} would overlap cue {kept[-1].index}")
                 piece = audio[: max(0, length - start)]
-                _write_pcm(wav, np.zeros(max(0, min(start, length) - written), dtype=np.float32))
+                _write_silence(wav, min(start, length) - written)
                 _write_pcm(wav, piece)
                 written = max(written, min(start, length)) + piece.size
             kept.append(replace(line, audio=silent))
-        _write_pcm(wav, np.zeros(max(0, length - written), dtype=np.float32))
+        _write_silence(wav, length - written)
     return kept
+
+
+#: Silence written per call: a film's long silent stretch (before its first line, after
+#: its last) is not one array as long as the stretch.
+_SILENCE_BLOCK = 1 << 16
+
+
+def _write_silence(wav: wave.Wave_write, count: int) -> None:
+    block = bytes(2 * min(max(0, count), _SILENCE_BLOCK))
+    while count > 0:
+        frames = min(count, _SILENCE_BLOCK)
+        wav.writeframes(block[: 2 * frames])
+        count -= frames
 
 
 def _write_pcm(wav: wave.Wave_write, audio: np.ndarray, block: int = 1 << 20) -> None:

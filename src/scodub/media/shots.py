@@ -133,16 +133,17 @@ def _parse_metadata(path: Path, key: str) -> dict[int, tuple[int, float]]:
     """``metadata=print`` output: frame number -> (time in ms, value)."""
     out: dict[int, tuple[int, float]] = {}
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        # Read line by line: a feature film's file is tens of megabytes at 24 fps.
+        with path.open(encoding="utf-8", errors="replace") as lines:
+            frame: tuple[int, int] | None = None
+            for line in lines:
+                match = _FRAME_LINE.match(line)
+                if match:
+                    frame = (int(match.group(1)), round(float(match.group(2)) * 1000))
+                elif frame is not None and line.startswith(key + "="):
+                    out[frame[0]] = (frame[1], float(line.split("=", 1)[1]))
     except FileNotFoundError:
-        return out  # no frame carried the key (no black frame at all)
-    frame: tuple[int, int] | None = None
-    for line in text.splitlines():
-        match = _FRAME_LINE.match(line)
-        if match:
-            frame = (int(match.group(1)), round(float(match.group(2)) * 1000))
-        elif frame is not None and line.startswith(key + "="):
-            out[frame[0]] = (frame[1], float(line.split("=", 1)[1]))
+        pass  # no frame carried the key (no black frame at all)
     return out
 
 
