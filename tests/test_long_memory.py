@@ -26,8 +26,8 @@ from scodub.asr.long import transcribe_stream
 from scodub.asr.whisper import AsrSettings
 from scodub.data import Segment, Transcript, Word
 from scodub.dub.backcheck import excerpt_windows
+from scodub.dub.duck import write_duck_envelope
 from scodub.dub.fitting import FittedLine, write_stem
-from scodub.dub.mix import write_duck_envelope
 from scodub.media.decode import iter_audio
 from scodub.media.ffmpeg import ffmpeg_exe
 from scodub.provision.whisper import ResolvedModel

@@ -10,18 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, SAMPLE, run_ffmpeg
-from scodub.dub.mix import (
+from scodub.dub.duck import (
     DUCK_ATTACK_MS,
     DUCK_DB,
     DUCK_RELEASE_MS,
-    MixPlan,
     duck_envelope,
     duck_intervals,
-    measure_pass_command,
-    mix_dub,
-    normalize_pass_command,
     write_duck_envelope,
 )
+from scodub.dub.mix import MixPlan, measure_pass_command, mix_dub, normalize_pass_command
 from scodub.errors import ConfigError, MediaError, OutputError
 from scodub.media.decode import decode_audio
 from scodub.media.loudness import EBU_R128, LoudnormStats, measure_loudness

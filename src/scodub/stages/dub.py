@@ -29,6 +29,7 @@ from scodub.dub.casting import (
     spoken_cues,
 )
 from scodub.dub.checks import check_dub_track, check_speakable
+from scodub.dub.duck import DUCK_ATTACK_MS, DUCK_DB, DUCK_RELEASE_MS
 from scodub.dub.fitting import (
     FitPolicy,
     FittedLine,
@@ -36,14 +37,7 @@ from scodub.dub.fitting import (
     write_stem,
 )
 from scodub.dub.linecache import LineStore
-from scodub.dub.mix import (
-    DUCK_ATTACK_MS,
-    DUCK_DB,
-    DUCK_RELEASE_MS,
-    MIX_SAMPLE_RATE,
-    MixResult,
-    mix_dub,
-)
+from scodub.dub.mix import MIX_SAMPLE_RATE, MixResult, mix_dub
 from scodub.dub.piper_voice import PiperVoice, config_path_for
 from scodub.dub.voices import Voice, VoiceInfo, describe_voice, resolve_voice
 from scodub.errors import ConfigError
@@ -134,7 +128,6 @@ class SoundtrackStage(Stage[LoudnessResult]):
 
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> LoudnessResult:
         return LoudnessResult(from_plain(Loudness, data))
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,7 +331,6 @@ class DubStage(Stage[DubResult]):
 
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> DubResult:
         return DubResult.from_json(data)
-
 
 
 def _package_version(name: str | None) -> str | None:
