@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -29,12 +29,19 @@ from scodub.text.linebreak import SPEAKER_DASH
 from scodub.text.qc import RULES, Limits, check_track
 
 
-def _ranges(predicate: Callable[[str], bool]) -> list[list[int]]:
-    """Code point ranges [first, last] where ``predicate`` holds (surrogates skipped)."""
+def code_ranges(
+    predicate: Callable[[str], bool], chars: Iterable[str] | None = None
+) -> list[list[int]]:
+    """Code point ranges [first, last] of ``chars`` (ascending; default: every code point
+    but the surrogates) where ``predicate`` holds: how the page gets Python's character
+    facts without a table per character."""
+    if chars is None:
+        chars = (chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
     out: list[list[int]] = []
-    for code in range(sys.maxunicode + 1):
-        if 0xD800 <= code <= 0xDFFF or not predicate(chr(code)):
+    for char in chars:
+        if not predicate(char):
             continue
+        code = ord(char)
         if out and out[-1][1] == code - 1:
             out[-1][1] = code
         else:
@@ -48,16 +55,16 @@ def unicode_tables() -> dict[str, Any]:
     return {
         "unicode_version": unicodedata.unidata_version,
         # text_width: in a CJK-width language these count 1, every other character 0.5
-        "full_width": _ranges(lambda c: unicodedata.east_asian_width(c) in ("F", "W", "A")),
+        "full_width": code_ranges(lambda c: unicodedata.east_asian_width(c) in ("F", "W", "A")),
         # needs_direction_marks: a line must start and end with one of these
-        "rtl": _ranges(lambda c: unicodedata.bidirectional(c) in ("R", "AL")),
+        "rtl": code_ranges(lambda c: unicodedata.bidirectional(c) in ("R", "AL")),
         "direction_marks": "".join(sorted(DIRECTION_MARKS)),
         # str.split(), str.strip() and re's \s: str.isspace()
         "space": "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()),
         # re's \d and int(): str.isdecimal(), each run of ten digits valued 0-9 in order
-        "decimal": _ranges(str.isdecimal),
+        "decimal": code_ranges(str.isdecimal),
         # numbers._is_number: str.isdigit() (superscripts and circled digits too)
-        "digit": _ranges(str.isdigit),
+        "digit": code_ranges(str.isdigit),
     }
 
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 import functools
 import sys
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from scodub.langs import CASE_ENDING_MAX, INFLECTING
 from scodub.names import match
 from scodub.names.glossary import Glossary
+from scodub.review.rules import code_ranges
 from scodub.scripts import is_character_word
 
 
@@ -33,20 +34,6 @@ def _assigned() -> list[str]:
         for code in range(sys.maxunicode + 1)
         if unicodedata.category(chr(code)) not in ("Cn", "Co", "Cs")
     ]
-
-
-def _ranges(chars: Sequence[str], predicate: Callable[[str], bool]) -> list[list[int]]:
-    """Code point ranges [first, last] of ``chars`` (ascending) where ``predicate`` holds."""
-    out: list[list[int]] = []
-    for char in chars:
-        if not predicate(char):
-            continue
-        code = ord(char)
-        if out and out[-1][1] == code - 1:
-            out[-1][1] = code
-        else:
-            out.append([code, code])
-    return out
 
 
 @functools.cache
@@ -63,9 +50,9 @@ def match_tables() -> dict[str, Any]:
     return {
         "fold_from": "".join(folds_from),
         "fold_to": "".join(folds_to),
-        "word": _ranges(chars, match.is_word_char),
-        "alpha": _ranges(chars, str.isalpha),
-        "character_word": _ranges(chars, is_character_word),
+        "word": code_ranges(match.is_word_char, chars),
+        "alpha": code_ranges(str.isalpha, chars),
+        "character_word": code_ranges(is_character_word, chars),
         "apostrophes": match._APOSTROPHES,
         "zero_width": match._ZERO_WIDTH,
         "stem_finals": "".join(sorted(match._STEM_FINALS)),
