@@ -6,6 +6,10 @@ offline from ``file://`` and over ``scodub review --serve``; the tests check wha
 editor relies on: the film and every track load, QC flags match ``scodub qc``, RTL text
 is laid out right to left, a click seeks the film, an edit is re-checked and saved or
 exported, no console error, and no request leaves the page's own files.
+
+Text is read with ``text_content()``, never ``inner_text()``: cells are
+``content-visibility: auto``, and a row drawn again (after an edit) has an empty
+``innerText`` until Chromium's next frame decides it is on screen, a race CI lost once.
 """
 
 from __future__ import annotations
@@ -137,7 +141,7 @@ def test_sample_page_offline_plays_seeks_and_exports(
         "Math.abs(document.getElementById('dub-audio').currentTime - video.currentTime) < 0.05",
     )
     assert page.locator(".row.current").get_attribute("data-row") == "2"
-    assert page.locator(".cell[data-lang='en'][data-row='0'] .dub").inner_text().startswith("dub")
+    assert page.locator(".cell[data-lang='en'][data-row='0'] .dub").text_content().startswith("dub")
     # the words Whisper was unsure of are shown on the source column
     stored = json.loads((sample_run / "sco-sample.transcript.json").read_text(encoding="utf-8"))
     words = [w for seg in stored["transcript"]["segments"] for w in seg["words"]]
@@ -146,7 +150,7 @@ def test_sample_page_offline_plays_seeks_and_exports(
     # "John" any more); test_review_data.py puts unsure words on their cues.
     wait_until(page, f"document.querySelectorAll('.asr .unsure').length === {len(unsure)}")
     shown = page.locator(".cell[data-lang='en'] .asr .unsure")
-    assert [shown.nth(k).inner_text().split(" (")[0] for k in range(shown.count())] == unsure
+    assert [shown.nth(k).text_content().split(" (")[0] for k in range(shown.count())] == unsure
     # the waveform strip shows the whole short film: a click on its middle falls in a cue
     # box, which seeks to that cue's in-time and makes its row the current one
     middle = page.evaluate("scodubReview.data.film.duration_ms") / 2
@@ -162,7 +166,7 @@ def test_sample_page_offline_plays_seeks_and_exports(
     long_line = "And so, my fellow Americans, all of you who listen tonight,"
     editor.fill(long_line)
     live = page.locator(".cell[data-lang='en'][data-row='0'] .live li")
-    assert "every line at most 42 characters wide" in live.first.inner_text()
+    assert "every line at most 42 characters wide" in live.first.text_content()
     live_rules = [live.nth(k).get_attribute("data-rule") for k in range(live.count())]
     with page.expect_download() as download:
         page.click("#save")
@@ -191,7 +195,7 @@ def test_several_languages_flags_rtl_and_qc_parity(browser: Any, multi_run: Path
     cell = page.locator(f".cell[data-lang='zh'][data-row='{issue.index}']")
     assert "hard" in cell.get_attribute("class") or "soft" in cell.get_attribute("class")
     words = page.evaluate(f"scodubReview.data.qc.languages.zh.words.{issue.rule}")
-    assert words in cell.locator(f"li[data-rule='{issue.rule}']").inner_text()
+    assert words in cell.locator(f"li[data-rule='{issue.rule}']").text_content()
     # the page's checker agrees with scodub qc on every cell of every track
     for code, _ in columns:
         python = page.evaluate(f"scodubReview.data.columns.find(c => c.code === '{code}').issues")
@@ -217,16 +221,16 @@ def test_several_languages_flags_rtl_and_qc_parity(browser: Any, multi_run: Path
     # glossary names: the edited source names Zhang Yimou; the Russian cell lacks him
     source_cell = page.locator(".cell[data-lang='en'][data-row='3']")
     assert source_cell.locator(".terms .term.hit").count() == 1
-    assert source_cell.locator(".text mark.term.hit").inner_text() == "Zhang Yimou"
+    assert source_cell.locator(".text mark.term.hit").text_content() == "Zhang Yimou"
     assert (
-        "Чжан Имоу" in page.locator(".cell[data-lang='ru'][data-row='3'] .term.miss").inner_text()
+        "Чжан Имоу" in page.locator(".cell[data-lang='ru'][data-row='3'] .term.miss").text_content()
     )
     assert page.locator(".colhead[data-lang='en'] .tag.edited").count() == 1
     # speakers: the transcript's (forced to two), per row, and a filter by speaker
     speakers = page.evaluate("scodubReview.data.speakers")
     assert len(speakers) == rows and {s for row in speakers for s in row} == {"S1", "S2"}
     chips = page.locator(".row[data-row='0'] .num .speaker")
-    assert [chips.nth(k).inner_text() for k in range(chips.count())] == speakers[0]
+    assert [chips.nth(k).text_content() for k in range(chips.count())] == speakers[0]
     page.select_option("#filter-speaker", "S2")
     assert page.evaluate("scodubReview.state.rows.slice()") == [
         i for i, row in enumerate(speakers) if "S2" in row
@@ -244,7 +248,7 @@ def test_several_languages_flags_rtl_and_qc_parity(browser: Any, multi_run: Path
     # ... and the names are marked again: the Russian cell still misses the source's name,
     # until the source drops it (nothing expected) or the Russian cell gains it
     ru = page.locator(".cell[data-lang='ru'][data-row='3']")
-    assert "Чжан Имоу" in ru.locator(".term.miss").inner_text()
+    assert "Чжан Имоу" in ru.locator(".term.miss").text_content()
     page.locator(".cell[data-lang='en'][data-row='3'] textarea").fill("And then leisure")
     assert ru.locator(".term").count() == 0
     page.locator(".cell[data-lang='en'][data-row='3'] textarea").fill("Zhang Yimou had leisure")
@@ -252,9 +256,9 @@ def test_several_languages_flags_rtl_and_qc_parity(browser: Any, multi_run: Path
     page.dblclick(".cell[data-lang='ru'][data-row='3'] .text")
     page.locator(".cell[data-lang='ru'][data-row='3'] textarea").fill("Чжана Имоу не было")
     assert ru.locator(".terms .term.miss").count() == 0
-    assert "Чжана Имоу" in ru.locator(".terms .term").inner_text()  # a case ending counts
+    assert "Чжана Имоу" in ru.locator(".terms .term").text_content()  # a case ending counts
     page.keyboard.press("Escape")
-    assert ru.locator(".text mark.term").inner_text() == "Чжана Имоу"
+    assert ru.locator(".text mark.term").text_content() == "Чжана Имоу"
     # the edited columns' issues, checked again cue by cue as typed, are scodub qc's
     for code in ("en", "ru"):
         cells, issues, fps, cuts, speakers = page.evaluate(
@@ -351,7 +355,9 @@ def test_served_page_saves_edits_beside_the_machine_output(
     page.fill(".cell[data-lang='en'][data-row='1'] .edit-end", "00:00:03.700")
     page.fill(".cell[data-lang='en'][data-row='1'] textarea", "Ask not what your country can do.")
     live = page.locator(".cell[data-lang='en'][data-row='1'] .live")
-    assert "on screen at least 833 ms" in live.locator("li[data-rule='min_duration']").inner_text()
+    assert (
+        "on screen at least 833 ms" in live.locator("li[data-rule='min_duration']").text_content()
+    )
     page.click("#save")
     wait_until(page, "document.getElementById('status').textContent.startsWith('saved')")
     edited = folder / "sco-sample.en.edited.srt"
@@ -374,7 +380,7 @@ def test_served_page_saves_edits_beside_the_machine_output(
     page.wait_for_selector("body[data-ready='1']")
     assert page.locator(".colhead[data-lang='fa'] .tag.edited").count() == 1
     assert (
-        "Ask what you can do." in page.locator(".cell[data-lang='en'][data-row='2']").inner_text()
+        "Ask what you can do." in page.locator(".cell[data-lang='en'][data-row='2']").text_content()
     )
     screenshot(page, "served.png")
     assert not log.errors, log.errors
