@@ -65,6 +65,33 @@ def test_streamed_prints_are_the_whole_audio_prints(three_men: Clip) -> None:
     assert score.found == 3 and score.confusion < 0.1, score
 
 
+def test_the_c_extractor_is_called_once_per_block_not_per_segment(
+    three_men: Clip, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """senko's C fbank extractor keeps about 190 KiB per call
+    (bench/bench_speakers_memory.py): one call per speech segment grew a two-hour film's
+    resident set by 360 MiB, so the stream makes at most one call per block it is fed
+    (and one at the end), whatever the number of segments in the block."""
+    stream = SpeakerStream()
+    calls: list[int] = []
+    extract = stream._d._extract_fbank_features
+
+    def counted(audio: np.ndarray, windows: list[tuple[float, float]], **kw: int) -> object:
+        calls.append(len(windows))
+        return extract(audio, windows, **kw)
+
+    monkeypatch.setattr(stream._d, "_extract_fbank_features", counted)
+    block = 10 * RATE
+    blocks = 0
+    for i in range(0, three_men.audio.size, block):
+        stream.feed(three_men.audio[i : i + block])
+        blocks += 1
+    embedded = stream.finish()
+    assert len(calls) <= blocks + 1
+    assert sum(calls) == len(embedded.spans) > 20
+    assert max(calls) > 1  # several segments' windows in one call
+
+
 def test_streamed_voice_types_are_the_whole_audio_ones(three_men: Clip) -> None:
     turns = cluster_turns(embed_audio(three_men.audio), SpeakerSettings(count=3))
     audio = three_men.audio
