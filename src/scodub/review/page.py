@@ -28,7 +28,16 @@ from scodub.review.media import film_media
 from scodub.review.pagedata import film_data
 
 REVIEW_DIRNAME = "review"
-ASSETS = ("review.css", "util.js", "qc.js", "terms.js", "wave.js", "review.js", "LICENSE.txt")
+ASSETS = (
+    "review.css",
+    "util.js",
+    "qc.js",
+    "terms.js",
+    "marks.js",
+    "wave.js",
+    "review.js",
+    "LICENSE.txt",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +117,7 @@ def _film_html(title: str, assets: str, back: str | None) -> str:
 <script src="{assets}/util.js"></script>
 <script src="{assets}/qc.js"></script>
 <script src="{assets}/terms.js"></script>
+<script src="{assets}/marks.js"></script>
 <script src="{assets}/wave.js"></script>
 <script src="{assets}/review.js"></script>
 </body>
