@@ -11,9 +11,17 @@ case in a fresh child process:
 2. ``SpeakerStream`` fed ``--minutes`` of real speech (the LibriVox clips and JFK, looped
    with pauses) a minute at a time: resident set at each tenth of the way, growth per
    minute and seconds, for the current code and for the baseline (the same stream with
-   one extractor call per speech segment, as before).
+   one extractor call per speech segment, as before);
+3. the clustering of a long film, which runs its spectral step on at most
+   ``speakercluster.MAX_WINDOWS`` windows: for a clip of ``--cluster-minutes`` of turns
+   between the real speakers of bench/bench_speakers.py (JFK, the LibriVox reader, and
+   pocketsphinx's and festvox-ru's speakers where installed), its voice prints are made
+   once, then clustered with each sample size in a fresh child: the memory the clustering
+   adds to the loaded models, the seconds, and the share of speech given to the wrong
+   speaker (against the clip's truth); the baseline is the former size, 3000.
 
-Run: ``.venv/bin/python bench/bench_speakers_memory.py [--minutes 40] [--calls 500]``
+Run: ``.venv/bin/python bench/bench_speakers_memory.py [--minutes 40] [--calls 500]
+[--cluster-minutes 40]``
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,8 +93,51 @@ print(json.dumps({{"mib_per_minute": (last - first) / max(1, {minutes} - 1), "tr
 """
 
 
+PRINTS = """
+sys.path.insert(0, {bench!r})
+from bench_speakers import speakers
+from speaker_clips import build_clip
+from scodub.asr.speakerstream import SpeakerStream
+voices = speakers(Path("/"), Path("/tmp"))
+clip = build_clip({{k: v[0] for k, v in voices.items() if v[2] == "real"}}, seed=11,
+                  turns=int({minutes} * 60 / 4.5), turn_ms=(1000, 8000))
+stream = SpeakerStream()
+for i in range(0, clip.audio.size, 16000 * 60):
+    stream.feed(clip.audio[i : i + 16000 * 60])
+embedded = stream.finish()
+np.savez({out!r}, spans=np.asarray(embedded.spans).reshape(-1, 2), vectors=embedded.vectors)
+Path({out!r} + ".json").write_text(json.dumps({{"turns": clip.turns,
+    "speakers": sorted(clip.speakers), "minutes": clip.audio.size / 16000 / 60}}))
+print(json.dumps({{"windows": len(embedded.spans)}}))
+"""
+
+CLUSTER = """
+sys.path.insert(0, {tests!r})
+from senko.cluster.cluster_cpu import SpectralCluster
+from scodub.asr import speakercluster
+from scodub.asr.speakers import Embedded, SpeakerSettings, cluster_turns
+from speaker_clips import score_turns
+saved = np.load({out!r})
+embedded = Embedded(tuple(map(tuple, saved["spans"].tolist())), saved["vectors"])
+truth = json.loads(Path({out!r} + ".json").read_text())["turns"]
+speakercluster.label_windows(embedded.vectors[:300], None)  # imports and warms up
+speakercluster.MAX_WINDOWS = {size}
+import resource
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+start = time.perf_counter()
+turns = cluster_turns(embedded, SpeakerSettings())
+seconds = time.perf_counter() - start
+added = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+score = score_turns(truth, [(t.start_ms, t.end_ms, t.speaker) for t in turns])
+print(json.dumps({{"added_mib": added, "seconds": seconds, "confusion": score.confusion,
+                  "found": score.found}}))
+"""
+
+
 def _child(body: str, **fields: object) -> dict[str, object]:
-    code = (COMMON + body).format(src=str(ROOT / "src"), tests=str(ROOT / "tests"), **fields)
+    code = (COMMON + body).format(
+        src=str(ROOT / "src"), tests=str(ROOT / "tests"), bench=str(ROOT / "bench"), **fields
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"child failed: {done.stderr.strip().splitlines()[-1:]}")
@@ -97,7 +149,42 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=int, default=40)
     parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--cluster-minutes", type=float, default=40.0)
+    parser.add_argument("--skip-stream", action="store_true", help="parts 1 and 2 not run")
     args = parser.parse_args()
+    if not args.skip_stream:
+        stream_parts(args)
+    clustering(args.cluster_minutes)
+
+
+def clustering(minutes: float) -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    from scodub.asr.speakercluster import MAX_WINDOWS
+
+    with tempfile.TemporaryDirectory() as scratch:
+        out = str(Path(scratch) / "prints.npz")
+        made = _child(PRINTS, minutes=minutes, out=out)
+        truth = json.loads(Path(out + ".json").read_text())
+        print(
+            f"clustering a {truth['minutes']:.0f}-minute clip of {len(truth['turns'])} turns, "
+            f"speakers {', '.join(truth['speakers'])}: {made['windows']} windows"
+        )
+        results = {}
+        for size in sorted({3000, 2000, MAX_WINDOWS, 1000}, reverse=True):
+            got = _child(CLUSTER, out=out, size=size)
+            results[size] = got
+            mark = " (baseline)" if size == 3000 else " (now)" if size == MAX_WINDOWS else ""
+            print(
+                f"  sample of {size:5d}{mark:11s} +{float(str(got['added_mib'])):5.0f} MiB, "
+                f"{float(str(got['seconds'])):5.1f} s, wrong speaker "
+                f"{float(str(got['confusion'])):.1%}, speakers found {got['found']}"
+            )
+        now, base = results[MAX_WINDOWS], results[3000]
+        ratio = float(str(now["added_mib"])) / max(1.0, float(str(base["added_mib"])))
+        print(f"  memory added, now/baseline: {ratio:.2f}")
+
+
+def stream_parts(args: argparse.Namespace) -> None:
     extractor = _child(EXTRACTOR, calls=args.calls)
     kib = extractor["kib_per_call"]
     print(f"senko fbank extractor: {kib:.0f} KiB kept per call ({args.calls} calls)")

@@ -11,7 +11,7 @@ then join the nearest voice (``speakers.merge_minor_speakers``).
 
 Memory and time stay bounded on a feature film: the affinity matrix is built on at most
 ``MAX_WINDOWS`` windows taken evenly over the film, and every window then joins the
-cluster whose centre its print is closest to. A film under about 30 minutes of speech is
+cluster whose centre its print is closest to. A film under about 15 minutes of speech is
 clustered whole.
 """
 
@@ -25,8 +25,11 @@ MAX_SPEAKERS = 15
 _PVAL = 0.012
 _MIN_WINDOWS = 4
 _CLUSTER_LINE = 10  # fewer windows than this: one speaker
-#: Above this many windows the spectral step runs on an even sample of them.
-MAX_WINDOWS = 3000
+#: Above this many windows (about 15 minutes of speech) the spectral step runs on an even
+#: sample of them. Its memory grows with the square: on top of the loaded models, 3000
+#: windows took 447 MiB, 2000 204 MiB, 1500 120 MiB, 1000 61 MiB
+#: (bench/bench_speakers_memory.py), so at 3000 a feature film's peak was set here.
+MAX_WINDOWS = 1500
 #: Two clusters whose centres are at least this alike (cosine) are one voice (auto).
 #: senko's own value, 0.875, left one voice split in two or three (JFK's noisy recording:
 #: its pieces were 0.66-0.75 alike; the LibriVox reader's 0.87-0.93), while different
