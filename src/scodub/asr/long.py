@@ -20,6 +20,7 @@ import numpy as np
 
 from scodub.asr.whisper import AsrSettings, ProgressFn, transcribe_audio
 from scodub.data import Correction, Segment, Transcript, Word, ms
+from scodub.memory import release_memory
 from scodub.provision.whisper import ResolvedModel
 
 WINDOW_S = 600
@@ -110,6 +111,7 @@ def transcribe_stream(
         segments.extend(_shifted(part.segments, shift_ms))
         corrections.extend(_shifted_corrections(part.corrections, shift_ms))
         dropped += part.dropped_segments
+        release_memory()  # the window's features and decoding buffers
         if first is None or not first.segments:
             first = part
             if part.segments and settings.language is None and settings.task == "transcribe":

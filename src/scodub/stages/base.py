@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from scodub import __version__
 from scodub.fsutil import sha256_file
+from scodub.memory import release_memory
 from scodub.serial import from_plain, to_plain
 from scodub.stages.cache import StageCache, stage_key
 
@@ -199,6 +200,7 @@ def cached(stage: Stage[R], ctx: StageContext) -> Outcome[R]:
     reused = result is not None
     if result is None:
         result = stage.run(ctx)
+        release_memory()  # what the stage freed is not carried into the next one
         store.store(
             stage.name,
             key,
