@@ -77,10 +77,12 @@ def _raylet_up(temp: str) -> bool:
     return any(p.name == "raylet" for p in Path(temp).glob("session_*/sockets/*"))
 
 
-def kill_ray_worker(name: str) -> int | None:
-    """SIGKILL one Ray worker process whose title starts with ``ray::NAME``; its pid."""
+def kill_ray_worker(name: str, pid: int | None = None) -> int | None:
+    """SIGKILL one Ray worker process whose title starts with ``ray::NAME`` (only process
+    ``pid`` when given: Ray hands actors pre-started workers, so pids say nothing of which
+    actor came first); its pid."""
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or (pid is not None and entry.name != str(pid)):
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()

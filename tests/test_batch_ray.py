@@ -42,11 +42,11 @@ def test_a_worker_killed_mid_batch_is_retried_and_the_batch_completes(
     def killer() -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not killed:
-            started = (tmp_path / "log.jsonl").exists() and any(
-                e["job"] == "f1/asr" for e in _log(tmp_path)
-            )
-            if started:
-                pid = kill_ray_worker("ModelWorker")
+            log = tmp_path / "log.jsonl"
+            lines = log.read_text().split("\n")[:-1] if log.exists() else []  # whole lines
+            started = [e["pid"] for e in map(json.loads, lines) if e["job"] == "f1/asr"]
+            if started:  # the actor process running the slow stage, not any model actor
+                pid = kill_ray_worker("ModelWorker", int(str(started[0])))
                 if pid:
                     killed.append(pid)
             time.sleep(0.2)
