@@ -171,6 +171,17 @@ def test_whisper_confidence_decides_between_a_word_and_a_name() -> None:
     assert fixed.text == "she runs Listapad"
 
 
+def test_no_name_is_written_after_an_article_it_cannot_take() -> None:
+    """"the mapping" is not "the Ma Ping": English puts no article before a person's
+    name; the same unsure word after another word is the name."""
+    glossary = case_glossary()
+    kept = correct(transcript("the mapping leads the institute", unsure={"mapping"}), glossary)
+    assert kept.corrections == ()
+    fixed = correct(transcript("then mapping leads the institute", unsure={"mapping"}),
+                    glossary)
+    assert fixed.text == "then Ma Ping leads the institute"
+
+
 def test_a_variant_heard_is_written_as_that_variant() -> None:
     term = Term("listapad", "festival", {"en": "Minsk International Film Festival Listapad"},
                 variants={"en": ("Listapad",)})

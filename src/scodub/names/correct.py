@@ -19,7 +19,8 @@ transcripts. A run is rewritten when
 - and it is not ordinary speech around a name: a part of the term (``Film Festival``),
   the term plus or minus unlike words (``Cannes Film Festival``), the name with a suffix
   (``Eurasian``), a run that starts or ends on a function word (``our films`` for ARY
-  Films), or a run in capitals (a byline).
+  Films), a run in capitals (a byline), or a name that would follow an article it cannot
+  take (``the minks`` is not ``the Minsk``: ``scodub.names.context``).
 
 What is written is the term's form that was said (``scodub.names.written``): "Yong
 Chuan" becomes ``Yongchuan``, not ``Yongchuan District``; ``Listipad`` becomes
@@ -45,7 +46,6 @@ faster-whisper's ``hotwords``) is removed: ``scodub.names.prompt.strip_prompt_ec
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -53,8 +53,9 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from scodub.data import Correction, Segment, Transcript, Word
+from scodub.data import Correction, Segment, Transcript
 from scodub.langs import get_language
+from scodub.names.context import article_conflict
 from scodub.names.glossary import Glossary, Term
 from scodub.names.match import (
     LETTERS_ONLY_PENALTY,
@@ -63,7 +64,6 @@ from scodub.names.match import (
     is_respelling,
     phonetic_key,
     similarity,
-    tokens,
     word_matches,
 )
 from scodub.names.prompt import (
@@ -72,6 +72,13 @@ from scodub.names.prompt import (
     initial_prompt,
     strip_prompt_echo,
     with_words,
+)
+from scodub.names.spans import (
+    UNSURE_PROBABILITY,
+    Span,
+    rewrite_words,
+    spans_of,
+    word_tokens,
 )
 from scodub.names.written import spoken_form, with_case_endings, writable_forms
 from scodub.scripts import text_script
@@ -85,8 +92,6 @@ CORRECTION_THRESHOLD = 80.0
 #: The same for a run whose every word Whisper was sure of (or a transcript without word
 #: probabilities): only spelling-level differences (``list a pad``, ``Chong Qing``).
 CONFIDENT_THRESHOLD = 97.0
-#: Below this word probability Whisper is taken to be unsure of the word.
-UNSURE_PROBABILITY = 0.75
 #: A name shorter than this (in transliterated letters) is only corrected when exact up to
 #: case or an alias: three- and four-letter names (SCO, Ma Ping's "Ma") look like anything.
 MIN_FUZZY_CHARS = 5
@@ -122,27 +127,10 @@ class _Surface:
 
 
 @dataclass(frozen=True, slots=True)
-class _Span:
-    seg: int
-    first: int  # word index in the segment
-    last: int  # inclusive
-    text: str  # word cores joined with spaces
-    words: tuple[str, ...]  # folded word tokens
-    raw: tuple[str, ...]  # word tokens as written
-    sure: bool  # Whisper gave every word at least UNSURE_PROBABILITY
-
-
-@dataclass(frozen=True, slots=True)
 class _Match:
-    span: _Span
+    span: Span
     surface: _Surface
     score: float  # 0-100
-
-
-def _words(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(folded, as written) word tokens."""
-    toks = tokens(text)
-    return tuple(t.text for t in toks), tuple(text[t.start : t.end] for t in toks)
 
 
 def _surfaces(glossary: Glossary, lang: str) -> list[_Surface]:
@@ -156,43 +144,14 @@ def _surfaces(glossary: Glossary, lang: str) -> list[_Surface]:
             # a spelling variant (Chungking) is written in the canonical spelling, a short
             # or other name (Listapad for the festival's full name) as the variant it is
             out.append(_Surface(term, text, canonical if is_respelling(text, canonical)
-                                else text, True, *_words(text)))
+                                else text, True, *word_tokens(text)))
         for alias in term.aliases:
             # a one-word alias as short as "Can" or "Khan" is an everyday word or name
             letters = 2 if script == "Han" else MIN_FUZZY_CHARS  # 张一谋 is a whole name
             short = " " not in alias.strip() and len(compact(alias)) < letters
             if text_script(alias) == script and not short:
-                out.append(_Surface(term, alias, canonical, False, *_words(alias)))
+                out.append(_Surface(term, alias, canonical, False, *word_tokens(alias)))
     return [s for s in out if s.words]
-
-
-def _core(word: str) -> tuple[str, str, str]:
-    """(leading punctuation, word, trailing punctuation and possessive ``'s``)."""
-    i, j = 0, len(word)
-    while i < j and unicodedata.category(word[i])[0] not in "LMN":
-        i += 1
-    while j > i and unicodedata.category(word[j - 1])[0] not in "LMN":
-        j -= 1
-    if j - i > 2 and word[j - 2] in "'’" and word[j - 1] in "sS":
-        j -= 2
-    return word[:i], word[i:j], word[j:]
-
-
-def _spans(transcript: Transcript, max_words: int) -> list[_Span]:
-    spans: list[_Span] = []
-    for s, seg in enumerate(transcript.segments):
-        cores = [_core(w.text)[1] for w in seg.words]
-        sure = [w.probability >= UNSURE_PROBABILITY for w in seg.words]
-        for i in range(len(cores)):
-            if not cores[i]:
-                continue
-            for n in range(1, max_words + 1):
-                j = i + n - 1
-                if j >= len(cores) or not cores[j]:
-                    break
-                text = " ".join(c for c in cores[i : j + 1] if c)
-                spans.append(_Span(s, i, j, text, *_words(text), all(sure[i : j + 1])))
-    return spans
 
 
 def _sound(text: str) -> str:
@@ -220,7 +179,7 @@ def _shared_words_agree(words: tuple[str, ...], whole: tuple[str, ...],
     return similarity(" ".join(rest_span), " ".join(rest_term)) >= threshold - _PART_SLACK
 
 
-def _plausible(span: _Span, surface: _Surface, score: float, threshold: float,
+def _plausible(span: Span, surface: _Surface, score: float, threshold: float,
                lang: str, lenient: bool = False) -> bool:
     """Is a fuzzy match a mishearing of the term rather than ordinary words near it?
 
@@ -249,7 +208,7 @@ def _plausible(span: _Span, surface: _Surface, score: float, threshold: float,
                for i in (0, -1))
 
 
-def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
+def _scorespans_of(spans: Sequence[Span], surfaces: Sequence[_Surface],
                  threshold: float, lang: str, min_chars: int = MIN_FUZZY_CHARS,
                  lenient: bool = False) -> list[_Match]:
     """Exact, case-only, alias and fuzzy matches between every span and every surface."""
@@ -287,28 +246,6 @@ def _score_spans(spans: Sequence[_Span], surfaces: Sequence[_Surface],
             if _plausible(span, surface, score, threshold, lang, lenient):
                 matches.append(_Match(span, surface, score))
     return matches
-
-
-def _rewrite(words: Sequence[Word], canonical: str, spaced: bool) -> list[Word]:
-    """The span's words replaced by ``canonical``, timings kept, outer punctuation kept."""
-    lead, _, _ = _core(words[0].text)
-    _, last_core, trail = _core(words[-1].text)
-    if trail[:1] in "'’" and last_core.endswith("s") and not canonical.endswith("s"):
-        trail = trail[:1] + "s" + trail[1:]  # "Brumbles'" heard: "Bremble's", not "Bremble'"
-    new = canonical.split() if spaced else [canonical]
-    new[0] = lead + new[0]
-    new[-1] = new[-1] + trail
-    probability = sum(w.probability for w in words) / len(words)
-    if len(new) == len(words):
-        return [Word(t, w.start_ms, w.end_ms, probability) for t, w in zip(new, words, strict=True)]
-    start, end = words[0].start_ms, words[-1].end_ms
-    weights = [max(1, len(t)) for t in new]
-    total, acc, out = sum(weights), 0, []
-    for text, weight in zip(new, weights, strict=True):
-        w_start = start + (end - start) * acc // total
-        acc += weight
-        out.append(Word(text, w_start, start + (end - start) * acc // total, probability))
-    return out
 
 
 def _already_right(m: _Match, lang: str) -> bool:
@@ -368,7 +305,7 @@ def _judged(seg: Segment, fixes: list[_Fix], judge: Judge, spaced: bool) -> list
     for fix in to_test:
         words = list(seg.words)
         span = fix.match.span
-        words[span.first : span.last + 1] = _rewrite(words[span.first : span.last + 1],
+        words[span.first : span.last + 1] = rewrite_words(words[span.first : span.last + 1],
                                                      fix.written, spaced)
         texts.append((" " if spaced else "").join(w.text for w in words))
     names = list(dict.fromkeys(f.written for f in to_test))
@@ -383,7 +320,7 @@ def _judged(seg: Segment, fixes: list[_Fix], judge: Judge, spaced: bool) -> list
 
 #: A glossary form this close to some words (``similarity``, 0-100) makes the name
 #: plausible there: the segment is worth decoding again primed with it
-#: (``scodub.names.audiocheck.redecode``). Lower than ``CORRECTION_THRESHOLD``: the second
+#: (``scodub.names.secondpass.redecode``). Lower than ``CORRECTION_THRESHOLD``: the second
 #: pass and the audio decide, this only chooses where to look. Whisper base hears unfamiliar
 #: names as words that score 60-70 against them ("Ganyamu" / Zhang Yimou 63, "Yantuan" /
 #: Yongchuan 65); at 70 one unheard name in seven was never decoded again.
@@ -396,7 +333,7 @@ def _person_parts(surfaces: Sequence[_Surface]) -> list[_Surface]:
     parts = []
     for surface in surfaces:
         if surface.term.kind == "person" and len(surface.raw) > 1:
-            parts += [_Surface(surface.term, raw, surface.canonical, True, *_words(raw))
+            parts += [_Surface(surface.term, raw, surface.canonical, True, *word_tokens(raw))
                       for raw in surface.raw if len(compact(raw)) >= _PLAUSIBLE_CHARS]
     return parts
 
@@ -410,12 +347,12 @@ def plausible_forms(transcript: Transcript, glossary: Glossary, lang: str | None
     surfaces = _surfaces(glossary, language.code)
     if not surfaces or not transcript.segments:
         return {}
-    spans = _spans(transcript, max(len(s.words) for s in surfaces) + 1)
+    spans = spans_of(transcript, max(len(s.words) for s in surfaces) + 1)
     writable = writable_forms(glossary, language.code)
     found: dict[int, dict[str, float]] = {}
     parts = _person_parts(surfaces)
     part_ids = {id(p) for p in parts}
-    matches = _score_spans(spans, surfaces + parts, threshold, language.code,
+    matches = _scorespans_of(spans, surfaces + parts, threshold, language.code,
                            min_chars=_PLAUSIBLE_CHARS, lenient=True)
     for m in matches:
         if _already_right(m, language.code) or m.span.raw == m.surface.raw:
@@ -461,13 +398,17 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
     spaced = language.script != "Han"
     transcript, echoes = strip_prompt_echo(transcript, {s.words for s in surfaces}, spaced)
     max_words = max(len(s.words) for s in surfaces) + 1
-    spans = _spans(transcript, max_words)
-    matches = _score_spans(spans, surfaces, threshold, language.code)
+    spans = spans_of(transcript, max_words)
+    matches = _scorespans_of(spans, surfaces, threshold, language.code)
     writable = writable_forms(glossary, language.code)
     by_seg: dict[int, list[_Fix]] = {}
     for m in _choose(matches, language.code):
         written = with_case_endings(_written(m, writable), m.span.raw, language.code)
-        if m.span.raw != _words(written)[1]:  # already written that way: nothing to do
+        before = transcript.segments[m.span.seg].words[: m.span.first]
+        previous = before[-1].text if before else None
+        if article_conflict(previous, m.surface.term, written, language.code):
+            continue  # "the minks" is not "the Minsk": no article before that name
+        if m.span.raw != word_tokens(written)[1]:  # already written that way: nothing to do
             by_seg.setdefault(m.span.seg, []).append(_Fix(m, written))
     segments = list(transcript.segments)
     corrections: list[Correction] = list(echoes)
@@ -478,7 +419,7 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
         for fix in sorted(fixes, key=lambda f: f.match.span.first, reverse=True):
             m = fix.match
             old = words[m.span.first : m.span.last + 1]
-            words[m.span.first : m.span.last + 1] = _rewrite(old, fix.written, spaced)
+            words[m.span.first : m.span.last + 1] = rewrite_words(old, fix.written, spaced)
             corrections.append(Correction(
                 heard=(" " if spaced else "").join(w.text for w in old), corrected=fix.written,
                 term_id=m.surface.term.id, start_ms=old[0].start_ms, end_ms=old[-1].end_ms,

@@ -142,3 +142,28 @@ NAME_EDGE_WORDS: dict[str, frozenset[str]] = {
 NAME_SUFFIXES = frozenset(
     ("s", "es", "n", "an", "ian", "ians", "ans", "ese", "ish", "er", "ers", "ern", "ns")
 )
+
+#: Articles (``scodub.names.context``): English puts none before the name of a person, a
+#: place or a company ("Minsk", "Fan Lin", "Base FX"), so "the minks" or "the fan lint"
+#: heard after one are ordinary words, not those names. Languages without articles have
+#: no entry.
+ARTICLES: dict[str, frozenset[str]] = {"en": frozenset(("the", "a", "an"))}
+
+#: Common nouns that head a name which does take an article: "the China Film Group", "the
+#: Yongchuan District", "the CineTech Expo", "the FilmMart" (the last part of a joined
+#: word counts). Singular forms: a plural ending is taken off before looking.
+ARTICLE_HEADS: dict[str, frozenset[str]] = {
+    "en": frozenset((
+        "academy", "administration", "agency", "alliance", "association", "authority",
+        "award", "bank", "board", "bureau", "center", "centre", "ceremony", "channel",
+        "club", "college", "commission", "committee", "company", "conference", "congress",
+        "corporation", "council", "daily", "department", "directorate", "district",
+        "division", "expo", "federation", "festival", "forum", "foundation", "gala",
+        "gazette", "group", "hall", "herald", "institute", "island", "kingdom", "lab",
+        "laboratory", "league", "library", "mart", "market", "ministry", "mountain",
+        "museum", "network", "office", "organisation", "organization", "palace", "park",
+        "post", "prize", "province", "region", "republic", "river", "school", "sea",
+        "service", "society", "square", "state", "station", "studio", "system", "theatre",
+        "theater", "times", "tower", "union", "university", "valley", "week",
+    )),
+}

@@ -1,0 +1,79 @@
+"""Does the text around a place allow a glossary name there?
+
+Whisper, primed with a name, hears it in ordinary words that sound like it ("the minks
+ran" -> "the Minsk ran", "the fan lint" -> "the Fan Lin"), and the audio cannot tell
+them apart: the words around it can. English puts no article before the name of a
+person, a place or a company, only before a name built on a common noun ("the China
+Film Group", "the Department of Cinematography", "the Yongchuan District"), an
+institution's initials ("the SCO") or a name that starts with its own ("The Legend of
+Maula Jatt"). A correction that would put a name without an article right after one is
+not made; a second pass that swallows a heard article into a name keeps it, unless the
+article's sound is the name's first syllable ("a serial cover" for Alesya Rulkova).
+
+The word lists are per language (``scodub.text.wordrules.ARTICLES`` and
+``ARTICLE_HEADS``); a language without articles has no such rule.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scodub.names.glossary import Term
+from scodub.names.match import compact, phonetic_key, tokens
+from scodub.text.wordrules import ARTICLE_HEADS, ARTICLES
+
+#: Term kinds whose names take no article unless headed by a common noun; films,
+#: festivals and awards are left alone ("the White Ant premiere", "the Golden Camellia").
+ARTICLE_FREE_KINDS = frozenset(("person", "place", "organisation"))
+
+_PIECE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def is_article(word: str, lang: str) -> bool:
+    """``word`` (punctuation around it ignored) is an article of ``lang``."""
+    folded = [t.text for t in tokens(word)]
+    return len(folded) == 1 and folded[0] in ARTICLES.get(lang, frozenset())
+
+
+def _heads(form: str) -> set[str]:
+    """The words of ``form`` lower case, a joined word by its last part ("FilmMart":
+    mart), each also without a plural ``s``."""
+    out: set[str] = set()
+    for word in form.split():
+        pieces = _PIECE.findall(word) or [word]
+        last = pieces[-1].lower()
+        out |= {last, last[:-1]} if last.endswith("s") else {last}
+    return out
+
+
+def takes_article(term: Term, form: str, lang: str) -> bool:
+    """May ``form`` of ``term`` follow an article? Always, in a language without them."""
+    if lang not in ARTICLES or term.kind not in ARTICLE_FREE_KINDS:
+        return True
+    words = [t.text for t in tokens(form)]
+    if not words or words[0] in ARTICLES[lang]:
+        return True
+    if len(form.split()) == 1 and form.isupper():
+        return True  # an institution's initials take one: "the SCO", "the UN"
+    return bool(_heads(form) & ARTICLE_HEADS.get(lang, frozenset()))
+
+
+def article_conflict(previous: str | None, term: Term, form: str, lang: str) -> bool:
+    """``form`` would stand right after an article (``previous``, the word before it)
+    that it cannot take."""
+    return previous is not None and is_article(previous, lang) and not (
+        takes_article(term, form, lang))
+
+
+def sounds_like_start(article: str, form: str) -> bool:
+    """The article could be heard for the first syllable of ``form``: its consonant
+    skeleton starts the name's ("the" for Dai Mo), or it is a bare vowel and the name
+    starts with one ("a" for Alesya)."""
+    key = phonetic_key(article)
+    if not key:
+        return compact(form)[:1] in "aeiou"
+    return phonetic_key(form).startswith(key)
+
+
+__all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "is_article", "sounds_like_start",
+           "takes_article"]
