@@ -1,39 +1,100 @@
-"""Which words the second pass changes (``names.audiocheck._name_chunks``): a name's own
-words, or the misheard stretch it stands in, never words it already heard."""
+"""Which words the second pass changes (``names.secondpass.name_chunks``): a name's own
+words, or the misheard stretch it stands in, never words it already heard; and where
+the words around it rule a name out (``names.context``)."""
 
 from __future__ import annotations
 
-from scodub.names.audiocheck import _name_chunks
+from scodub.data import Word
+from scodub.names.context import takes_article
+from scodub.names.glossary import Term
+from scodub.names.secondpass import name_chunks, retimed
+
+
+def _term(id_: str, kind: str, en: str) -> Term:
+    return Term(id=id_, kind=kind, forms={"en": en})
+
+
+TERMS = {t.forms["en"]: t for t in (
+    _term("minsk", "place", "Minsk"), _term("fan-lin", "person", "Fan Lin"),
+    _term("base-fx", "organisation", "Base FX"),
+    _term("cff", "festival", "Cannes Film Festival"),
+    _term("alesya", "person", "Alesya Rulkova"), _term("cfg", "organisation", "China Film Group"),
+    _term("zy", "person", "Zhang Yimou"), _term("rk", "person", "Daler Rakhmatov"),
+    _term("yc", "place", "Yongchuan"),
+)}
 
 
 def _apply(heard: str, again: str, forms: list[str]) -> str:
     words = heard.split()
-    for first, last, new, _ in sorted(_name_chunks(words, again.split(), forms), reverse=True):
-        words[first : last + 1] = new
+    for c in sorted(name_chunks(words, again.split(), forms, TERMS), key=lambda c: -c.first):
+        words[c.first : c.last + 1] = c.new
     return " ".join(words)
 
 
 def test_a_misheard_name_is_replaced_word_for_word() -> None:
-    assert (
-        _apply(
-            "Dailor Rakhmetav brought four films.",
-            "Daler Rakhmatov brought four films.",
-            ["Daler Rakhmatov"],
-        )
-        == "Daler Rakhmatov brought four films."
-    )
+    assert _apply("Dailor Rakhmetav brought four films.", "Daler Rakhmatov brought four films.",
+                  ["Daler Rakhmatov"]) == "Daler Rakhmatov brought four films."
     # a name heard as two words ("Yanchu and") is replaced as a whole
-    assert (
-        _apply(
-            "The studios in Yanchu and are large.",
-            "The studios in Yongchuan are large.",
-            ["Yongchuan"],
-        )
-        == "The studios in Yongchuan are large."
-    )
+    assert _apply("The studios in Yanchu and are large.", "The studios in Yongchuan are large.",
+                  ["Yongchuan"]) == "The studios in Yongchuan are large."
+
+
+def test_a_name_the_second_pass_nearly_wrote_is_written_as_the_form() -> None:
+    assert _apply("Ganyamu spoke about it.", "Jiang Yimou spoke about it.",
+                  ["Zhang Yimou"]) == "Zhang Yimou spoke about it."
+    assert _apply("Ganyamu's film.", "Jiang Yimou's film.", ["Zhang Yimou"]) == (
+        "Zhang Yimou's film.")
+    # far from the form: nothing
+    assert _apply("Daniel spoke.", "Daniel Mu spoke.", ["Zhang Yimou"]) == "Daniel spoke."
 
 
 def test_a_name_already_heard_or_heard_nowhere_is_no_chunk() -> None:
     said = ["Dai", "Mo", "spoke"]
-    assert _name_chunks(said, said, ["Dai Mo"]) == []
-    assert _name_chunks(["spoke"], said, ["Dai Mo"]) == []
+    assert name_chunks(said, said, ["Dai Mo"]) == []
+    assert name_chunks(["spoke"], said, ["Dai Mo"]) == []
+
+
+def test_no_name_without_an_article_is_written_after_one() -> None:
+    assert _apply("The mink ran across the farm.", "The Minsk ran across the farm.",
+                  ["Minsk"]) == "The mink ran across the farm."
+    assert _apply("The family ended under the bed.", "The Fan Lin gathered under the bed.",
+                  ["Fan Lin"]) == "The family ended under the bed."
+    # a heard article swallowed by the second pass is kept, and rules the name out
+    assert _apply("The bass effect on that speaker.", "Base FX on that speaker.",
+                  ["Base FX"]) == "The bass effect on that speaker."
+    # ... or stays before a name that takes one
+    assert _apply("The canned film festival is old.", "Cannes Film Festival is old.",
+                  ["Cannes Film Festival"]) == "The Cannes Film Festival is old."
+    # an article heard for the name's first syllable goes
+    assert _apply("It is run by a serial cover.", "It is run by Alesya Rulkova.",
+                  ["Alesya Rulkova"]) == "It is run by Alesya Rulkova."
+    # names after other words, and names that take an article, are written
+    assert _apply("Run by the mink.", "Run in Minsk.", ["Minsk"]) == "Run in Minsk."
+    assert _apply("The China film grip showed it.", "The China Film Group showed it.",
+                  ["China Film Group"]) == "The China Film Group showed it."
+
+
+def test_which_names_take_an_article() -> None:
+    def takes(kind: str, form: str, lang: str = "en") -> bool:
+        return takes_article(_term("x", kind, form), form, lang)
+
+    assert not takes("person", "Fan Lin") and not takes("place", "Minsk")
+    assert not takes("organisation", "Base FX") and not takes("organisation", "Reuters")
+    assert takes("organisation", "China Film Group") and takes("place", "Yongchuan District")
+    assert takes("organisation", "Department of Cinematography of Kyrgyzstan")
+    assert takes("organisation", "SCO")  # initials of an institution
+    assert takes("festival", "FilmMart") and takes("film", "White Ant")  # not judged
+    assert takes("organisation", "The Times Group")
+    assert takes("person", "Fan Lin", "ru")  # no articles in Russian: no rule
+
+
+def test_retiming_keeps_the_times_of_words_both_passes_heard() -> None:
+    old = [Word("Trap", 18970, 20070), Word("News", 20070, 20330), Word("Global", 20330, 20750)]
+    new = retimed(old, ["StratNews", "Global"])
+    assert [(w.text, w.start_ms, w.end_ms) for w in new] == [
+        ("StratNews", 18970, 20330), ("Global", 20330, 20750)]
+    # an inserted word shares the time of its neighbour
+    two = retimed(old[:1], ["Jia", "Zhangke"])
+    assert [w.text for w in two] == ["Jia", "Zhangke"]
+    assert two[0].start_ms == 18970 and two[-1].end_ms == 20070
+    assert retimed(old, []) == []
