@@ -38,14 +38,15 @@ voices took 44 minutes of wall time on 2 cores shared with other work (ASR 12 mi
 audio-checked path 30 min).
 
 Measured 2026-12-02 on the same cached plain transcripts, 2 shared cores (``audio``, all
-four voices, per sentence): before this change (names decoded again from a score of 60,
-chunks judged together) recall 0.873 / precision 0.980 (4 wrong; dev 0.901 / 0.994, held
-out 0.771 / 0.925); now (each name judged alone, then with the names already taken; near
-forms of the second pass written as the form; the likeliest name decoded alone when the
-others crowd it out; no article before a name that takes none) 0.882 / 0.995 (1 wrong:
-"Can film festival organisers" -> Cannes Film Festival; dev 0.919 / 1.000, held out
-0.750 / 0.973). Per voice: each Piper rate 0.927 (51/55), espeak-ng en-us 0.745 (41/55,
-0 wrong). Ordinary speech unchanged in both. The audio-checked pass took 303 s for the
+four voices, per sentence): before (names decoded again from a score of 60, one text of
+the second pass, its chunks judged together) recall 0.873 / precision 0.980 (4 wrong; dev
+0.901 / 0.994, held out 0.771 / 0.925); now (``scodub.names.secondpass``: the beam's
+three best texts, near forms written as the form, each name judged alone and then with
+the names already taken, guards against prompt copies and dropped speech; no article
+before a name that takes none, ``scodub.names.context``) 0.895 / 0.995 (1 wrong: "Can
+film festival organisers" -> Cannes Film Festival; dev 0.930 / 1.000, held out 0.771 /
+0.974). Per voice: Piper at rate 1.0 0.927, 1.3 0.945, 0.8 0.945; espeak-ng en-us 0.764
+(0 wrong). Ordinary speech unchanged in both. The audio-checked pass took 314 s for the
 47 clips (about 17 minutes of speech).
 
 Run: ``nice -n 10 .venv/bin/python bench/bench_names.py [--voices piper-1.0,espeak-en-us]``;

@@ -20,7 +20,7 @@ TERMS = {t.forms["en"]: t for t in (
     _term("cff", "festival", "Cannes Film Festival"),
     _term("alesya", "person", "Alesya Rulkova"), _term("cfg", "organisation", "China Film Group"),
     _term("zy", "person", "Zhang Yimou"), _term("rk", "person", "Daler Rakhmatov"),
-    _term("yc", "place", "Yongchuan"),
+    _term("yc", "place", "Yongchuan"), _term("jh", "person", "Jiang Haiyang"),
 )}
 
 
@@ -98,3 +98,27 @@ def test_retiming_keeps_the_times_of_words_both_passes_heard() -> None:
     assert [w.text for w in two] == ["Jia", "Zhangke"]
     assert two[0].start_ms == 18970 and two[-1].end_ms == 20070
     assert retimed(old, []) == []
+
+
+def test_a_second_pass_copying_its_prompt_or_dropping_speech_is_not_taken() -> None:
+    # a name heard exactly is never replaced by another
+    assert _apply("They waited for Fan Lin.", "They waited for Zhang Yimou.",
+                  ["Zhang Yimou"]) == "They waited for Fan Lin."
+    # the prompt copied: a name twice, or names listed
+    assert _apply("Zhang Yiyang directed the gala.", "Zhang Yimou. Zhang Yimou.",
+                  ["Zhang Yimou"]) == "Zhang Yiyang directed the gala."
+    assert _apply("And he meant the well known cinema in Pakistan.",
+                  "Daler Rakhmatov, Fan Lin Pakistan.", ["Daler Rakhmatov", "Fan Lin"]) == (
+        "And he meant the well known cinema in Pakistan.")
+    # a long stretch of speech replaced by a short name
+    assert _apply("We went to the opening of the new hall.", "We went to Minsk hall.",
+                  ["Minsk"]) == "We went to the opening of the new hall."
+
+
+def test_a_sentence_added_by_the_second_pass_is_not_a_name() -> None:
+    assert _apply("John Hayeon directed the gala.", "Jiang Lin. Jiang Haiyang directed the gala.",
+                  ["Jiang Haiyang"]) == "John Hayeon directed the gala."
+    # a misheard word beside the name is re-heard with it
+    assert _apply("The studios in Yanchu and Arman, the largest.",
+                  "The studios in Yongchuan are among the largest.", ["Yongchuan"]) == (
+        "The studios in Yongchuan are among the largest.")

@@ -41,6 +41,9 @@ PAD_MS = 300
 _WINDOW_MS = 30_000
 #: Whisper's text budget per window (448 tokens, less the prompt).
 _MAX_TOKENS = 224
+#: Beam width of the second pass (faster-whisper's default) and the texts kept from it.
+_BEAM = 5
+HYPOTHESES = 3
 #: Floor for a token probability (log(0) would make every comparison a tie).
 _MIN_PROBABILITY = 1e-10
 
@@ -87,16 +90,20 @@ class WhisperJudge:
             start = [tok.sot_prev, *tok.encode(" " + ", ".join(names) + "."), *start]
         return start
 
-    def decode(self, segment: Segment, names: Sequence[str]) -> str:
+    def decode(self, segment: Segment, names: Sequence[str]) -> list[str]:
         """The segment's audio decoded again (beam search, as faster-whisper does) with
-        only ``names`` in the prompt; the encoder pass is the one scoring uses."""
+        only ``names`` in the prompt: the beam's ``HYPOTHESES`` best texts, best first (a
+        name the best one misses is often in the next). The encoder pass is the one
+        scoring uses."""
         encoded, _ = self._encode(segment.start_ms, segment.end_ms)
         tok = self._tokenizer
         prompt = [*self._prompt(names), tok.no_timestamps]
-        result = self._whisper.model.generate(encoded, [prompt], beam_size=5,
+        result = self._whisper.model.generate(encoded, [prompt], beam_size=_BEAM,
+                                              num_hypotheses=HYPOTHESES,
                                               max_length=_MAX_TOKENS)[0]
-        ids = [t for t in result.sequences_ids[0] if t < tok.eot]
-        return str(tok.decode(ids)).strip()
+        texts = [str(tok.decode([t for t in ids if t < tok.eot])).strip()
+                 for ids in result.sequences_ids]
+        return list(dict.fromkeys(t for t in texts if t))
 
     def __call__(self, segment: Segment, texts: Sequence[str],
                  names: Sequence[str]) -> list[float]:
@@ -160,4 +167,4 @@ def evidence_line(c: Correction) -> str:
     return f"{c.start_ms} ms: {c.heard!r} -> {c.corrected!r} (match {c.score:.2f}{audio})"
 
 
-__all__ = ["PAD_MS", "WhisperJudge", "evidence_line", "transcribe_with_glossary"]
+__all__ = ["HYPOTHESES", "PAD_MS", "WhisperJudge", "evidence_line", "transcribe_with_glossary"]

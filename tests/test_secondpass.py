@@ -1,0 +1,66 @@
+"""The second pass's choices (``names.secondpass.redecode``) with a scripted decoder and
+judge: which names it takes, on what evidence, and which it leaves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scodub.data import Segment, Transcript, Word
+from scodub.names.glossary import Glossary, Term
+from scodub.names.secondpass import redecode
+
+GLOSSARY = Glossary((
+    Term("zy", "person", {"en": "Zhang Yimou"}), Term("jz", "person", {"en": "Jia Zhangke"}),
+    Term("wa", "film", {"en": "White Ant"}),
+))
+
+
+def _transcript(text: str) -> Transcript:
+    words = tuple(Word(w, i * 400, i * 400 + 340, 0.4) for i, w in enumerate(text.split()))
+    seg = Segment(0, words[-1].end_ms, text, words)
+    return Transcript("en", 1.0, seg.end_ms, (seg,))
+
+
+def _run(heard: str, hypotheses: Sequence[str], scores: dict[str, float]) -> Transcript:
+    """``redecode`` where the second pass gives ``hypotheses`` and the judge scores a text
+    by ``scores`` (0 for a text not listed)."""
+    def decode(seg: Segment, names: Sequence[str]) -> list[str]:
+        return list(hypotheses)
+
+    def judge(seg: Segment, texts: Sequence[str], names: Sequence[str]) -> list[float]:
+        return [scores.get(t, 0.0) for t in texts]
+
+    return redecode(_transcript(heard), GLOSSARY, judge, decode)
+
+
+def test_a_name_that_explains_the_audio_better_is_taken_with_its_evidence() -> None:
+    out = _run("Ganyamu spoke.", ["Zhang Yimou spoke."], {"Zhang Yimou spoke.": 1.3})
+    assert out.segments[0].text == "Zhang Yimou spoke."
+    (c,) = out.corrections
+    assert (c.heard, c.corrected, c.term_id) == ("Ganyamu", "Zhang Yimou", "zy")
+    assert (c.heard_logprob, c.written_logprob) == (0.0, 1.3)
+    # not clearly better than heard: not taken
+    assert _run("Ganyamu spoke.", ["Zhang Yimou spoke."],
+                {"Zhang Yimou spoke.": 0.5}).corrections == ()
+
+
+def test_a_change_of_letter_case_is_judged_too() -> None:
+    heard = "Critics liked white ant more."
+    assert _run(heard, ["Critics liked White Ant more."],
+                {"Critics liked White Ant more.": 0.5}).corrections == ()
+    out = _run(heard, ["Critics liked White Ant more."], {"Critics liked White Ant more.": 1.5})
+    assert out.segments[0].text == "Critics liked White Ant more."
+
+
+def test_a_name_in_a_lower_hypothesis_counts_and_names_are_taken_one_at_a_time() -> None:
+    heard = "Ganyamu and G. Jank sent greetings."
+    both = "Zhang Yimou and Jia Zhangke sent greetings."
+    only_jz = "Ganyamu and Jia Zhangke sent greetings."
+    # Zhang Yimou helps only once Jia Zhangke is in: taken second
+    out = _run(heard, ["Daniel and Jia Zhangke sent greetings.", both],
+               {only_jz: 5.0, both: 6.5, "Zhang Yimou and G. Jank sent greetings.": -1.0})
+    assert out.segments[0].text == both
+    assert [c.corrected for c in out.corrections] == ["Jia Zhangke", "Zhang Yimou"]
+    # ... and a weak one does not ride on a strong one
+    out = _run(heard, [both], {only_jz: 5.0, both: 4.0})
+    assert out.segments[0].text == only_jz
