@@ -43,10 +43,10 @@ the second pass, its chunks judged together) recall 0.873 / precision 0.980 (4 w
 0.901 / 0.994, held out 0.771 / 0.925); now (``scodub.names.secondpass``: the beam's
 three best texts, near forms written as the form, each name judged alone and then with
 the names already taken, guards against prompt copies and dropped speech; no article
-before a name that takes none, ``scodub.names.context``) 0.895 / 0.995 (1 wrong: "Can
-film festival organisers" -> Cannes Film Festival; dev 0.930 / 1.000, held out 0.771 /
-0.974). Per voice: Piper at rate 1.0 0.927, 1.3 0.945, 0.8 0.945; espeak-ng en-us 0.764
-(0 wrong). Ordinary speech unchanged in both. The audio-checked pass took 314 s for the
+before a name that takes none and no name in place of a question's opening verb,
+``scodub.names.context``) 0.895 / 1.000 (0 wrong; dev 0.930 / 1.000, held out 0.771 /
+1.000). Per voice: Piper at rate 1.0 0.927, 1.3 0.945, 0.8 0.945; espeak-ng en-us 0.764.
+Ordinary speech unchanged in both. The audio-checked pass took 374 s for the
 47 clips (about 17 minutes of speech).
 
 Run: ``nice -n 10 .venv/bin/python bench/bench_names.py [--voices piper-1.0,espeak-en-us]``;

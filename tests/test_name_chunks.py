@@ -5,7 +5,7 @@ the words around it rule a name out (``names.context``)."""
 from __future__ import annotations
 
 from scodub.data import Word
-from scodub.names.context import takes_article
+from scodub.names.context import opens_question, takes_article
 from scodub.names.glossary import Term
 from scodub.names.secondpass import name_chunks, retimed
 
@@ -122,3 +122,18 @@ def test_a_sentence_added_by_the_second_pass_is_not_a_name() -> None:
     assert _apply("The studios in Yanchu and Arman, the largest.",
                   "The studios in Yongchuan are among the largest.", ["Yongchuan"]) == (
         "The studios in Yongchuan are among the largest.")
+
+
+def test_a_name_does_not_take_the_verb_that_opens_a_question() -> None:
+    question = "Can Philip Festival organizers ever rest in summer?"
+    assert _apply(question, "Cannes Film Festival organizers ever rest in summer?",
+                  ["Cannes Film Festival"]) == question
+    assert opens_question(["Yes.", "Can", "Minsk", "wait?"], 1, "Minsk", "en")
+    assert not opens_question(["Yes,", "can", "Minsk", "wait?"], 1, "Minsk", "en")
+    assert not opens_question(["Can", "Minsk", "wait."], 0, "Minsk", "en")  # no question
+    assert not opens_question(["Is", "it", "?"], 0, "Is It", "en")  # the name's own word
+    assert not opens_question(["Can", "Minsk", "wait?"], 0, "Minsk", "ru")
+    # the same words in a statement are the name
+    assert _apply("The Can's film festival has a longer history.",
+                  "The Cannes Film Festival has a longer history.",
+                  ["Cannes Film Festival"]) == "The Cannes Film Festival has a longer history."

@@ -10,17 +10,21 @@ Maula Jatt"). A correction that would put a name without an article right after 
 not made; a second pass that swallows a heard article into a name keeps it, unless the
 article's sound is the name's first syllable ("a serial cover" for Alesya Rulkova).
 
+Nor does a name take the place of the verb that opens a question ("Can film festival
+organisers ever rest in summer?" is not about the Cannes Film Festival).
+
 The word lists are per language (``scodub.text.wordrules.ARTICLES`` and
-``ARTICLE_HEADS``); a language without articles has no such rule.
+``ARTICLE_HEADS``, ``QUESTION_OPENERS``); a language without them has no such rule.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from scodub.names.glossary import Term
 from scodub.names.match import compact, phonetic_key, tokens
-from scodub.text.wordrules import ARTICLE_HEADS, ARTICLES
+from scodub.text.wordrules import ARTICLE_HEADS, ARTICLES, QUESTION_OPENERS
 
 #: Term kinds whose names take no article unless headed by a common noun; films,
 #: festivals and awards are left alone ("the White Ant premiere", "the Golden Camellia").
@@ -65,6 +69,31 @@ def article_conflict(previous: str | None, term: Term, form: str, lang: str) -> 
         takes_article(term, form, lang))
 
 
+_ENDS = (".", "!", "?", "…")
+
+
+def _ends(word: str) -> str:
+    """The sentence end a word carries ("", or one of ``_ENDS``), quotes ignored."""
+    bare = word.rstrip("\"')»”’")
+    return next((e for e in _ENDS if bare.endswith(e)), "")
+
+
+def opens_question(words: Sequence[str], first: int, form: str, lang: str) -> bool:
+    """``words[first]`` is the verb that opens a yes/no question ("Can film festival
+    organisers ever rest in summer?") and ``form`` does not start with it: a name there
+    would take the question's verb."""
+    openers = QUESTION_OPENERS.get(lang, frozenset())
+    if first >= len(words) or (first and not _ends(words[first - 1])):
+        return False
+    head = [t.text for t in tokens(words[first])]
+    if len(head) != 1 or head[0] not in openers:
+        return False
+    if [t.text for t in tokens(form)][:1] == head:
+        return False
+    ends = [_ends(w) for w in words[first:]]
+    return next((e for e in ends if e), "") == "?"
+
+
 def sounds_like_start(article: str, form: str) -> bool:
     """The article could be heard for the first syllable of ``form``: its consonant
     skeleton starts the name's ("the" for Dai Mo), or it is a bare vowel and the name
@@ -75,5 +104,5 @@ def sounds_like_start(article: str, form: str) -> bool:
     return phonetic_key(form).startswith(key)
 
 
-__all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "is_article", "sounds_like_start",
-           "takes_article"]
+__all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "is_article", "opens_question",
+           "sounds_like_start", "takes_article"]

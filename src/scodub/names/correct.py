@@ -20,7 +20,8 @@ transcripts. A run is rewritten when
   the term plus or minus unlike words (``Cannes Film Festival``), the name with a suffix
   (``Eurasian``), a run that starts or ends on a function word (``our films`` for ARY
   Films), a run in capitals (a byline), or a name that would follow an article it cannot
-  take (``the minks`` is not ``the Minsk``: ``scodub.names.context``).
+  take (``the minks`` is not ``the Minsk``) or take the place of a question's opening verb
+  (``scodub.names.context``).
 
 What is written is the term's form that was said (``scodub.names.written``): "Yong
 Chuan" becomes ``Yongchuan``, not ``Yongchuan District``; ``Listipad`` becomes
@@ -55,7 +56,7 @@ from rapidfuzz import fuzz, process
 
 from scodub.data import Correction, Segment, Transcript
 from scodub.langs import get_language
-from scodub.names.context import article_conflict
+from scodub.names.context import article_conflict, opens_question
 from scodub.names.glossary import Glossary, Term
 from scodub.names.match import (
     LETTERS_ONLY_PENALTY,
@@ -404,10 +405,11 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
     by_seg: dict[int, list[_Fix]] = {}
     for m in _choose(matches, language.code):
         written = with_case_endings(_written(m, writable), m.span.raw, language.code)
-        before = transcript.segments[m.span.seg].words[: m.span.first]
-        previous = before[-1].text if before else None
-        if article_conflict(previous, m.surface.term, written, language.code):
-            continue  # "the minks" is not "the Minsk": no article before that name
+        texts = [w.text for w in transcript.segments[m.span.seg].words]
+        previous = texts[m.span.first - 1] if m.span.first else None
+        if article_conflict(previous, m.surface.term, written, language.code) or (
+                opens_question(texts, m.span.first, written, language.code)):
+            continue  # "the minks" is not "the Minsk", "Can film festival ...?" not Cannes
         if m.span.raw != word_tokens(written)[1]:  # already written that way: nothing to do
             by_seg.setdefault(m.span.seg, []).append(_Fix(m, written))
     segments = list(transcript.segments)

@@ -21,7 +21,8 @@ inside the misheard stretch ("Jiang Lin. Jiang Haiyang" for "John Hayeon"), copi
 prompt (a name twice, or beside another) or replaces a stretch of
 more than twice or half the name's letters is not taken; an article heard before the
 name stays (unless its sound is the name's first syllable), and a name that cannot
-follow an article is not written after one (``scodub.names.context``).
+follow an article is not written after one, nor in place of the verb that opens a
+question (``scodub.names.context``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,12 @@ from dataclasses import dataclass
 
 from scodub.data import Correction, Segment, Transcript, Word
 from scodub.langs import get_language
-from scodub.names.context import article_conflict, is_article, sounds_like_start
+from scodub.names.context import (
+    article_conflict,
+    is_article,
+    opens_question,
+    sounds_like_start,
+)
 from scodub.names.correct import CORRECTION_THRESHOLD, JUDGE_MARGIN, plausible_forms
 from scodub.names.glossary import Glossary, Term
 from scodub.names.match import compact, similarity, tokens
@@ -139,6 +145,7 @@ def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str]
         if (hi_a <= lo_a or taken or _occurrences(heard[lo_a:hi_a], form, near=False)
                 or (term and article_conflict(previous, term, form, lang))
                 or protected & set(range(lo_a, hi_a))
+                or opens_question(heard, lo_a, form, lang)
                 or _echo(new, again[max(0, lo_b - width) : hi_b + width], form, names)
                 or not _alike_in_length(heard[lo_a:hi_a], new)):
             continue  # nothing heard there, overlapping, already there, or no name there

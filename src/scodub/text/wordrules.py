@@ -167,3 +167,13 @@ ARTICLE_HEADS: dict[str, frozenset[str]] = {
         "theater", "times", "tower", "union", "university", "valley", "week",
     )),
 }
+
+#: Words that open an English yes/no question ("Can film festival organisers ever rest?"):
+#: the question's own verb, never the start of a name the sentence would then lack a verb
+#: for (``scodub.names.context``).
+QUESTION_OPENERS: dict[str, frozenset[str]] = {
+    "en": frozenset((
+        "can", "could", "will", "would", "shall", "should", "may", "might", "must", "do",
+        "does", "did", "is", "are", "was", "were", "have", "has", "had",
+    )),
+}
