@@ -109,8 +109,9 @@ class TranscribeStage(Stage[TranscribeResult]):
     speakers: SpeakerSettings = field(default_factory=SpeakerSettings)
 
     name = "transcribe"
-    # 2: names checked against the audio, no whole-film hotwords; 3: in a long film too
-    version = 3
+    # 2: names checked against the audio, no whole-film hotwords; 3: in a long film too;
+    # 4: each name judged on its own, the beam's best texts, the words around (names/context)
+    version = 4
 
     @classmethod
     def build(
