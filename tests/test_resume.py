@@ -31,13 +31,19 @@ STAGES = [
 
 
 def _entries(out: Path) -> list[Path]:
-    """The stage entries in the cache, oldest first (not the temporary files of writes)."""
-    found = [
-        p
-        for p in (out / ".scodub").glob("*/*.json")
-        if p.parent.name in STAGES and not p.name.startswith(".")  # not the dub line store
-    ]
-    return sorted(found, key=lambda p: p.stat().st_mtime_ns)
+    """The stage entries in the cache, oldest first (not the temporary files of writes).
+    Only the stage folders are listed, each read in one call: the run beside it creates and
+    removes its temporary folders meanwhile (a glob over ``.scodub`` raced with that)."""
+    found: list[tuple[int, Path]] = []
+    for stage in STAGES:
+        try:
+            with os.scandir(out / ".scodub" / stage) as listing:
+                for entry in listing:
+                    if entry.name.endswith(".json") and not entry.name.startswith("."):
+                        found.append((entry.stat().st_mtime_ns, Path(entry.path)))
+        except FileNotFoundError:
+            continue  # not made yet, or an entry replaced while it was read
+    return [p for _, p in sorted(found)]
 
 
 def _start(out: Path) -> subprocess.Popen[str]:
