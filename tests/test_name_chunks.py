@@ -4,10 +4,12 @@ the words around it rule a name out (``names.context``)."""
 
 from __future__ import annotations
 
+import random
+
 from scodub.data import Word
 from scodub.names.context import opens_question, takes_article
 from scodub.names.glossary import Term
-from scodub.names.secondpass import name_chunks, retimed
+from scodub.names.secondpass import NameIndex, _occurrences, name_chunks, retimed
 
 
 def _term(id_: str, kind: str, en: str) -> Term:
@@ -137,3 +139,16 @@ def test_a_name_does_not_take_the_verb_that_opens_a_question() -> None:
     assert _apply("The Can's film festival has a longer history.",
                   "The Cannes Film Festival has a longer history.",
                   ["Cannes Film Festival"]) == "The Cannes Film Festival has a longer history."
+
+
+def test_the_name_index_finds_what_a_search_of_every_form_finds() -> None:
+    """``NameIndex.found`` (by first word) equals looking for every form in turn."""
+    index = NameIndex.of(TERMS)
+    vocab = ["Fan", "Lin", "Lin.", "Minsk's", "Zhang", "Yimou,", "China", "Film", "Group",
+             "the", "film", "Base", "FX", "fan", "(Minsk)", "Alesya", "Rulkova"]
+    rng = random.Random(8)
+    for _ in range(300):
+        words = [rng.choice(vocab) for _ in range(rng.randint(0, 9))]
+        brute = {(lo, hi, form) for form in TERMS
+                 for lo, hi, _ in _occurrences(words, form, near=False)}
+        assert set(index.found(words)) == brute, words

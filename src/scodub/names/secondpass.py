@@ -64,6 +64,32 @@ class Chunk:
     term: Term | None
 
 
+@dataclass(frozen=True, slots=True)
+class NameIndex:
+    """The glossary's forms in one language, by their first word: where any name is
+    written in a run of words, in time linear in the words, not in the glossary."""
+
+    terms: Mapping[str, Term]
+    by_first: Mapping[str, tuple[tuple[str, ...], ...]]
+
+    @classmethod
+    def of(cls, terms: Mapping[str, Term]) -> NameIndex:
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for form in terms:
+            words = tuple(form.split())
+            if words:
+                by_first.setdefault(words[0], []).append(words)
+        return cls(terms, {k: tuple(v) for k, v in by_first.items()})
+
+    def found(self, words: Sequence[str]) -> list[tuple[int, int, str]]:
+        """[first, end) ranges of ``words`` (punctuation and ``'s`` aside, case kept)
+        that read a form, with the form."""
+        cores = [split_word(w)[1] for w in words]
+        return [(i, i + len(want), " ".join(want)) for i, core in enumerate(cores)
+                for want in self.by_first.get(core, ())
+                if tuple(cores[i : i + len(want)]) == want]
+
+
 def _folded(texts: Sequence[str]) -> list[str]:
     return [" ".join(t.text for t in tokens(text)) for text in texts]
 
@@ -89,14 +115,13 @@ def _occurrences(words: Sequence[str], form: str,
     return found
 
 
-def _echo(new: Sequence[str], around: Sequence[str], form: str, names: set[str]) -> bool:
+def _echo(new: Sequence[str], around: Sequence[str], form: str, index: NameIndex) -> bool:
     """Whisper copying its prompt, not hearing: ``form`` twice in the words ``around``
     the chunk ("Zhang Yimou. Zhang Yimou."), or another name in its new words
     ("Nadeem Mandviwalla, Ma Ping" for "and he meant the well-known cinema")."""
     if len(_occurrences(around, form, near=False)) > 1:
         return True
-    return any(_occurrences(new, name, near=False) for name in names
-               if name != form and name not in form)
+    return any(name != form and name not in form for *_, name in index.found(new))
 
 
 def _alike_in_length(old: Sequence[str], new: Sequence[str]) -> bool:
@@ -108,16 +133,19 @@ def _alike_in_length(old: Sequence[str], new: Sequence[str]) -> bool:
 
 
 def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str],
-                terms: Mapping[str, Term] | None = None, lang: str = "en") -> list[Chunk]:
+                names: NameIndex | Mapping[str, Term] | None = None,
+                lang: str = "en") -> list[Chunk]:
     """Where the second pass (``again``) wrote a name of ``forms`` that the first
-    (``heard``) did not, in the first pass's word indices; see the module docstring."""
-    terms = terms or {}
+    (``heard``) did not, in the first pass's word indices; see the module docstring.
+    ``names``: the glossary's forms (each with its term) in ``lang``."""
+    index = names if isinstance(names, NameIndex) else NameIndex.of(names or {})
+    terms = index.terms
     matcher = difflib.SequenceMatcher(a=_folded(heard), b=_folded(again), autojunk=False)
     ops = matcher.get_opcodes()
     chunks: list[Chunk] = []
-    names = set(terms) | set(forms)
-    protected = {i for name in names for lo, hi, _ in _occurrences(heard, name, near=False)
-                 for i in range(lo, hi)}  # a name heard exactly is never replaced
+    protected = {i for lo, hi, _ in index.found(heard) for i in range(lo, hi)}
+    protected |= {i for form in forms for lo, hi, _ in _occurrences(heard, form, near=False)
+                  for i in range(lo, hi)}  # a name heard exactly is never replaced
     found = [(near, ja, jb, written, form) for near in (False, True) for form in forms
              for ja, jb, written in _occurrences(again, form, near)
              if near == (written != list(again[ja:jb]))]
@@ -146,7 +174,7 @@ def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str]
                 or (term and article_conflict(previous, term, form, lang))
                 or protected & set(range(lo_a, hi_a))
                 or opens_question(heard, lo_a, form, lang)
-                or _echo(new, again[max(0, lo_b - width) : hi_b + width], form, names)
+                or _echo(new, again[max(0, lo_b - width) : hi_b + width], form, index)
                 or not _alike_in_length(heard[lo_a:hi_a], new)):
             continue  # nothing heard there, overlapping, already there, or no name there
         chunks.append(Chunk(lo_a, hi_a - 1, tuple(new), form, term))
@@ -195,11 +223,11 @@ def _split(text: str, spaced: bool) -> list[str]:
 
 
 def _candidates(heard: Sequence[str], texts: Sequence[str], forms: Sequence[str],
-                terms: Mapping[str, Term], lang: str, spaced: bool) -> list[Chunk]:
+                index: NameIndex, lang: str, spaced: bool) -> list[Chunk]:
     """The chunks of every text of the second pass (they may overlap: the judge picks)."""
     found: dict[tuple[int, int, tuple[str, ...], str], Chunk] = {}
     for text in texts:
-        for c in name_chunks(heard, _split(text, spaced), forms, terms, lang):
+        for c in name_chunks(heard, _split(text, spaced), forms, index, lang):
             found.setdefault((c.first, c.last, c.new, c.form), c)
     return list(found.values())
 
@@ -241,17 +269,18 @@ def redecode(transcript: Transcript, glossary: Glossary, judge: Judge,
         return transcript
     language = get_language(transcript.language)
     spaced = language.script != "Han"
-    terms = {form: t for t in glossary.terms for form in t.accepted(language.code)}
+    names = NameIndex.of({form: t for t in glossary.terms
+                          for form in t.accepted(language.code)})
     segments = list(transcript.segments)
     corrections: list[Correction] = []
     joiner = " " if spaced else ""
     for index, forms in sorted(plausible.items()):
         seg = segments[index]
         heard = [w.text for w in seg.words]
-        chunks = _candidates(heard, decode(seg, forms), forms, terms, language.code, spaced)
+        chunks = _candidates(heard, decode(seg, forms), forms, names, language.code, spaced)
         if len(forms) > 1 and not any(c.form == forms[0] for c in chunks):
             # the likeliest name alone: other names in the prompt can crowd it out
-            chunks += _candidates(heard, decode(seg, forms[:1]), forms[:1], terms,
+            chunks += _candidates(heard, decode(seg, forms[:1]), forms[:1], names,
                                   language.code, spaced)
         if not chunks:
             continue
@@ -272,4 +301,4 @@ def redecode(transcript: Transcript, glossary: Glossary, judge: Judge,
                                corrections=transcript.corrections + tuple(corrections))
 
 
-__all__ = ["Chunk", "name_chunks", "redecode", "retimed"]
+__all__ = ["Chunk", "NameIndex", "name_chunks", "redecode", "retimed"]
