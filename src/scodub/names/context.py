@@ -72,7 +72,7 @@ def article_conflict(previous: str | None, term: Term, form: str, lang: str) -> 
 _ENDS = (".", "!", "?", "…")
 
 
-def _ends(word: str) -> str:
+def sentence_end(word: str) -> str:
     """The sentence end a word carries ("", or one of ``_ENDS``), quotes ignored."""
     bare = word.rstrip("\"')»”’")
     return next((e for e in _ENDS if bare.endswith(e)), "")
@@ -83,14 +83,14 @@ def opens_question(words: Sequence[str], first: int, form: str, lang: str) -> bo
     organisers ever rest in summer?") and ``form`` does not start with it: a name there
     would take the question's verb."""
     openers = QUESTION_OPENERS.get(lang, frozenset())
-    if first >= len(words) or (first and not _ends(words[first - 1])):
+    if first >= len(words) or (first and not sentence_end(words[first - 1])):
         return False
     head = [t.text for t in tokens(words[first])]
     if len(head) != 1 or head[0] not in openers:
         return False
     if [t.text for t in tokens(form)][:1] == head:
         return False
-    ends = [_ends(w) for w in words[first:]]
+    ends = [sentence_end(w) for w in words[first:]]
     return next((e for e in ends if e), "") == "?"
 
 
@@ -105,4 +105,4 @@ def sounds_like_start(article: str, form: str) -> bool:
 
 
 __all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "is_article", "opens_question",
-           "sounds_like_start", "takes_article"]
+           "sentence_end", "sounds_like_start", "takes_article"]

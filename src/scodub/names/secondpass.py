@@ -38,6 +38,7 @@ from scodub.names.context import (
     article_conflict,
     is_article,
     opens_question,
+    sentence_end,
     sounds_like_start,
 )
 from scodub.names.correct import CORRECTION_THRESHOLD, JUDGE_MARGIN, plausible_forms
@@ -145,7 +146,7 @@ def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str]
     chunks: list[Chunk] = []
     protected = {i for lo, hi, _ in index.found(heard) for i in range(lo, hi)}
     protected |= {i for form in forms for lo, hi, _ in _occurrences(heard, form, near=False)
-                  for i in range(lo, hi)}  # a name heard exactly is never replaced
+                  for i in range(lo, hi)}  # a name heard exactly (or already there) stays
     found = [(near, ja, jb, written, form) for near in (False, True) for form in forms
              for ja, jb, written in _occurrences(again, form, near)
              if near == (written != list(again[ja:jb]))]
@@ -161,7 +162,7 @@ def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str]
                 lo_a, hi_a = min(lo_a, i1), max(hi_a, i2)
                 lo_b, hi_b = min(lo_b, j1), max(hi_b, j2)
         new = [*again[lo_b:ja], *written, *again[jb:hi_b]]
-        if any(w.rstrip("\"')»”").endswith((".", "!", "?", "…")) for w in new[:-1]):
+        if any(sentence_end(w) for w in new[:-1]):
             continue  # a sentence ends inside: the second pass added one, not a name
         width = len(written)
         if (lo_a < hi_a and is_article(heard[lo_a], lang) and lo_b == ja
@@ -170,8 +171,7 @@ def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str]
         previous = again[ja - 1] if ja > lo_b else (heard[lo_a - 1] if lo_a else None)
         term = terms.get(form)
         taken = any(not (hi_a <= c.first or lo_a > c.last) for c in chunks)
-        if (hi_a <= lo_a or taken or _occurrences(heard[lo_a:hi_a], form, near=False)
-                or (term and article_conflict(previous, term, form, lang))
+        if (hi_a <= lo_a or taken or (term and article_conflict(previous, term, form, lang))
                 or protected & set(range(lo_a, hi_a))
                 or opens_question(heard, lo_a, form, lang)
                 or _echo(new, again[max(0, lo_b - width) : hi_b + width], form, index)
