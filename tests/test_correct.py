@@ -308,3 +308,27 @@ def test_real_whisper_with_festival_hotwords_then_correction(
                                  whisper_model)
         assert wer(reference, re.sub(r"[^\w' ]", " ", heard.text.lower())) <= 0.15
         assert correct(heard, glossary).corrections == ()
+
+
+def test_the_margin_is_smaller_only_for_a_name_heard_as_a_name_and_spelled_near() -> None:
+    from scodub.names.context import heard_as_name
+    from scodub.names.correct import JUDGE_MARGIN, SPELLING_MARGIN, judge_margin
+
+    words = _words("The jury included Chen Yang and Fan Lin.")
+    assert heard_as_name(words, 3, 4)
+    assert judge_margin(words, 3, 4, "Chen Liang") == SPELLING_MARGIN
+    # a name far from what was heard ("John" for Zhang) needs the full margin
+    words = _words("He met John Dashwood by the river.")
+    assert heard_as_name(words, 2, 2)
+    assert judge_margin(words, 2, 2, "Zhang") == JUDGE_MARGIN
+    # lower case, a capital only a sentence start explains, a run in title case: no name
+    assert not heard_as_name(_words("about young directors."), 1, 2)
+    assert not heard_as_name(_words("Mapping the river."), 0, 0)
+    assert heard_as_name(_words("Hai-King's new film."), 0, 0)  # a capital inside
+    assert heard_as_name(_words("Bridget Young moderated."), 0, 1)
+    assert not heard_as_name(_words("Critics Like White Ant More Than Any Film."), 2, 3)
+    assert not heard_as_name(_words("你好 陈亮"), 1, 1)  # no letter case
+
+
+def _words(text: str) -> list[str]:
+    return text.split()

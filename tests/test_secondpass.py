@@ -11,7 +11,8 @@ from scodub.names.secondpass import redecode
 
 GLOSSARY = Glossary((
     Term("zy", "person", {"en": "Zhang Yimou"}), Term("jz", "person", {"en": "Jia Zhangke"}),
-    Term("wa", "film", {"en": "White Ant"}),
+    Term("wa", "film", {"en": "White Ant"}), Term("cl", "person", {"en": "Chen Liang"}),
+    Term("yd", "place", {"en": "Yongchuan District"}),
 ))
 
 
@@ -64,3 +65,15 @@ def test_a_name_in_a_lower_hypothesis_counts_and_names_are_taken_one_at_a_time()
     # ... and a weak one does not ride on a strong one
     out = _run(heard, [both], {only_jz: 5.0, both: 4.0})
     assert out.segments[0].text == only_jz
+
+
+def test_a_name_heard_as_a_name_needs_only_to_explain_the_audio_as_well() -> None:
+    # "Chen Yang": written as a name, spelled near Chen Liang: a tie is enough
+    heard = "The jury included Chen Yang and others."
+    fixed = "The jury included Chen Liang and others."
+    assert _run(heard, [fixed], {fixed: 0.2}).segments[0].text == fixed
+    assert _run(heard, [fixed], {fixed: -0.2}).segments[0].text == heard
+    # ordinary words that sound like a name need the full margin
+    heard = "His speech was about young directors."
+    fixed = "His speech was about Yongchuan District."
+    assert _run(heard, [fixed], {fixed: 0.65}).segments[0].text == heard

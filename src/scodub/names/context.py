@@ -13,6 +13,10 @@ article's sound is the name's first syllable ("a serial cover" for Alesya Rulkov
 Nor does a name take the place of the verb that opens a question ("Can film festival
 organisers ever rest in summer?" is not about the Cannes Film Festival).
 
+And a stretch the first pass already wrote as a name ("Chen Yang", "Hai-King's": capitals
+that no sentence start explains, in a segment otherwise written in lower case) is a name
+heard as one: only its spelling is in question (``heard_as_name``).
+
 The word lists are per language (``scodub.text.wordrules.ARTICLES`` and
 ``ARTICLE_HEADS``, ``QUESTION_OPENERS``); a language without them has no such rule.
 """
@@ -24,6 +28,7 @@ from collections.abc import Sequence
 
 from scodub.names.glossary import Term
 from scodub.names.match import compact, phonetic_key, tokens
+from scodub.names.spans import split_word
 from scodub.text.wordrules import ARTICLE_HEADS, ARTICLES, QUESTION_OPENERS
 
 #: Term kinds whose names take no article unless headed by a common noun; films,
@@ -81,7 +86,8 @@ def sentence_end(word: str) -> str:
 def opens_question(words: Sequence[str], first: int, form: str, lang: str) -> bool:
     """``words[first]`` is the verb that opens a yes/no question ("Can film festival
     organisers ever rest in summer?") and ``form`` does not start with it: a name there
-    would take the question's verb."""
+    would take the question's verb. A sentence whose end is not in ``words`` (Whisper
+    left a run without punctuation) may be one."""
     openers = QUESTION_OPENERS.get(lang, frozenset())
     if first >= len(words) or (first and not sentence_end(words[first - 1])):
         return False
@@ -91,7 +97,29 @@ def opens_question(words: Sequence[str], first: int, form: str, lang: str) -> bo
     if [t.text for t in tokens(form)][:1] == head:
         return False
     ends = [sentence_end(w) for w in words[first:]]
-    return next((e for e in ends if e), "") == "?"
+    return next((e for e in ends if e), "") in ("?", "")
+
+
+def _capitalised(core: str) -> bool:
+    return core[:1].isupper()
+
+
+def heard_as_name(words: Sequence[str], first: int, last: int) -> bool:
+    """Whisper wrote ``words[first..last]`` as a proper name: every word capitalised, not
+    only because a sentence starts there (a second capitalised word, or a capital inside
+    a word: "Bridget Young", "Hai-King's"), in a segment whose other words are mostly
+    lower case (Whisper sometimes writes a whole run in title case: then case says
+    nothing). A script without letter case has no such names."""
+    cores = [split_word(w)[1] for w in words[first : last + 1]]
+    if not cores or not all(_capitalised(c) for c in cores):
+        return False
+    starts = first == 0 or bool(sentence_end(words[first - 1]))
+    if len(cores) == 1 and starts and not any(ch.isupper() for ch in cores[0][1:]):
+        return False
+    inner = [split_word(w)[1] for i, w in enumerate(words)
+             if not first <= i <= last and i and not sentence_end(words[i - 1])]
+    inner = [c for c in inner if c[:1].isalpha()]
+    return sum(map(_capitalised, inner)) * 2 <= len(inner)
 
 
 def sounds_like_start(article: str, form: str) -> bool:
@@ -104,5 +132,5 @@ def sounds_like_start(article: str, form: str) -> bool:
     return phonetic_key(form).startswith(key)
 
 
-__all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "is_article", "opens_question",
-           "sentence_end", "sounds_like_start", "takes_article"]
+__all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "heard_as_name", "is_article",
+           "opens_question", "sentence_end", "sounds_like_start", "takes_article"]

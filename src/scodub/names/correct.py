@@ -56,7 +56,7 @@ from rapidfuzz import fuzz, process
 
 from scodub.data import Correction, Segment, Transcript
 from scodub.langs import get_language
-from scodub.names.context import article_conflict, opens_question
+from scodub.names.context import article_conflict, heard_as_name, opens_question
 from scodub.names.glossary import Glossary, Term
 from scodub.names.match import (
     LETTERS_ONLY_PENALTY,
@@ -79,6 +79,7 @@ from scodub.names.spans import (
     Span,
     rewrite_words,
     spans_of,
+    split_word,
     word_tokens,
 )
 from scodub.names.written import spoken_form, with_case_endings, writable_forms
@@ -114,6 +115,13 @@ _PART_LETTERS = 3
 #: a tie is not evidence. Misheard names came out 4-16 higher (Piper speech, Whisper base);
 #: "Zhang" for the "John" of "Mr. John Dashwood", primed with "Zhang", only 0.1.
 JUDGE_MARGIN = 1.0
+#: The same for a stretch the first pass already wrote as a name and spelled within
+#: ``CORRECTION_THRESHOLD`` of the glossary's ("Chen Yang" for Chen Liang, "Bridget Young"
+#: for Bridget Yang): a name was heard, only its spelling is in question, and the written
+#: one need only explain the audio at least as well (``judge_margin``). Such respellings
+#: came out 0.1-0.9 higher; "Zhang" for the "John" of "Mr. John Dashwood" is heard as a
+#: name but spelled far from it (44).
+SPELLING_MARGIN = 0.0
 Judge = Callable[[Segment, Sequence[str], Sequence[str]], Sequence[float]]
 
 
@@ -288,6 +296,17 @@ def _choose(matches: Sequence[_Match], lang: str) -> list[_Match]:
     return chosen
 
 
+def judge_margin(words: Sequence[str], first: int, last: int, written: str) -> float:
+    """How much higher than ``words`` as heard the judge must score them with
+    ``words[first..last]`` written as ``written``: ``SPELLING_MARGIN`` for a name heard as
+    a name and spelled near ``written``, else ``JUDGE_MARGIN``."""
+    heard = " ".join(split_word(w)[1] for w in words[first : last + 1])
+    near = similarity(heard, " ".join(split_word(w)[1] for w in written.split()))
+    if near >= CORRECTION_THRESHOLD and heard_as_name(words, first, last):
+        return SPELLING_MARGIN
+    return JUDGE_MARGIN
+
+
 @dataclass(frozen=True, slots=True)
 class _Fix:
     match: _Match
@@ -312,8 +331,10 @@ def _judged(seg: Segment, fixes: list[_Fix], judge: Judge, spaced: bool) -> list
     names = list(dict.fromkeys(f.written for f in to_test))
     scores = list(judge(seg, texts, names))
     kept = []
+    heard = [w.text for w in seg.words]
     for fix, score in zip(to_test, scores[1:], strict=True):
-        if score >= scores[0] + JUDGE_MARGIN:
+        span = fix.match.span
+        if score >= scores[0] + judge_margin(heard, span.first, span.last, fix.written):
             kept.append(dataclasses.replace(fix, heard_logprob=round(float(scores[0]), 3),
                                             written_logprob=round(float(score), 3)))
     return kept
@@ -437,5 +458,5 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
 
 __all__ = ["ALIAS_FUZZY_THRESHOLD", "CONFIDENT_THRESHOLD", "CORRECTION_THRESHOLD",
            "HOTWORD_TOKEN_BUDGET", "JUDGE_MARGIN", "MIN_FUZZY_CHARS", "PLAUSIBLE_THRESHOLD",
-           "UNSURE_PROBABILITY", "Judge", "correct", "hotwords", "initial_prompt",
-           "plausible_forms"]
+           "SPELLING_MARGIN", "UNSURE_PROBABILITY", "Judge", "correct", "hotwords",
+           "initial_prompt", "judge_margin", "plausible_forms"]

@@ -5,23 +5,26 @@ with only those names (issue 8).
 said, decodes those segments again with only the plausible names in Whisper's prompt
 (``WhisperJudge.decode``, the beam's best few texts; once more with the likeliest name
 alone when the others crowd it out), and finds where the second pass wrote a name the
-first did not (``name_chunks``): a glossary form, or words within
-``CORRECTION_THRESHOLD`` of one ("Jiang Yimou" is written "Zhang Yimou"). Each such chunk
-is judged against the audio (forced decoding, ``WhisperJudge``), one at a time, and taken
-only when the segment with it scores ``JUDGE_MARGIN`` higher than without. (Taking any
-name that scores higher, as the issue puts it, "at least as well", gained four names on
-the bench and wrote two that nobody said: "young directors" -> Yongchuan District, 0.65
-higher, "end Erie film" for "and airy film" -> ARY Films, 0.10; names misheard as words
-came out from 0.24 higher. A change of letter case alone sounds the same: only Whisper's
-language model judges it.)
+first did not (``name_chunks``): a glossary form, or words near one (``_near``: "Jiang
+Yimou" is written "Zhang Yimou"). Each such chunk is judged against the audio (forced
+decoding, ``WhisperJudge``), one at a time, and taken only when the segment with it
+scores ``JUDGE_MARGIN`` higher than without. (Taking any name that scores higher, as the
+issue puts it, "at least as well", gained four names on the bench and wrote two that
+nobody said: "young directors" -> Yongchuan District, 0.65 higher, "end Erie film" for
+"and airy film" -> ARY Films, 0.10; names misheard as words came out from 0.24 higher. A
+change of letter case alone sounds the same: only Whisper's language model judges it.)
+Words the first pass already wrote as a name, spelled near the glossary's ("Chen Yang" for
+Chen Liang), need only score as well (``judge_margin``).
 
 Only the name's words change: the words around it keep what the first pass heard and
-their times. A name heard exactly is never replaced; a second pass that ends a sentence
-inside the misheard stretch ("Jiang Lin. Jiang Haiyang" for "John Hayeon"), copies its
-prompt (a name twice, or beside another) or replaces a stretch of
-more than twice or half the name's letters is not taken; an article heard before the
-name stays (unless its sound is the name's first syllable), and a name that cannot
-follow an article is not written after one, nor in place of the verb that opens a
+their times. A name heard exactly is never replaced (unless by a longer name that holds
+it: "SCO" in the SCO Film Festival), nor one whose letters were heard with other words
+changed around them ("fined China Daily" for "fine-china daily"); a second pass that ends
+a sentence inside the misheard stretch ("Jiang Lin. Jiang Haiyang" for "John Hayeon"),
+copies its prompt (a name twice, or beside another) or replaces a stretch of more than
+twice or half the name's letters is not taken; an article heard before the name stays
+(unless its sound is the name's first syllable), and a name that cannot follow an
+article is not written after one, nor in place of the verb that opens a
 question (``scodub.names.context``).
 """
 
@@ -41,7 +44,11 @@ from scodub.names.context import (
     sentence_end,
     sounds_like_start,
 )
-from scodub.names.correct import CORRECTION_THRESHOLD, JUDGE_MARGIN, plausible_forms
+from scodub.names.correct import (
+    CORRECTION_THRESHOLD,
+    judge_margin,
+    plausible_forms,
+)
 from scodub.names.glossary import Glossary, Term
 from scodub.names.match import compact, similarity, tokens
 from scodub.names.prompt import with_words
@@ -91,6 +98,19 @@ class NameIndex:
                 if tuple(cores[i : i + len(want)]) == want]
 
 
+#: Words of the second pass this close to a form it was primed with, one of them written
+#: exactly, are the form misspelt ("Tang Yimou": 79); the judge then decides. Without a
+#: word exact, ``CORRECTION_THRESHOLD`` ("Jiang Yimou": 90): "Irman" is not Irfan (75),
+#: nor "A film" ARY Films.
+NEAR_THRESHOLD = 75.0
+
+
+def _near(run: Sequence[str], want: Sequence[str]) -> bool:
+    score = similarity(" ".join(run), " ".join(want))
+    exact = len(want) > 1 and any(a == b for a, b in zip(run, want, strict=True))
+    return score >= (NEAR_THRESHOLD if exact else CORRECTION_THRESHOLD)
+
+
 def _folded(texts: Sequence[str]) -> list[str]:
     return [" ".join(t.text for t in tokens(text)) for text in texts]
 
@@ -99,7 +119,7 @@ def _occurrences(words: Sequence[str], form: str,
                  near: bool) -> list[tuple[int, int, list[str]]]:
     """Word ranges [first, end) of ``words`` that read ``form`` (case kept), with the
     words to write there; with ``near``, also ranges of as many words within
-    ``CORRECTION_THRESHOLD`` of it, written as the form (their punctuation kept)."""
+    near it (``_near``), written as the form (their punctuation kept)."""
     want = form.split()
     n = len(want)
     cores = [split_word(w) for w in words]
@@ -108,7 +128,7 @@ def _occurrences(words: Sequence[str], form: str,
         run = [c[1] for c in cores[i : i + n]]
         if run == want:
             found.append((i, i + n, list(words[i : i + n])))
-        elif near and all(run) and similarity(" ".join(run), form) >= CORRECTION_THRESHOLD:
+        elif near and all(run) and _near(run, want):
             new = list(want)
             new[0] = cores[i][0] + new[0]
             new[-1] = new[-1] + cores[i + n - 1][2]
@@ -133,6 +153,24 @@ def _alike_in_length(old: Sequence[str], new: Sequence[str]) -> bool:
     return max(a, b) <= 2 * max(1, min(a, b))
 
 
+def _blocks(name: str, lo: int, hi: int, lo_a: int, hi_a: int, form: str) -> bool:
+    """A name heard exactly at words [lo, hi) stands in the way of ``form`` written over
+    [lo_a, hi_a), unless ``form`` holds it there ("SCO" of "The SCO film festival" in the
+    SCO Film Festival)."""
+    if hi <= lo_a or lo >= hi_a:
+        return False
+    held = name != form and f" {name} " in f" {form} "
+    return not (held and lo_a <= lo and hi <= hi_a)
+
+
+def _heard_letters(old: Sequence[str], new: Sequence[str], form: str) -> bool:
+    """The name's letters were heard ("fine-china daily" for China Daily) and the second
+    pass changes other words around them ("fined China Daily"): the audio can only judge
+    those, not the name."""
+    before, after = compact(" ".join(old)), compact(" ".join(new))
+    return before != after and compact(form) in before
+
+
 def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str],
                 names: NameIndex | Mapping[str, Term] | None = None,
                 lang: str = "en") -> list[Chunk]:
@@ -144,9 +182,9 @@ def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str]
     matcher = difflib.SequenceMatcher(a=_folded(heard), b=_folded(again), autojunk=False)
     ops = matcher.get_opcodes()
     chunks: list[Chunk] = []
-    protected = {i for lo, hi, _ in index.found(heard) for i in range(lo, hi)}
-    protected |= {i for form in forms for lo, hi, _ in _occurrences(heard, form, near=False)
-                  for i in range(lo, hi)}  # a name heard exactly (or already there) stays
+    # a name heard exactly (or already there) stays, unless a longer name holds it
+    exact = [*index.found(heard), *((lo, hi, form) for form in forms
+                                    for lo, hi, _ in _occurrences(heard, form, near=False))]
     found = [(near, ja, jb, written, form) for near in (False, True) for form in forms
              for ja, jb, written in _occurrences(again, form, near)
              if near == (written != list(again[ja:jb]))]
@@ -172,7 +210,8 @@ def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str]
         term = terms.get(form)
         taken = any(not (hi_a <= c.first or lo_a > c.last) for c in chunks)
         if (hi_a <= lo_a or taken or (term and article_conflict(previous, term, form, lang))
-                or protected & set(range(lo_a, hi_a))
+                or any(_blocks(name, lo, hi, lo_a, hi_a, form) for lo, hi, name in exact)
+                or _heard_letters(heard[lo_a:hi_a], new, form)
                 or opens_question(heard, lo_a, form, lang)
                 or _echo(new, again[max(0, lo_b - width) : hi_b + width], form, index)
                 or not _alike_in_length(heard[lo_a:hi_a], new)):
@@ -243,6 +282,8 @@ def _judged(seg: Segment, chunks: Sequence[Chunk], judge: Judge,
     "Ma Ping" in a list of names), but a weak name never rides on a strong one. Each with
     the scores without and with it."""
     names = list(dict.fromkeys(c.form for c in chunks))
+    heard = [w.text for w in seg.words]
+    margins = {id(c): judge_margin(heard, c.first, c.last, " ".join(c.new)) for c in chunks}
     kept: list[tuple[Chunk, float, float]] = []
     left = list(chunks)
     while left:
@@ -250,9 +291,10 @@ def _judged(seg: Segment, chunks: Sequence[Chunk], judge: Judge,
         texts = [_with_chunks(seg, base, spaced).text]
         texts += [_with_chunks(seg, [*base, c], spaced).text for c in left]
         scores = judge(seg, texts, names)
-        best = max(range(len(left)), key=lambda i: scores[i + 1])
-        if scores[best + 1] < scores[0] + JUDGE_MARGIN:
+        passing = [i for i, c in enumerate(left) if scores[i + 1] >= scores[0] + margins[id(c)]]
+        if not passing:
             break
+        best = max(passing, key=lambda i: scores[i + 1])
         chosen = left.pop(best)
         kept.append((chosen, float(scores[0]), float(scores[best + 1])))
         left = [c for c in left if not _overlap(c, chosen)]

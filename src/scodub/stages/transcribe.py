@@ -111,7 +111,8 @@ class TranscribeStage(Stage[TranscribeResult]):
     name = "transcribe"
     # 2: names checked against the audio, no whole-film hotwords; 3: in a long film too;
     # 4: each name judged on its own, the beam's best texts, the words around (names/context)
-    version = 4
+    # 5: a name heard as a name needs only to be respelt as well (names.correct.judge_margin)
+    version = 5
 
     @classmethod
     def build(
