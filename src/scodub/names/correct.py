@@ -193,9 +193,11 @@ def _plausible(span: Span, surface: _Surface, score: float, threshold: float,
     """Is a fuzzy match a mishearing of the term rather than ordinary words near it?
 
     ``lenient`` (where to decode again, not what to write: ``plausible_forms``): only the
-    score and the unsure words count."""
+    score counts, and words Whisper was sure of need ``CORRECTION_THRESHOLD`` ("Dingrui"
+    for Deng Rui, 93, at probability 0.75)."""
     if lenient:
-        return not span.sure and score >= threshold and span.words != surface.words
+        need = max(threshold, CORRECTION_THRESHOLD) if span.sure else threshold
+        return score >= need and span.words != surface.words
     if span.sure and lang in _HOMOPHONE_LANGS:
         return False  # 海青色 is a colour, not 海清: only an unsure span may be a name
     need = threshold if not span.sure else max(threshold, CONFIDENT_THRESHOLD)

@@ -1,0 +1,49 @@
+"""Where the second pass looks (``names.correct.plausible_forms``): the segments where a
+glossary name may have been said, and the few names to prime each with."""
+
+from __future__ import annotations
+
+from scodub.data import Segment, Transcript, Word
+from scodub.names.correct import plausible_forms
+from scodub.names.glossary import Glossary, Term
+
+GLOSSARY = Glossary((
+    Term("zy", "person", {"en": "Zhang Yimou"}), Term("dr", "person", {"en": "Deng Rui"}),
+    Term("yc", "place", {"en": "Yongchuan"}), Term("mp", "person", {"en": "Ma Ping"}),
+    Term("jz", "person", {"en": "Jia Zhangke"}), Term("cl", "person", {"en": "Chen Liang"}),
+    Term("tz", "person", {"en": "Tan Yingzi"}), Term("fl", "person", {"en": "Fan Lin"}),
+))
+
+
+def _transcript(*segments: tuple[str, float]) -> Transcript:
+    """Segments of words, each word with the given probability."""
+    segs = []
+    for n, (text, probability) in enumerate(segments):
+        words = tuple(Word(w, n * 10_000 + i * 400, n * 10_000 + i * 400 + 340, probability)
+                      for i, w in enumerate(text.split()))
+        segs.append(Segment(words[0].start_ms, words[-1].end_ms, text, words))
+    return Transcript("en", 1.0, segs[-1].end_ms, tuple(segs))
+
+
+def test_names_near_unsure_words_are_plausible_where_they_were_heard() -> None:
+    found = plausible_forms(_transcript(("The studios in Yangtzuan are large.", 0.5),
+                                        ("The weather was fine all day.", 0.9)), GLOSSARY)
+    assert set(found) == {0}  # not the segment of ordinary words Whisper was sure of
+    assert found[0][0] == "Yongchuan"
+
+
+def test_words_whisper_was_sure_of_need_to_be_closer() -> None:
+    # 93 against Deng Rui: worth a second look even when Whisper was sure of it
+    found = plausible_forms(_transcript(("Written by Dingrui for the paper.", 0.9)), GLOSSARY)
+    assert "Deng Rui" in found[0]
+    # 67 against Yongchuan: only when Whisper was unsure
+    assert plausible_forms(_transcript(("The studios in Yangtzuan are large.", 0.9)),
+                           GLOSSARY) == {}
+
+
+def test_a_name_written_is_not_plausible_again_and_few_names_prime_a_segment() -> None:
+    assert "Zhang Yimou" not in plausible_forms(_transcript(("Zhang Yimou spoke.", 0.5)),
+                                                GLOSSARY).get(0, ())
+    crowded = "Gangyemu, Dingrui, Mapping, Chen Yang, Fan Ling and Tan Yingsi came."
+    found = plausible_forms(_transcript((crowded, 0.5)), GLOSSARY)
+    assert 1 <= len(found[0]) <= 4
