@@ -77,3 +77,16 @@ def test_a_name_heard_as_a_name_needs_only_to_explain_the_audio_as_well() -> Non
     heard = "His speech was about young directors."
     fixed = "His speech was about Yongchuan District."
     assert _run(heard, [fixed], {fixed: 0.65}).segments[0].text == heard
+
+
+def test_a_name_that_explains_the_audio_alone_is_taken_with_that_evidence() -> None:
+    heard = "Ganyamu and G. Jank sent greetings."
+    zy = "Zhang Yimou and G. Jank sent greetings."
+    jz = "Ganyamu and Jia Zhangke sent greetings."
+    both = "Zhang Yimou and Jia Zhangke sent greetings."
+    # Jia Zhangke is taken first; Zhang Yimou then adds less than the margin, but it
+    # explained the segment as heard well enough on its own
+    out = _run(heard, [both], {zy: 1.5, jz: 5.0, both: 5.2})
+    assert out.segments[0].text == both
+    c = next(c for c in out.corrections if c.corrected == "Zhang Yimou")
+    assert (c.heard_logprob, c.written_logprob) == (0.0, 1.5)

@@ -277,26 +277,32 @@ def _overlap(a: Chunk, b: Chunk) -> bool:
 
 def _judged(seg: Segment, chunks: Sequence[Chunk], judge: Judge,
             spaced: bool) -> list[tuple[Chunk, float, float]]:
-    """The chunks the judge takes, one at a time, best first: each must score
-    ``JUDGE_MARGIN`` above the segment with the names taken so far ("Chen Liang" after
-    "Ma Ping" in a list of names), but a weak name never rides on a strong one. Each with
-    the scores without and with it."""
+    """The chunks the judge takes, one at a time, best first: each must score its margin
+    (``judge_margin``) above the segment as heard, or above the segment with the names
+    taken so far ("Chen Liang" after "Ma Ping" in a list of names); a weak name never
+    rides on a strong one. Each with the scores without and with it that let it in."""
     names = list(dict.fromkeys(c.form for c in chunks))
     heard = [w.text for w in seg.words]
     margins = {id(c): judge_margin(heard, c.first, c.last, " ".join(c.new)) for c in chunks}
     kept: list[tuple[Chunk, float, float]] = []
     left = list(chunks)
+    alone: dict[int, tuple[float, float]] = {}  # passed against the segment as heard
     while left:
         base = [c for c, *_ in kept]
         texts = [_with_chunks(seg, base, spaced).text]
         texts += [_with_chunks(seg, [*base, c], spaced).text for c in left]
         scores = judge(seg, texts, names)
-        passing = [i for i, c in enumerate(left) if scores[i + 1] >= scores[0] + margins[id(c)]]
+        evidence = {id(c): (float(scores[0]), float(scores[i + 1]))
+                    for i, c in enumerate(left) if scores[i + 1] >= scores[0] + margins[id(c)]}
+        if not base:
+            alone = dict(evidence)
+        passing = [i for i, c in enumerate(left) if id(c) in evidence or id(c) in alone]
         if not passing:
             break
         best = max(passing, key=lambda i: scores[i + 1])
         chosen = left.pop(best)
-        kept.append((chosen, float(scores[0]), float(scores[best + 1])))
+        kept.append((chosen, *(evidence[id(chosen)] if id(chosen) in evidence
+                               else alone[id(chosen)])))
         left = [c for c in left if not _overlap(c, chosen)]
     return kept
 
