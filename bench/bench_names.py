@@ -37,17 +37,18 @@ are keyed by the glossary and by scodub's names code. The first run of the four 
 voices took 44 minutes of wall time on 2 cores shared with other work (ASR 12 min, the
 audio-checked path 30 min).
 
-Measured 2026-12-02 on the same cached plain transcripts, 2 shared cores (``audio``, all
-four voices, per sentence): before (names decoded again from a score of 60, one text of
-the second pass, its chunks judged together) recall 0.873 / precision 0.980 (4 wrong; dev
-0.901 / 0.994, held out 0.771 / 0.925); now (``scodub.names.secondpass``: the beam's
-three best texts, near forms written as the form, each name judged alone and then with
-the names already taken, guards against prompt copies and dropped speech; no article
-before a name that takes none and no name in place of a question's opening verb,
-``scodub.names.context``) 0.895 / 1.000 (0 wrong; dev 0.930 / 1.000, held out 0.771 /
-1.000). Per voice: Piper at rate 1.0 0.927, 1.3 0.945, 0.8 0.945; espeak-ng en-us 0.764.
-Ordinary speech unchanged in both. The audio-checked pass took 374 s for the
-47 clips (about 17 minutes of speech).
+Measured 2026-12-02 (a new machine: the cache rebuilt, and plain Whisper's transcripts
+differ from the day before's with the packages installed anew), 2 shared cores, ``audio``,
+all four voices, per sentence: before this day's changes recall 0.868 / precision 0.985
+(3 wrong); now 0.900 / 1.000 (0 wrong; dev 0.919, held out 0.833). The changes: a name
+Whisper already wrote as one and spelled near the glossary's needs only to explain the
+audio as well (``scodub.names.correct.judge_margin``); a longer name may hold one heard
+exactly; no name whose letters were heard, for the words around them; a run without
+punctuation may be a question; near forms of two words with one exact from 75; words
+Whisper was sure of make a name plausible from 80; a name that explains the segment as
+heard on its own is taken beside the others. Per voice: Piper at rate 1.0 0.927, 1.3
+0.891, 0.8 0.945; espeak-ng en-us 0.836. Ordinary speech unchanged. The audio-checked pass
+took 248 s for the 47 clips (about 17 minutes of speech).
 
 Run: ``nice -n 10 .venv/bin/python bench/bench_names.py [--voices piper-1.0,espeak-en-us]``;
 a quick subset for iteration: ``--skip-ordinary --split dev --max-clips 3``.
