@@ -122,13 +122,13 @@ _CODE = {"plain": "v1", "before": _digest([GLOSSARY]), "audio": _digest([GLOSSAR
 def _resample(wave: np.ndarray, rate: int) -> np.ndarray:
     n = int(len(wave) * ASR_SAMPLE_RATE / rate)
     grid = np.linspace(0, len(wave) - 1, n)
-    return np.interp(grid, np.arange(len(wave)), wave).astype(np.float32)
+    return np.asarray(np.interp(grid, np.arange(len(wave)), wave), dtype=np.float32)
 
 
 def _speak(voice: str, text: str) -> np.ndarray:
     path = CACHE / "audio" / f"{_key(voice, text)}.npy"
     if path.exists():
-        return np.load(path)
+        return np.asarray(np.load(path), dtype=np.float32)
     if voice.startswith("piper-"):
         from scodub.dub.piper_voice import load_piper_voice
         from scodub.provision.piper import embedded_english_model
@@ -212,7 +212,7 @@ class Runner:
         device, compute = resolve_device(self.settings.device, self.settings.compute_type)
         self.whisper = load_model(str(self.model.path), device, compute, 0)
         self.prompt = hotwords(glossary, "en")
-        self.seconds: Counter[str] = Counter()
+        self.seconds: dict[str, float] = {}
 
     def _cached(self, mode: str, audio: np.ndarray, make: Any) -> Transcript:
         digest = hashlib.sha256(audio.tobytes()).hexdigest()[:20]
@@ -221,7 +221,7 @@ class Runner:
             return Transcript.from_json(json.loads(path.read_text()))
         started = time.perf_counter()
         transcript: Transcript = make()
-        self.seconds[mode] += time.perf_counter() - started
+        self.seconds[mode] = self.seconds.get(mode, 0.0) + time.perf_counter() - started
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(transcript.to_json()))
         return transcript
@@ -389,8 +389,8 @@ def festival(
                             f"{clip.name} [{part}] said {text!r}: heard "
                             f"{_heard_in(out[mode], span)!r}"
                         )
-            for c in out["audio"].corrections:
-                evidence.append(f"{clip.name}: {evidence_line(c)}")
+            for fix in out["audio"].corrections:
+                evidence.append(f"{clip.name}: {evidence_line(fix)}")
         print(f"\n{voice}")
         _header()
         for key in sorted(per, key=lambda k: (splits.index(k[0]), MODES.index(k[1]))):
