@@ -8,11 +8,12 @@ alone when the others crowd it out), and finds where the second pass wrote a nam
 first did not (``name_chunks``): a glossary form, or words near one (``_near``: "Jiang
 Yimou" is written "Zhang Yimou"). Each such chunk is judged against the audio (forced
 decoding, ``WhisperJudge``), one at a time, and taken only when the segment with it
-scores ``JUDGE_MARGIN`` higher than without. (Taking any name that scores higher, as the
-issue puts it, "at least as well", gained four names on the bench and wrote two that
-nobody said: "young directors" -> Yongchuan District, 0.65 higher, "end Erie film" for
-"and airy film" -> ARY Films, 0.10; names misheard as words came out from 0.24 higher. A
-change of letter case alone sounds the same: only Whisper's language model judges it.)
+scores ``JUDGE_MARGIN`` higher than without, as heard or beside the names already taken
+(``_judged``). (Taking any name that scores higher, as the issue puts it, "at least as
+well", gained four names on the bench and wrote two that nobody said: "young directors"
+-> Yongchuan District, 0.65 higher, "end Erie film" for "and airy film" -> ARY Films,
+0.10; names misheard as words came out from 0.24 higher. A change of letter case alone
+sounds the same: only Whisper's language model judges it.)
 Words the first pass already wrote as a name, spelled near the glossary's ("Chen Yang" for
 Chen Liang), need only score as well (``judge_margin``).
 
