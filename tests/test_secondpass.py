@@ -90,3 +90,65 @@ def test_a_name_that_explains_the_audio_alone_is_taken_with_that_evidence() -> N
     assert out.segments[0].text == both
     c = next(c for c in out.corrections if c.corrected == "Zhang Yimou")
     assert (c.heard_logprob, c.written_logprob) == (0.0, 1.5)
+
+
+def test_the_words_beside_a_name_keep_what_was_heard_where_the_audio_agrees() -> None:
+    # the second pass takes the name with a misheard neighbour: "thanked" -> "thank"
+    heard = "After that, Farsen thanked the hosts."
+    again = "After that, Farzin thank the hosts."
+    kept = "After that, Farzin thanked the hosts."
+    glossary = Glossary((Term("sf", "person", {"en": "Farzin"}),))
+
+    def run(scores: dict[str, float]) -> Transcript:
+        return redecode(_transcript(heard), glossary,
+                        lambda seg, texts, names: [scores.get(t, 0.0) for t in texts],
+                        lambda seg, names: [again])
+
+    out = run({again: 3.0, kept: 3.2})
+    assert out.segments[0].text == kept
+    (c,) = out.corrections
+    assert (c.heard, c.corrected) == ("Farsen thanked", "Farzin thanked")
+    assert (c.heard_logprob, c.written_logprob) == (0.0, 3.2)  # the text written, scored
+    # the second pass's word scores better: it stays
+    out = run({again: 3.0, kept: 2.5})
+    assert out.segments[0].text == again
+    assert out.corrections[0].written_logprob == 3.0
+
+
+def test_a_word_of_the_next_segment_heard_in_the_padding_is_not_written_twice() -> None:
+    # the audio kept around a segment holds the next segment's first word ("for")
+    first = (Word("written", 0, 300, 0.9), Word("by", 300, 500, 0.9),
+             Word("Ding-Rui", 500, 1200, 0.4))
+    second = (Word("for", 1500, 1700, 0.9), Word("China", 1700, 2000, 0.9),
+              Word("Daily.", 2000, 2400, 0.9))
+    glossary = Glossary((Term("dr", "person", {"en": "Deng Rui"}),))
+
+    def run(next_words: tuple[Word, ...], again: str) -> str:
+        segs = (Segment(0, 1200, "written by Ding-Rui", first),
+                Segment(1500, 2400, " ".join(w.text for w in next_words), next_words))
+        out = redecode(Transcript("en", 1.0, 2400, segs), glossary,
+                       lambda seg, texts, names: [4.0 if "Deng" in t else 0.0 for t in texts],
+                       lambda seg, names: [again] if seg.start_ms == 0 else [seg.text])
+        return " / ".join(s.text for s in out.segments)
+
+    assert run(second, "written by Deng Rui for") == "written by Deng Rui / for China Daily."
+    # a word the next segment does not open with is the judge's to keep (a tie: kept)
+    other = (Word("in", 1500, 1700, 0.9), *second[1:])
+    assert run(other, "written by Deng Rui for") == "written by Deng Rui for / in China Daily."
+
+
+def test_variants_keep_heard_words_at_either_edge_and_the_heard_punctuation() -> None:
+    from scodub.names.beside import variants
+    from scodub.names.secondpass import Chunk
+
+    heard = ["The", "report", "by", "Yingsi", "and", "Dingrui."]
+    chunk = Chunk(3, 5, ("Yingzi", "in", "Deng", "Rui"), "Deng Rui", None, 2, 2)
+    assert chunk.name == ("Deng", "Rui")
+    found = variants(heard, chunk)
+    assert ("Yingsi", "and", "Deng", "Rui.") in found  # the name ends as heard: "."
+    assert ("Deng", "Rui", "and", "Dingrui.") in found
+    assert all(("Deng" in v) for v in found) and chunk.new not in found
+    # no text of fewer words than the chunk's: dropping a word scores higher, not worse
+    assert ("Deng", "Rui.") not in found and len(found) == 3
+    # a chunk that is the name alone has no variants
+    assert variants(heard, Chunk(5, 5, ("Deng", "Rui."), "Deng Rui", None, 0, 2)) == []

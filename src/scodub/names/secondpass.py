@@ -33,11 +33,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from scodub.data import Correction, Segment, Transcript, Word
 from scodub.langs import get_language
+from scodub.names.beside import heard_beside
 from scodub.names.context import (
     article_conflict,
     is_article,
@@ -71,6 +73,16 @@ class Chunk:
     new: tuple[str, ...]
     form: str
     term: Term | None
+    name_at: int = 0  # where the form's words are in ``new`` (0: all of it)
+    name_len: int = 0
+
+    @property
+    def name(self) -> tuple[str, ...]:
+        """The form's words as written (``new`` less the words the second pass heard
+        beside the name)."""
+        if not self.name_len:
+            return self.new
+        return self.new[self.name_at : self.name_at + self.name_len]
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +229,7 @@ def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str]
                 or _echo(new, again[max(0, lo_b - width) : hi_b + width], form, index)
                 or not _alike_in_length(heard[lo_a:hi_a], new)):
             continue  # nothing heard there, overlapping, already there, or no name there
-        chunks.append(Chunk(lo_a, hi_a - 1, tuple(new), form, term))
+        chunks.append(Chunk(lo_a, hi_a - 1, tuple(new), form, term, ja - lo_b, width))
     return chunks
 
 
@@ -256,6 +268,10 @@ def _with_chunks(seg: Segment, chunks: Sequence[Chunk], spaced: bool) -> Segment
     for c in sorted(chunks, key=lambda c: c.first, reverse=True):
         words[c.first : c.last + 1] = retimed(seg.words[c.first : c.last + 1], c.new)
     return with_words(seg, words, spaced)
+
+
+def _text_with(seg: Segment, spaced: bool, chunks: Sequence[Chunk]) -> str:
+    return _with_chunks(seg, chunks, spaced).text
 
 
 def _split(text: str, spaced: bool) -> list[str]:
@@ -336,6 +352,11 @@ def redecode(transcript: Transcript, glossary: Glossary, judge: Judge,
         kept = _judged(seg, chunks, judge, spaced)
         if not kept:
             continue
+        kept = heard_beside(
+            seg, kept, judge, functools.partial(_text_with, seg, spaced),
+            previous=[w.text for w in segments[index - 1].words] if index else [],
+            following=([w.text for w in segments[index + 1].words]
+                       if index + 1 < len(segments) else []))
         segments[index] = _with_chunks(seg, [c for c, *_ in kept], spaced)
         for c, heard_score, score in kept:
             old = seg.words[c.first : c.last + 1]

@@ -112,7 +112,8 @@ class TranscribeStage(Stage[TranscribeResult]):
     # 2: names checked against the audio, no whole-film hotwords; 3: in a long film too;
     # 4: each name judged on its own, the beam's best texts, the words around (names/context)
     # 5: a name heard as a name needs only to be respelt as well (names.correct.judge_margin)
-    version = 5
+    # 6: the words beside a name kept as heard where the audio agrees (names.beside)
+    version = 6
 
     @classmethod
     def build(

@@ -1,0 +1,125 @@
+"""The words beside a name the second pass takes: kept as the first pass heard them
+where the audio agrees (issue 8, "nothing else touched").
+
+A misheard stretch is replaced as a whole (``scodub.names.secondpass.name_chunks``), and
+the second pass, primed with names, can mishear the ordinary words in it: "Farsen
+thanked" -> "Farzin thank", "Yingsi and Dingrui" -> "Yingzi in Deng Rui". Once the judge
+has taken the name, ``heard_beside`` scores the same segment with the name alone in place
+of the misheard words, keeping heard words at either edge ("Farzin thanked", "Yingsi and
+Deng Rui"), and writes the text that scores best: the second pass's words only where they
+score better than every such text. Only texts of at least the chunk's words compete: a
+forced-decoding score is a sum over the tokens of the text, so a text that drops a word
+the audio holds scores higher, not lower ("Farsen thanked" -> "Farzin", measured).
+
+The second pass also hears the audio kept around the segment (``PAD_MS``) and can add the
+next segment's first words after a name at the segment's end ("Ding-Rui" -> "Deng Rui
+for" before a segment "for China Daily"), or the previous segment's last words before
+one at its start: those words are written in that segment already and are dropped
+(``unechoed``).
+
+The name itself is never in question here: every text scored holds it, so this changes
+no name, only the words around it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from scodub.data import Segment
+from scodub.names.spans import split_word
+
+if TYPE_CHECKING:  # secondpass imports this module
+    from scodub.names.secondpass import Chunk
+
+#: ``judge(segment, texts, names)`` -> a log-probability per text (``WhisperJudge``).
+Judge = Callable[[Segment, Sequence[str], Sequence[str]], Sequence[float]]
+
+
+def _edged(words: list[str], heard: Sequence[str], first: bool, last: bool) -> list[str]:
+    """``words`` with the punctuation of the heard stretch at the edges the name reaches
+    (a name that ends the stretch ends as the heard stretch did: "Deng Rui." for
+    "Ding-Rui.")."""
+    out = list(words)
+    if first:
+        _, core, tail = split_word(out[0])
+        out[0] = split_word(heard[0])[0] + core + tail
+    if last:
+        lead, core, _ = split_word(out[-1])
+        out[-1] = lead + core + split_word(heard[-1])[2]
+    return out
+
+
+def _fold(words: Sequence[str]) -> list[str]:
+    return [split_word(w)[1].casefold() for w in words]
+
+
+def unechoed(heard: Sequence[str], chunk: Chunk, previous: Sequence[str],
+             following: Sequence[str]) -> Chunk:
+    """``chunk`` without the words the second pass added beside its name at the segment's
+    edge that the neighbouring segment opens (``following``) or closes (``previous``)
+    with: audio of the next segment, heard in the padding."""
+    if not chunk.name_len:
+        return chunk
+    new = list(chunk.new)
+    lo, hi = chunk.name_at, chunk.name_at + chunk.name_len
+    after, before = new[hi:], new[:lo]
+    if after and chunk.last == len(heard) - 1 and _fold(after) == _fold(following[: len(after)]):
+        new = _edged(new[:hi], heard[chunk.first : chunk.last + 1], False, True)
+    if before and chunk.first == 0 and before and _fold(before) == _fold(previous[-len(before) :]):
+        new = _edged(new[lo:], heard[chunk.first : chunk.last + 1], True, False)
+        lo = 0
+    if len(new) == len(chunk.new):
+        return chunk
+    return dataclasses.replace(chunk, new=tuple(new), name_at=lo)
+
+
+def variants(heard: Sequence[str], chunk: Chunk) -> list[tuple[str, ...]]:
+    """The chunk's name with heard words kept at its edges instead of the second pass's
+    words beside it: every split of the heard stretch into kept words before, replaced
+    words (at least one) and kept words after, that writes at least the chunk's words.
+    Empty when the chunk is the name alone."""
+    name = list(chunk.name)
+    if len(name) == len(chunk.new):
+        return []
+    old = list(heard[chunk.first : chunk.last + 1])
+    found: dict[tuple[str, ...], None] = {}
+    for before in range(len(old)):
+        for after in range(len(old) - before):
+            middle = _edged(name, old, before == 0, after == 0)
+            text = (*old[:before], *middle, *old[len(old) - after :])
+            if text != chunk.new and len(text) >= len(chunk.new):
+                found.setdefault(text)
+    return list(found)
+
+
+def heard_beside(seg: Segment, kept: Sequence[tuple[Chunk, float, float]], judge: Judge,
+                 render: Callable[[Sequence[Chunk]], str], previous: Sequence[str] = (),
+                 following: Sequence[str] = ()) -> list[tuple[Chunk, float, float]]:
+    """``kept`` (each chunk with the scores without and with it) without the words of the
+    neighbouring segments (``unechoed``; ``previous``/``following``: their words), and
+    with the words beside each name kept as heard where a text that does scores at least
+    as well as the second pass's (``variants``). A chunk so changed reports the scores of
+    the segment without it and with the text written, the other names in place."""
+    names = list(dict.fromkeys(c.form for c, *_ in kept))
+    heard = [w.text for w in seg.words]
+    out = [(unechoed(heard, c, previous, following), without, with_it)
+           for c, without, with_it in kept]
+    for position, (chunk, *_) in enumerate(list(out)):
+        options = variants(heard, chunk)
+        if not options:
+            continue
+        others = [c for c, *_ in out[:position]] + [c for c, *_ in out[position + 1 :]]
+        trimmed = [dataclasses.replace(chunk, new=text, name_at=0, name_len=0)
+                   for text in options]
+        texts = [render(others), render([*others, chunk])]
+        texts += [render([*others, c]) for c in trimmed]
+        scores = [float(s) for s in judge(seg, texts, names)]
+        best = max(range(len(trimmed)), key=lambda i: scores[i + 2])
+        if scores[best + 2] >= scores[1]:
+            out[position] = (trimmed[best], scores[0], scores[best + 2])
+    return out
+
+
+__all__ = ["heard_beside", "unechoed", "variants"]
