@@ -47,3 +47,14 @@ def test_a_name_written_is_not_plausible_again_and_few_names_prime_a_segment() -
     crowded = "Gangyemu, Dingrui, Mapping, Chen Yang, Fan Ling and Tan Yingsi came."
     found = plausible_forms(_transcript((crowded, 0.5)), GLOSSARY)
     assert 1 <= len(found[0]) <= 4
+
+
+def test_a_name_glued_to_the_next_word_by_a_hyphen_is_plausible() -> None:
+    glossary = Glossary((Term("jh", "person", {"en": "Jiang Haiyang"}),))
+    # Whisper glued the name's second word to the verb: "Hian-Directed"
+    found = plausible_forms(_transcript(("John Hian-Directed the opening gala.", 0.4)),
+                            glossary)
+    assert found == {0: ("Jiang Haiyang",)}
+    # the whole hyphenated word is no name
+    assert plausible_forms(_transcript(("John Lee-Directed the opening gala.", 0.4)),
+                           glossary) == {}

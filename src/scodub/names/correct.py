@@ -371,7 +371,7 @@ def plausible_forms(transcript: Transcript, glossary: Glossary, lang: str | None
     surfaces = _surfaces(glossary, language.code)
     if not surfaces or not transcript.segments:
         return {}
-    spans = spans_of(transcript, max(len(s.words) for s in surfaces) + 1)
+    spans = spans_of(transcript, max(len(s.words) for s in surfaces) + 1, parts=True)
     writable = writable_forms(glossary, language.code)
     found: dict[int, dict[str, float]] = {}
     parts = _person_parts(surfaces)

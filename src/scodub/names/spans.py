@@ -45,22 +45,30 @@ def split_word(word: str) -> tuple[str, str, str]:
     return word[:i], word[i:j], word[j:]
 
 
-def spans_of(transcript: Transcript, max_words: int) -> list[Span]:
+def spans_of(transcript: Transcript, max_words: int, *, parts: bool = False) -> list[Span]:
     """Every run of 1 to ``max_words`` words inside each segment (punctuation-only words
-    end a run)."""
+    end a run). With ``parts``, a word's hyphenated parts are words of their own, so a run
+    may start or end inside a word: Whisper glues a misheard name to the next word ("John
+    Hian-Directed" for "Jiang Haiyang directed"), and "John Hian" is the name's run."""
     spans: list[Span] = []
     for s, seg in enumerate(transcript.segments):
-        cores = [split_word(w.text)[1] for w in seg.words]
+        units: list[tuple[int, str]] = []  # (word index, core)
+        for i, w in enumerate(seg.words):
+            core = split_word(w.text)[1]
+            pieces = [p for p in core.split("-") if p] if parts else []
+            units += [(i, p) for p in pieces] if len(pieces) > 1 else [(i, core)]
         sure = [w.probability >= UNSURE_PROBABILITY for w in seg.words]
-        for i in range(len(cores)):
-            if not cores[i]:
+        for u in range(len(units)):
+            if not units[u][1]:
                 continue
             for n in range(1, max_words + 1):
-                j = i + n - 1
-                if j >= len(cores) or not cores[j]:
+                v = u + n - 1
+                if v >= len(units) or not units[v][1]:
                     break
-                text = " ".join(c for c in cores[i : j + 1] if c)
-                spans.append(Span(s, i, j, text, *word_tokens(text), all(sure[i : j + 1])))
+                first, last = units[u][0], units[v][0]
+                text = " ".join(c for _, c in units[u : v + 1])
+                spans.append(Span(s, first, last, text, *word_tokens(text),
+                                  all(sure[first : last + 1])))
     return spans
 
 
