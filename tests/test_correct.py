@@ -330,5 +330,22 @@ def test_the_margin_is_smaller_only_for_a_name_heard_as_a_name_and_spelled_near(
     assert not heard_as_name(_words("你好 陈亮"), 1, 1)  # no letter case
 
 
+def test_letter_case_alone_needs_the_full_margin_unless_part_was_written_as_a_name() -> None:
+    from scodub.names.context import partly_heard_as_name
+    from scodub.names.correct import JUDGE_MARGIN, SPELLING_MARGIN, judge_margin
+
+    words = _words("engineers from base FX showed their work.")
+    assert partly_heard_as_name(words, 2, 3) and not partly_heard_as_name(words, 2, 2)
+    assert judge_margin(words, 2, 3, "Base FX") == SPELLING_MARGIN
+    # nothing of it written as a name: the language model alone would judge the case
+    words = _words("She served the tea in fine china daily.")
+    assert judge_margin(words, 6, 7, "China Daily") == JUDGE_MARGIN
+    # a capital a sentence start explains says nothing; a run in title case neither
+    assert not partly_heard_as_name(_words("White ant crawled out."), 0, 1)
+    assert not partly_heard_as_name(_words("A White Ant Crawled Out Of The Door."), 1, 2)
+    # other letters than heard are a respelling, not a change of case
+    assert judge_margin(_words("engineers from bass FX showed."), 2, 3, "Base FX") == JUDGE_MARGIN
+
+
 def _words(text: str) -> list[str]:
     return text.split()

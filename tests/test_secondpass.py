@@ -152,3 +152,18 @@ def test_variants_keep_heard_words_at_either_edge_and_the_heard_punctuation() ->
     assert ("Deng", "Rui.") not in found and len(found) == 3
     # a chunk that is the name alone has no variants
     assert variants(heard, Chunk(5, 5, ("Deng", "Rui."), "Deng Rui", None, 0, 2)) == []
+
+
+def test_a_name_that_ends_the_segment_keeps_the_heard_full_stop() -> None:
+    glossary = Glossary((Term("cs", "company", {"en": "Coke Studio"}),))
+    heard = "The music came from Koch Studio."
+    out = redecode(_transcript(heard), glossary,
+                   lambda seg, texts, names: [2.0 if "Coke" in t else 0.0 for t in texts],
+                   lambda seg, names: ["The music came from Coke Studio"])
+    assert out.segments[0].text == "The music came from Coke Studio."
+    # a possessive written is kept, the heard mark added after it
+    out = redecode(_transcript("It was Hai-King's."), Glossary((Term("hq", "person",
+                                                                     {"en": "Hai Qing"}),)),
+                   lambda seg, texts, names: [2.0 if "Qing" in t else 0.0 for t in texts],
+                   lambda seg, names: ["It was Hai Qing's"])
+    assert out.segments[0].text == "It was Hai Qing's."

@@ -15,7 +15,8 @@ The second pass also hears the audio kept around the segment (``PAD_MS``) and ca
 next segment's first words after a name at the segment's end ("Ding-Rui" -> "Deng Rui
 for" before a segment "for China Daily"), or the previous segment's last words before
 one at its start: those words are written in that segment already and are dropped
-(``unechoed``).
+(``unechoed``). A chunk that ends the segment ends with the heard punctuation when the
+second pass wrote none (``closed``: "Koch Studio." -> "Coke Studio.", not "Coke Studio").
 
 The name itself is never in question here: every text scored holds it, so this changes
 no name, only the words around it.
@@ -75,6 +76,23 @@ def unechoed(heard: Sequence[str], chunk: Chunk, previous: Sequence[str],
     return dataclasses.replace(chunk, new=tuple(new), name_at=lo)
 
 
+def _marks(word: str) -> str:
+    """The punctuation after a word, its possessive aside."""
+    tail = split_word(word)[2]
+    return tail[2:] if tail[:2] in ("'s", "’s", "'S", "’S") else tail
+
+
+def closed(heard: Sequence[str], chunk: Chunk) -> Chunk:
+    """``chunk`` ending the segment as heard: a second pass that wrote no punctuation
+    after the segment's last word ("Coke Studio" for "Koch Studio.") keeps the heard."""
+    if chunk.last != len(heard) - 1 or not chunk.new or _marks(chunk.new[-1]):
+        return chunk
+    marks = _marks(heard[-1])
+    if not marks:
+        return chunk
+    return dataclasses.replace(chunk, new=(*chunk.new[:-1], chunk.new[-1] + marks))
+
+
 def variants(heard: Sequence[str], chunk: Chunk) -> list[tuple[str, ...]]:
     """The chunk's name with heard words kept at its edges instead of the second pass's
     words beside it: every split of the heard stretch into kept words before, replaced
@@ -104,7 +122,7 @@ def heard_beside(seg: Segment, kept: Sequence[tuple[Chunk, float, float]], judge
     the segment without it and with the text written, the other names in place."""
     names = list(dict.fromkeys(c.form for c, *_ in kept))
     heard = [w.text for w in seg.words]
-    out = [(unechoed(heard, c, previous, following), without, with_it)
+    out = [(closed(heard, unechoed(heard, c, previous, following)), without, with_it)
            for c, without, with_it in kept]
     for position, (chunk, *_) in enumerate(list(out)):
         options = variants(heard, chunk)
@@ -122,4 +140,4 @@ def heard_beside(seg: Segment, kept: Sequence[tuple[Chunk, float, float]], judge
     return out
 
 
-__all__ = ["heard_beside", "unechoed", "variants"]
+__all__ = ["closed", "heard_beside", "unechoed", "variants"]

@@ -122,6 +122,19 @@ def heard_as_name(words: Sequence[str], first: int, last: int) -> bool:
     return sum(map(_capitalised, inner)) * 2 <= len(inner)
 
 
+def partly_heard_as_name(words: Sequence[str], first: int, last: int) -> bool:
+    """Whisper wrote a word of ``words[first..last]`` as (part of) a name: a capital no
+    sentence start explains ("FX" of "base FX"), in a segment whose other words are
+    mostly lower case."""
+    cased = any(_capitalised(core) and ((i and not sentence_end(words[i - 1]))
+                                        or any(ch.isupper() for ch in core[1:]))
+                for i in range(first, last + 1) if (core := split_word(words[i])[1]))
+    inner = [split_word(w)[1] for i, w in enumerate(words)
+             if not first <= i <= last and i and not sentence_end(words[i - 1])]
+    inner = [c for c in inner if c[:1].isalpha()]
+    return cased and sum(map(_capitalised, inner)) * 2 <= len(inner)
+
+
 def sounds_like_start(article: str, form: str) -> bool:
     """The article could be heard for the first syllable of ``form``: its consonant
     skeleton starts the name's ("the" for Dai Mo), or it is a bare vowel and the name
@@ -133,4 +146,5 @@ def sounds_like_start(article: str, form: str) -> bool:
 
 
 __all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "heard_as_name", "is_article",
-           "opens_question", "sentence_end", "sounds_like_start", "takes_article"]
+           "opens_question", "partly_heard_as_name", "sentence_end", "sounds_like_start",
+           "takes_article"]

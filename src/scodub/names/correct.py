@@ -56,7 +56,12 @@ from rapidfuzz import fuzz, process
 
 from scodub.data import Correction, Segment, Transcript
 from scodub.langs import get_language
-from scodub.names.context import article_conflict, heard_as_name, opens_question
+from scodub.names.context import (
+    article_conflict,
+    heard_as_name,
+    opens_question,
+    partly_heard_as_name,
+)
 from scodub.names.glossary import Glossary, Term
 from scodub.names.match import (
     LETTERS_ONLY_PENALTY,
@@ -303,8 +308,12 @@ def judge_margin(words: Sequence[str], first: int, last: int, written: str) -> f
     ``words[first..last]`` written as ``written``: ``SPELLING_MARGIN`` for a name heard as
     a name and spelled near ``written``, else ``JUDGE_MARGIN``."""
     heard = " ".join(split_word(w)[1] for w in words[first : last + 1])
-    near = similarity(heard, " ".join(split_word(w)[1] for w in written.split()))
-    if near >= CORRECTION_THRESHOLD and heard_as_name(words, first, last):
+    spelt = " ".join(split_word(w)[1] for w in written.split())
+    if similarity(heard, spelt) >= CORRECTION_THRESHOLD and heard_as_name(words, first, last):
+        return SPELLING_MARGIN
+    if compact(heard) == compact(spelt) and partly_heard_as_name(words, first, last):
+        # letter case alone ("base FX" -> Base FX): the same sound, and Whisper wrote
+        # part of it as a name; not "fine china daily", where nothing was
         return SPELLING_MARGIN
     return JUDGE_MARGIN
 

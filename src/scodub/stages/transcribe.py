@@ -113,7 +113,9 @@ class TranscribeStage(Stage[TranscribeResult]):
     # 4: each name judged on its own, the beam's best texts, the words around (names/context)
     # 5: a name heard as a name needs only to be respelt as well (names.correct.judge_margin)
     # 6: the words beside a name kept as heard where the audio agrees (names.beside)
-    version = 6
+    # 7: hyphenated parts where names are plausible; letter case alone when partly written
+    # as a name
+    version = 7
 
     @classmethod
     def build(
