@@ -154,7 +154,7 @@ def test_variants_keep_heard_words_at_either_edge_and_the_heard_punctuation() ->
     assert variants(heard, Chunk(5, 5, ("Deng", "Rui."), "Deng Rui", None, 0, 2)) == []
 
 
-def test_a_name_that_ends_the_segment_keeps_the_heard_full_stop() -> None:
+def test_a_name_keeps_the_heard_punctuation_where_the_second_pass_wrote_none() -> None:
     glossary = Glossary((Term("cs", "company", {"en": "Coke Studio"}),))
     heard = "The music came from Koch Studio."
     out = redecode(_transcript(heard), glossary,
@@ -167,3 +167,9 @@ def test_a_name_that_ends_the_segment_keeps_the_heard_full_stop() -> None:
                    lambda seg, texts, names: [2.0 if "Qing" in t else 0.0 for t in texts],
                    lambda seg, names: ["It was Hai Qing's"])
     assert out.segments[0].text == "It was Hai Qing's."
+    # inside the segment too: the heard full stop ends a sentence there
+    out = redecode(_transcript("waiting for Di-Mo. Then it began."),
+                   Glossary((Term("dm", "person", {"en": "Dai Mo"}),)),
+                   lambda seg, texts, names: [2.0 if "Dai" in t else 0.0 for t in texts],
+                   lambda seg, names: ["waiting for Dai Mo Then it began."])
+    assert out.segments[0].text == "waiting for Dai Mo. Then it began."

@@ -15,8 +15,8 @@ The second pass also hears the audio kept around the segment (``PAD_MS``) and ca
 next segment's first words after a name at the segment's end ("Ding-Rui" -> "Deng Rui
 for" before a segment "for China Daily"), or the previous segment's last words before
 one at its start: those words are written in that segment already and are dropped
-(``unechoed``). A chunk that ends the segment ends with the heard punctuation when the
-second pass wrote none (``closed``: "Koch Studio." -> "Coke Studio.", not "Coke Studio").
+(``unechoed``). A chunk ends with the heard punctuation when the second pass wrote none
+(``closed``: "Koch Studio." -> "Coke Studio.", not "Coke Studio").
 
 The name itself is never in question here: every text scored holds it, so this changes
 no name, only the words around it.
@@ -83,11 +83,12 @@ def _marks(word: str) -> str:
 
 
 def closed(heard: Sequence[str], chunk: Chunk) -> Chunk:
-    """``chunk`` ending the segment as heard: a second pass that wrote no punctuation
-    after the segment's last word ("Coke Studio" for "Koch Studio.") keeps the heard."""
-    if chunk.last != len(heard) - 1 or not chunk.new or _marks(chunk.new[-1]):
+    """``chunk`` ending as the heard stretch did: where the second pass wrote no
+    punctuation after its last word, the heard punctuation ("Coke Studio." for "Koch
+    Studio.", "Dai Mo." for "Di-Mo." before the next sentence, "Chen Liang," in a list)."""
+    if not chunk.new or _marks(chunk.new[-1]):
         return chunk
-    marks = _marks(heard[-1])
+    marks = _marks(heard[chunk.last])
     if not marks:
         return chunk
     return dataclasses.replace(chunk, new=(*chunk.new[:-1], chunk.new[-1] + marks))

@@ -306,7 +306,8 @@ def _choose(matches: Sequence[_Match], lang: str) -> list[_Match]:
 def judge_margin(words: Sequence[str], first: int, last: int, written: str) -> float:
     """How much higher than ``words`` as heard the judge must score them with
     ``words[first..last]`` written as ``written``: ``SPELLING_MARGIN`` for a name heard as
-    a name and spelled near ``written``, else ``JUDGE_MARGIN``."""
+    a name and spelled near ``written``, or for a change of letter case alone where part of
+    the stretch was written as a name; else ``JUDGE_MARGIN``."""
     heard = " ".join(split_word(w)[1] for w in words[first : last + 1])
     spelt = " ".join(split_word(w)[1] for w in written.split())
     if similarity(heard, spelt) >= CORRECTION_THRESHOLD and heard_as_name(words, first, last):

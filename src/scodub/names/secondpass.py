@@ -18,7 +18,8 @@ Words the first pass already wrote as a name, spelled near the glossary's ("Chen
 Chen Liang), need only score as well (``judge_margin``).
 
 Only the name's words change: the words around it keep what the first pass heard and
-their times. A name heard exactly is never replaced (unless by a longer name that holds
+their times (and, inside a misheard stretch replaced whole, where the audio agrees:
+``scodub.names.beside``). A name heard exactly is never replaced (unless by a longer name that holds
 it: "SCO" in the SCO Film Festival), nor one whose letters were heard with other words
 changed around them ("fined China Daily" for "fine-china daily"); a second pass that ends
 a sentence inside the misheard stretch ("Jiang Lin. Jiang Haiyang" for "John Hayeon"),
