@@ -116,6 +116,12 @@ def heard_as_name(words: Sequence[str], first: int, last: int) -> bool:
     starts = first == 0 or bool(sentence_end(words[first - 1]))
     if len(cores) == 1 and starts and not any(ch.isupper() for ch in cores[0][1:]):
         return False
+    return _mostly_lower(words, first, last)
+
+
+def _mostly_lower(words: Sequence[str], first: int, last: int) -> bool:
+    """The segment's words outside ``first..last`` that no sentence start capitalises are
+    mostly lower case (in a run written in title case, case says nothing)."""
     inner = [split_word(w)[1] for i, w in enumerate(words)
              if not first <= i <= last and i and not sentence_end(words[i - 1])]
     inner = [c for c in inner if c[:1].isalpha()]
@@ -129,10 +135,7 @@ def partly_heard_as_name(words: Sequence[str], first: int, last: int) -> bool:
     cased = any(_capitalised(core) and ((i and not sentence_end(words[i - 1]))
                                         or any(ch.isupper() for ch in core[1:]))
                 for i in range(first, last + 1) if (core := split_word(words[i])[1]))
-    inner = [split_word(w)[1] for i, w in enumerate(words)
-             if not first <= i <= last and i and not sentence_end(words[i - 1])]
-    inner = [c for c in inner if c[:1].isalpha()]
-    return cased and sum(map(_capitalised, inner)) * 2 <= len(inner)
+    return cased and _mostly_lower(words, first, last)
 
 
 def sounds_like_start(article: str, form: str) -> bool:
