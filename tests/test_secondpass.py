@@ -137,6 +137,18 @@ def test_a_word_of_the_next_segment_heard_in_the_padding_is_not_written_twice() 
     assert run(other, "written by Deng Rui for") == "written by Deng Rui for / in China Daily."
 
 
+def test_a_word_of_the_previous_segment_before_a_name_is_dropped() -> None:
+    from scodub.names.beside import unechoed
+    from scodub.names.secondpass import Chunk
+
+    # "...the hosts." / "Farsen thanked them": the second pass heard "hosts" in the padding
+    chunk = Chunk(0, 0, ("hosts", "Farzin"), "Farzin", None, 1, 1)
+    out = unechoed(["Farsen", "thanked", "them."], chunk, ["thanked", "the", "hosts."], [])
+    assert (out.new, out.name_at) == (("Farzin",), 0)
+    # a word the previous segment does not end with stays for the judge
+    assert unechoed(["Farsen", "thanked"], chunk, ["the", "guests."], []) == chunk
+
+
 def test_variants_keep_heard_words_at_either_edge_and_the_heard_punctuation() -> None:
     from scodub.names.beside import variants
     from scodub.names.secondpass import Chunk

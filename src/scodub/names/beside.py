@@ -29,13 +29,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from scodub.data import Segment
+from scodub.names.correct import Judge
 from scodub.names.spans import split_word
 
 if TYPE_CHECKING:  # secondpass imports this module
     from scodub.names.secondpass import Chunk
-
-#: ``judge(segment, texts, names)`` -> a log-probability per text (``WhisperJudge``).
-Judge = Callable[[Segment, Sequence[str], Sequence[str]], Sequence[float]]
 
 
 def _edged(words: list[str], heard: Sequence[str], first: bool, last: bool) -> list[str]:
@@ -68,7 +66,7 @@ def unechoed(heard: Sequence[str], chunk: Chunk, previous: Sequence[str],
     after, before = new[hi:], new[:lo]
     if after and chunk.last == len(heard) - 1 and _fold(after) == _fold(following[: len(after)]):
         new = _edged(new[:hi], heard[chunk.first : chunk.last + 1], False, True)
-    if before and chunk.first == 0 and before and _fold(before) == _fold(previous[-len(before) :]):
+    if before and chunk.first == 0 and _fold(before) == _fold(previous[-len(before) :]):
         new = _edged(new[lo:], heard[chunk.first : chunk.last + 1], True, False)
         lo = 0
     if len(new) == len(chunk.new):
