@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scodub.data import Segment, Transcript, Word
+from scodub.names.correct import plausible_places
 from scodub.names.glossary import Glossary, Term
-from scodub.names.secondpass import redecode
+from scodub.names.secondpass import Chunk, _where_plausible, redecode
 
 GLOSSARY = Glossary((
     Term("zy", "person", {"en": "Zhang Yimou"}), Term("jz", "person", {"en": "Jia Zhangke"}),
@@ -185,3 +186,60 @@ def test_a_name_keeps_the_heard_punctuation_where_the_second_pass_wrote_none() -
                    lambda seg, texts, names: [2.0 if "Dai" in t else 0.0 for t in texts],
                    lambda seg, names: ["waiting for Dai Mo Then it began."])
     assert out.segments[0].text == "waiting for Dai Mo. Then it began."
+
+
+PEOPLE = Glossary((
+    Term("ma", "person", {"en": "Marat Asanaliev"}),
+    Term("un", "person", {"en": "Umair Nasir Ali"}),
+    Term("zy", "person", {"en": "Zhang Yimou"}), Term("jz", "person", {"en": "Jia Zhangke"}),
+    Term("cl", "person", {"en": "Chen Liang"}), Term("jh", "person", {"en": "Jiang Haiyang"}),
+))
+
+
+def _run_with(glossary: Glossary, heard: str, hypotheses: Sequence[str],
+              scores: dict[str, float]) -> Transcript:
+    def decode(seg: Segment, names: Sequence[str]) -> list[str]:
+        return list(hypotheses)
+
+    def judge(seg: Segment, texts: Sequence[str], names: Sequence[str]) -> list[float]:
+        return [scores.get(t, 0.0) for t in texts]
+
+    return redecode(_transcript(heard), glossary, judge, decode)
+
+
+def test_a_name_written_over_other_words_than_where_it_was_plausible_is_not_taken() -> None:
+    heard = "Marata Sandali spoke for the cinema of Pakistan."
+    # Umair Nasir Ali is plausible in this segment, but only at "Marata Sandali"
+    places = plausible_places(_transcript(heard), PEOPLE)[0]
+    assert places["Umair Nasir Ali"] == ((0, 1),)
+    out = _run_with(PEOPLE, heard, ["Marat Asanaliev spoke Umair Nasir Ali."], {
+        "Marat Asanaliev spoke for the cinema of Pakistan.": 9.0,
+        "Marata Sandali spoke Umair Nasir Ali.": 14.0,
+        "Marat Asanaliev spoke Umair Nasir Ali.": 23.0})
+    assert out.segments[0].text == "Marat Asanaliev spoke for the cinema of Pakistan."
+    assert [c.corrected for c in out.corrections] == ["Marat Asanaliev"]
+
+
+def test_a_name_written_elsewhere_over_words_that_sound_like_it_is_taken() -> None:
+    heard = ["Yang", "Yimu", "and", "Yiankou", "and", "Pridings."]
+    # Jia Zhangke plausible at "Yang" only; the second pass hears it at "Yiankou"
+    chunk = Chunk(3, 3, ("Jia", "Zhangke"), "Jia Zhangke", None)
+    assert _where_plausible(chunk, ((0, 0),), heard)
+    assert _where_plausible(chunk, ((3, 4),), heard)  # where it was plausible
+    unlike = Chunk(2, 5, ("Umair", "Nasir", "Ali."), "Umair Nasir Ali", None)
+    assert not _where_plausible(unlike, ((0, 1),), heard)
+    assert _where_plausible(unlike, ((0, 2),), heard)
+
+
+def test_a_name_written_beside_the_part_of_it_that_was_heard_is_not_taken() -> None:
+    events = Glossary((Term("cf", "event", {"en": "Cannes Film Festival"}),
+                       Term("sf", "event", {"en": "SCO Film Festival"})))
+    heard = "The Film Festival in our town won small this year."
+    doubled = "The Film Festival Cannes Film Festival, one small this year."
+    assert _run_with(events, heard, ["Film Festival, Cannes Film Festival, one small this year."],
+                     {doubled: 5.0}).corrections == ()
+    # said where the part was heard: taken
+    out = _run_with(events, "Ken's Film Festival in our town won.",
+                    ["Cannes Film Festival in our town won."],
+                    {"Cannes Film Festival in our town won.": 5.0})
+    assert [c.corrected for c in out.corrections] == ["Cannes Film Festival"]

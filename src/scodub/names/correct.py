@@ -377,6 +377,16 @@ def plausible_forms(transcript: Transcript, glossary: Glossary, lang: str | None
     """Per segment index, the glossary forms that may have been said there but are not
     written there (the forms of the terms matched at ``threshold``, whole or, for people,
     one word of the name; best first)."""
+    return {seg: tuple(forms) for seg, forms in
+            plausible_places(transcript, glossary, lang, threshold).items()}
+
+
+def plausible_places(transcript: Transcript, glossary: Glossary, lang: str | None = None,
+                     threshold: float = PLAUSIBLE_THRESHOLD,
+                     ) -> dict[int, dict[str, tuple[tuple[int, int], ...]]]:
+    """``plausible_forms`` with, for each form, the runs of heard words (first, last:
+    word indices, inclusive) where it may have been said: the second pass writes a name
+    only there (``scodub.names.secondpass``)."""
     language = get_language(lang or transcript.language)
     surfaces = _surfaces(glossary, language.code)
     if not surfaces or not transcript.segments:
@@ -384,6 +394,7 @@ def plausible_forms(transcript: Transcript, glossary: Glossary, lang: str | None
     spans = spans_of(transcript, max(len(s.words) for s in surfaces) + 1, parts=True)
     writable = writable_forms(glossary, language.code)
     found: dict[int, dict[str, float]] = {}
+    where: dict[tuple[int, str], set[tuple[int, int]]] = {}
     parts = _person_parts(surfaces)
     part_ids = {id(p) for p in parts}
     matches = _scorespans_of(spans, surfaces + parts, threshold, language.code,
@@ -397,7 +408,9 @@ def plausible_forms(transcript: Transcript, glossary: Glossary, lang: str | None
         best = found.setdefault(m.span.seg, {})
         score = m.score - (_PART_PENALTY if id(m.surface) in part_ids else 0.0)
         best[form] = max(best.get(form, 0.0), score)
-    return {seg: tuple(sorted(forms, key=lambda f: -forms[f])[:_PLAUSIBLE_MAX])
+        where.setdefault((m.span.seg, form), set()).add((m.span.first, m.span.last))
+    return {seg: {form: tuple(sorted(where[seg, form]))
+                  for form in sorted(forms, key=lambda f: -forms[f])[:_PLAUSIBLE_MAX]}
             for seg, forms in found.items()}
 
 
@@ -471,4 +484,5 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
 __all__ = ["ALIAS_FUZZY_THRESHOLD", "CONFIDENT_THRESHOLD", "CORRECTION_THRESHOLD",
            "HOTWORD_TOKEN_BUDGET", "JUDGE_MARGIN", "MIN_FUZZY_CHARS", "PLAUSIBLE_THRESHOLD",
            "SPELLING_MARGIN", "UNSURE_PROBABILITY", "Judge", "correct", "hotwords",
-           "initial_prompt", "judge_margin", "plausible_forms"]
+           "initial_prompt", "judge_margin", "plausible_forms",
+           "plausible_places"]

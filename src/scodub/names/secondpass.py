@@ -15,7 +15,8 @@ well", gained four names on the bench and wrote two that nobody said: "young dir
 0.10; names misheard as words came out from 0.24 higher. A change of letter case alone
 sounds the same: only Whisper's language model judges it.)
 Words the first pass already wrote as a name, spelled near the glossary's ("Chen Yang" for
-Chen Liang), need only score as well (``judge_margin``).
+Chen Liang), need only score as well (``judge_margin``). A name is written only over the
+words where it was plausible, or over words that sound like it (``_where_plausible``).
 
 Only the name's words change: the words around it keep what the first pass heard and
 their times (and, inside a misheard stretch replaced whole, where the audio agrees:
@@ -35,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -51,7 +53,7 @@ from scodub.names.context import (
 from scodub.names.correct import (
     CORRECTION_THRESHOLD,
     judge_margin,
-    plausible_forms,
+    plausible_places,
 )
 from scodub.names.glossary import Glossary, Term
 from scodub.names.match import compact, similarity, tokens
@@ -159,6 +161,21 @@ def _echo(new: Sequence[str], around: Sequence[str], form: str, index: NameIndex
     return any(name != form and name not in form for *_, name in index.found(new))
 
 
+def _doubled(heard: Sequence[str], lo: int, hi: int, form: str) -> bool:
+    """Two words of ``form`` in a row were heard just before or after the stretch
+    ``heard[lo:hi]``: the second pass wrote the name beside the part of it that was heard
+    ("The Film Festival in our town won" -> "The Film Festival Cannes Film Festival,
+    one"). Were the name said, it would be written there, over what was heard."""
+    want = [w.casefold() for w in form.split()]
+    pairs = set(itertools.pairwise(want))
+    n = len(want)
+    for part in (heard[max(0, lo - n) : lo], heard[hi : hi + n]):
+        cores = [split_word(w)[1].casefold() for w in part]
+        if pairs & set(itertools.pairwise(cores)):
+            return True
+    return False
+
+
 def _alike_in_length(old: Sequence[str], new: Sequence[str]) -> bool:
     """A misheard name has about the letters of the name: at most twice as many or half
     ("G. Jank" for Jia Zhangke); a longer stretch replaced is speech the second pass
@@ -226,6 +243,7 @@ def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str]
         if (hi_a <= lo_a or taken or (term and article_conflict(previous, term, form, lang))
                 or any(_blocks(name, lo, hi, lo_a, hi_a, form) for lo, hi, name in exact)
                 or _heard_letters(heard[lo_a:hi_a], new, form)
+                or _doubled(heard, lo_a, hi_a, form)
                 or opens_question(heard, lo_a, form, lang)
                 or _echo(new, again[max(0, lo_b - width) : hi_b + width], form, index)
                 or not _alike_in_length(heard[lo_a:hi_a], new)):
@@ -289,6 +307,32 @@ def _candidates(heard: Sequence[str], texts: Sequence[str], forms: Sequence[str]
     return list(found.values())
 
 
+#: A chunk outside the words where its name was plausible is taken only when what it
+#: replaces sounds this much like its new words (``similarity``): names the second pass
+#: wrote in another place came out 48-65 ("Yiankou" -> "Jia Zhangke both", the name
+#: plausible only at "Yang"), other words it turned into a name 31-33 ("for the cinema of
+#: Pakistan" -> "Umair Nasir Ali", plausible at "Marata Sandali"; espeak-ng voices).
+ELSEWHERE_SIMILARITY = 40.0
+
+
+def _at(chunk: Chunk, places: Sequence[tuple[int, int]]) -> bool:
+    """The chunk replaces heard words where its name was plausible (``places``: runs of
+    word indices)."""
+    return any(lo <= chunk.last and hi >= chunk.first for lo, hi in places)
+
+
+def _where_plausible(chunk: Chunk, places: Sequence[tuple[int, int]],
+                     heard: Sequence[str]) -> bool:
+    """The chunk replaces words where its name was plausible, or words that sound like
+    its own (``ELSEWHERE_SIMILARITY``): primed with names, the second pass also writes
+    one in place of other words of the segment."""
+    if _at(chunk, places):
+        return True
+    old = " ".join(split_word(w)[1] for w in heard[chunk.first : chunk.last + 1])
+    new = " ".join(split_word(w)[1] for w in chunk.new)
+    return similarity(old, new) >= ELSEWHERE_SIMILARITY
+
+
 def _overlap(a: Chunk, b: Chunk) -> bool:
     return not (a.last < b.first or a.first > b.last)
 
@@ -330,7 +374,7 @@ def redecode(transcript: Transcript, glossary: Glossary, judge: Judge,
     """Decode again, primed with only the plausible names, the segments where a glossary
     name is plausible; take each name the second pass hears that the judge scores at least
     ``JUDGE_MARGIN`` above what was heard (``_judged``; each a ``Correction``)."""
-    plausible = plausible_forms(transcript, glossary)
+    plausible = plausible_places(transcript, glossary)
     if not plausible:
         return transcript
     language = get_language(transcript.language)
@@ -340,14 +384,16 @@ def redecode(transcript: Transcript, glossary: Glossary, judge: Judge,
     segments = list(transcript.segments)
     corrections: list[Correction] = []
     joiner = " " if spaced else ""
-    for index, forms in sorted(plausible.items()):
+    for index, places in sorted(plausible.items()):
         seg = segments[index]
         heard = [w.text for w in seg.words]
+        forms = tuple(places)
         chunks = _candidates(heard, decode(seg, forms), forms, names, language.code, spaced)
         if len(forms) > 1 and not any(c.form == forms[0] for c in chunks):
             # the likeliest name alone: other names in the prompt can crowd it out
             chunks += _candidates(heard, decode(seg, forms[:1]), forms[:1], names,
                                   language.code, spaced)
+        chunks = [c for c in chunks if _where_plausible(c, places[c.form], heard)]
         if not chunks:
             continue
         kept = _judged(seg, chunks, judge, spaced)
