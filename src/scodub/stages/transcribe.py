@@ -114,8 +114,9 @@ class TranscribeStage(Stage[TranscribeResult]):
     # 5: a name heard as a name needs only to be respelt as well (names.correct.judge_margin)
     # 6: the words beside a name kept as heard where the audio agrees (names.beside)
     # 7: hyphenated parts where names are plausible; letter case alone when partly written
-    # as a name
-    version = 7
+    # as a name; 8: a name only where it was plausible or over words like it, and not
+    # beside the part of it that was heard
+    version = 8
 
     @classmethod
     def build(
