@@ -243,3 +243,13 @@ def test_a_name_written_beside_the_part_of_it_that_was_heard_is_not_taken() -> N
                     ["Cannes Film Festival in our town won."],
                     {"Cannes Film Festival in our town won.": 5.0})
     assert [c.corrected for c in out.corrections] == ["Cannes Film Festival"]
+
+
+def test_a_repetition_loop_of_the_second_pass_is_not_taken() -> None:
+    heard = "Chonyumu and Geo-Chonkbo sent Britons."
+    loop = "Zhang Yimou, auntie, auntie, auntie, auntie, auntie."
+    # the loop scores far better (each repeat is easy to predict): still not taken
+    assert _run(heard, [loop], {loop: 40.0}).corrections == ()
+    said = "Zhang Yimou and Geo-Chonkbo sent Britons."
+    out = _run(heard, [said], {said: 10.0})
+    assert [c.corrected for c in out.corrections] == ["Zhang Yimou"]

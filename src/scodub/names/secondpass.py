@@ -176,6 +176,18 @@ def _doubled(heard: Sequence[str], lo: int, hi: int, form: str) -> bool:
     return False
 
 
+def _looping(old: Sequence[str], new: Sequence[str]) -> bool:
+    """The second pass repeats a word back to back that the heard stretch does not
+    ("Chonyumu and Geo-Chonkbo sent Britons." -> "Zhang Yimou, auntie, auntie, auntie,
+    auntie, auntie."): Whisper's repetition loop, which a forced-decoding score rewards
+    (each repeat is easy to predict), not speech."""
+    def repeats(words: Sequence[str]) -> set[str]:
+        cores = [split_word(w)[1].casefold() for w in words]
+        return {a for a, b in itertools.pairwise(cores) if a and a == b}
+
+    return bool(repeats(new) - repeats(old))
+
+
 def _alike_in_length(old: Sequence[str], new: Sequence[str]) -> bool:
     """A misheard name has about the letters of the name: at most twice as many or half
     ("G. Jank" for Jia Zhangke); a longer stretch replaced is speech the second pass
@@ -244,6 +256,7 @@ def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str]
                 or any(_blocks(name, lo, hi, lo_a, hi_a, form) for lo, hi, name in exact)
                 or _heard_letters(heard[lo_a:hi_a], new, form)
                 or _doubled(heard, lo_a, hi_a, form)
+                or _looping(heard[lo_a:hi_a], new)
                 or opens_question(heard, lo_a, form, lang)
                 or _echo(new, again[max(0, lo_b - width) : hi_b + width], form, index)
                 or not _alike_in_length(heard[lo_a:hi_a], new)):
