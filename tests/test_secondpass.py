@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scodub.data import Segment, Transcript, Word
+from scodub.names.beside import variants
 from scodub.names.correct import plausible_places
 from scodub.names.glossary import Glossary, Term
 from scodub.names.secondpass import Chunk, _where_plausible, redecode
@@ -253,3 +254,14 @@ def test_a_repetition_loop_of_the_second_pass_is_not_taken() -> None:
     said = "Zhang Yimou and Geo-Chonkbo sent Britons."
     out = _run(heard, [said], {said: 10.0})
     assert [c.corrected for c in out.corrections] == ["Zhang Yimou"]
+
+
+def test_heard_words_beside_a_name_compete_when_they_keep_as_many_letters() -> None:
+    heard = ["We", "interviewed", "on", "dodge", "dashed", "on", "dog"]
+    chunk = Chunk(1, 6, ("need", "to", "view", "Onondorj", "Dashdondog"),
+                  "Onondorj Dashdondog", None, 3, 2)
+    found = variants(heard, chunk)
+    # one word fewer than the second pass wrote, but "interviewed" is no word dropped
+    assert ("interviewed", "Onondorj", "Dashdondog") in found
+    # the name alone drops the words beside it: never a variant
+    assert ("Onondorj", "Dashdondog") not in found

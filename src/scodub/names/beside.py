@@ -7,7 +7,8 @@ thanked" -> "Farzin thank", "Yingsi and Dingrui" -> "Yingzi in Deng Rui". Once t
 has taken the name, ``heard_beside`` scores the same segment with the name alone in place
 of the misheard words, keeping heard words at either edge ("Farzin thanked", "Yingsi and
 Deng Rui"), and writes the text that scores best: the second pass's words only where they
-score better than every such text. Only texts of at least the chunk's words compete: a
+score better than every such text. Only texts of at least the chunk's words, or that
+keep at least the letters the second pass wrote beside the name, compete: a
 forced-decoding score is a sum over the tokens of the text, so a text that drops a word
 the audio holds scores higher, not lower ("Farsen thanked" -> "Farzin", measured).
 
@@ -95,20 +96,30 @@ def closed(heard: Sequence[str], chunk: Chunk) -> Chunk:
 def variants(heard: Sequence[str], chunk: Chunk) -> list[tuple[str, ...]]:
     """The chunk's name with heard words kept at its edges instead of the second pass's
     words beside it: every split of the heard stretch into kept words before, replaced
-    words (at least one) and kept words after, that writes at least the chunk's words.
-    Empty when the chunk is the name alone."""
+    words (at least one) and kept words after, that writes at least the chunk's words
+    or keeps at least the letters the second pass wrote beside the name ("director Jia
+    Zhangke" for "rest of Jia Zhangke": one word fewer, but not a word dropped, which
+    would win on the sum of log-probabilities alone). Empty when the chunk is the name
+    alone."""
     name = list(chunk.name)
     if len(name) == len(chunk.new):
         return []
     old = list(heard[chunk.first : chunk.last + 1])
+    beside = _letters([*chunk.new[: chunk.name_at], *chunk.new[chunk.name_at + len(name) :]])
     found: dict[tuple[str, ...], None] = {}
     for before in range(len(old)):
         for after in range(len(old) - before):
             middle = _edged(name, old, before == 0, after == 0)
+            kept = [*old[:before], *old[len(old) - after :]]
             text = (*old[:before], *middle, *old[len(old) - after :])
-            if text != chunk.new and len(text) >= len(chunk.new):
+            if text != chunk.new and (len(text) >= len(chunk.new)
+                                      or _letters(kept) >= beside):
                 found.setdefault(text)
     return list(found)
+
+
+def _letters(words: Sequence[str]) -> int:
+    return sum(len(split_word(w)[1]) for w in words)
 
 
 def heard_beside(seg: Segment, kept: Sequence[tuple[Chunk, float, float]], judge: Judge,
