@@ -122,8 +122,10 @@ same kinds of wrong names: "young directors" -> "Yongchuan directors", "mapping 
 -> "Ma Ping river", "the technology studio at the school" -> "the Yongchuan Technology
 Studio ...", "a thin and airy film" -> "ARY Films". Several drop words the audio holds
 ("technologist who dealt with the" -> "Yongchuan Technology Studio Atma", -45.1 -> -25.0):
-the judge compares sums of log-probabilities, which favour fewer tokens; a per-token
-allowance for the longer text (as in ASR rescoring) is the next thing to measure.
+the judge compares sums of log-probabilities, which favour fewer tokens. A per-token
+allowance for the longer text (as in ASR rescoring) would also favour names, which take
+more tokens than the words they replace ("young" -> "Yongchuan"): not measured, and not
+obviously a fix.
 
 Run: ``nice -n 10 .venv/bin/python bench/bench_names.py [--voices piper-1.0,espeak-en-us]``;
 a quick subset for iteration: ``--skip-ordinary --split dev --max-clips 3``.
