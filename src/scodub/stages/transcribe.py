@@ -115,8 +115,9 @@ class TranscribeStage(Stage[TranscribeResult]):
     # 6: the words beside a name kept as heard where the audio agrees (names.beside)
     # 7: hyphenated parts where names are plausible; letter case alone when partly written
     # as a name; 8: a name only where it was plausible or over words like it, and not
-    # beside the part of it that was heard
-    version = 8
+    # beside the part of it that was heard; 9: no repetition loop, heard words beside a name
+    # compete when they keep as many letters
+    version = 9
 
     @classmethod
     def build(
