@@ -4,7 +4,7 @@ glossary name may have been said, and the few names to prime each with."""
 from __future__ import annotations
 
 from scodub.data import Segment, Transcript, Word
-from scodub.names.correct import plausible_forms
+from scodub.names.correct import plausible_forms, plausible_places
 from scodub.names.glossary import Glossary, Term
 
 GLOSSARY = Glossary((
@@ -58,3 +58,16 @@ def test_a_name_glued_to_the_next_word_by_a_hyphen_is_plausible() -> None:
     # the whole hyphenated word is no name
     assert plausible_forms(_transcript(("John Lee-Directed the opening gala.", 0.4)),
                            glossary) == {}
+
+
+def test_plausible_places_say_at_which_heard_words_each_name_may_be() -> None:
+    transcript = _transcript(("Yesterday Ganyamu met Dingrui in Yangtzuan.", 0.5))
+    places = plausible_places(transcript, GLOSSARY)
+    words = [w.text for w in transcript.segments[0].words]
+    at = {form: {" ".join(words[a : b + 1]) for a, b in runs}
+          for form, runs in places[0].items()}
+    assert "Ganyamu" in at["Zhang Yimou"] and "Dingrui" in at["Deng Rui"]
+    assert "in Yangtzuan." in at["Yongchuan"] or "Yangtzuan." in at["Yongchuan"]
+    assert not any("Yesterday" in run for run in at["Deng Rui"])
+    # the same names, in the same order, as plausible_forms gives
+    assert tuple(places[0]) == plausible_forms(transcript, GLOSSARY)[0]
