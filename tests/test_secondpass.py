@@ -265,3 +265,15 @@ def test_heard_words_beside_a_name_compete_when_they_keep_as_many_letters() -> N
     assert ("interviewed", "Onondorj", "Dashdondog") in found
     # the name alone drops the words beside it: never a variant
     assert ("Onondorj", "Dashdondog") not in found
+
+
+def test_an_article_heard_after_a_name_stays() -> None:
+    people = Glossary((Term("mp", "person", {"en": "Ma Ping"}),))
+    heard = "He spent the morning mapping the river."
+    dropped = "He spent the morning Ma Ping river."
+    # the second pass dropped "the": a shorter text, which the judge's sum favours
+    assert _run_with(people, heard, [dropped], {dropped: 5.0}).corrections == ()
+    kept = "He spent the morning Ma Ping the river."
+    out = _run_with(people, heard, [dropped], {kept: 5.0})
+    assert out.segments[0].text == kept
+    assert [(c.heard, c.corrected) for c in out.corrections] == [("mapping", "Ma Ping")]

@@ -148,6 +148,15 @@ def sounds_like_start(article: str, form: str) -> bool:
     return phonetic_key(form).startswith(key)
 
 
+def sounds_like_end(article: str, form: str) -> bool:
+    """The article could be heard for the last syllable of ``form``: its consonant
+    skeleton ends the name's, or it is a bare vowel and the name ends with one."""
+    key = phonetic_key(article)
+    if not key:
+        return compact(form)[-1:] in "aeiou"
+    return phonetic_key(form).endswith(key)
+
+
 __all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "heard_as_name", "is_article",
-           "opens_question", "partly_heard_as_name", "sentence_end", "sounds_like_start",
-           "takes_article"]
+           "opens_question", "partly_heard_as_name", "sentence_end", "sounds_like_end",
+           "sounds_like_start", "takes_article"]
