@@ -24,7 +24,8 @@ def _transcript(text: str) -> Transcript:
     return Transcript("en", 1.0, seg.end_ms, (seg,))
 
 
-def _run(heard: str, hypotheses: Sequence[str], scores: dict[str, float]) -> Transcript:
+def _run(heard: str, hypotheses: Sequence[str], scores: dict[str, float],
+         glossary: Glossary = GLOSSARY) -> Transcript:
     """``redecode`` where the second pass gives ``hypotheses`` and the judge scores a text
     by ``scores`` (0 for a text not listed)."""
     def decode(seg: Segment, names: Sequence[str]) -> list[str]:
@@ -33,7 +34,7 @@ def _run(heard: str, hypotheses: Sequence[str], scores: dict[str, float]) -> Tra
     def judge(seg: Segment, texts: Sequence[str], names: Sequence[str]) -> list[float]:
         return [scores.get(t, 0.0) for t in texts]
 
-    return redecode(_transcript(heard), GLOSSARY, judge, decode)
+    return redecode(_transcript(heard), glossary, judge, decode)
 
 
 def test_a_name_that_explains_the_audio_better_is_taken_with_its_evidence() -> None:
@@ -197,26 +198,15 @@ PEOPLE = Glossary((
 ))
 
 
-def _run_with(glossary: Glossary, heard: str, hypotheses: Sequence[str],
-              scores: dict[str, float]) -> Transcript:
-    def decode(seg: Segment, names: Sequence[str]) -> list[str]:
-        return list(hypotheses)
-
-    def judge(seg: Segment, texts: Sequence[str], names: Sequence[str]) -> list[float]:
-        return [scores.get(t, 0.0) for t in texts]
-
-    return redecode(_transcript(heard), glossary, judge, decode)
-
-
 def test_a_name_written_over_other_words_than_where_it_was_plausible_is_not_taken() -> None:
     heard = "Marata Sandali spoke for the cinema of Pakistan."
     # Umair Nasir Ali is plausible in this segment, but only at "Marata Sandali"
     places = plausible_places(_transcript(heard), PEOPLE)[0]
     assert places["Umair Nasir Ali"] == ((0, 1),)
-    out = _run_with(PEOPLE, heard, ["Marat Asanaliev spoke Umair Nasir Ali."], {
+    out = _run(heard, ["Marat Asanaliev spoke Umair Nasir Ali."], {
         "Marat Asanaliev spoke for the cinema of Pakistan.": 9.0,
         "Marata Sandali spoke Umair Nasir Ali.": 14.0,
-        "Marat Asanaliev spoke Umair Nasir Ali.": 23.0})
+        "Marat Asanaliev spoke Umair Nasir Ali.": 23.0}, PEOPLE)
     assert out.segments[0].text == "Marat Asanaliev spoke for the cinema of Pakistan."
     assert [c.corrected for c in out.corrections] == ["Marat Asanaliev"]
 
@@ -237,12 +227,12 @@ def test_a_name_written_beside_the_part_of_it_that_was_heard_is_not_taken() -> N
                        Term("sf", "event", {"en": "SCO Film Festival"})))
     heard = "The Film Festival in our town won small this year."
     doubled = "The Film Festival Cannes Film Festival, one small this year."
-    assert _run_with(events, heard, ["Film Festival, Cannes Film Festival, one small this year."],
-                     {doubled: 5.0}).corrections == ()
+    assert _run(heard, ["Film Festival, Cannes Film Festival, one small this year."],
+                {doubled: 5.0}, events).corrections == ()
     # said where the part was heard: taken
-    out = _run_with(events, "Ken's Film Festival in our town won.",
-                    ["Cannes Film Festival in our town won."],
-                    {"Cannes Film Festival in our town won.": 5.0})
+    out = _run("Ken's Film Festival in our town won.",
+               ["Cannes Film Festival in our town won."],
+               {"Cannes Film Festival in our town won.": 5.0}, events)
     assert [c.corrected for c in out.corrections] == ["Cannes Film Festival"]
 
 
@@ -272,8 +262,8 @@ def test_an_article_heard_after_a_name_stays() -> None:
     heard = "He spent the morning mapping the river."
     dropped = "He spent the morning Ma Ping river."
     # the second pass dropped "the": a shorter text, which the judge's sum favours
-    assert _run_with(people, heard, [dropped], {dropped: 5.0}).corrections == ()
+    assert _run(heard, [dropped], {dropped: 5.0}, people).corrections == ()
     kept = "He spent the morning Ma Ping the river."
-    out = _run_with(people, heard, [dropped], {kept: 5.0})
+    out = _run(heard, [dropped], {kept: 5.0}, people)
     assert out.segments[0].text == kept
     assert [(c.heard, c.corrected) for c in out.corrections] == [("mapping", "Ma Ping")]
