@@ -138,25 +138,17 @@ def partly_heard_as_name(words: Sequence[str], first: int, last: int) -> bool:
     return cased and _mostly_lower(words, first, last)
 
 
-def sounds_like_start(article: str, form: str) -> bool:
-    """The article could be heard for the first syllable of ``form``: its consonant
-    skeleton starts the name's ("the" for Dai Mo), or it is a bare vowel and the name
-    starts with one ("a" for Alesya)."""
+def sounds_like_edge(article: str, form: str, *, last: bool = False) -> bool:
+    """The article could be heard for the first (``last``: the last) syllable of
+    ``form``: its consonant skeleton starts (ends) the name's ("the" for Dai Mo), or it is
+    a bare vowel and the name starts (ends) with one ("a" for Alesya)."""
     key = phonetic_key(article)
     if not key:
-        return compact(form)[:1] in "aeiou"
-    return phonetic_key(form).startswith(key)
-
-
-def sounds_like_end(article: str, form: str) -> bool:
-    """The article could be heard for the last syllable of ``form``: its consonant
-    skeleton ends the name's, or it is a bare vowel and the name ends with one."""
-    key = phonetic_key(article)
-    if not key:
-        return compact(form)[-1:] in "aeiou"
-    return phonetic_key(form).endswith(key)
+        return compact(form)[-1 if last else 0 :][:1] in "aeiou"
+    name = phonetic_key(form)
+    return name.endswith(key) if last else name.startswith(key)
 
 
 __all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "heard_as_name", "is_article",
-           "opens_question", "partly_heard_as_name", "sentence_end", "sounds_like_end",
-           "sounds_like_start", "takes_article"]
+           "opens_question", "partly_heard_as_name", "sentence_end", "sounds_like_edge",
+           "takes_article"]

@@ -27,9 +27,8 @@ a sentence inside the misheard stretch ("Jiang Lin. Jiang Haiyang" for "John Hay
 copies its prompt (a name twice, or beside another) or replaces a stretch of more than
 twice or half the name's letters is not taken; an article heard before or after the name
 stays (unless its sound is the name's first or last syllable: "mapping the river" is not
-"Ma Ping river"), and a name that cannot follow an
-article is not written after one, nor in place of the verb that opens a
-question (``scodub.names.context``).
+"Ma Ping river"), and a name that cannot follow an article is not written after one, nor
+in place of the verb that opens a question (``scodub.names.context``).
 """
 
 from __future__ import annotations
@@ -49,8 +48,7 @@ from scodub.names.context import (
     is_article,
     opens_question,
     sentence_end,
-    sounds_like_end,
-    sounds_like_start,
+    sounds_like_edge,
 )
 from scodub.names.correct import (
     CORRECTION_THRESHOLD,
@@ -249,10 +247,10 @@ def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str]
             continue  # a sentence ends inside: the second pass added one, not a name
         width = len(written)
         if (lo_a < hi_a and is_article(heard[lo_a], lang) and lo_b == ja
-                and not sounds_like_start(heard[lo_a], form)):
+                and not sounds_like_edge(heard[lo_a], form)):
             lo_a += 1  # "The bass effects" is not "Base FX": the article was said
         if (hi_a - lo_a > 1 and is_article(heard[hi_a - 1], lang) and hi_b == jb
-                and not sounds_like_end(heard[hi_a - 1], form)):
+                and not sounds_like_edge(heard[hi_a - 1], form, last=True)):
             hi_a -= 1  # "mapping the river" is not "Ma Ping river": the article was said
         previous = again[ja - 1] if ja > lo_b else (heard[lo_a - 1] if lo_a else None)
         term = terms.get(form)
