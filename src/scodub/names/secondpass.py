@@ -331,18 +331,12 @@ def _candidates(heard: Sequence[str], texts: Sequence[str], forms: Sequence[str]
 ELSEWHERE_SIMILARITY = 40.0
 
 
-def _at(chunk: Chunk, places: Sequence[tuple[int, int]]) -> bool:
-    """The chunk replaces heard words where its name was plausible (``places``: runs of
-    word indices)."""
-    return any(lo <= chunk.last and hi >= chunk.first for lo, hi in places)
-
-
 def _where_plausible(chunk: Chunk, places: Sequence[tuple[int, int]],
                      heard: Sequence[str]) -> bool:
     """The chunk replaces words where its name was plausible, or words that sound like
     its own (``ELSEWHERE_SIMILARITY``): primed with names, the second pass also writes
     one in place of other words of the segment."""
-    if _at(chunk, places):
+    if any(lo <= chunk.last and hi >= chunk.first for lo, hi in places):
         return True
     old = " ".join(split_word(w)[1] for w in heard[chunk.first : chunk.last + 1])
     new = " ".join(split_word(w)[1] for w in chunk.new)
