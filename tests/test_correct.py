@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 import re
 from collections.abc import Collection
 
@@ -330,16 +331,19 @@ def test_the_margin_is_smaller_only_for_a_name_heard_as_a_name_and_spelled_near(
     assert not heard_as_name(_words("你好 陈亮"), 1, 1)  # no letter case
 
 
-def test_letter_case_alone_needs_the_full_margin_unless_part_was_written_as_a_name() -> None:
+def test_letter_case_alone_is_taken_only_where_part_was_written_as_a_name() -> None:
     from scodub.names.context import partly_heard_as_name
     from scodub.names.correct import JUDGE_MARGIN, SPELLING_MARGIN, judge_margin
 
     words = _words("engineers from base FX showed their work.")
     assert partly_heard_as_name(words, 2, 3) and not partly_heard_as_name(words, 2, 2)
     assert judge_margin(words, 2, 3, "Base FX") == SPELLING_MARGIN
-    # nothing of it written as a name: the language model alone would judge the case
+    # nothing of it written as a name: only the primed language model would judge the
+    # case, so no score is enough
     words = _words("She served the tea in fine china daily.")
-    assert judge_margin(words, 6, 7, "China Daily") == JUDGE_MARGIN
+    assert judge_margin(words, 6, 7, "China Daily") == math.inf
+    assert judge_margin(_words("The entry was called resurrection."), 4, 4,
+                        "Resurrection") == math.inf
     # a capital a sentence start explains says nothing; a run in title case neither
     assert not partly_heard_as_name(_words("White ant crawled out."), 0, 1)
     assert not partly_heard_as_name(_words("A White Ant Crawled Out Of The Door."), 1, 2)

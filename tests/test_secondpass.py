@@ -48,12 +48,17 @@ def test_a_name_that_explains_the_audio_better_is_taken_with_its_evidence() -> N
                 {"Zhang Yimou spoke.": 0.5}).corrections == ()
 
 
-def test_a_change_of_letter_case_is_judged_too() -> None:
+def test_a_change_of_letter_case_alone_needs_part_of_it_written_as_a_name() -> None:
+    # heard as ordinary words: the audio cannot tell the case, so no score takes it
     heard = "Critics liked white ant more."
-    assert _run(heard, ["Critics liked White Ant more."],
-                {"Critics liked White Ant more.": 0.5}).corrections == ()
-    out = _run(heard, ["Critics liked White Ant more."], {"Critics liked White Ant more.": 1.5})
-    assert out.segments[0].text == "Critics liked White Ant more."
+    for score in (0.5, 1.5, 20.0):
+        assert _run(heard, ["Critics liked White Ant more."],
+                    {"Critics liked White Ant more.": score}).corrections == ()
+    # part of it written as a name unprimed: a tie is enough, less is not
+    heard = "Critics liked White ant more."
+    fixed = "Critics liked White Ant more."
+    assert _run(heard, [fixed], {fixed: 0.0}).segments[0].text == fixed
+    assert _run(heard, [fixed], {fixed: -0.5}).corrections == ()
 
 
 def test_a_name_in_a_lower_hypothesis_counts_and_names_are_taken_one_at_a_time() -> None:

@@ -47,6 +47,7 @@ faster-whisper's ``hotwords``) is removed: ``scodub.names.prompt.strip_prompt_ec
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -307,15 +308,18 @@ def judge_margin(words: Sequence[str], first: int, last: int, written: str) -> f
     """How much higher than ``words`` as heard the judge must score them with
     ``words[first..last]`` written as ``written``: ``SPELLING_MARGIN`` for a name heard as
     a name and spelled near ``written``, or for a change of letter case alone where part of
-    the stretch was written as a name; else ``JUDGE_MARGIN``."""
+    the stretch was written as a name; never (``math.inf``) for a change of letter case
+    alone where nothing of it was; else ``JUDGE_MARGIN``."""
     heard = " ".join(split_word(w)[1] for w in words[first : last + 1])
     spelt = " ".join(split_word(w)[1] for w in written.split())
     if similarity(heard, spelt) >= CORRECTION_THRESHOLD and heard_as_name(words, first, last):
         return SPELLING_MARGIN
-    if compact(heard) == compact(spelt) and partly_heard_as_name(words, first, last):
-        # letter case alone ("base FX" -> Base FX): the same sound, and Whisper wrote
-        # part of it as a name; not "fine china daily", where nothing was
-        return SPELLING_MARGIN
+    if compact(heard) == compact(spelt):
+        # letter case alone: the same sound, so the audio cannot judge it, only Whisper's
+        # language model, which the name in its prompt favours. Taken where Whisper wrote
+        # part of it as a name unprimed ("base FX" -> Base FX), never where it wrote
+        # ordinary words ("fine china daily": China Daily came out 1.7 higher, primed)
+        return SPELLING_MARGIN if partly_heard_as_name(words, first, last) else math.inf
     return JUDGE_MARGIN
 
 

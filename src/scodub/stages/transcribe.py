@@ -116,8 +116,9 @@ class TranscribeStage(Stage[TranscribeResult]):
     # 7: hyphenated parts where names are plausible; letter case alone when partly written
     # as a name; 8: a name only where it was plausible or over words like it, and not
     # beside the part of it that was heard; 9: no repetition loop, heard words beside a name
-    # compete when they keep as many letters; 10: an article heard after a name stays
-    version = 10
+    # compete when they keep as many letters; 10: an article heard after a name stays;
+    # 11: no change of letter case alone where nothing of it was written as a name
+    version = 11
 
     @classmethod
     def build(
