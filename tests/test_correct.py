@@ -344,6 +344,8 @@ def test_letter_case_alone_is_taken_only_where_part_was_written_as_a_name() -> N
     assert judge_margin(words, 6, 7, "China Daily") == math.inf
     assert judge_margin(_words("The entry was called resurrection."), 4, 4,
                         "Resurrection") == math.inf
+    # letters split otherwise are a respelling ("Daimo" -> Dai Mo): the full margin
+    assert judge_margin(_words("Daimo spoke."), 0, 0, "Dai Mo") == JUDGE_MARGIN
     # a capital a sentence start explains says nothing; a run in title case neither
     assert not partly_heard_as_name(_words("White ant crawled out."), 0, 1)
     assert not partly_heard_as_name(_words("A White Ant Crawled Out Of The Door."), 1, 2)

@@ -314,12 +314,13 @@ def judge_margin(words: Sequence[str], first: int, last: int, written: str) -> f
     spelt = " ".join(split_word(w)[1] for w in written.split())
     if similarity(heard, spelt) >= CORRECTION_THRESHOLD and heard_as_name(words, first, last):
         return SPELLING_MARGIN
-    if compact(heard) == compact(spelt):
+    if compact(heard) == compact(spelt) and partly_heard_as_name(words, first, last):
+        return SPELLING_MARGIN  # the same letters, part of them written as a name unprimed
+    if heard.casefold() == spelt.casefold():
         # letter case alone: the same sound, so the audio cannot judge it, only Whisper's
-        # language model, which the name in its prompt favours. Taken where Whisper wrote
-        # part of it as a name unprimed ("base FX" -> Base FX), never where it wrote
+        # language model, which the name in its prompt favours: never where Whisper wrote
         # ordinary words ("fine china daily": China Daily came out 1.7 higher, primed)
-        return SPELLING_MARGIN if partly_heard_as_name(words, first, last) else math.inf
+        return math.inf
     return JUDGE_MARGIN
 
 
