@@ -167,3 +167,35 @@ def test_batch_takes_the_dub_and_speaker_options_of_run() -> None:
     shared = {"--voice", "--no-background", "--stems", "--force", "--no-backcheck"}
     assert shared <= names(run) and shared <= names(run_command) and shared <= names(dub)
     assert "--speakers" in names(run) and "--speakers" in names(run_command)
+
+
+def test_ids_never_leave_the_batch_folder_nor_take_its_own_names(tmp_path: Path) -> None:
+    _films(tmp_path)
+    for name in ("batch.json.mp4", "review.mp4"):
+        shutil.copy(SAMPLE, tmp_path / name)
+    manifest = tmp_path / "batch.yaml"
+    manifest.write_text(
+        "films:\n"
+        "  - {path: a/film.mp4, id: '..'}\n"
+        "  - {path: a/film.mp4, id: .scodub-batch}\n"
+        "  - {path: a/film.mp4, id: Batch.JSON}\n"
+        "  - {path: a/film.mp4, id: review}\n"
+        "  - batch.json.mp4\n"
+        "  - review.mp4\n",
+        encoding="utf-8",
+    )
+    entries = read_manifest(manifest, Defaults())
+    assert [bool(e.problems) for e in entries] == [True] * 4 + [False] * 2
+    assert "not starting with '.'" in entries[0].problems[0][1]
+    assert "uses that name itself" in entries[2].problems[0][1]
+    assert [e.film_id for e in entries[4:]] == ["batch.json-film", "review-film"]
+
+
+def test_csv_cells_outside_the_named_columns_are_a_problem_not_dropped(tmp_path: Path) -> None:
+    _films(tmp_path)
+    manifest = tmp_path / "batch.csv"
+    manifest.write_text('path,langs\na/film.mp4,ru,zh\nb/film.mp4,"ru,zh",,\n', encoding="utf-8")
+    shifted, quoted = read_manifest(manifest, Defaults())
+    [(line, problem)] = shifted.problems
+    assert line == 2 and problem.startswith("'zh': not under a named column; quote")
+    assert not quoted.problems and quoted.settings.targets == ("ru", "zh")

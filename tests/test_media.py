@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -78,6 +79,15 @@ def test_bad_inputs(media_dir: Path, tmp_path: Path) -> None:
     stream = choose_audio_stream(info)
     with pytest.raises(MediaError, match="truncated"):
         check_complete(info, stream, decode_audio(info.path, stream))
+
+
+def test_a_pipe_or_a_device_is_refused_before_it_is_opened(tmp_path: Path) -> None:
+    fifo = tmp_path / "film.mp4"
+    os.mkfifo(fifo)  # opening it would wait for a writer forever
+    with pytest.raises(MediaError, match=r"film.mp4: is a pipe \(FIFO\), not a media file"):
+        probe(fifo)
+    with pytest.raises(MediaError, match="is a character device"):
+        probe(Path("/dev/zero"))
 
 
 def test_non_latin_file_name(tmp_path: Path) -> None:

@@ -110,6 +110,8 @@ def test_checks_without_a_model_come_before_any_model_is_loaded(
     base = ["run", str(SAMPLE), "--lang", "en", "--dub", "-o", str(tmp_path)]
     code, _, err = run_cli([*base, "--dub-langs", "ru"], capsys)
     assert code == 2 and "cannot dub ru: no subtitle track" in err
+    code, _, err = run_cli([*base, "--voice", "en=/nowhere/en.onnx"], capsys)  # spoken only
+    assert code == 2 and "--dub: nothing to dub" in err and "--dub-langs en" in err
     (tmp_path / "sco-sample.dub.mkv").write_bytes(b"finished delivery")
     code, _, err = run_cli([*base, "--dub-langs", "en"], capsys)
     assert code == 1 and "sco-sample.dub.mkv: already exists" in err

@@ -181,3 +181,13 @@ def test_qc_command_bad_input_raises_scodub_errors(tmp_path: Path) -> None:
     assert isinstance(result.exception, SubtitleError) and "does not exist" in str(result.exception)
     result = CliRunner().invoke(qc, [str(broken)])
     assert result.exit_code == 2 and "--lang" in result.output
+
+
+@pytest.mark.parametrize("fps", ["nan", "inf", "0"])
+def test_qc_and_translate_refuse_a_frame_rate_that_is_not_one(tmp_path: Path, fps: str) -> None:
+    from scodub.cli.translate import translate
+
+    path = write_srt(CLEAN, tmp_path / "a.srt")
+    for command, args in ((qc, ["--lang", "en"]), (translate, ["--to", "ru"])):
+        result = CliRunner().invoke(command, [str(path), *args, "--fps", fps])
+        assert result.exit_code == 2 and "Invalid value for '--fps'" in result.output, fps

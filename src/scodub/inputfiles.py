@@ -28,7 +28,8 @@ CONFIG_MAX_BYTES = 5 * MB
 VOCABULARY_MAX_BYTES = 64 * MB
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, for a message ("a pipe (FIFO)")."""
     if stat.S_ISCHR(mode):
         return "a character device"
     if stat.S_ISBLK(mode):
@@ -63,7 +64,7 @@ def read_input_bytes(
     if stat.S_ISDIR(info.st_mode):
         raise error(path, f"is a folder, not {what}")
     if not stat.S_ISREG(info.st_mode):
-        raise error(path, f"is {_kind(info.st_mode)}, not {what}; give a file")
+        raise error(path, f"is {file_kind(info.st_mode)}, not {what}; give a file")
     if info.st_size > limit:
         raise error(path, _too_large(info.st_size, what, limit))
     try:

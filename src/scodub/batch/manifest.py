@@ -23,6 +23,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scodub.asr.speakers import SpeakerSettings
+from scodub.batch.state import STATE_FILE
 from scodub.dub.casting import parse_speaker_voices
 from scodub.dub.voices import parse_voice_options
 from scodub.errors import InputError, ScodubError
@@ -61,6 +62,9 @@ _VIDEO = ".mkv .mp4 .m4v .mov .avi .webm .mxf .ts .mts .m2ts .mpg .mpeg .wmv .fl
 _AUDIO = ".wav .flac .mp3 .m4a .aac .ogg .opus"
 MEDIA_SUFFIXES = frozenset(f"{_VIDEO} {_AUDIO}".split())
 _ID_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+#: Names the batch folder holds itself (the state file, the review page's ``review/``):
+#: no film's folder may take one. Ids are compared with case ignored.
+_RESERVED_IDS = frozenset({STATE_FILE, "review"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,7 @@ class _Row:
     line: int
     values: dict[str, Any]
     key_lines: dict[str, int]
+    problems: list[tuple[int, str]] = field(default_factory=list)
 
 
 def read_manifest(path: Path, defaults: Defaults) -> list[FilmEntry]:
@@ -144,7 +149,8 @@ def _suffix_list() -> str:
 def film_id_for(path: Path) -> str:
     """A folder-safe id from the file name."""
     stem = _ID_CHARS.sub("_", Path(path).stem).strip("._") or "film"
-    return stem[:80]
+    stem = stem[:80]
+    return f"{stem}-film" if stem.lower() in _RESERVED_IDS else stem
 
 
 def path_tag(path: Path) -> str:
@@ -209,7 +215,21 @@ def _csv_rows(path: Path, text: str) -> list[_Row]:
         values = {
             c: cell.strip() for c, cell in zip(columns, record, strict=False) if c and cell.strip()
         }
-        rows.append(_Row(line, values, {}))
+        stray = [
+            cell.strip()
+            for n, cell in enumerate(record)
+            if cell.strip() and (n >= len(columns) or not columns[n])
+        ]
+        row = _Row(line, values, {})
+        if stray:  # a comma in an unquoted value shifts the cells after it
+            row.problems.append(
+                (
+                    line,
+                    f"{', '.join(map(repr, stray))}: not under a named column; "
+                    'quote a value that holds a comma ("ru,zh")',
+                )
+            )
+        rows.append(row)
     return rows
 
 
@@ -268,7 +288,7 @@ def _yaml_mapping(path: Path, node: Node) -> _Row:
 def _entry(
     source: Path, base: Path, row: _Row, shared: Mapping[str, Any], defaults: Defaults
 ) -> FilmEntry:
-    problems: list[tuple[int, str]] = []
+    problems = list(row.problems)
     merged = {**shared, **row.values}
     for key in merged:
         if key not in KEYS:
@@ -304,11 +324,19 @@ def _entry(
         dub=dub if dub_on else None,
     )
     film_id = str(merged["id"]) if merged.get("id") else film_id_for(film)
-    if merged.get("id") and _ID_CHARS.search(film_id):
+    if merged.get("id") and (_ID_CHARS.search(film_id) or film_id.startswith(".")):
         problems.append(
             (
                 row.key_lines.get("id", row.line),
-                f"id {film_id!r}: use letters, digits, '.', '_' or '-'",
+                f"id {film_id!r}: use letters, digits, '.', '_' or '-', not starting with '.'",
+            )
+        )
+    elif film_id.lower() in _RESERVED_IDS:
+        problems.append(
+            (
+                row.key_lines.get("id", row.line),
+                f"id {film_id!r}: the batch folder uses that name itself "
+                f"({', '.join(sorted(_RESERVED_IDS))}); choose another",
             )
         )
     return FilmEntry(source, row.line, film, film_id, settings, tuple(problems))

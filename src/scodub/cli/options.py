@@ -5,6 +5,7 @@ translation (received as one ``MtSettings``) and dubbing (received as one ``DubS
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +24,21 @@ from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
 from scodub.stages.plan import RunSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class FiniteRange(click.FloatRange):
+    """A ``FloatRange`` that also refuses NaN, which every range comparison lets through."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number.", param, ctx)
+        return number
+
+
+def fps_option(help_text: str) -> Callable[[F], F]:
+    """``--fps``: the film's frame rate, 1 to 300 (a command's default when not given)."""
+    return click.option("--fps", type=FiniteRange(min=1.0, max=300.0), default=None, help=help_text)
 
 
 def output_options(func: F) -> F:
@@ -218,7 +234,7 @@ def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--mt-timeout",
-            type=click.FloatRange(min=1),
+            type=FiniteRange(min=1),
             default=120.0,
             show_default=True,
             help="Seconds an openai: request may take before it is retried.",

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from scodub.cli.common import print_json
+from scodub.cli.options import fps_option
 from scodub.langs import LANGUAGES, get_language
 from scodub.media.probe import probe
 from scodub.media.shots import detect_shots
@@ -29,12 +30,7 @@ from scodub.text.srt import read_srt, require_cues
     required=True,
     help=f"Language of the subtitles ({', '.join(LANGUAGES)}; ISO 639-2 codes work too).",
 )
-@click.option(
-    "--fps",
-    type=click.FloatRange(min=1.0, max=300.0),
-    default=None,
-    help="The film's frame rate, for the frame-based gaps (default 24).",
-)
+@fps_option("The film's frame rate, for the frame-based gaps (default 24).")
 @click.option(
     "--film",
     type=click.Path(path_type=Path),

@@ -16,7 +16,13 @@ from typing import Any
 import click
 
 from scodub.cli.common import print_json
-from scodub.cli.options import glossary_option, mt_options, out_option, output_options
+from scodub.cli.options import (
+    fps_option,
+    glossary_option,
+    mt_options,
+    out_option,
+    output_options,
+)
 from scodub.fsutil import ensure_writable_dir, write_json_atomic
 from scodub.langs import get_language, parse_language_list
 from scodub.mt.backends import check_backends
@@ -63,7 +69,7 @@ def _glossary_inputs(glossaries: tuple[Path, ...]) -> dict[str, Path]:
     "--from", "from_lang", default="en", show_default=True, help="Language of SOURCE_SRT."
 )
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of SOURCE_SRT.")
-@click.option("--fps", type=float, default=None, help="Film frame rate (default 24).")
+@fps_option("Film frame rate (default 24).")
 @out_option()
 @glossary_option
 @mt_options

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -10,6 +11,7 @@ import av
 
 from scodub.data import ms
 from scodub.errors import MediaError
+from scodub.inputfiles import file_kind
 from scodub.langs import LANGUAGES, get_language
 
 
@@ -90,6 +92,9 @@ def _probe(path: Path, media_only: bool) -> MediaInfo:
         raise MediaError(path, "file does not exist")
     if path.is_dir():
         raise MediaError(path, "is a folder, not a media file")
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):  # a pipe would block, a device never end; a film is read again
+        raise MediaError(path, f"is {file_kind(mode)}, not a media file; give a file")
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except av.error.FFmpegError as exc:

@@ -106,6 +106,11 @@ def _check_dub_languages(spoken: str | None, settings: RunSettings) -> tuple[str
     targets = tuple(t for t in settings.targets if t != spoken)
     wanted = tuple(get_language(c).code for c in settings.dub_langs or ()) or targets
     tracks = {*targets, *([spoken] if spoken else [])}
+    if not wanted:  # --dub is never dropped without a word
+        raise ConfigError(
+            "--dub: nothing to dub: the only subtitle track is the spoken language; "
+            f"add languages with --langs, or dub it with --dub-langs {spoken or 'LANG'}"
+        )
     missing = [code for code in wanted if code not in tracks]
     if missing:
         raise ConfigError(
@@ -180,8 +185,6 @@ def plan_film(film_path: Path, out_dir: Path, settings: RunSettings, ctx: StageC
 
 def _with_dubs(plan: FilmPlan, dub: DubSettings, spoken: str | None, ctx: StageContext) -> FilmPlan:
     wanted = _check_dub_languages(spoken, plan.settings)
-    if not wanted:
-        return plan
     film, source = plan.film, plan.snap or plan.localize or plan.subtitles
     check_delivery(film, wanted, plan.out_dir, dub)
     turns = plan.transcribe if plan.settings.speakers.enabled else None
