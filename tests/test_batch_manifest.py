@@ -199,3 +199,13 @@ def test_csv_cells_outside_the_named_columns_are_a_problem_not_dropped(tmp_path:
     [(line, problem)] = shifted.problems
     assert line == 2 and problem.startswith("'zh': not under a named column; quote")
     assert not quoted.problems and quoted.settings.targets == ("ru", "zh")
+
+
+@pytest.mark.parametrize(("name", "text"), [("header.csv", "path,langs\n"),
+                                            ("none.yaml", "films: []\n")])
+def test_a_manifest_that_lists_no_film_is_an_error(tmp_path: Path, name: str, text: str) -> None:
+    manifest = tmp_path / name
+    manifest.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_manifest(manifest, Defaults())
+    assert name in str(err.value) and "no films listed" in str(err.value)

@@ -113,6 +113,8 @@ def read_manifest(path: Path, defaults: Defaults) -> list[FilmEntry]:
         shared, rows = _yaml_rows(path, text)
     else:
         raise InputError(path, "manifest must be .yaml, .yml or .csv")
+    if not rows:  # a header alone, or "films: []": a batch of nothing is a mistake
+        raise InputError(path, "no films listed")
     base = path.parent
     entries = [_entry(path, base, row, shared, defaults) for row in rows]
     return assign_ids(entries)
