@@ -141,6 +141,17 @@ def test_byte_order_marks_are_accepted(tmp_path: Path) -> None:
         assert read_srt(path, "en").cues == CUES, name
 
 
+@pytest.mark.parametrize("order", ["le", "be"])
+def test_utf16_without_a_byte_order_mark_names_its_encoding(tmp_path: Path, order: str) -> None:
+    path = tmp_path / f"utf16-{order} ё.srt"
+    path.write_bytes(compose_srt(CUES).encode(f"utf-16-{order}"))
+    with pytest.raises(SubtitleError) as info:
+        read_srt(path, "en")
+    assert info.value.line == 1 and f"--encoding utf-16-{order}" in str(info.value)
+    assert "\n" not in str(info.value)
+    assert read_srt(path, "en", encoding=f"utf-16-{order}").cues == CUES
+
+
 def test_unknown_encoding_lists_examples(tmp_path: Path) -> None:
     path = write_srt(CUES, tmp_path / "a.srt")
     with pytest.raises(ConfigError, match="unknown text encoding 'latin-9000'.*utf-8"):

@@ -128,6 +128,14 @@ def _decode(path: Path, data: bytes, encoding: str) -> str:
             f"another encoding, say so with --encoding, e.g. {_ENCODING_HINT}",
             line=line,
         ) from exc
+    if "\x00" in text:  # no subtitle holds NUL: UTF-16 read as an 8-bit encoding
+        order = "be" if data[:1] == b"\x00" else "le"
+        raise SubtitleError(
+            path,
+            f"holds NUL bytes: UTF-16 text without a byte-order mark? say so with "
+            f"--encoding utf-16-{order}",
+            line=data[: data.index(b"\x00")].count(b"\n") + 1,
+        )
     return text.removeprefix("\ufeff")
 
 
