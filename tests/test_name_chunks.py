@@ -25,7 +25,7 @@ TERMS = {t.forms["en"]: t for t in (
     _term("yc", "place", "Yongchuan"), _term("jh", "person", "Jiang Haiyang"),
     _term("sco", "organisation", "SCO"), _term("scoff", "festival", "SCO Film Festival"),
     _term("cd", "organisation", "China Daily"), _term("if", "person", "Irfan"),
-    _term("ary", "organisation", "ARY Films"),
+    _term("ary", "organisation", "ARY Films"), _term("res", "film", "Resurrection"),
 )}
 
 
@@ -136,6 +136,12 @@ def test_a_second_pass_copying_its_prompt_or_dropping_speech_is_not_taken() -> N
     # a long stretch of speech replaced by a short name
     assert _apply("We went to the opening of the new hall.", "We went to Minsk hall.",
                   ["Minsk"]) == "We went to the opening of the new hall."
+    # half the syllables of the words replaced, or twice theirs ("young directors" has four)
+    assert _apply("His speech was about young directors.", "His speech was about Yongchuan.",
+                  ["Yongchuan"]) == "His speech was about young directors."
+    assert _apply("The Resort Institute hired a chemist.",
+                  "The Resurrection Institute hired a chemist.",
+                  ["Resurrection"]) == "The Resort Institute hired a chemist."
 
 
 def test_a_sentence_added_by_the_second_pass_is_not_a_name() -> None:

@@ -25,7 +25,7 @@ it: "SCO" in the SCO Film Festival), nor one whose letters were heard with other
 changed around them ("fined China Daily" for "fine-china daily"); a second pass that ends
 a sentence inside the misheard stretch ("Jiang Lin. Jiang Haiyang" for "John Hayeon"),
 copies its prompt (a name twice, or beside another) or replaces a stretch of more than
-twice or half the name's letters is not taken; an article heard before or after the name
+twice or half the name's letters or syllables (``scodub.names.beats``) is not taken; an article heard before or after the name
 stays (unless its sound is the name's first or last syllable: "mapping the river" is not
 "Ma Ping river"), and a name that cannot follow an article is not written after one, nor
 in place of the verb that opens a question (``scodub.names.context``).
@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 from scodub.data import Correction, Segment, Transcript, Word
 from scodub.langs import get_language
+from scodub.names.beats import unlike_in_beats
 from scodub.names.beside import heard_beside
 from scodub.names.context import (
     article_conflict,
@@ -188,12 +189,14 @@ def _looping(old: Sequence[str], new: Sequence[str]) -> bool:
     return bool(repeats(new) - repeats(old))
 
 
-def _alike_in_length(old: Sequence[str], new: Sequence[str]) -> bool:
+def _alike_in_length(old: Sequence[str], new: Sequence[str], lang: str) -> bool:
     """A misheard name has about the letters of the name: at most twice as many or half
     ("G. Jank" for Jia Zhangke); a longer stretch replaced is speech the second pass
-    dropped, which a shorter text always scores better on."""
+    dropped, which a shorter text always scores better on. The same for syllables where
+    the spelling shows them (``scodub.names.beats``: "young directors" is not Yongchuan)."""
     a, b = len(compact(" ".join(old))), len(compact(" ".join(new)))
-    return max(a, b) <= 2 * max(1, min(a, b))
+    return (max(a, b) <= 2 * max(1, min(a, b))
+            and not unlike_in_beats(" ".join(old), " ".join(new), lang))
 
 
 def _blocks(name: str, lo: int, hi: int, lo_a: int, hi_a: int, form: str) -> bool:
@@ -262,7 +265,7 @@ def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str]
                 or _looping(heard[lo_a:hi_a], new)
                 or opens_question(heard, lo_a, form, lang)
                 or _echo(new, again[max(0, lo_b - width) : hi_b + width], form, index)
-                or not _alike_in_length(heard[lo_a:hi_a], new)):
+                or not _alike_in_length(heard[lo_a:hi_a], new, lang)):
             continue  # nothing heard there, overlapping, already there, or no name there
         chunks.append(Chunk(lo_a, hi_a - 1, tuple(new), form, term, ja - lo_b, width))
     return chunks

@@ -117,8 +117,9 @@ class TranscribeStage(Stage[TranscribeResult]):
     # as a name; 8: a name only where it was plausible or over words like it, and not
     # beside the part of it that was heard; 9: no repetition loop, heard words beside a name
     # compete when they keep as many letters; 10: an article heard after a name stays;
-    # 11: no change of letter case alone where nothing of it was written as a name
-    version = 11
+    # 11: no change of letter case alone where nothing of it was written as a name;
+    # 12: a name takes about the syllables of the words it replaces (names.beats)
+    version = 12
 
     @classmethod
     def build(
