@@ -25,10 +25,11 @@ it: "SCO" in the SCO Film Festival), nor one whose letters were heard with other
 changed around them ("fined China Daily" for "fine-china daily"); a second pass that ends
 a sentence inside the misheard stretch ("Jiang Lin. Jiang Haiyang" for "John Hayeon"),
 copies its prompt (a name twice, or beside another) or replaces a stretch of more than
-twice or half the name's letters or syllables (``scodub.names.beats``) is not taken; an article heard before or after the name
-stays (unless its sound is the name's first or last syllable: "mapping the river" is not
-"Ma Ping river"), and a name that cannot follow an article is not written after one, nor
-in place of the verb that opens a question (``scodub.names.context``).
+twice or half the name's letters or syllables (``scodub.names.beats``) is not taken; an
+article heard before or after the name stays (unless its sound is the name's first or last
+syllable: "mapping the river" is not "Ma Ping river"), and a name that cannot follow an
+article is not written after one, nor in place of the verb that opens a question
+(``scodub.names.context``).
 """
 
 from __future__ import annotations
