@@ -26,6 +26,22 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
         assert code == 0 and "Usage:" in out, command
 
 
+def test_a_usage_error_is_one_line_naming_the_command_and_the_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "not a folder"
+    a_file.write_text("x")
+    for args, problem in [
+        (["translate", "x.srt", "--to", "ru", "-o", str(a_file)], f"'{a_file}' is a file"),
+        (["run"], "Missing argument 'FILM'"),
+        (["bogus"], "No such command 'bogus'"),
+    ]:
+        code, out, err = scodub(args, capsys)
+        command = " ".join(["scodub", *args[:1]]) if args[0] != "bogus" else "scodub"
+        assert code == 2 and out == "" and err.count("\n") == 1, args
+        assert err.startswith(f"{command}: ") and problem in err, err
+
+
 def test_transcribe_writes_srt_and_transcript_then_reuses_cache(
     whisper_model: ResolvedModel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -64,13 +64,18 @@ def main() -> None:
 
 def _main() -> None:
     try:
-        cli.main(standalone_mode=False)
+        cli.main(prog_name="scodub", standalone_mode=False)
     except ScodubError as exc:
         click.echo(error_line(exc), err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("scodub: aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:  # one line, as for every other bad input
+        where = exc.ctx.command_path if exc.ctx is not None else "scodub"
+        message = " ".join(exc.format_message().split())
+        click.echo(f"{where}: {message} (see '{where} -h')", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
