@@ -117,10 +117,16 @@ def test_the_words_beside_a_name_keep_what_was_heard_where_the_audio_agrees() ->
     (c,) = out.corrections
     assert (c.heard, c.corrected) == ("Farsen thanked", "Farzin thanked")
     assert (c.heard_logprob, c.written_logprob) == (0.0, 3.2)  # the text written, scored
-    # the second pass's word scores better: it stays
+    # the second pass's word scores better, but by less than the judge's margin: the
+    # heard word stays; by more, the second pass's word is written
     out = run({again: 3.0, kept: 2.5})
+    assert out.segments[0].text == kept
+    out = run({again: 3.0, kept: 1.5})
     assert out.segments[0].text == again
     assert out.corrections[0].written_logprob == 3.0
+    # the name must still clear the text without it: else the second pass's words
+    out = run({again: 3.0, kept: 0.5})
+    assert out.segments[0].text == again
 
 
 def test_a_word_of_the_next_segment_heard_in_the_padding_is_not_written_twice() -> None:

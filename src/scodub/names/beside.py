@@ -6,11 +6,12 @@ the second pass, primed with names, can mishear the ordinary words in it: "Farse
 thanked" -> "Farzin thank", "Yingsi and Dingrui" -> "Yingzi in Deng Rui". Once the judge
 has taken the name, ``heard_beside`` scores the same segment with the name alone in place
 of the misheard words, keeping heard words at either edge ("Farzin thanked", "Yingsi and
-Deng Rui"), and writes the text that scores best: the second pass's words only where they
-score better than every such text. Only texts of at least the chunk's words, or that
-keep at least the letters the second pass wrote beside the name, compete: a
-forced-decoding score is a sum over the tokens of the text, so a text that drops a word
-the audio holds scores higher, not lower ("Farsen thanked" -> "Farzin", measured).
+Deng Rui"), and writes the best such text unless the second pass's words score better by
+the judge's margin (``JUDGE_MARGIN``: a tie is no evidence to change a word). Only texts
+of at least the chunk's words, or that keep at least the letters the second pass wrote
+beside the name, compete: a forced-decoding score is a sum over the tokens of the text, so
+a text that drops a word the audio holds scores higher, not lower ("Farsen thanked" ->
+"Farzin", measured).
 
 The second pass also hears the audio kept around the segment (``PAD_MS``) and can add the
 next segment's first words after a name at the segment's end ("Ding-Rui" -> "Deng Rui
@@ -30,7 +31,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from scodub.data import Segment
-from scodub.names.correct import Judge
+from scodub.names.correct import JUDGE_MARGIN, Judge
 from scodub.names.spans import split_word
 
 if TYPE_CHECKING:  # secondpass imports this module
@@ -145,7 +146,10 @@ def heard_beside(seg: Segment, kept: Sequence[tuple[Chunk, float, float]], judge
         texts += [render([*others, c]) for c in trimmed]
         scores = [float(s) for s in judge(seg, texts, names)]
         best = max(range(len(trimmed)), key=lambda i: scores[i + 2])
-        if scores[best + 2] >= scores[1]:
+        # what was heard stays unless the second pass's words explain the audio better by
+        # the judge's margin (a tie is no evidence), the name still clear of the text
+        # without it
+        if scores[best + 2] >= max(scores[1] - JUDGE_MARGIN, scores[0] + JUDGE_MARGIN):
             out[position] = (trimmed[best], scores[0], scores[best + 2])
     return out
 

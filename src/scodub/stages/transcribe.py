@@ -118,8 +118,9 @@ class TranscribeStage(Stage[TranscribeResult]):
     # beside the part of it that was heard; 9: no repetition loop, heard words beside a name
     # compete when they keep as many letters; 10: an article heard after a name stays;
     # 11: no change of letter case alone where nothing of it was written as a name;
-    # 12: a name takes about the syllables of the words it replaces (names.beats)
-    version = 12
+    # 12: a name takes about the syllables of the words it replaces (names.beats);
+    # 13: the words beside a name change only by the judge's margin (names.beside)
+    version = 13
 
     @classmethod
     def build(
