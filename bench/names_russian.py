@@ -28,11 +28,15 @@ def festvox_ru(cache: Path) -> Path | None:
             return root / _VOICE
     target = cache / "festvox-ru"
     target.mkdir(parents=True, exist_ok=True)
-    got = subprocess.run(["apt-get", "download", "festvox-ru"], cwd=target,
-                         capture_output=True, text=True, check=False)
+    try:
+        got = subprocess.run(["apt-get", "download", "festvox-ru"], cwd=target,
+                             capture_output=True, text=True, check=False)
+        why = (got.stderr.strip().splitlines() or [f"apt-get exit {got.returncode}"])[-1]
+    except OSError as exc:  # no apt-get: not Debian
+        why = str(exc)
     debs = sorted(target.glob("festvox-ru_*.deb"))
-    if got.returncode != 0 or not debs:
-        print(f"   festvox-ru not available: {got.stderr.strip().splitlines()[-1:]}")
+    if not debs:
+        print(f"   festvox-ru not available ({why}): real Russian speech skipped")
         return None
     subprocess.run(["dpkg-deb", "-x", str(debs[-1]), str(target)], check=True)
     return target / _VOICE
