@@ -1,11 +1,11 @@
-"""Where the second pass looks (``names.correct.plausible_forms``): the segments where a
+"""Where the second pass looks (``names.plausible.plausible_forms``): the segments where a
 glossary name may have been said, and the few names to prime each with."""
 
 from __future__ import annotations
 
 from scodub.data import Segment, Transcript, Word
-from scodub.names.correct import plausible_forms, plausible_places
 from scodub.names.glossary import Glossary, Term
+from scodub.names.plausible import plausible_forms, plausible_places
 
 GLOSSARY = Glossary((
     Term("zy", "person", {"en": "Zhang Yimou"}), Term("dr", "person", {"en": "Deng Rui"}),
@@ -71,3 +71,19 @@ def test_plausible_places_say_at_which_heard_words_each_name_may_be() -> None:
     assert not any("Yesterday" in run for run in at["Deng Rui"])
     # the same names, in the same order, as plausible_forms gives
     assert tuple(places[0]) == plausible_forms(transcript, GLOSSARY)[0]
+
+
+def test_no_name_is_plausible_over_words_heard_exactly_as_another_name() -> None:
+    glossary = Glossary((*GLOSSARY.terms, Term("cd", "organisation", {"en": "China Daily"}),
+                         Term("sf", "event", {"en": "SCO Film Festival"}),
+                         Term("sc", "organisation", {"en": "SCO"})))
+    # "China" of China Daily, heard exactly, sounds like Chen Liang: no place to look
+    # (four names at most prime a segment: such a name crowds out the one said)
+    text = "The report was written by Chen Yiming and then re-for China Daily."
+    places = plausible_places(_transcript((text, 0.5)), glossary)[0]
+    assert all(last < 10 for runs in places.values() for _, last in runs)
+    assert "Chen Liang" in places  # where "Chen Yiming" was heard
+    # unless the other name holds it: "SCO" heard, the SCO Film Festival said
+    places = plausible_places(_transcript(("The SCO feeling festival opened.", 0.5)),
+                              glossary)[0]
+    assert "SCO Film Festival" in places

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from scodub.data import Segment, Transcript, Word
 from scodub.names.beside import variants
-from scodub.names.correct import plausible_places
 from scodub.names.glossary import Glossary, Term
+from scodub.names.plausible import plausible_places
 from scodub.names.secondpass import Chunk, _where_plausible, redecode
 
 GLOSSARY = Glossary((
@@ -278,3 +278,17 @@ def test_an_article_heard_after_a_name_stays() -> None:
     out = _run(heard, [dropped], {kept: 5.0}, people)
     assert out.segments[0].text == kept
     assert [(c.heard, c.corrected) for c in out.corrections] == [("mapping", "Ma Ping")]
+
+
+def test_a_generic_phrase_the_second_pass_heard_is_not_expanded_into_a_longer_name() -> None:
+    events = Glossary((Term("sf", "event", {"en": "SCO Film Festival"}),))
+    # "The film festival": near the name by letters, but "The" is not "SCO"
+    heard = "The feeling festive a little town was small this year."
+    expanded = "The SCO Film Festival at all was small this year."
+    out = _run(heard, ["The film festival at all was small this year."],
+               {expanded: 9.0, "SCO Film Festival at all was small this year.": 9.0}, events)
+    assert out.corrections == ()
+    # a misspelling of the whole name still counts ("SEO film festival")
+    out = _run("The C.O. feeling festival opened.", ["The SEO film festival opened."],
+               {"The SCO Film Festival opened.": 9.0}, events)
+    assert [c.corrected for c in out.corrections] == ["SCO Film Festival"]

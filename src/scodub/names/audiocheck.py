@@ -7,7 +7,7 @@ correction cannot tell a misheard name from an ordinary word that sounds like on
 
 1. a first pass without any bias (``transcribe_audio`` with the caller's settings);
 2. ``scodub.names.secondpass.redecode``: only the segments where a name is plausible (a
-   glossary form near some words, ``scodub.names.correct.plausible_forms``) are decoded
+   glossary form near some words, ``scodub.names.plausible.plausible_forms``) are decoded
    again, primed with only those names; each name the second pass hears is judged alone
    and taken, in the words around it only;
 3. ``correct`` with a ``WhisperJudge``: every rewrite, from the second pass or from the

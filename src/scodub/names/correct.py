@@ -132,7 +132,7 @@ Judge = Callable[[Segment, Sequence[str], Sequence[str]], Sequence[float]]
 
 
 @dataclass(frozen=True, slots=True)
-class _Surface:
+class Surface:
     term: Term
     text: str  # how the term can be written or heard
     canonical: str  # what a match is rewritten to (the canonical form, or the variant)
@@ -142,15 +142,15 @@ class _Surface:
 
 
 @dataclass(frozen=True, slots=True)
-class _Match:
+class Match:
     span: Span
-    surface: _Surface
+    surface: Surface
     score: float  # 0-100
 
 
-def _surfaces(glossary: Glossary, lang: str) -> list[_Surface]:
+def surfaces_of(glossary: Glossary, lang: str) -> list[Surface]:
     script = get_language(lang).script
-    out: list[_Surface] = []
+    out: list[Surface] = []
     for term in glossary.terms:
         canonical = term.form(lang)
         if not canonical:
@@ -158,14 +158,14 @@ def _surfaces(glossary: Glossary, lang: str) -> list[_Surface]:
         for text in term.accepted(lang):
             # a spelling variant (Chungking) is written in the canonical spelling, a short
             # or other name (Listapad for the festival's full name) as the variant it is
-            out.append(_Surface(term, text, canonical if is_respelling(text, canonical)
+            out.append(Surface(term, text, canonical if is_respelling(text, canonical)
                                 else text, True, *word_tokens(text)))
         for alias in term.aliases:
             # a one-word alias as short as "Can" or "Khan" is an everyday word or name
             letters = 2 if script == "Han" else MIN_FUZZY_CHARS  # 张一谋 is a whole name
             short = " " not in alias.strip() and len(compact(alias)) < letters
             if text_script(alias) == script and not short:
-                out.append(_Surface(term, alias, canonical, False, *word_tokens(alias)))
+                out.append(Surface(term, alias, canonical, False, *word_tokens(alias)))
     return [s for s in out if s.words]
 
 
@@ -173,7 +173,7 @@ def _sound(text: str) -> str:
     return phonetic_key(text) or compact(text)
 
 
-def _shared_words_agree(words: tuple[str, ...], whole: tuple[str, ...],
+def shared_words_agree(words: tuple[str, ...], whole: tuple[str, ...],
                         threshold: float) -> bool:
     """When a span and a term share whole words, what they do not share must sound alike.
 
@@ -194,7 +194,7 @@ def _shared_words_agree(words: tuple[str, ...], whole: tuple[str, ...],
     return similarity(" ".join(rest_span), " ".join(rest_term)) >= threshold - _PART_SLACK
 
 
-def _plausible(span: Span, surface: _Surface, score: float, threshold: float,
+def _plausible(span: Span, surface: Surface, score: float, threshold: float,
                lang: str, lenient: bool = False) -> bool:
     """Is a fuzzy match a mishearing of the term rather than ordinary words near it?
 
@@ -218,19 +218,19 @@ def _plausible(span: Span, surface: _Surface, score: float, threshold: float,
         return False  # the name in capitals ("TAN YINGZI" in a byline) is a choice
     if heard in term and len(term) - len(heard) >= _PART_LETTERS:  # "films" of "Aryfilms"
         return False
-    if not _shared_words_agree(span.words, surface.words, threshold):
+    if not shared_words_agree(span.words, surface.words, threshold):
         return False
     edge_words = NAME_EDGE_WORDS.get(lang, frozenset())
     return all(span.words[i] not in edge_words or span.words[i] == surface.words[i]
                for i in (0, -1))
 
 
-def _scorespans_of(spans: Sequence[Span], surfaces: Sequence[_Surface],
+def scored_matches(spans: Sequence[Span], surfaces: Sequence[Surface],
                  threshold: float, lang: str, min_chars: int = MIN_FUZZY_CHARS,
-                 lenient: bool = False) -> list[_Match]:
+                 lenient: bool = False) -> list[Match]:
     """Exact, case-only, alias and fuzzy matches between every span and every surface."""
-    matches: list[_Match] = []
-    by_words: dict[tuple[str, ...], list[_Surface]] = {}
+    matches: list[Match] = []
+    by_words: dict[tuple[str, ...], list[Surface]] = {}
     for surface in surfaces:
         by_words.setdefault(surface.words, []).append(surface)
     cand_compact = [compact(s.text) for s in surfaces]
@@ -244,7 +244,7 @@ def _scorespans_of(spans: Sequence[Span], surfaces: Sequence[_Surface],
             for surface in by_words.get(span.words, ()):
                 shouted = span.text.isupper() and not surface.text.isupper()
                 if not shouted:  # "TAN YINGZI" in capitals is a choice, not a mishearing
-                    matches.append(_Match(span, surface, 100.0))
+                    matches.append(Match(span, surface, 100.0))
         span_compact = [compact(sp.text) for sp in part]
         span_sound = [_sound(sp.text) for sp in part]
         chars = process.cdist(span_compact, cand_compact, scorer=fuzz.ratio, score_cutoff=cutoff)
@@ -261,11 +261,11 @@ def _scorespans_of(spans: Sequence[Span], surfaces: Sequence[_Surface],
             span, surface = part[int(r)], surfaces[int(c)]
             score = float(combined[r, c])
             if _plausible(span, surface, score, threshold, lang, lenient):
-                matches.append(_Match(span, surface, score))
+                matches.append(Match(span, surface, score))
     return matches
 
 
-def _already_right(m: _Match, lang: str) -> bool:
+def already_right(m: Match, lang: str) -> bool:
     """Exactly a form or variant, or (inflecting languages) one with case endings."""
     if not m.surface.exact_ok or len(m.span.words) != len(m.surface.words):
         return False
@@ -276,24 +276,24 @@ def _already_right(m: _Match, lang: str) -> bool:
     return all(ok for ok, _ in results) and not all(exact for _, exact in results)
 
 
-def _preference(m: _Match) -> tuple[int, float, int]:
+def _preference(m: Match) -> tuple[int, float, int]:
     """Longer terms first, then better scores, then spans closest in length to the term
-    (which of the term's forms is written is ``_written``'s choice)."""
+    (which of the term's forms is written is ``written_form``'s choice)."""
     gap = abs(len(compact(m.span.text)) - len(compact(m.surface.text)))
     return -len(compact(m.surface.text)), -m.score, gap
 
 
-def _written(m: _Match, writable: dict[str, tuple[str, ...]]) -> str:
+def written_form(m: Match, writable: dict[str, tuple[str, ...]]) -> str:
     return spoken_form(m.span.text, m.surface.canonical, writable.get(m.surface.term.id, ()))
 
 
-def _choose(matches: Sequence[_Match], lang: str) -> list[_Match]:
+def _choose(matches: Sequence[Match], lang: str) -> list[Match]:
     """Non-overlapping corrections, exact spans protected, best first (``_preference``)."""
     taken: dict[int, set[int]] = {}
-    fine = [m for m in matches if _already_right(m, lang)]
+    fine = [m for m in matches if already_right(m, lang)]
     for m in fine:  # exact spans are protected: never corrected, never overlapped
         taken.setdefault(m.span.seg, set()).update(range(m.span.first, m.span.last + 1))
-    chosen: list[_Match] = []
+    chosen: list[Match] = []
     for m in sorted((m for m in matches if m not in fine), key=_preference):
         used = taken.setdefault(m.span.seg, set())
         cells = set(range(m.span.first, m.span.last + 1))
@@ -326,7 +326,7 @@ def judge_margin(words: Sequence[str], first: int, last: int, written: str) -> f
 
 @dataclass(frozen=True, slots=True)
 class _Fix:
-    match: _Match
+    match: Match
     written: str
     heard_logprob: float | None = None
     written_logprob: float | None = None
@@ -357,83 +357,6 @@ def _judged(seg: Segment, fixes: list[_Fix], judge: Judge, spaced: bool) -> list
     return kept
 
 
-#: A glossary form this close to some words (``similarity``, 0-100) makes the name
-#: plausible there: the segment is worth decoding again primed with it
-#: (``scodub.names.secondpass.redecode``). Lower than ``CORRECTION_THRESHOLD``: the second
-#: pass and the audio decide, this only chooses where to look. Whisper base hears unfamiliar
-#: names as words that score 60-70 against them ("Ganyamu" / Zhang Yimou 63, "Yantuan" /
-#: Yongchuan 65); at 70 one unheard name in seven was never decoded again.
-PLAUSIBLE_THRESHOLD = 60.0
-
-
-def _person_parts(surfaces: Sequence[_Surface]) -> list[_Surface]:
-    """Each word of a person's name as a surface of its own: "Hay-Yong" is heard for the
-    "Haiyang" of Jiang Haiyang, and a surname alone is how people are often named."""
-    parts = []
-    for surface in surfaces:
-        if surface.term.kind == "person" and len(surface.raw) > 1:
-            parts += [_Surface(surface.term, raw, surface.canonical, True, *word_tokens(raw))
-                      for raw in surface.raw if len(compact(raw)) >= _PLAUSIBLE_CHARS]
-    return parts
-
-
-def plausible_forms(transcript: Transcript, glossary: Glossary, lang: str | None = None,
-                    threshold: float = PLAUSIBLE_THRESHOLD) -> dict[int, tuple[str, ...]]:
-    """Per segment index, the glossary forms that may have been said there but are not
-    written there (the forms of the terms matched at ``threshold``, whole or, for people,
-    one word of the name; best first)."""
-    return {seg: tuple(forms) for seg, forms in
-            plausible_places(transcript, glossary, lang, threshold).items()}
-
-
-def plausible_places(transcript: Transcript, glossary: Glossary, lang: str | None = None,
-                     threshold: float = PLAUSIBLE_THRESHOLD,
-                     ) -> dict[int, dict[str, tuple[tuple[int, int], ...]]]:
-    """``plausible_forms`` with, for each form, the runs of heard words (first, last:
-    word indices, inclusive) where it may have been said: the second pass writes a name
-    only there (``scodub.names.secondpass``)."""
-    language = get_language(lang or transcript.language)
-    surfaces = _surfaces(glossary, language.code)
-    if not surfaces or not transcript.segments:
-        return {}
-    spans = spans_of(transcript, max(len(s.words) for s in surfaces) + 1, parts=True)
-    writable = writable_forms(glossary, language.code)
-    found: dict[int, dict[str, float]] = {}
-    where: dict[tuple[int, str], set[tuple[int, int]]] = {}
-    parts = _person_parts(surfaces)
-    part_ids = {id(p) for p in parts}
-    matches = _scorespans_of(spans, surfaces + parts, threshold, language.code,
-                           min_chars=_PLAUSIBLE_CHARS, lenient=True)
-    for m in matches:
-        if _already_right(m, language.code) or m.span.raw == m.surface.raw:
-            continue
-        form = _written(m, writable)
-        if _contains_form(transcript.segments[m.span.seg].text, form):
-            continue
-        best = found.setdefault(m.span.seg, {})
-        score = m.score - (_PART_PENALTY if id(m.surface) in part_ids else 0.0)
-        best[form] = max(best.get(form, 0.0), score)
-        where.setdefault((m.span.seg, form), set()).add((m.span.first, m.span.last))
-    return {seg: {form: tuple(sorted(where[seg, form]))
-                  for form in sorted(forms, key=lambda f: -forms[f])[:_PLAUSIBLE_MAX]}
-            for seg, forms in found.items()}
-
-
-def _contains_form(text: str, form: str) -> bool:
-    at = text.find(form)
-    return at >= 0 and not text[at - 1 : at].isalnum() and not (
-        text[at + len(form) : at + len(form) + 1].isalnum())
-
-
-#: A name found through one of its words ranks below names matched whole.
-_PART_PENALTY = 10.0
-#: Letters a span or a name needs before it can make a name plausible ("Di-Mo" for Dai Mo).
-_PLAUSIBLE_CHARS = 4
-#: At most this many names prime one segment's second pass (a long list is the
-#: whole-film bias again, in small).
-_PLAUSIBLE_MAX = 4
-
-
 def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None, *,
             threshold: float = CORRECTION_THRESHOLD, judge: Judge | None = None) -> Transcript:
     """``transcript`` with misheard glossary names rewritten and prompt echoes removed;
@@ -444,18 +367,18 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
     are kept on each ``Correction``.
     """
     language = get_language(lang or transcript.language)
-    surfaces = _surfaces(glossary, language.code)
+    surfaces = surfaces_of(glossary, language.code)
     if not surfaces or not transcript.segments:
         return transcript
     spaced = language.script != "Han"
     transcript, echoes = strip_prompt_echo(transcript, {s.words for s in surfaces}, spaced)
     max_words = max(len(s.words) for s in surfaces) + 1
     spans = spans_of(transcript, max_words)
-    matches = _scorespans_of(spans, surfaces, threshold, language.code)
+    matches = scored_matches(spans, surfaces, threshold, language.code)
     writable = writable_forms(glossary, language.code)
     by_seg: dict[int, list[_Fix]] = {}
     for m in _choose(matches, language.code):
-        written = with_case_endings(_written(m, writable), m.span.raw, language.code)
+        written = with_case_endings(written_form(m, writable), m.span.raw, language.code)
         texts = [w.text for w in transcript.segments[m.span.seg].words]
         previous = texts[m.span.first - 1] if m.span.first else None
         if article_conflict(previous, m.surface.term, written, language.code) or (
@@ -487,7 +410,7 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
 
 
 __all__ = ["ALIAS_FUZZY_THRESHOLD", "CONFIDENT_THRESHOLD", "CORRECTION_THRESHOLD",
-           "HOTWORD_TOKEN_BUDGET", "JUDGE_MARGIN", "MIN_FUZZY_CHARS", "PLAUSIBLE_THRESHOLD",
-           "SPELLING_MARGIN", "UNSURE_PROBABILITY", "Judge", "correct", "hotwords",
-           "initial_prompt", "judge_margin", "plausible_forms",
-           "plausible_places"]
+           "HOTWORD_TOKEN_BUDGET", "JUDGE_MARGIN", "MIN_FUZZY_CHARS", "SPELLING_MARGIN",
+           "UNSURE_PROBABILITY", "Judge", "Match", "Surface", "already_right", "correct",
+           "hotwords", "initial_prompt", "judge_margin", "scored_matches",
+           "shared_words_agree", "surfaces_of", "written_form"]

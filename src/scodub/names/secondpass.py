@@ -1,7 +1,7 @@
 """The second pass: segments where a festival name is plausible decoded again, primed
 with only those names (issue 8).
 
-``redecode`` asks ``scodub.names.correct.plausible_forms`` where a name may have been
+``redecode`` asks ``scodub.names.plausible.plausible_forms`` where a name may have been
 said, decodes those segments again with only the plausible names in Whisper's prompt
 (``WhisperJudge.decode``, the beam's best few texts; once more with the likeliest name
 alone when the others crowd it out), and finds where the second pass wrote a name the
@@ -55,10 +55,11 @@ from scodub.names.context import (
 from scodub.names.correct import (
     CORRECTION_THRESHOLD,
     judge_margin,
-    plausible_places,
+    shared_words_agree,
 )
 from scodub.names.glossary import Glossary, Term
 from scodub.names.match import compact, similarity, tokens
+from scodub.names.plausible import plausible_places
 from scodub.names.prompt import with_words
 from scodub.names.spans import split_word, spread_words
 
@@ -124,9 +125,14 @@ NEAR_THRESHOLD = 75.0
 
 
 def _near(run: Sequence[str], want: Sequence[str]) -> bool:
+    """``run`` is ``want`` misspelt, not ordinary words around a part of it: the words
+    they do not share must sound alike too ("The film festival" is not the SCO Film
+    Festival, ``scodub.names.correct.shared_words_agree``)."""
     score = similarity(" ".join(run), " ".join(want))
     exact = len(want) > 1 and any(a == b for a, b in zip(run, want, strict=True))
-    return score >= (NEAR_THRESHOLD if exact else CORRECTION_THRESHOLD)
+    need = NEAR_THRESHOLD if exact else CORRECTION_THRESHOLD
+    folded = tuple(w.casefold() for w in run), tuple(w.casefold() for w in want)
+    return score >= need and shared_words_agree(*folded, need)
 
 
 def _folded(texts: Sequence[str]) -> list[str]:

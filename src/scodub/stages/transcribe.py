@@ -119,8 +119,9 @@ class TranscribeStage(Stage[TranscribeResult]):
     # compete when they keep as many letters; 10: an article heard after a name stays;
     # 11: no change of letter case alone where nothing of it was written as a name;
     # 12: a name takes about the syllables of the words it replaces (names.beats);
-    # 13: the words beside a name change only by the judge's margin (names.beside)
-    version = 13
+    # 13: the words beside a name change only by the judge's margin (names.beside);
+    # 14: no name looked for over another name heard exactly, no generic phrase expanded
+    version = 14
 
     @classmethod
     def build(
