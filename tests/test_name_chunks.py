@@ -9,7 +9,13 @@ import random
 from scodub.data import Word
 from scodub.names.context import opens_question, takes_article
 from scodub.names.glossary import Term
-from scodub.names.secondpass import NameIndex, _occurrences, name_chunks, retimed
+from scodub.names.secondpass import (
+    NameIndex,
+    _number_changed,
+    _occurrences,
+    name_chunks,
+    retimed,
+)
 
 
 def _term(id_: str, kind: str, en: str) -> Term:
@@ -75,6 +81,9 @@ def test_a_name_whose_letters_were_heard_is_not_taken_for_the_words_around_it() 
     # the same letters, only case or spacing changed: a chunk (the judge decides)
     assert _apply("They read china daily.", "They read China Daily.", ["China Daily"]) == (
         "They read China Daily.")
+    # letters glued to another word's are no name heard: "DSCO" is "The SCO"
+    assert _apply("DSCO Film Festival opened.", "The SCO Film Festival opened.",
+                  ["SCO Film Festival"]) == "The SCO Film Festival opened."
 
 
 def test_no_name_without_an_article_is_written_after_one() -> None:
@@ -189,3 +198,17 @@ def test_a_near_form_needs_one_word_exact_below_the_correction_threshold() -> No
     assert _apply(heard, "The studio is in Yanchu and Irman the largest.", ["Irfan"]) == heard
     heard = "A thin and airy film of dust."
     assert _apply(heard, "A film and very film and dust.", ["ARY Films"]) == heard
+
+
+def test_a_second_pass_that_changes_the_number_of_a_heard_word_is_not_taken() -> None:
+    # the -s added or dropped on words it heard: the second pass fits its words to the
+    # name it was primed with, the audio did not ask for it
+    heard = "A film where shortly in the library."
+    assert _apply(heard, "ARY Films, we are short in the library.", ["ARY Films"]) == heard
+    heard = "The colors die mostly in the shade."
+    assert _apply(heard, "The color Dai Mo's long in the shade.", ["Dai Mo"]) == heard
+    # a possessive is another word; the name's own letters may change
+    assert not _number_changed(["Bremble"], ["Bremble's"])
+    assert _number_changed(["cinemas", "of"], ["Cinema", "Fund"])
+    assert _apply("And why films brought a comedy.", "ARY Films brought a comedy.",
+                  ["ARY Films"]) == "ARY Films brought a comedy."

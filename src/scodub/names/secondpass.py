@@ -217,11 +217,37 @@ def _blocks(name: str, lo: int, hi: int, lo_a: int, hi_a: int, form: str) -> boo
 
 
 def _heard_letters(old: Sequence[str], new: Sequence[str], form: str) -> bool:
-    """The name's letters were heard ("fine-china daily" for China Daily) and the second
-    pass changes other words around them ("fined China Daily"): the audio can only judge
-    those, not the name."""
+    """The name's letters were heard as whole words ("fine-china daily" for China Daily)
+    and the second pass changes other words around them ("fined China Daily"): the audio
+    can only judge those, not the name. Letters glued to another word's ("DSCO Film
+    Festival", the "the" of "The SCO Film Festival" heard as a D) are no name heard."""
     before, after = compact(" ".join(old)), compact(" ".join(new))
-    return before != after and compact(form) in before
+    if before == after:
+        return False
+    parts = [p for w in old for p in (compact(x) for x in w.split("-")) if p]
+    name = compact(form)
+    return any("".join(parts[i:j]) == name
+               for i in range(len(parts)) for j in range(i + 1, len(parts) + 1))
+
+
+def _number_changed(old: Sequence[str], new: Sequence[str]) -> bool:
+    """The second pass writes a word heard in the stretch with a plural -s added or
+    dropped ("A film where" -> "ARY Films, we", "colors die mostly" -> "color Dai Mo's
+    long", "cinemas of" -> "Cinema Fund"): it reshapes the words it heard to fit the
+    name it was primed with, which the audio, with or without the -s, did not ask for.
+    A possessive is another word ("Bremble" -> "Bremble's" is not checked)."""
+    def letters(words: Sequence[str]) -> set[str]:  # "Mo's" keeps its apostrophe
+        return {w for w in ("".join(ch for ch in x.casefold().replace("\u2019", "'")
+                                    if ch.isalpha() or ch == "'").strip("'")
+                            for x in words) if len(w) >= _NUMBER_LETTERS}
+
+    heard, written = letters(old), letters(new)
+    return any(w + "s" in written for w in heard - written) or any(
+        w + "s" in heard for w in written - heard)
+
+
+#: Words this short are not checked for a plural -s ("is", "as", "us").
+_NUMBER_LETTERS = 3
 
 
 def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str],
@@ -270,6 +296,7 @@ def name_chunks(heard: Sequence[str], again: Sequence[str], forms: Sequence[str]
                 or _heard_letters(heard[lo_a:hi_a], new, form)
                 or _doubled(heard, lo_a, hi_a, form)
                 or _looping(heard[lo_a:hi_a], new)
+                or _number_changed(heard[lo_a:hi_a], new)
                 or opens_question(heard, lo_a, form, lang)
                 or _echo(new, again[max(0, lo_b - width) : hi_b + width], form, index)
                 or not _alike_in_length(heard[lo_a:hi_a], new, lang)):

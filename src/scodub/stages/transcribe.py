@@ -120,7 +120,8 @@ class TranscribeStage(Stage[TranscribeResult]):
     # 11: no change of letter case alone where nothing of it was written as a name;
     # 12: a name takes about the syllables of the words it replaces (names.beats);
     # 13: the words beside a name change only by the judge's margin (names.beside);
-    # 14: no name looked for over another name heard exactly, no generic phrase expanded
+    # 14: no name looked for over another name heard exactly, no generic phrase expanded,
+    # letters glued to a word are no name heard, no heard word changed in number
     version = 14
 
     @classmethod
