@@ -20,12 +20,15 @@ words where it was plausible, or over words that sound like it (``_where_plausib
 
 Only the name's words change: the words around it keep what the first pass heard and
 their times (and, inside a misheard stretch replaced whole, where the audio agrees:
-``scodub.names.beside``). A name heard exactly is never replaced (unless by a longer name that holds
-it: "SCO" in the SCO Film Festival), nor one whose letters were heard with other words
-changed around them ("fined China Daily" for "fine-china daily"); a second pass that ends
-a sentence inside the misheard stretch ("Jiang Lin. Jiang Haiyang" for "John Hayeon"),
-copies its prompt (a name twice, or beside another) or replaces a stretch of more than
-twice or half the name's letters or syllables (``scodub.names.beats``) is not taken; an
+``scodub.names.beside``). A name heard exactly is never replaced (unless by a longer name
+that holds it: "SCO" in the SCO Film Festival), nor one whose letters were heard as whole
+words with other words changed around them ("fined China Daily" for "fine-china daily");
+words near a name are it misspelt only where they agree with it word by word ("The film
+festival" is not the SCO Film Festival); a second pass that ends a sentence inside the
+misheard stretch ("Jiang Lin. Jiang Haiyang" for "John Hayeon"), copies its prompt (a name
+twice, or beside another), adds or drops a plural -s on a word it heard ("A film where" ->
+"ARY Films, we") or replaces a stretch of more than twice or half the name's letters or
+syllables (``scodub.names.beats``) is not taken; an
 article heard before or after the name stays (unless its sound is the name's first or last
 syllable: "mapping the river" is not "Ma Ping river"), and a name that cannot follow an
 article is not written after one, nor in place of the verb that opens a question
@@ -235,7 +238,8 @@ def _number_changed(old: Sequence[str], new: Sequence[str]) -> bool:
     dropped ("A film where" -> "ARY Films, we", "colors die mostly" -> "color Dai Mo's
     long", "cinemas of" -> "Cinema Fund"): it reshapes the words it heard to fit the
     name it was primed with, which the audio, with or without the -s, did not ask for.
-    A possessive is another word ("Bremble" -> "Bremble's" is not checked)."""
+    A possessive is another word ("Bremble" -> "Bremble's" is not checked). The English
+    plural: no other language's words differ so by number."""
     def letters(words: Sequence[str]) -> set[str]:  # "Mo's" keeps its apostrophe
         return {w for w in ("".join(ch for ch in x.casefold().replace("\u2019", "'")
                                     if ch.isalpha() or ch == "'").strip("'")
