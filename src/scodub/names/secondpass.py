@@ -238,8 +238,8 @@ def _number_changed(old: Sequence[str], new: Sequence[str]) -> bool:
     dropped ("A film where" -> "ARY Films, we", "colors die mostly" -> "color Dai Mo's
     long", "cinemas of" -> "Cinema Fund"): it reshapes the words it heard to fit the
     name it was primed with, which the audio, with or without the -s, did not ask for.
-    A possessive is another word ("Bremble" -> "Bremble's" is not checked). The English
-    plural: no other language's words differ so by number."""
+    A possessive is another word ("Bremble" -> "Bremble's" is not checked). Of the
+    festival's eleven languages, only English marks number with an -s."""
     def letters(words: Sequence[str]) -> set[str]:  # "Mo's" keeps its apostrophe
         return {w for w in ("".join(ch for ch in x.casefold().replace("\u2019", "'")
                                     if ch.isalpha() or ch == "'").strip("'")
