@@ -9,12 +9,13 @@ import re
 from collections.abc import Collection
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, JFK_REFERENCE, SHARED, librivox_references
 from glossary_cases import asr_cases, case_glossary, festival_glossary, sentences
 from scodub.data import Segment, Transcript, Word
+from scodub.names.context import is_article
 from scodub.names.correct import correct
 from scodub.names.glossary import Glossary, Term
 from scodub.names.prompt import hotwords
@@ -242,6 +243,9 @@ def test_two_unsure_ordinary_words_that_sound_like_a_name() -> None:
        st.lists(st.sampled_from(ORDINARY), max_size=6))
 def test_a_misheard_name_is_fixed_in_any_surroundings(before: list[str], case,  # type: ignore[no-untyped-def]
                                                       after: list[str]) -> None:
+    # an article right before rules out a name that takes none ("a Samina Farzin"):
+    # by design (names.context), not a surrounding the name must survive
+    assume(not before or not is_article(before[-1], "en"))
     heard = case.heard.rstrip(",.")
     text = " ".join([*before, heard, *after])
     fixed = correct(transcript(text, unsure=misheard(heard, case.expected)), case_glossary())

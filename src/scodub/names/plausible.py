@@ -84,11 +84,13 @@ def plausible_places(transcript: Transcript, glossary: Glossary, lang: str | Non
     part_ids = {id(p) for p in parts}
     matches = scored_matches(spans, surfaces + parts, threshold, language.code,
                            min_chars=_PLAUSIBLE_CHARS, lenient=True)
-    heard = _heard_names(matches, language.code)
+    heard: dict[int, list[Match]] = {}  # per segment, the names heard exactly
     for m in matches:
         if already_right(m, language.code) or m.span.raw == m.surface.raw:
-            continue
-        if _over_heard_name(m, heard):
+            heard.setdefault(m.span.seg, []).append(m)
+    exact = {id(h) for hs in heard.values() for h in hs}
+    for m in matches:
+        if id(m) in exact or _over_heard_name(m, heard):
             continue
         form = written_form(m, writable)
         if _contains_form(transcript.segments[m.span.seg].text, form):
@@ -100,15 +102,6 @@ def plausible_places(transcript: Transcript, glossary: Glossary, lang: str | Non
     return {seg: {form: tuple(sorted(where[seg, form]))
                   for form in sorted(forms, key=lambda f: -forms[f])[:_PLAUSIBLE_MAX]}
             for seg, forms in found.items()}
-
-
-def _heard_names(matches: Sequence[Match], lang: str) -> dict[int, list[Match]]:
-    """Per segment, the names heard exactly (``_already_right``)."""
-    out: dict[int, list[Match]] = {}
-    for m in matches:
-        if already_right(m, lang) or m.span.raw == m.surface.raw:
-            out.setdefault(m.span.seg, []).append(m)
-    return out
 
 
 def _over_heard_name(m: Match, heard: dict[int, list[Match]]) -> bool:
