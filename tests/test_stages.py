@@ -3,7 +3,9 @@ the film probed once and its loudness measured once per run."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import os
 import subprocess
 import sys
@@ -19,7 +21,7 @@ from scodub.stages.base import StageContext, cached, stage_from_json
 from scodub.stages.deliver import dub_film
 from scodub.stages.dub import DubSettings
 from scodub.stages.plan import RunSettings, plan_film
-from scodub.stages.run import publish, run_film
+from scodub.stages.run import publish, run_film, run_plan
 from test_dubbing import EN_SRT, RU_SRT
 
 pytestmark = pytest.mark.slow
@@ -45,12 +47,38 @@ def _outputs(folder: Path) -> dict[str, str]:
     return found
 
 
+def _same(a: object, b: object) -> bool:
+    """Equal, field by field; floats as stored for reports (rounded to 3-4 digits)."""
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return type(a) is type(b) and all(
+            _same(getattr(a, f.name), getattr(b, f.name))
+            for f in dataclasses.fields(a)
+            if f.compare
+        )
+    if isinstance(a, (list, tuple)):
+        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, float) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-3, abs_tol=1e-3)
+    return a == b
+
+
 def test_stages_run_from_json_in_fresh_processes_match_in_process(
     tmp_path: Path, whisper_model: object
 ) -> None:
     settings = _settings(background=False)
-    direct = run_film(SAMPLE, tmp_path / "direct", settings)
+    here = StageContext(tmp_path / "direct")
+    direct_plan = plan_film(SAMPLE, tmp_path / "direct", settings, here)
+    fresh = run_plan(direct_plan, here)
+    direct = publish(direct_plan, here, 0.0)
     assert direct.dub is not None
+    # What a stage stores is all of its result: read back, it equals what was computed
+    # (a field left out of the cache is lost to every worker and every resumed run).
+    for outcome in fresh.values():
+        stored = json.loads(json.dumps(outcome.result.to_json()))
+        again = outcome.stage.load_result(stored, here)
+        assert _same(again, outcome.result), outcome.stage.name
 
     out = tmp_path / "split"
     ctx = StageContext(out)

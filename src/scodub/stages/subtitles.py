@@ -28,11 +28,12 @@ class SubtitleResult:
     speech_ends: tuple[int, ...] = ()  # per cue, the end of its last word (ms)
 
     def to_json(self) -> dict[str, Any]:
-        return {"track": to_plain(self.track), "qc": self.qc}
+        return {"track": to_plain(self.track), "qc": self.qc, "speech_ends": list(self.speech_ends)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SubtitleResult:
-        return cls(from_plain(Track, data["track"]), dict(data["qc"]))
+        ends = tuple(int(t) for t in data["speech_ends"])
+        return cls(from_plain(Track, data["track"]), dict(data["qc"]), ends)
 
     def files(self) -> tuple[()]:
         return ()
@@ -46,7 +47,7 @@ class SubtitlesStage(Stage[SubtitleResult]):
     fallback_language: str = "en"  # for a transcript in no language (silence)
 
     name = "subtitles"
-    version = 3  # 2: speech ends per cue; 3: number style
+    version = 4  # 2: speech ends per cue; 3: number style; 4: speech ends in the cache
 
     def deps(self) -> tuple[Stage[Any], ...]:
         return (self.transcribe,)

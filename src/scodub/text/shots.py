@@ -99,6 +99,8 @@ def snap_times(
     ends = [e for _, e in times]
     need = [max(TIMING.min_duration_ms, m) for m in (min_ms or [0] * len(times))]
     floor = list(speech_ends) if speech_ends is not None else [0] * len(times)
+    if len(floor) != len(times):
+        raise ValueError(f"{len(floor)} speech ends for {len(times)} cues")
     moved_in = [i for i in range(len(times)) if _snap_in(i, starts, ends, need, floor, cuts, f)]
     for i in range(len(times)):
         _snap_out(i, starts, ends, need, floor, cuts, f)
