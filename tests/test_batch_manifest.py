@@ -119,6 +119,19 @@ def test_a_folder_gives_every_media_file_and_a_bad_manifest_names_its_line(tmp_p
     assert "broken.yaml:" in str(err.value)
 
 
+def test_a_folder_named_relative_to_the_working_folder_finds_its_films(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "festival films").mkdir()
+    _films(tmp_path / "festival films")
+    monkeypatch.chdir(tmp_path)
+    entries = scan_folder(Path("festival films"), Defaults())
+    assert sorted(e.path for e in entries) == sorted(
+        p.absolute() for p in (tmp_path / "festival films").rglob("*.mp4")
+    )
+    assert all(e.path.is_file() for e in entries)
+
+
 def test_speakers_and_speaker_casting_read_as_run_reads_them(tmp_path: Path) -> None:
     """A manifest sets the speaker count and casts one speaker's voice, in YAML and CSV,
     exactly as `scodub run --speakers 2 --voice ru:S2=espeak+f2` does; a bad count or cast

@@ -137,7 +137,7 @@ def scan_folder(
         if skip is not None and skip in file.resolve().parents:
             continue
         if file.suffix.lower() in MEDIA_SUFFIXES:
-            row = _Row(0, {"path": str(file)}, {})
+            row = _Row(0, {"path": str(rel)}, {})  # relative to the folder, as in a manifest
             found.append(_entry(folder, folder, row, {}, defaults))
     if not found:
         raise InputError(folder, "no media files found (looked for " + _suffix_list() + ")")
