@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from scodub.cli.qc import qc
 from scodub.data import Cue, Track
-from scodub.errors import LanguageError, SubtitleError
+from scodub.errors import ConfigError, LanguageError, SubtitleError
 from scodub.langs import TIMING
 from scodub.text.bidi import PDF, RLE
 from scodub.text.qc import RULES, check_track
@@ -167,6 +167,16 @@ def test_qc_command_reads_other_encodings(tmp_path: Path) -> None:
     assert isinstance(result.exception, SubtitleError) and "--encoding" in str(result.exception)
     result = CliRunner().invoke(qc, [str(path), "--lang", "ru", "--encoding", "cp1251"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "name", ["rot13", "base64", "zlib", "hex", "undefined", "punycode", "nope"]
+)
+def test_an_encoding_that_is_no_text_encoding_is_one_line(tmp_path: Path, name: str) -> None:
+    path = write_srt(CLEAN, tmp_path / "clean.srt")
+    result = CliRunner().invoke(qc, [str(path), "--lang", "en", "--encoding", name])
+    assert isinstance(result.exception, ConfigError), result.exception
+    assert f"unknown text encoding {name!r}" in str(result.exception)
 
 
 def test_qc_command_bad_input_raises_scodub_errors(tmp_path: Path) -> None:

@@ -106,14 +106,23 @@ def require_cues(track: Track, path: Path | str, purpose: str) -> Track:
     return track
 
 
+#: Text codecs that are no file encoding (they fail on ordinary bytes or text).
+_NOT_FOR_FILES = frozenset(
+    {"undefined", "punycode", "idna", "unicode-escape", "raw-unicode-escape"}
+)
+
+
 def _decode(path: Path, data: bytes, encoding: str) -> str:
     try:
-        codecs.lookup(encoding)
-    except LookupError as exc:
+        # Codecs such as rot13, base64 or zlib exist but do not turn bytes into text.
+        is_text = codecs.lookup(encoding)._is_text_encoding
+    except LookupError:
+        is_text = False
+    if not is_text or codecs.lookup(encoding).name in _NOT_FOR_FILES:
         raise ConfigError(
             f"unknown text encoding {encoding!r}; give a Python codec name such as "
             "utf-8, cp1251, gb18030, cp1256 or utf-16"
-        ) from exc
+        )
     for bom, bom_encoding in _BOMS:
         if data.startswith(bom):
             encoding = bom_encoding
