@@ -222,3 +222,33 @@ def test_a_manifest_that_lists_no_film_is_an_error(tmp_path: Path, name: str, te
     with pytest.raises(InputError) as err:
         read_manifest(manifest, Defaults())
     assert name in str(err.value) and "no films listed" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("deep.yaml", "films: " + "[" * 5000 + "]" * 5000, "deep.yaml:1: not valid YAML"),
+        ("big.csv", "path,lang\n" + "a" * 200_000 + ".mp4,en\n", "big.csv:2: not a manifest"),
+    ],
+)
+def test_a_manifest_that_no_parser_should_follow_is_one_line(
+    tmp_path: Path, name: str, text: str, expected: str
+) -> None:
+    manifest = tmp_path / name
+    manifest.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_manifest(manifest, Defaults())
+    assert str(err.value).startswith(f"{tmp_path / expected}")
+
+
+def test_films_that_cannot_be_read_are_named_with_the_reason(tmp_path: Path) -> None:
+    manifest = tmp_path / "odd.yaml"
+    films = ["x" * 5000 + ".mp4", "/dev/zero", str(tmp_path), "missing.mp4"]
+    manifest.write_text("films:\n" + "".join(f"  - '{f}'\n" for f in films), encoding="utf-8")
+    checked = validate(read_manifest(manifest, Defaults()), tmp_path / "out")
+    problems = [p.problem for p in checked.problems]
+    assert len(problems) == 4 and not checked.valid
+    assert "cannot be read (File name too long)" in problems[0]
+    assert "/dev/zero: is a character device" in problems[1]
+    assert "is a folder, not a media file" in problems[2]
+    assert problems[3].endswith("missing.mp4: file does not exist")

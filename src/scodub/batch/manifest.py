@@ -14,7 +14,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,7 @@ KEYS: tuple[str, ...] = (
     "force",
 )
 #: File suffixes ``scodub batch FOLDER`` picks up (each is still probed by ``validate``).
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # C: no Python recursion limit
 _VIDEO = ".mkv .mp4 .m4v .mov .avi .webm .mxf .ts .mts .m2ts .mpg .mpeg .wmv .flv .ogv"
 _AUDIO = ".wav .flac .mp3 .m4a .aac .ogg .opus"
 MEDIA_SUFFIXES = frozenset(f"{_VIDEO} {_AUDIO}".split())
@@ -209,7 +210,7 @@ def _csv_rows(path: Path, text: str) -> list[_Row]:
         raise InputError(path, "the header row has no 'path' column", 1)
     rows: list[_Row] = []
     last = reader.line_num
-    for record in reader:
+    for record in _records(path, reader):
         line = last + 1  # a quoted cell may span lines: the record starts after the last one
         last = reader.line_num
         if not any(cell.strip() for cell in record):
@@ -235,13 +236,26 @@ def _csv_rows(path: Path, text: str) -> list[_Row]:
     return rows
 
 
+def _records(path: Path, reader: Any) -> Iterator[list[str]]:
+    """The reader's records; a cell past the csv module's limit (128 KiB) is one line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(path, f"not a manifest: {exc}", reader.line_num) from None
+
+
 def _yaml_rows(path: Path, text: str) -> tuple[dict[str, Any], list[_Row]]:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise InputError(path, f"not valid YAML: {getattr(exc, 'problem', exc)}", line) from exc
+    except RecursionError:
+        raise InputError(path, "not a manifest: its YAML is nested too deeply") from None
     defaults_node: Node | None = None
     films_node: Node | None = None
     if isinstance(root, SequenceNode):

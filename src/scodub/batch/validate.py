@@ -117,9 +117,7 @@ def _raise(text: str) -> Callable[[], object]:
 
 
 def _media(entry: FilmEntry) -> None:
-    if not entry.path.is_file():
-        raise ScodubError(f"{entry.path}: file does not exist")
-    info = probe(entry.path)  # MediaError when it is not media
+    info = probe(entry.path)  # MediaError when it is missing, not a file, or not media
     choose_audio_stream(info, entry.settings.audio_stream, entry.settings.asr.language)
 
 

@@ -88,11 +88,14 @@ def probe(path: Path) -> MediaInfo:
 
 def _probe(path: Path, media_only: bool) -> MediaInfo:
     path = Path(path)
-    if not path.exists():
-        raise MediaError(path, "file does not exist")
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise MediaError(path, "file does not exist") from None
+    except OSError as exc:  # a name too long, no permission on a folder, a dangling mount
+        raise MediaError(path, f"cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(mode):
         raise MediaError(path, "is a folder, not a media file")
-    mode = path.stat().st_mode
     if not stat.S_ISREG(mode):  # a pipe would block, a device never end; a film is read again
         raise MediaError(path, f"is {file_kind(mode)}, not a media file; give a file")
     try:
