@@ -251,6 +251,12 @@ def test_translate_command_editor_path(tmp_path: Path, capsys: pytest.CaptureFix
     assert code != 0 and "broken.srt" in err and "--encoding" in err
     code, _, err = scodub(["translate", str(srt), "--to", "xx", "--out", str(tmp_path)], capsys)
     assert code != 0 and "unknown language code 'xx'" in err
+    # A folder where a track belongs: one line naming it, the other tracks written.
+    (tmp_path / "f" / "edited «film».zh.srt").mkdir(parents=True)
+    args = ["translate", str(srt), "--to", "ru,zh", "--out", str(tmp_path / "f")]
+    code, _, err = scodub([*args, "--mt-model", str(TINY_NLLB)], capsys)
+    assert code != 0 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "edited «film».zh.srt: cannot write it" in err
 
 
 def test_run_dub_muxes_a_tagged_delivery_file(

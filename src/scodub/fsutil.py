@@ -44,7 +44,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
         # mkstemp makes the file private (0600); a delivered file gets the usual mode.
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except (IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+            raise OutputError(f"{target}: cannot write it ({exc.strerror or exc})") from exc
     except OSError as exc:
         if exc.errno in scratch.DISK_FULL:  # what was written before stays as it was
             raise scratch.no_space(folder, exc) from exc
