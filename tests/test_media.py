@@ -95,3 +95,13 @@ def test_non_latin_file_name(tmp_path: Path) -> None:
     shutil.copy(DATA / "jfk.wav", odd)
     info = probe(odd)
     assert len(decode_audio(odd, choose_audio_stream(info))) > 10 * ASR_SAMPLE_RATE
+
+
+def test_a_relative_name_with_a_colon_is_a_file_not_a_protocol(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(SAMPLE, tmp_path / "Film:Cut.mp4")
+    monkeypatch.chdir(tmp_path)
+    for name in ("Film:Cut.mp4", "./Film:Cut.mp4"):
+        info = probe(Path(name))
+        assert len(decode_audio(Path(name), choose_audio_stream(info))) > ASR_SAMPLE_RATE

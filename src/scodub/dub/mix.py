@@ -122,7 +122,7 @@ def _mix_stream(plan: MixPlan) -> Any:
     """The ffmpeg-python graph of the un-normalised stereo mix (limited if planned)."""
     rate = plan.sample_rate
     dub = (
-        ffmpeg.input(str(plan.dub_stem))["a:0"]
+        ffmpeg.input(str(plan.dub_stem.absolute()))["a:0"]
         .filter("aresample", rate)
         .filter("aformat", channel_layouts="mono")
         .filter("pan", "stereo|c0<c0|c1<c0")  # centre the voice on both channels
@@ -134,12 +134,12 @@ def _mix_stream(plan: MixPlan) -> Any:
         bed = ffmpeg.input(f"anullsrc=r={rate}:cl=stereo:d={seconds:.3f}", f="lavfi")["a:0"]
     else:
         original = (
-            ffmpeg.input(str(plan.original))[f"a:{plan.audio_position}"]
+            ffmpeg.input(str(plan.original.absolute()))[f"a:{plan.audio_position}"]
             .filter("aresample", rate)
             .filter("aformat", channel_layouts="stereo")
         )
         envelope = (
-            ffmpeg.input(str(plan.envelope))["a:0"]
+            ffmpeg.input(str(plan.envelope.absolute()))["a:0"]
             .filter("aresample", rate)
             .filter("pan", "stereo|c0<c0|c1<c0")
         )

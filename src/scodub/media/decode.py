@@ -28,7 +28,7 @@ def decode_audio(
     selector = f"0:a:{stream.position}" if stream else "0:a:0"
     limit = {"t": seconds} if seconds is not None else {}
     cmd = (
-        ffmpeg.input(str(path), **limit)
+        ffmpeg.input(str(path.absolute()), **limit)  # 'a:b.mp4' is no protocol
         .output("pipe:", map=selector, format="f32le", acodec="pcm_f32le", ac=1, ar=sample_rate)
         .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
         .compile(cmd=ffmpeg_exe())
@@ -49,7 +49,7 @@ def iter_audio(
     path = Path(path)
     selector = f"0:a:{stream.position}" if stream else "0:a:0"
     cmd = (
-        ffmpeg.input(str(path))
+        ffmpeg.input(str(path.absolute()))
         .output("pipe:", map=selector, format="f32le", acodec="pcm_f32le", ac=1, ar=sample_rate)
         .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
         .compile(cmd=ffmpeg_exe())

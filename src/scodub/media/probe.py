@@ -99,7 +99,8 @@ def _probe(path: Path, media_only: bool) -> MediaInfo:
     if not stat.S_ISREG(mode):  # a pipe would block, a device never end; a film is read again
         raise MediaError(path, f"is {file_kind(mode)}, not a media file; give a file")
     try:
-        container = av.open(str(path), metadata_errors="ignore")
+        # Absolute: a relative "a:b.mp4" would be read as protocol "a".
+        container = av.open(str(path.absolute()), metadata_errors="ignore")
     except av.error.FFmpegError as exc:
         raise MediaError(path, f"not a readable media file ({exc.strerror or exc})") from exc
     with container:

@@ -58,7 +58,7 @@ def proxy_command(film: Path, target: Path) -> list[str]:
         "error",
         "-y",
         "-i",
-        str(film),
+        str(film.absolute()),
         "-map",
         "0:v:0?",
         "-map",
