@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import DATA, SAMPLE
+from conftest import DATA, SAMPLE, run_ffmpeg
 from scodub.errors import MediaError
 from scodub.media.decode import ASR_SAMPLE_RATE, check_complete, decode_audio, rms_dbfs
 from scodub.media.ffmpeg import ffmpeg_exe
@@ -105,3 +106,36 @@ def test_a_relative_name_with_a_colon_is_a_file_not_a_protocol(
     for name in ("Film:Cut.mp4", "./Film:Cut.mp4"):
         info = probe(Path(name))
         assert len(decode_audio(Path(name), choose_audio_stream(info))) > ASR_SAMPLE_RATE
+
+
+def test_a_length_the_header_only_guesses_or_lacks_is_measured(tmp_path: Path) -> None:
+    """Raw MP3 (no Xing header) and ADTS AAC that open with silence: ffmpeg guesses their
+    length from the first frames' bitrate (5-20 times too long); Matroska written to a
+    pipe has none. The length is read from the packets, so the whole decode is complete."""
+    jfk = str(DATA / "jfk.wav")
+    silence_first = ["-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono:d=4", "-i", jfk,
+                     "-filter_complex", "[1:a]aresample=44100[s];[0:a][s]concat=n=2:v=0:a=1"]
+    files = {
+        "raw.mp3": [*silence_first, "-c:a", "libmp3lame", "-write_xing", "0"],
+        "adts.aac": [*silence_first, "-c:a", "aac", "-f", "adts"],
+    }
+    for name, args in files.items():
+        run_ffmpeg(*args, str(tmp_path / name))
+    piped = tmp_path / "piped.mkv"
+    with piped.open("wb") as out:
+        subprocess.run(
+            [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(SAMPLE), "-c", "copy",
+             "-f", "matroska", "-"], stdout=out, check=True,
+        )  # fmt: skip
+    lengths = {"raw.mp3": 4000 + 11000, "adts.aac": 4000 + 11000, "piped.mkv": None}
+    for name, about in lengths.items():
+        info = probe(tmp_path / name)
+        audio = decode_audio(tmp_path / name, choose_audio_stream(info))
+        check_complete(info, choose_audio_stream(info), audio)
+        decoded_ms = len(audio) * 1000 // ASR_SAMPLE_RATE
+        stream_ms = choose_audio_stream(info).duration_ms
+        assert stream_ms is not None and abs(stream_ms - decoded_ms) < 100, (name, stream_ms)
+        if about is not None:
+            assert abs(decoded_ms - about) < 500 and info.duration_ms == stream_ms, name
+        else:  # the film's length: its longest stream (here the picture)
+            assert abs(info.duration_ms - probe(SAMPLE).duration_ms) < 100

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -141,6 +141,12 @@ def _probe(path: Path, media_only: bool) -> MediaInfo:
                 )
         duration = _duration_ms(container)
         fmt = container.format.name
+        if fmt in _NO_INDEX or duration <= 0:
+            # The header's length is a guess from the first frames' bitrate (raw MP3/AAC),
+            # or missing (Matroska written to a pipe): measure it from the packets.
+            ends = _packet_ends_ms(container)
+            duration = max(ends.values(), default=0)
+            audio = [replace(a, duration_ms=ends.get(a.index)) for a in audio]
     if media_only and not audio and not video:
         raise MediaError(path, "not a media file (no audio or video streams)")
     return MediaInfo(path, fmt, duration, tuple(audio), tuple(video), tuple(streams))
@@ -167,6 +173,25 @@ def _is_cover_art(stream: av.stream.Stream) -> bool:
         if hasattr(av.stream, "Disposition")
         else False
     )
+
+
+#: Containers of one raw stream with no index: their duration is an estimate.
+_NO_INDEX = frozenset({"mp3", "aac", "ac3", "eac3", "dts", "truehd", "mlp", "amr", "loas"})
+
+
+def _packet_ends_ms(container: av.container.InputContainer) -> dict[int, int]:
+    """Where each stream's last packet ends (ms), read from the packets, not decoded."""
+    ends: dict[int, int] = {}
+    try:
+        for packet in container.demux():
+            if packet.pts is None or packet.time_base is None:
+                continue
+            end = ms(float((packet.pts + (packet.duration or 0)) * packet.time_base))
+            index = packet.stream.index
+            ends[index] = max(ends.get(index, 0), end)
+    except av.error.FFmpegError:  # a damaged tail: what was read so far (decode judges)
+        pass
+    return ends
 
 
 def _duration_ms(container: av.container.InputContainer) -> int:
