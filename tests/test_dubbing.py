@@ -222,6 +222,31 @@ def test_existing_delivery_needs_force(first: DubReport, folder: Path, no_synthe
     assert first.delivery.read_bytes() == before
 
 
+def test_a_delivery_killed_while_written_is_finished_by_the_same_command(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after the Matroska file and before the stems: the same command again finishes
+    (no --force: the files are its own); another delivery over them still needs --force."""
+    import scodub.stages.deliver as deliver
+
+    out = folder / "killed"
+    tracks = {"en": folder / "film en.srt"}
+    real = deliver.export_dub_stem
+
+    def killed(*_args: object, **_kwargs: object) -> Path:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(deliver, "export_dub_stem", killed)
+    with pytest.raises(KeyboardInterrupt):
+        dub_film(SAMPLE, tracks, out, DubSettings(stems="wav", backcheck=False))
+    assert (out / "sco-sample.dub.mkv").is_file() and not list(out.glob("*.wav"))
+    monkeypatch.setattr(deliver, "export_dub_stem", real)
+    done = dub_film(SAMPLE, tracks, out, DubSettings(stems="wav", backcheck=False))
+    assert done.delivery == out / "sco-sample.dub.mkv" and len(list(out.glob("*.wav"))) == 1
+    with pytest.raises(OutputError, match=r"sco-sample\.dub\.mkv: already exists.*--force"):
+        dub_film(SAMPLE, tracks, out, DubSettings(stems="m4a", backcheck=False))
+
+
 def test_changed_line_dubs_only_that_language(
     first: DubReport, folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -409,8 +434,10 @@ def test_cli_dubs_from_cache_and_reports_json(
 ) -> None:
     args = ["dub", str(SAMPLE), "-t", f"en={folder / 'film en.srt'}"]
     args += ["-t", f"ru={folder / 'фильм ru.srt'}", "-o", str(folder / "out"), "--stems", "wav"]
-    code, _, err = run_cli(args, capsys)
+    code, _, err = run_cli(args[:-2], capsys)  # another delivery (no stems) over this one
     assert code == 1 and err.count("\n") == 1 and "already exists" in err
+    code, out, err = run_cli(args, capsys)  # the same command again: all of it reused
+    assert code == 0 and err == "", err
     code, out, err = run_cli([*args, "--force"], capsys)
     assert code == 0 and err == ""
     assert "Russian (dub)" in out and "WER" in out and "meets EBU R128" in out

@@ -40,7 +40,15 @@ from scodub.media.mux import (
 from scodub.media.probe import StreamInfo, probe_streams
 from scodub.serial import from_plain, to_plain
 from scodub.stages.backcheck import BackcheckStage
-from scodub.stages.base import Outcome, Progress, Stage, StageContext, cached, register
+from scodub.stages.base import (
+    Outcome,
+    Progress,
+    Stage,
+    StageContext,
+    cached,
+    is_cached,
+    register,
+)
 from scodub.stages.dub import DubResult, DubSettings, DubStage, StemFormat
 from scodub.stages.film import Film, open_film
 from scodub.stages.outputs import output_lock
@@ -84,7 +92,10 @@ class DeliverStage(Stage[DeliveryResult]):
             DeliveryTrack(code, TrackKind.SUBTITLE, result.subtitles) for code, result in done
         ]
         target = delivery_path(self.film.path, self.out_dir)
-        # Overwriting was decided before any work (``refuse_existing``).
+        # Overwriting was decided before any work (``refuse_foreign``). The note says that
+        # the targets are this stage's from here on: a run killed while writing them, run
+        # again, may finish them.
+        write_json_atomic(_pending(self, ctx), [str(t) for t in self.targets()])
         mux_delivery(self.film.path, target, tracks, force=True, streams=self.film.info.streams)
         stems: dict[str, Path] = {}
         if self.stems is not None:
@@ -97,6 +108,25 @@ class DeliverStage(Stage[DeliveryResult]):
 
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> DeliveryResult:
         return from_plain(DeliveryResult, data)
+
+    def targets(self) -> list[Path]:
+        codes = [dub.language for dub in self.dubs]
+        return delivery_targets(self.film.path, self.out_dir, codes, self.stems)
+
+
+def _pending(stage: DeliverStage, ctx: StageContext) -> Path:
+    return ctx.cache.path(stage.name, stage.key(), ".pending")
+
+
+def refuse_foreign(stage: DeliverStage, ctx: StageContext, force: bool) -> None:
+    """Refuse (unless ``force``) to overwrite delivery files that this very stage did not
+    write: its finished result (reused as it is) and the files of the same stage killed
+    while writing them (no result stored: written again) are its own."""
+    if force or is_cached(stage, ctx):
+        return
+    if _pending(stage, ctx).is_file() and ctx.cache.load(stage.name, stage.key()) is None:
+        return
+    refuse_existing(stage.targets(), force)
 
 
 
@@ -252,13 +282,13 @@ def check_delivery(
     inputs: Mapping[str, Path] | None = None,
 ) -> None:
     """What the delivery needs, checked before any work: names the file system takes, no
-    output that is one of the inputs (``inputs``: the film is always one), no target that
-    exists unless forced, the picture can be copied into Matroska, the folder is writable."""
+    output that is one of the inputs (``inputs``: the film is always one), the picture can
+    be copied into Matroska, the folder is writable. Targets that exist: ``refuse_foreign``,
+    once the stages are built."""
     targets = delivery_targets(film.path, out_dir, codes, settings.stems)
     outputs = [*targets, naming.dub_report_path(out_dir, film.path)]
     naming.check_names(outputs)
     naming.refuse_inputs(outputs, {"film": film.path, **(inputs or {})})
-    refuse_existing(targets, settings.force)
     check_video_copyable(film.path, film.info.streams)
     ensure_writable_dir(out_dir)
 
@@ -362,6 +392,7 @@ def _dub(
         for code, value in zip(codes, tracks.values(), strict=True)
     ]
     checks, deliver = dub_stages(context, dubs, out_dir, settings, asr or AsrSettings())
+    refuse_foreign(deliver, ctx, settings.force)
     return dub_report(ctx, checks, deliver, started)
 
 

@@ -28,7 +28,7 @@ from scodub.mt.backends import check_backends
 from scodub.mt.localize import MtSettings, mt_targets
 from scodub.stages.backcheck import BackcheckStage
 from scodub.stages.base import Stage, StageContext, is_cached
-from scodub.stages.deliver import DeliverStage, check_delivery, dub_stages
+from scodub.stages.deliver import DeliverStage, check_delivery, dub_stages, refuse_foreign
 from scodub.stages.dub import DubSettings, DubStage
 from scodub.stages.film import Film, open_film
 from scodub.stages.glossary import GlossaryRef
@@ -192,6 +192,7 @@ def _with_dubs(plan: FilmPlan, dub: DubSettings, spoken: str | None, ctx: StageC
         DubStage.build(film, code, dub, ctx, source=source, transcribe=turns) for code in wanted
     ]
     checks, deliver = dub_stages(film, dubs, plan.out_dir, dub, plan.settings.asr)
+    refuse_foreign(deliver, ctx, dub.force)
     return replace(plan, dubs=tuple(dubs), backchecks=tuple(checks), deliver=deliver)
 
 
