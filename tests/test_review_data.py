@@ -167,3 +167,44 @@ def test_speakers_per_cue_and_the_edited_source_stem() -> None:
     ]
     assert srt_stem("out/film.en.edited.srt", "en") == srt_stem("film.en.srt", "en") == "film"
     assert srt_stem("film.edited.srt", "en") == "film.edited"  # not an editor's version
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        {"film": "film.mp4", "stages": []},
+        {"film": "film.mp4", "stages": {"transcribe": {"media": "x", "language": "en"}}},
+        {"stages": {"transcribe": "x", "shots": {"cuts_ms": 5}, "subtitles": []}},
+    ],
+)
+def test_a_run_with_stray_tracks_and_a_damaged_report_is_read_as_far_as_it_goes(
+    tmp_path: Path, report: dict[str, object]
+) -> None:
+    """Copies such as film.old.srt are no tracks; report and dub files whose parts are of
+    the wrong kind (edited by hand, another version) give what they can."""
+    (tmp_path / "film.report.json").write_text(json.dumps(report))
+    (tmp_path / "film.dub.json").write_text(json.dumps({"languages": 5}))
+    write_srt(Track("en", (Cue(0, 1000, ("One.",)),)), tmp_path / "film.en.srt")
+    for stray in ("film.old.srt", "film.bak.srt", "film.en.old.srt"):
+        (tmp_path / stray).write_text("not a subtitle file")
+    run = load_run(tmp_path, "film")
+    assert run.languages == ("en",) and run.source_language == "en"
+    assert run.media == {} and run.cuts == () and run.fps is None
+    assert run.subtitles_report("en") == {} and run.dub_language("en") == {}
+
+
+def test_a_film_name_with_a_line_break_has_its_tracks(tmp_path: Path) -> None:
+    (tmp_path / "new\nline.report.json").write_text(json.dumps({"stages": {}}))
+    write_srt(Track("en", (Cue(0, 1000, ("One.",)),)), tmp_path / "new\nline.en.srt")
+    assert load_run(tmp_path, "new\nline").languages == ("en",)
+
+
+def test_a_file_where_the_review_folder_goes_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "film.report.json").write_text(json.dumps({"stages": {}}))
+    write_srt(Track("en", (Cue(0, 1000, ("One.",)),)), tmp_path / "film.en.srt")
+    (tmp_path / "review").write_text("my notes")
+    code, _, err = run_cli(["review", str(tmp_path)], capsys)
+    assert code != 0 and err.count("\n") == 1 and f"{tmp_path / 'review'}: " in err, err
+    assert (tmp_path / "review").read_text() == "my notes"

@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from scodub.data import Track, Transcript
-from scodub.errors import InputError
+from scodub.errors import InputError, LanguageError
+from scodub.langs import get_language
 from scodub.naming import EDITED_SUFFIX
 from scodub.text.srt import read_srt
 
 #: ``<film>.<lang>.srt`` and ``<film>.<lang>.edited.srt``: a language code is 2-3 letters
 #: (ISO 639-1, or a 639-2/3 code Whisper reports for a language outside the table).
-_SRT_NAME = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2,3})(?P<edited>\.edited)?\.srt$")
+_SRT_NAME = re.compile(r"(?P<stem>.+)\.(?P<lang>[a-z]{2,3})(?P<edited>\.edited)?\.srt", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ class FilmRun:
 
     @property
     def media(self) -> dict[str, Any]:
-        media = self.report.get("stages", {}).get("transcribe", {}).get("media", {})
+        media = _dig(self.report, "stages", "transcribe", "media")
         return media if isinstance(media, dict) else {}
 
     @property
@@ -81,16 +82,16 @@ class FilmRun:
     @property
     def cuts(self) -> tuple[int, ...]:
         """The film's shot changes (ms) as the run found them; () when it did not look."""
-        cuts = self.report.get("stages", {}).get("shots", {}).get("cuts_ms", [])
+        cuts = _dig(self.report, "stages", "shots", "cuts_ms")
         return tuple(int(c) for c in cuts) if isinstance(cuts, list) else ()
 
     def subtitles_report(self, lang: str) -> dict[str, Any]:
         """The run report's entry for one language (QC, glossary counts, fit); {} if none."""
-        entry = self.report.get("stages", {}).get("subtitles", {}).get(lang, {})
+        entry = _dig(self.report, "stages", "subtitles", lang)
         return entry if isinstance(entry, dict) else {}
 
     def dub_language(self, lang: str) -> dict[str, Any]:
-        entry = self.dub.get("languages", {}).get(lang, {})
+        entry = _dig(self.dub, "languages", lang)
         return entry if isinstance(entry, dict) else {}
 
     def film_candidates(self) -> list[Path]:
@@ -104,11 +105,19 @@ class FilmRun:
                 found.append(path)
             else:
                 found += [Path.cwd() / path, self.folder / path, self.folder.parent / path]
-        delivery = self.report.get("outputs", {}).get("delivery") or self.dub.get("delivery")
+        delivery = _dig(self.report, "outputs", "delivery") or self.dub.get("delivery")
         if isinstance(delivery, str):
             found.append(Path(delivery))
         found.append(self.folder / f"{self.stem}.dub.mkv")
         return found
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]...``, or None where a level is missing or is not an object (a report
+    damaged by hand, or from another version, is read as far as it makes sense)."""
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -152,13 +161,21 @@ def srt_signature(folder: Path, stem: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
+def _is_language(code: str) -> bool:
+    try:
+        get_language(code)
+    except LanguageError:
+        return False
+    return True
+
+
 def _srt_files(folder: Path, stem: str) -> tuple[dict[str, Path], dict[str, Path]]:
     machine: dict[str, Path] = {}
     edited: dict[str, Path] = {}
     for path in sorted(folder.glob("*.srt")):
-        match = _SRT_NAME.match(path.name)
-        if match is None or match["stem"] != stem:
-            continue
+        match = _SRT_NAME.fullmatch(path.name)
+        if match is None or match["stem"] != stem or not _is_language(match["lang"]):
+            continue  # another film's, or a copy such as <film>.old.srt: not a track
         (edited if match["edited"] else machine)[match["lang"]] = path
     return machine, edited
 
@@ -179,13 +196,13 @@ def load_run(folder: Path, stem: str) -> FilmRun:
             raise InputError(transcript_path, f"not a scodub transcript ({exc})") from exc
     dub_path = folder / f"{stem}.dub.json"
     dub = _read_json(dub_path) if dub_path.is_file() else {}
-    transcribe = report.get("stages", {}).get("transcribe", {})
-    source = str(transcribe.get("language") or (transcript.language if transcript else ""))
+    spoken = _dig(report, "stages", "transcribe", "language")
+    source = str(spoken or (transcript.language if transcript else ""))
     signature = srt_signature(folder, stem)
     machine_paths, edited_paths = _srt_files(folder, stem)
     if not machine_paths and not edited_paths:
         raise InputError(folder, f"no {stem}.<lang>.srt here: the run wrote no subtitles")
-    fps = report.get("stages", {}).get("transcribe", {}).get("media", {}).get("fps")
+    fps = _dig(report, "stages", "transcribe", "media", "fps")
     rate = float(fps) if isinstance(fps, (int, float)) and fps > 0 else None
     order = sorted(machine_paths, key=lambda lang: (lang != source, lang))
     tracks = {lang: read_srt(machine_paths[lang], lang, fps=rate) for lang in order}

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from scodub.data import Cue
-from scodub.fsutil import write_text_atomic
+from scodub.fsutil import ensure_writable_dir, write_text_atomic
 from scodub.names.glossary import Glossary
 from scodub.review.load import FilmRun, find_runs, load_run
 from scodub.review.media import film_media
@@ -178,8 +178,7 @@ def write_review(
     """Write ``out_dir/review/`` for the run (or the batch) in ``out_dir``."""
     out_dir = Path(out_dir)
     runs = find_runs(out_dir)
-    review_dir = out_dir / REVIEW_DIRNAME
-    review_dir.mkdir(parents=True, exist_ok=True)
+    review_dir = ensure_writable_dir(out_dir / REVIEW_DIRNAME)  # a file there: one line
     _copy_assets(review_dir)
     if len(runs) == 1 and runs[0][0] == out_dir:
         folder, stem = runs[0]
