@@ -5,15 +5,20 @@ measure the visible text through one helper, and markup players do not know is r
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import ROOT, run_cli
+from fakes import IdentityTranslator
+from scodub.data import Cue, Track
 from scodub.langs import get_language
+from scodub.mt.localize import localize
+from scodub.names.io import load_glossary
 from scodub.text.bidi import needs_direction_marks
 from scodub.text.linebreak import break_lines, lines_fit, reading_chars, text_width, visible_text
-from scodub.text.tags import strip_tags, unknown_tags
+from scodub.text.tags import TAG, strip_tags, unknown_tags
 
 # 40 visible characters on one line: within English's 42, far past it with the tags.
 TAGGED_SRT = """1
@@ -92,3 +97,42 @@ def test_line_breaking_measures_tagged_text_like_plain_text() -> None:
 def test_rtl_marks_check_looks_past_tags() -> None:
     assert not needs_direction_marks("<i>سلام دنیا</i>")
     assert needs_direction_marks("<i>SCO سلام</i>")
+
+
+class _Recording(IdentityTranslator):
+    seen: list[str]
+
+    def translate(
+        self, texts: Sequence[str], source: str, target: str, *, n_best: int = 1
+    ) -> list[list[str]]:
+        self.seen.extend(texts)
+        return super().translate(texts, source, target, n_best=n_best)
+
+
+@pytest.mark.parametrize(
+    ("lines", "opening", "closing", "dropped"),
+    [
+        (("{\\an8}<i>Zhang Yimou spoke", "in Chongqing.</i>"), "{\\an8}<i>", "</i>", 0),
+        (("<i>Thank you,</i>", "<i>my friends.</i>"), "<i>", "</i>", 0),
+        (("He said <b>no</b> to it.",), "", "", 2),
+        (("<i>Yes</i> and <i>no</i>.",), "", "", 4),  # closed inside: not the cue's
+        (("- <i>Who?</i>", "- Me."), "", "", 2),
+        (("<font color=\"#ffff00\">Thank you.</font>",), "<font color=\"#ffff00\">", "</font>", 0),
+    ],
+)
+def test_translation_reads_plain_text_and_cue_wide_markup_comes_back(
+    lines: tuple[str, ...], opening: str, closing: str, dropped: int
+) -> None:
+    glossary = load_glossary(ROOT / "glossaries" / "sco-film-festival-2025.yaml")
+    source = Track("en", (Cue(1000, 4500, lines), Cue(5000, 7000, ("Plain text.",))), 24.0)
+    translator = _Recording()
+    translator.seen = []
+    result = localize(source, ("en", "ru"), glossary, translator=translator)
+    assert translator.seen and not any(TAG.search(t) for t in translator.seen), translator.seen
+    for track in (result.tracks["ru"], result.tracks["en"], result.source):
+        first, second = track.cues
+        assert first.lines[0].startswith(opening) and first.lines[-1].endswith(closing)
+        carried = len(TAG.findall(opening + closing))
+        assert len(TAG.findall(first.flat_text)) == carried
+        assert second.lines == ("Plain text.",) or not TAG.search(second.flat_text)
+    assert result.reports["ru"].markup_dropped == dropped

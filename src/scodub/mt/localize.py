@@ -36,6 +36,7 @@ from scodub.names.enforce import Enforced, Protected, Slot, find_terms, protect,
 from scodub.names.glossary import Glossary
 from scodub.text.aligned import fit_tracks
 from scodub.text.linebreak import normalize, speaker_lines
+from scodub.text.tags import restore_track_markup, strip_track_markup
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class LanguageReport:
     fit: dict[str, Any]
     route: str  # "mt:<model>" or "whisper-translate"
     mt: dict[str, Any] = field(default_factory=dict)  # backend counts (LLM: windows, tokens)
+    markup_dropped: int = 0  # source tags between words, which translation cannot place
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -66,6 +68,8 @@ class LanguageReport:
         }
         if self.mt:
             data["mt"] = self.mt
+        if self.markup_dropped:
+            data["markup_dropped"] = self.markup_dropped
         return data
 
 
@@ -302,6 +306,9 @@ def localize(
     text) so that all tracks share the final timing.
     """
     src = get_language(source.language).code
+    # Markup does not go through translation: the cue-wide tags come back around the
+    # translated cue, tags between words are dropped (counted in the reports).
+    source, marks = strip_track_markup(source)
     cue_texts = [normalize(c.flat_text) for c in source.cues]
     units = speaker_units(source)
     texts = [u.text for u in units]
@@ -366,7 +373,12 @@ def localize(
         )
         for lang in candidates
     }
-    return LocalizeResult(fitted.source, dict(fitted.tracks), reports)
+    dropped = sum(m.dropped for m in marks)
+    return LocalizeResult(
+        restore_track_markup(fitted.source, marks),
+        {lang: restore_track_markup(track, marks) for lang, track in fitted.tracks.items()},
+        {lang: replace(report, markup_dropped=dropped) for lang, report in reports.items()},
+    )
 
 
 def glossary_names(glossary: Glossary, lang: str) -> tuple[str, ...]:

@@ -55,6 +55,7 @@ class LocalizeStage(Stage[LocalizeStageResult]):
     english: TranscribeStage | None = None  # Whisper's speech translation into English
 
     name = "localize"
+    version = 2  # 2: markup carried around the translation, not through it
 
     @classmethod
     def build(

@@ -14,6 +14,10 @@ backslash (``{laughs}``) are text.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from scodub.data import Track
 
 #: The HTML-like tags SRT players render (SubRip, VLC, mpv/libass, FFmpeg's decoder).
 KNOWN_TAGS = frozenset({"i", "b", "u", "s", "font"})
@@ -40,3 +44,107 @@ def unknown_tags(text: str) -> list[str]:
 def is_tag(piece: str) -> bool:
     """True when ``piece`` is exactly one tag or override block."""
     return TAG.fullmatch(piece) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CueMarkup:
+    """A cue's markup as translation can carry it: the tags before its first visible
+    character (``{\\an8}<i>``) and after its last (``</i>``). Tags between words cannot
+    follow the words into another language: they are dropped (counted)."""
+
+    opening: str = ""
+    closing: str = ""
+    dropped: int = 0
+
+    def wrap(self, lines: tuple[str, ...]) -> tuple[str, ...]:
+        """``lines`` (plain text) with the cue's opening and closing tags put back."""
+        if not lines or not (self.opening or self.closing):
+            return lines
+        if len(lines) == 1:
+            return (self.opening + lines[0] + self.closing,)
+        return (self.opening + lines[0], *lines[1:-1], lines[-1] + self.closing)
+
+
+def cue_markup(lines: tuple[str, ...]) -> tuple[CueMarkup, tuple[str, ...]]:
+    """The cue's ``CueMarkup`` and its lines without tags (lines only of tags dropped).
+
+    Markup that covers the whole cue is carried: tags that open the first line and close
+    the last (``<i>one`` / ``two</i>``), or the same wrapping on every line (``<i>one</i>``
+    / ``<i>two</i>``). Otherwise only the ASS blocks that open the cue (``{\\an8}``: where
+    the cue stands) are carried.
+    """
+    text = "\n".join(lines)
+    if not lines or ("<" not in text and "{" not in text):
+        return CueMarkup(), lines
+    plain = tuple(p for p in (" ".join(strip_tags(line).split()) for line in lines) if p)
+    lead = [_leading_tags(line) for line in lines]
+    trail = [_trailing_tags(line) for line in lines]
+    every_line = all(x == lead[0] for x in lead) and all(x == trail[-1] for x in trail)
+    if every_line:
+        opening, closing = lead[0], trail[-1]  # the same wrapping on every line
+        middle = [_inner(line) for line in lines]
+    elif not any(lead[1:]) and not any(trail[:-1]):
+        opening, closing = lead[0], trail[-1]  # opened on the first line, closed on the last
+        middle = [_inner(lines[0], end=False), *lines[1:-1], _inner(lines[-1], start=False)]
+    else:
+        opening, closing, middle = "".join(_ASS_OVERRIDE.findall(lead[0])), "", list(lines)
+    # An HTML tag closed inside the cue is not the cue's; a closing tag needs its opening.
+    inside = "\n".join(middle)
+    kept = [
+        m.group(0)
+        for m in TAG.finditer(opening)
+        if m.group(1) is None or f"</{m.group(1).lower()}>" not in inside.lower()
+    ]
+    names = {m.group(1).lower() for m in TAG.finditer("".join(kept)) if m.group(1)}
+    ends = [m.group(0) for m in TAG.finditer(closing) if (m.group(1) or "").lower() in names]
+    opening, closing = "".join(kept), "".join(ends)
+    carried = (_count(opening) + _count(closing)) * (len(lines) if every_line else 1)
+    dropped = max(0, _count(text) - carried)
+    return CueMarkup(opening, closing, dropped), plain
+
+
+def _inner(line: str, *, start: bool = True, end: bool = True) -> str:
+    """``line`` without its leading (``start``) and trailing (``end``) tags."""
+    if start:
+        found = re.match(rf"\s*(?:(?:{TAG.pattern})\s*)*", line)
+        line = line[len(found.group(0)) :] if found else line
+    if end:
+        found = re.search(rf"(?:(?:{TAG.pattern})\s*)+$", line)
+        line = line[: found.start()] if found else line
+    return line
+
+
+def _count(text: str) -> int:
+    return sum(1 for _ in TAG.finditer(text))
+
+
+def _leading_tags(line: str) -> str:
+    found = re.match(rf"\s*(?:(?:{TAG.pattern})\s*)+", line)
+    return "".join(m.group(0) for m in TAG.finditer(found.group(0))) if found else ""
+
+
+def _trailing_tags(line: str) -> str:
+    found = re.search(rf"(?:(?:{TAG.pattern})\s*)+$", line)
+    return "".join(m.group(0) for m in TAG.finditer(found.group(0))) if found else ""
+
+
+def strip_track_markup(track: Track) -> tuple[Track, tuple[CueMarkup, ...]]:
+    """``track`` in plain text (what a translator reads) and each cue's markup."""
+    marks: list[CueMarkup] = []
+    cues = []
+    for cue in track.cues:
+        mark, plain = cue_markup(cue.lines)
+        marks.append(mark)
+        cues.append(replace(cue, lines=plain or ("",)) if plain != cue.lines else cue)
+    return replace(track, cues=tuple(cues)), tuple(marks)
+
+
+def restore_track_markup(track: Track, marks: Sequence[CueMarkup]) -> Track:
+    """``track`` (cue for cue the one ``marks`` came from) with each cue's markup back."""
+    if not any(m.opening or m.closing for m in marks):
+        return track
+    cues = tuple(
+        replace(cue, lines=mark.wrap(cue.lines))
+        for cue, mark in zip(track.cues, marks, strict=True)
+    )
+    return replace(track, cues=cues)
