@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from scodub.data import Cue, Track
 from scodub.errors import ConfigError, LanguageError, SubtitleError
-from scodub.text.srt import compose_srt, format_timestamp, parse_srt, read_srt, write_srt
+from scodub.text.srt import (
+    MAX_MS,
+    compose_srt,
+    format_timestamp,
+    parse_srt,
+    read_srt,
+    write_srt,
+)
 
 CUES = (
     Cue(0, 2580, ("And so, my fellow Americans,",)),
@@ -88,6 +95,8 @@ def test_failed_write_keeps_the_existing_file(tmp_path: Path) -> None:
         ("1\n00:00:01,000 --> 00:00:02,000\nhi\n\nhello there\n", 5, "expected a cue number"),
         ("\n\n1\n00:61:01,000 --> 00:62:02,000\nhi\n", 4, "below 60"),
         ("1\n00:00:03,000 --> 00:00:02,000\nhi\n", 2, "before it starts"),
+        ("1\n100:00:01,000 --> 100:00:03,000\nhi\n", 2, "100 hours is past 99:59:59,999"),
+        ("1\n" + "9" * 20 + ":00:01,000 --> " + "9" * 20 + ":00:03,000\nhi\n", 2, "hours is past"),
         ("1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\n", 5, "no timing line"),
         ("00:00:01,000 --> 00:00:02,000\nno number\n", 1, "without a cue number"),
         ("1\n00:00:01,00 --> 00:00:02,000\nshort millis\n", 2, "expected a timing line"),
@@ -194,7 +203,7 @@ def cue_lists(draw: st.DrawFn) -> list[Cue]:
     cues: list[Cue] = []
     t = 0
     for _ in range(draw(st.integers(0, 6))):
-        t += draw(st.integers(0, 10**8))
+        t += draw(st.integers(0, 4 * 10**7))
         end = t + draw(st.integers(0, 10**7))
         cues.append(Cue(t, end, tuple(draw(st.lists(_LINE, max_size=3)))))
         t = end
@@ -202,10 +211,16 @@ def cue_lists(draw: st.DrawFn) -> list[Cue]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(ms=st.integers(min_value=0, max_value=10**10))
+@given(ms=st.integers(min_value=0, max_value=MAX_MS - 1))
 def test_timestamp_round_trip(ms: int) -> None:
     text = f"1\n{format_timestamp(ms)} --> {format_timestamp(ms + 1)}\nx\n"
     assert parse_srt(text) == (Cue(ms, ms + 1, ("x",)),)
+
+
+def test_a_time_past_the_hour_field_is_not_written() -> None:
+    assert format_timestamp(MAX_MS) == "99:59:59,999"
+    with pytest.raises(ValueError, match="past 99:59:59,999"):
+        format_timestamp(MAX_MS + 1)
 
 
 @settings(max_examples=200, deadline=None)

@@ -49,10 +49,16 @@ _BOMS = (
 _ENCODING_HINT = "--encoding cp1251 (Cyrillic), --encoding gb18030 (Chinese), --encoding cp1256"
 
 
+#: The latest time SRT's two-digit hour field can hold.
+MAX_MS = ((99 * 60 + 59) * 60 + 59) * 1000 + 999
+
+
 def format_timestamp(ms: int) -> str:
     """Whole milliseconds to SRT's ``HH:MM:SS,mmm``."""
     if ms < 0:
         raise ValueError(f"negative subtitle time: {ms} ms")
+    if ms > MAX_MS:
+        raise ValueError(f"subtitle time {ms} ms is past 99:59:59,999")
     return str(pysrt.SubRipTime.from_ordinal(ms))
 
 
@@ -213,6 +219,8 @@ def _check_timing(line: str, number: int, line_no: int, path: Path | str) -> Non
             raise SubtitleError(
                 path, f"cue {number}: minutes and seconds must be below 60", line=line_no
             )
+        if h > 99:  # SRT's hour field has two digits; no film runs 100 hours
+            raise SubtitleError(path, f"cue {number}: {h} hours is past 99:59:59,999", line=line_no)
         times.append(((h * 60 + m) * 60 + s) * 1000 + ms)
     start, end = times
     if end < start:
