@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE
+from conftest import SAMPLE, run_cli
 from scodub.batch.manifest import Defaults, read_manifest, scan_folder
 from scodub.batch.validate import validate
 from scodub.errors import InputError
@@ -252,3 +253,21 @@ def test_films_that_cannot_be_read_are_named_with_the_reason(tmp_path: Path) -> 
     assert "/dev/zero: is a character device" in problems[1]
     assert "is a folder, not a media file" in problems[2]
     assert problems[3].endswith("missing.mp4: file does not exist")
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"films": 5},
+        {"films": {}, "executor": "local"},
+        {"films": {"a": {"stages": {"x": 3}}}, "executor": "local", "started_at": "now"},
+        {"films": {}, "executor": "local", "started_at": "now", "summary": []},
+    ],
+)
+def test_a_damaged_batch_state_file_is_one_line(
+    tmp_path: Path, state: dict[str, object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "batch.json").write_text(json.dumps(state), encoding="utf-8")
+    code, _, err = run_cli(["batch", "status", str(tmp_path)], capsys)
+    assert code != 0 and err.count("\n") == 1, err
+    assert f"{tmp_path / 'batch.json'}: " in err and "damaged batch state" in err

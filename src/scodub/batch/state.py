@@ -174,6 +174,12 @@ def load_state(out_dir: Path) -> dict[str, Any]:
         raise InputError(path, f"cannot read ({exc})") from exc
     if not isinstance(data, dict) or "films" not in data:
         raise InputError(path, "not a scodub batch state file")
+    try:  # every part the status line and the table read, of the kind they read
+        str(data["executor"]) + str(data["started_at"])
+        table(data)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+        raise InputError(path, f"a damaged batch state file ({problem})") from None
     return data
 
 
