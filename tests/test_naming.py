@@ -12,7 +12,7 @@ import pytest
 
 from conftest import DATA, run_cli
 from scodub.errors import OutputError
-from scodub.naming import NAME_MAX_BYTES, check_names, film_stem, refuse_inputs, safe_stem
+from scodub.naming import NAME_MAX_BYTES, check_names, film_stem, refuse_inputs, safe_stem, srt_stem
 
 SUFFIXES = (".en.srt", ".transcript.json", ".report.json", ".dub.mkv", ".ru.dub.m4a",
             ".translate-report.json", ".zh.srt")  # fmt: skip
@@ -142,3 +142,10 @@ def test_refuse_inputs_names_both_files(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match=r"a\.srt: this output would overwrite the film"):
         refuse_inputs([tmp_path / "." / "a.srt"], {"film": a})
     refuse_inputs([tmp_path / "b.srt"], {"film": a})
+
+
+def test_srt_stems_of_odd_names() -> None:
+    assert srt_stem("film.SRT", "ru") == "film"  # an upper-case suffix is still the suffix
+    assert srt_stem("Film.EN.srt", "en") == "Film"
+    assert srt_stem("film.en.edited.srt", "en") == "film"
+    assert srt_stem(".srt", "en") == srt_stem(".en.srt", "en") == "subtitles"  # not hidden

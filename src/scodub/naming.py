@@ -72,10 +72,13 @@ def srt_stem(srt: Path | str, language: str) -> str:
     """The stem of an SRT's outputs: ``film.en.srt`` in English -> ``film``; so is
     ``film.en.edited.srt`` (its translations are the film's tracks, not another film's)."""
     name = Path(srt).name
-    stem = name.removesuffix(EDITED_SUFFIX if is_edited_srt(name, language) else ".srt")
-    if stem.endswith(f".{language}"):
+    if name.lower().endswith(f".{language}{EDITED_SUFFIX}"):
+        stem = name[: -len(EDITED_SUFFIX)]
+    else:
+        stem = name[:-4] if name.lower().endswith(".srt") else name  # film.SRT too
+    if stem.lower().endswith(f".{language}"):
         stem = stem[: -len(language) - 1]
-    return safe_stem(stem)
+    return safe_stem(stem) if stem.strip(" .") else "subtitles"  # '.srt': no hidden files
 
 
 # --- every derived name --------------------------------------------------------------
