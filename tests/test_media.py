@@ -67,6 +67,12 @@ def test_choose_stream_by_language_and_position(tmp_path: Path) -> None:
     assert choose_audio_stream(info, position=1).language == "en"
     with pytest.raises(MediaError, match="no audio stream 5"):
         choose_audio_stream(info, position=5)
+    # The stream marked default is the one players play: it is the film's dialogue.
+    marked = tmp_path / "second is default.mkv"
+    run_ffmpeg("-i", str(film), "-map", "0", "-c", "copy", "-disposition:a:0", "0",
+               "-disposition:a:1", "default", str(marked))  # fmt: skip
+    assert choose_audio_stream(probe(marked)).language == "en"
+    assert choose_audio_stream(probe(marked), language="ru").language == "ru"
 
 
 def test_bad_inputs(media_dir: Path, tmp_path: Path) -> None:

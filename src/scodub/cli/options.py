@@ -96,7 +96,10 @@ def asr_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--audio-stream",
             type=click.IntRange(min=0),
             default=None,
-            help="N-th audio stream to use; default: the first tagged with --lang, else the first.",
+            help=(
+                "N-th audio stream to use; default: the first tagged with --lang, else the one"
+                " marked default, else the first."
+            ),
         ),
         click.option(
             "--task",

@@ -208,7 +208,8 @@ def choose_audio_stream(
     info: MediaInfo, position: int | None = None, language: str | None = None
 ) -> AudioStream:
     """The audio stream to transcribe: ``--audio-stream N`` (n-th audio stream), else the
-    first one tagged with ``language``, else the first."""
+    first one tagged with ``language``, else the one marked default (what players play),
+    else the first."""
     if not info.audio:
         raise MediaError(info.path, "has no audio stream")
     if position is not None:
@@ -224,6 +225,9 @@ def choose_audio_stream(
         for stream in info.audio:
             if stream.language == code:
                 return stream
+    default = {s.index for s in info.streams if s.type == "audio" and s.default}
+    if 0 < len(default) < len(info.audio):
+        return next(a for a in info.audio if a.index in default)
     return info.audio[0]
 
 
