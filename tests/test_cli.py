@@ -288,9 +288,12 @@ def test_run_dub_muxes_a_tagged_delivery_file(
         ("subtitle", "subrip", "eng", "English", False),
     ]
     assert report["stages"]["dub"]["languages"]["en"]["loudness"]["meets_target"]
-    # The delivery exists now: without --force it is refused and left as it was.
+    # The delivery exists now: the same command again reuses it; another delivery over it
+    # (here with stems) is refused without --force, and the file is left as it was.
     before = delivery.read_bytes()
     code, _, err = scodub(args[:-1], capsys)
+    assert code == 0 and delivery.read_bytes() == before, err
+    code, _, err = scodub([*args[:-1], "--stems", "wav"], capsys)
     assert code != 0 and "--force" in err and delivery.read_bytes() == before
     code, _, err = scodub(
         [
