@@ -348,3 +348,22 @@ def test_a_language_outside_the_table_gets_the_default_row() -> None:
     cues = segment_words(words, french, 25.0)
     assert " ".join(c.flat_text for c in cues) == " ".join(w.text for w in words)
     assert check_track(Track("fr", cues, 25.0), 25.0).ok
+
+
+def test_no_cue_outlasts_the_film() -> None:
+    """Speech up to the last second: the out-time extension, the minimum duration and the
+    reading-speed extension of a translation all stop at the film's end."""
+    from scodub.text.aligned import fit_tracks
+
+    en = get_language("en")
+    words = words_at([("We", 9000, 9200), ("did", 9200, 9500), ("it.", 9500, 9800)])
+    free = plan_cues(words, en, 24.0)
+    assert free[-1].cue.end_ms > 10_000  # without the film's end it runs past 10 s
+    capped = plan_cues(words, en, 24.0, end_ms=10_000)
+    assert capped[-1].cue.start_ms == free[-1].cue.start_ms
+    assert 9800 <= capped[-1].cue.end_ms <= 10_000
+    source = Track("en", tuple(p.cue for p in capped), 24.0)
+    long_ru = [["Мы сделали это, несмотря ни на что, вместе со всеми нашими друзьями."]]
+    fitted = fit_tracks(source, {"ru": long_ru}, 24.0, end_ms=10_000)
+    assert fitted.tracks["ru"].cues[-1].end_ms <= 10_000
+    assert fit_tracks(source, {"ru": long_ru}, 24.0).tracks["ru"].cues[-1].end_ms > 10_000

@@ -295,6 +295,7 @@ def localize(
     translator: Translator | Mapping[str, Translator] | None = None,
     whisper_english: Transcript | None = None,
     n_best: int = 4,
+    end_ms: int | None = None,
 ) -> LocalizeResult:
     """Translate ``source`` into ``targets`` (MT and/or Whisper's English) and fit all.
 
@@ -303,7 +304,8 @@ def localize(
     themselves and is restored cue by cue; others get sentences (``translate_cues``).
 
     The source language itself may be among ``targets``: its track is re-fitted (same
-    text) so that all tracks share the final timing.
+    text) so that all tracks share the final timing, which ends by ``end_ms`` (the film's
+    end) where given.
     """
     src = get_language(source.language).code
     # Markup does not go through translation: the cue-wide tags come back around the
@@ -361,7 +363,7 @@ def localize(
         records[src] = [[] for _ in cue_texts]
         routes[src] = "source"
     protected = {lang: [glossary_names(glossary, lang)] * len(cue_texts) for lang in candidates}
-    fitted = fit_tracks(source, candidates, source.fps, protected)
+    fitted = fit_tracks(source, candidates, source.fps, protected, end_ms)
     reports = {
         lang: _report(
             lang,

@@ -55,7 +55,7 @@ class LocalizeStage(Stage[LocalizeStageResult]):
     english: TranscribeStage | None = None  # Whisper's speech translation into English
 
     name = "localize"
-    version = 2  # 2: markup carried around the translation, not through it
+    version = 2  # 2: markup carried around the translation; no cue past the film's end
 
     @classmethod
     def build(
@@ -119,6 +119,7 @@ class LocalizeStage(Stage[LocalizeStageResult]):
             translator=translator,
             whisper_english=english,
             n_best=self.mt.n_best,
+            end_ms=self.subtitles.transcribe.film.duration_ms if self.subtitles else None,
         )
         reports = {lang: r.to_json() for lang, r in result.reports.items()}
         return LocalizeStageResult(result.tracks[source.language], dict(result.tracks), reports)

@@ -47,7 +47,7 @@ class SubtitlesStage(Stage[SubtitleResult]):
     fallback_language: str = "en"  # for a transcript in no language (silence)
 
     name = "subtitles"
-    version = 4  # 2: speech ends per cue; 3: number style; 4: speech ends in the cache
+    version = 4  # 2: speech ends per cue; 3: number style; 4: speech ends cached, film end
 
     def deps(self) -> tuple[Stage[Any], ...]:
         return (self.transcribe,)
@@ -65,7 +65,8 @@ class SubtitlesStage(Stage[SubtitleResult]):
         names = glossary_names(glossary, lang.code) if len(glossary) and lang.nllb else ()
         # The spoken-language track writes numbers in the language's style (issue 8).
         words = apply_number_style(transcript.words, lang)
-        plan = plan_cues(words, lang, fps, protected=names)
+        film_end = self.transcribe.film.duration_ms or None
+        plan = plan_cues(words, lang, fps, protected=names, end_ms=film_end)
         track = Track(lang.code, tuple(p.cue for p in plan), fps)
         ends = tuple(max(w.end_ms for w in words[p.first_word : p.end_word]) for p in plan)
         return SubtitleResult(track, check_track(track, fps).to_json(), ends)

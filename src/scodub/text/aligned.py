@@ -88,10 +88,12 @@ def fit_tracks(
     candidates: Mapping[str, Sequence[Sequence[str]]],
     fps: float | None,
     protected: Mapping[str, Sequence[Sequence[str]]] | None = None,
+    end_ms: int | None = None,
 ) -> FitResult:
     """Fit ``candidates[lang][i]`` (candidate texts for source cue i, best first) into
     ``source``'s timing; ``protected[lang][i]`` lists spans (glossary names) that a line
-    break must not split. See the module docstring."""
+    break must not split; ``end_ms``: the film's end, past which no cue is extended. See
+    the module docstring."""
     rate = fps or source.fps
     count = len(source.cues)
     langs: dict[str, Language] = {}
@@ -118,7 +120,7 @@ def fit_tracks(
     texts: dict[str, list[tuple[str, ...]]] = {c: [x.lines for x in v] for c, v in chosen.items()}
     texts.setdefault(source_lang.code, [cue.lines for cue in source.cues])
     langs.setdefault(source_lang.code, source_lang)
-    ends, drivers = _extend(source.cues, texts, langs, rate)
+    ends, drivers = _extend(source.cues, texts, langs, rate, end_ms)
     aligned = tuple(replace(cue, end_ms=end) for cue, end in zip(source.cues, ends, strict=True))
     new_source = replace(source, cues=aligned, fps=rate)
     tracks = {
@@ -186,6 +188,7 @@ def _extend(
     texts: Mapping[str, Sequence[tuple[str, ...]]],
     langs: Mapping[str, Language],
     fps: float | None,
+    film_end_ms: int | None = None,
 ) -> tuple[list[int], list[set[str]]]:
     """New out-times shared by all tracks, and per cue the languages that needed them."""
     gap = TIMING.frames_ms(TIMING.min_gap_frames, fps)
@@ -204,6 +207,8 @@ def _extend(
         highest = cue.start_ms + TIMING.max_duration_ms
         if i + 1 < len(cues):
             highest = min(highest, cues[i + 1].start_ms - gap)
+        elif film_end_ms:
+            highest = min(highest, film_end_ms)
         end = max(cue.end_ms, min(wanted, highest))
         if i + 1 < len(cues) and cues[i + 1].start_ms - end <= chain:
             end = max(end, highest)  # chaining: a short gap closes to the minimum gap

@@ -148,8 +148,10 @@ def plan_cues(
     fps: float | None,
     *,
     protected: Sequence[str] = (),
+    end_ms: int | None = None,
 ) -> tuple[PlannedCue, ...]:
-    """Like ``segment_words``, keeping which words went into which cue."""
+    """Like ``segment_words``, keeping which words went into which cue; ``end_ms``: the
+    film's end, which no cue outlasts."""
     timed = monotonic_words(words)
     # Only words with visible text take part; the others are attached afterwards.
     visible = [k for k, w in enumerate(timed) if normalize(w.text)]
@@ -161,7 +163,7 @@ def plan_cues(
     groups = _group(shown, texts, speakers, lang, fps, protected)
     lines = [_lines(group, texts, lang, protected) for group in groups]
     spans = [(g.start, g.end) for g in groups]
-    times = _cue_times(shown, spans, lines, lang, fps)
+    times = _cue_times(shown, spans, lines, lang, fps, end_ms)
     # Back to input indices: an invisible word joins the cue of the next visible word
     # (trailing ones join the last cue).
     bounds = [visible[g.start] for g in groups] + [len(timed)]
@@ -393,6 +395,7 @@ def _cue_times(
     lines: Sequence[tuple[str, ...]],
     lang: Language,
     fps: float | None,
+    film_end_ms: int | None = None,
 ) -> list[tuple[int, int]]:
     rules = _timing_for(fps)
     gap, min_ms, max_ms = rules.gap_ms, TIMING.min_duration_ms, TIMING.max_duration_ms
@@ -409,6 +412,8 @@ def _cue_times(
     for k, ((_, j), start) in enumerate(zip(groups, starts, strict=True)):
         limit = starts[k + 1] - gap if k + 1 < len(starts) else None
         highest = start + max_ms if limit is None else min(start + max_ms, limit)
+        if film_end_ms and limit is None:  # the last cue ends with the film at the latest
+            highest = max(min(highest, film_end_ms), start + 1)
         end = timed[j - 1].end_ms + TIMING.out_time_extension_ms
         end = max(end, start + min_ms, start + min_duration_for_cps(lines[k], lang))
         end = min(end, highest)
