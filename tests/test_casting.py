@@ -60,6 +60,9 @@ def test_the_embedded_english_voice_is_measured_lower() -> None:
 def test_hand_casting_and_its_options() -> None:
     values = ["ru=espeak", "ru:S2=espeak+f4", "kk:s1=espeak+m2"]
     assert parse_voice_options(values) == {"ru": "espeak"}
+    assert parse_voice_options(["ru=espeak", "rus=espeak"]) == {"ru": "espeak"}
+    with pytest.raises(ConfigError, match="ru already has the voice 'espeak'"):
+        parse_voice_options(["ru=espeak", "ru=piper"])  # not silently the last one
     assert parse_speaker_voices(values) == {"ru": {"S2": "espeak+f4"}, "kk": {"S1": "espeak+m2"}}
     cast = cast_speakers("ru", CAST, None, {"S2": "espeak+f4"})
     assert cast["S2"] == "espeak+f4" and "espeak+f4" not in [cast[s] for s in ("S1", "S3", "S4")]

@@ -172,7 +172,13 @@ def parse_voice_options(values: Iterable[str]) -> dict[str, str]:
                 f"--voice {value!r}: expected LANG=VOICE, e.g. ru=espeak, en=piper, "
                 "kk=kk_KZ-issai-high or fa=/voices/fa_IR-amir-medium.onnx"
             )
-        chosen[get_language(code).code] = spec.strip()
+        lang = get_language(code).code
+        if lang in chosen and chosen[lang] != spec.strip():
+            raise ConfigError(
+                f"--voice {value!r}: {lang} already has the voice {chosen[lang]!r}; "
+                "give one voice per language"
+            )
+        chosen[lang] = spec.strip()
     return chosen
 
 
