@@ -354,3 +354,14 @@ def test_english_from_whisper_speech_translation(
     assert text.strip() and all(ord(ch) < 0x400 for ch in text)  # English, no Cyrillic
     spoken = " ".join(c.flat_text for c in russian.cues).lower()
     assert "мир" in spoken and "семь" in spoken and "seven" in text.lower()
+
+
+@pytest.mark.parametrize("command", [["run"], ["transcribe"], ["dub", "-t", "en=x.srt"]])
+def test_a_missing_film_makes_no_output_folder(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    film = tmp_path / "no such film.mp4"
+    code, _, err = scodub([command[0], str(film), *command[1:], "--out", str(out)], capsys)
+    assert code != 0 and err.count("\n") == 1 and "no such film.mp4: file does not exist" in err
+    assert not out.exists()
