@@ -20,7 +20,7 @@ from scodub.cli.options import (
 )
 from scodub.cli.report import finish
 from scodub.fsutil import ensure_writable_dir
-from scodub.media.probe import probe
+from scodub.media.probe import require_file
 from scodub.mt.localize import MtSettings
 from scodub.stages.base import StageContext
 from scodub.stages.dub import DubSettings
@@ -92,7 +92,7 @@ def run(
         speakers=speakers,
         mt=mt,
     )
-    probe(film)  # a missing film or one that is no media: one line, no folder made
+    require_file(film)  # a missing film: one line, no output folder made
     ensure_writable_dir(out_dir)
     if plan_only:
         ctx = StageContext(out_dir)

@@ -12,7 +12,7 @@ from scodub.cli.common import progress_bar
 from scodub.cli.options import asr_options, glossary_option, output_options, speakers_option
 from scodub.cli.report import finish
 from scodub.fsutil import ensure_writable_dir
-from scodub.media.probe import probe
+from scodub.media.probe import require_file
 from scodub.stages.run import RunSettings, run_film
 
 
@@ -36,7 +36,7 @@ def transcribe(
     settings = RunSettings(
         asr=asr, glossary_files=glossaries, audio_stream=audio_stream, speakers=speakers
     )
-    probe(film)  # a missing film or one that is no media: one line, no folder made
+    require_file(film)  # a missing film: one line, no output folder made
     ensure_writable_dir(out_dir)
     with progress_bar(quiet) as progress:
         report = run_film(film, out_dir, settings, progress=progress)

@@ -86,7 +86,9 @@ def probe(path: Path) -> MediaInfo:
     return _probe(path, media_only=True)
 
 
-def _probe(path: Path, media_only: bool) -> MediaInfo:
+def require_file(path: Path) -> Path:
+    """``path`` when it is a regular file; else a ``MediaError`` saying what it is. Cheap
+    (one stat): checked before an output folder is made."""
     path = Path(path)
     try:
         mode = path.stat().st_mode
@@ -98,6 +100,11 @@ def _probe(path: Path, media_only: bool) -> MediaInfo:
         raise MediaError(path, "is a folder, not a media file")
     if not stat.S_ISREG(mode):  # a pipe would block, a device never end; a film is read again
         raise MediaError(path, f"is {file_kind(mode)}, not a media file; give a file")
+    return path
+
+
+def _probe(path: Path, media_only: bool) -> MediaInfo:
+    path = require_file(path)
     try:
         # Absolute: a relative "a:b.mp4" would be read as protocol "a".
         container = av.open(str(path.absolute()), metadata_errors="ignore")

@@ -37,7 +37,7 @@ from scodub.media.mux import (
     mux_delivery,
     stem_path,
 )
-from scodub.media.probe import StreamInfo, probe, probe_streams
+from scodub.media.probe import StreamInfo, probe_streams, require_file
 from scodub.serial import from_plain, to_plain
 from scodub.stages.backcheck import BackcheckStage
 from scodub.stages.base import (
@@ -368,7 +368,7 @@ def dub_film(
     check_ffmpeg()
     if settings.backcheck:  # Whisper's device, before the output folder is touched
         resolve_device((asr or AsrSettings()).device, (asr or AsrSettings()).compute_type)
-    probe(Path(film))  # a film that is missing or is no media: no output folder made
+    require_file(Path(film))  # a missing film: no output folder made
     with output_lock(out_dir):
         return _dub(Path(film), tracks, codes, out_dir, settings, asr, audio_stream, progress)
 

@@ -18,7 +18,7 @@ from typing import Any
 from scodub import __version__, naming
 from scodub.asr.whisper import resolve_device
 from scodub.fsutil import write_json_atomic
-from scodub.media.probe import probe
+from scodub.media.probe import require_file
 from scodub.mt.localize import mt_targets
 from scodub.mt.nllb import resolve_mt_device
 from scodub.stages.base import Outcome, Progress, StageContext, cached
@@ -64,7 +64,7 @@ def run_film(
     """Every stage for one film; the report lists outputs, QC and how each stage was had."""
     started = time.perf_counter()
     check_devices(settings)  # before the output folder is touched
-    probe(Path(film))  # nor is it made for a film that is missing or is no media
+    require_file(Path(film))  # nor is it made for a missing film
     with output_lock(out_dir):
         ctx = StageContext(Path(out_dir), progress)
         plan = plan_film(Path(film), Path(out_dir), settings, ctx)
