@@ -121,7 +121,8 @@ def test_killed_scodub_takes_its_ffmpeg_along_and_the_next_start_sweeps(
     if how == signal.SIGTERM:
         # The CLI turns SIGTERM into an exception: one line, the run's files removed.
         assert process.returncode == 128 + signal.SIGTERM
-        assert stderr.decode().strip() == "scodub: terminated; finished outputs are kept"
+        expected = "scodub: terminated; finished work is kept (run again to resume)"
+        assert stderr.decode().strip() == expected
         assert not (out / ".scodub" / "tmp").exists()
     else:
         assert process.returncode == -signal.SIGKILL

@@ -58,7 +58,7 @@ def no_space(folder: Path, exc: OSError) -> OutputError:
     temporary file, the run's output folder)."""
     return OutputError(
         f"no space left on {_visible(Path(folder))} ({exc.strerror or exc}); free some "
-        "space and run again (the finished outputs are kept)"
+        "space and run again (finished work is kept: the run resumes from it)"
     )
 
 

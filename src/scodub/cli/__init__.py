@@ -50,7 +50,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     outputs are kept: every output is renamed into place whole."""
     terminate_children()
     release_all()
-    os.write(2, b"scodub: terminated; finished outputs are kept\n")
+    os.write(2, b"scodub: terminated; finished work is kept (run again to resume)\n")
     os._exit(128 + signal.SIGTERM)
 
 
@@ -80,7 +80,7 @@ def _main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("scodub: interrupted; finished outputs are kept", err=True)
+        click.echo("scodub: interrupted; finished work is kept (run again to resume)", err=True)
         sys.exit(130)
     except OSError as exc:
         if exc.errno not in DISK_FULL:

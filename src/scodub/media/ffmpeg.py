@@ -338,7 +338,7 @@ def failure(
         folder = Path(writes).parent if writes is not None else Path(source).parent
         return OutputError(
             f"no space left on {folder} (could not {what}); free some space and run again "
-            "(the finished outputs are kept)"
+            "(finished work is kept: the run resumes from it)"
         )
     if returncode < 0:
         name = _signal_name(-returncode)
