@@ -208,3 +208,13 @@ def test_a_file_where_the_review_folder_goes_is_one_line(
     code, _, err = run_cli(["review", str(tmp_path)], capsys)
     assert code != 0 and err.count("\n") == 1 and f"{tmp_path / 'review'}: " in err, err
     assert (tmp_path / "review").read_text() == "my notes"
+
+
+def test_a_film_in_a_language_outside_the_table_keeps_its_track(tmp_path: Path) -> None:
+    report = {"stages": {"transcribe": {"language": "de"}}}
+    (tmp_path / "film.report.json").write_text(json.dumps(report))
+    write_srt(Track("de", (Cue(0, 1000, ("Eins.",)),)), tmp_path / "film.de.srt")
+    write_srt(Track("ru", (Cue(0, 1000, ("Один.",)),)), tmp_path / "film.ru.srt")
+    (tmp_path / "film.old.srt").write_text("a copy, not a track")
+    run = load_run(tmp_path, "film")
+    assert run.languages == ("de", "ru") and run.source_language == "de" and not run.changed()

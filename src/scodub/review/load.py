@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ class FilmRun:
     def changed(self) -> bool:
         """True when the SRT files of the film are not those this was read from (a
         ``scodub translate`` wrote new tracks, an editor saved)."""
-        return srt_signature(self.folder, self.stem) != self.signature
+        return srt_signature(self.folder, self.stem, self.source_language) != self.signature
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -149,8 +149,8 @@ def find_runs(out_dir: Path) -> list[tuple[Path, str]]:
     return sorted(runs)
 
 
-def srt_signature(folder: Path, stem: str) -> tuple[tuple[str, int, int], ...]:
-    machine, edited = _srt_files(folder, stem)
+def srt_signature(folder: Path, stem: str, spoken: str = "") -> tuple[tuple[str, int, int], ...]:
+    machine, edited = _srt_files(folder, stem, spoken)
     out = []
     for path in sorted([*machine.values(), *edited.values()]):
         try:
@@ -161,7 +161,11 @@ def srt_signature(folder: Path, stem: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
-def _is_language(code: str) -> bool:
+def _is_language(code: str, spoken: str) -> bool:
+    """A track's language: one of the table's, or the film's own (which Whisper may have
+    heard in a language outside it: de, ja). ``old`` of a copy ``<film>.old.srt`` is not."""
+    if code == spoken:
+        return True
     try:
         get_language(code)
     except LanguageError:
@@ -169,12 +173,14 @@ def _is_language(code: str) -> bool:
     return True
 
 
-def _srt_files(folder: Path, stem: str) -> tuple[dict[str, Path], dict[str, Path]]:
+def _srt_files(
+    folder: Path, stem: str, spoken: str = ""
+) -> tuple[dict[str, Path], dict[str, Path]]:
     machine: dict[str, Path] = {}
     edited: dict[str, Path] = {}
     for path in sorted(folder.glob("*.srt")):
         match = _SRT_NAME.fullmatch(path.name)
-        if match is None or match["stem"] != stem or not _is_language(match["lang"]):
+        if match is None or match["stem"] != stem or not _is_language(match["lang"], spoken):
             continue  # another film's, or a copy such as <film>.old.srt: not a track
         (edited if match["edited"] else machine)[match["lang"]] = path
     return machine, edited
@@ -198,18 +204,26 @@ def load_run(folder: Path, stem: str) -> FilmRun:
     dub = _read_json(dub_path) if dub_path.is_file() else {}
     spoken = _dig(report, "stages", "transcribe", "language")
     source = str(spoken or (transcript.language if transcript else ""))
-    signature = srt_signature(folder, stem)
-    machine_paths, edited_paths = _srt_files(folder, stem)
+    signature = srt_signature(folder, stem, source)
+    machine_paths, edited_paths = _srt_files(folder, stem, source)
     if not machine_paths and not edited_paths:
         raise InputError(folder, f"no {stem}.<lang>.srt here: the run wrote no subtitles")
     fps = _dig(report, "stages", "transcribe", "media", "fps")
     rate = float(fps) if isinstance(fps, (int, float)) and fps > 0 else None
     order = sorted(machine_paths, key=lambda lang: (lang != source, lang))
-    tracks = {lang: read_srt(machine_paths[lang], lang, fps=rate) for lang in order}
-    edited = {lang: read_srt(path, lang, fps=rate) for lang, path in edited_paths.items()}
+    tracks = {lang: _read_track(machine_paths[lang], lang, rate) for lang in order}
+    edited = {lang: _read_track(path, lang, rate) for lang, path in edited_paths.items()}
     if not source:
         source = next(iter(tracks or edited))
     return FilmRun(folder, stem, report, tracks, edited, source, transcript, dub, signature)
+
+
+def _read_track(path: Path, lang: str, fps: float | None) -> Track:
+    """The track in ``path``; the film's own language may be outside the table (a German
+    film's ``film.de.srt``), which ``read_srt`` does not know: its code is kept as given."""
+    if not _is_language(lang, ""):
+        return replace(read_srt(path, "en", fps=fps), language=lang)
+    return read_srt(path, lang, fps=fps)
 
 
 def edited_path(folder: Path, stem: str, lang: str) -> Path:
