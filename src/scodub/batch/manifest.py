@@ -57,8 +57,9 @@ KEYS: tuple[str, ...] = (
     "stems",
     "force",
 )
+#: The C YAML loader where PyYAML has it (as for glossaries): no Python recursion limit.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: File suffixes ``scodub batch FOLDER`` picks up (each is still probed by ``validate``).
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # C: no Python recursion limit
 _VIDEO = ".mkv .mp4 .m4v .mov .avi .webm .mxf .ts .mts .m2ts .mpg .mpeg .wmv .flv .ogv"
 _AUDIO = ".wav .flac .mp3 .m4a .aac .ogg .opus"
 MEDIA_SUFFIXES = frozenset(f"{_VIDEO} {_AUDIO}".split())
