@@ -126,6 +126,27 @@ def test_translate_and_dub_refuse_an_empty_track(
     assert not (tmp_path / "o" / "sco-sample.dub.mkv").exists()
 
 
+@pytest.mark.parametrize("text", ["", "<i></i>", "{\\an8}"], ids=["blank", "tags", "ass"])
+def test_translate_refuses_a_cue_without_text(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An editor's emptied cue is not translated into empty cues in every language (each a
+    hard violation, and exit 0): the source is refused, naming the cue, before any work."""
+    srt = tmp_path / "edited.en.srt"
+    second = f"2\n00:00:04,000 --> 00:00:05,000\n{text}\n\n"
+    srt.write_text(
+        f"{ONE_CUE}\n{second}3\n00:00:06,000 --> 00:00:07,000\nSee you.\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    code, _, err = run_cli(["translate", str(srt), "--to", "ru", "--out", str(out)], capsys)
+    assert code == 1
+    assert err.strip() == (
+        f"scodub: error: {srt}: cue 2 (00:00:04,000 --> 00:00:05,000) is empty: give it its "
+        "line or remove it (nothing was translated)"
+    )
+    assert not out.exists()
+
+
 def test_a_real_track_still_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     srt = tmp_path / "one.en.srt"
     srt.write_text(ONE_CUE, encoding="utf-8")

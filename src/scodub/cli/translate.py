@@ -42,7 +42,7 @@ from scodub.stages.glossary import GlossaryRef
 from scodub.stages.localize import LocalizeStage
 from scodub.stages.outputs import output_lock
 from scodub.text.qc import check_track
-from scodub.text.srt import compose_srt, read_srt, require_cues, write_srt
+from scodub.text.srt import compose_srt, read_srt, require_cue_text, require_cues, write_srt
 
 
 def _retimed_source_path(
@@ -100,6 +100,7 @@ def translate(
     glossary.load(ctx)  # a broken glossary fails before any work
     track = read_srt(source_srt, source_lang, encoding=encoding, fps=fps)
     require_cues(track, source_srt, "nothing to translate")
+    require_cue_text(track, source_srt, "nothing was translated")
     if targets:
         check_backends(mt, targets)  # a model, or an LLM server and its model, checked now
     # The model and its device are checked here, before any work.

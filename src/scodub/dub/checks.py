@@ -10,7 +10,7 @@ from scodub.dub.scripts import require_speakable
 from scodub.dub.voices import Voice
 from scodub.errors import LanguageError, SubtitleError
 from scodub.text.linebreak import visible_text
-from scodub.text.srt import format_timestamp
+from scodub.text.srt import format_timestamp, require_cue_text
 
 
 def check_dub_track(track: Track, film_duration_ms: int, source: str) -> None:
@@ -20,15 +20,12 @@ def check_dub_track(track: Track, film_duration_ms: int, source: str) -> None:
     where = Path(source)
     if not track.cues:
         raise SubtitleError(where, "has no cues: nothing to dub")
+    require_cue_text(track, where, "nothing was dubbed")
     previous_end = 0
     for number, cue in enumerate(track.cues, start=1):
         if cue.start_ms < 0 or cue.end_ms < cue.start_ms:
             raise SubtitleError(where, f"cue {number} has times {cue.start_ms}-{cue.end_ms} ms")
         span = f"{format_timestamp(cue.start_ms)} --> {format_timestamp(cue.end_ms)}"
-        if not visible_text(cue.flat_text).strip():
-            raise SubtitleError(
-                where, f"cue {number} ({span}) is empty: give it its line or remove it"
-            )
         if number > 1 and cue.start_ms < previous_end:
             raise SubtitleError(
                 where,

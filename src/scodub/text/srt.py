@@ -16,7 +16,8 @@ with the file and the 1-based line number. A full stop instead of the comma befo
 milliseconds is accepted (many tools write it); cue numbers need not be consecutive.
 The text must decode in ``encoding`` (UTF-8 by default); a byte-order mark is accepted
 and takes precedence. A file with no cues is an empty track (``require_cues`` refuses
-one where a command needs text). Only a regular file up to ``SRT_MAX_BYTES`` is read
+one where a command needs text), and a cue with no text is refused where a command would
+pass it on (``require_cue_text``). Only a regular file up to ``SRT_MAX_BYTES`` is read
 (``scodub.inputfiles``).
 """
 
@@ -34,6 +35,7 @@ from scodub.errors import ConfigError, SubtitleError
 from scodub.fsutil import write_text_atomic
 from scodub.inputfiles import SRT_MAX_BYTES, read_input_bytes
 from scodub.langs import get_language
+from scodub.text.linebreak import visible_text
 
 _NUMBER = re.compile(r"^\s*\d+\s*$")
 _TIME = r"(\d+):(\d{2}):(\d{2})[,.](\d{3})"
@@ -109,6 +111,24 @@ def require_cues(track: Track, path: Path | str, purpose: str) -> Track:
     is a ``SubtitleError`` naming ``path`` and what could not be done."""
     if not track.cues:
         raise SubtitleError(path, f"has no subtitles (an empty track): {purpose}")
+    return track
+
+
+def require_cue_text(track: Track, path: Path | str, purpose: str) -> Track:
+    """``track`` when every cue has visible text; a cue with none (blank, or markup only,
+    as an editor's emptied cell is saved) is a ``SubtitleError`` naming ``path``, the cue
+    and how many such cues there are: what to say in its place is the editor's call."""
+    cues = enumerate(track.cues, start=1)
+    empty = [n for n, cue in cues if not visible_text(cue.flat_text).strip()]
+    if empty:
+        cue = track.cues[empty[0] - 1]
+        more = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
+        raise SubtitleError(
+            path,
+            f"cue {empty[0]} ({format_timestamp(cue.start_ms)} --> "
+            f"{format_timestamp(cue.end_ms)}) is empty{more}: give it its line or remove it "
+            f"({purpose})",
+        )
     return track
 
 
