@@ -4,12 +4,13 @@ hand casting, dual-speaker cues spoken as two lines, and the report's speaker ma
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import SAMPLE
+from conftest import SAMPLE, run_cli
 from scodub.asr.voicetype import estimate_voice_type
 from scodub.data import Cue, Segment, Speaker, Track, Transcript, Word
 from scodub.dub.casting import (
@@ -70,6 +71,53 @@ def test_hand_casting_and_its_options() -> None:
         cast_speakers("ru", CAST, None, {"S9": "espeak"})
     with pytest.raises(ConfigError, match="LANG:SPEAKER=VOICE"):
         parse_speaker_voices(["ru:two=espeak"])
+
+
+RU_LINE = "1\n00:00:01,000 --> 00:00:03,000\nДобрый вечер.\n"
+
+
+def test_a_speakers_voice_is_never_ignored_without_a_word(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--voice ru:S2=...`` where no speaker S2 can be known is refused before any work
+    (it was dropped silently: the dub came out in the default voice)."""
+    srt = tmp_path / "ru.srt"
+    srt.write_text(RU_LINE, encoding="utf-8")
+    out = tmp_path / "out"
+    dub = ["dub", str(SAMPLE), "--track", f"ru={srt}", "--out", str(out)]
+    code, _, err = run_cli([*dub, "--voice", "ru:S2=espeak+f4"], capsys)
+    assert code == 2 and err.strip() == (
+        "scodub: error: --voice ru:S2=...: speakers are known from the film's transcript; "
+        "give --transcript FILM.transcript.json (from scodub run or transcribe), or "
+        "--voice LANG=VOICE"
+    )
+    alone = Transcript("en", 1.0, 5000, (Segment(300, 3700, "Hello.", ()),))
+    transcript = tmp_path / "film.transcript.json"
+    transcript.write_text(json.dumps(alone.to_json()), encoding="utf-8")
+    code, _, err = run_cli(
+        [*dub, "--voice", "ru:S2=espeak+f4", "--transcript", str(transcript)], capsys
+    )
+    assert code == 2 and err.strip() == (
+        f"scodub: error: --voice ru:S2=...: {transcript} has no speakers"
+    )
+    words = (Word("Good", 300, 700, 1.0, "S1"), Word("evening.", 700, 1400, 1.0, "S1"))
+    two = Transcript("en", 1.0, 5000, (Segment(300, 1400, "", words),), speakers=CAST[:1])
+    transcript.write_text(json.dumps(two.to_json()), encoding="utf-8")
+    dub += ["--transcript", str(transcript)]
+    code, _, err = run_cli([*dub, "--voice", "kk:S1=espeak"], capsys)
+    assert code == 2 and "--voice for kk but no track in that language" in err
+    run = ["run", str(SAMPLE), "--out", str(out), "--dub", "--speakers", "off"]
+    code, _, err = run_cli([*run, "--voice", "en:S1=espeak"], capsys)
+    assert code == 2 and err.strip() == (
+        "scodub: error: --voice en:S1=...: --speakers off tells no speakers apart; give "
+        "--voice LANG=VOICE, or leave speakers on"
+    )
+    assert not out.exists()
+    # A transcript in which diarization found nobody: the stage itself refuses the cast.
+    hand = DubSettings(backcheck=False, background=False, speaker_voices={"ru": {"S2": "espeak"}})
+    track = Track("ru", (Cue(1000, 3000, ("Добрый вечер.",)),))
+    with pytest.raises(ConfigError, match=r"no speaker S2 in the transcript; speakers: none"):
+        stage_dub_language(SAMPLE, track, tmp_path / "cache", hand)
 
 
 def test_more_speakers_than_voices_reuse_voices_in_turn() -> None:

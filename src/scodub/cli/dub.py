@@ -134,11 +134,16 @@ def dub(
     transcribed back with Whisper for an intelligibility score. Finished languages are
     cached in DIR, so a re-run reuses them.
     """
-    settings = replace(
-        dub,
-        timeline=load_timeline(transcript_file) if transcript_file else None,
-        encoding=encoding,
-    )
+    timeline = load_timeline(transcript_file) if transcript_file else None
+    by_hand = dub.first_cast()
+    if by_hand and timeline is None:  # else the voice would go unused, without a word
+        raise ConfigError(
+            f"{by_hand}: {transcript_file} has no speakers"
+            if transcript_file
+            else f"{by_hand}: speakers are known from the film's transcript; give --transcript "
+            "FILM.transcript.json (from scodub run or transcribe), or --voice LANG=VOICE"
+        )
+    settings = replace(dub, timeline=timeline, encoding=encoding)
     asr = AsrSettings(model=asr_model, device=device)
     with progress_bar(quiet) as progress:
         report = dub_film(

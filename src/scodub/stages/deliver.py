@@ -317,7 +317,7 @@ def _language_codes(tracks: Mapping[str, Track | Path], settings: DubSettings) -
         codes.append(code)
     if not codes:
         raise ConfigError("nothing to dub: give at least one track (--track LANG=FILE.srt)")
-    unused = sorted(set(settings.voices) - set(codes))
+    unused = sorted({*settings.voices, *settings.speaker_voices} - set(codes))
     if unused:
         raise ConfigError(
             f"--voice for {', '.join(unused)} but no track in that language; tracks: "

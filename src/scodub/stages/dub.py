@@ -85,6 +85,13 @@ class DubSettings:
         cast = {get_language(code).code: dict(m) for code, m in self.speaker_voices.items()}
         return replace(self, voices=voices, speaker_voices=cast)
 
+    def first_cast(self) -> str | None:
+        """The first ``--voice LANG:SPEAKER=...`` as written (None: no speaker cast by hand)."""
+        for code, cast in sorted(self.speaker_voices.items()):
+            for speaker in sorted(cast):
+                return f"--voice {code}:{speaker}=..."
+        return None
+
     def key(self) -> dict[str, Any]:
         """The settings that change a language's mix."""
         return {
@@ -285,11 +292,10 @@ class DubStage(Stage[DubResult]):
         check_dub_track(track, film.duration_ms, self.source_name)
         check_speakable(track, voice, self.source_name)
         cast: dict[str, Voice] = {}
-        if timeline is not None and timeline.speakers:
-            specs = cast_speakers(
-                code, timeline.speakers, self.settings.voices.get(code),
-                self.settings.speaker_voices.get(code),
-            )  # fmt: skip
+        manual = self.settings.speaker_voices.get(code)
+        speakers = timeline.speakers if timeline is not None else ()
+        if speakers or manual:  # a speaker cast by hand must be in the transcript
+            specs = cast_speakers(code, speakers, self.settings.voices.get(code), manual)
             cast = resolve_cast(code, specs)
             for cast_voice in {v.name: v for v in cast.values()}.values():
                 check_speakable(track, cast_voice, self.source_name)

@@ -52,6 +52,14 @@ class RunSettings:
     dub_langs: tuple[str, ...] | None = None  # None: every target except the spoken one
     speakers: SpeakerSettings = field(default_factory=SpeakerSettings)  # --speakers
 
+    def __post_init__(self) -> None:
+        by_hand = self.dub.first_cast() if self.dub is not None else None
+        if by_hand and not self.speakers.enabled:  # the voice would go unused
+            raise ConfigError(
+                f"{by_hand}: --speakers off tells no speakers apart; give --voice LANG=VOICE, "
+                "or leave speakers on"
+            )
+
     @property
     def english_from_whisper(self) -> bool:
         return self.english_route == "whisper" and "en" in self.targets
