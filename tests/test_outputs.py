@@ -5,6 +5,7 @@ that needs no model made before one is loaded."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -14,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, ROOT, SAMPLE, run_cli
+from conftest import DATA, ROOT, SAMPLE, run_cli, run_ffmpeg
 
 pytestmark = pytest.mark.slow
 
 JFK = DATA / "jfk.wav"
+LIBRIVOX = "sense_and_sensibility_01_austen_64kb-0870.wav"
 HOLD = """
 import sys, time
 from pathlib import Path
@@ -83,6 +85,46 @@ def test_films_with_the_same_name_never_overwrite_each_other(
         ["transcribe", str(tmp_path / "a" / "film.wav"), "--lang", "en", "-o", str(out)], capsys
     )
     assert code == 0, err
+
+
+def test_outputs_of_a_replaced_film_that_a_run_did_not_remake_are_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], whisper_model: object
+) -> None:
+    """A dub of the old cut is not left beside the new cut's subtitles without a word."""
+    film, out = tmp_path / "the film.mkv", tmp_path / "out"
+    cuts = {}
+    for name, audio in (("old", JFK), ("new", DATA / "librivox" / LIBRIVOX)):
+        cuts[name] = tmp_path / f"{name}.mkv"
+        run_ffmpeg(
+            "-f", "lavfi", "-i", "color=c=gray:size=64x64:rate=5", "-i", str(audio),
+            "-shortest", "-c:v", "mpeg4", "-c:a", "flac", str(cuts[name]),
+        )  # fmt: skip
+    shutil.copy(cuts["old"], film)
+    dub = ["run", str(film), "--lang", "en", "--langs", "en", "-o", str(out), "--dub"]
+    dub += ["--dub-langs", "en", "--voice", "en=espeak", "--no-backcheck"]
+    code, _, err = run_cli(dub, capsys)
+    assert code == 0, err
+    made = [out / "the film.dub.json", out / "the film.dub.mkv"]
+    assert all(p.is_file() for p in made)
+    again = ["transcribe", str(film), "--lang", "en", "-o", str(out)]
+    code, _, err = run_cli(again, capsys)  # the same film: its dub is current
+    assert code == 0 and "warning" not in err, err
+    shutil.copy(cuts["new"], film)
+    for _ in range(2):  # named by every run until it is remade or removed
+        code, _, err = run_cli(again, capsys)
+        assert code == 0
+        assert err.splitlines() == [
+            f"scodub: warning: {p} was made from an earlier version of the film.mkv and this "
+            "run did not remake it (remake it with the options that made it and --force, or "
+            "remove it)"
+            for p in made
+        ]
+        report = json.loads((out / "the film.report.json").read_text(encoding="utf-8"))
+        assert report["stale_outputs"] == [str(p) for p in made]
+    code, _, err = run_cli([*dub, "--force"], capsys)
+    assert code == 0 and "warning" not in err, err
+    report = json.loads((out / "the film.report.json").read_text(encoding="utf-8"))
+    assert report["stale_outputs"] == []
 
 
 def test_targets_that_are_the_spoken_language_need_no_translation_model(

@@ -66,6 +66,13 @@ def summary(report: RunReport) -> None:
 
 def finish(report: RunReport, quiet: bool, as_json: bool) -> None:
     report.outputs["report"] = str(write_report(report))
+    for path in report.stale:  # even with --quiet or --json: a stale file is a wrong file
+        click.echo(
+            f"scodub: warning: {path} was made from an earlier version of {report.film.name} "
+            "and this run did not remake it (remake it with the options that made it and "
+            "--force, or remove it)",
+            err=True,
+        )
     if as_json:
         print_json(report.to_json())
     elif not quiet:

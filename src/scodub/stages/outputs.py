@@ -11,6 +11,13 @@ writes) is swept then; the run's own temporary folder is ``scodub.scratch``'s.
 (``<stem>.en.srt``), so before anything is written the folder's register
 (``OUT/.scodub/films.json``) must name no other film under that stem. Same-named films
 from different folders go into different output folders (``scodub batch`` does that).
+
+The register also notes which version of the film (its content hash) each output was
+made from (``record_outputs``, after a run has written its outputs). When the film file
+is replaced and run again with fewer options (no ``--dub``, fewer languages), what the
+new run did not remake is kept but is stale: the run names each such file (the report's
+``stale_outputs`` and a warning), instead of leaving a dub of the old cut beside new
+subtitles without a word.
 """
 
 from __future__ import annotations
@@ -20,11 +27,14 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+from scodub import naming
 from scodub.errors import OutputError
 from scodub.fsutil import write_json_atomic
+from scodub.langs import LANGUAGES
 from scodub.scratch import run_scratch
 from scodub.stages.cache import CACHE_DIRNAME
 from scodub.stages.film import Film
@@ -83,7 +93,7 @@ def sweep_leftovers(out_dir: Path) -> list[Path]:
     return removed
 
 
-def _register(out_dir: Path) -> dict[str, dict[str, str]]:
+def _register(out_dir: Path) -> dict[str, dict[str, Any]]:
     path = Path(out_dir) / CACHE_DIRNAME / "films.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -109,6 +119,33 @@ def claim_stem(out_dir: Path, film: Film) -> None:
             f"{out_dir}: already holds the outputs of {owner['path']} under the name "
             f"{film.stem!r}; write {film.path} into another --out"
         )
-    if owner != mine:
-        register[film.stem] = mine
+    if owner is None or {k: owner.get(k) for k in mine} != mine:
+        register[film.stem] = {**mine, "outputs": _made(owner, Path(out_dir), film)}
         write_json_atomic(Path(out_dir) / CACHE_DIRNAME / "films.json", register)
+
+
+def _made(owner: dict[str, Any] | None, out_dir: Path, film: Film) -> dict[str, str]:
+    """Output name -> content hash of the film it was made from, as the register has it;
+    a register written before outputs were noted gives its film's every existing output."""
+    if owner is None:
+        return {}
+    made = owner.get("outputs")
+    if isinstance(made, dict):
+        return {k: v for k, v in made.items() if isinstance(k, str) and isinstance(v, str)}
+    names = naming.film_outputs(film.path, out_dir, LANGUAGES, dub=True, stems="wav")
+    names += naming.film_outputs(film.path, out_dir, LANGUAGES, dub=True, stems="m4a")
+    return {p.name: str(owner.get("content", "")) for p in names if p.exists()}
+
+
+def record_outputs(out_dir: Path, film: Film, written: Iterable[Path]) -> list[Path]:
+    """Note that this run made ``written`` from ``film`` as it is now; the outputs of its
+    name it did not write that were made from another version of it (stale), in order."""
+    register = _register(out_dir)
+    entry = dict(register.get(film.stem) or {"path": str(film.path.resolve())})
+    entry["content"] = film.content_hash
+    made = _made(entry, Path(out_dir), film)
+    made.update({Path(p).name: film.content_hash for p in written})
+    made = {name: content for name, content in made.items() if (Path(out_dir) / name).exists()}
+    register[film.stem] = {**entry, "outputs": made}
+    write_json_atomic(Path(out_dir) / CACHE_DIRNAME / "films.json", register)
+    return sorted(Path(out_dir) / n for n, content in made.items() if content != film.content_hash)

@@ -11,7 +11,7 @@ a deleted or edited output comes back without any stage running again.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from scodub.mt.nllb import resolve_mt_device
 from scodub.stages.base import Outcome, Progress, StageContext, cached
 from scodub.stages.deliver import DubReport, dub_report, write_dub_report
 from scodub.stages.localize import LocalizeStageResult
-from scodub.stages.outputs import claim_stem, output_lock
+from scodub.stages.outputs import claim_stem, output_lock, record_outputs
 from scodub.stages.plan import FilmPlan, RunSettings, plan_film
 from scodub.stages.subtitles import SubtitleResult
 from scodub.stages.transcribe import TranscribeResult
@@ -42,6 +42,8 @@ class RunReport:
     stages: dict[str, Any] = field(default_factory=dict)
     transcript: TranscribeResult | None = None
     dub: DubReport | None = None
+    # outputs of this film's name made from an earlier version of the film, not remade
+    stale: tuple[Path, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +51,7 @@ class RunReport:
             "film": str(self.film),
             "out_dir": str(self.out_dir),
             "outputs": self.outputs,
+            "stale_outputs": [str(p) for p in self.stale],
             "stages": self.stages,
         }
 
@@ -82,7 +85,16 @@ def check_devices(settings: RunSettings) -> None:
 
 
 def publish(plan: FilmPlan, ctx: StageContext, started: float) -> RunReport:
-    """Write the outputs people read from the run's results (every stage has run)."""
+    """Write the outputs people read from the run's results (every stage has run), and
+    name the outputs of an earlier version of the film that this run did not remake."""
+    report = _write_outputs(plan, ctx, started)
+    written = [Path(p) for p in report.outputs.values()]
+    written.append(naming.report_path(plan.out_dir, plan.film.path))  # written last
+    stale = record_outputs(plan.out_dir, plan.film, written)
+    return replace(report, stale=tuple(stale))
+
+
+def _write_outputs(plan: FilmPlan, ctx: StageContext, started: float) -> RunReport:
     out_dir, stem, fps = plan.out_dir, plan.film.stem, plan.film.fps
     heard = cached(plan.transcribe, ctx)
     transcript_path = naming.transcript_path(out_dir, plan.film.path)
@@ -118,7 +130,7 @@ def publish(plan: FilmPlan, ctx: StageContext, started: float) -> RunReport:
     if plan.deliver is None:
         return report
     dubbed = dub_report(ctx, plan.backchecks, plan.deliver, started)
-    write_dub_report(dubbed)
+    report.outputs["dub_report"] = str(write_dub_report(dubbed))
     report.outputs["delivery"] = str(dubbed.delivery)
     report.outputs.update({f"stem.{k}": str(v) for k, v in dubbed.stems.items()})
     report.stages["dub"] = dubbed.to_json()
