@@ -107,3 +107,41 @@ def test_a_batch_writes_what_run_writes_fails_one_film_alone_and_resumes(
     code, stdout, _ = run_cli(["batch", "status", str(out)], capsys)
     assert code == 0 and "finished" in stdout.splitlines()[0]
     assert "cut transcribe: failed: " in stdout and "reused" in stdout
+
+
+def test_one_film_under_two_names_is_transcribed_and_translated_once(
+    whisper_model: ResolvedModel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A film and a symlink to it (or a copy) are two rows with their own folders, but
+    their transcription and translation are one piece of work, done once."""
+    shutil.copy(DATA / "jfk.wav", tmp_path / "speech.wav")
+    (tmp_path / "speech (link).wav").symlink_to(tmp_path / "speech.wav")
+    manifest = tmp_path / "catalogue.yaml"
+    manifest.write_text(
+        f"defaults: {{lang: en, langs: [en, ru], mt_model: {TINY_NLLB}}}\n"
+        "films:\n  - speech.wav\n  - speech (link).wav\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = ["batch", str(manifest), "--out", str(out), "--workers", "2", "--json"]
+    code, stdout, err = run_cli(args, capsys)
+    assert code == 0, err
+    events = [json.loads(line) for line in stdout.splitlines()]
+    finished = [e for e in events if e["event"] == "stage_finished"]
+    ran = sorted(e["stage"] for e in finished if not e.get("reused"))
+    assert ran == ["localize", "publish", "publish", "subtitles", "transcribe"], finished
+    state = json.loads((out / "batch.json").read_text())
+    first, second = (out / film_id for film_id in state["films"])
+    assert _visible(first).keys() == {
+        f"speech.{n}" for n in ("en.srt", "ru.srt", "transcript.json", "report.json")
+    }
+    link = {f"speech (link).{n}" for n in ("en.srt", "ru.srt", "transcript.json", "report.json")}
+    assert _visible(second).keys() == link
+    for name in ("en.srt", "ru.srt"):
+        assert (first / f"speech.{name}").read_bytes() == (
+            second / f"speech (link).{name}"
+        ).read_bytes()
+    files = (first / "speech.transcript.json", second / "speech (link).transcript.json")
+    heard = [json.loads(f.read_text()) for f in files]
+    assert [Path(h.pop("film")).name for h in heard] == ["speech.wav", "speech (link).wav"]
+    assert heard[0] == heard[1]

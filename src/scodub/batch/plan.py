@@ -22,7 +22,14 @@ from scodub.batch.manifest import FilmEntry
 from scodub.batch.schedule import Job
 from scodub.serial import from_plain, to_plain
 from scodub.stages import registry  # noqa: F401  (registers every stage class)
-from scodub.stages.base import Resources, Stage, StageContext, cached, stage_from_json
+from scodub.stages.base import (
+    Resources,
+    Stage,
+    StageContext,
+    adopt,
+    cached,
+    stage_from_json,
+)
 from scodub.stages.cache import stage_key
 from scodub.stages.film import Film
 from scodub.stages.plan import FilmPlan, RunSettings, plan_film
@@ -39,6 +46,8 @@ RANKS = {
     "deliver": 6,
     "publish": 7,
 }
+#: Stages whose results hold no files: one film's result serves its copies (``film_jobs``).
+SHARED_STAGES = frozenset({"transcribe", "subtitles", "localize"})
 STAGE_RUNNER = "scodub.batch.plan:run_stage"
 PUBLISH_RUNNER = "scodub.batch.plan:run_publish"
 #: In a film folder the batch made: its deliveries are the batch's own to replace.
@@ -69,8 +78,15 @@ def _language(stage: Stage[Any]) -> str | None:
     return str(language) if language else None
 
 
-def film_jobs(film_id: str, plan: FilmPlan, order: int) -> list[Job]:
-    """One job per stage of ``plan`` (each after the stages it needs), then ``publish``."""
+def film_jobs(
+    film_id: str, plan: FilmPlan, order: int, shared: dict[str, tuple[str, str]] | None = None
+) -> list[Job]:
+    """One job per stage of ``plan`` (each after the stages it needs), then ``publish``.
+
+    ``shared`` (stage key -> first job and its folder, across the batch's films): a
+    transcription or translation that an earlier film of the batch computes with the
+    same key (the same film content under another name, a symlink) waits for that job
+    and takes its result (``stages.base.adopt``) instead of computing it again."""
     out = str(plan.out_dir)
     by_key: dict[str, str] = {}
     jobs: list[Job] = []
@@ -78,7 +94,12 @@ def film_jobs(film_id: str, plan: FilmPlan, order: int) -> list[Job]:
         label = stage.label()
         job_id = f"{film_id}/{label}"
         deps = tuple(by_key[dep.key()] for dep in stage.deps())
-        payload = {"runner": STAGE_RUNNER, "args": {"stage": stage.to_json(), "out_dir": out}}
+        args: dict[str, Any] = {"stage": stage.to_json(), "out_dir": out}
+        if shared is not None and stage.name in SHARED_STAGES:
+            first = shared.setdefault(stage.key(), (job_id, out))
+            if first[0] != job_id:
+                deps, args["peer"] = (*deps, first[0]), first[1]
+        payload = {"runner": STAGE_RUNNER, "args": args}
         job = Job(job_id, film_id, label, stage.name, _language(stage), RANKS.get(stage.name, 9),
                   order, deps, stage.model(), stage.resources(), payload)  # fmt: skip
         jobs.append(job)
@@ -135,7 +156,10 @@ def plan_from_json(data: dict[str, Any]) -> FilmPlan:
 def run_stage(args: dict[str, Any]) -> dict[str, Any]:
     """Run (or reuse) one stage from its JSON, in the film's output folder."""
     stage = stage_from_json(args["stage"])
-    outcome = cached(stage, StageContext(Path(args["out_dir"]), models=_MODELS))
+    ctx = StageContext(Path(args["out_dir"]), models=_MODELS)
+    if args.get("peer"):
+        adopt(stage, ctx, Path(args["peer"]))  # the same work, done for another row
+    outcome = cached(stage, ctx)
     return {"reused": outcome.reused, "seconds": outcome.seconds}
 
 

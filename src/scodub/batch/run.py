@@ -64,8 +64,9 @@ def clear_partials(out_dir: Path) -> list[Path]:
 
 def plan_batch(entries: Sequence[FilmEntry], plans: Mapping[str, FilmPlan]) -> list[Job]:
     jobs: list[Job] = []
+    shared: dict[str, tuple[str, str]] = {}  # the same film under two names: work done once
     for order, entry in enumerate(entries):
-        jobs += film_jobs(entry.film_id, plans[entry.film_id], order)
+        jobs += film_jobs(entry.film_id, plans[entry.film_id], order, shared)
     check_graph(jobs)
     return jobs
 

@@ -188,6 +188,21 @@ def is_cached(stage: Stage[Any], ctx: StageContext) -> bool:
     return _verified(stage, ctx.cache.load(stage.name, stage.key()), ctx) is not None
 
 
+def adopt(stage: Stage[Any], ctx: StageContext, peer_out: Path) -> bool:
+    """Copy a finished result of ``stage`` from another output folder's cache (a batch row
+    of the same film content, under another name) into this one, where ``cached`` then
+    reuses it; only a result that holds no files (a transcript, the tracks), so that no
+    folder depends on another's files. Whether one was copied."""
+    key = stage.key()
+    if is_cached(stage, ctx):
+        return False
+    entry = StageCache(Path(peer_out)).load(stage.name, key)
+    if entry is None or entry.get("files") or _verified(stage, entry, ctx) is None:
+        return False
+    ctx.cache.store(stage.name, key, entry)
+    return True
+
+
 def cached(stage: Stage[R], ctx: StageContext) -> Outcome[R]:
     """The stage's result: reused when a verified entry exists, else computed and stored."""
     key = stage.key()

@@ -7,7 +7,7 @@ The result is what ``<film>.transcript.json`` holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -220,4 +220,6 @@ class TranscribeStage(Stage[TranscribeResult]):
         )
 
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> TranscribeResult:
-        return TranscribeResult.from_json(data)
+        # Keyed by the film's content: a result made for the same film under another name
+        # (renamed, or a copy in another batch row) names the film as this run has it.
+        return replace(TranscribeResult.from_json(data), film=str(self.film.path))
