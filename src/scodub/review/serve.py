@@ -22,7 +22,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from scodub.errors import ScodubError
@@ -45,6 +45,7 @@ _TYPES = {
     ".webm": "video/webm",
     ".mov": "video/quicktime",
 }
+_CHUNK = 1 << 20
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 # What the page may load: its own files only (styles: the rows are placed by style).
 _CSP = (
@@ -60,6 +61,7 @@ class ReviewServer(ThreadingHTTPServer):
     """Serves one review folder under a token; ``url`` is what the editor opens."""
 
     daemon_threads = True
+    request_queue_size = 128  # a page saves every edited language at once
 
     def __init__(self, review_dir: Path, pages: list[FilmPage], rebuild: Rebuild) -> None:
         super().__init__((HOST, 0), _Handler)
@@ -99,17 +101,37 @@ class _Handler(BaseHTTPRequestHandler):
         return rest
 
     def _send(self, status: HTTPStatus, body: bytes, ctype: str, extra: dict[str, str]) -> None:
+        self._head(status, len(body), ctype, extra)
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_file(
+        self, status: HTTPStatus, fh: BinaryIO, length: int, ctype: str, extra: dict[str, str]
+    ) -> None:
+        """``length`` bytes of ``fh`` from where it stands, a chunk at a time (a film is
+        never read into memory whole)."""
+        self._head(status, length, ctype, extra)
+        while self.command != "HEAD" and length > 0:
+            chunk = fh.read(min(length, _CHUNK))
+            if not chunk:
+                break
+            try:
+                self.wfile.write(chunk)
+            except (BrokenPipeError, ConnectionResetError):  # the player seeked away
+                self.close_connection = True
+                return
+            length -= len(chunk)
+
+    def _head(self, status: HTTPStatus, length: int, ctype: str, extra: dict[str, str]) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(length))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Content-Security-Policy", _CSP)
         for name, value in extra.items():
             self.send_header(name, value)
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
 
     def _json(self, status: HTTPStatus, obj: Any) -> None:
         body = json.dumps(obj, ensure_ascii=False).encode("utf-8")
@@ -152,11 +174,10 @@ class _Handler(BaseHTTPRequestHandler):
                     self.end_headers()
                     return None
                 fh.seek(start)
-                body = fh.read(end - start + 1)
                 extra = {"Content-Range": f"bytes {start}-{end}/{size}", "Accept-Ranges": "bytes"}
-                return self._send(HTTPStatus.PARTIAL_CONTENT, body, ctype, extra)
-            body = fh.read()
-        return self._send(HTTPStatus.OK, body, ctype, {"Accept-Ranges": "bytes"})
+                length = end - start + 1
+                return self._send_file(HTTPStatus.PARTIAL_CONTENT, fh, length, ctype, extra)
+            return self._send_file(HTTPStatus.OK, fh, size, ctype, {"Accept-Ranges": "bytes"})
 
     do_HEAD = do_GET
 
@@ -175,27 +196,39 @@ class _Handler(BaseHTTPRequestHandler):
             return self._refuse()
         if rest != "api/save":
             return self._refuse(HTTPStatus.NOT_FOUND)
-        if not self.headers.get("Content-Type", "").startswith("application/json"):
+        if self.headers.get_content_type() != "application/json":
+            self.close_connection = True  # the body is not read
             return self._json(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "send JSON"})
-        length = int(self.headers.get("Content-Length") or 0)
+        length = _length(self.headers.get("Content-Length"))
         if not 0 < length <= MAX_BODY:
+            self.close_connection = True
             return self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "bad length"})
         try:
             request = json.loads(self.rfile.read(length))
             page = self.server.pages[str(request["film"])]
             lang, cells = str(request["lang"]), request["cells"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             return self._json(HTTPStatus.BAD_REQUEST, {"error": "expected {film, lang, cells}"})
         if lang not in page.languages:
             return self._json(HTTPStatus.BAD_REQUEST, {"error": f"no {lang} track here"})
-        try:
-            with self.server.lock:
+        answer: dict[str, Any] = {}
+        with self.server.lock:
+            try:  # every check is made before the file is written: a refusal writes nothing
                 path, track = save_edited(page.run.folder, page.run.stem, lang, cells)
+            except ScodubError as exc:
+                return self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+            try:
                 page = self.server.pages[page.key] = self.server.rebuild(page)
-        except ScodubError as exc:
-            return self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+            except ScodubError as exc:  # saved all the same: the page is what is stale
+                answer["warning"] = f"saved; the page could not be rebuilt: {exc}"
         issues = cell_issues(track, page.run.fps, page.run.cuts, film_speakers(page.run))
-        return self._json(HTTPStatus.OK, {"path": str(path), "issues": issues})
+        return self._json(HTTPStatus.OK, {"path": str(path), "issues": issues, **answer})
+
+
+def _length(value: str | None) -> int:
+    """A Content-Length header as a number (-1 when it is not one)."""
+    text = (value or "0").strip()
+    return int(text) if text.isascii() and text.isdigit() else -1
 
 
 def _byte_range(first: str, last: str, size: int) -> tuple[int, int]:

@@ -433,6 +433,7 @@
       return;
     }
     const saved = [];
+    const warnings = [];
     for (const code of langs) {
       const response = await fetch("api/save", {
         method: "POST",
@@ -445,9 +446,10 @@
       indexIssues(byCode[code]);
       delete edits[code];
       saved.push(answer.path);
+      if (answer.warning) warnings.push(answer.warning);
     }
     $("save").disabled = true;
-    $("status").textContent = `saved ${saved.join(", ")}`;
+    $("status").textContent = [`saved ${saved.join(", ")}`, ...warnings].join("; ");
     applyFilters();
   }
   $("save").textContent = served ? "save edits" : "export edits";
