@@ -28,6 +28,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     drop: bool = False  # close the connection without an answer
+    trickle_s: float = 0.0  # send the body one byte every trickle_s seconds
 
 
 @dataclass
@@ -48,10 +49,18 @@ def target_name(payload: dict[str, Any]) -> str:
     return found.group(1) if found else "?"
 
 
+#: A word in each target's script: a translation must be written in it (llm_prompt).
+SCRIPT_WORDS = {"ru": "да", "ch": "是", "pe": "بله", "hi": "हाँ", "ur": "جی", "ka": "иә",
+                "ky": "ооба", "ta": "ҳа", "be": "так"}  # fmt: skip
+
+
 def translation(payload: dict[str, Any], cues: dict[str, str] | None = None) -> dict[str, str]:
+    """The fake model's translation: the cue tagged with its target and a word in the
+    target's script (``<ru> да Hello [[1]].``)."""
     cues = window_cues(payload) if cues is None else cues
     tag = target_name(payload)[:2].lower()
-    return {k: f"<{tag}> {v}" for k, v in cues.items()}
+    word = SCRIPT_WORDS.get(tag)
+    return {k: f"<{tag}> {word} {v}" if word else f"<{tag}> {v}" for k, v in cues.items()}
 
 
 def completion(
@@ -150,7 +159,12 @@ class ScriptedServer:
                 self.end_headers()
                 # The client may have given up already (a timeout test).
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(data)
+                    if not reply.trickle_s:
+                        self.wfile.write(data)
+                    for byte in data if reply.trickle_s else b"":
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(reply.trickle_s)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

@@ -7,6 +7,7 @@ per-language routing. The real llama.cpp server path is in test_llm_server.py.""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -208,15 +209,120 @@ def test_fallback_cue_by_cue(glossary: Glossary) -> None:
 
 
 def test_malformed_answers_keep_the_source_and_the_names(glossary: Glossary) -> None:
-    with ScriptedServer(lambda seen: Reply(body=completion("not json at all"))) as server:
+    """A cue the model never translates keeps its source text (with its names); a track
+    that would be mostly source text is an error: nothing is published as Russian."""
+
+    def one_never(seen: Seen) -> Reply:
+        answer = translation(seen.payload)
+        for key, text in window_cues(seen.payload).items():
+            if "Thank you" in text:
+                answer[key] = "Thank you all for coming."  # the source, given back
+        return Reply(body=completion(json.dumps(answer, ensure_ascii=False)))
+
+    with ScriptedServer(one_never) as server:
         result = localize(track(), ["ru"], glossary, translator=translator(server))
     mt = result.reports["ru"].mt
-    assert mt["malformed_answers"] == 3 + 3 and mt["untranslated_cues"] == 0  # plain answers
-    with ScriptedServer(lambda seen: Reply(body=completion("{}"))) as server:
+    assert mt["untranslated_cues"] == 1
+    texts = [c.flat_text for c in result.tracks["ru"].cues]
+    assert texts[-1] == "Thank you all for coming." and texts[0].startswith("<ru>")
+    _names_ok(texts, glossary, "ru")
+    for content in ("not json at all", "{}", "Sure! Here is the translation: blah"):
+        with (
+            ScriptedServer(lambda seen, c=content: Reply(body=completion(c))) as server,
+            pytest.raises(ModelError, match=r"gave no usable Russian for (9|10) of 10 cues"),
+        ):
+            localize(track(), ["ru"], glossary, translator=translator(server))
+
+
+ANSWERS_THAT_ARE_NO_TRANSLATION = {
+    "control": "<ru> да\u0000 Спасибо.",
+    "timing": "<ru> да Спасибо 00:00:05,000 --> 00:00:06,000",
+    "too long": "<ru> да " + "очень " * 100,
+    "wrong script": "谢谢大家的光临。",
+    "unchanged": "Thank you all, for coming!",
+}
+
+
+@pytest.mark.parametrize("target", ["ru", "uz"])
+@pytest.mark.parametrize("problem", sorted(ANSWERS_THAT_ARE_NO_TRANSLATION))
+def test_an_answer_that_is_no_translation_is_asked_again(
+    glossary: Glossary, problem: str, target: str
+) -> None:
+    """An answer that would make an SRT no reader takes (a control character, a timing
+    line), that rambles, or that is not in the target's script (the source given back,
+    another language) is asked again, then cue by cue, then the cue keeps its source."""
+    bad = ANSWERS_THAT_ARE_NO_TRANSLATION[problem]
+    if target == "uz" and problem == "wrong script":
+        bad = "Спасибо всем, что пришли."
+    if target == "uz" and problem in ("control", "timing", "too long"):
+        bad = bad.replace("<ru> да", "<uz>")
+
+    def one_bad(seen: Seen) -> Reply:
+        answer = translation(seen.payload)
+        for key, text in window_cues(seen.payload).items():
+            if "Thank you" in text:
+                answer[key] = bad
+        return Reply(body=completion(json.dumps(answer, ensure_ascii=False)))
+
+    with ScriptedServer(one_bad) as server:
+        result = localize(track(), [target], glossary, translator=translator(server))
+    mt = result.reports[target].mt
+    assert mt["untranslated_cues"] == 1 and mt["reasks"] == 1, mt
+    texts = [c.flat_text for c in result.tracks[target].cues]
+    assert texts[-1] == "Thank you all for coming."
+    assert all(t.startswith(f"<{target}>") for t in texts[:-1])
+
+
+def test_a_server_that_trickles_its_answer_times_out_as_a_whole() -> None:
+    """--mt-timeout bounds the whole request: a server sending a byte every 0.2 s (each
+    read well inside the timeout) is given up on after the timeout, and retried."""
+    calls: list[float] = []
+
+    def trickling(seen: Seen) -> Reply:
+        calls.append(time.monotonic())
+        return Reply(body=completion('{"1": "Привет."}'), trickle_s=0.2)
+
+    with ScriptedServer(trickling) as server:
+        client = ChatClient(server.url, MODEL, timeout_s=1.0, backoff_s=0.01, retries=1)
+        started = time.monotonic()
+        with pytest.raises(ModelError, match=r"no answer after 2 tries \(the answer took over 1 s"):
+            client.chat([{"role": "user", "content": "Hello."}], max_tokens=10)
+    assert len(calls) == 2 and time.monotonic() - started < 5
+
+
+def test_a_few_untranslated_cues_are_named_on_the_console(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def one_never(seen: Seen) -> Reply:
+        answer = translation(seen.payload)
+        for key, text in window_cues(seen.payload).items():
+            if "Thank you" in text:
+                answer[key] = text  # the source, given back
+        return Reply(body=completion(json.dumps(answer, ensure_ascii=False)))
+
+    srt = tmp_path / "film.en.srt"
+    srt.write_text("".join(f"{n + 1}\n00:00:0{n},000 --> 00:00:0{n},900\n{t}\n\n"
+                           for n, t in enumerate(LINES)), encoding="utf-8")  # fmt: skip
+    with ScriptedServer(one_never) as server:
+        args = ["translate", str(srt), "--to", "ru", "--mt-model", f"openai:{MODEL}",
+                "--mt-url", server.url, "--out", str(tmp_path / "out"), "--quiet"]  # fmt: skip
+        code, _, err = run_cli(args, capsys)
+    assert code == 0 and err.splitlines() == [
+        "scodub: warning: ru: 1 of 10 cues kept their source text (the model gave no usable "
+        "translation for them)"
+    ]
+
+
+def test_token_counts_that_are_no_numbers_count_as_none(glossary: Glossary) -> None:
+    def odd_usage(seen: Seen) -> Reply:
+        body = completion(json.dumps(translation(seen.payload), ensure_ascii=False))
+        body["usage"] = {"prompt_tokens": "lots", "completion_tokens": 1e999}
+        return Reply(body=body)
+
+    with ScriptedServer(odd_usage) as server:
         result = localize(track(), ["ru"], glossary, translator=translator(server))
     mt = result.reports["ru"].mt
-    assert mt["untranslated_cues"] == 10
-    _names_ok([c.flat_text for c in result.tracks["ru"].cues], glossary, "ru")
+    assert mt["prompt_tokens"] == mt["completion_tokens"] == 0 and mt["untranslated_cues"] == 0
 
 
 def test_retries_on_429_500_timeouts_and_dropped_connections(glossary: Glossary) -> None:
@@ -304,6 +410,10 @@ def test_preflight_errors_are_one_clear_line(monkeypatch: pytest.MonkeyPatch) ->
     assert resolve_base_url("http://localhost:11434") == "http://localhost:11434/v1"
     monkeypatch.setenv("OPENAI_BASE_URL", "http://h:1/v1/")
     assert resolve_base_url(None) == "http://h:1/v1"
+    for bad in ("http://[::1", "http://h:port/v1", "http://user:secret@[::1"):
+        with pytest.raises(ConfigError, match="expected an http:// or https:// URL") as caught:
+            resolve_base_url(bad)
+        assert "secret" not in str(caught.value)
 
 
 def test_api_key_never_leaks(
@@ -460,7 +570,7 @@ def test_cue_request_placeholders_map_back(glossary: Glossary) -> None:
         out = translator(server).translate_track(requests, "en", ["ru"], glossary)["ru"]
         cues = window_cues(server.chats()[0].payload)
     assert cues == {"1": "Hello [[1]].", "2": "And [[2]]."}
-    assert out.texts == ["<ru> Hello [[1]].", "<ru> And [[1]]."]
+    assert out.texts == ["<ru> да Hello [[1]].", "<ru> да And [[1]]."]
 
 
 def test_run_checks_the_server_before_transcribing(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -47,3 +47,16 @@ def progress_bar(quiet: bool) -> Iterator[Callable[[str, float, float], None]]:
     finally:
         for bar in bars.values():
             bar.close()
+
+
+def untranslated_warning(lang: str, info: Mapping[str, Any]) -> str | None:
+    """A line for a track whose translation model left cues in the source language (the
+    report's ``mt.untranslated_cues``), else None."""
+    mt = info.get("mt")
+    if not isinstance(mt, Mapping) or not mt.get("untranslated_cues"):
+        return None
+    return (
+        f"scodub: warning: {lang}: {mt['untranslated_cues']} of {mt.get('cues', '?')} cues "
+        "kept their source "
+        "text (the model gave no usable translation for them)"
+    )

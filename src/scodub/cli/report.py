@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from scodub.cli.common import print_json
+from scodub.cli.common import print_json, untranslated_warning
 from scodub.stages.run import RunReport, write_report
 
 
@@ -66,6 +66,10 @@ def summary(report: RunReport) -> None:
 
 def finish(report: RunReport, quiet: bool, as_json: bool) -> None:
     report.outputs["report"] = str(write_report(report))
+    for lang, info in report.stages.get("subtitles", {}).items():
+        line = untranslated_warning(lang, info)
+        if line:
+            click.echo(line, err=True)
     for path in report.stale:  # even with --quiet or --json: a stale file is a wrong file
         click.echo(
             f"scodub: warning: {path} was made from an earlier version of {report.film.name} "

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from scodub.cli.common import print_json
+from scodub.cli.common import print_json, untranslated_warning
 from scodub.cli.options import (
     fps_option,
     glossary_option,
@@ -133,6 +133,10 @@ def translate(
             "languages": languages,
         }
         write_json_atomic(report_path, report)
+    for lang, info in languages.items():  # even with --quiet or --json: a track is wrong
+        line = untranslated_warning(lang, info)
+        if line:
+            click.echo(line, err=True)
     if as_json:
         print_json(report)
     elif not quiet:

@@ -6,7 +6,11 @@ Alignment is never left to chance: the answer must hold exactly one translation 
 number; the cues it lacks, left empty or mixed with another cue's text (a placeholder of
 another cue) are asked again once, in a smaller window of just those cues; what is still
 wrong is asked cue by cue; a cue that even then gets no translation keeps its source text
-(counted as ``untranslated``). Text never moves between cues, so cues in = cues out.
+(counted as ``untranslated``); a track where that is most cues is an error, not a
+translation. An answer is no translation when it holds control characters or an SRT timing
+line, is many times its cue's length, has no letter of the target's script, or gives a
+Latin-script target the source's own words (``llm_prompt.answer_problem``). Text never
+moves between cues, so cues in = cues out.
 
 Names: the placeholders of ``scodub.names.enforce`` go through the model; the caller
 restores and repairs them as for NLLB. Every request's answer is cached by what was sent
@@ -26,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol, runtime_checkable
 
+from scodub.errors import ModelError
 from scodub.langs import get_language
 from scodub.mt.llm_prompt import (
     CueRequest,
@@ -159,6 +164,13 @@ class LlmTranslator:
                     for cue, text in found.items():
                         texts[cue] = text
                     stats.add(window_stats)
+            if stats.untranslated_cues * 2 > stats.cues:  # a track that is mostly the source
+                raise ModelError(
+                    f"openai:{self.client.model} gave no usable {get_language(code).name} "
+                    f"for {stats.untranslated_cues} of {stats.cues} cues (no translation, "
+                    "the source text back, or another language): nothing was published; "
+                    "its usable answers are cached for the next run"
+                )
             result[code] = LlmTrack(texts, stats)
         return result
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,9 +34,16 @@ from scodub.langs import INFLECTING, get_language
 from scodub.mt.nllb import sentence_groups
 from scodub.names.glossary import Glossary
 from scodub.names.termcheck import find_terms
+from scodub.scripts import script_of
 
 #: Cues of scene shown before and after a window (context, not translated).
 CONTEXT_CUES = 3
+#: An answer longer than MAX_GROWTH times its cue plus MAX_EXTRA_CHARS is no translation
+#: (Chinese to English grows about 3x in characters).
+MAX_GROWTH, MAX_EXTRA_CHARS = 6, 80
+#: Letters a cue needs before its translation must be in the target's script.
+MIN_CHECKED_LETTERS = 4
+_TIMING_TEXT = re.compile(r"\d+:\d{2}:\d{2}[,.]\d{3}\s*-->")
 #: A loosely written placeholder: what models do to ``[[n]]`` (spaces, one bracket lost,
 #: full-width brackets); the digits are read back as the window's slot number.
 LOOSE_PLACEHOLDER = re.compile(r"[\[［⟦【]{1,2}\s*(\d{1,4})\s*[\]］⟧】]{1,2}")
@@ -313,7 +321,35 @@ def cue_problem(
             holders = prompt.term_owner.get(span.term_id)
             if holders is not None and position not in holders:
                 return "moved"
+    return answer_problem(answer, request.text, prompt.target) if prompt.target else None
+
+
+def answer_problem(answer: str, source: str, target: str) -> str | None:
+    """What makes ``answer`` no subtitle of ``source`` in ``target``, whatever its cue:
+    ``control`` (a NUL or other control character: an SRT reader refuses it),
+    ``timing`` (an SRT timing line: it would end the cue), ``too long`` (many times the
+    source: a model that rambles), ``wrong script`` (no letter of the target's script
+    where the source has words: the source echoed, or another language), ``unchanged``
+    (a Latin-script target given the source's own words back); else None."""
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in answer):
+        return "control"
+    if _TIMING_TEXT.search(answer):
+        return "timing"
+    if len(answer) > MAX_GROWTH * len(source) + MAX_EXTRA_CHARS:
+        return "too long"
+    words = LOOSE_PLACEHOLDER.sub(" ", source)
+    if sum(ch.isalpha() for ch in words) < MIN_CHECKED_LETTERS:
+        return None  # "OK.", a name alone, a number: may stay as it is
+    script = get_language(target).script
+    if not any(script_of(ch) == script for ch in LOOSE_PLACEHOLDER.sub(" ", answer)):
+        return "wrong script"
+    if script == "Latin" and len(words.split()) >= 3 and _bare(answer) == _bare(source):
+        return "unchanged"
     return None
+
+
+def _bare(text: str) -> str:
+    return " ".join("".join(c for c in text.casefold() if c.isalnum() or c.isspace()).split())
 
 
 def to_cue_placeholders(answer: str, position: int, prompt: Prompt) -> str:

@@ -8,7 +8,9 @@ hosted APIs), with the manners a batch job owes a shared server.
   servers echo the key they refused).
 - At most ``concurrency`` requests are in flight at once, whatever the number of threads.
 - 429 and 5xx answers, timeouts and dropped connections are retried with exponential
-  backoff (``Retry-After`` is honoured, capped); other 4xx answers are final.
+  backoff (``Retry-After`` is honoured, capped); other 4xx answers are final. The
+  timeout bounds a whole request, not each read: a server that trickles its answer byte by
+  byte times out too. An answer over ``MAX_ANSWER_BYTES`` is refused.
 - Structured output: the OpenAI ``json_schema`` response format first, then the
   ``json_object`` form with a ``schema`` (llama-cpp-python's server), then plain text; a
   server that rejects one form (HTTP 400/422) is asked with the next, and remembered.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import os
 import random
 import threading
@@ -41,6 +44,9 @@ KEY_ENV = ("SCODUB_MT_API_KEY", "OPENAI_API_KEY")
 FORMATS = ("json_schema", "json_object", "text")
 _RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 _MAX_RETRY_AFTER_S = 30.0
+#: An answer body beyond this is refused (a window of cues is a few kB of JSON).
+MAX_ANSWER_BYTES = 16 << 20
+_PIECE = 64 << 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +65,15 @@ def resolve_base_url(url: str | None) -> str:
             "an openai: translation model needs a server: pass --mt-url URL (such as "
             "http://127.0.0.1:8080/v1) or set SCODUB_MT_URL or OPENAI_BASE_URL"
         )
-    parts = urllib.parse.urlsplit(text.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"--mt-url {public_url(text)!r}: expected an http:// or https:// URL")
+    try:
+        parts = urllib.parse.urlsplit(text.strip())
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        valid = valid and (parts.port or 0) >= 0  # reading the port checks it
+    except ValueError:  # "http://[::1", "http://host:port"
+        valid = False
+    if not valid:
+        shown = text.strip().rsplit("@", 1)[-1]  # never a password in a message
+        raise ConfigError(f"--mt-url {shown!r}: expected an http:// or https:// URL")
     path = parts.path.rstrip("/") or "/v1"  # a bare host means the usual /v1 root
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
@@ -236,9 +248,11 @@ class ChatClient:
             request.add_header("Content-Type", "application/json")
         if self._key:
             request.add_header("Authorization", f"Bearer {self._key}")
+        deadline = time.monotonic() + timeout  # for the whole request, however it trickles
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, response.read(), dict(response.headers.items())
+                body = _read_within(response, deadline, timeout)
+                return response.status, body, dict(response.headers.items())
         except urllib.error.HTTPError as exc:
             body = exc.read() if exc.fp is not None else b""
             return exc.code, body, dict(exc.headers.items()) if exc.headers else {}
@@ -278,6 +292,24 @@ class ChatClient:
             if len(self._key) > 8:  # servers that echo part of it: "sk-ab...wxyz"
                 text = text.replace(self._key[:6], "***").replace(self._key[-4:], "***")
         return text
+
+
+def _read_within(response: Any, deadline: float, timeout: float) -> bytes:
+    """The body of ``response``, read by pieces: a ``TimeoutError`` (retried as any
+    timeout) past ``deadline``, and a ``ModelError`` past ``MAX_ANSWER_BYTES``."""
+    pieces: list[bytes] = []
+    size = 0
+    while piece := response.read1(_PIECE):
+        pieces.append(piece)
+        size += len(piece)
+        if size > MAX_ANSWER_BYTES:
+            raise ModelError(
+                f"the translation server's answer is over {MAX_ANSWER_BYTES >> 20} MB; "
+                "no subtitle window needs that"
+            )
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the answer took over {timeout:g} s")
+    return b"".join(pieces)
 
 
 def _about_format(payload: dict[str, Any], body: bytes) -> bool:
@@ -327,7 +359,14 @@ def _answer(body: bytes) -> ChatAnswer:
     usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
     return ChatAnswer(
         str(content),
-        int(usage.get("prompt_tokens") or 0),
-        int(usage.get("completion_tokens") or 0),
-        str(choice.get("finish_reason") or ""),
+        _count(usage.get("prompt_tokens")),
+        _count(usage.get("completion_tokens")),
+        str(choice.get("finish_reason") or "") if isinstance(choice, dict) else "",
     )
+
+
+def _count(value: Any) -> int:
+    """A token count as the server gave it; 0 when it is no finite whole number."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return 0
+    return max(0, int(value))
