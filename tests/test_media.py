@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, SAMPLE, run_ffmpeg
-from scodub.errors import MediaError
+from scodub.errors import LanguageError, MediaError
+from scodub.langs import get_language
 from scodub.media.decode import ASR_SAMPLE_RATE, check_complete, decode_audio, rms_dbfs
 from scodub.media.ffmpeg import ffmpeg_exe
 from scodub.media.probe import choose_audio_stream, probe
@@ -73,6 +74,21 @@ def test_choose_stream_by_language_and_position(tmp_path: Path) -> None:
                "-disposition:a:1", "default", str(marked))  # fmt: skip
     assert choose_audio_stream(probe(marked)).language == "en"
     assert choose_audio_stream(probe(marked), language="ru").language == "ru"
+    # MP4 tags with ISO 639-2/T codes (zho, fas), others with BCP 47 (zh-CN): the same
+    # languages as chi and per, not unknown tags that no --lang ever matches.
+    tagged = tmp_path / "terminology codes.mkv"
+    run_ffmpeg("-i", str(film), "-i", str(film), "-map", "0:a", "-map", "1:a:0", "-c", "copy",
+               "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fas",
+               "-metadata:s:a:2", "language=zho", str(tagged))  # fmt: skip
+    info = probe(tagged)
+    assert [a.language for a in info.audio] == ["en", "fa", "zh"]
+    assert choose_audio_stream(info, language="fa").position == 1
+    assert choose_audio_stream(info, language="zh").position == 2
+    assert [get_language(c).code for c in ("zh-CN", "en_GB", "uz-Latn", "fas")] == [
+        "zh", "en", "uz", "fa"
+    ]  # fmt: skip
+    with pytest.raises(LanguageError, match="unknown language code 'es-419'"):
+        get_language("es-419")
 
 
 def test_bad_inputs(media_dir: Path, tmp_path: Path) -> None:

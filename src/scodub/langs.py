@@ -6,6 +6,7 @@ from here; no other module holds a language literal.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from scodub.errors import LanguageError
@@ -183,16 +184,35 @@ def joiner(code: str) -> str:
     return " " if written_with_spaces(code) else ""
 
 
+#: Other codes of the table's languages: ISO 639-2/T (where it differs from /B, as MP4
+#: files tag streams) and ISO 639-3 codes of the variety the row is.
+_OTHER_CODES = {"zho": "zh", "cmn": "zh", "fas": "fa", "pes": "fa"}
+#: A BCP 47 tag with a script and/or region subtag (``zh-Hans-CN``, ``en_GB``, ``es-419``).
+_SUBTAGGED = re.compile(r"^([a-z]{2,3})(?:[-_][a-z]{4})?(?:[-_](?:[a-z]{2}|\d{3}))?$")
+
+
 def get_language(code: str) -> Language:
-    """Look a language up by ISO 639-1, ISO 639-2, BCP 47 or NLLB code."""
+    """Look a language up by ISO 639-1, ISO 639-2 (B or T), BCP 47 (a region or script
+    subtag is allowed: ``zh-CN``, ``en_GB``) or NLLB code, or by its English name."""
     key = code.strip()
     if key in LANGUAGES:
         return LANGUAGES[key]
     lowered = key.lower()
+    if lowered in _OTHER_CODES:
+        return LANGUAGES[_OTHER_CODES[lowered]]
     for row in LANGUAGES.values():
         if lowered in (row.iso639_2, row.bcp47.lower(), row.nllb.lower(), row.name.lower()):
             return row
-    raise LanguageError(f"unknown language code {code!r}; expected one of: {', '.join(LANGUAGES)}")
+    tagged = _SUBTAGGED.match(lowered)
+    if tagged and tagged[1] != lowered:  # "zh-CN", "uz-Latn": the language's subtag
+        try:
+            return get_language(tagged[1])
+        except LanguageError:
+            pass  # named as given, below
+    raise LanguageError(
+        f"unknown language code {code!r}; expected one of: {', '.join(LANGUAGES)} "
+        "(or their ISO 639-2 codes: eng, zho, rus, ...)"
+    )
 
 
 #: Languages outside the table whose text is written without spaces in full-width characters:
