@@ -169,3 +169,18 @@ def test_reason_skips_ffmpegs_generic_closing_lines() -> None:
 def test_commands_must_use_the_chosen_binary() -> None:
     with pytest.raises(ValueError, match="not a command for the chosen ffmpeg"):
         run_ffmpeg(["/usr/bin/true"], what="x", source=SAMPLE)
+
+
+def test_an_ffmpeg_that_gives_no_samples_is_one_line_naming_the_film(
+    fresh_choice: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A binary that passes the version check but writes no 32-bit samples (a wrapper
+    that prints text): one line, not a numpy traceback."""
+    text = DEBIAN_12 if len(DEBIAN_12.encode()) % 4 else DEBIAN_12 + " "
+    fresh_choice.setenv(ENV_VAR, str(_fake_ffmpeg(tmp_path / "bin", text)))
+    out = tmp_path / "out"
+    args = ["transcribe", str(SAMPLE), "--lang", "en", "--out", str(out)]
+    code, _out, err = run_cli(args, capsys)
+    assert code == 1 and err.strip() == (
+        f"scodub: error: {SAMPLE}: the decoder's output ended inside a sample"
+    ), err

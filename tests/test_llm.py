@@ -410,6 +410,8 @@ def test_preflight_errors_are_one_clear_line(monkeypatch: pytest.MonkeyPatch) ->
     assert resolve_base_url("http://localhost:11434") == "http://localhost:11434/v1"
     monkeypatch.setenv("OPENAI_BASE_URL", "http://h:1/v1/")
     assert resolve_base_url(None) == "http://h:1/v1"
+    with pytest.raises(ConfigError, match="at most 86400 s"):  # socket timeouts overflow
+        ChatClient("http://127.0.0.1:1/v1", MODEL, timeout_s=1e10)
     for bad in ("http://[::1", "http://h:port/v1", "http://user:secret@[::1"):
         with pytest.raises(ConfigError, match="expected an http:// or https:// URL") as caught:
             resolve_base_url(bad)

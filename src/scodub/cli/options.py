@@ -20,6 +20,7 @@ from scodub.dub.voices import parse_voice_options
 from scodub.langs import parse_language_list, require_asr
 from scodub.mt.backends import parse_routes, read_context
 from scodub.mt.localize import MtSettings
+from scodub.mt.openai_client import MAX_TIMEOUT_S
 from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
 from scodub.stages.plan import RunSettings
 
@@ -237,7 +238,7 @@ def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--mt-timeout",
-            type=FiniteRange(min=1),
+            type=FiniteRange(min=1, max=MAX_TIMEOUT_S),
             default=120.0,
             show_default=True,
             help="Seconds an openai: request may take before it is retried.",

@@ -34,6 +34,8 @@ def decode_audio(
         .compile(cmd=ffmpeg_exe())
     )
     result = run_ffmpeg(cmd, what="decode the audio", source=path)
+    if len(result.stdout) % 4:  # no 32-bit samples: not the decoder we asked for
+        raise MediaError(path, "the decoder's output ended inside a sample")
     return np.frombuffer(result.stdout, dtype=np.float32).copy()
 
 

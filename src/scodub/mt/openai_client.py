@@ -44,6 +44,8 @@ KEY_ENV = ("SCODUB_MT_API_KEY", "OPENAI_API_KEY")
 FORMATS = ("json_schema", "json_object", "text")
 _RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 _MAX_RETRY_AFTER_S = 30.0
+#: The longest a request may take (a day: beyond it, the socket layer overflows).
+MAX_TIMEOUT_S = 86400.0
 #: An answer body beyond this is refused (a window of cues is a few kB of JSON).
 MAX_ANSWER_BYTES = 16 << 20
 _PIECE = 64 << 10
@@ -114,8 +116,11 @@ class ChatClient:
         backoff_s: float = 1.0,
         concurrency: int = 2,
     ) -> None:
-        if concurrency < 1 or retries < 0 or timeout_s <= 0:
-            raise ConfigError("concurrency must be at least 1, retries at least 0, timeout > 0")
+        if concurrency < 1 or retries < 0 or not 0 < timeout_s <= MAX_TIMEOUT_S:
+            raise ConfigError(
+                "concurrency must be at least 1, retries at least 0, and the timeout above 0 "
+                f"and at most {MAX_TIMEOUT_S:g} s"
+            )
         self.base_url = base_url.rstrip("/")
         self.url = public_url(self.base_url)
         self.model = model
