@@ -91,6 +91,36 @@ def test_choose_stream_by_language_and_position(tmp_path: Path) -> None:
         get_language("es-419")
 
 
+def test_matroska_audio_without_its_own_length_is_judged_by_its_packets(tmp_path: Path) -> None:
+    """Matroska gives a stream no length: audio that ends before the picture, or that
+    starts at a 10-hour timecode, is whole; a file cut in half is not."""
+
+    def whole(path: Path) -> bool:
+        info = probe(path)
+        stream = choose_audio_stream(info)
+        try:
+            check_complete(info, stream, decode_audio(path, stream))
+        except MediaError as exc:
+            assert "truncated or corrupt" in str(exc)
+            return False
+        return True
+
+    picture = ["-f", "lavfi", "-i", "testsrc2=size=64x64:rate=5:d=20"]
+    short = tmp_path / "short audio.mkv"
+    run_ffmpeg(*picture, "-i", str(DATA / "jfk.wav"), "-t", "20", "-c:v", "mpeg4",
+               "-c:a", "flac", "-af", "atrim=0:4", str(short))  # fmt: skip
+    speech = tmp_path / "speech.mkv"
+    run_ffmpeg(*picture, "-i", str(DATA / "jfk.wav"), "-shortest", "-c:v", "mpeg4",
+               "-c:a", "flac", str(speech))  # fmt: skip
+    late = tmp_path / "ten hours in.mkv"
+    run_ffmpeg("-itsoffset", "36000", "-i", str(speech), "-c", "copy", str(late))
+    data = speech.read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: len(data) // 2])
+    assert probe(short).audio[0].duration_ms is None  # the case: no length of its own
+    assert [whole(p) for p in (short, late, speech, cut)] == [True, True, True, False]
+
+
 def test_bad_inputs(media_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="does not exist"):
         probe(tmp_path / "missing.mp4")

@@ -10,7 +10,7 @@ import numpy as np
 
 from scodub.errors import MediaError
 from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg, stream_ffmpeg
-from scodub.media.probe import AudioStream, MediaInfo
+from scodub.media.probe import AudioStream, MediaInfo, packet_spans_ms
 
 ASR_SAMPLE_RATE = 16000
 
@@ -74,15 +74,36 @@ def check_complete(
 def check_decoded_length(
     info: MediaInfo, stream: AudioStream, samples: int, sample_rate: int = ASR_SAMPLE_RATE
 ) -> None:
-    """``check_complete`` from the number of samples decoded (a streamed decode)."""
-    expected = stream.duration_ms or info.duration_ms
+    """``check_complete`` from the number of samples decoded (a streamed decode).
+
+    A stream with no length of its own (Matroska) is first held to the container's length;
+    when it decodes shorter, its packets are read (a pass over the file, only then): a
+    stream that simply ends before the picture, or that starts late on the file's clock
+    (a 10:00:00:00 timecode), is complete; one whose packets hold more than decodes, or
+    that ends with every other stream well before the header's length, is not."""
     decoded_ms = int(samples * 1000 / sample_rate)
-    if expected > 2000 and decoded_ms < 0.9 * expected - 1000:
-        raise MediaError(
-            info.path,
-            f"truncated or corrupt: audio stream {stream.position} decodes to "
-            f"{decoded_ms / 1000:.1f} s of the {expected / 1000:.1f} s its header announces",
-        )
+    expected = stream.duration_ms or info.duration_ms
+    if not _short(decoded_ms, expected):
+        return
+    if stream.duration_ms is None:
+        spans = packet_spans_ms(info.path)
+        first, end = spans.get(stream.index, (0, 0))
+        others = max((e for i, (_, e) in spans.items() if i != stream.index), default=end)
+        if not _short(decoded_ms, end - first) and (
+            others - end > 2000 or not _short(max(end, others), info.duration_ms)
+        ):
+            return  # it ends before the picture does, or the file is whole
+        expected = end - first if _short(decoded_ms, end - first) else expected
+    raise MediaError(
+        info.path,
+        f"truncated or corrupt: audio stream {stream.position} decodes to "
+        f"{decoded_ms / 1000:.1f} s of the {expected / 1000:.1f} s its header announces",
+    )
+
+
+def _short(got_ms: int, expected_ms: int) -> bool:
+    """Whether ``got_ms`` falls clearly short of ``expected_ms`` (over 2 s expected)."""
+    return expected_ms > 2000 and got_ms < 0.9 * expected_ms - 1000
 
 
 def rms_dbfs(audio: np.ndarray) -> float:

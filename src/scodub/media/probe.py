@@ -188,17 +188,33 @@ _NO_INDEX = frozenset({"mp3", "aac", "ac3", "eac3", "dts", "truehd", "mlp", "amr
 
 def _packet_ends_ms(container: av.container.InputContainer) -> dict[int, int]:
     """Where each stream's last packet ends (ms), read from the packets, not decoded."""
-    ends: dict[int, int] = {}
+    return {index: end for index, (_, end) in _packet_spans_ms(container).items()}
+
+
+def _packet_spans_ms(container: av.container.InputContainer) -> dict[int, tuple[int, int]]:
+    """Where each stream's packets start and end (ms, on the file's clock), read from the
+    packets, not decoded: a whole pass over the file."""
+    spans: dict[int, tuple[int, int]] = {}
     try:
         for packet in container.demux():
             if packet.pts is None or packet.time_base is None:
                 continue
+            start = ms(float(packet.pts * packet.time_base))
             end = ms(float((packet.pts + (packet.duration or 0)) * packet.time_base))
-            index = packet.stream.index
-            ends[index] = max(ends.get(index, 0), end)
+            first, last = spans.get(packet.stream.index, (start, end))
+            spans[packet.stream.index] = (min(first, start), max(last, end))
     except av.error.FFmpegError:  # a damaged tail: what was read so far (decode judges)
         pass
-    return ends
+    return spans
+
+
+def packet_spans_ms(path: Path) -> dict[int, tuple[int, int]]:
+    """``_packet_spans_ms`` of the file at ``path`` (stream index -> first ms, last ms)."""
+    try:
+        with av.open(str(Path(path).absolute()), metadata_errors="ignore") as container:
+            return _packet_spans_ms(container)
+    except av.error.FFmpegError as exc:
+        raise MediaError(path, f"not a readable media file ({exc.strerror or exc})") from exc
 
 
 def _duration_ms(container: av.container.InputContainer) -> int:
