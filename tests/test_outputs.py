@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, ROOT, SAMPLE, run_cli, run_ffmpeg
+from scodub.media.probe import probe_streams
 
 pytestmark = pytest.mark.slow
 
@@ -159,3 +160,22 @@ def test_checks_without_a_model_come_before_any_model_is_loaded(
     assert code == 1 and "sco-sample.dub.mkv: already exists" in err
     assert (tmp_path / "sco-sample.dub.mkv").read_bytes() == b"finished delivery"
     assert not (tmp_path / "sco-sample.transcript.json").exists()
+
+
+def test_a_film_without_speech_is_dubbed_as_its_own_soundtrack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], whisper_model: object
+) -> None:
+    """No speech heard: the tracks have no cues, and the dub is the soundtrack with
+    nothing voiced (it said 'ru track: has no cues: nothing to dub', and nothing of the
+    finished run was written)."""
+    film, out = tmp_path / "credits.mp4", tmp_path / "out"
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x64:rate=5:d=4", "-f", "lavfi",
+               "-i", "sine=f=440:d=4", "-c:v", "mpeg4", "-c:a", "aac", str(film))  # fmt: skip
+    code, _, err = run_cli(["run", str(film), "--lang", "en", "-o", str(out), "--dub",
+                            "--dub-langs", "en", "--voice", "en=espeak", "-q"], capsys)  # fmt: skip
+    assert code == 0, err
+    assert (out / "credits.en.srt").read_text(encoding="utf-8") == ""
+    report = json.loads((out / "credits.dub.json").read_text(encoding="utf-8"))
+    assert [len(lang["lines"]) for lang in report["languages"].values()] == [0]
+    kinds = [s.type for s in probe_streams(out / "credits.dub.mkv")]
+    assert kinds == ["video", "audio", "audio"]  # the picture, the original, the dub

@@ -176,6 +176,8 @@ def _next_rate(tried: list[tuple[float, int]], room: int, margin: float) -> floa
 
 def slot_ends(cues: Sequence[Cue], film_duration_ms: int, *, gap_ms: int) -> list[int]:
     """Where each cue's slot ends: the next in-time less ``gap_ms``; the film's end last."""
+    if not cues:
+        return []
     next_starts = [cue.start_ms - gap_ms for cue in cues[1:]] + [film_duration_ms]
     return [max(cue.start_ms, end) for cue, end in zip(cues, next_starts, strict=True)]
 

@@ -88,8 +88,10 @@ class DeliverStage(Stage[DeliveryResult]):
     def run(self, ctx: StageContext) -> DeliveryResult:
         done = [(dub.language, ctx.result(dub)) for dub in self.dubs]
         tracks = [DeliveryTrack(code, TrackKind.DUB, result.mix.path) for code, result in done]
-        tracks += [
-            DeliveryTrack(code, TrackKind.SUBTITLE, result.subtitles) for code, result in done
+        tracks += [  # a film with no speech has no subtitles to carry
+            DeliveryTrack(code, TrackKind.SUBTITLE, result.subtitles)
+            for code, result in done
+            if result.lines or result.subtitles.stat().st_size
         ]
         target = delivery_path(self.film.path, self.out_dir)
         # Overwriting was decided before any work (``refuse_foreign``). The note says that

@@ -289,7 +289,10 @@ class DubStage(Stage[DubResult]):
         voice, film, code = self.voice(ctx), self.film, self.language
         timeline = self.timeline(ctx)
         track = cue_speakers(self.the_track(ctx), timeline)
-        check_dub_track(track, film.duration_ms, self.source_name)
+        # A film in which no speech was heard has tracks with no cues: its dub is its own
+        # soundtrack, with nothing voiced (a track given as a file must have cues).
+        if track.cues or self.track is not None:
+            check_dub_track(track, film.duration_ms, self.source_name)
         check_speakable(track, voice, self.source_name)
         cast: dict[str, Voice] = {}
         manual = self.settings.speaker_voices.get(code)
