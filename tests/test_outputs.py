@@ -179,3 +179,28 @@ def test_a_film_without_speech_is_dubbed_as_its_own_soundtrack(
     assert [len(lang["lines"]) for lang in report["languages"].values()] == [0]
     kinds = [s.type for s in probe_streams(out / "credits.dub.mkv")]
     assert kinds == ["video", "audio", "audio"]  # the picture, the original, the dub
+
+
+def test_a_run_and_a_batch_never_share_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run's outputs among a batch's film folders hid the batch from the review page:
+    each refuses the other's folder before any work."""
+    batch_out = tmp_path / "batch"
+    (batch_out / ".scodub-batch").mkdir(parents=True)
+    code, _, err = run_cli(["run", str(SAMPLE), "--lang", "en", "-o", str(batch_out)], capsys)
+    assert code == 1 and err.strip() == (
+        f"scodub: error: {batch_out}: is a scodub batch's folder; write this film into "
+        "another --out"
+    )
+    assert not (batch_out / ".scodub").exists()
+    run_out = tmp_path / "run"
+    (run_out / ".scodub").mkdir(parents=True)
+    (run_out / ".scodub" / "films.json").write_text("{}", encoding="utf-8")
+    manifest = tmp_path / "films.yaml"
+    manifest.write_text(f"films:\n  - {SAMPLE}\n", encoding="utf-8")
+    code, _, err = run_cli(["batch", str(manifest), "--lang", "en", "--out", str(run_out)], capsys)
+    assert code == 1 and err.strip().endswith(
+        f"{run_out}: holds the outputs of a scodub run; write the batch into another --out"
+    ), err
+    assert not (run_out / ".scodub-batch").exists()

@@ -218,3 +218,10 @@ def test_a_film_in_a_language_outside_the_table_keeps_its_track(tmp_path: Path) 
     (tmp_path / "film.old.srt").write_text("a copy, not a track")
     run = load_run(tmp_path, "film")
     assert run.languages == ("de", "ru") and run.source_language == "de" and not run.changed()
+
+
+def test_a_folder_of_runs_and_a_batch_shows_them_all(tmp_path: Path) -> None:
+    for folder in (tmp_path, tmp_path / "film-2", tmp_path / "review"):
+        folder.mkdir(exist_ok=True)
+        (folder / "film.report.json").write_text("{}", encoding="utf-8")
+    assert find_runs(tmp_path) == [(tmp_path, "film"), (tmp_path / "film-2", "film")]

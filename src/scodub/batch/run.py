@@ -21,10 +21,10 @@ from scodub.batch.plan import film_jobs, mark_owned
 from scodub.batch.schedule import Job, Schedule, check_graph
 from scodub.batch.state import BatchState, Emit
 from scodub.errors import OutputError
-from scodub.stages.outputs import claim_stem, output_lock
+from scodub.stages.outputs import BATCH_DIRNAME, claim_stem, holds_single_runs, output_lock
 from scodub.stages.plan import FilmPlan
 
-WORK_DIR = ".scodub-batch"
+WORK_DIR = BATCH_DIRNAME
 
 
 class Executor(Protocol):
@@ -36,6 +36,10 @@ class Executor(Protocol):
 @contextmanager
 def batch_lock(out_dir: Path) -> Iterator[None]:
     """One batch per output folder at a time (a second one stops with one line)."""
+    if holds_single_runs(Path(out_dir)):  # the batch's films would sit among them
+        raise OutputError(
+            f"{out_dir}: holds the outputs of a scodub run; write the batch into another --out"
+        )
     folder = Path(out_dir) / WORK_DIR
     folder.mkdir(parents=True, exist_ok=True)
     handle = open(folder / "lock", "a+", encoding="utf-8")  # noqa: SIM115 (held until exit)

@@ -139,9 +139,9 @@ def find_runs(out_dir: Path) -> list[tuple[Path, str]]:
     if not out_dir.is_dir():
         raise InputError(out_dir, "not a folder (give the --out folder of a finished run)")
     runs = [(out_dir, p.name.removesuffix(".report.json")) for p in out_dir.glob("*.report.json")]
-    if not runs:
-        for sub in sorted(p for p in out_dir.iterdir() if p.is_dir() and p.name != "review"):
-            runs += [(sub, p.name.removesuffix(".report.json")) for p in sub.glob("*.report.json")]
+    # Both, where a folder holds runs and a batch's subfolders: none is hidden.
+    for sub in sorted(p for p in out_dir.iterdir() if p.is_dir() and p.name != "review"):
+        runs += [(sub, p.name.removesuffix(".report.json")) for p in sub.glob("*.report.json")]
     if not runs:
         raise InputError(
             out_dir, "no <film>.report.json here or in its subfolders: run `scodub run` first"

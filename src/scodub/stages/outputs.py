@@ -39,10 +39,22 @@ from scodub.scratch import run_scratch
 from scodub.stages.cache import CACHE_DIRNAME
 from scodub.stages.film import Film
 
+#: The folder a batch keeps its own state in, in the batch's --out (``scodub.batch``).
+BATCH_DIRNAME = ".scodub-batch"
+
+
+def holds_single_runs(out_dir: Path) -> bool:
+    """Whether ``out_dir`` holds outputs of ``scodub run`` (or transcribe, dub) itself."""
+    return (Path(out_dir) / CACHE_DIRNAME / "films.json").is_file()
+
 
 @contextlib.contextmanager
 def output_lock(out_dir: Path) -> Iterator[None]:
     """Hold ``out_dir`` for this process; refuse when another run holds it."""
+    if (Path(out_dir) / BATCH_DIRNAME).is_dir():  # its films are in subfolders
+        raise OutputError(
+            f"{out_dir}: is a scodub batch's folder; write this film into another --out"
+        )
     folder = Path(out_dir) / CACHE_DIRNAME
     try:
         folder.mkdir(parents=True, exist_ok=True)
