@@ -416,6 +416,9 @@ def test_preflight_errors_are_one_clear_line(monkeypatch: pytest.MonkeyPatch) ->
         with pytest.raises(ConfigError, match="expected an http:// or https:// URL") as caught:
             resolve_base_url(bad)
         assert "secret" not in str(caught.value)
+    monkeypatch.setenv("SCODUB_MT_URL", "http://user:secret@127.0.0.1:1/v1")
+    with pytest.raises(ConfigError, match=r"^\$SCODUB_MT_URL '127.0.0.1:1/v1': a user or pass"):
+        resolve_base_url(None)  # named where it came from; no password shown
 
 
 def test_api_key_never_leaks(

@@ -68,3 +68,13 @@ def test_hub_name_offline_fails_with_one_clear_line(
 def test_unknown_name_lists_choices(cache: Path) -> None:
     with pytest.raises(ModelError, match="expected a local folder or one of: .*large-v3"):
         resolve_whisper_model("gigantic")
+
+
+@pytest.mark.parametrize("name", ["../x", "/tmp", "a/b/c", "./base"])
+def test_pull_of_a_path_is_an_unknown_name_not_a_hub_request(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import run_cli
+
+    code, _, err = run_cli(["models", "pull", name], capsys)
+    assert code == 2 and err.startswith(f"scodub: error: unknown model {name!r}"), err

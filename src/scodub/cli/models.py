@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from scodub.cli.common import print_json
@@ -31,6 +33,10 @@ def list_command(as_json: bool) -> None:
         click.echo(f"{row.kind:8} {row.name:32} {row.status:34} {row.path}")
 
 
+#: A model hub's repository id (``Systran/faster-whisper-small``), not a path.
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
+
+
 @models.command("pull")
 @click.argument("name")
 @click.option("--force", is_flag=True, help="Fetch again even if present (NLLB).")
@@ -48,9 +54,12 @@ def pull_command(name: str, force: bool) -> None:
     if name in NLLB_MODELS:
         click.echo(str(pull_nllb(name, force=force)))
         return
-    if name in hub_names() or "/" in name:
+    if name in hub_names() or (_REPO_ID.match(name) and ".." not in name):  # owner/name
         click.echo(str(pull_whisper(name)))
         return
     from scodub.errors import ConfigError
 
-    raise ConfigError(f"unknown model {name!r}; expected a Whisper name ({', '.join(hub_names())})")
+    raise ConfigError(
+        f"unknown model {name!r}; expected a Whisper name ({', '.join(hub_names())}) or a "
+        "hub repository id (OWNER/NAME)"
+    )

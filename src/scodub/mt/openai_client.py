@@ -61,7 +61,9 @@ class ChatAnswer:
 
 def resolve_base_url(url: str | None) -> str:
     """The server's base URL (``.../v1``): the option, else the environment."""
-    text = url or next((os.environ[n] for n in URL_ENV if os.environ.get(n)), "")
+    named = next((n for n in URL_ENV if os.environ.get(n)), None) if not url else None
+    text = url or (os.environ[named] if named else "")
+    where = f"${named}" if named else "--mt-url"
     if not text:
         raise ConfigError(
             "an openai: translation model needs a server: pass --mt-url URL (such as "
@@ -73,9 +75,14 @@ def resolve_base_url(url: str | None) -> str:
         valid = valid and (parts.port or 0) >= 0  # reading the port checks it
     except ValueError:  # "http://[::1", "http://host:port"
         valid = False
+    shown = text.strip().rsplit("@", 1)[-1]  # never a password in a message
     if not valid:
-        shown = text.strip().rsplit("@", 1)[-1]  # never a password in a message
-        raise ConfigError(f"--mt-url {shown!r}: expected an http:// or https:// URL")
+        raise ConfigError(f"{where} {shown!r}: expected an http:// or https:// URL")
+    if parts.username is not None:  # urllib would take "user:pw@host" for the host name
+        raise ConfigError(
+            f"{where} {shown!r}: a user or password in the URL is not sent; give the API key "
+            "in $SCODUB_MT_API_KEY (or $OPENAI_API_KEY)"
+        )
     path = parts.path.rstrip("/") or "/v1"  # a bare host means the usual /v1 root
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
