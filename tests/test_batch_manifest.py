@@ -271,3 +271,29 @@ def test_a_damaged_batch_state_file_is_one_line(
     code, _, err = run_cli(["batch", "status", str(tmp_path)], capsys)
     assert code != 0 and err.count("\n") == 1, err
     assert f"{tmp_path / 'batch.json'}: " in err and "damaged batch state" in err
+
+
+def test_an_id_the_row_gives_is_kept_and_an_empty_one_is_a_problem(tmp_path: Path) -> None:
+    """A row that names itself as the file is named stays so (another row of the same file
+    takes the tagged id); an empty id is not taken for no id; a missing file is one problem,
+    however many checks read it."""
+    shutil.copy(SAMPLE, tmp_path / "clip.mp4")
+    manifest = tmp_path / "batch.yaml"
+    manifest.write_text(
+        "defaults: {lang: en, langs: [en, ru], dub: yes, mt_model: " + str(TINY_NLLB) + "}\n"
+        "films:\n"
+        "  - clip.mp4\n"
+        "  - path: clip.mp4\n"
+        "    id: clip\n"
+        "  - path: clip.mp4\n"
+        "    id: ''\n"
+        "  - nosuch.mp4\n",
+        encoding="utf-8",
+    )
+    first, named, empty, missing = read_manifest(manifest, Defaults())
+    assert first.film_id.startswith("clip-") and not first.problems
+    assert named.film_id == "clip" and not named.problems
+    assert empty.problems[0] == (7, "id is empty; give a name or no id")
+    result = validate([missing], tmp_path / "out")
+    missing_file = f"{tmp_path / 'nosuch.mp4'}: file does not exist"
+    assert [p.problem for p in result.problems] == [missing_file]

@@ -79,6 +79,7 @@ class FilmEntry:
     film_id: str
     settings: RunSettings
     problems: tuple[tuple[int, str], ...] = ()  # (line, problem) found while reading
+    named: bool = False  # the row gave its id (else it is the file name's)
 
     @property
     def where(self) -> str:
@@ -174,7 +175,7 @@ def assign_ids(entries: list[FilmEntry]) -> list[FilmEntry]:
     for entry in entries:
         film_id = entry.film_id
         problems = list(entry.problems)
-        if counts[film_id.lower()] > 1 and film_id == film_id_for(entry.path):
+        if counts[film_id.lower()] > 1 and not entry.named:
             film_id = f"{film_id}-{path_tag(entry.path)}"
         if film_id.lower() in seen:
             problems.append(
@@ -340,8 +341,12 @@ def _entry(
         settings,
         dub=dub if dub_on else None,
     )
-    film_id = str(merged["id"]) if merged.get("id") else film_id_for(film)
-    if merged.get("id") and (_ID_CHARS.search(film_id) or film_id.startswith(".")):
+    given = "id" in merged and merged["id"] is not None
+    film_id = str(merged["id"]).strip() if given else film_id_for(film)
+    if given and not film_id:
+        problems.append((row.key_lines.get("id", row.line), "id is empty; give a name or no id"))
+        film_id, given = film_id_for(film), False
+    elif given and (_ID_CHARS.search(film_id) or film_id.startswith(".")):
         problems.append(
             (
                 row.key_lines.get("id", row.line),
@@ -356,7 +361,7 @@ def _entry(
                 f"({', '.join(sorted(_RESERVED_IDS))}); choose another",
             )
         )
-    return FilmEntry(source, row.line, film, film_id, settings, tuple(problems))
+    return FilmEntry(source, row.line, film, film_id, settings, tuple(problems), given)
 
 
 def _apply(

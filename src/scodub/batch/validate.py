@@ -106,7 +106,7 @@ def _check(entry: FilmEntry, out_dir: Path, out_ok: bool) -> list[str]:
             check()
         except ScodubError as exc:
             problems.append(" ".join(str(exc).split()))
-    return problems
+    return list(dict.fromkeys(problems))  # a missing file fails each check that reads it
 
 
 def _raise(text: str) -> Callable[[], object]:
