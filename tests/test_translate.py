@@ -380,3 +380,21 @@ def test_pull_reuses_a_complete_folder_and_rejects_unknown_names(tmp_path: Path)
 def test_conversion_without_transformers_says_what_to_install() -> None:
     with pytest.raises(ModelError, match="needs no_such_mod: pip install transformers torch"):
         require_converter(("ctranslate2", "no_such_mod"))
+
+
+def test_latin_words_of_a_sentence_over_cues_stay_apart_in_chinese() -> None:
+    """Translations into Chinese of cues that end and start in Latin letters (a title,
+    a name the model keeps): joined without a space, 'Star Wars' + 'in' was 'Warsin', and
+    a sentence with no place to cut went whole into its first cue, leaving the others
+    empty. Now the words keep a space, and a sentence that cannot be cut keeps each cue's
+    own translation."""
+    from fakes import IdentityTranslator
+    from scodub.data import Cue, Track
+    from scodub.mt.localize import localize
+    from scodub.names.glossary import Glossary
+
+    lines = ["I saw Star Wars", "in New York.", "Hello", "there", "my", "friend"]
+    cues = tuple(Cue(n * 2000, n * 2000 + 1500, (t,)) for n, t in enumerate(lines))
+    result = localize(Track("en", cues, 25.0), ["zh"], Glossary(), translator=IdentityTranslator())
+    texts = [c.flat_text for c in result.tracks["zh"].cues]
+    assert texts == lines

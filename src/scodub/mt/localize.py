@@ -34,6 +34,7 @@ from scodub.mt.nllb import Translator, sentence_groups, split_translation, trans
 from scodub.mt.units import SpeakerUnit, joined_units, per_cue_candidates, speaker_units
 from scodub.names.enforce import Enforced, Protected, Slot, find_terms, protect, repair, restore
 from scodub.names.glossary import Glossary
+from scodub.scripts import is_character_word
 from scodub.text.aligned import fit_tracks
 from scodub.text.linebreak import normalize, speaker_lines
 from scodub.text.tags import restore_track_markup, strip_track_markup
@@ -128,15 +129,17 @@ def _protect_sentences(
 
 def _split_keeping_terms(
     text: str, weights: Sequence[int], lang: str, glossary: Glossary
-) -> list[str]:
-    """Split a restored sentence over its cues; a cut never falls inside a glossary name."""
-    pieces = split_translation(text, weights, lang) or [text] + [""] * (len(weights) - 1)
-    flat = " ".join(text.split())
+) -> list[str] | None:
+    """Split a restored sentence over its cues; a cut never falls inside a glossary name.
+    None when the text has too few places to cut."""
+    pieces = split_translation(text, weights, lang)
+    if pieces is None:
+        return None
+    flat = " ".join(text.split())  # the text the pieces were cut from, in order
     spans = [(s.start, s.end) for s in find_terms(flat, lang, glossary)]
-    glue = joiner(lang)
     cuts, pos = [], 0
     for piece in pieces[:-1]:
-        pos += len(piece) + (len(glue) if piece else 0)
+        pos = flat.find(piece, pos) + len(piece) if piece else pos
         cut = pos
         for start, end in spans:
             if start < cut < end:
@@ -162,15 +165,37 @@ def _restore_language(
             texts[cue] = [r.text for r in results] or [""]
             enforced[cue] = results
             continue
-        joined = joiner(lang).join(candidates[i][0] for i in sentence.cues if candidates[i])
+        joined = join_pieces([candidates[i][0] for i in sentence.cues if candidates[i]], lang)
         result = restore(joined, sentence.joined, lang, glossary)
         weights = [max(1, len(p.source_text)) for p in sentence.per_cue]
-        for cue, piece in zip(
-            sentence.cues, _split_keeping_terms(result.text, weights, lang, glossary), strict=True
-        ):
+        pieces = _split_keeping_terms(result.text, weights, lang, glossary)
+        if pieces is None or not all(pieces):  # no place to cut: each cue keeps its own
+            for cue, prot in zip(sentence.cues, sentence.per_cue, strict=True):
+                own = restore(candidates[cue][0] if candidates[cue] else "", prot, lang, glossary)
+                texts[cue], enforced[cue] = [own.text], [own]
+            continue
+        for cue, piece in zip(sentence.cues, pieces, strict=True):
             texts[cue] = [piece]
         enforced[sentence.cues[0]] = [result]  # the sentence's terms are counted once
     return texts, enforced
+
+
+def join_pieces(pieces: Sequence[str], lang: str) -> str:
+    """Translations of consecutive cues as one text: with a space, or, in a language
+    written without spaces, with nothing, except between two Latin (or Cyrillic...)
+    words or numbers, which a space keeps apart ("Star Wars" + "in" is no "Warsin")."""
+    glue = joiner(lang)
+    out = ""
+    for piece in (p.strip() for p in pieces):
+        if not piece:
+            continue
+        spaced = not glue and out and _spaced_word_char(out[-1]) and _spaced_word_char(piece[0])
+        out = f"{out}{' ' if spaced else glue if out else ''}{piece}"
+    return out
+
+
+def _spaced_word_char(char: str) -> bool:
+    return char.isalnum() and not is_character_word(char)
 
 
 def _restore_per_cue(
