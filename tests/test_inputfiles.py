@@ -126,7 +126,11 @@ def test_translate_and_dub_refuse_an_empty_track(
     assert not (tmp_path / "o" / "sco-sample.dub.mkv").exists()
 
 
-@pytest.mark.parametrize("text", ["", "<i></i>", "{\\an8}"], ids=["blank", "tags", "ass"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "<i></i>", "{\\an8}", "-\n-", "\u200b\u2060"],
+    ids=["blank", "tags", "ass", "dashes", "zero-width"],
+)
 def test_translate_refuses_a_cue_without_text(
     text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -201,3 +201,23 @@ def test_qc_and_translate_refuse_a_frame_rate_that_is_not_one(tmp_path: Path, fp
     for command, args in ((qc, ["--lang", "en"]), (translate, ["--to", "ru"])):
         result = CliRunner().invoke(command, [str(path), *args, "--fps", fps])
         assert result.exit_code == 2 and "Invalid value for '--fps'" in result.output, fps
+
+
+def test_what_a_viewer_cannot_see_is_no_text_and_no_width() -> None:
+    """Zero-width characters and a lone speaker dash are no text; a decomposed accent
+    (NFD) is one letter wide, as it is shown."""
+    import unicodedata
+
+    composed = "Café déjà vu, naïve résumé, élève à Noël."
+    assert len(composed) == 41
+    decomposed = unicodedata.normalize("NFD", composed)
+    cues = (
+        Cue(1000, 3000, ("\u200b\u200b\u2060\ufeff",)),
+        Cue(4000, 6000, ("-", "-")),
+        Cue(7000, 10000, (decomposed,)),
+        Cue(11000, 14000, (composed,)),
+    )
+    report = check_track(Track("en", cues), 25.0)
+    by_cue = {i: sorted(x.rule for x in report.issues if x.index == i) for i in range(4)}
+    assert "empty" in by_cue[0] and "empty" in by_cue[1]
+    assert by_cue[2] == by_cue[3] and "chars_per_line" not in by_cue[2]

@@ -25,7 +25,7 @@ from scodub.data import Track
 from scodub.langs import TIMING, subtitle_rules
 from scodub.text import numbers, tags
 from scodub.text.bidi import DIRECTION_MARKS
-from scodub.text.linebreak import SPEAKER_DASH
+from scodub.text.linebreak import INVISIBLE, SPEAKER_DASH
 from scodub.text.qc import RULES, Limits, check_track
 
 
@@ -59,6 +59,7 @@ def unicode_tables() -> dict[str, Any]:
         # needs_direction_marks: a line must start and end with one of these
         "rtl": code_ranges(lambda c: unicodedata.bidirectional(c) in ("R", "AL")),
         "direction_marks": "".join(sorted(DIRECTION_MARKS)),
+        "invisible": "".join(sorted(INVISIBLE)),
         # str.split(), str.strip() and re's \s: str.isspace()
         "space": "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()),
         # re's \d and int(): str.isdecimal(), each run of ten digits valued 0-9 in order

@@ -85,10 +85,23 @@ def dual_layout(texts: Sequence[str], lang: Language) -> tuple[str, ...]:
 # --- Measuring -------------------------------------------------------------------------
 
 
+#: Characters with no width of their own: zero-width space, non-joiner and joiner, word
+#: joiner and invisible operators, BOM, soft hyphen, Mongolian vowel separator.
+INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff")
+_STRIP_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE))
+
+
 def visible_text(text: str) -> str:
-    """What a viewer sees of ``text``: formatting tags and direction marks removed. The
-    one measure of text for widths, reading speed and "has text" checks."""
-    return strip_direction_marks(strip_tags(text))
+    """What a viewer sees of ``text``: formatting tags, direction marks and zero-width
+    characters removed, composed (NFC: a decomposed "é" is one letter, as shown). The one
+    measure of text for widths, reading speed and "has text" checks."""
+    plain = strip_direction_marks(strip_tags(text)).translate(_STRIP_INVISIBLE)
+    return plain if unicodedata.is_normalized("NFC", plain) else unicodedata.normalize("NFC", plain)
+
+
+def shows_text(line: str) -> bool:
+    """Whether a viewer sees words in ``line``: visible text besides a speaker dash."""
+    return bool(visible_text(line).strip().lstrip(SPEAKER_DASH).strip())
 
 
 def char_width(char: str, lang: Language) -> float:

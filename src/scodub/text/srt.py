@@ -35,7 +35,7 @@ from scodub.errors import ConfigError, SubtitleError
 from scodub.fsutil import write_text_atomic
 from scodub.inputfiles import SRT_MAX_BYTES, read_input_bytes
 from scodub.langs import get_language
-from scodub.text.linebreak import visible_text
+from scodub.text.linebreak import shows_text
 
 _NUMBER = re.compile(r"^\s*\d+\s*$")
 _TIME = r"(\d+):(\d{2}):(\d{2})[,.](\d{3})"
@@ -119,7 +119,7 @@ def require_cue_text(track: Track, path: Path | str, purpose: str) -> Track:
     as an editor's emptied cell is saved) is a ``SubtitleError`` naming ``path``, the cue
     and how many such cues there are: what to say in its place is the editor's call."""
     cues = enumerate(track.cues, start=1)
-    empty = [n for n, cue in cues if not visible_text(cue.flat_text).strip()]
+    empty = [n for n, cue in cues if not any(shows_text(line) for line in cue.lines)]
     if empty:
         cue = track.cues[empty[0] - 1]
         more = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""

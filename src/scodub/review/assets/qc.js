@@ -75,7 +75,10 @@ const ScodubQC = (() => {
     const isSpace = (c) => spaces.has(c);
     const stripMarks = (text) => chars(text).filter((c) => !marks.has(c)).join("");
     const stripTags = (text) => text.replace(TAG, "");
-    const visibleText = (text) => stripMarks(stripTags(text));
+    const invisible = new Set(Array.from(unicode.invisible || ""));
+    // Python's visible_text: no tags, marks or zero-width characters, composed (NFC)
+    const visibleText = (text) =>
+      chars(stripMarks(stripTags(text))).filter((c) => !invisible.has(c)).join("").normalize("NFC");
     // Python's str.strip() / lstrip() / split()
     function strip(text, left = true, right = true) {
       const cs = chars(text);
@@ -202,7 +205,9 @@ const ScodubQC = (() => {
       const L = lang.limits;
       const out = [];
       const visible = lines.filter((line) => strip(visibleText(line)).length > 0);
-      if (!visible.length) out.push(issue(index, "empty", 0, 1, "no visible text"));
+      // nothing, or only speaker dashes (Python's shows_text)
+      const shows = (line) => strip(strip(visibleText(line)).replace(/^-+/, "")).length > 0;
+      if (!visible.some(shows)) out.push(issue(index, "empty", 0, 1, "no visible text"));
       if (lines.length > L.max_lines) out.push(issue(index, "max_lines", lines.length, L.max_lines, ""));
       const widths = lines.map((line) => textWidth(line, lang));
       const widest = widths.length ? Math.max(...widths) : 0;
