@@ -285,3 +285,26 @@ def test_direction_marks_put_final_punctuation_on_the_left_in_a_real_renderer(
     assert marked[0][1] - marked[0][0] < dot < marked[-1][1] - marked[-1][0]
     # Why RLE ... PDF and not the lighter leading RLM: libass ignores the RLM here.
     assert _ink_runs("\u200f" + sentence, tmp_path) == plain
+
+
+def test_chinese_lines_never_split_a_character_as_shown() -> None:
+    """Per-character breaking keeps together what shows as one character or one word: an
+    emoji joined by ZWJ, a skin-tone modifier, a combining mark, a full-width Latin word."""
+    zh = get_language("zh")
+    family = "👨\u200d👩\u200d👧\u200d👦"
+    cases = [
+        "我们一家人今天去公园" + family + "玩得很开心啊朋友们你们呢",
+        "大家好我是来自ＬＡＴＩＮ美洲的导演今天很高兴见到你们",
+        "他说हिंदी很好听我们都喜欢这种语言的声音真的很美",
+        "谢谢👍🏽大家的支持我们明天再见晚安朋友们好梦吧",
+    ]
+    for text in cases:
+        lines = break_lines(text, zh)
+        assert "".join(lines) == text and len(lines) == 2, lines
+        for line in lines[1:]:
+            first = line[0]
+            assert unicodedata.category(first) not in ("Mn", "Mc", "Me"), lines
+            assert first not in ("\u200d", "\U0001f3fd") and not (
+                "\uff21" <= first <= "\uff3a" and "\uff21" <= lines[0][-1] <= "\uff3a"
+            ), lines
+        assert family not in text or any(family in line for line in lines), lines

@@ -152,8 +152,34 @@ def lines_fit(lines: Sequence[str], lang: Language) -> bool:
 
 
 def _is_latin_like(char: str) -> bool:
-    """A narrow letter or digit: part of a Latin word or number inside CJK text."""
-    return char.isalnum() and unicodedata.east_asian_width(char) not in ("F", "W")
+    """A letter or digit of a Latin word or number inside CJK text (full-width ones too:
+    ＬＡＴＩＮ is one word)."""
+    if not char.isalnum():
+        return False
+    return unicodedata.east_asian_width(char) not in ("F", "W") or (
+        "\uff10" <= char <= "\uff19" or "\uff21" <= char <= "\uff3a" or "\uff41" <= char <= "\uff5a"
+    )
+
+
+def _continues(before: str, char: str) -> bool:
+    """Whether ``char`` belongs to the unit ending in ``before`` in CJK text: a Latin word
+    or number (full-width letters too), or one character as shown: a combining mark, a
+    joiner and what it joins, a variation selector or skin-tone modifier of an emoji."""
+    if _zero_width(char) or before == "\u200d":
+        return True
+    return _is_latin_like(char) and _is_latin_like(before)
+
+
+def _zero_width(char: str) -> bool:
+    """A mark shown on the character before it (no width of its own)."""
+    code = ord(char)
+    return (
+        unicodedata.category(char) in ("Mn", "Me", "Mc")
+        or char == "\u200d"
+        or 0xFE00 <= code <= 0xFE0F
+        or 0xE0100 <= code <= 0xE01EF
+        or 0x1F3FB <= code <= 0x1F3FF
+    )
 
 
 def join_words(texts: Sequence[str], lang: Language) -> str:
@@ -220,16 +246,9 @@ def _tokens(text: str, lang: Language) -> list[Unit]:
             joiner = " "
             continue
         prev = units[-1] if units else None
-        if (
-            prev
-            and not joiner
-            and not pending
-            and _is_latin_like(char)
-            and _is_latin_like(prev.text[-1])
-        ):
-            units[-1] = Unit(
-                prev.text + char, prev.width + char_width(char, lang), prev.joiner, prev.start
-            )
+        if prev and not joiner and not pending and _continues(prev.text[-1], char):
+            extra = 0.0 if _zero_width(char) else char_width(char, lang)
+            units[-1] = Unit(prev.text + char, prev.width + extra, prev.joiner, prev.start)
         else:
             start = pos - len(pending)
             units.append(
