@@ -127,3 +127,20 @@ def test_killed_at_every_stage_boundary_resumes_to_the_same_result(
     assert {p: p.stat().st_mtime_ns for p in finished_at} == finished_at  # none ran twice
     assert _leftovers(out) == []
     assert _outputs(out) == _outputs(clean)
+
+
+def test_ctrl_c_stops_the_run_with_one_line(tmp_path: Path) -> None:
+    """SIGINT is handled as SIGTERM is: no KeyboardInterrupt that a callback of the voice
+    engine or a fork hook could print and swallow (exit 0, a line voiced in part)."""
+    out = tmp_path / "out"
+    proc = _start(out)
+    deadline = time.monotonic() + 600
+    while not _entries(out) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and err.splitlines()[-1:] == [
+        "scodub: interrupted; finished work is kept (run again to resume)"
+    ], err
+    assert "Traceback" not in err and "Exception ignored" not in err

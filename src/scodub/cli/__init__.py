@@ -44,22 +44,30 @@ for command in (transcribe, translate, run, dub, qc, review, models, glossary, b
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM: kill the ffmpeg children, remove the run's temporary folder, say so in one
-    line and exit. Raising an exception here instead could land inside an interpreter
+    """SIGTERM or SIGINT: kill the ffmpeg children, remove the run's temporary folder, say
+    so in one line and exit. Raising an exception here instead could land inside an interpreter
     hook (a fork handler, a finaliser) that only prints it and carries on. Finished
     outputs are kept: every output is renamed into place whole."""
     terminate_children()
     release_all()
-    os.write(2, b"scodub: terminated; finished work is kept (run again to resume)\n")
-    os._exit(128 + signal.SIGTERM)
+    said = b"interrupted" if signum == signal.SIGINT else b"terminated"
+    os.write(2, b"scodub: " + said + b"; finished work is kept (run again to resume)\n")
+    os._exit(128 + signum)
 
 
 def main() -> None:
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    # Ctrl-C too: as a KeyboardInterrupt it could land in a ctypes callback of the voice
+    # engine, which prints it and goes on (exit 0, a line voiced only in part, cached).
+    # (A SIGINT ignored by whoever started us, as a shell does for background jobs, stays so.)
+    wanted = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        wanted.append(signal.SIGINT)
+    previous = {sig: signal.signal(sig, _on_sigterm) for sig in wanted}
     try:
         _main()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _main() -> None:
