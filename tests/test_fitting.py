@@ -219,3 +219,19 @@ def test_the_streamed_stem_is_the_rendered_stem_and_keeps_no_audio(
     assert [line.audio.size for line in kept] == [0, 0]
     times = [(x.start_ms, x.duration_ms) for x in lines]
     assert [(k.start_ms, k.duration_ms) for k in kept] == times
+
+
+def test_pictographs_and_music_signs_are_not_read_aloud(russian: Voice) -> None:
+    """A voice reads an emoji by its name ("waving hand") and a music note as a word:
+    what is read is the cue's words only."""
+    from scodub.dub.fitting import iter_fit_lines
+    from scodub.dub.scripts import speech_text
+
+    assert speech_text("Привет 👋 мир 🌍") == "Привет мир"
+    assert speech_text("<i>♪ La la la ♪</i>") == "La la la"
+    assert speech_text("25° for $10, №5") == "25° for $10, №5"  # signs that are words
+    cues = [Cue(1000, 3000, ("Привет 👋 мир 🌍",)), Cue(4000, 6000, ("Привет мир",)),
+            Cue(7000, 9000, ("♪ ♪",))]  # fmt: skip
+    lines = list(iter_fit_lines(cues, russian, 10_000, fps=25.0))
+    assert lines[0].natural_ms == lines[1].natural_ms and lines[0].text == "Привет мир"
+    assert lines[2].audio.size == 0 or float(np.abs(lines[2].audio).max()) == 0.0

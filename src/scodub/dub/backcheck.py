@@ -37,10 +37,10 @@ import numpy as np
 from scodub.asr.long import SEARCH_S, WINDOW_S
 from scodub.asr.whisper import AsrSettings, load_model, prepare, resolve_device
 from scodub.data import Cue
+from scodub.dub.scripts import speech_text
 from scodub.langs import get_language
 from scodub.media.decode import ASR_SAMPLE_RATE, decode_audio, iter_audio
 from scodub.provision.whisper import ResolvedModel
-from scodub.text.linebreak import visible_text
 from scodub.text.metrics import normalize_words, wer
 
 #: Mix kept before and after each dubbed line: the onset and release of its speech.
@@ -242,7 +242,7 @@ def backcheck(
         heard = " ".join(t for t in texts if t)
     else:
         heard, loops = _transcribe(speech_excerpt(decode_audio(mix), spans), settings, model)
-    script = " ".join(visible_text(cue.flat_text) for cue in cues)
+    script = " ".join(speech_text(cue.flat_text) for cue in cues)
     rate = error_rate(script, heard, per_character=lang.cjk_width)
     return Backcheck(lang.code, True, metric, rate, heard, loops=loops)
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from scodub.data import Track
-from scodub.dub.scripts import require_speakable
+from scodub.dub.scripts import require_speakable, speech_text
 from scodub.dub.voices import Voice
 from scodub.errors import LanguageError, SubtitleError
-from scodub.text.linebreak import visible_text
 from scodub.text.srt import format_timestamp, require_cue_text
 
 
@@ -48,7 +47,7 @@ def check_speakable(track: Track, voice: Voice, source: str) -> None:
     for number, cue in enumerate(track.cues, start=1):
         try:
             require_speakable(
-                visible_text(cue.flat_text),
+                speech_text(cue.flat_text),
                 voice=voice.name,
                 language=voice.language,
                 scripts=voice.scripts,

@@ -32,12 +32,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scodub.data import Cue
-from scodub.dub.scripts import require_speakable
+from scodub.dub.scripts import require_speakable, speech_text
 from scodub.dub.tempo import resample, time_stretch
 from scodub.dub.voices import Voice
 from scodub.fsutil import atomic_path
 from scodub.langs import DUBBING, TIMING
-from scodub.text.linebreak import visible_text
 
 if TYPE_CHECKING:  # dub.linecache stores FittedLine: a run-time import would be circular
     from scodub.dub.linecache import LineStore
@@ -295,7 +294,7 @@ def iter_fit_lines(
         if position > 1 and cue.start_ms < cues[position - 2].start_ms:
             raise ValueError(f"cue {position} starts before cue {position - 1}: sort the cues")
         require_speakable(
-            visible_text(cue.flat_text), voice=speaker.name, language=speaker.language,
+            speech_text(cue.flat_text), voice=speaker.name, language=speaker.language,
             scripts=speaker.scripts, cue=position,
         )
     ends = slot_ends(cues, film_duration_ms, gap_ms=TIMING.frames_ms(policy.gap_frames, fps))
@@ -310,7 +309,7 @@ def _fitted(
     stores: Mapping[str, LineStore] | None,
 ) -> Iterator[FittedLine]:
     for position, (cue, end, speaker) in enumerate(zip(cues, ends, per_cue, strict=True), 1):
-        text = visible_text(cue.flat_text)
+        text = speech_text(cue.flat_text)
         room = {"index": position, "start_ms": cue.start_ms, "slot_end_ms": end,
                 "cue_end_ms": cue.end_ms}  # fmt: skip
         store = stores.get(speaker.name) if stores is not None else None
