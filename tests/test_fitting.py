@@ -233,5 +233,5 @@ def test_pictographs_and_music_signs_are_not_read_aloud(russian: Voice) -> None:
     cues = [Cue(1000, 3000, ("Привет 👋 мир 🌍",)), Cue(4000, 6000, ("Привет мир",)),
             Cue(7000, 9000, ("♪ ♪",))]  # fmt: skip
     lines = list(iter_fit_lines(cues, russian, 10_000, fps=25.0))
-    assert lines[0].natural_ms == lines[1].natural_ms and lines[0].text == "Привет мир"
+    assert abs(lines[0].natural_ms - lines[1].natural_ms) <= 5 and lines[0].text == "Привет мир"
     assert lines[2].audio.size == 0 or float(np.abs(lines[2].audio).max()) == 0.0
