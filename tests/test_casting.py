@@ -208,3 +208,19 @@ def test_dub_speaks_each_line_with_its_speakers_voice(tmp_path: Path) -> None:
     )  # fmt: skip
     again = stage_dub_language(SAMPLE, track, tmp_path, hand)
     assert not again.cached and again.cast["S2"].voice == "espeak:ru+f4"
+
+
+@pytest.mark.slow
+def test_a_cue_past_the_films_end_ends_with_it(tmp_path: Path) -> None:
+    """A given track's last cue running 30 s past the end made the delivery 30 s longer
+    than the film (its subtitle stream): the cue now ends with the film."""
+    from scodub.media.probe import choose_audio_stream, probe
+    from scodub.text.srt import read_srt
+
+    track = Track("ru", (Cue(20_000, 60_000, ("Очень долгая пауза.",)),))
+    settings = DubSettings(backcheck=False, background=False)
+    result = stage_dub_language(SAMPLE, track, tmp_path, settings)
+    info = probe(SAMPLE)
+    film_end = choose_audio_stream(info).duration_ms or info.duration_ms
+    (cue,) = read_srt(result.subtitles, "ru").cues
+    assert (cue.start_ms, cue.end_ms) == (20_000, film_end)

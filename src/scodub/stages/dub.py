@@ -288,7 +288,7 @@ class DubStage(Stage[DubResult]):
     def run(self, ctx: StageContext) -> DubResult:
         voice, film, code = self.voice(ctx), self.film, self.language
         timeline = self.timeline(ctx)
-        track = cue_speakers(self.the_track(ctx), timeline)
+        track = _within(cue_speakers(self.the_track(ctx), timeline), film.duration_ms)
         # A film in which no speech was heard has tracks with no cues: its dub is its own
         # soundtrack, with nothing voiced (a track given as a file must have cues).
         if track.cues or self.track is not None:
@@ -400,3 +400,14 @@ def _from_stored(
         background=saved["background"],
     )
     return lines, mix
+
+
+def _within(track: Track, end_ms: int) -> Track:
+    """``track`` with no cue running past the film's end (a cue that starts after it is
+    refused by ``check_dub_track``): the delivery is never longer than the film."""
+    if end_ms <= 0 or all(cue.end_ms <= end_ms for cue in track.cues):
+        return track
+    cues = tuple(
+        replace(cue, end_ms=max(cue.start_ms, min(cue.end_ms, end_ms))) for cue in track.cues
+    )
+    return replace(track, cues=cues)
