@@ -304,3 +304,12 @@ def test_pull_offline_is_one_clear_error(tmp_path: Path) -> None:
     message = str(caught.value)
     assert "\n" not in message
     assert "unreachable" in message and "--voice LANG=" in message
+
+
+@pytest.mark.parametrize("variant", ["zz9", "../../x", "F2"])
+def test_an_espeak_variant_that_does_not_exist_is_refused(variant: str) -> None:
+    """espeak-ng speaks an unknown variant as the plain voice, and the report named it."""
+    wrong = rf"espeak-ng has no voice variant '{re.escape(variant)}'"
+    with pytest.raises(ConfigError, match=wrong):
+        resolve_voice("ru", f"espeak+{variant}")
+    assert resolve_voice("ru", "espeak+f2").name == "espeak:ru+f2"

@@ -135,6 +135,19 @@ def espeak_engine() -> EspeakEngine:
     return EspeakEngine(library, data.parent)
 
 
+@functools.cache
+def espeak_variants() -> frozenset[str]:
+    """The voice variants espeak-ng's data holds (``m1``..``m8``, ``f1``..``f5``, ...);
+    empty when the data cannot be found (the engine then says why)."""
+    try:
+        import espeakng_loader
+
+        folder = Path(espeakng_loader.get_data_path()) / "voices" / "!v"
+        return frozenset(p.name for p in folder.iterdir() if p.is_file())
+    except (ImportError, RuntimeError, OSError):
+        return frozenset()
+
+
 class EspeakVoice:
     """One espeak-ng voice, optionally reading text through a transliteration first.
 

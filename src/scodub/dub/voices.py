@@ -21,7 +21,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from scodub.dub.espeak import EspeakVoice
+from scodub.dub.espeak import EspeakVoice, espeak_variants
 from scodub.dub.piper_voice import (
     config_path_for,
     load_piper_voice,
@@ -70,6 +70,13 @@ def espeak_voice(language: str, variant: str = "") -> EspeakVoice:
         raise LanguageError(
             f"no espeak-ng voice for {lang.name} ({lang.code}); voices exist for: "
             + ", ".join(ESPEAK_VOICES)
+        )
+    known = espeak_variants()
+    if variant and known and variant not in known:  # espeak-ng would ignore it silently
+        kinds = sorted(v for v in known if re.fullmatch(r"[mf]\d", v))
+        raise ConfigError(
+            f"--voice {lang.code}=espeak+{variant}: espeak-ng has no voice variant "
+            f"{variant!r}; variants: {', '.join(kinds)} and {len(known) - len(kinds)} more"
         )
     # espeak-ng switches to its English rules for Latin-script names in any voice.
     scripts = frozenset({lang.script, "Latin"})
