@@ -224,3 +224,12 @@ def test_a_cue_past_the_films_end_ends_with_it(tmp_path: Path) -> None:
     film_end = choose_audio_stream(info).duration_ms or info.duration_ms
     (cue,) = read_srt(result.subtitles, "ru").cues
     assert (cue.start_ms, cue.end_ms) == (20_000, film_end)
+
+
+def test_a_cue_at_the_films_last_instant_is_named_as_such() -> None:
+    from scodub.dub.checks import check_dub_track
+    from scodub.errors import SubtitleError
+
+    for start, when in ((6000, "when"), (7000, "after")):
+        with pytest.raises(SubtitleError, match=f"starts {when} the film ends"):
+            check_dub_track(Track("ru", (Cue(start, start + 500, ("Да.",)),)), 6000, "x.srt")

@@ -35,7 +35,8 @@ def check_dub_track(track: Track, film_duration_ms: int, source: str) -> None:
         if cue.start_ms >= film_duration_ms:
             raise SubtitleError(
                 where,
-                f"cue {number} ({span}) starts after the film ends "
+                f"cue {number} ({span}) starts "
+                f"{'when' if cue.start_ms == film_duration_ms else 'after'} the film ends "
                 f"({format_timestamp(film_duration_ms)}): is this the SRT of another film?",
             )
         previous_end = cue.end_ms
