@@ -148,6 +148,8 @@ def test_script_detection() -> None:
     assert set(scripts_in(LINES["uz"])) == {"Latin"}  # ʻ is a neutral modifier letter
     assert set(scripts_in("Ｈｅｌｌｏ 你好")) == {"Latin", "Han"}
     assert foreign_scripts("Москва, 2024!", {"Cyrillic"}) == {}
+    # the sample a message shows keeps words apart
+    assert foreign_scripts("Да, Привет мир", {"Latin"}) == {"Cyrillic": "Да Приве"}
 
 
 def test_empty_text_gives_no_audio(english: Voice, espeak_voices: dict[str, Voice]) -> None:

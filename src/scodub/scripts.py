@@ -34,15 +34,18 @@ def script_of(char: str) -> str | None:
 
 
 def scripts_in(text: str) -> dict[str, str]:
-    """Each script the text uses, mapped to the first few letters written in it."""
+    """Each script the text uses, mapped to the first few letters written in it (words
+    kept apart by a space: 'Привет мир', not 'Приветмир')."""
     found: dict[str, str] = {}
+    previous: str | None = None
     for char in text:
         script = script_of(char)
-        if script is None:
-            continue
-        sample = found.get(script, "")
-        if len(sample) < 8:
-            found[script] = sample + char
+        if script is not None:
+            sample = found.get(script, "")
+            if len(sample) < 8:
+                gap = " " if sample and previous != script and not sample.endswith(" ") else ""
+                found[script] = sample + gap + char
+        previous = script
     return found
 
 
