@@ -39,7 +39,6 @@ from scodub.text.linebreak import (
     SPEAKER_DASH,
     normalize,
     reading_speed_cps,
-    shows_text,
     speaker_lines,
     text_width,
     visible_text,
@@ -295,7 +294,7 @@ def check_track(
 def _cue_issues(index: int, cue: Cue, lang: Language, limits: Limits) -> list[Issue]:
     issues: list[Issue] = []
     visible = [line for line in cue.lines if visible_text(line).strip()]
-    if not any(shows_text(line) for line in visible):  # nothing, or only speaker dashes
+    if not visible:
         issues.append(Issue(index, "empty", 0, 1, "no visible text"))
     if len(cue.lines) > limits.max_lines:
         issues.append(Issue(index, "max_lines", len(cue.lines), limits.max_lines))

@@ -205,9 +205,7 @@ const ScodubQC = (() => {
       const L = lang.limits;
       const out = [];
       const visible = lines.filter((line) => strip(visibleText(line)).length > 0);
-      // nothing, or only speaker dashes (Python's shows_text)
-      const shows = (line) => strip(strip(visibleText(line)).replace(/^-+/, "")).length > 0;
-      if (!visible.some(shows)) out.push(issue(index, "empty", 0, 1, "no visible text"));
+      if (!visible.length) out.push(issue(index, "empty", 0, 1, "no visible text"));
       if (lines.length > L.max_lines) out.push(issue(index, "max_lines", lines.length, L.max_lines, ""));
       const widths = lines.map((line) => textWidth(line, lang));
       const widest = widths.length ? Math.max(...widths) : 0;
