@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -60,6 +62,30 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
         sys.argv = old
     out, err = capsys.readouterr()
     return code, out, err
+
+
+@contextlib.contextmanager
+def serve_review(folder: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``scodub review FOLDER --serve`` in a child process: its URL (once it serves) and
+    the process; stopped on leaving."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scodub", "review", str(folder), "--serve"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    assert process.stdout is not None
+    url = ""
+    for line in process.stdout:
+        match = re.search(r"serving on (http://127\.0\.0\.1:\d+/[\w-]+/)", line)
+        if match:
+            url = match[1]
+            break
+    try:
+        assert url, process.stderr.read() if process.stderr else ""
+        yield url, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def run_ffmpeg(*args: str) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -29,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, serve_review
 from review_browser import open_page, screenshot, wait_media_loaded, wait_until
 from scodub.data import Cue, Track
 from scodub.review.rules import cell_issues
@@ -300,26 +299,8 @@ def served(multi_run: Path, tmp_path: Path) -> Iterator[tuple[Path, str]]:
     folder = tmp_path / "served"
     shutil.copytree(multi_run, folder, symlinks=False, ignore=shutil.ignore_patterns("review"))
     (folder / "sco-sample.en.edited.srt").unlink()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scodub", "review", str(folder), "--serve"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=ENV,
-    )
-    assert process.stdout is not None
-    url = ""
-    for line in process.stdout:
-        match = re.search(r"serving on (http://127\.0\.0\.1:\d+/[\w-]+/)", line)
-        if match:
-            url = match[1]
-            break
-    try:
-        assert url, process.stderr.read() if process.stderr else ""
+    with serve_review(folder) as (url, _):
         yield folder, url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _status(url: str, headers: dict[str, str] | None = None, data: bytes | None = None) -> int:

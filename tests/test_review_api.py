@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +15,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import ROOT, SAMPLE
+from conftest import SAMPLE, serve_review
 from scodub.data import Cue, Track
 from scodub.text.srt import write_srt
 
-ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
 GOOD = [[0, 1500, "Hello there."], [2000, 3500, "How are you?"]]
 
 
@@ -37,23 +33,8 @@ def server(tmp_path: Path) -> Iterator[tuple[Path, str, subprocess.Popen[str]]]:
     write_srt(Track("en", cues), folder / "film.en.srt")
     write_srt(Track("ru", tuple(Cue(c.start_ms, c.end_ms, ("Привет.",)) for c in cues)),
               folder / "film.ru.srt")  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scodub", "review", str(folder), "--serve"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-    )  # fmt: skip
-    assert process.stdout is not None
-    url = ""
-    for line in process.stdout:
-        match = re.search(r"serving on (http://127\.0\.0\.1:\d+/[\w-]+/)", line)
-        if match:
-            url = match[1]
-            break
-    try:
-        assert url, process.stderr.read() if process.stderr else ""
+    with serve_review(folder) as (url, process):
         yield folder, url, process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, Any]:
