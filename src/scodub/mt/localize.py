@@ -27,16 +27,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scodub.data import Track, Transcript, Word
-from scodub.langs import get_language, joiner
+from scodub.langs import get_language, joiner, subtitle_rules
 from scodub.mt.llm import CueTranslator
 from scodub.mt.llm_prompt import CueRequest
 from scodub.mt.nllb import Translator, sentence_groups, split_translation, translate_cues
 from scodub.mt.units import SpeakerUnit, joined_units, per_cue_candidates, speaker_units
 from scodub.names.enforce import Enforced, Protected, Slot, find_terms, protect, repair, restore
 from scodub.names.glossary import Glossary
-from scodub.scripts import is_character_word
 from scodub.text.aligned import fit_tracks
-from scodub.text.linebreak import normalize, speaker_lines
+from scodub.text.linebreak import join_words, normalize, speaker_lines
 from scodub.text.tags import restore_track_markup, strip_track_markup
 
 
@@ -165,7 +164,9 @@ def _restore_language(
             texts[cue] = [r.text for r in results] or [""]
             enforced[cue] = results
             continue
-        joined = join_pieces([candidates[i][0] for i in sentence.cues if candidates[i]], lang)
+        # Chinese: no space, except between two Latin words ("Star Wars" + "in")
+        translated = [candidates[i][0] for i in sentence.cues if candidates[i]]
+        joined = join_words(translated, subtitle_rules(lang))
         result = restore(joined, sentence.joined, lang, glossary)
         weights = [max(1, len(p.source_text)) for p in sentence.per_cue]
         pieces = _split_keeping_terms(result.text, weights, lang, glossary)
@@ -178,24 +179,6 @@ def _restore_language(
             texts[cue] = [piece]
         enforced[sentence.cues[0]] = [result]  # the sentence's terms are counted once
     return texts, enforced
-
-
-def join_pieces(pieces: Sequence[str], lang: str) -> str:
-    """Translations of consecutive cues as one text: with a space, or, in a language
-    written without spaces, with nothing, except between two Latin (or Cyrillic...)
-    words or numbers, which a space keeps apart ("Star Wars" + "in" is no "Warsin")."""
-    glue = joiner(lang)
-    out = ""
-    for piece in (p.strip() for p in pieces):
-        if not piece:
-            continue
-        spaced = not glue and out and _spaced_word_char(out[-1]) and _spaced_word_char(piece[0])
-        out = f"{out}{' ' if spaced else glue if out else ''}{piece}"
-    return out
-
-
-def _spaced_word_char(char: str) -> bool:
-    return char.isalnum() and not is_character_word(char)
 
 
 def _restore_per_cue(

@@ -49,7 +49,7 @@ def cues_from_cells(cells: Any, where: str) -> tuple[Cue, ...]:
         if bad is not None:
             raise InputError(where, f"cue {number}: holds the character U+{ord(bad):04X}")
         lines = tuple(line for line in _LINE_BREAK.split(text) if line.strip())
-        if not any(_seen(line) for line in lines):
+        if not any(visible_text(line).strip() for line in lines):  # as QC sees text
             raise InputError(where, f"cue {number}: no text (delete a cue in an SRT editor)")
         cues.append(Cue(start, end, lines))
     if not cues:
@@ -62,11 +62,6 @@ def _forbidden(char: str) -> bool:
     nothing a subtitle shows, and an SRT reader refuses or garbles it."""
     kind = unicodedata.category(char)
     return kind == "Cs" or (kind == "Cc" and char not in "\n\r\t")
-
-
-def _seen(line: str) -> bool:
-    """Whether a viewer sees something of ``line`` (not only tags, marks or spaces)."""
-    return any(unicodedata.category(c)[0] not in "CZ" for c in visible_text(line))
 
 
 def _next_backup(path: Path) -> Path:
