@@ -26,6 +26,7 @@ from scodub.devices import DEVICES as DEVICES
 from scodub.devices import resolve_device
 from scodub.errors import ConfigError, LanguageError, ModelError
 from scodub.langs import get_language, joiner, written_with_spaces
+from scodub.mt.chunks import split_to_budget
 from scodub.provision.nllb import NLLB_LANG_TOKEN, SPM_FILE, check_nllb_folder, read_vocabulary
 
 #: NLLB's special tokens (besides its language tokens), never shown in a translation.
@@ -145,15 +146,20 @@ class NllbTranslator:
         sources: list[list[str]] = []
         prefixes: list[list[str] | None] = []
         slots: list[int] = []
+        chunked: dict[int, int] = {}  # request -> its number of chunks, when cut
+        budget = self.chunk_budget
         for index, request in enumerate(requests):
             text = " ".join(request.text.split())
             src, tgt = self.lang_token(request.source), self.lang_token(request.target)
             if not text:
                 continue  # NLLB invents text for empty input; empty stays empty
-            pieces = self._spm.encode(text, out_type=str)
-            sources.append([src, *pieces, "</s>"])
-            prefixes.append([tgt])
-            slots.append(index)
+            chunks = split_to_budget(text, self._count, budget)
+            if len(chunks) > 1:
+                chunked[index] = len(chunks)
+            for chunk in chunks:
+                sources.append([src, *self._spm.encode(chunk, out_type=str), "</s>"])
+                prefixes.append([tgt])
+                slots.append(index)
         if not sources:
             return results
         try:
@@ -165,9 +171,25 @@ class NllbTranslator:
             )
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"{self.folder}: translation failed ({exc})") from exc
+        parts: dict[int, list[str]] = {}
         for index, output in zip(slots, outputs, strict=True):
-            results[index] = self._candidates(output.hypotheses)
+            candidates = self._candidates(output.hypotheses)
+            if index in chunked:  # one translation of the whole: the chunks' best, joined
+                parts.setdefault(index, []).append(candidates[0])
+            else:
+                results[index] = candidates
+        for index, texts in parts.items():
+            results[index] = [joiner(requests[index].target).join(t for t in texts if t)]
         return results
+
+    @property
+    def chunk_budget(self) -> int:
+        """The most source tokens translated in one piece: half what the model may write
+        (a translation may be longer than its source), within what it reads."""
+        return max(1, min(self.max_decoding_length // 2, self.max_input_length - 2))
+
+    def _count(self, text: str) -> int:
+        return len(self._spm.encode(text))
 
     def _candidates(self, hypotheses: list[list[str]]) -> list[str]:
         """Decoded, distinct candidates; empty ones, and ones whose byte pieces do not
