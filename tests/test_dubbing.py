@@ -340,7 +340,7 @@ BAD_TRACKS = [
         "after the end.srt",
         "1\n00:00:01,000 --> 00:00:02,000\nПервая.\n\n2\n00:01:03,000 --> 00:01:04,000\nПоздно.\n",
         SubtitleError,
-        r"after the end\.srt: cue 2 .* starts after the film ends \(00:00:24,690\)",
+        r"after the end\.srt: cue 2 .* starts after the film ends \(00:00:27,916\)",
     ),
     ("no cues.srt", "\n", SubtitleError, r"no cues\.srt: has no cues"),
 ]

@@ -31,6 +31,7 @@ from scodub.dub.duck import (
 )
 from scodub.errors import ConfigError, MediaError, OutputError
 from scodub.fsutil import atomic_path, ensure_writable_dir
+from scodub.media.decode import ON_FILM_TIMELINE
 from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from scodub.media.loudness import (
     EBU_R128,
@@ -135,8 +136,10 @@ def _mix_stream(plan: MixPlan) -> Any:
     else:
         original = (
             ffmpeg.input(str(plan.original.absolute()))[f"a:{plan.audio_position}"]
-            .filter("aresample", rate)
+            .filter("aresample", rate, **ON_FILM_TIMELINE)
             .filter("aformat", channel_layouts="stereo")
+            # Audio that ends before the picture: the bed runs on, silent, to its end.
+            .filter("apad", whole_dur=f"{plan.duration_ms / 1000:.3f}")
         )
         envelope = (
             ffmpeg.input(str(plan.envelope.absolute()))["a:0"]
@@ -369,7 +372,7 @@ def mix_dub(
     if not dub_info.audio:
         raise MediaError(dub_stem, "the dub stem has no audio stream")
     ensure_writable_dir(out.parent)
-    duration_ms = source.duration_ms or info.duration_ms
+    duration_ms = info.timeline_ms(source)
 
     dub_gain_db = (
         _matching_dub_gain(

@@ -14,6 +14,12 @@ from scodub.media.probe import AudioStream, MediaInfo, packet_spans_ms
 
 ASR_SAMPLE_RATE = 16000
 
+#: aresample options that put a stream's first sample where it lies on the film's
+#: timeline: audio that starts after the picture (or has a gap) is preceded (filled) by
+#: silence, so that times measured in the decoded samples are the film's times.
+ON_FILM_TIMELINE = {"async": 1, "first_pts": 0}
+_TIMELINE_FILTER = "aresample=async=1:first_pts=0"
+
 
 def decode_audio(
     path: Path,
@@ -22,14 +28,24 @@ def decode_audio(
     *,
     seconds: float | None = None,
 ) -> np.ndarray:
-    """Decode one audio stream (its first ``seconds`` only, when given) to mono float32 at
-    ``sample_rate`` with the ffmpeg binary."""
+    """Decode one audio stream to mono float32 at ``sample_rate`` with the ffmpeg binary,
+    on the film's timeline (sample 0 is the film's start); with ``seconds``, only the
+    first seconds of the stream's own sound (for language detection, not timed)."""
     path = Path(path)
     selector = f"0:a:{stream.position}" if stream else "0:a:0"
     limit = {"t": seconds} if seconds is not None else {}
+    timeline = {} if seconds is not None else {"af": _TIMELINE_FILTER}
     cmd = (
         ffmpeg.input(str(path.absolute()), **limit)  # 'a:b.mp4' is no protocol
-        .output("pipe:", map=selector, format="f32le", acodec="pcm_f32le", ac=1, ar=sample_rate)
+        .output(
+            "pipe:",
+            map=selector,
+            format="f32le",
+            acodec="pcm_f32le",
+            ac=1,
+            ar=sample_rate,
+            **timeline,
+        )
         .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
         .compile(cmd=ffmpeg_exe())
     )
@@ -52,7 +68,15 @@ def iter_audio(
     selector = f"0:a:{stream.position}" if stream else "0:a:0"
     cmd = (
         ffmpeg.input(str(path.absolute()))
-        .output("pipe:", map=selector, format="f32le", acodec="pcm_f32le", ac=1, ar=sample_rate)
+        .output(
+            "pipe:",
+            map=selector,
+            af=_TIMELINE_FILTER,
+            format="f32le",
+            acodec="pcm_f32le",
+            ac=1,
+            ar=sample_rate,
+        )
         .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
         .compile(cmd=ffmpeg_exe())
     )
@@ -67,7 +91,8 @@ def iter_audio(
 def check_complete(
     info: MediaInfo, stream: AudioStream, audio: np.ndarray, sample_rate: int = ASR_SAMPLE_RATE
 ) -> None:
-    """A stream whose audio decodes to much less than its header says is truncated."""
+    """A stream whose audio decodes to much less than its header says is truncated
+    (``audio`` decoded on the film's timeline, as ``decode_audio`` does)."""
     check_decoded_length(info, stream, len(audio), sample_rate)
 
 
@@ -81,7 +106,7 @@ def check_decoded_length(
     stream that simply ends before the picture, or that starts late on the file's clock
     (a 10:00:00:00 timecode), is complete; one whose packets hold more than decodes, or
     that ends with every other stream well before the header's length, is not."""
-    decoded_ms = int(samples * 1000 / sample_rate)
+    decoded_ms = int(samples * 1000 / sample_rate) - stream.start_ms  # less the lead-in
     expected = stream.duration_ms or info.duration_ms
     if not _short(decoded_ms, expected):
         return

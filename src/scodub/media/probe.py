@@ -25,6 +25,9 @@ class AudioStream:
     language: str | None  # ISO 639-1 when the tag maps to a known language, else raw tag
     title: str | None
     duration_ms: int | None = None
+    #: Where its first sample lies on the film's timeline (ms after the container starts):
+    #: audio that starts after the picture, as ffmpeg and players place it.
+    start_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,13 @@ class MediaInfo:
     @property
     def fps(self) -> float | None:
         return next((v.fps for v in self.video if v.fps), None)
+
+    def timeline_ms(self, stream: AudioStream) -> int:
+        """The length of the film's timeline that a dub over ``stream`` covers: the
+        picture's whole length (audio may end before it, or start after it), and at least
+        to where the stream ends."""
+        own = stream.start_ms + (stream.duration_ms or 0)
+        return max(self.duration_ms if self.video or not stream.duration_ms else 0, own)
 
 
 def _tag_language(tag: str | None) -> str | None:
@@ -133,6 +143,7 @@ def _probe(path: Path, media_only: bool) -> MediaInfo:
                             if stream.duration and stream.time_base
                             else None
                         ),
+                        start_ms=_start_ms(stream, container),
                     )
                 )
             elif stream.type == "video" and not _is_cover_art(stream):
@@ -172,6 +183,15 @@ def _stream_info(stream: av.stream.Stream, meta: dict[str, str]) -> StreamInfo:
         forced=bool(stream.disposition & flags.forced),
         original=bool(stream.disposition & flags.original),
     )
+
+
+def _start_ms(stream: av.stream.Stream, container: av.container.InputContainer) -> int:
+    """Where ``stream`` starts after the container does (ffmpeg's timeline starts at the
+    container's start; 0 when either does not say)."""
+    if stream.start_time is None or not stream.time_base or container.start_time is None:
+        return 0
+    offset = float(stream.start_time * stream.time_base) - container.start_time / 1_000_000
+    return max(0, ms(offset))
 
 
 def _is_cover_art(stream: av.stream.Stream) -> bool:

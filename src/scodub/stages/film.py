@@ -44,8 +44,9 @@ class Film:
 
     @property
     def duration_ms(self) -> int:
-        """The chosen stream's length (the container's when the stream does not say)."""
-        return self.stream.duration_ms or self.info.duration_ms
+        """The length of the film's timeline under the chosen stream: the picture's,
+        or the stream's own in a file of audio only (``MediaInfo.timeline_ms``)."""
+        return self.info.timeline_ms(self.stream)
 
     def media_json(self) -> dict[str, Any]:
         """What reports say about the container."""

@@ -150,13 +150,16 @@ class TranscribeStage(Stage[TranscribeResult]):
         return Resources(cpus=1.0, gpus=1.0 if self.asr.device == "cuda" else 0.0)
 
     def identity(self) -> dict[str, Any]:
-        return {
+        key = {
             "film": self.film.content_hash,
             "stream": self.film.audio_position,
             "asr": self.asr.key(self.model_ref),
             "glossary": self.glossary.fingerprint,
             "speakers": self.speakers.key(),
         }
+        if self.film.stream.start_ms:  # times on the film's timeline (earlier: the stream's)
+            key["timeline_ms"] = self.film.stream.start_ms
+        return key
 
     def run(self, ctx: StageContext) -> TranscribeResult:
         film, settings, stream = self.film, self.asr, self.film.stream
