@@ -5,6 +5,7 @@ hand casting, dual-speaker cues spoken as two lines, and the report's speaker ma
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +119,36 @@ def test_a_speakers_voice_is_never_ignored_without_a_word(
     track = Track("ru", (Cue(1000, 3000, ("Добрый вечер.",)),))
     with pytest.raises(ConfigError, match=r"no speaker S2 in the transcript; speakers: none"):
         stage_dub_language(SAMPLE, track, tmp_path / "cache", hand)
+
+
+def test_another_films_transcript_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``dub --transcript`` with the transcript of another film cast its speakers over
+    this film's lines by time, without a word."""
+    srt = tmp_path / "ru.srt"
+    srt.write_text(RU_LINE, encoding="utf-8")
+    words = (Word("Good", 300, 700, 1.0, "S1"), Word("evening.", 700, 1400, 1.0, "S1"))
+    spoken = Transcript("en", 1.0, 5000, (Segment(300, 1400, "", words),), speakers=CAST[:1])
+    transcript = tmp_path / "другой фильм.transcript.json"
+    dub = ["dub", str(SAMPLE), "--track", f"ru={srt}", "--out", str(tmp_path / "out")]
+    dub += ["--transcript", str(transcript)]
+    for media, message in (
+        ({"duration_ms": 5_400_000}, "is the transcript of a film of 01:30:00,000"),
+        (None, "has speech until 00:00:41,400"),
+    ):
+        data = {"media": media, "transcript": spoken.to_json()}
+        if media is None:  # a bare transcript, words past this film's end
+            late = tuple(replace(w, start_ms=w.start_ms + 40_000, end_ms=w.end_ms + 40_000)
+                         for w in words)  # fmt: skip
+            data = Transcript("en", 1.0, 42_000, (Segment(40_300, 41_400, "", late),)).to_json()
+        transcript.write_text(json.dumps(data), encoding="utf-8")
+        code, _, err = run_cli(dub, capsys)
+        assert code == 2 and err.strip() == (
+            f"scodub: error: {transcript}: {message}, and {SAMPLE} lasts 00:00:27,916: give "
+            "this film's transcript"
+        ), err
+    assert not (tmp_path / "out").exists()
 
 
 def test_more_speakers_than_voices_reuse_voices_in_turn() -> None:

@@ -15,6 +15,7 @@ from scodub.devices import DEVICES
 from scodub.dub.casting import load_timeline
 from scodub.errors import ConfigError
 from scodub.langs import get_language
+from scodub.media.probe import probe
 from scodub.stages.deliver import DubReport, LanguageDub, dub_film, write_dub_report
 from scodub.stages.dub import DubSettings
 
@@ -134,7 +135,7 @@ def dub(
     transcribed back with Whisper for an intelligibility score. Finished languages are
     cached in DIR, so a re-run reuses them.
     """
-    timeline = load_timeline(transcript_file) if transcript_file else None
+    timeline = load_timeline(transcript_file, probe(film)) if transcript_file else None
     by_hand = dub.first_cast()
     if by_hand and timeline is None:  # else the voice would go unused, without a word
         raise ConfigError(

@@ -33,8 +33,10 @@ from scodub.dub.tempo import resample
 from scodub.dub.voices import Voice, resolve_voice
 from scodub.errors import ConfigError
 from scodub.langs import get_language
+from scodub.media.probe import MediaInfo
 from scodub.provision.piper import piper_cache_dir
 from scodub.text.linebreak import speaker_lines
+from scodub.text.srt import format_timestamp
 
 #: espeak-ng's own voice variants (espeak-ng-data/voices/!v), by the voice type they give.
 ESPEAK_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -68,14 +70,39 @@ class SpeakerTimeline:
         return next((s.voice_type for s in self.speakers if s.id == speaker), "unknown")
 
 
-def load_timeline(path: Path) -> SpeakerTimeline | None:
-    """The speaker timeline of a ``<film>.transcript.json`` (None: it has no speakers)."""
+def load_timeline(path: Path, film: MediaInfo | None = None) -> SpeakerTimeline | None:
+    """The speaker timeline of a ``<film>.transcript.json`` (None: it has no speakers);
+    with ``film``, a ConfigError when the transcript is plainly another film's (another
+    length, or words after the film's end)."""
     try:
         obj = json.loads(Path(path).read_text(encoding="utf-8"))
         transcript = Transcript.from_json(obj.get("transcript", obj))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"{path}: not a scodub transcript ({exc})") from exc
+    if film is not None:
+        _require_films_transcript(path, obj.get("media"), transcript, film)
     return SpeakerTimeline.of(transcript)
+
+
+def _require_films_transcript(
+    path: Path, media: object, transcript: Transcript, film: MediaInfo
+) -> None:
+    """A ConfigError when the transcript at ``path`` is plainly not ``film``'s: the film
+    it names has another length, or it has speech after ``film`` ends."""
+    length = media.get("duration_ms") if isinstance(media, dict) else None
+    last = max((w.end_ms for w in transcript.words), default=0)
+    if isinstance(length, int) and abs(length - film.duration_ms) > max(
+        1000, film.duration_ms // 50
+    ):
+        what = f"is the transcript of a film of {format_timestamp(length)}"
+    elif last > film.duration_ms + 1000:
+        what = f"has speech until {format_timestamp(last)}"
+    else:
+        return
+    raise ConfigError(
+        f"{path}: {what}, and {film.path} lasts {format_timestamp(film.duration_ms)}: "
+        "give this film's transcript"
+    )
 
 
 def cue_speakers(track: Track, timeline: SpeakerTimeline | None) -> Track:
