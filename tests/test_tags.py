@@ -118,6 +118,11 @@ class _Recording(IdentityTranslator):
         (("<i>Yes</i> and <i>no</i>.",), "", "", 4),  # closed inside: not the cue's
         (("- <i>Who?</i>", "- Me."), "", "", 2),
         (("<font color=\"#ffff00\">Thank you.</font>",), "<font color=\"#ffff00\">", "</font>", 0),
+        # An ASS style switched off inside is not the cue's (all of it came out italic);
+        # its position is.
+        (("{\\i1}Zhang Yimou{\\i0} spoke.",), "", "", 2),
+        (("{\\an8\\b1}Zhang Yimou{\\r} spoke.",), "{\\an8}", "", 1),
+        (("{\\an8\\i1}Zhang Yimou spoke.",), "{\\an8\\i1}", "", 0),
     ],
 )
 def test_translation_reads_plain_text_and_cue_wide_markup_comes_back(

@@ -91,7 +91,7 @@ def cue_markup(lines: tuple[str, ...]) -> tuple[CueMarkup, tuple[str, ...]]:
     # An HTML tag closed inside the cue is not the cue's; a closing tag needs its opening.
     inside = "\n".join(middle)
     kept = [
-        m.group(0)
+        _cue_wide_overrides(m.group(0), inside) if m.group(1) is None else m.group(0)
         for m in TAG.finditer(opening)
         if m.group(1) is None or f"</{m.group(1).lower()}>" not in inside.lower()
     ]
@@ -101,6 +101,22 @@ def cue_markup(lines: tuple[str, ...]) -> tuple[CueMarkup, tuple[str, ...]]:
     carried = (_count(opening) + _count(closing)) * (len(lines) if every_line else 1)
     dropped = max(0, _count(text) - carried)
     return CueMarkup(opening, closing, dropped), plain
+
+
+def _cue_wide_overrides(block: str, inside: str) -> str:
+    """Of an ASS block that opens a cue, the overrides that hold for the whole cue: a
+    style switched on (``\\i1``) and off again inside (``{\\i1}one{\\i0} two``, or a
+    ``\\r`` reset) is not the cue's, and would make all of it italic."""
+    resets = "".join(_ASS_OVERRIDE.findall(inside))
+    kept = [
+        part
+        for part in block[2:-1].split("\\")
+        if not (
+            re.fullmatch(r"[ibus]1", part)
+            and (f"\\{part[0]}0" in resets or re.search(r"\\r(?![a-z])", resets))
+        )
+    ]
+    return "{\\" + "\\".join(kept) + "}" if kept else ""
 
 
 def _inner(line: str, *, start: bool = True, end: bool = True) -> str:
