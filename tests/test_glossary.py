@@ -473,7 +473,7 @@ def test_top_level_problems(tmp_path: Path) -> None:
         term: []
         """)
     problems = by_line(errors(path))
-    assert problems[1].startswith("unsupported version '2'")
+    assert problems[1].startswith("unsupported version 2;")
     assert problems[2].startswith("source_language: unknown language code 'klingon'")
     assert problems[3].startswith("the top level: unknown key 'term'")
     assert any("no terms" in p for p in problems.values())

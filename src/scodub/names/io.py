@@ -51,9 +51,11 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
 _INT = "tag:yaml.org,2002:int"
-# Direction marks and zero-width spaces belong to the subtitle writer, not to a name.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                                    "\u2066\u2067\u2068\u2069\ufeff"))
+_TRUE, _FALSE = ("true", "yes", "on", "y"), ("false", "no", "off", "n")
+#: Joiners that shape letters in Arabic and Indic scripts (a Persian name needs its ZWNJ).
+_JOINERS = frozenset("\u200c\u200d")
+#: Scripts whose letters the joiners shape: Arabic, Syriac, Thaana, ... Devanagari to Sinhala.
+_JOINING_SCRIPTS = ((0x0600, 0x08FF), (0x0900, 0x0DFF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _K = TypeVar("_K")
 
@@ -116,10 +118,18 @@ class _Reader:
             self.report(where, label, f"{what} must be text, not a list or mapping")
             return None
         raw = "" if node.tag == _NULL and not node.style else node.value
-        text = unicodedata.normalize("NFC", raw).translate(_INVISIBLE)
-        if text != unicodedata.normalize("NFC", raw):
-            self.report(where, label, f"{what} {raw!r} has invisible direction marks "
-                        "or zero-width spaces (removed)", WARNING)
+        composed = unicodedata.normalize("NFC", raw)
+        controls = sorted({c for c in composed
+                           if unicodedata.category(c) == "Cc" and not c.isspace()})
+        if controls:
+            self.report(where, label, f"{what} {raw!r} has control characters "
+                        f"({', '.join(f'U+{ord(c):04X}' for c in controls)})")
+            return None
+        text = _without_invisible(composed)
+        if text != composed:
+            gone = sorted(set(composed) - set(text)) or sorted(_JOINERS & set(composed))
+            self.report(where, label, f"{what} {raw!r} has invisible characters "
+                        f"({', '.join(f'U+{ord(c):04X}' for c in gone)}; removed)", WARNING)
         tidy = " ".join(text.split())
         if tidy != text and tidy:
             self.report(where, label, f"{what} {text!r} has extra spaces (trimmed)",
@@ -151,6 +161,26 @@ class _Reader:
             if value is not None:
                 out.append((value, _line(item)))
         return out
+
+
+def _blank(node: Node) -> bool:
+    """A value left empty (``notes:``, ``notes: ''``)."""
+    return isinstance(node, ScalarNode) and not node.value.strip()
+
+
+def _without_invisible(text: str) -> str:
+    """``text`` without the characters that show nothing in a name (Unicode format
+    characters: direction marks, zero-width spaces, soft hyphens, word joiners, the
+    combining grapheme joiner), but for a joiner after a letter of a script it shapes."""
+    return "".join(
+        char for i, char in enumerate(text)
+        if (char in _JOINERS and i > 0 and _joining(text[i - 1]))
+        or (unicodedata.category(char) != "Cf" and char != "\u034f")
+    )
+
+
+def _joining(char: str) -> bool:
+    return any(lo <= ord(char) <= hi for lo, hi in _JOINING_SCRIPTS)
 
 
 def _term(reader: _Reader, node: Node, number: int, source: str) -> ParsedTerm | None:
@@ -215,13 +245,14 @@ def _term(reader: _Reader, node: Node, number: int, source: str) -> ParsedTerm |
     keep = False
     if "keep" in fields:
         value = fields["keep"][1]
-        if isinstance(value, ScalarNode) and value.tag == _BOOL:
-            keep = value.value.lower() in ("true", "yes", "on")
+        word = value.value.lower() if isinstance(value, ScalarNode) else ""
+        if value.tag == _BOOL and word in _TRUE + _FALSE:  # not !!bool maybe
+            keep = word in _TRUE
         else:
             reader.report(_line(fields["keep"][0]), label, "keep must be true or false")
 
     notes = ""
-    if "notes" in fields:
+    if "notes" in fields and not _blank(fields["notes"][1]):  # notes are optional
         notes = reader.text(fields["notes"][1], label, "notes", _line(fields["notes"][0])) or ""
 
     term = Term(id=term_id, kind=kind, forms=forms, variants=variants, aliases=aliases,
@@ -279,12 +310,9 @@ def _parse(path: Path | str) -> _Parsed:
     if "version" not in top:
         reader.report(_line(root), "", f"no version; assuming {FORMAT_VERSION}", WARNING)
     else:
-        node = top["version"][1]
-        if not (isinstance(node, ScalarNode) and node.tag == _INT
-                and int(node.value) == FORMAT_VERSION):
-            reader.report(_line(top["version"][0]), "",
-                          f"unsupported version {getattr(node, 'value', '?')!r}; "
-                          f"this scodub reads version {FORMAT_VERSION}")
+        wrong = _version_problem(top["version"][1])
+        if wrong:
+            reader.report(_line(top["version"][0]), "", wrong)
     name = (reader.text(top["name"][1], "", "name", _line(top["name"][0])) or "") \
         if "name" in top else ""
     source = "en"
@@ -306,6 +334,20 @@ def _parse(path: Path | str) -> _Parsed:
                     if (e := _term(reader, item, n, source)) is not None)
     reader.issues.extend(check_terms(entries, file, source))
     return done(source, name, entries)
+
+
+def _version_problem(node: Node) -> str | None:
+    """What is wrong with the value of ``version:`` (None: it is this format's)."""
+    if not isinstance(node, ScalarNode):
+        kind = "a list" if isinstance(node, SequenceNode) else "a mapping"
+        return f"version must be the number {FORMAT_VERSION}, not {kind}"
+    if node.value.strip() == str(FORMAT_VERSION):
+        return None  # written 1 or "1"
+    if node.tag != _INT:
+        return f"version must be the number {FORMAT_VERSION}, not the text {node.value!r}"
+    if node.value.strip() != str(FORMAT_VERSION):
+        return f"unsupported version {node.value}; this scodub reads version {FORMAT_VERSION}"
+    return None
 
 
 def _sorted(issues: Iterable[GlossaryIssue]) -> list[GlossaryIssue]:

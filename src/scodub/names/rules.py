@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from scodub.langs import LANGUAGES
 from scodub.names.glossary import Term
+from scodub.names.match import form_words
 from scodub.scripts import script_of
 
 ERROR = "error"
@@ -174,6 +175,9 @@ def _term_issues(entry: ParsedTerm, file: str, source: str) -> list[GlossaryIssu
 
     for role, lang, text, _, line in _texts(entry, source):
         what = f"{role} {text!r} ({lang})"
+        if not form_words(text):
+            report(line, f"{what} has no letters or digits: it can never be found in a text")
+            continue
         lookalike = ""
         for word in text.split():
             scripts = sorted({s for c in word if (s := script_of(c)) and s != "Han"})

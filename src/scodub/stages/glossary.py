@@ -6,6 +6,7 @@ reads the files once per process and context.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,25 @@ class GlossaryRef:
         digest = stage_key({"files": [hashlib.sha256(data).hexdigest() for data in contents]})
         return cls(tuple(Path(f) for f in files), digest)
 
+    def terms_key(self, lang: str | None = None) -> str:
+        """What a stage working in ``lang`` (in every language when None) takes from the
+        glossary: per term, its id, kind, keep flag, aliases and forms (those of ``lang``
+        only, when given). A comment, a note or the layout changes no stage, and a form
+        in a language the film is not transcribed in does not transcribe it again (a
+        feature film on CPU: an hour)."""
+        if not self.files:
+            return ""
+        glossary = _read(self.files, self.fingerprint)
+        terms = [
+            [
+                t.id, t.kind, t.keep, list(t.aliases), next(iter(t.forms), None),
+                [dict(t.forms), {k: list(v) for k, v in t.variants.items()}]
+                if lang is None else list(t.accepted(lang)),
+            ]
+            for t in glossary.terms
+        ]  # fmt: skip
+        return stage_key({"lang": lang, "terms": terms})
+
     def load(self, ctx: StageContext | None = None) -> Glossary:
         if not self.files:
             return Glossary()
@@ -39,7 +59,14 @@ class GlossaryRef:
         if ctx is not None and name in ctx.models:
             loaded: Glossary = ctx.models[name]
             return loaded
-        glossary = load_glossaries(self.files)
+        glossary = _read(self.files, self.fingerprint)
         if ctx is not None:
             ctx.models[name] = glossary
         return glossary
+
+
+@functools.lru_cache(maxsize=4)
+def _read(files: tuple[Path, ...], fingerprint: str) -> Glossary:
+    """The merged glossary of ``files`` as they were when ``fingerprint`` was taken (a
+    plan keys its stages, then runs them: one read)."""
+    return load_glossaries(files)

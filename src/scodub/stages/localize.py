@@ -91,7 +91,7 @@ class LocalizeStage(Stage[LocalizeStageResult]):
             "targets": list(self.targets),
             "mt": self.mt_model,
             "n_best": self.mt.n_best if self.mt_model else None,
-            "glossary": self.glossary.fingerprint,
+            "glossary": self.glossary.terms_key(),
         }
 
     def run(self, ctx: StageContext) -> LocalizeStageResult:

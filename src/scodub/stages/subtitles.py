@@ -53,7 +53,7 @@ class SubtitlesStage(Stage[SubtitleResult]):
         return (self.transcribe,)
 
     def identity(self) -> dict[str, Any]:
-        return {"glossary": self.glossary.fingerprint, "fallback": self.fallback_language}
+        return {"glossary": self.glossary.terms_key(), "fallback": self.fallback_language}
 
     def run(self, ctx: StageContext) -> SubtitleResult:
         transcript = ctx.result(self.transcribe).transcript

@@ -154,7 +154,9 @@ class TranscribeStage(Stage[TranscribeResult]):
             "film": self.film.content_hash,
             "stream": self.film.audio_position,
             "asr": self.asr.key(self.model_ref),
-            "glossary": self.glossary.fingerprint,
+            "glossary": self.glossary.terms_key(
+                "en" if self.asr.task == "translate" else self.asr.language
+            ),
             "speakers": self.speakers.key(),
         }
         if self.film.stream.start_ms:  # times on the film's timeline (earlier: the stream's)

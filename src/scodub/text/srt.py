@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -219,7 +220,11 @@ def _parse_block(block: Sequence[str], first_line: int, path: Path | str) -> Cue
             )
     # The block is well formed: pysrt's parser now gives exactly its times and text.
     item = pysrt.SubRipItem.from_lines(list(block))
-    text_lines = tuple(line for line in item.text.split("\n") if line.strip())
+    # Composed (NFC), as glossary forms are: an "é" typed as e + U+0301 (macOS tools
+    # write NFD) is the same letter for name matching, widths and voices.
+    text_lines = tuple(
+        unicodedata.normalize("NFC", line) for line in item.text.split("\n") if line.strip()
+    )
     return Cue(item.start.ordinal, item.end.ordinal, text_lines)
 
 
