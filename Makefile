@@ -13,7 +13,7 @@ LLAMA_BUILD := CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF -DGGML_OPENMP=OFF
 SYSTEM_FFMPEG ?= /usr/bin/ffmpeg
 MEDIA_TESTS := tests/test_ffmpeg.py tests/test_media.py tests/test_loudness.py \
 	tests/test_mix.py tests/test_mux.py tests/test_fitting.py tests/test_faults.py \
-	tests/test_dubbing.py tests/test_timeline.py
+	tests/test_dubbing.py tests/test_timeline.py tests/test_surround.py
 
 .PHONY: setup setup-dev system-deps sample test test-system-ffmpeg lint bench clean
 

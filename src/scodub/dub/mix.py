@@ -65,6 +65,8 @@ _LOUDNORM_MAX_LRA = 50.0
 _LIMITER_HEADROOM_DB = 0.5
 #: Limit-and-measure rounds at most (each a decode of the mix; two suffice in practice).
 _LIMITER_ROUNDS = 4
+#: Channels of each mix layout.
+LAYOUT_CHANNELS: dict[str, int] = {"stereo": 2, "5.1": 6, "7.1": 8}
 #: Samples per frame handed to the encoder (FLAC's own default block size).
 _OUTPUT_FRAME_SAMPLES = 4096
 #: alimiter's input gain range (1/64 .. 64).
@@ -114,6 +116,8 @@ class MixPlan:
     envelope: Path | None  # None: the dub goes over silence
     dub_gain_db: float
     sample_rate: int
+    #: The mix's channel layout: the original's when it is 5.1 or 7.1, else stereo.
+    layout: str = "stereo"
     #: Gain into the true-peak limiter, or None when the mix needs no limiting.
     limiter_gain_db: float | None = None
     limiter_ceiling_db: float = EBU_R128.max_true_peak_dbtp - TRUE_PEAK_MARGIN_DB - 0.5
@@ -121,30 +125,33 @@ class MixPlan:
 
 def _mix_stream(plan: MixPlan) -> Any:
     """The ffmpeg-python graph of the un-normalised stereo mix (limited if planned)."""
-    rate = plan.sample_rate
+    rate, layout = plan.sample_rate, plan.layout
+    # The voice in the centre: both channels of a stereo mix, the centre channel of 5.1/7.1.
+    voice = "stereo|c0<c0|c1<c0" if layout == "stereo" else f"{layout}|FC<c0"
     dub = (
         ffmpeg.input(str(plan.dub_stem.absolute()))["a:0"]
         .filter("aresample", rate)
         .filter("aformat", channel_layouts="mono")
-        .filter("pan", "stereo|c0<c0|c1<c0")  # centre the voice on both channels
+        .filter("pan", voice)
         .filter("volume", f"{plan.dub_gain_db:.2f}dB")
         .filter("apad")  # never let the dub end first: amix would rescale the bed then
     )
     if plan.envelope is None:
         seconds = plan.duration_ms / 1000
-        bed = ffmpeg.input(f"anullsrc=r={rate}:cl=stereo:d={seconds:.3f}", f="lavfi")["a:0"]
+        bed = ffmpeg.input(f"anullsrc=r={rate}:cl={layout}:d={seconds:.3f}", f="lavfi")["a:0"]
     else:
         original = (
             ffmpeg.input(str(plan.original.absolute()))[f"a:{plan.audio_position}"]
             .filter("aresample", rate, **ON_FILM_TIMELINE)
-            .filter("aformat", channel_layouts="stereo")
+            .filter("aformat", channel_layouts=layout)
             # Audio that ends before the picture: the bed runs on, silent, to its end.
             .filter("apad", whole_dur=f"{plan.duration_ms / 1000:.3f}")
         )
+        every = "|".join(f"c{n}<c0" for n in range(LAYOUT_CHANNELS[layout]))
         envelope = (
             ffmpeg.input(str(plan.envelope.absolute()))["a:0"]
             .filter("aresample", rate)
-            .filter("pan", "stereo|c0<c0|c1<c0")
+            .filter("pan", f"{layout}|{every}")  # the same gain on every channel
         )
         bed = ffmpeg.filter([original, envelope], "amultiply")
     # normalize=0: a plain sum; loudnorm sets the level afterwards.
@@ -233,7 +240,7 @@ def normalize_pass_command(
             str(Path(out).absolute()),
             acodec=MIX_CODECS[Path(out).suffix.lower()],
             ar=plan.sample_rate,
-            ac=2,
+            ac=LAYOUT_CHANNELS[plan.layout],
         )
         .global_args("-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-y")
         .compile(cmd=ffmpeg_exe())
@@ -287,7 +294,15 @@ def _validate_cues(cues_ms: Sequence[tuple[int, int]]) -> None:
             )
 
 
-def _matching_dub_gain(original_level: Loudness, dub_stem: Path, channels: int) -> float:
+def mix_layout(channels: int) -> str:
+    """The mix's channel layout for an original of ``channels``: a surround original
+    keeps its layout (a 5.1 film gets a 5.1 dub), anything else is mixed in stereo."""
+    return {6: "5.1", 8: "7.1"}.get(channels, "stereo")
+
+
+def _matching_dub_gain(
+    original_level: Loudness, dub_stem: Path, channels: int, layout: str = "stereo"
+) -> float:
     """Gain that gives the dub the original's integrated loudness (0 if either is silent).
 
     The dub takes the place of the original dialogue, and a film's integrated loudness is
@@ -296,8 +311,11 @@ def _matching_dub_gain(original_level: Loudness, dub_stem: Path, channels: int) 
     dub_level = measure_loudness(dub_stem, 0)
     if original_level.is_silent or dub_level.is_silent:
         return 0.0
-    as_stereo = dub_level.integrated_lufs + (_DUAL_MONO_DB if channels == 1 else 0.0)
-    return original_level.integrated_lufs - as_stereo
+    # As placed: a mono voice on both stereo channels measures 3 dB louder than the file;
+    # on a surround mix's centre channel alone, as loud.
+    dual = channels == 1 and layout == "stereo"
+    as_placed = dub_level.integrated_lufs + (_DUAL_MONO_DB if dual else 0.0)
+    return original_level.integrated_lufs - as_placed
 
 
 def _measure(plan: MixPlan, target: LoudnessTarget, out: Path) -> tuple[MixPlan, LoudnormStats]:
@@ -379,6 +397,7 @@ def mix_dub(
             original_loudness or measure_loudness(original_audio, source.position),
             dub_stem,
             dub_info.audio[0].channels,
+            mix_layout(source.channels),
         )
         if background
         else 0.0
@@ -405,6 +424,7 @@ def mix_dub(
             envelope=envelope_path,
             dub_gain_db=dub_gain_db,
             sample_rate=sample_rate,
+            layout=mix_layout(source.channels),
         )
         plan, first = _measure(plan, target, out)
         with atomic_path(out) as tmp:

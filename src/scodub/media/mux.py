@@ -39,7 +39,7 @@ from scodub.fsutil import atomic_path, ensure_writable_dir
 from scodub.inputfiles import SRT_MAX_BYTES, read_input_bytes
 from scodub.langs import Language, get_language
 from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg
-from scodub.media.probe import StreamInfo, probe_streams
+from scodub.media.probe import StreamInfo, probe, probe_streams
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +170,11 @@ def _film_subtitles(streams: Sequence[StreamInfo]) -> list[tuple[int, str]]:
     return kept
 
 
+def _channels(mix: Path) -> int:
+    audio = probe(mix).audio
+    return audio[0].channels if audio and audio[0].channels else 2
+
+
 def mux_command(
     film: Path, out: Path, tracks: Sequence[DeliveryTrack], streams: Sequence[StreamInfo]
 ) -> list[str]:
@@ -192,8 +197,10 @@ def mux_command(
     for track in (t for t in tracks if t.kind is TrackKind.DUB):
         maps.append(ffmpeg.input(str(Path(track.path).absolute()))["a:0"])
         spec = f"a:{audio_out}"
-        options += [f"-c:{spec}", DUB_AUDIO_CODEC, f"-b:{spec}", DUB_AUDIO_BITRATE]
-        options += [f"-ac:{spec}", "2", *_tags(spec, track)]
+        channels = _channels(track.path)  # stereo, or the 5.1/7.1 of a surround original
+        bitrate = DUB_AUDIO_BITRATE if channels <= 2 else f"{64 * channels}k"
+        options += [f"-c:{spec}", DUB_AUDIO_CODEC, f"-b:{spec}", bitrate]
+        options += [f"-ac:{spec}", str(channels), *_tags(spec, track)]
         audio_out += 1
     subtitle_out = 0
     for position, codec in _film_subtitles(streams):
