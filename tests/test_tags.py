@@ -134,10 +134,32 @@ def test_translation_reads_plain_text_and_cue_wide_markup_comes_back(
     translator.seen = []
     result = localize(source, ("en", "ru"), glossary, translator=translator)
     assert translator.seen and not any(TAG.search(t) for t in translator.seen), translator.seen
-    for track in (result.tracks["ru"], result.tracks["en"], result.source):
-        first, second = track.cues
-        assert first.lines[0].startswith(opening) and first.lines[-1].endswith(closing)
-        carried = len(TAG.findall(opening + closing))
-        assert len(TAG.findall(first.flat_text)) == carried
-        assert second.lines == ("Plain text.",) or not TAG.search(second.flat_text)
+    first, second = result.tracks["ru"].cues
+    assert first.lines[0].startswith(opening) and first.lines[-1].endswith(closing)
+    assert len(TAG.findall(first.flat_text)) == len(TAG.findall(opening + closing))
+    assert second.lines == ("Plain text.",) or not TAG.search(second.flat_text)
     assert result.reports["ru"].markup_dropped == dropped
+    # The source's own words keep every tag where it was, however the lines are broken.
+    for track in (result.tracks["en"], result.source):
+        first, second = track.cues
+        if dropped:  # else the cue-wide markup, as in the translations
+            assert TAG.findall(first.flat_text) == TAG.findall(" ".join(lines))
+        else:
+            assert first.lines[0].startswith(opening) and first.lines[-1].endswith(closing)
+        letters = "".join(strip_tags(first.flat_text).split())
+        assert letters == "".join(strip_tags(" ".join(lines)).split())
+        assert second.lines == ("Plain text.",)
+    assert result.reports["en"].markup_dropped == 0
+
+
+def test_reflow_keeps_every_tag_at_its_letters() -> None:
+    from scodub.text.tags import reflow_markup
+
+    tagged = ["He said <i>no</i> to", 'the <font color="#ff0">festival</font>.']
+    assert reflow_markup(tagged, ["He said no to the", "festival."]) == (
+        "He said <i>no</i> to the",
+        '<font color="#ff0">festival</font>.',
+    )
+    assert reflow_markup(["{\\an8}He <b>said</b>"], ["He", "said"]) == ("{\\an8}He", "<b>said</b>")
+    assert reflow_markup(["- <i>Who?</i>", "- Me."], ["-Who?", "-Me."]) == ("-<i>Who?</i>", "-Me.")
+    assert reflow_markup(["Yes and no"], ["Yes and yes"]) is None

@@ -36,7 +36,7 @@ from scodub.names.enforce import Enforced, Protected, Slot, find_terms, protect,
 from scodub.names.glossary import Glossary
 from scodub.text.aligned import fit_tracks
 from scodub.text.linebreak import join_words, normalize, speaker_lines
-from scodub.text.tags import restore_track_markup, strip_track_markup
+from scodub.text.tags import TAG, restore_track_markup, strip_track_markup
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,7 +318,7 @@ def localize(
     src = get_language(source.language).code
     # Markup does not go through translation: the cue-wide tags come back around the
     # translated cue, tags between words are dropped (counted in the reports).
-    source, marks = strip_track_markup(source)
+    tagged, (source, marks) = source, strip_track_markup(source)
     cue_texts = [normalize(c.flat_text) for c in source.cues]
     units = speaker_units(source)
     texts = [u.text for u in units]
@@ -383,12 +383,27 @@ def localize(
         )
         for lang in candidates
     }
-    dropped = sum(m.dropped for m in marks)
+    # The source's own words keep every tag where it was (tags between words too).
+    restored = {
+        lang: restore_track_markup(track, marks, tagged if lang == src else None)
+        for lang, track in fitted.tracks.items()
+    }
+    dropped = {lang: sum(m.dropped for m in marks) for lang in restored}
+    if src in restored:  # only where a cue's words were not kept as they were
+        dropped[src] = sum(
+            mark.dropped
+            for mark, was, now in zip(marks, tagged.cues, restored[src].cues, strict=True)
+            if _tags(now.lines) < _tags(was.lines)
+        )
     return LocalizeResult(
-        restore_track_markup(fitted.source, marks),
-        {lang: restore_track_markup(track, marks) for lang, track in fitted.tracks.items()},
-        {lang: replace(report, markup_dropped=dropped) for lang, report in reports.items()},
+        restore_track_markup(fitted.source, marks, tagged),
+        restored,
+        {lang: replace(r, markup_dropped=dropped[lang]) for lang, r in reports.items()},
     )
+
+
+def _tags(lines: Sequence[str]) -> int:
+    return sum(len(TAG.findall(line)) for line in lines)
 
 
 def glossary_names(glossary: Glossary, lang: str) -> tuple[str, ...]:

@@ -25,6 +25,8 @@ _HTML_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9.\-]*)(?:\s[^<>]*)?/?>")
 _ASS_OVERRIDE = re.compile(r"\{\\[^{}]*\}")
 #: Any markup: an ASS override block or an HTML-like tag.
 TAG = re.compile(f"{_ASS_OVERRIDE.pattern}|{_HTML_TAG.pattern}")
+#: One tag (spaces and all), or one character.
+_MARKUP_OR_CHAR = re.compile(rf"{TAG.pattern}|.", re.S)
 
 
 def strip_tags(text: str) -> str:
@@ -155,12 +157,57 @@ def strip_track_markup(track: Track) -> tuple[Track, tuple[CueMarkup, ...]]:
     return replace(track, cues=tuple(cues)), tuple(marks)
 
 
-def restore_track_markup(track: Track, marks: Sequence[CueMarkup]) -> Track:
-    """``track`` (cue for cue the one ``marks`` came from) with each cue's markup back."""
-    if not any(m.opening or m.closing for m in marks):
+def restore_track_markup(
+    track: Track, marks: Sequence[CueMarkup], tagged: Track | None = None
+) -> Track:
+    """``track`` (cue for cue the one ``marks`` came from) with each cue's markup back;
+    with ``tagged`` (that track as it was, tags and all: ``track`` holds its words, broken
+    anew), each cue whose words are unchanged gets every tag back where it was."""
+    if not any(m.opening or m.closing or m.dropped for m in marks):
         return track
-    cues = tuple(
-        replace(cue, lines=mark.wrap(cue.lines))
-        for cue, mark in zip(track.cues, marks, strict=True)
-    )
-    return replace(track, cues=cues)
+    cues = []
+    for n, (cue, mark) in enumerate(zip(track.cues, marks, strict=True)):
+        kept = reflow_markup(tagged.cues[n].lines, cue.lines) if tagged and mark.dropped else None
+        cues.append(replace(cue, lines=kept or mark.wrap(cue.lines)))
+    return replace(track, cues=tuple(cues))
+
+
+def reflow_markup(tagged: Sequence[str], lines: Sequence[str]) -> tuple[str, ...] | None:
+    """``lines`` (the text of ``tagged`` without tags, broken and spaced anew) with every
+    tag of ``tagged`` back at its letters; None when the letters are not the same.
+
+    An opening tag goes before the letter it was before, a closing HTML tag after the
+    letter it was after, so a line break keeps ``<i>word</i>`` whole."""
+    before: list[str] = []  # per visible character: the tags written before it
+    after: list[str] = []  # and the closing tags after it
+    letters: list[str] = []
+    pending = ""
+    for token in _MARKUP_OR_CHAR.finditer("".join(tagged)):
+        piece = token.group(0)
+        if piece.isspace():
+            continue
+        if not TAG.fullmatch(piece):
+            letters.append(piece)
+            before.append(pending)
+            after.append("")
+            pending = ""
+        elif piece.startswith("</") and letters and not pending:
+            after[-1] += piece
+        else:
+            pending += piece
+    if [c for line in lines for c in line if not c.isspace()] != letters:
+        return None
+    out: list[str] = []
+    at = 0
+    for line in lines:
+        text = ""
+        for char in line:
+            if char.isspace():
+                text += char
+            else:
+                text += before[at] + char + after[at]
+                at += 1
+        out.append(text)
+    if pending and out:
+        out[-1] += pending
+    return tuple(out)
