@@ -18,7 +18,7 @@ from scodub.data import Cue, Track
 from scodub.errors import ConfigError, ModelError
 from scodub.mt.backends import backend_for, check_backends, load_backends, parse_routes
 from scodub.mt.llm import LlmTranslator
-from scodub.mt.llm_prompt import CueRequest, make_windows, read_answer
+from scodub.mt.llm_prompt import CueRequest, make_windows, plain_answer, read_answer
 from scodub.mt.localize import MtSettings, localize
 from scodub.mt.openai_client import ChatClient, resolve_base_url
 from scodub.names.glossary import Glossary
@@ -191,8 +191,9 @@ def test_fallback_cue_by_cue(glossary: Glossary) -> None:
         answer = translation(seen.payload, cues)
         if len(cues) > 1:
             answer.pop(max(answer, key=int))  # every window's answer is one cue short
-        elif "Thank you" in cues["1"]:  # one cue: a bare translation
-            return Reply(body=completion("<ru> Спасибо."))
+        elif "Thank you" in cues["1"]:  # one cue: a bare translation, chatty
+            return Reply(body=completion("Here is the translation:\n\n\"<ru> Спасибо.\"\n\n"
+                                         "Note: I kept the tone informal."))
         return Reply(body=completion(json.dumps(answer, ensure_ascii=False)))
 
     with ScriptedServer(short) as server:
@@ -594,3 +595,20 @@ def test_run_checks_the_server_before_transcribing(
     assert code == 1 and f"cannot reach the translation server at {up}" in err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert not list(out.glob("*.transcript.json"))
+
+
+@pytest.mark.parametrize(
+    ("content", "text"),
+    [
+        ("Here is the translation:\n\nПривет, мир!", "Привет, мир!"),
+        ("Translation into Uzbek: Salom, dunyo!", "Salom, dunyo!"),
+        ('"Salom, dunyo!"\n\nNote: the name is kept.', "Salom, dunyo!"),
+        ("Sure! Here you go:\n«Привет»", "Привет"),
+        ("Привет,\nмир!", "Привет, мир!"),  # two lines of a cue
+        ("Here we go: again!", "Here we go: again!"),  # a line of dialogue
+        ("```\nПривет\n```", "Привет"),
+    ],
+)
+def test_a_bare_answer_loses_what_a_chatty_model_says_around_it(content: str, text: str) -> None:
+    """The words around a one-cue answer were taken into the subtitle."""
+    assert plain_answer(content) == text

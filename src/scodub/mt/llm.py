@@ -39,6 +39,7 @@ from scodub.mt.llm_prompt import (
     build_prompt,
     cue_problem,
     make_windows,
+    plain_answer,
     read_answer,
     to_cue_placeholders,
 )
@@ -230,7 +231,7 @@ class LlmTranslator:
         content = self._ask(prompt, stats)
         answers = read_answer(content, len(asked))
         if answers is None and plain_ok and len(asked) == 1 and content.strip()[:1] not in "{[":
-            answers = {1: " ".join(content.split())}  # a bare translation of the one cue
+            answers = {1: plain_answer(content)}  # a bare translation of the one cue
         if answers is None:
             stats.malformed_answers += 1
             answers = {}

@@ -49,6 +49,15 @@ _TIMING_TEXT = re.compile(r"\d+:\d{2}:\d{2}[,.]\d{3}\s*-->")
 LOOSE_PLACEHOLDER = re.compile(r"[\[［⟦【]{1,2}\s*(\d{1,4})\s*[\]］⟧】]{1,2}")
 _LINE_ANSWER = re.compile(r'^\s*"?(\d{1,3})"?\s*[:.)=-]\s*(.*?)\s*,?\s*$')
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```$")
+#: What a chatty model says around a bare translation: a line that introduces it ("Here
+#: is the translation:", "Translation into Russian:"), a label before it on its line, a
+#: note after it.
+_INTRO_LINE = re.compile(
+    r"^(?:here\b|sure\b|certainly\b|of course\b|translat|the translat).*:$", re.I
+)
+_LABEL = re.compile(r"^(?:translation|translated text|перевод)(?:\s+\w+){0,3}\s*:\s*", re.I)
+_NOTE_LINE = re.compile(r"^[(*_\s]*(?:note|notes|explanation)\b", re.I)
+_QUOTES = {'"': '"', "“": "”", "«": "»", "„": "“", "「": "」"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +299,21 @@ def read_answer(content: str, count: int) -> dict[int, str] | None:
         if m:
             lines[int(m.group(1))] = m.group(2).strip().strip('"')
     return lines or None
+
+
+def plain_answer(content: str) -> str:
+    """A bare translation of one cue, without what a chatty model says around it (an
+    introducing line, a label, notes after it, the quotes around it), on one line."""
+    lines = [line.strip() for line in _FENCE.sub("", content.strip()).splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) > 1 and _INTRO_LINE.match(lines[0]):
+        lines = lines[1:]
+    while len(lines) > 1 and _NOTE_LINE.match(lines[-1]):
+        lines = lines[:-1]
+    text = _LABEL.sub("", " ".join(" ".join(lines).split()), count=1)
+    if len(text) > 2 and _QUOTES.get(text[0]) == text[-1]:
+        text = text[1:-1].strip()
+    return text
 
 
 def _as_text(value: Any) -> str:
