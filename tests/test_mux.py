@@ -178,7 +178,7 @@ def test_mux_command_copies_video_and_tags_tracks(media: Path, film: Path) -> No
         "-c:s:2", "srt", "-metadata:s:s:2", "language=per", "-metadata:s:s:2", "title=Persian",
         "-disposition:s:2", "0",
     ]  # fmt: skip
-    assert cmd[cmd.index("-disposition:a:0") + 1] == "default+original"
+    assert cmd[cmd.index("-disposition:a:0") + 1] == "+original"  # the film's default kept
 
 
 def test_bad_tracks_and_targets_are_refused(media: Path, film: Path, tmp_path: Path) -> None:
@@ -247,3 +247,49 @@ def test_probe_streams_refuses_non_media(tmp_path: Path) -> None:
         probe_streams(bogus)
     with pytest.raises(MediaError, match="does not exist"):
         probe_streams(tmp_path / "none.mkv")
+
+
+def test_the_films_own_flags_are_kept_and_the_dubbed_stream_is_the_original(
+    media: Path, tmp_path: Path
+) -> None:
+    """Every film stream was flagged anew: the first audio stream made default and
+    original, the others and the film's subtitles stripped of default, forced, hearing
+    and visual impaired; a second untitled audio stream was called "(original)" too."""
+    film = tmp_path / "flags.mkv"
+    srt = media / "ru 'subs'.srt"
+    run_ffmpeg(
+        "-i", str(media / 'фильм "тест" 1.mp4'), "-i", str(srt), "-i", str(srt),
+        "-map", "0:v", "-map", "0:a", "-map", "0:a", "-map", "0:a", "-map", "1", "-map", "2",
+        "-c", "copy", "-c:s", "srt",
+        "-metadata:s:a:0", "language=rus", "-metadata:s:a:1", "language=eng",
+        "-metadata:s:a:2", "language=eng", "-disposition:a:0", "0",
+        "-disposition:a:1", "default", "-disposition:a:2", "visual_impaired+descriptions",
+        "-metadata:s:s:0", "language=fre", "-disposition:s:0", "forced",
+        "-metadata:s:s:1", "language=eng", "-disposition:s:1", "default+hearing_impaired",
+        str(film),
+    )  # fmt: skip
+    out = mux_delivery(film, tmp_path / "out.mkv", _tracks(media)[1:2], original=1)
+    with av.open(str(out)) as container:
+        flags = [
+            (s.type, s.metadata.get("title"), sorted(
+                f.name for f in av.stream.Disposition if f.value and s.disposition & f
+            ))
+            for s in container.streams
+        ]  # fmt: skip
+    assert flags == [
+        ("video", None, ["default"]),
+        ("audio", None, []),
+        ("audio", "English (original)", ["default", "original"]),
+        ("audio", None, ["visual_impaired"]),
+        ("audio", "Russian (dub)", []),
+        ("subtitle", None, ["forced"]),
+        ("subtitle", None, ["default", "hearing_impaired"]),
+    ]
+    # A film that marks no audio stream default: the dubbed-from stream becomes it.
+    run_ffmpeg("-i", str(film), "-map", "0", "-c", "copy", "-disposition:a", "0",
+               str(tmp_path / "no default.mkv"))  # fmt: skip
+    plain = mux_delivery(tmp_path / "no default.mkv", tmp_path / "plain.mkv", [], original=2)
+    with av.open(str(plain)) as container:
+        defaults = [bool(a.disposition & av.stream.Disposition.default)
+                    for a in container.streams.audio]  # fmt: skip
+    assert defaults == [False, False, True]

@@ -176,22 +176,33 @@ def _channels(mix: Path) -> int:
 
 
 def mux_command(
-    film: Path, out: Path, tracks: Sequence[DeliveryTrack], streams: Sequence[StreamInfo]
+    film: Path,
+    out: Path,
+    tracks: Sequence[DeliveryTrack],
+    streams: Sequence[StreamInfo],
+    original: int | None = None,
 ) -> list[str]:
-    """The ffmpeg argument list that writes the delivery file ``out``."""
+    """The ffmpeg argument list that writes the delivery file ``out``. The film's own
+    streams keep their flags (default, forced, hearing impaired, ...); the audio stream
+    the dubs were made from (``original``: n-th audio stream, the first when None) is
+    flagged the original, and is the default when the film marks none."""
     film_input = ffmpeg.input(str(Path(film).absolute()))
     maps = [film_input["V"], film_input["a?"]]
-    options: list[str] = ["-c:v", "copy"]
+    options: list[str] = ["-c:v", "copy", "-disposition:v:0", "+default"]
+    audios = [s for s in streams if s.type == "audio"]
+    chosen = original if original is not None and 0 <= original < len(audios) else 0
     audio_out = 0
-    for position, stream in enumerate(s for s in streams if s.type == "audio"):
+    for position, stream in enumerate(audios):
         options += [f"-c:a:{audio_out}", "copy"]
-        options += [f"-disposition:a:{audio_out}", "default+original" if position == 0 else "0"]
-        if not stream.title:
-            name = _language_name(stream.language)
-            options += [
-                f"-metadata:s:a:{audio_out}",
-                f"title={name} (original)" if name else "title=Original",
-            ]
+        if position == chosen:
+            flags = "+original" if any(a.default for a in audios) else "+default+original"
+            options += [f"-disposition:a:{audio_out}", flags]
+            if not stream.title:
+                name = _language_name(stream.language)
+                options += [
+                    f"-metadata:s:a:{audio_out}",
+                    f"title={name} (original)" if name else "title=Original",
+                ]
         audio_out += 1
     # Audio first (the film's, then the dubs), then subtitles (the film's, then the new).
     for track in (t for t in tracks if t.kind is TrackKind.DUB):
@@ -205,7 +216,7 @@ def mux_command(
     subtitle_out = 0
     for position, codec in _film_subtitles(streams):
         maps.append(film_input[f"s:{position}"])
-        options += [f"-c:s:{subtitle_out}", codec, f"-disposition:s:{subtitle_out}", "0"]
+        options += [f"-c:s:{subtitle_out}", codec]  # its own flags (forced, default) kept
         subtitle_out += 1
     for track in (t for t in tracks if t.kind is TrackKind.SUBTITLE):
         maps.append(ffmpeg.input(str(Path(track.path).absolute()), f="srt")["s:0"])
@@ -254,8 +265,10 @@ def mux_delivery(
     *,
     force: bool = False,
     streams: Sequence[StreamInfo] | None = None,
+    original: int | None = None,
 ) -> Path:
-    """Write the delivery Matroska file ``out`` (atomically) and return its path.
+    """Write the delivery Matroska file ``out`` (atomically) and return its path; the
+    dubs were made from audio stream ``original`` (n-th; the first when None).
 
     Everything is checked before ffmpeg runs: the target (``.mkv``; an existing one needs
     ``force=True``), every track's language, file and format, and whether the film's video
@@ -275,7 +288,7 @@ def mux_delivery(
         check_video_copyable(film, streams)
     ensure_writable_dir(out.parent)
     with atomic_path(out) as tmp:
-        command = mux_command(film, tmp, tracks, streams)
+        command = mux_command(film, tmp, tracks, streams, original)
         run_ffmpeg(command, what="mux the delivery file", source=film, writes=out)
     return out
 

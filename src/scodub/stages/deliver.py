@@ -98,7 +98,10 @@ class DeliverStage(Stage[DeliveryResult]):
         # the targets are this stage's from here on: a run killed while writing them, run
         # again, may finish them.
         write_json_atomic(_pending(self, ctx), [str(t) for t in self.targets()])
-        mux_delivery(self.film.path, target, tracks, force=True, streams=self.film.info.streams)
+        mux_delivery(
+            self.film.path, target, tracks, force=True, streams=self.film.info.streams,
+            original=self.film.audio_position,
+        )  # fmt: skip
         stems: dict[str, Path] = {}
         if self.stems is not None:
             fmt = self.stems
