@@ -72,6 +72,12 @@ class FilmRun:
         return float(fps) if isinstance(fps, (int, float)) and fps > 0 else None
 
     @property
+    def audio_stream(self) -> int | None:
+        """The audio stream the run transcribed (n-th), when its report says."""
+        position = self.media.get("audio_stream")
+        return position if isinstance(position, int) and position >= 0 else None
+
+    @property
     def duration_ms(self) -> int:
         """The film's length (the probe's; the transcript's when the report lacks it)."""
         probed = self.media.get("duration_ms")

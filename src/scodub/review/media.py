@@ -47,9 +47,11 @@ def browser_playable(info: MediaInfo) -> bool:
     return all(stream.codec in PLAYABLE_AUDIO for stream in info.audio[:1])
 
 
-def proxy_command(film: Path, target: Path) -> list[str]:
-    """ffmpeg arguments for the browser proxy: first video and audio streams, 360 lines
-    H.264 (fast start, so the page can seek before the whole file is read), stereo AAC."""
+def proxy_command(film: Path, target: Path, audio: int = 0) -> list[str]:
+    """ffmpeg arguments for the browser proxy: the first video stream (not a cover
+    picture) and audio stream ``audio`` (n-th, the one the run transcribed), 360 lines
+    H.264 (fast start, so the page can seek before the whole file is read), stereo AAC,
+    on the film's timeline."""
     return [
         ffmpeg_exe(),
         "-nostdin",
@@ -60,9 +62,9 @@ def proxy_command(film: Path, target: Path) -> list[str]:
         "-i",
         str(film.absolute()),
         "-map",
-        "0:v:0?",
+        "0:V:0?",
         "-map",
-        "0:a:0?",
+        f"0:a:{audio}?",
         "-vf",
         f"scale=-2:'min({PROXY_HEIGHT},ih)'",
         "-c:v",
@@ -79,20 +81,24 @@ def proxy_command(film: Path, target: Path) -> list[str]:
         "96k",
         "-ac",
         "2",
+        "-af",
+        "aresample=async=1:first_pts=0",
         "-movflags",
         "+faststart",
         str(target),
     ]
 
 
-def make_proxy(film: Path, cache: StageCache) -> Path:
-    """The cached proxy of ``film`` (made on the first call)."""
-    key = stage_key({"stage": STAGE, "proxy": cache.content_hash(film), "h": PROXY_HEIGHT})
+def make_proxy(film: Path, cache: StageCache, audio: int = 0) -> Path:
+    """The cached proxy of ``film`` with its ``audio``-th audio stream (made once)."""
+    parts = {"stage": STAGE, "proxy": cache.content_hash(film), "h": PROXY_HEIGHT}
+    key = stage_key({**parts, **({"audio": audio} if audio else {})})
     target = cache.path(STAGE, key, ".mp4")
     if target.is_file():
         return target
     with atomic_path(target) as tmp:
-        result = subprocess.run(proxy_command(film, tmp), capture_output=True, check=False)
+        command = proxy_command(film, tmp, audio)
+        result = subprocess.run(command, capture_output=True, check=False)
         if result.returncode != 0:
             lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
             raise MediaError(film, f"cannot make a browser proxy ({lines[-1] if lines else ''})")
@@ -115,14 +121,20 @@ def find_film(run: FilmRun) -> Path | None:
     return next((path for path in run.film_candidates() if path.is_file()), None)
 
 
-def waveform(film: Path, info: MediaInfo, cache: StageCache) -> dict[str, Any]:
-    """Peak envelope of the dialogue (the film's first audio stream), one byte per 50 ms,
-    base64; cached by the film's content."""
-    key = stage_key({"stage": STAGE, "wave": cache.content_hash(film), "rate": WAVE_RATE_HZ})
+def waveform(
+    film: Path, info: MediaInfo, cache: StageCache, position: int | None = None
+) -> dict[str, Any]:
+    """Peak envelope of the dialogue (audio stream ``position``, the one the run
+    transcribed; the default one when None), one byte per 50 ms, base64; cached by the
+    film's content."""
+    stream = choose_audio_stream(info, position if position is not None and
+                                 position < len(info.audio) else None)  # fmt: skip
+    parts = {"stage": STAGE, "wave": cache.content_hash(film), "rate": WAVE_RATE_HZ}
+    key = stage_key({**parts, **({"audio": stream.position} if stream.position else {})})
     stored = cache.load(STAGE, key)
     if stored is not None and isinstance(stored.get("peaks"), str):
         return stored
-    audio = decode_audio(film, choose_audio_stream(info, None), sample_rate=_WAVE_DECODE_HZ)
+    audio = decode_audio(film, stream, sample_rate=_WAVE_DECODE_HZ)
     step = _WAVE_DECODE_HZ // WAVE_RATE_HZ
     count = -(-audio.size // step)
     padded = np.pad(np.abs(audio), (0, count * step - audio.size))
@@ -155,14 +167,18 @@ def film_media(run: FilmRun, page_dir: Path, film: Path | None = None) -> dict[s
     film = film or find_film(run)
     if film is not None:
         info = probe(film)
-        playable = browser_playable(info)
-        source = film if playable else make_proxy(film, cache)
+        position = run.audio_stream if run.audio_stream is not None else (
+            choose_audio_stream(info).position if info.audio else 0
+        )  # the stream the run transcribed (a player would start another)
+        # A browser plays a file's first audio stream: another needs a proxy.
+        playable = browser_playable(info) and position == 0
+        source = film if playable else make_proxy(film, cache, position)
         link = link_into(source, media_dir / f"{run.stem}{source.suffix.lower()}")
         out.update(
             video=f"media/{link.name}",
             proxy=not playable,
             film_file=str(film),
-            waveform=waveform(film, info, cache) if info.audio else None,
+            waveform=waveform(film, info, cache, position) if info.audio else None,
         )
     for lang in run.languages:
         mix = _dub_mix(run, lang)
