@@ -103,3 +103,26 @@ def test_transcript_times_are_the_films_times(
     words = [w for s in data["transcript"]["segments"] for w in s["words"]]
     # The sample's first word starts within its first second; its last ends by 24.7 s.
     assert 2500 <= words[0][1] < 3500 and words[-1][2] <= 24_700 + 2500
+
+
+def test_a_broadcast_capture_whose_clock_jumps_plays_across_the_jump(tmp_path: Path) -> None:
+    """Two MPEG-TS recordings joined (the clock jumps by 100 s): the film was "truncated
+    or corrupt, 10.6 s of the 106.9 s its header announces" to transcribe, and dub
+    made a 107 s delivery of it. ffmpeg plays across a jump of over 10 s; so does scodub."""
+    parts = []
+    for name, args in (("a.ts", ["-t", "3"]), ("b.ts", ["-t", "4", "-output_ts_offset", "100"])):
+        run_ffmpeg("-i", str(SAMPLE), "-c", "copy", *args, str(tmp_path / name))
+        parts.append((tmp_path / name).read_bytes())
+    film = tmp_path / "запись эфира.ts"
+    film.write_bytes(b"".join(parts))
+    played = sum(probe(tmp_path / name).duration_ms for name in ("a.ts", "b.ts"))
+    assert 6500 < played < 8000  # cut at packets, not at exactly 3 s and 4 s
+    info = probe(film)
+    assert info.duration_ms == pytest.approx(played, abs=150)
+    (stream,) = info.audio
+    heard = sum(probe(tmp_path / name).audio[0].duration_ms or 0 for name in ("a.ts", "b.ts"))
+    assert stream.duration_ms == pytest.approx(heard, abs=100)
+    audio = decode_audio(film, stream)
+    assert len(audio) * 1000 / ASR_SAMPLE_RATE == pytest.approx(heard, abs=200)
+    check_complete(info, stream, audio)
+    assert open_film(film, tmp_path / "out").duration_ms == pytest.approx(played, abs=150)

@@ -159,7 +159,19 @@ def _probe(path: Path, media_only: bool) -> MediaInfo:
                 )
         duration = _duration_ms(container)
         fmt = container.format.name
-        if fmt in _NO_INDEX or duration <= 0:
+        if fmt in _DISCONTINUOUS:
+            # A broadcast capture's clock may jump (two recordings joined): its header's
+            # length is the span of the jump; ffmpeg plays across it, so do we.
+            spans = _packet_spans_ms(container, joined=True)
+            duration = max((e for _, e in spans.values()), default=0) - min(
+                (b for b, _ in spans.values()), default=0
+            )
+            audio = [
+                replace(a, duration_ms=spans[a.index][1] - spans[a.index][0])
+                if a.index in spans else a
+                for a in audio
+            ]  # fmt: skip
+        elif fmt in _NO_INDEX or duration <= 0:
             # The header's length is a guess from the first frames' bitrate (raw MP3/AAC),
             # or missing (Matroska written to a pipe): measure it from the packets.
             ends = _packet_ends_ms(container)
@@ -211,18 +223,34 @@ def _packet_ends_ms(container: av.container.InputContainer) -> dict[int, int]:
     return {index: end for index, (_, end) in _packet_spans_ms(container).items()}
 
 
-def _packet_spans_ms(container: av.container.InputContainer) -> dict[int, tuple[int, int]]:
+#: Containers whose clock may jump (MPEG-TS): ffmpeg closes a jump of over 10 s.
+_DISCONTINUOUS = frozenset({"mpegts", "mpegtsraw"})
+_JUMP_MS = 10_000  # ffmpeg's dts_delta_threshold
+
+
+def _packet_spans_ms(
+    container: av.container.InputContainer, *, joined: bool = False
+) -> dict[int, tuple[int, int]]:
     """Where each stream's packets start and end (ms, on the file's clock), read from the
-    packets, not decoded: a whole pass over the file."""
+    packets, not decoded: a whole pass over the file. ``joined``: a jump of the clock of
+    over 10 s, forwards or back, is closed up, as ffmpeg plays such a file."""
     spans: dict[int, tuple[int, int]] = {}
+    offset = 0
+    expected: dict[int, int] = {}  # per stream, where its next packet should start
     try:
         for packet in container.demux():
             if packet.pts is None or packet.time_base is None:
                 continue
-            start = ms(float(packet.pts * packet.time_base))
-            end = ms(float((packet.pts + (packet.duration or 0)) * packet.time_base))
-            first, last = spans.get(packet.stream.index, (start, end))
-            spans[packet.stream.index] = (min(first, start), max(last, end))
+            start = ms(float(packet.pts * packet.time_base)) + offset
+            end = ms(float((packet.pts + (packet.duration or 0)) * packet.time_base)) + offset
+            index = packet.stream.index
+            if joined and index in expected and abs(start - expected[index]) > _JUMP_MS:
+                jump = start - expected[index]
+                offset -= jump
+                start, end = start - jump, end - jump
+            expected[index] = end
+            first, last = spans.get(index, (start, end))
+            spans[index] = (min(first, start), max(last, end))
     except av.error.FFmpegError:  # a damaged tail: what was read so far (decode judges)
         pass
     return spans
