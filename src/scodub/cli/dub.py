@@ -104,7 +104,8 @@ def _summary(report: DubReport, report_file: Path) -> None:
     "--audio-stream",
     type=click.IntRange(min=0),
     default=None,
-    help="N-th audio stream of the film to dub over; default: the first.",
+    help="N-th audio stream of the film to dub over; default: the one marked default, "
+    "else the first.",
 )
 @click.option(
     "--asr-model",
