@@ -80,3 +80,19 @@ def test_a_line_in_another_room_or_voice_is_voiced_again(russian: Voice, tmp_pat
     # a damaged entry: made again
     line = fit_lines(CUES[:1], voice, 7000, stores={voice.name: store})[0]
     assert set(voice.texts) == {CUES[0].flat_text} and line.audio.size > 0
+
+
+def test_a_stored_line_cut_short_is_voiced_again(russian: Voice, tmp_path: Path) -> None:
+    """A stored line's WAV cut short (a full disk, an interrupted copy) was reused: the
+    wave module reads a short data chunk without an error, and the dub line stopped
+    early in the delivery, its report still saying it fitted."""
+    voice = CountingVoice(russian)
+    store = LineStore(tmp_path, {"voice": russian.name}, FitPolicy())
+    first = fit_lines(CUES[:1], voice, 7000, stores={voice.name: store})[0]
+    (wav,) = tmp_path.glob("*.wav")
+    data = wav.read_bytes()
+    wav.write_bytes(data[: len(data) // 3])
+    voice.texts.clear()
+    again = fit_lines(CUES[:1], voice, 7000, stores={voice.name: store})[0]
+    assert voice.texts == [CUES[0].flat_text]
+    assert abs(again.audio.size - first.audio.size) < first.audio.size // 10

@@ -68,6 +68,8 @@ class LineStore:
                 rate = wav.getframerate()
                 pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
             values = {name: facts[name] for name in _FACTS}
+            if pcm.size != facts["samples"]:  # cut short (a full disk, a copy): the
+                return None  # wave module reads a short data chunk without a word
         except (OSError, ValueError, KeyError, TypeError, EOFError, wave.Error):
             return None  # missing, damaged or of the wrong shape: synthesized again
         return FittedLine(
@@ -83,4 +85,5 @@ class LineStore:
     def keep(self, line: FittedLine, cue_end_ms: int) -> None:
         key = self.key(line.text, line.slot_ms, cue_end_ms - line.start_ms)
         write_wav(self.root / f"{key}.wav", line.audio, line.sample_rate)
-        write_json_atomic(self.root / f"{key}.json", {n: getattr(line, n) for n in _FACTS})
+        facts = {n: getattr(line, n) for n in _FACTS} | {"samples": int(line.audio.size)}
+        write_json_atomic(self.root / f"{key}.json", facts)
