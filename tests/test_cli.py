@@ -189,6 +189,19 @@ def test_run_translates_into_aligned_tracks_with_the_real_ctranslate2_path(
     assert report["stages"]["localize"]["cached"] is False
     code, stdout, _ = scodub(args, capsys)
     assert json.loads(stdout)["stages"]["localize"]["cached"] is True
+    # An editor's fix by hand in a machine track: the same run again puts the machine's
+    # text back (the cache is not the editor's), but keeps the edit and says so; it was
+    # overwritten without a word.
+    ru = out / "sco-sample.ru.srt"
+    edited = ru.read_text(encoding="utf-8").replace("\n\n", "\nFIXED BY HAND\n\n", 1)
+    ru.write_text(edited, encoding="utf-8")
+    code, stdout, err = scodub(args, capsys)
+    kept = out / "sco-sample.ru.srt.~1~"
+    assert code == 0 and kept.read_text(encoding="utf-8") == edited
+    assert "FIXED BY HAND" not in ru.read_text(encoding="utf-8")
+    assert json.loads(stdout)["replaced_outputs"] == [{"path": str(ru), "kept_as": str(kept)}]
+    assert f"{ru} held other text than this run's (an edit?); it is replaced, and kept as " \
+        f"{kept}" in err
 
 
 def test_translation_without_a_model_fails_before_transcribing(
@@ -217,7 +230,7 @@ def test_translation_without_a_model_fails_before_transcribing(
 
 
 def test_translate_command_editor_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    srt = tmp_path / "edited «film».en.srt"
+    srt = tmp_path / "edited «film» [2025].en.srt"  # brackets: a glob pattern's set
     srt.write_text(
         "1\n00:00:01,000 --> 00:00:03,000\nZhang Yimou arrived in Chongqing.\n\n"
         "2\n00:00:03,500 --> 00:00:05,500\nHe met Samina Farzin.\n",
@@ -242,9 +255,18 @@ def test_translate_command_editor_path(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 0, err
     report = json.loads(stdout)
     assert set(report["outputs"]) == {"en", "ru", "zh"}
-    ru = (tmp_path / "o" / "edited «film».ru.srt").read_text(encoding="utf-8")
+    ru = (tmp_path / "o" / "edited «film» [2025].ru.srt").read_text(encoding="utf-8")
     assert "Чжан Имоу" in ru and "Чунцин" in ru and "Самина Фарзин" in ru
     assert report["languages"]["ru"]["glossary"]["misses"] == 0
+    # Each replaced version kept under its own number (with a bracket in the name, the
+    # backups were not found, and every one was written over .~1~).
+    target = tmp_path / "o" / "edited «film» [2025].ru.srt"
+    for version in ("one", "two"):
+        target.write_text(ru.replace("Чунцин", version), encoding="utf-8")
+        code, _, err = scodub([*args_of(srt, tmp_path / "o"), "--to", "ru"], capsys)
+        assert code == 0, err
+    assert [(tmp_path / "o" / f"{target.name}.~{n}~").read_text(encoding="utf-8").count(v)
+            for n, v in ((1, "one"), (2, "two"))] == [1, 1]  # fmt: skip
     bad = tmp_path / "broken.srt"
     bad.write_bytes("1\n00:00:01,000 --> 00:00:03,000\nпривет\n".encode("cp1251"))
     code, _, err = scodub(["translate", str(bad), "--to", "ru", "--out", str(tmp_path)], capsys)
@@ -252,11 +274,16 @@ def test_translate_command_editor_path(tmp_path: Path, capsys: pytest.CaptureFix
     code, _, err = scodub(["translate", str(srt), "--to", "xx", "--out", str(tmp_path)], capsys)
     assert code != 0 and "unknown language code 'xx'" in err
     # A folder where a track belongs: one line naming it, the other tracks written.
-    (tmp_path / "f" / "edited «film».zh.srt").mkdir(parents=True)
+    (tmp_path / "f" / "edited «film» [2025].zh.srt").mkdir(parents=True)
     args = ["translate", str(srt), "--to", "ru,zh", "--out", str(tmp_path / "f")]
     code, _, err = scodub([*args, "--mt-model", str(TINY_NLLB)], capsys)
     assert code != 0 and err.count("\n") == 1 and "Traceback" not in err, err
-    assert "edited «film».zh.srt: cannot write it" in err
+    assert "edited «film» [2025].zh.srt: cannot write it" in err
+
+
+def args_of(srt: Path, out: Path) -> list[str]:
+    return ["translate", str(srt), "--out", str(out), "--mt-model", str(TINY_NLLB),
+            "--glossary", str(FESTIVAL)]  # fmt: skip
 
 
 def test_run_dub_muxes_a_tagged_delivery_file(
@@ -295,6 +322,10 @@ def test_run_dub_muxes_a_tagged_delivery_file(
     assert code == 0 and delivery.read_bytes() == before, err
     code, _, err = scodub([*args[:-1], "--stems", "wav"], capsys)
     assert code != 0 and "--force" in err and delivery.read_bytes() == before
+    # --plan runs nothing: it shows the plan, and that the run would stop (it refused).
+    code, stdout, err = scodub([*args[:-1], "--stems", "wav", "--plan"], capsys)
+    assert code == 0 and "deliver" in stdout, err
+    assert f"the run would stop: {delivery}: already exists; pass --force" in stdout
     code, _, err = scodub(
         [
             "run",

@@ -4,9 +4,12 @@ destroys a finished one."""
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,3 +100,34 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+_BACKUP = re.compile(r"\.~(\d+)~$")
+
+
+def keep_previous(target: Path) -> Path:
+    """Keep ``target`` as its next numbered backup, ``<name>.~N~``, before it is replaced
+    (a hard link, so the file never disappears, not even briefly; a copy where links are
+    not possible); never over an existing backup. Returns the backup's path."""
+    target = Path(target)
+    for _ in range(1000):
+        numbers = [
+            int(match[1])
+            for other in target.parent.glob(f"{glob.escape(target.name)}.~*~")
+            if (match := _BACKUP.search(other.name))
+        ]
+        backup = target.with_name(f"{target.name}.~{max(numbers, default=0) + 1}~")
+        try:
+            os.link(target, backup)
+            return backup
+        except FileExistsError:
+            continue  # another writer took that number
+        except OSError:
+            try:
+                with open(target, "rb") as source, open(backup, "xb") as copy:
+                    shutil.copyfileobj(source, copy)
+            except FileExistsError:
+                continue
+            shutil.copystat(target, backup)
+            return backup
+    raise OutputError(f"{target}: cannot find a free backup name")

@@ -77,6 +77,12 @@ def finish(report: RunReport, quiet: bool, as_json: bool) -> None:
             "--force, or remove it)",
             err=True,
         )
+    for path, backup in report.kept:
+        click.echo(
+            f"scodub: warning: {path} held other text than this run's (an edit?); it is "
+            f"replaced, and kept as {backup}",
+            err=True,
+        )
     if as_json:
         print_json(report.to_json())
     elif not quiet:

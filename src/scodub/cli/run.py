@@ -96,7 +96,7 @@ def run(
     ensure_writable_dir(out_dir)
     if plan_only:
         ctx = StageContext(out_dir)
-        plan = plan_film(film, out_dir, settings, ctx)
+        plan = plan_film(film, out_dir, settings, ctx, to_show=True)
         if as_json:
             print_json(plan_json(plan, ctx))
         else:

@@ -36,13 +36,12 @@ from scodub.naming import (
     srt_stem,
     translate_report_path,
 )
-from scodub.review.edits import keep_previous
 from scodub.stages.base import StageContext, cached
 from scodub.stages.glossary import GlossaryRef
 from scodub.stages.localize import LocalizeStage
 from scodub.stages.outputs import output_lock
 from scodub.text.qc import check_track
-from scodub.text.srt import compose_srt, read_srt, require_cue_text, require_cues, write_srt
+from scodub.text.srt import read_srt, replace_srt, require_cue_text, require_cues
 
 
 def _retimed_source_path(
@@ -119,9 +118,8 @@ def translate(
         paths = {}
         for lang, t in result.tracks.items():
             path = renamed.get(lang, srt_path(out_dir, stem, lang))
-            if path.is_file() and path.read_text(encoding="utf-8") != compose_srt(t.cues):
-                keep_previous(path)
-            paths[lang] = write_srt(t, path)
+            replace_srt(t, path)  # a track with other text is kept as a numbered backup
+            paths[lang] = path
         languages: dict[str, dict[str, Any]] = {
             lang: {"qc": check_track(t, fps).to_json()["summary"], **result.reports.get(lang, {})}
             for lang, t in result.tracks.items()

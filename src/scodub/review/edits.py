@@ -10,9 +10,7 @@ within its size limit) before anything is written.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Any
 
 from scodub.data import Cue, Track
 from scodub.errors import InputError
-from scodub.fsutil import atomic_path
+from scodub.fsutil import atomic_path, keep_previous
 from scodub.inputfiles import SRT_MAX_BYTES
 from scodub.langs import subtitle_rules
 from scodub.review.load import edited_path
@@ -29,7 +27,6 @@ from scodub.text.srt import compose_srt, parse_srt
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
-_BACKUP = re.compile(r"\.~(\d+)~$")
 
 
 def cues_from_cells(cells: Any, where: str) -> tuple[Cue, ...]:
@@ -64,15 +61,6 @@ def _forbidden(char: str) -> bool:
     return kind == "Cs" or (kind == "Cc" and char not in "\n\r\t")
 
 
-def _next_backup(path: Path) -> Path:
-    numbers = [
-        int(match[1])
-        for other in path.parent.glob(f"{path.name}.~*~")
-        if (match := _BACKUP.search(other.name))
-    ]
-    return path.with_name(f"{path.name}.~{max(numbers, default=0) + 1}~")
-
-
 def save_edited(folder: Path, stem: str, lang: str, cells: Sequence[Any]) -> tuple[Path, Track]:
     """Write ``<stem>.<lang>.edited.srt`` in ``folder`` (the previous one kept as a
     numbered backup); the track as written (read back from the SRT text)."""
@@ -92,13 +80,3 @@ def save_edited(folder: Path, stem: str, lang: str, cells: Sequence[Any]) -> tup
         if target.exists():
             keep_previous(target)
     return target, track
-
-
-def keep_previous(target: Path) -> None:
-    """Keep ``target`` as its next numbered backup before it is replaced (a hard link, so
-    the file never disappears, not even briefly; a copy where links are not possible)."""
-    backup = _next_backup(target)
-    try:
-        os.link(target, backup)
-    except OSError:
-        shutil.copy2(target, backup)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -32,12 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from scodub import naming
+from scodub.data import Track
 from scodub.errors import OutputError
-from scodub.fsutil import write_json_atomic
+from scodub.fsutil import keep_previous, write_json_atomic, write_text_atomic
 from scodub.langs import LANGUAGES
 from scodub.scratch import run_scratch
 from scodub.stages.cache import CACHE_DIRNAME
 from scodub.stages.film import Film
+from scodub.text.srt import compose_srt
 
 #: The folder a batch keeps its own state in, in the batch's --out (``scodub.batch``).
 BATCH_DIRNAME = ".scodub-batch"
@@ -161,3 +164,35 @@ def record_outputs(out_dir: Path, film: Film, written: Iterable[Path]) -> list[P
     register[film.stem] = {**entry, "outputs": made}
     write_json_atomic(Path(out_dir) / CACHE_DIRNAME / "films.json", register)
     return sorted(Path(out_dir) / n for n, content in made.items() if content != film.content_hash)
+
+
+def write_machine_srts(
+    out_dir: Path, tracks: Iterable[tuple[Path, Track]]
+) -> list[tuple[Path, Path]]:
+    """Write each track to its path. A file there that is not what a run last wrote (an
+    editor changed it by hand, or ``translate`` re-translated it) is first kept as its
+    next numbered backup: the (path, backup) pairs. A run's own earlier output (another
+    model, another glossary) is simply replaced."""
+    index_path = Path(out_dir) / CACHE_DIRNAME / "written.json"
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        index = {}
+    index = index if isinstance(index, dict) else {}
+    kept: list[tuple[Path, Path]] = []
+    for path, track in tracks:
+        text = compose_srt(track.cues).encode("utf-8")
+        try:
+            old = path.read_bytes() if path.is_file() else None
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot read the file it replaces ({exc})") from exc
+        if old is not None and old != text and _digest(old) != index.get(path.name):
+            kept.append((path, keep_previous(path)))
+        write_text_atomic(path, text.decode("utf-8"))
+        index[path.name] = _digest(text)
+    write_json_atomic(index_path, index)
+    return kept
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

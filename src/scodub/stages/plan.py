@@ -21,7 +21,7 @@ from scodub import naming
 from scodub.asr.speakers import SpeakerSettings, require_backend
 from scodub.asr.whisper import AsrSettings, detect_spoken_language, prepare
 from scodub.dub.voices import resolve_voice
-from scodub.errors import ConfigError
+from scodub.errors import ConfigError, OutputError
 from scodub.langs import LANGUAGES, get_language
 from scodub.media.ffmpeg import check_ffmpeg
 from scodub.mt.backends import check_backends
@@ -143,8 +143,17 @@ def check_outputs(film: Path, out_dir: Path, settings: RunSettings) -> None:
     naming.refuse_inputs(outputs, inputs)
 
 
-def plan_film(film_path: Path, out_dir: Path, settings: RunSettings, ctx: StageContext) -> FilmPlan:
-    """The stages of one film, every check made (see the module docstring)."""
+def plan_film(
+    film_path: Path,
+    out_dir: Path,
+    settings: RunSettings,
+    ctx: StageContext,
+    *,
+    to_show: bool = False,
+) -> FilmPlan:
+    """The stages of one film, every check made (see the module docstring); ``to_show``:
+    a plan only shown (``run --plan``), which an existing delivery does not stop (it
+    says that the run needs --force: ``overwrite_problem``)."""
     check_ffmpeg()  # one line naming the ffmpeg, the version needed and the fix
     check_outputs(Path(film_path), Path(out_dir), settings)
     film = open_film(film_path, out_dir, settings.audio_stream, settings.asr.language)
@@ -188,10 +197,12 @@ def plan_film(film_path: Path, out_dir: Path, settings: RunSettings, ctx: StageC
     )  # fmt: skip
     if dub is None:
         return plan
-    return _with_dubs(plan, dub, spoken, ctx)
+    return _with_dubs(plan, dub, spoken, ctx, to_show)
 
 
-def _with_dubs(plan: FilmPlan, dub: DubSettings, spoken: str | None, ctx: StageContext) -> FilmPlan:
+def _with_dubs(
+    plan: FilmPlan, dub: DubSettings, spoken: str | None, ctx: StageContext, to_show: bool
+) -> FilmPlan:
     wanted = _check_dub_languages(spoken, plan.settings)
     film, source = plan.film, plan.snap or plan.localize or plan.subtitles
     check_delivery(film, wanted, plan.out_dir, dub)
@@ -200,8 +211,21 @@ def _with_dubs(plan: FilmPlan, dub: DubSettings, spoken: str | None, ctx: StageC
         DubStage.build(film, code, dub, ctx, source=source, transcribe=turns) for code in wanted
     ]
     checks, deliver = dub_stages(film, dubs, plan.out_dir, dub, plan.settings.asr)
-    refuse_foreign(deliver, ctx, dub.force)
+    if not to_show:
+        refuse_foreign(deliver, ctx, dub.force)
     return replace(plan, dubs=tuple(dubs), backchecks=tuple(checks), deliver=deliver)
+
+
+def overwrite_problem(plan: FilmPlan, ctx: StageContext) -> str | None:
+    """Why running ``plan`` would stop before any work (a delivery file it may not
+    overwrite without --force), or None."""
+    if plan.deliver is None or plan.settings.dub is None:
+        return None
+    try:
+        refuse_foreign(plan.deliver, ctx, plan.settings.dub.force)
+    except OutputError as exc:
+        return str(exc)
+    return None
 
 
 def describe_plan(plan: FilmPlan, ctx: StageContext) -> list[str]:
@@ -213,6 +237,9 @@ def describe_plan(plan: FilmPlan, ctx: StageContext) -> list[str]:
         state = "cached" if is_cached(stage, ctx) else "to run"
         model = stage.model()
         lines.append(f"  {stage.label():<24} {state:<7} {model or ''}".rstrip())
+    problem = overwrite_problem(plan, ctx)
+    if problem:
+        lines.append(f"  the run would stop: {problem}")
     return lines
 
 
@@ -221,6 +248,7 @@ def plan_json(plan: FilmPlan, ctx: StageContext) -> dict[str, Any]:
     return {
         "film": str(plan.film.path),
         "detected": list(plan.detected) if plan.detected else None,
+        "refused": overwrite_problem(plan, ctx),
         "stages": [
             {
                 "label": stage.label(),

@@ -24,12 +24,11 @@ from scodub.mt.nllb import resolve_mt_device
 from scodub.stages.base import Outcome, Progress, StageContext, cached
 from scodub.stages.deliver import DubReport, dub_report, write_dub_report
 from scodub.stages.localize import LocalizeStageResult
-from scodub.stages.outputs import claim_stem, output_lock, record_outputs
+from scodub.stages.outputs import claim_stem, output_lock, record_outputs, write_machine_srts
 from scodub.stages.plan import FilmPlan, RunSettings, plan_film
 from scodub.stages.subtitles import SubtitleResult
 from scodub.stages.transcribe import TranscribeResult
 from scodub.text.qc import check_track
-from scodub.text.srt import write_srt
 
 __all__ = ["RunReport", "RunSettings", "run_film", "run_plan", "write_report"]
 
@@ -44,6 +43,8 @@ class RunReport:
     dub: DubReport | None = None
     # outputs of this film's name made from an earlier version of the film, not remade
     stale: tuple[Path, ...] = ()
+    # outputs this run replaced that held other text (edited), and where each was kept
+    kept: tuple[tuple[Path, Path], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +53,7 @@ class RunReport:
             "out_dir": str(self.out_dir),
             "outputs": self.outputs,
             "stale_outputs": [str(p) for p in self.stale],
+            "replaced_outputs": [{"path": str(p), "kept_as": str(b)} for p, b in self.kept],
             "stages": self.stages,
         }
 
@@ -122,11 +124,15 @@ def _write_outputs(plan: FilmPlan, ctx: StageContext, started: float) -> RunRepo
             "cuts_ms": list(cuts),  # the review page checks the shot rules with them
         }
     subtitles: dict[str, Any] = {}
+    paths = {lang: naming.srt_path(out_dir, stem, lang) for lang in tracks}
+    # A track an editor changed is kept as a numbered backup, never lost.
+    kept = write_machine_srts(out_dir, [(paths[lang], t) for lang, t in tracks.items()])
     for lang, track in tracks.items():
-        report.outputs[f"srt.{lang}"] = str(write_srt(track, naming.srt_path(out_dir, stem, lang)))
+        report.outputs[f"srt.{lang}"] = str(paths[lang])
         qc = check_track(track, fps, cuts).to_json()
         subtitles[lang] = {"cues": len(track.cues), "qc": qc, **extra.get(lang, {})}
     report.stages["subtitles"] = subtitles
+    report = replace(report, kept=tuple(kept))
     if plan.deliver is None:
         return report
     dubbed = dub_report(ctx, plan.backchecks, plan.deliver, started)
@@ -134,7 +140,7 @@ def _write_outputs(plan: FilmPlan, ctx: StageContext, started: float) -> RunRepo
     report.outputs["delivery"] = str(dubbed.delivery)
     report.outputs.update({f"stem.{k}": str(v) for k, v in dubbed.stems.items()})
     report.stages["dub"] = dubbed.to_json()
-    return RunReport(report.film, out_dir, report.outputs, report.stages, heard.result, dubbed)
+    return replace(report, dub=dubbed)
 
 
 def _transcribe_json(outcome: Outcome[TranscribeResult], plan: FilmPlan) -> dict[str, Any]:

@@ -32,8 +32,8 @@ from pathlib import Path
 import pysrt
 
 from scodub.data import Cue, Track
-from scodub.errors import ConfigError, SubtitleError
-from scodub.fsutil import write_text_atomic
+from scodub.errors import ConfigError, OutputError, SubtitleError
+from scodub.fsutil import keep_previous, write_text_atomic
 from scodub.inputfiles import SRT_MAX_BYTES, read_input_bytes
 from scodub.langs import get_language
 from scodub.text.linebreak import shows_text
@@ -90,6 +90,21 @@ def write_srt(track_or_cues: Track | Sequence[Cue], path: Path) -> Path:
     path = Path(path)
     write_text_atomic(path, compose_srt(cues))
     return path
+
+
+def replace_srt(track: Track, path: Path) -> Path | None:
+    """``write_srt``, but a file already at ``path`` with other text (an edit by hand, a
+    re-translation) is first kept as its next numbered backup, whose path is returned."""
+    path = Path(path)
+    text = compose_srt(track.cues)
+    kept = None
+    try:
+        if path.is_file() and path.read_text(encoding="utf-8", errors="replace") != text:
+            kept = keep_previous(path)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot keep the file it replaces ({exc})") from exc
+    write_text_atomic(path, text)
+    return kept
 
 
 def read_srt(
