@@ -132,3 +132,57 @@ def test_without_ray_the_executor_says_how_to_install_it(
         code == 2
         and err.strip() == "scodub: error: --executor ray needs Ray: pip install 'scodub[ray]'"
     )
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("127.0.0.1:1", "--address 127.0.0.1:1: cannot reach a Ray cluster at 127.0.0.1:1"),
+        ("nosuch.invalid:6379", "--address nosuch.invalid:6379: cannot reach a Ray cluster"),
+        ("cluster", "--address cluster: expected HOST:PORT (or auto)"),
+    ],
+)
+def test_a_wrong_ray_address_is_one_line_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], address: str, message: str
+) -> None:
+    """ray.init retried an unreachable address for minutes (a log line a second), and
+    the batch had written its folder and state first."""
+    from conftest import DATA, run_cli
+
+    shutil.copy(DATA / "jfk.wav", tmp_path / "jfk.wav")
+    out = tmp_path / "out"
+    started = time.monotonic()
+    code, _, err = run_cli(
+        ["batch", str(tmp_path), "--out", str(out), "--executor", "ray", "--address", address],
+        capsys,
+    )
+    assert code == 2 and err.startswith(f"scodub: error: {message}") and err.count("\n") == 1
+    assert time.monotonic() - started < 30 and not out.exists()
+
+
+def test_sigterm_under_ray_is_scodubs_one_line(ray_address: str, tmp_path: Path) -> None:
+    """Ray installed its own SIGTERM handler: a crash dump and exit 15, not scodub's
+    "terminated; finished work is kept" and 143."""
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import DATA
+
+    shutil.copy(DATA / "jfk.wav", tmp_path / "jfk.wav")
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scodub", "batch", str(tmp_path), "--out", str(out), "-q",
+         "--lang", "en", "--executor", "ray", "--address", ray_address],
+        stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        state = out / "batch.json"
+        if state.exists() and '"running"' in state.read_text(encoding="utf-8"):
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and "scodub: terminated" in err, err[-6000:]

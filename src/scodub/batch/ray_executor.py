@@ -18,6 +18,9 @@ naming the nodes that do not see it.
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +33,8 @@ from scodub.errors import ConfigError, OutputError
 INSTALL_HINT = "--executor ray needs Ray: pip install 'scodub[ray]'"
 #: Ray's own retries of a job whose worker died, before the batch's own retry.
 RAY_RETRIES = 2
+#: How long the address of a Ray cluster may take to answer.
+CONNECT_TIMEOUT_S = 5.0
 
 
 def import_ray() -> Any:
@@ -45,6 +50,37 @@ class ModelWorker:
 
     def run(self, payload: dict[str, Any]) -> dict[str, Any]:
         return run_payload(payload)
+
+
+def check_address(address: str | None) -> None:
+    """Refuse, in one line and within seconds, a Ray address with no cluster behind it
+    (``ray.init`` retries an unreachable address for minutes, printing a line a second,
+    and ``auto`` with no cluster ends in a traceback); before any work."""
+    if address is None:
+        return  # a private local Ray, started by the batch
+    resolved = address
+    if address == "auto" or os.environ.get("RAY_ADDRESS"):
+        ray = import_ray()
+        try:
+            found = ray._private.services.get_ray_address_from_environment(address, None)
+        except ConnectionError:
+            raise ConfigError(
+                f"--address {address}: no running Ray cluster found on this machine; start "
+                "one (ray start --head) or give its HOST:PORT"
+            ) from None
+        except Exception:  # Ray's private API moved: ray.init will tell
+            return
+        resolved = str(found or address)
+    host, _, port = resolved.split("://")[-1].rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"--address {address}: expected HOST:PORT (or auto)")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise ConfigError(
+            f"--address {address}: cannot reach a Ray cluster at {host}:{port} "
+            f"({exc.strerror or exc})"
+        ) from None
 
 
 def _sees(path: str, marker: str) -> bool:
@@ -69,7 +105,15 @@ class RayExecutor:
 
     def run(self, schedule: Schedule) -> None:
         ray = import_ray()
-        ray.init(address=self.address, log_to_driver=False, ignore_reinit_error=True)
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            ray.init(address=self.address, log_to_driver=False, ignore_reinit_error=True)
+        except Exception as exc:  # Ray's own errors (auth, version): one line, not a trace
+            where = f"--address {self.address}" if self.address else "a local Ray"
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ConfigError(f"{where}: Ray cannot connect ({first})") from exc
+        for sig, handler in handlers.items():  # Ray installs its own: Ctrl-C and SIGTERM
+            signal.signal(sig, handler)  # stay scodub's (one line, finished work kept)
         try:
             check_shared_folder(ray, schedule.state.out_dir)
             resources = ray.cluster_resources()

@@ -157,9 +157,10 @@ def run_command(
 
 def _executor(name: str, address: str | None, workers: int | None) -> Any:
     if name == "ray":
-        from scodub.batch.ray_executor import RayExecutor, import_ray
+        from scodub.batch.ray_executor import RayExecutor, check_address, import_ray
 
         import_ray()  # without Ray: one line saying how to install it, before any work
+        check_address(address)  # no cluster there: one line, before any work
         return RayExecutor(address=address)
     if address:
         raise ConfigError("--address is for --executor ray")
