@@ -297,3 +297,20 @@ def test_an_id_the_row_gives_is_kept_and_an_empty_one_is_a_problem(tmp_path: Pat
     result = validate([missing], tmp_path / "out")
     missing_file = f"{tmp_path / 'nosuch.mp4'}: file does not exist"
     assert [p.problem for p in result.problems] == [missing_file]
+
+
+def test_a_key_given_twice_is_a_problem_not_the_last_value(tmp_path: Path) -> None:
+    """YAML keeps the last of two values without a word: an English film was
+    transcribed as Russian (lang: en, then lang: ru)."""
+    _films(tmp_path)
+    manifest = tmp_path / "batch.yaml"
+    manifest.write_text(
+        "films:\n  - path: a/film.mp4\n    lang: en\n    lang: ru\n", encoding="utf-8"
+    )
+    (entry,) = read_manifest(manifest, Defaults())
+    assert list(entry.problems) == [(4, "'lang' given twice (first on line 3)")]
+    manifest.write_text(
+        "defaults:\n  langs: [ru]\n  langs: [kk]\nfilms: [a/film.mp4]\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError, match=r"defaults: 'langs' given twice \(first on line 2\)"):
+        read_manifest(manifest, Defaults())

@@ -280,6 +280,8 @@ def _yaml_rows(path: Path, text: str) -> tuple[dict[str, Any], list[_Row]]:
         shared_row = _yaml_mapping(path, defaults_node)
         if "path" in shared_row.values or "id" in shared_row.values:
             raise InputError(path, "defaults cannot set path or id", shared_row.line)
+        for line, problem in shared_row.problems[:1]:
+            raise InputError(path, f"defaults: {problem}", line)
         shared = shared_row.values
     return shared, [_yaml_mapping(path, node) for node in films_node.value]
 
@@ -292,12 +294,17 @@ def _yaml_mapping(path: Path, node: Node) -> _Row:
         raise InputError(path, "each film is a path or a mapping (path: ..., langs: ...)", line)
     values: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
+    problems: list[tuple[int, str]] = []
     loader = yaml.SafeLoader("")
     for key_node, value_node in node.value:
         key = str(key_node.value)
-        key_lines[key] = key_node.start_mark.line + 1
+        where = key_node.start_mark.line + 1
+        if key in key_lines:  # YAML would keep the last value without a word
+            problems.append((where, f"{key!r} given twice (first on line {key_lines[key]})"))
+            continue
+        key_lines[key] = where
         values[key] = loader.construct_object(value_node, deep=True)
-    return _Row(line, values, key_lines)
+    return _Row(line, values, key_lines, problems)
 
 
 # -- settings ---------------------------------------------------------------------------
