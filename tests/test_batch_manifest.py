@@ -314,3 +314,20 @@ def test_a_key_given_twice_is_a_problem_not_the_last_value(tmp_path: Path) -> No
     )
     with pytest.raises(InputError, match=r"defaults: 'langs' given twice \(first on line 2\)"):
         read_manifest(manifest, Defaults())
+
+
+def test_out_above_the_films_folder_still_finds_the_films(tmp_path: Path) -> None:
+    """``scodub batch films --out .`` said "no media files found": every file under
+    --out was skipped, and the films lie under it. Only scodub's own output folders are."""
+    films = tmp_path / "films"
+    (films / "a").mkdir(parents=True)
+    shutil.copy(SAMPLE, films / "a" / "film.mp4")
+    shutil.copy(SAMPLE, films / "b.mp4")
+    made = films / "b"  # an output folder of an earlier batch with --out films
+    (made / ".scodub").mkdir(parents=True)
+    shutil.copy(SAMPLE, made / "b.dub.mkv")
+    for out in (tmp_path, films):
+        entries = scan_folder(films, Defaults(), exclude=out)
+        assert sorted(str(e.path.relative_to(films)) for e in entries) == ["a/film.mp4", "b.mp4"]
+    inside = scan_folder(films, Defaults(), exclude=films / "a")  # --out inside: skipped
+    assert sorted(str(e.path.relative_to(films)) for e in inside) == ["b.mp4", "b/b.dub.mkv"]

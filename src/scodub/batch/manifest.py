@@ -28,6 +28,7 @@ from scodub.dub.casting import parse_speaker_voices
 from scodub.dub.voices import parse_voice_options
 from scodub.errors import InputError, ScodubError
 from scodub.langs import parse_language_list, require_asr
+from scodub.stages.cache import CACHE_DIRNAME
 from scodub.stages.dub import STEM_FORMATS, DubSettings
 from scodub.stages.plan import RunSettings
 
@@ -132,12 +133,17 @@ def scan_folder(
     if not folder.is_dir():
         raise InputError(folder, "is not a folder")
     skip = exclude.resolve() if exclude is not None else None
+    # --out at or above the films: only what scodub wrote there is skipped, the folders
+    # that hold a .scodub cache (each film's output folder), not every film.
+    around = skip is not None and (skip == folder.resolve() or skip in folder.resolve().parents)
     found = []
     for file in sorted(folder.rglob("*")):
         rel = file.relative_to(folder)
         if any(part.startswith(".") for part in rel.parts) or not file.is_file():
             continue
-        if skip is not None and skip in file.resolve().parents:
+        if around and any((folder / p / CACHE_DIRNAME).is_dir() for p in rel.parents[:-1]):
+            continue
+        if skip is not None and not around and skip in file.resolve().parents:
             continue
         if file.suffix.lower() in MEDIA_SUFFIXES:
             row = _Row(0, {"path": str(rel)}, {})  # relative to the folder, as in a manifest
