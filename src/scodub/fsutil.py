@@ -131,3 +131,7 @@ def keep_previous(target: Path) -> Path:
             shutil.copystat(target, backup)
             return backup
     raise OutputError(f"{target}: cannot find a free backup name")
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -35,12 +34,12 @@ from typing import Any
 from scodub import naming
 from scodub.data import Track
 from scodub.errors import OutputError
-from scodub.fsutil import keep_previous, write_json_atomic, write_text_atomic
+from scodub.fsutil import sha256_bytes, write_json_atomic
 from scodub.langs import LANGUAGES
 from scodub.scratch import run_scratch
 from scodub.stages.cache import CACHE_DIRNAME
 from scodub.stages.film import Film
-from scodub.text.srt import compose_srt
+from scodub.text.srt import compose_srt, replace_srt
 
 #: The folder a batch keeps its own state in, in the batch's --out (``scodub.batch``).
 BATCH_DIRNAME = ".scodub-batch"
@@ -181,18 +180,8 @@ def write_machine_srts(
     index = index if isinstance(index, dict) else {}
     kept: list[tuple[Path, Path]] = []
     for path, track in tracks:
-        text = compose_srt(track.cues).encode("utf-8")
-        try:
-            old = path.read_bytes() if path.is_file() else None
-        except OSError as exc:
-            raise OutputError(f"{path}: cannot read the file it replaces ({exc})") from exc
-        if old is not None and old != text and _digest(old) != index.get(path.name):
-            kept.append((path, keep_previous(path)))
-        write_text_atomic(path, text.decode("utf-8"))
-        index[path.name] = _digest(text)
+        backup = replace_srt(track, path, mine=index.get(path.name))
+        kept += [(path, backup)] if backup else []
+        index[path.name] = sha256_bytes(compose_srt(track.cues).encode("utf-8"))
     write_json_atomic(index_path, index)
     return kept
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -33,7 +33,7 @@ import pysrt
 
 from scodub.data import Cue, Track
 from scodub.errors import ConfigError, OutputError, SubtitleError
-from scodub.fsutil import keep_previous, write_text_atomic
+from scodub.fsutil import keep_previous, sha256_bytes, write_text_atomic
 from scodub.inputfiles import SRT_MAX_BYTES, read_input_bytes
 from scodub.langs import get_language
 from scodub.text.linebreak import shows_text
@@ -92,14 +92,16 @@ def write_srt(track_or_cues: Track | Sequence[Cue], path: Path) -> Path:
     return path
 
 
-def replace_srt(track: Track, path: Path) -> Path | None:
+def replace_srt(track: Track, path: Path, *, mine: str | None = None) -> Path | None:
     """``write_srt``, but a file already at ``path`` with other text (an edit by hand, a
-    re-translation) is first kept as its next numbered backup, whose path is returned."""
+    re-translation) is first kept as its next numbered backup, whose path is returned;
+    not when its sha256 is ``mine`` (what the caller itself wrote there last)."""
     path = Path(path)
     text = compose_srt(track.cues)
     kept = None
     try:
-        if path.is_file() and path.read_text(encoding="utf-8", errors="replace") != text:
+        old = path.read_bytes() if path.is_file() else None
+        if old is not None and old != text.encode("utf-8") and sha256_bytes(old) != mine:
             kept = keep_previous(path)
     except OSError as exc:
         raise OutputError(f"{path}: cannot keep the file it replaces ({exc})") from exc
