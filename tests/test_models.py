@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,15 @@ def test_pull_of_a_path_is_an_unknown_name_not_a_hub_request(
 
     code, _, err = run_cli(["models", "pull", name], capsys)
     assert code == 2 and err.startswith(f"scodub: error: unknown model {name!r}"), err
+
+
+def test_local_model_identity_covers_its_tokenizer(tmp_path: Path, cache: Path) -> None:
+    # The stage cache is keyed on this identity: a tokenizer changed beside an unchanged
+    # model.bin must transcribe again.
+    folder = tmp_path / "my whisper"
+    shutil.copytree(assemble_embedded().path, folder)
+    first = resolve_whisper_model(str(folder)).identity
+    assert resolve_whisper_model(str(folder)).identity == first
+    tokenizer = folder / "tokenizer.json"
+    tokenizer.write_text(tokenizer.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    assert resolve_whisper_model(str(folder)).identity != first

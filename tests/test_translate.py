@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from rapidfuzz.fuzz import ratio
 
 from scodub.errors import ConfigError, LanguageError, ModelError
+from scodub.mt.localize import MtSettings, mt_identity
 from scodub.mt.nllb import (
     NllbTranslator,
     TranslationRequest,
@@ -398,3 +399,19 @@ def test_latin_words_of_a_sentence_over_cues_stay_apart_in_chinese() -> None:
     result = localize(Track("en", cues, 25.0), ["zh"], Glossary(), translator=IdentityTranslator())
     texts = [c.flat_text for c in result.tracks["zh"].cues]
     assert texts == lines
+
+
+def test_model_identity_covers_the_files_beside_model_bin(tmp_path: Path) -> None:
+    # Another tokenizer over the same weights writes other text: the cache must not serve
+    # the old translations. A hidden file (an editor's swap file) changes nothing.
+    folder = tmp_path / "mt"
+    shutil.copytree(TINY, folder)
+    settings = MtSettings(model=str(folder))
+    first = (mt_identity(settings), mt_identity(settings, ["ru"]))
+    assert (mt_identity(settings), mt_identity(settings, ["ru"])) == first
+    (folder / ".notes.swp").write_text("x")
+    assert (mt_identity(settings), mt_identity(settings, ["ru"])) == first
+    spm = folder / "sentencepiece.bpe.model"
+    spm.write_bytes(spm.read_bytes() + b"\0")
+    second = (mt_identity(settings), mt_identity(settings, ["ru"]))
+    assert second[0] != first[0] and second[1] != first[1]

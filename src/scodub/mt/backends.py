@@ -100,6 +100,7 @@ def backends_identity(settings: MtSettings, targets: Sequence[str]) -> str:
     """What identifies the output of the backends serving ``targets`` (cache keys)."""
     from scodub.mt.llm import PROMPT_VERSION
     from scodub.mt.openai_client import public_url, resolve_base_url
+    from scodub.provision.identity import side_files_identity
     from scodub.provision.nllb import resolve_mt_model
 
     parts: list[str] = []
@@ -115,7 +116,7 @@ def backends_identity(settings: MtSettings, targets: Sequence[str]) -> str:
             stat = (folder / "model.bin").stat()
             parts.append(
                 f"{','.join(langs)}={folder.resolve()}:{stat.st_size}:"
-                f"{stat.st_mtime_ns}:{settings.beam_size}"
+                f"{stat.st_mtime_ns}:{side_files_identity(folder)}:{settings.beam_size}"
             )
     return ";".join(parts)
 

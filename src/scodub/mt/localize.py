@@ -481,5 +481,10 @@ def mt_identity(settings: MtSettings, targets: Sequence[str] = ()) -> str:
 
     folder = resolve_mt_model(settings.model)
     resolve_mt_device(settings.device, settings.compute_type)  # a wrong device fails now
+    from scodub.provision.identity import side_files_identity
+
     stat = (folder / "model.bin").stat()
-    return f"{folder.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{settings.beam_size}"
+    return (
+        f"{folder.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{side_files_identity(folder)}"
+        f":{settings.beam_size}"
+    )

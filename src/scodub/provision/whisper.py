@@ -23,6 +23,7 @@ import platformdirs
 from scodub.errors import InputError, ModelError
 from scodub.fsutil import atomic_path, sha256_file
 from scodub.inputfiles import CONFIG_MAX_BYTES, read_input_bytes
+from scodub.provision.identity import side_files_identity
 
 EMBEDDED_NAME = "base"
 EMBEDDED_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
@@ -167,7 +168,9 @@ def _check_whisper_folder(folder: Path) -> None:
 
 def _identity(folder: Path) -> str:
     stat = (folder / "model.bin").stat()
-    return f"{folder.resolve()}:{stat.st_size}:{int(stat.st_mtime)}"
+    return (
+        f"{folder.resolve()}:{stat.st_size}:{int(stat.st_mtime)}:{side_files_identity(folder)}"
+    )
 
 
 def read_model_config(folder: Path) -> dict[str, Any]:
