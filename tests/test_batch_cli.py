@@ -145,3 +145,40 @@ def test_one_film_under_two_names_is_transcribed_and_translated_once(
     heard = [json.loads(f.read_text()) for f in files]
     assert [Path(h.pop("film")).name for h in heard] == ["speech.wav", "speech (link).wav"]
     assert heard[0] == heard[1]
+
+
+def test_a_second_batch_in_the_same_folder_writes_nothing_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The second batch used to validate its films (making their folders and caches in
+    --out) before it found the first one's lock."""
+    import fcntl
+
+    from scodub.batch.run import WORK_DIR
+
+    shutil.copy(DATA / "jfk.wav", tmp_path / "jfk.wav")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,lang,langs\njfk.wav,en,en\n")
+    out = tmp_path / "out"
+    (out / WORK_DIR).mkdir(parents=True)
+    with open(out / WORK_DIR / "lock", "a+", encoding="utf-8") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another process's lock, as flock
+        code, _, err = run_cli(["batch", str(manifest), "--out", str(out)], capsys)
+    assert code == 1 and "another scodub batch is running here" in err and err.count("\n") == 1
+    assert sorted(p.name for p in out.iterdir()) == [WORK_DIR]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("m.yaml", "films: {a: 1}\n", "'films' must be a list of films"),
+        ("m.csv", "file,lang\nx.wav,en\n", "unknown column(s) file"),
+    ],
+)
+def test_a_manifest_that_cannot_be_read_exits_2_as_an_invalid_row_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, message: str
+) -> None:
+    manifest = tmp_path / name
+    manifest.write_text(text, encoding="utf-8")
+    code, _, err = run_cli(["batch", str(manifest), "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and message in err and err.count("\n") == 1

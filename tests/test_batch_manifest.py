@@ -331,3 +331,69 @@ def test_out_above_the_films_folder_still_finds_the_films(tmp_path: Path) -> Non
         assert sorted(str(e.path.relative_to(films)) for e in entries) == ["a/film.mp4", "b.mp4"]
     inside = scan_folder(films, Defaults(), exclude=films / "a")  # --out inside: skipped
     assert sorted(str(e.path.relative_to(films)) for e in inside) == ["b.mp4", "b/b.dub.mkv"]
+
+
+def test_yaml_anchors_merge_into_rows_and_empty_values_are_not_given(tmp_path: Path) -> None:
+    """``<<: *common`` was refused as an unknown key, and a top-level anchor as an unknown
+    section; an empty ``lang:`` was "unknown language code 'None'" where an empty CSV cell
+    means "not given"."""
+    _films(tmp_path)
+    manifest = tmp_path / "batch.yaml"
+    manifest.write_text(
+        "x-common: &common {lang: ru, langs: [ru, kk]}\n"
+        "x-dub: &dub {dub: yes, lang: kk}\n"
+        "defaults: {lang: zh}\n"
+        "films:\n"
+        "  - <<: [*common, *dub]\n"  # the first listed wins: ru
+        "    path: a/film.mp4\n"
+        "  - <<: *common\n"
+        "    path: b/film.mp4\n"
+        "    langs: [en]\n"  # the row's own key wins over the merged one
+        "  - path: a/film.mp4\n"
+        "    id: plain\n"
+        "    lang:\n",  # not given: the defaults' zh
+        encoding="utf-8",
+    )
+    merged, own, empty = read_manifest(manifest, Defaults())
+    assert not (merged.problems or own.problems or empty.problems)
+    assert merged.settings.asr.language == "ru" and merged.settings.targets == ("ru", "kk")
+    assert merged.settings.dub is not None
+    assert own.settings.asr.language == "ru" and own.settings.targets == ("en",)
+    assert own.settings.dub is None
+    assert empty.settings.asr.language == "zh"
+    manifest.write_text("common: {lang: ru}\nfilms: [a/film.mp4]\n", encoding="utf-8")
+    with pytest.raises(InputError, match="unknown top-level key.*x-... keys of your own"):
+        read_manifest(manifest, Defaults())
+
+
+def test_a_malformed_row_does_not_hide_the_other_rows_problems(tmp_path: Path) -> None:
+    _films(tmp_path)
+    manifest = tmp_path / "batch.yaml"
+    manifest.write_text(
+        "films:\n"
+        "  - [a/film.mp4, b/film.mp4]\n"
+        "  - path: [a/film.mp4]\n"
+        "  - path: b/film.mp4\n"
+        "    lang: xx\n"
+        "  - &me\n"
+        "    <<: *me\n"
+        "    path: a/film.mp4\n"
+        "    id: loop\n",
+        encoding="utf-8",
+    )
+    listed, path_list, bad_lang, loop = read_manifest(manifest, Defaults())
+    assert listed.problems == ((2, "each film is a path or a mapping (path: ..., langs: ...)"),)
+    assert path_list.problems == ((3, "path: one file, not a list"),)
+    assert bad_lang.problems[0][0] == 5 and "'xx'" in bad_lang.problems[0][1]
+    assert "not a list, a value or itself" in loop.problems[0][1]
+
+
+def test_film_ids_keep_letters_of_every_script(tmp_path: Path) -> None:
+    for name in ("Фильм 1.mp4", "电影.mp4", "فیلم.mp4"):
+        shutil.copy(SAMPLE, tmp_path / name)
+    entries = scan_folder(tmp_path, Defaults())
+    assert sorted(e.film_id for e in entries) == sorted(["Фильм_1", "电影", "فیلم"])
+    manifest = tmp_path / "batch.yaml"
+    manifest.write_text("films:\n  - {path: 电影.mp4, id: 電影-HK}\n", encoding="utf-8")
+    (entry,) = read_manifest(manifest, Defaults())
+    assert entry.film_id == "電影-HK" and not entry.problems

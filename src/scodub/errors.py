@@ -37,6 +37,13 @@ class GlossaryError(InputError):
     """A glossary file is not valid YAML or breaks the glossary format."""
 
 
+class ManifestError(InputError):
+    """A batch manifest cannot be read as one (its rows are not even checked): like a
+    row's problem, nothing starts, and the exit code is 2."""
+
+    exit_code = 2
+
+
 class LanguageError(ScodubError):
     """A language code is unknown, or a stage cannot handle that language."""
 

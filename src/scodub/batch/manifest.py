@@ -10,61 +10,30 @@ of every row at once.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from scodub.asr.speakers import SpeakerSettings
+from scodub.batch.rows import KEYS, NOT_A_FILM, Row, csv_rows, yaml_rows
 from scodub.batch.state import STATE_FILE
 from scodub.dub.casting import parse_speaker_voices
 from scodub.dub.voices import parse_voice_options
-from scodub.errors import InputError, ScodubError
+from scodub.errors import ManifestError, ScodubError
 from scodub.langs import parse_language_list, require_asr
 from scodub.stages.cache import CACHE_DIRNAME
 from scodub.stages.dub import STEM_FORMATS, DubSettings
 from scodub.stages.plan import RunSettings
 
-#: Every key a row (or the ``defaults`` section, or a CSV column) may set.
-KEYS: tuple[str, ...] = (
-    "path",
-    "id",
-    "lang",
-    "langs",
-    "english_from",
-    "glossaries",
-    "audio_stream",
-    "speakers",
-    "model",
-    "device",
-    "compute_type",
-    "beam_size",
-    "batch_size",
-    "mt_model",
-    "mt_device",
-    "mt_beam_size",
-    "dub",
-    "dub_langs",
-    "voices",
-    "background",
-    "backcheck",
-    "stems",
-    "force",
-)
-#: The C YAML loader where PyYAML has it (as for glossaries): no Python recursion limit.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: File suffixes ``scodub batch FOLDER`` picks up (each is still probed by ``validate``).
 _VIDEO = ".mkv .mp4 .m4v .mov .avi .webm .mxf .ts .mts .m2ts .mpg .mpeg .wmv .flv .ogv"
 _AUDIO = ".wav .flac .mp3 .m4a .aac .ogg .opus"
 MEDIA_SUFFIXES = frozenset(f"{_VIDEO} {_AUDIO}".split())
-_ID_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+#: What a film id may not hold: anything but letters and digits of any script, '.', '_', '-'.
+_ID_CHARS = re.compile(r"[^\w.-]+")
 #: Names the batch folder holds itself (the state file, the review page's ``review/``):
 #: no film's folder may take one. Ids are compared with case ignored.
 _RESERVED_IDS = frozenset({STATE_FILE, "review"})
@@ -95,33 +64,28 @@ class Defaults:
     dub: DubSettings = field(default_factory=DubSettings)  # used when a row turns dub on
 
 
-@dataclass(slots=True)
-class _Row:
-    line: int
-    values: dict[str, Any]
-    key_lines: dict[str, int]
-    problems: list[tuple[int, str]] = field(default_factory=list)
-
-
 def read_manifest(path: Path, defaults: Defaults) -> list[FilmEntry]:
     """A YAML (``.yaml``/``.yml``) or CSV (``.csv``) manifest to film entries."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")  # spreadsheets often write a BOM
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read manifest ({exc})") from exc
+        raise ManifestError(path, f"cannot read manifest ({exc})") from exc
     if path.suffix.lower() == ".csv":
         shared: dict[str, Any] = {}
-        rows = _csv_rows(path, text)
+        rows = csv_rows(path, text)
     elif path.suffix.lower() in (".yaml", ".yml"):
-        shared, rows = _yaml_rows(path, text)
+        shared, rows = yaml_rows(path, text)
     else:
-        raise InputError(path, "manifest must be .yaml, .yml or .csv")
+        raise ManifestError(path, "manifest must be .yaml, .yml or .csv")
     if not rows:  # a header alone, or "films: []": a batch of nothing is a mistake
-        raise InputError(path, "no films listed")
+        raise ManifestError(path, "no films listed")
     base = path.parent
     entries = [_entry(path, base, row, shared, defaults) for row in rows]
     return assign_ids(entries)
+
+
+_MISSING = Path("<missing>")
 
 
 def scan_folder(
@@ -131,7 +95,7 @@ def scan_folder(
     each with the command line's settings."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(folder, "is not a folder")
+        raise ManifestError(folder, "is not a folder")
     skip = exclude.resolve() if exclude is not None else None
     # --out at or above the films: only what scodub wrote there is skipped, the folders
     # that hold a .scodub cache (each film's output folder), not every film.
@@ -146,10 +110,10 @@ def scan_folder(
         if skip is not None and not around and skip in file.resolve().parents:
             continue
         if file.suffix.lower() in MEDIA_SUFFIXES:
-            row = _Row(0, {"path": str(rel)}, {})  # relative to the folder, as in a manifest
+            row = Row(0, {"path": str(rel)}, {})  # relative to the folder, as in a manifest
             found.append(_entry(folder, folder, row, {}, defaults))
     if not found:
-        raise InputError(folder, "no media files found (looked for " + _suffix_list() + ")")
+        raise ManifestError(folder, "no media files found (looked for " + _suffix_list() + ")")
     return assign_ids(found)
 
 
@@ -197,127 +161,11 @@ def assign_ids(entries: list[FilmEntry]) -> list[FilmEntry]:
     return out
 
 
-# -- reading ----------------------------------------------------------------------------
-
-
-def _csv_rows(path: Path, text: str) -> list[_Row]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError(
-            path, "empty manifest (expected a header row: path,lang,langs,...)"
-        ) from None
-    columns = [name.strip().lower().replace("-", "_").replace(" ", "_") for name in header]
-    unknown = [c for c in columns if c and c not in KEYS]
-    if unknown:
-        raise InputError(
-            path, f"unknown column(s) {', '.join(unknown)}; valid: {', '.join(KEYS)}", 1
-        )
-    if "path" not in columns:
-        raise InputError(path, "the header row has no 'path' column", 1)
-    rows: list[_Row] = []
-    last = reader.line_num
-    for record in _records(path, reader):
-        line = last + 1  # a quoted cell may span lines: the record starts after the last one
-        last = reader.line_num
-        if not any(cell.strip() for cell in record):
-            continue
-        values = {
-            c: cell.strip() for c, cell in zip(columns, record, strict=False) if c and cell.strip()
-        }
-        stray = [
-            cell.strip()
-            for n, cell in enumerate(record)
-            if cell.strip() and (n >= len(columns) or not columns[n])
-        ]
-        row = _Row(line, values, {})
-        if stray:  # a comma in an unquoted value shifts the cells after it
-            row.problems.append(
-                (
-                    line,
-                    f"{', '.join(map(repr, stray))}: not under a named column; "
-                    'quote a value that holds a comma ("ru,zh")',
-                )
-            )
-        rows.append(row)
-    return rows
-
-
-def _records(path: Path, reader: Any) -> Iterator[list[str]]:
-    """The reader's records; a cell past the csv module's limit (128 KiB) is one line."""
-    while True:
-        try:
-            yield next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise InputError(path, f"not a manifest: {exc}", reader.line_num) from None
-
-
-def _yaml_rows(path: Path, text: str) -> tuple[dict[str, Any], list[_Row]]:
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(path, f"not valid YAML: {getattr(exc, 'problem', exc)}", line) from exc
-    except RecursionError:
-        raise InputError(path, "not a manifest: its YAML is nested too deeply") from None
-    defaults_node: Node | None = None
-    films_node: Node | None = None
-    if isinstance(root, SequenceNode):
-        films_node = root
-    elif isinstance(root, MappingNode):
-        top = {k.value: v for k, v in root.value if isinstance(k, ScalarNode)}
-        extra = sorted(set(top) - {"defaults", "films"})
-        if extra:
-            raise InputError(
-                path, f"unknown top-level key(s) {', '.join(extra)}; expected defaults, films"
-            )
-        defaults_node, films_node = top.get("defaults"), top.get("films")
-    else:
-        raise InputError(path, "expected a 'films:' list (and optional 'defaults:')", 1)
-    if not isinstance(films_node, SequenceNode):
-        line = films_node.start_mark.line + 1 if films_node is not None else 1
-        raise InputError(path, "'films' must be a list of films", line)
-    shared: dict[str, Any] = {}
-    if defaults_node is not None:
-        shared_row = _yaml_mapping(path, defaults_node)
-        if "path" in shared_row.values or "id" in shared_row.values:
-            raise InputError(path, "defaults cannot set path or id", shared_row.line)
-        for line, problem in shared_row.problems[:1]:
-            raise InputError(path, f"defaults: {problem}", line)
-        shared = shared_row.values
-    return shared, [_yaml_mapping(path, node) for node in films_node.value]
-
-
-def _yaml_mapping(path: Path, node: Node) -> _Row:
-    line = node.start_mark.line + 1
-    if isinstance(node, ScalarNode):  # "- films/a.mkv": a film with the defaults
-        return _Row(line, {"path": node.value}, {})
-    if not isinstance(node, MappingNode):
-        raise InputError(path, "each film is a path or a mapping (path: ..., langs: ...)", line)
-    values: dict[str, Any] = {}
-    key_lines: dict[str, int] = {}
-    problems: list[tuple[int, str]] = []
-    loader = yaml.SafeLoader("")
-    for key_node, value_node in node.value:
-        key = str(key_node.value)
-        where = key_node.start_mark.line + 1
-        if key in key_lines:  # YAML would keep the last value without a word
-            problems.append((where, f"{key!r} given twice (first on line {key_lines[key]})"))
-            continue
-        key_lines[key] = where
-        values[key] = loader.construct_object(value_node, deep=True)
-    return _Row(line, values, key_lines, problems)
-
-
 # -- settings ---------------------------------------------------------------------------
 
 
 def _entry(
-    source: Path, base: Path, row: _Row, shared: Mapping[str, Any], defaults: Defaults
+    source: Path, base: Path, row: Row, shared: Mapping[str, Any], defaults: Defaults
 ) -> FilmEntry:
     problems = list(row.problems)
     merged = {**shared, **row.values}
@@ -330,9 +178,14 @@ def _entry(
                 )
             )
     raw_path = merged.get("path")
-    if not raw_path:
-        problems.append((row.line, "no 'path'"))
-        film = Path("<missing>")
+    if isinstance(raw_path, (list, dict)):
+        where = row.key_lines.get("path", row.line)
+        problems.append((where, f"path: one file, not a {type(raw_path).__name__}"))
+        film = _MISSING
+    elif not raw_path:
+        if (row.line, NOT_A_FILM) not in problems:
+            problems.append((row.line, "no 'path'"))
+        film = _MISSING
     else:
         film = Path(str(raw_path)).expanduser()
         # Absolute: workers (other processes, other machines) do not share our cwd.
@@ -356,6 +209,8 @@ def _entry(
     )
     given = "id" in merged and merged["id"] is not None
     film_id = str(merged["id"]).strip() if given else film_id_for(film)
+    if film == _MISSING and not given:  # no file to name it: its line does (no clashes)
+        film_id = f"line-{row.line}"
     if given and not film_id:
         problems.append((row.key_lines.get("id", row.line), "id is empty; give a name or no id"))
         film_id, given = film_id_for(film), False

@@ -33,9 +33,19 @@ class Executor(Protocol):
     def run(self, schedule: Schedule) -> None: ...
 
 
+#: The output folders this process holds the batch lock of (the lock is taken before the
+#: films are validated, which writes in the folder, and held again by ``run_batch``).
+_HELD: set[Path] = set()
+
+
 @contextmanager
 def batch_lock(out_dir: Path) -> Iterator[None]:
-    """One batch per output folder at a time (a second one stops with one line)."""
+    """One batch per output folder at a time (a second one stops with one line, before it
+    writes anything there). Re-entrant within a process."""
+    key = Path(out_dir).absolute()
+    if key in _HELD:
+        yield
+        return
     if holds_single_runs(Path(out_dir)):  # the batch's films would sit among them
         raise OutputError(
             f"{out_dir}: holds the outputs of a scodub run; write the batch into another --out"
@@ -48,7 +58,11 @@ def batch_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise OutputError(f"{out_dir}: another scodub batch is running here") from None
-        yield
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
     finally:
         handle.close()
 

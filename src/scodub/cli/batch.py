@@ -11,8 +11,8 @@ import click
 
 from scodub.asr.speakers import SpeakerSettings
 from scodub.asr.whisper import AsrSettings
-from scodub.batch.manifest import Defaults, read_manifest, scan_folder
-from scodub.batch.state import chain, json_lines, load_state, run_state, table
+from scodub.batch.manifest import Defaults, FilmEntry, read_manifest, scan_folder
+from scodub.batch.state import BatchState, chain, json_lines, load_state, run_state, table
 from scodub.batch.validate import validate
 from scodub.cli.options import (
     asr_options,
@@ -106,7 +106,7 @@ def run_command(
     mt: MtSettings,
 ) -> None:
     """Run a batch: validate every film first, then every stage of every film."""
-    from scodub.batch.run import run_batch
+    from scodub.batch.run import batch_lock
 
     settings = run_settings(
         langs=langs,
@@ -126,6 +126,27 @@ def run_command(
         entries = scan_folder(target, defaults, exclude=out_dir)
     else:
         entries = read_manifest(target, defaults)
+    with batch_lock(out_dir):  # a second batch here stops before validation writes
+        state = _validated_run(entries, out_dir, chosen, skip_invalid, quiet, as_json)
+    data = state.to_json()
+    if not quiet and not as_json:
+        click.echo(table(data))
+    elif not quiet:
+        click.echo(table(data), err=True)
+    if state.failed():
+        sys.exit(1)
+
+
+def _validated_run(
+    entries: list[FilmEntry],
+    out_dir: Path,
+    chosen: Any,
+    skip_invalid: bool,
+    quiet: bool,
+    as_json: bool,
+) -> BatchState:
+    from scodub.batch.run import run_batch
+
     checked = validate(entries, out_dir)
     for problem in checked.problems:
         click.echo(f"scodub: invalid: {problem.line()}", err=True)
@@ -146,13 +167,7 @@ def run_command(
         emit=emit,
     )
     bar.close()
-    data = state.to_json()
-    if not quiet and not as_json:
-        click.echo(table(data))
-    elif not quiet:
-        click.echo(table(data), err=True)
-    if state.failed():
-        sys.exit(1)
+    return state
 
 
 def _executor(name: str, address: str | None, workers: int | None) -> Any:
