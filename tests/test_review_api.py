@@ -17,7 +17,7 @@ import pytest
 
 from conftest import SAMPLE, serve_review
 from scodub.data import Cue, Track
-from scodub.text.srt import write_srt
+from scodub.text.srt import read_srt, write_srt
 
 GOOD = [[0, 1500, "Hello there."], [2000, 3500, "How are you?"]]
 
@@ -72,7 +72,7 @@ HOSTILE: list[tuple[str, bytes, dict[str, str], int, str]] = [
     ("only invisible text", b'{"film": "", "lang": "en", "cells": [[0, 1000, "\\ufeff "]]}', {},
      400, "no text"),
     ("nested 100,000 deep", b'{"cells": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", {}, 400,
-     "expected {film, lang, cells}"),
+     "expected {film, lang, cells"),
     ("a length that is no number", b"{}", {"Content-Length": "abc"}, 413, "bad length"),
     ("a type that only starts like JSON", b"{}", {"Content-Type": "application/jsonx"}, 415,
      "send JSON"),
@@ -119,3 +119,84 @@ def test_a_save_over_the_size_limit_or_into_a_removed_folder_writes_nothing(
     code, answer = _save(url, GOOD)
     assert code == 400 and "the run's folder is gone" in answer["error"], answer
     assert not folder.exists()
+
+
+def _save_on(url: str, cells: Any, base: str | None, lang: str = "en") -> tuple[int, Any]:
+    body = {"film": "", "lang": lang, "cells": cells, "base": base}
+    return _post(url, json.dumps(body).encode())
+
+
+def test_a_save_over_a_version_the_page_did_not_load_is_refused_once(
+    server: tuple[Path, str, subprocess.Popen[str]],
+) -> None:
+    """Two tabs (or a tab and Subtitle Edit): the second save silently replaced the first.
+    Each save names the version it was made from; another version on disk is a 409, and
+    a save that names that version replaces it, the other kept as a backup."""
+    folder, url, _ = server
+    edited = folder / "film.en.edited.srt"
+    code, first = _save_on(url, GOOD, "")  # tab A: the page had no edited file
+    assert code == 200 and edited.is_file() and first["base"], first
+    code, answer = _save_on(url, [[0, 1500, "Tab B."]], "")  # tab B: loaded before A saved
+    assert code == 409 and "changed since this page loaded" in answer["error"], answer
+    assert answer["current"] == first["base"]
+    assert read_srt(edited, "en").cues[0].text == "Hello there."
+    code, again = _save_on(url, [[0, 1500, "Tab B."]], answer["current"])  # knowingly
+    assert code == 200 and read_srt(edited, "en").cues[0].text == "Tab B."
+    assert read_srt(folder / "film.en.edited.srt.~1~", "en").cues[0].text == "Hello there."
+    edited.write_text("1\n00:00:00,000 --> 00:00:01,000\nBy hand.\n", encoding="utf-8")
+    code, answer = _save_on(url, GOOD, again["base"])  # changed by another program
+    assert code == 409 and read_srt(edited, "en").cues[0].text == "By hand."
+    edited.unlink()
+    code, answer = _save_on(url, GOOD, answer["current"])
+    assert code == 409 and "was deleted since" in answer["error"] and answer["current"] == ""
+    assert not edited.exists()
+
+
+def test_a_save_that_cannot_be_written_is_an_answer_not_a_dropped_connection(
+    server: tuple[Path, str, subprocess.Popen[str]],
+) -> None:
+    """A time past 99:59:59,999 and a folder where the file goes were uncaught errors: the
+    connection dropped and the page said "Failed to fetch"."""
+    folder, url, process = server
+    code, answer = _save(url, [[0, 360_000_000, "A hundred hours."]])
+    assert code == 400 and "past 99:59:59,999" in answer["error"], answer
+    (folder / "film.ru.edited.srt").mkdir()
+    code, answer = _save(url, GOOD, "ru")
+    assert code == 400 and "cannot be written" in answer["error"], answer
+    code, answer = _save(url, GOOD)
+    assert code == 200, answer
+    process.terminate()
+    _, log = process.communicate(timeout=10)
+    assert "Traceback" not in log, log
+
+
+def test_origin_hosts_and_a_track_that_cannot_be_read(
+    server: tuple[Path, str, subprocess.Popen[str]],
+) -> None:
+    folder, url, _ = server
+    parts = urlsplit(url)
+    body = json.dumps({"film": "", "lang": "en", "cells": GOOD}).encode()
+    code, _ = _post(url, body, {"Origin": "http://evil.example"})
+    assert code == 403 and not (folder / "film.en.edited.srt").exists()
+    code, _ = _post(url, body, {"Origin": f"http://{parts.netloc}"})
+    assert code == 200
+    code, text = _get(url, {"Host": f"localhost:{parts.port}"})
+    assert code == 403 and f"http://127.0.0.1:{parts.port}/" in text
+    # A hand-made edit that is no SRT: the page says which file, not an empty response.
+    (folder / "film.en.edited.srt").write_text("1\n00:00:00,000 -> 00:00:01,000\nx\n")
+    code, text = _get(url + "index.html")
+    assert code == 500 and "film.en.edited.srt" in text and "Fix or remove" in text
+    (folder / "film.en.edited.srt").unlink()
+    assert _get(url + "index.html")[0] == 200
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    parts = urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
+    try:
+        connection.request("GET", parts.path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()

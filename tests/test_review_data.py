@@ -127,7 +127,7 @@ def test_reading_a_run_and_its_edits(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert run.languages == ("en", "ru") and not run.edited and run.source_language == "en"
     # saving: beside the machine output, which is never touched; earlier edits kept
     machine = (tmp_path / "film.ru.srt").read_bytes()
-    path, track = save_edited(tmp_path, "film", "ru", [[0, 1200, "Раз."]])
+    path, track, _ = save_edited(tmp_path, "film", "ru", [[0, 1200, "Раз."]])
     assert path.name == "film.ru.edited.srt" and track.cues == (Cue(0, 1200, ("Раз.",)),)
     save_edited(tmp_path, "film", "ru", [[0, 1200, "Два."]])
     save_edited(tmp_path, "film", "ru", [[0, 1200, "Три."]])

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 
@@ -175,7 +176,7 @@ def film_media(run: FilmRun, page_dir: Path, film: Path | None = None) -> dict[s
         source = film if playable else make_proxy(film, cache, position)
         link = link_into(source, media_dir / f"{run.stem}{source.suffix.lower()}")
         out.update(
-            video=f"media/{link.name}",
+            video=f"media/{quote(link.name)}",  # a film named "#1" or "50%"
             proxy=not playable,
             film_file=str(film),
             waveform=waveform(film, info, cache, position) if info.audio else None,
@@ -184,5 +185,5 @@ def film_media(run: FilmRun, page_dir: Path, film: Path | None = None) -> dict[s
         mix = _dub_mix(run, lang)
         if mix is not None:
             link = link_into(mix, media_dir / f"{run.stem}.{lang}.dub{mix.suffix.lower()}")
-            out["dubs"][lang] = f"media/{link.name}"
+            out["dubs"][lang] = f"media/{quote(link.name)}"
     return out

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from scodub.data import Cue
 from scodub.fsutil import ensure_writable_dir, write_text_atomic
@@ -89,6 +90,7 @@ def _film_html(title: str, assets: str, back: str | None) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} - scodub review</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{assets}/review.css">
 </head>
 <body>
@@ -127,13 +129,13 @@ def _film_html(title: str, assets: str, back: str | None) -> str:
 
 def _index_html(pages: list[FilmPage]) -> str:
     items = "\n".join(
-        f'  <li><a href="{html.escape(p.key)}/index.html">{html.escape(p.run.stem)}</a> '
+        f'  <li><a href="{html.escape(quote(p.key))}/index.html">{html.escape(p.run.stem)}</a> '
         f"({p.rows} cues; {', '.join(p.languages)})</li>"
         for p in pages
     )
     return f"""<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>scodub review</title>
+<head><meta charset="utf-8"><title>scodub review</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="assets/review.css"></head>
 <body class="index"><h1>scodub review: {len(pages)} films</h1>
 <ul id="films">
@@ -161,7 +163,7 @@ def write_film_page(
         cues = [Cue(a, b, tuple(text.split("\n"))) for a, b, text in column["cells"]]
         name = f"{run.stem}.{column['code']}.vtt"
         write_text_atomic(tracks_dir / name, compose_vtt(cues))
-        column["vtt"] = f"tracks/{name}"
+        column["vtt"] = f"tracks/{quote(name)}"
     write_data(page_dir, data)
     write_text_atomic(page_dir / "index.html", _film_html(run.stem, assets, back))
     return FilmPage(key, run, page_dir, data["rows"], tuple(c["code"] for c in data["columns"]))

@@ -20,7 +20,8 @@ from scodub.data import Cue, Track, Transcript
 from scodub.langs import subtitle_rules
 from scodub.names.glossary import Glossary
 from scodub.names.termcheck import check_terms, find_terms, source_terms
-from scodub.review.load import FilmRun
+from scodub.review.edits import edited_digest
+from scodub.review.load import FilmRun, edited_path
 from scodub.review.rules import cell_issues, rules_export, unicode_tables
 from scodub.review.terms import glossary_export
 
@@ -168,6 +169,8 @@ def language_column(
         "rtl": row.rtl,
         "source": lang == run.source_language,
         "edited": lang in run.edited,
+        # the edited file as this page shows it: a save of another version is refused
+        "base": edited_digest(edited_path(run.folder, run.stem, lang)),
         "machine_newer": run.machine_newer(lang),
         "cells": _cells(track.cues),
         "issues": cell_issues(track, run.fps, run.cuts, speakers),

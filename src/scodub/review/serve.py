@@ -12,6 +12,7 @@ and rebuilds that film's page data, so that a reload shows the saved text.
 from __future__ import annotations
 
 import hmac
+import html
 import json
 import mimetypes
 import posixpath
@@ -26,7 +27,7 @@ from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from scodub.errors import ScodubError
-from scodub.review.edits import save_edited
+from scodub.review.edits import EditConflict, save_edited
 from scodub.review.page import FilmPage
 from scodub.review.pagedata import film_speakers
 from scodub.review.rules import cell_issues
@@ -90,9 +91,13 @@ class _Handler(BaseHTTPRequestHandler):
     # -- checks ---------------------------------------------------------------------
     def _relative(self) -> str | None:
         """The path after the token, or None (answered 403) when the request is not
-        for this server: wrong Host, missing or wrong token."""
+        for this server: wrong Host, missing or wrong token, or a POST from another
+        origin."""
         host = self.headers.get("Host", "")
         if host != f"{HOST}:{self.server.port}":
+            return None
+        origin = self.headers.get("Origin")
+        if self.command == "POST" and origin is not None and origin != f"http://{host}":
             return None
         path = unquote(urlsplit(self.path).path)
         _, token, rest = [*path.split("/", 2), "", ""][:3]
@@ -138,7 +143,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, body, "application/json; charset=utf-8", {})
 
     def _refuse(self, status: HTTPStatus = HTTPStatus.FORBIDDEN) -> None:
-        self._send(status, status.phrase.encode(), "text/plain; charset=utf-8", {})
+        text = status.phrase
+        if status is HTTPStatus.FORBIDDEN and self.headers.get("Host", "").startswith(
+            ("localhost:", "[::1]:")
+        ):  # the editor typed another name for this machine: say which one works
+            text += f": open the address scodub review printed (http://{HOST}:{self.server.port}/...)"
+        self._send(status, text.encode(), "text/plain; charset=utf-8", {})
 
     # -- GET: files of the review folder ---------------------------------------------
     def _file(self, rest: str) -> Path | None:
@@ -158,7 +168,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path is None:
             return self._refuse(HTTPStatus.NOT_FOUND)
         if path.name == "index.html":
-            self._refresh(path)
+            try:
+                self._refresh(path)
+            except ScodubError as exc:  # a track beside the run that cannot be read
+                return self._problem_page(str(exc))
         ctype = _TYPES.get(path.suffix.lower()) or (
             mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         )
@@ -189,6 +202,18 @@ class _Handler(BaseHTTPRequestHandler):
                 with self.server.lock:
                     self.server.pages[key] = self.server.rebuild(page)
 
+    def _problem_page(self, problem: str) -> None:
+        body = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            "<title>scodub review: cannot show this film</title></head><body>"
+            f"<h1>This film's page cannot be rebuilt</h1><p>{html.escape(problem)}</p>"
+            "<p>Fix or remove that file, then reload this page. Nothing was lost.</p>"
+            "</body></html>"
+        )
+        self._send(
+            HTTPStatus.INTERNAL_SERVER_ERROR, body.encode(), "text/html; charset=utf-8", {}
+        )
+
     # -- POST api/save -------------------------------------------------------------------
     def do_POST(self) -> None:
         rest = self._relative()
@@ -207,14 +232,25 @@ class _Handler(BaseHTTPRequestHandler):
             request = json.loads(self.rfile.read(length))
             page = self.server.pages[str(request["film"])]
             lang, cells = str(request["lang"]), request["cells"]
-        except (ValueError, KeyError, TypeError, RecursionError):
-            return self._json(HTTPStatus.BAD_REQUEST, {"error": "expected {film, lang, cells}"})
+            base = request.get("base")
+            if base is not None and not isinstance(base, str):
+                raise TypeError(base)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            return self._json(
+                HTTPStatus.BAD_REQUEST, {"error": "expected {film, lang, cells, base}"}
+            )
         if lang not in page.languages:
             return self._json(HTTPStatus.BAD_REQUEST, {"error": f"no {lang} track here"})
         answer: dict[str, Any] = {}
         with self.server.lock:
             try:  # every check is made before the file is written: a refusal writes nothing
-                path, track = save_edited(page.run.folder, page.run.stem, lang, cells)
+                path, track, digest = save_edited(
+                    page.run.folder, page.run.stem, lang, cells, base
+                )
+            except EditConflict as exc:
+                return self._json(
+                    HTTPStatus.CONFLICT, {"error": str(exc), "current": exc.current}
+                )
             except ScodubError as exc:
                 return self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
             try:
@@ -222,7 +258,8 @@ class _Handler(BaseHTTPRequestHandler):
             except ScodubError as exc:  # saved all the same: the page is what is stale
                 answer["warning"] = f"saved; the page could not be rebuilt: {exc}"
         issues = cell_issues(track, page.run.fps, page.run.cuts, film_speakers(page.run))
-        return self._json(HTTPStatus.OK, {"path": str(path), "issues": issues, **answer})
+        answer |= {"path": str(path), "issues": issues, "base": digest}
+        return self._json(HTTPStatus.OK, answer)
 
 
 def _length(value: str | None) -> int:

@@ -334,7 +334,7 @@ const ScodubQC = (() => {
     const words = (code, rule) => qc.languages[code].words[rule];
     // a measure as the page shows it (Python rounds the load-time ones to 2 places)
     const shown = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : x);
-    return { checkTrack, checkRange, textWidth, readingSpeed, severity, words, order, stripMarks, shown, split, strip };
+    return { checkTrack, checkRange, textWidth, readingSpeed, severity, words, order, stripMarks, shown, split, strip, visibleText };
   }
   return { create };
 })();

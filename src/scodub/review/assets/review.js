@@ -21,10 +21,13 @@
 
   const columns = D.columns;
   const byCode = Object.fromEntries(columns.map((c) => [c.code, c]));
-  const edits = {}; // code -> true when the column's cells were edited since load/save
+  // code -> how many edits the column had since load or its last save (a save made while
+  // the editor types on clears only what it sent)
+  const edits = {};
   const state = { onlyProblems: false, lang: "", rule: "", speaker: "", rows: [], current: -1, editing: null };
 
-  const { clock, parseClock, el, composeVtt, composeSrt } = ScodubUtil;
+  const { clock, parseClock, el, composeVtt, composeSrt, escapeVtt } = ScodubUtil;
+  const MAX_MS = ((99 * 60 + 59) * 60 + 59) * 1000 + 999; // SRT's last time
 
   // ---- QC state per column -------------------------------------------------------
   function indexIssues(col) {
@@ -338,7 +341,11 @@
     if (!node) return;
     const track = node.track;
     for (const cue of [...(track.cues || [])]) track.removeCue(cue);
-    for (const [a, b, text] of col.cells) track.addCue(new VTTCue(a / 1000, b / 1000, text));
+    for (const [a, b, text] of col.cells) {
+      // cue text is WebVTT markup: escaped as in the .vtt file ("a < b" stays as written)
+      const shown = text.split("\n").filter((l) => l.trim()).map(escapeVtt).join("\n");
+      track.addCue(new VTTCue(a / 1000, b / 1000, shown));
+    }
   }
 
   // ---- waveform (wave.js) ------------------------------------------------------------
@@ -377,6 +384,7 @@
       editor.append(inStart, " → ", inEnd);
       for (const input of [inStart, inEnd]) input.addEventListener("input", () => update());
     }
+    const timeProblems = [];
     editor.append(area, el("button", { type: "button", class: "done", text: "done" }));
     const live = el("ul", { class: "issues live" });
     editor.append(live);
@@ -386,19 +394,26 @@
     function update() {
       const cell = col.cells[i].slice();
       cell[2] = area.value.replace(/\r/g, "");
+      timeProblems.length = 0;
       if (col.source) {
-        const s = parseClock(editor.querySelector(".edit-start").value);
-        const e = parseClock(editor.querySelector(".edit-end").value);
-        if (s !== null) cell[0] = s;
-        if (e !== null) cell[1] = e;
+        for (const [k, which] of [[0, "start"], [1, "end"]]) {
+          const input = editor.querySelector(`.edit-${which}`);
+          const ms = parseClock(input.value);
+          const bad = ms === null || ms > MAX_MS;
+          input.classList.toggle("bad", bad);
+          input.title = bad ? "not a time: write h:mm:ss.mmm" : "";
+          if (bad) timeProblems.push(`${which} “${input.value}” is not a time (h:mm:ss.mmm); the cue keeps ${clock(cell[k])}`);
+          else cell[k] = ms;
+        }
       }
       col.cells[i] = cell;
-      edits[col.code] = true;
+      edits[col.code] = (edits[col.code] || 0) + 1;
       recheck(col, i);
       refreshTerms(i, col, remark(i));
       const issues = col.byRow.get(i) || [];
-      live.replaceChildren(...issues.map((x) => el("li", { class: QC.severity[x[1]], "data-rule": x[1] },
-        el("b", { text: x[1] }), `: ${QC.words(col.code, x[1])} (${QC.shown(x[2])}${x[4] ? " " + x[4] : ""})`)));
+      live.replaceChildren(...timeProblems.map((text) => el("li", { class: "hard time", text })),
+        ...issues.map((x) => el("li", { class: QC.severity[x[1]], "data-rule": x[1] },
+          el("b", { text: x[1] }), `: ${QC.words(col.code, x[1])} (${QC.shown(x[2])}${x[4] ? " " + x[4] : ""})`)));
       cellEl.classList.toggle("hard", issues.some((x) => QC.severity[x[1]] === "hard"));
       cellEl.classList.toggle("soft", issues.length > 0 && !cellEl.classList.contains("hard"));
       $("save").disabled = false;
@@ -417,40 +432,82 @@
     renderHead(shownColumns());
   }
 
+  // The checks the server makes before it writes (scodub.review.edits): an exported file
+  // that scodub would refuse to read is not written either.
+  function exportProblem(code) {
+    const cells = byCode[code].cells;
+    for (let k = 0; k < cells.length; k++) {
+      const [a, b, text] = cells[k];
+      if (!(a >= 0 && a < b)) return `${code} cue ${k + 1}: its end ${clock(b)} is not after its start ${clock(a)}`;
+      if (b > MAX_MS) return `${code} cue ${k + 1}: ends past 99:59:59,999`;
+      if (!text.split("\n").some((l) => QC.visibleText(l).trim())) return `${code} cue ${k + 1}: no text`;
+    }
+    return "";
+  }
+  function exportEdits(langs) {
+    const problem = langs.map(exportProblem).find(Boolean);
+    if (problem) { $("status").textContent = `not exported: ${problem}`; return; }
+    for (const code of langs) {
+      const blob = new Blob([composeSrt(byCode[code].cells)], { type: "application/x-subrip" });
+      const link = el("a", { href: URL.createObjectURL(blob), download: `${D.film.stem}.${code}.edited.srt` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+    }
+    $("status").textContent = `exported ${langs.map((c) => `${D.film.stem}.${c}.edited.srt`).join(", ")}`;
+  }
+
+  // One save at a time; a click during one saves again after it. Each language is sent
+  // with the digest of the edited file the page holds ("base"): the server refuses to
+  // replace a version another tab or program wrote meanwhile (409), and a second save,
+  // knowing, replaces it (the other kept as a backup).
+  let saving = false, saveAgain = false;
   async function save() {
     finishEdit();
+    if (saving) { saveAgain = true; return; }
     const langs = Object.keys(edits);
     if (!langs.length) return;
-    if (!served) {
-      for (const code of langs) {
-        const blob = new Blob([composeSrt(byCode[code].cells)], { type: "application/x-subrip" });
-        const link = el("a", { href: URL.createObjectURL(blob), download: `${D.film.stem}.${code}.edited.srt` });
-        document.body.append(link);
-        link.click();
-        link.remove();
-      }
-      $("status").textContent = `exported ${langs.map((c) => `${D.film.stem}.${c}.edited.srt`).join(", ")}`;
-      return;
-    }
-    const saved = [];
-    const warnings = [];
-    for (const code of langs) {
-      const response = await fetch("api/save", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ film: D.film.key, lang: code, cells: byCode[code].cells }),
-      });
-      const answer = await response.json();
-      if (!response.ok) { $("status").textContent = `not saved: ${answer.error}`; return; }
-      byCode[code].issues = answer.issues;
-      indexIssues(byCode[code]);
-      delete edits[code];
-      saved.push(answer.path);
-      if (answer.warning) warnings.push(answer.warning);
-    }
+    if (!served) { exportEdits(langs); return; }
+    saving = true;
     $("save").disabled = true;
-    $("status").textContent = [`saved ${saved.join(", ")}`, ...warnings].join("; ");
-    applyFilters();
+    const saved = [], notes = [];
+    try {
+      for (const code of langs) {
+        const col = byCode[code], generation = edits[code];
+        const cells = col.cells.map((cell) => cell.slice());
+        let response, answer;
+        try {
+          response = await fetch("api/save", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ film: D.film.key, lang: code, cells, base: col.base }),
+          });
+          answer = await response.json();
+        } catch (err) {
+          notes.push(`not saved: the review server did not answer (${err.message}); is scodub review --serve still running?`);
+          break;
+        }
+        if (response.status === 409) { col.base = answer.current; notes.push(`not saved: ${answer.error}`); continue; }
+        if (!response.ok) { notes.push(`not saved: ${answer.error}`); break; }
+        col.base = answer.base;
+        col.edited = true;
+        saved.push(answer.path);
+        if (answer.warning) notes.push(answer.warning);
+        if (edits[code] !== generation) continue; // typed on meanwhile: still to save
+        delete edits[code];
+        col.issues = answer.issues;
+        indexIssues(col);
+      }
+    } finally {
+      saving = false;
+    }
+    const pending = Object.keys(edits).length;
+    $("save").disabled = !pending;
+    $("status").textContent = [saved.length ? `saved ${saved.join(", ")}` : "", ...notes,
+      pending ? `${pending} language(s) edited, not saved` : ""].filter(Boolean).join("; ");
+    if (state.editing) renderHead(shownColumns()); // the open editor stays open
+    else applyFilters();
+    if (saveAgain) { saveAgain = false; if (pending) save(); }
   }
   $("save").textContent = served ? "save edits" : "export edits";
   $("save").addEventListener("click", save);

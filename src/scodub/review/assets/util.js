@@ -43,5 +43,5 @@ const ScodubUtil = (() => {
     return cells.map(([a, b, text], k) =>
       `${k + 1}\n${clock(a, ",")} --> ${clock(b, ",")}\n${text.split("\n").filter((l) => l.trim()).join("\n")}\n`).join("\n");
   }
-  return { clock, parseClock, el, composeVtt, composeSrt };
+  return { clock, parseClock, el, composeVtt, composeSrt, escapeVtt };
 })();
