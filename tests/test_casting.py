@@ -72,6 +72,13 @@ def test_hand_casting_and_its_options() -> None:
         cast_speakers("ru", CAST, None, {"S9": "espeak"})
     with pytest.raises(ConfigError, match="LANG:SPEAKER=VOICE"):
         parse_speaker_voices(["ru:two=espeak"])
+    # The names a dub report gives voices go back into --voice as they are written there.
+    cast = cast_speakers("ru", CAST, None, {"S2": "espeak:ru+f4"})
+    assert "espeak+f4" not in [cast[s] for s in ("S1", "S3", "S4")]
+    assert resolve_voice("ru", "espeak:ru+f4").name == resolve_voice("ru", "espeak+f4").name
+    assert resolve_voice("en", "en_US-joe-medium").name == resolve_voice("en", "piper").name
+    with pytest.raises(ConfigError, match="Russian is spoken by the espeak-ng voice ru"):
+        resolve_voice("ru", "espeak:en-us+f2")
 
 
 RU_LINE = "1\n00:00:01,000 --> 00:00:03,000\nДобрый вечер.\n"
@@ -190,6 +197,33 @@ def test_cues_read_from_files_learn_their_speakers() -> None:
     ]
     assert spoken[1].start_ms == 2000 and spoken[1].end_ms == spoken[2].start_ms < 3800
     assert cue_speakers(track, None) == track
+
+
+def test_dashes_over_one_known_speaker_keep_that_speakers_voice() -> None:
+    """An editor's dialogue dashes over S2's words (or an exchange the speaker turns
+    merged): both lines were spoken in the default voice, the lead's."""
+    track = Track("ru", (Cue(3600, 5400, ("-В минуту?", "-Да.")),))
+    known = cue_speakers(track, _timeline())
+    assert known.cues[0].speakers == ("S2",)
+    assert [c.speakers for c in spoken_cues(known)] == [("S2",), ("S2",)]
+
+
+def test_speakers_of_a_hand_edited_transcript_are_all_cast() -> None:
+    """Words given to an S3 the speakers list lacks were spoken in the default voice; a
+    listed speaker with an empty id was cast though it never speaks."""
+    words = (
+        Word("One", 0, 900, 1.0, "S1"), Word("two", 1000, 1900, 1.0, "S3"),
+        Word("three", 2000, 2900, 1.0, "S²"),
+    )  # fmt: skip
+    segments = (Segment(0, 2900, "", words),)
+    listed = (CAST[0], Speaker("", 500, "lower", 100.0))
+    timeline = SpeakerTimeline.of(Transcript("en", 1.0, 3000, segments, speakers=listed))
+    assert timeline is not None
+    assert [(s.id, s.speech_ms, s.voice_type) for s in timeline.speakers] == [
+        ("S1", 9000, "lower"), ("S3", 900, "unknown"), ("S²", 900, "unknown"),
+    ]  # fmt: skip
+    cast = cast_speakers("ru", timeline.speakers, None)
+    assert set(cast) == {"S1", "S3", "S²"} and len(set(cast.values())) == 3
 
 
 def test_a_stem_mixes_voices_of_different_sample_rates() -> None:

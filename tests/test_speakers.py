@@ -52,7 +52,7 @@ def test_settings_parse() -> None:
     assert SpeakerSettings.parse("auto") == SpeakerSettings()
     assert SpeakerSettings.parse("OFF").enabled is False
     assert SpeakerSettings.parse("3").count == 3
-    for bad in ("0", "many", "-2", "16"):
+    for bad in ("0", "many", "-2", "16", "²", "١"):  # digits int() refuses, or not ASCII
         with pytest.raises(ConfigError, match="--speakers"):
             SpeakerSettings.parse(bad)
 

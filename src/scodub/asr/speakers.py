@@ -54,7 +54,7 @@ class SpeakerSettings:
             return cls()
         if text == "off":
             return cls(enabled=False)
-        if text.isdigit() and 1 <= int(text) <= MAX_SPEAKERS:
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_SPEAKERS:
             return cls(count=int(text))
         raise ConfigError(
             f"--speakers {value!r}: expected auto, off or a number of speakers from 1 to "

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from scodub.asr.voicetype import estimate_voice_type
 from scodub.data import Cue, Speaker, Track, Transcript
+from scodub.dub.espeak import EspeakVoice
 from scodub.dub.piper_voice import PiperVoice, split_speaker
 from scodub.dub.tempo import resample
 from scodub.dub.voices import Voice, resolve_voice
@@ -61,10 +62,21 @@ class SpeakerTimeline:
 
     @classmethod
     def of(cls, transcript: Transcript) -> SpeakerTimeline | None:
+        """The transcript's timeline. A speaker its words name that its list lacks (a
+        transcript edited by hand: a word given to a new S3) is a speaker of unknown voice
+        type, cast like the others; a listed speaker with no id is dropped."""
         spans = tuple(
             (w.start_ms, w.end_ms, w.speaker) for w in transcript.words if w.speaker is not None
         )
-        return cls(spans, transcript.speakers) if spans else None
+        if not spans:
+            return None
+        listed = [s for s in transcript.speakers if s.id.strip()]
+        spoken: dict[str, int] = {}
+        for start, end, speaker in spans:
+            spoken[speaker] = spoken.get(speaker, 0) + (end - start)
+        known = {s.id for s in listed}
+        listed += [Speaker(id_, ms) for id_, ms in spoken.items() if id_ not in known]
+        return cls(spans, tuple(listed))
 
     def voice_type(self, speaker: str) -> str:
         return next((s.voice_type for s in self.speakers if s.id == speaker), "unknown")
@@ -140,7 +152,11 @@ def spoken_cues(track: Track) -> tuple[Cue, ...]:
         if parts is None:
             out.append(cue)
             continue
-        first, second = cue.speakers if len(cue.speakers) == 2 else ("", "")
+        # Dashes over one known speaker (an editor's, or an exchange the speaker turns
+        # merged): both lines keep that speaker's voice, not the film's default one.
+        first, second = (
+            cue.speakers if len(cue.speakers) == 2 else (cue.speakers[:1] or ("",)) * 2
+        )
         share = len(parts[0]) / max(1, len(parts[0]) + len(parts[1]))
         middle = cue.start_ms + max(1, min(cue.duration_ms - 1, round(cue.duration_ms * share)))
         out.append(Cue(cue.start_ms, middle, (parts[0],), (first,) if first else ()))
@@ -233,6 +249,9 @@ def _voice_key(language: str, spec: str) -> str:
     voice = resolve_voice(language, spec)
     if isinstance(voice, PiperVoice):
         return f"{voice.model_path.absolute()}#{voice.speaker_id}"
+    if isinstance(voice, EspeakVoice):  # espeak:ru+f4 as a report names it: espeak+f4
+        _, plus, variant = voice.espeak_voice.partition("+")
+        return f"espeak{plus}{variant}"
     return voice.name
 
 
@@ -256,7 +275,7 @@ def cast_speakers(
     used = {_voice_key(language, spec) for spec in manual.values()}
     cast: dict[str, str] = {}
     turn: dict[str, int] = {}
-    for speaker in sorted(speakers, key=lambda s: int(s.id[1:]) if s.id[1:].isdigit() else 0):
+    for speaker in sorted(speakers, key=_speaker_number):
         if speaker.id in manual:
             cast[speaker.id] = manual[speaker.id]
             continue
@@ -271,6 +290,12 @@ def cast_speakers(
         cast[speaker.id] = choice.spec
         used.add(_voice_key(language, choice.spec))
     return cast
+
+
+def _speaker_number(speaker: Speaker) -> int:
+    """S12 -> 12 (another id, such as one typed into a transcript by hand: 0)."""
+    digits = speaker.id[1:]
+    return int(digits) if digits.isascii() and digits.isdigit() else 0
 
 
 def parse_speaker_voices(values: Sequence[str]) -> dict[str, dict[str, str]]:

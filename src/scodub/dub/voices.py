@@ -31,7 +31,7 @@ from scodub.dub.tajik import tajik_to_pinglish
 from scodub.errors import ConfigError, LanguageError, ModelError
 from scodub.fsutil import atomic_path
 from scodub.langs import ESPEAK_VOICES, get_language
-from scodub.provision.piper import embedded_english_model, piper_cache_dir
+from scodub.provision.piper import EMBEDDED_VOICE, embedded_english_model, piper_cache_dir
 
 PIPER_HUB_REPO = "rhasspy/piper-voices"
 
@@ -132,6 +132,10 @@ def resolve_voice(language: str, spec: str | None = None) -> Voice:
         return espeak_voice(lang.code)
     if spec.startswith("espeak+"):
         return espeak_voice(lang.code, spec.removeprefix("espeak+"))
+    if spec.startswith("espeak:"):  # as reports name it: espeak:VOICE or espeak:VOICE+VARIANT
+        return _named_espeak_voice(lang.code, spec)
+    if lang.code == "en" and spec == EMBEDDED_VOICE and not (piper_cache_dir() / spec).is_dir():
+        spec = "piper"  # the embedded voice, by the name reports give it
     speaker: str | None = None
     if not Path(spec).expanduser().exists():  # a path may itself hold a "#"
         spec, speaker = split_speaker(spec)
@@ -165,6 +169,17 @@ def resolve_voice(language: str, spec: str | None = None) -> Voice:
             f"{model}: this Piper voice speaks {voice.language!r}, not {lang.name} ({lang.code})"
         )
     return voice
+
+
+def _named_espeak_voice(language: str, spec: str) -> EspeakVoice:
+    name, _, variant = spec.removeprefix("espeak:").partition("+")
+    own = espeak_voice(language)
+    if name != own.espeak_voice:
+        raise ConfigError(
+            f"--voice {language}={spec}: {get_language(language).name} is spoken by the "
+            f"espeak-ng voice {own.espeak_voice}, not {name!r}; write espeak or espeak+VARIANT"
+        )
+    return espeak_voice(language, variant)
 
 
 def parse_voice_options(values: Iterable[str]) -> dict[str, str]:
