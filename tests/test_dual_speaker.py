@@ -186,6 +186,21 @@ def test_dual_cues_stay_dual_in_every_language() -> None:
         assert not [i for i in report.hard_issues if i.rule == "dual_speaker"], lang
 
 
+class _Broken(IdentityTranslator):
+    """Answers "Are you\ncoming?" (a line break inside one speaker's line, as an LLM
+    may write it)."""
+
+    def translate(self, texts, source, target, *, n_best=1):  # type: ignore[no-untyped-def]
+        answers = super().translate(texts, source, target, n_best=n_best)
+        return [[a.replace("you coming", "you\ncoming") for a in many] for many in answers]
+
+
+def test_a_line_break_inside_a_speakers_line_stays_on_that_speakers_line() -> None:
+    result = localize(_dialogue(), ("en", "ru"), Glossary(), translator=_Broken())
+    cue = result.tracks["ru"].cues[1]
+    assert speaker_lines(cue.lines) == ("Are you coming?", "In a minute."), cue.lines
+
+
 def test_whisper_english_splits_a_dual_cue_at_the_speaker_change() -> None:
     source = Track("ru", (Cue(0, 2000, ("-Ты идёшь?", "-Через минуту."), ("S1", "S2")),))
     words = (

@@ -46,7 +46,13 @@ def joined_units(units: Sequence[SpeakerUnit], per_unit: Sequence[Sequence[str]]
     joined: dict[int, list[str]] = {}
     for unit, options in zip(units, per_unit, strict=True):
         joined.setdefault(unit.cue, []).append(options[0] if options else "")
-    return ["\n".join(parts) for _, parts in sorted(joined.items())]
+    return ["\n".join(map(_one_line, parts)) for _, parts in sorted(joined.items())]
+
+
+def _one_line(text: str) -> str:
+    """A speaker's line as one line: a line break inside it (an LLM's answer may hold one)
+    would move its end onto the other speaker's line when the two are joined."""
+    return " ".join(text.split())
 
 
 def per_cue_candidates(
@@ -71,7 +77,7 @@ def per_cue_candidates(
         texts.append(
             [
                 "\n".join(
-                    per_unit[k][min(rank, len(per_unit[k]) - 1)] if per_unit[k] else ""
+                    _one_line(per_unit[k][min(rank, len(per_unit[k]) - 1)]) if per_unit[k] else ""
                     for k in members
                 )
                 for rank in range(depth)
