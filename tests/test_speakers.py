@@ -14,13 +14,14 @@ from scodub.asr.speakers import (
     SpeakerSettings,
     SpeakerTurn,
     assign_speakers,
+    count_note,
     describe_speakers,
     find_turns,
     merge_minor_speakers,
     speaker_of,
 )
 from scodub.asr.voicetype import estimate_voice_type
-from scodub.data import Segment, Transcript, Word
+from scodub.data import Segment, Speaker, Transcript, Word
 from scodub.errors import ConfigError
 from speaker_clips import Clip, build_clip, load_audio, score_turns
 
@@ -75,6 +76,18 @@ def test_forced_count(dialogue: Clip) -> None:
     # Auto again after a forced count: the loaded diarizer's defaults are restored.
     again = find_turns(dialogue.audio, SpeakerSettings())
     assert len({t.speaker for t in again}) == 2
+
+
+def test_a_forced_count_not_found_is_said() -> None:
+    words = (Word("One", 0, 900, 1.0, "S1"), Word("two", 1000, 1900, 1.0, "S2"))
+    transcript = Transcript(
+        "en", 1.0, 2000, (Segment(0, 1900, "One two", words),),
+        speakers=(Speaker("S1", 900), Speaker("S2", 900)),
+    )  # fmt: skip
+    assert count_note(transcript, SpeakerSettings(count=2)) is None
+    assert count_note(transcript, SpeakerSettings()) is None
+    note = count_note(transcript, SpeakerSettings(count=5))
+    assert note is not None and note.startswith("speakers: 2 found of the 5 asked for")
 
 
 def test_off_and_silence_find_nothing(dialogue: Clip) -> None:

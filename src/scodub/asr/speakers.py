@@ -322,6 +322,18 @@ def describe_speakers(
     return tuple(speakers)
 
 
+def count_note(transcript: Transcript, settings: SpeakerSettings) -> str | None:
+    """A note for the report when ``--speakers N`` found another number of speakers: a
+    voice heard in too few windows to be anyone's joins the nearest one."""
+    found = len(transcript.speakers)
+    if settings.count is None or not found or found == settings.count:
+        return None
+    return (
+        f"speakers: {found} found of the {settings.count} asked for (a voice heard for "
+        "only a few seconds joins the nearest one)"
+    )
+
+
 def label_speakers(
     transcript: Transcript, audio: np.ndarray, settings: SpeakerSettings
 ) -> tuple[Transcript, str | None]:

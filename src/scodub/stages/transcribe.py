@@ -14,7 +14,7 @@ import numpy as np
 
 from scodub import __version__
 from scodub.asr.long import SEARCH_S, WINDOW_S, WindowDecoder, level_dbfs, transcribe_stream
-from scodub.asr.speakers import SpeakerSettings, label_speakers
+from scodub.asr.speakers import SpeakerSettings, count_note, label_speakers
 from scodub.asr.speakerstream import (
     SpeakerStream,
     feed_through,
@@ -211,6 +211,7 @@ class TranscribeStage(Stage[TranscribeResult]):
                     transcript, voices, self.speakers, lambda: iter_audio(film.path, stream)
                 )
             notes.extend([note] if note else [])
+            notes.extend(filter(None, [count_note(transcript, self.speakers)]))
             if not transcript.segments:
                 notes.append("no speech found (silence, music or noise only)")
             if transcript.dropped_segments:
