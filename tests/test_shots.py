@@ -16,6 +16,7 @@ from films import FADES, HARD_CUTS, SIMILAR, known_cuts, make_film
 from scodub.asr.whisper import AsrSettings
 from scodub.data import Cue, Track
 from scodub.langs import TIMING
+from scodub.media.probe import probe
 from scodub.media.shots import ShotSettings, detect_shots, find_cuts, frame_scores
 from scodub.review.load import load_run
 from scodub.stages.base import StageContext, cached
@@ -208,6 +209,17 @@ def test_cli_qc_with_film(
         ["qc", str(srt), "--lang", "en", "--film", str(DATA / "jfk.wav")], capsys
     )
     assert code == 0 and "no picture" in err
+    # The SRT of another cut: a cue after the film's end is a hard rule broken.
+    length = probe(films["hard-cuts"]).duration_ms
+    late = write_srt(
+        Track("en", (Cue(1000, 2500, ("Hello.",)), Cue(length - 500, length + 1500, ("Bye.",)))),
+        tmp_path / "late.en.srt",
+    )
+    code, out, _ = run_cli(
+        ["qc", str(late), "--lang", "en", "--film", str(films["hard-cuts"]), "--json"], capsys
+    )
+    issues = [i for i in json.loads(out)["issues"] if i["rule"] == "after_end"]
+    assert code == 1 and [i["index"] for i in issues] == [1], out
 
 
 @pytest.mark.slow

@@ -86,6 +86,13 @@ class FilmRun:
         return self.transcript.duration_ms if self.transcript is not None else 0
 
     @property
+    def end_ms(self) -> int | None:
+        """Where the film ends for the QC (no cue after it): the longer of the probed
+        length and the transcript's timeline; None when neither is known."""
+        spoken = self.transcript.duration_ms if self.transcript is not None else 0
+        return max(self.duration_ms, spoken) or None
+
+    @property
     def cuts(self) -> tuple[int, ...]:
         """The film's shot changes (ms) as the run found them; () when it did not look."""
         cuts = _dig(self.report, "stages", "shots", "cuts_ms")

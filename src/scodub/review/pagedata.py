@@ -173,7 +173,7 @@ def language_column(
         "base": edited_digest(edited_path(run.folder, run.stem, lang)),
         "machine_newer": run.machine_newer(lang),
         "cells": _cells(track.cues),
-        "issues": cell_issues(track, run.fps, run.cuts, speakers),
+        "issues": cell_issues(track, run.fps, run.cuts, speakers, run.end_ms),
         "glossary_counts": {k: glossary.get(k, 0) for k in ("hits", "repairs", "misses")},
         "dub": dub_cells(run, lang),
     }
@@ -205,7 +205,7 @@ def film_data(run: FilmRun, glossary: Glossary | None, media: dict[str, Any]) ->
         },
         "rows": rows,
         "columns": columns,
-        "qc": rules_export(tuple(tracks), run.fps, run.cuts),
+        "qc": rules_export(tuple(tracks), run.fps, run.cuts, run.end_ms),
         "speakers": speakers if any(speakers) else [],
         "unicode": unicode_tables(),
         "asr": asr_notes(run, source),

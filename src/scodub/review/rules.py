@@ -26,7 +26,7 @@ from scodub.langs import TIMING, subtitle_rules
 from scodub.text import numbers, tags
 from scodub.text.bidi import DIRECTION_MARKS
 from scodub.text.linebreak import INVISIBLE, SPEAKER_DASH
-from scodub.text.qc import RULES, Limits, check_track
+from scodub.text.qc import RULES, Limits, check_track, film_end_limit
 
 
 def code_ranges(
@@ -86,7 +86,10 @@ def _number_style(lang: str) -> dict[str, Any] | None:
 
 
 def rules_export(
-    languages: Sequence[str], fps: float | None, cuts: Sequence[int] = ()
+    languages: Sequence[str],
+    fps: float | None,
+    cuts: Sequence[int] = (),
+    film_ms: int | None = None,
 ) -> dict[str, Any]:
     """Everything ``assets/qc.js`` checks with: the rules (id, severity, words per
     language), the limits and number style per language, the frame rate and shot changes
@@ -108,6 +111,7 @@ def rules_export(
         "languages": per_language,
         "fps": fps or TIMING.default_fps,
         "cuts": sorted(set(cuts)),
+        "film_end_ms": film_end_limit(film_ms, fps or TIMING.default_fps),
         "shots": {
             "snap_frames": TIMING.shot_snap_frames,
             "clear_frames": TIMING.shot_clear_frames,
@@ -143,11 +147,14 @@ def cell_issues(
     fps: float | None,
     cuts: Sequence[int] = (),
     speakers: Sequence[Sequence[str]] = (),
+    film_ms: int | None = None,
 ) -> list[list[Any]]:
     """``scodub qc``'s issues of one track: [cue index, rule, measured, limit, detail]
     (with ``cuts``, the shot rules too; with ``speakers`` per cue, the dual-speaker rule
     as the run checked it)."""
-    report = check_track(with_speakers(track, speakers), fps or TIMING.default_fps, cuts or None)
+    report = check_track(
+        with_speakers(track, speakers), fps or TIMING.default_fps, cuts or None, film_ms
+    )
     return [
         [issue.index, issue.rule, round(issue.measured, 2), round(issue.limit, 2), issue.detail]
         for issue in report.issues

@@ -257,7 +257,8 @@ class _Handler(BaseHTTPRequestHandler):
                 page = self.server.pages[page.key] = self.server.rebuild(page)
             except ScodubError as exc:  # saved all the same: the page is what is stale
                 answer["warning"] = f"saved; the page could not be rebuilt: {exc}"
-        issues = cell_issues(track, page.run.fps, page.run.cuts, film_speakers(page.run))
+        run = page.run
+        issues = cell_issues(track, run.fps, run.cuts, film_speakers(run), run.end_ms)
         answer |= {"path": str(path), "issues": issues, "base": digest}
         return self._json(HTTPStatus.OK, answer)
 

@@ -67,6 +67,7 @@ RULES: tuple[Rule, ...] = (
     Rule("max_duration", "hard", "on screen at most {max_duration_ms} ms"),
     Rule("min_gap", "hard", "at least {min_gap_ms} ms (2 frames) before the next cue"),
     Rule("order", "hard", "starts after the previous cue starts and never overlaps it"),
+    Rule("after_end", "hard", "ends by the end of the film (within a frame)"),
     Rule(
         "dual_speaker",
         "hard",
@@ -271,18 +272,31 @@ def _clock(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d},{millis:03d}"
 
 
+def film_end_limit(film_ms: int | None, fps: float | None) -> int | None:
+    """The latest out-time of a film of ``film_ms``: its end and one frame (None: the
+    film's length is not known, nothing is checked)."""
+    return film_ms + TIMING.frames_ms(1, fps) if film_ms else None
+
+
 def check_track(
-    track: Track, fps: float | None = None, cuts: Sequence[int] | None = None
+    track: Track,
+    fps: float | None = None,
+    cuts: Sequence[int] | None = None,
+    film_ms: int | None = None,
 ) -> QcReport:
     """Check every cue of ``track``; ``fps`` (else ``track.fps``, else 24) sets the gaps;
-    ``cuts`` (shot changes in ms, ``scodub.media.shots``) adds the shot-change rules."""
+    ``cuts`` (shot changes in ms, ``scodub.media.shots``) adds the shot-change rules;
+    ``film_ms`` (the film's length) the rule that no cue ends after the film."""
     lang = subtitle_rules(track.language)
     rate = fps or track.fps or TIMING.default_fps
     limits = Limits.of(lang, rate)
     issues: list[Issue] = []
     cues = track.cues
+    last_out = film_end_limit(film_ms, rate)
     for index, cue in enumerate(cues):
         issues.extend(_cue_issues(index, cue, lang, limits))
+        if last_out is not None and cue.end_ms > last_out:
+            issues.append(Issue(index, "after_end", cue.end_ms, last_out, "ms"))
         if index + 1 < len(cues):
             issues.extend(_gap_issues(index, cue, cues[index + 1], limits))
         if cuts:

@@ -324,6 +324,9 @@ const ScodubQC = (() => {
         const [start, end, text] = cells[i];
         out.push(...cueIssues(i, text.split("\n"), start, end, speakers[i] || [], lang));
         if (i + 1 < cells.length) out.push(...gapIssues(i, cells[i], cells[i + 1], lang));
+        if (qc.film_end_ms !== null && qc.film_end_ms !== undefined && end > qc.film_end_ms) {
+          out.push(issue(i, "after_end", end, qc.film_end_ms, "ms"));
+        }
         if (sortedCuts.length) out.push(...shotIssues(i, start, end, sortedCuts, qc.fps));
       }
       // stable, like Python's sort
