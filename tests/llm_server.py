@@ -29,6 +29,7 @@ class Reply:
     delay_s: float = 0.0
     drop: bool = False  # close the connection without an answer
     trickle_s: float = 0.0  # send the body one byte every trickle_s seconds
+    cut: bool = False  # announce the whole body, send half of it, close the connection
 
 
 @dataclass
@@ -54,13 +55,34 @@ SCRIPT_WORDS = {"ru": "да", "ch": "是", "pe": "بله", "hi": "हाँ", "u
                 "ky": "ооба", "ta": "ҳа", "be": "так"}  # fmt: skip
 
 
+#: Where each target's letters start: the fake writes a cue's Latin letters there, one for
+#: one, so that its "translation" is in the target's script as a real one is.
+SCRIPT_START = {"ru": 0x430, "ch": 0x4E00, "pe": 0x628, "hi": 0x915, "ur": 0x628, "ka": 0x430,
+                "ky": 0x430, "ta": 0x430, "be": 0x430}  # fmt: skip
+
+
+def in_script(text: str, tag: str) -> str:
+    """``text``'s ASCII letters moved into the script of target ``tag`` (placeholders,
+    digits and punctuation kept): "Hello [[1]]." -> "зейлл [[1]]." for Russian."""
+    start = SCRIPT_START.get(tag)
+    if start is None:
+        return text
+    return "".join(
+        chr(start + ord(c.lower()) - ord("a")) if c.isascii() and c.isalpha() else c
+        for c in text
+    )
+
+
 def translation(payload: dict[str, Any], cues: dict[str, str] | None = None) -> dict[str, str]:
-    """The fake model's translation: the cue tagged with its target and a word in the
-    target's script (``<ru> да Hello [[1]].``)."""
+    """The fake model's translation: the cue tagged with its target, a word in the
+    target's script, and its letters in that script (``<ru> да зейлл [[1]].``)."""
     cues = window_cues(payload) if cues is None else cues
     tag = target_name(payload)[:2].lower()
     word = SCRIPT_WORDS.get(tag)
-    return {k: f"<{tag}> {word} {v}" if word else f"<{tag}> {v}" for k, v in cues.items()}
+    return {
+        k: f"<{tag}> {word} {in_script(v, tag)}" if word else f"<{tag}> {v}"
+        for k, v in cues.items()
+    }
 
 
 def completion(
@@ -159,6 +181,11 @@ class ScriptedServer:
                 self.end_headers()
                 # The client may have given up already (a timeout test).
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    if reply.cut:
+                        self.wfile.write(data[: len(data) // 2])
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return
                     if not reply.trickle_s:
                         self.wfile.write(data)
                     for byte in data if reply.trickle_s else b"":

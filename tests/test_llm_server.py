@@ -12,7 +12,6 @@ per cue, name enforcement, cache, CLI) runs end to end over real HTTP.
 from __future__ import annotations
 
 import importlib.util
-import json
 import socket
 import subprocess
 import sys
@@ -111,18 +110,15 @@ def test_real_server_answers_are_checked_and_cached(
     """The random-weight model answers every window with well-formed JSON holding exactly
     the cue numbers asked (the server samples under the JSON schema the client sends),
     but what it writes is no Russian (``","``): that is no translation, and a track that
-    would keep its source text in most cues is an error, not a published track."""
+    would keep its source text in most cues is an error, not a published track. No answer
+    gave a cue, so none is kept: a re-run (a better model, the server mended) asks again."""
     client = ChatClient(llama_server, ALIAS, timeout_s=120)
     translator = LlmTranslator(client, window=4, cache=StageCache(tmp_path))
     with pytest.raises(ModelError, match=r"openai:tiny gave no usable Russian for 5 of 5 cues"):
         localize(_track(), ["ru", "zh"], glossary, translator=translator)
-    answers = sorted((tmp_path / ".scodub" / "mt-llm").glob("*.json"))
-    assert answers  # the well-formed answers are kept: a re-run does not ask again
-    content = json.loads(answers[0].read_text(encoding="utf-8"))["content"]
-    assert json.loads(content).keys() <= {"1", "2", "3", "4"}
+    assert not list((tmp_path / ".scodub" / "mt-llm").glob("*.json"))
     with pytest.raises(ModelError, match="no usable Russian"):
         localize(_track(), ["ru"], glossary, translator=translator)
-    assert sorted((tmp_path / ".scodub" / "mt-llm").glob("*.json")) == answers
 
 
 def test_cli_translate_through_the_real_server(
@@ -148,4 +144,4 @@ def test_cli_translate_through_the_real_server(
         "answers are cached for the next run"
     )
     assert not (tmp_path / "out" / "film.kk.srt").exists()
-    assert len(list((tmp_path / "out" / ".scodub" / "mt-llm").glob("*.json"))) >= 1
+    assert not list((tmp_path / "out" / ".scodub" / "mt-llm").glob("*.json"))  # none of use

@@ -3,8 +3,9 @@
 ``LlmTranslator`` translates a whole track cue for cue (``translate_track``): the cues go
 in windows (``llm_prompt``), several windows at once up to the client's concurrency limit.
 Alignment is never left to chance: the answer must hold exactly one translation per cue
-number; the cues it lacks, left empty or mixed with another cue's text (a placeholder of
-another cue) are asked again once, in a smaller window of just those cues; what is still
+number; the cues mixed with another cue's text (a placeholder of another cue) are asked
+again once, in a smaller window of just those cues, and every cue of an answer that lacks
+a cue or leaves one empty (a dropped cue shifts the ones after it); what is still
 wrong is asked cue by cue; a cue that even then gets no translation keeps its source text
 (counted as ``untranslated``); a track where that is most cues is an error, not a
 translation. An answer is no translation when it holds control characters or an SRT timing
@@ -13,10 +14,13 @@ Latin-script target the source's own words (``llm_prompt.answer_problem``). Text
 moves between cues, so cues in = cues out.
 
 Names: the placeholders of ``scodub.names.enforce`` go through the model; the caller
-restores and repairs them as for NLLB. Every request's answer is cached by what was sent
-(``AnswerCache``, e.g. ``StageCache`` under ``OUT/.scodub/mt-llm/``), so a re-run or a
-resumed batch sends nothing already answered. ``stats`` per language say how many
-windows, re-asks, cue-by-cue fallbacks, requests, cached answers and tokens it took.
+restores and repairs them as for NLLB. Every answer that gave at least one cue is cached
+by what was sent (``AnswerCache``, e.g. ``StageCache`` under ``OUT/.scodub/mt-llm/``), so a
+re-run or a resumed batch sends nothing already answered, and asks again what was refused.
+A reasoning model's ``<think>`` block and prose around the JSON are dropped; an answer cut
+off at its token budget loses its last cue, which is asked again. ``stats`` per language
+say how many windows, re-asks, cue-by-cue fallbacks, requests, cached answers and tokens
+it took.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from scodub.mt.llm_prompt import (
     make_windows,
     plain_answer,
     read_answer,
+    strip_reasoning,
     to_cue_placeholders,
 )
 from scodub.mt.openai_client import ChatClient
@@ -228,13 +233,16 @@ class LlmTranslator:
         prompt = build_prompt(
             asked, window, requests, source, target, glossary, self.synopsis, retry=retry
         )
-        content = self._ask(prompt, stats)
+        content, finish, record = self._ask(prompt, stats)
         answers = read_answer(content, len(asked))
-        if answers is None and plain_ok and len(asked) == 1 and content.strip()[:1] not in "{[":
-            answers = {1: plain_answer(content)}  # a bare translation of the one cue
+        bare = strip_reasoning(content)
+        if answers is None and plain_ok and len(asked) == 1 and bare[:1] not in ("{", "["):
+            answers = {1: plain_answer(bare)}  # a bare translation of the one cue
         if answers is None:
             stats.malformed_answers += 1
             answers = {}
+        if finish == "length" and answers:  # cut off at max_tokens: its last cue half-written
+            del answers[max(answers)]
         problems: dict[int, str] = {}
         for position, request in enumerate(asked):
             answer = answers.get(position + 1)
@@ -253,34 +261,33 @@ class LlmTranslator:
             if _placeholders(text) != _placeholders(request.text):
                 stats.placeholder_breaks += 1
             found[cue] = text
+        if record is not None and found and self.cache is not None:
+            # only an answer of some use is kept: a rejected one is asked again next run
+            self.cache.store(CACHE_STAGE, _answer_key(self.client.model, prompt), record)
         return found, failed
 
-    def _ask(self, prompt: Prompt, stats: LlmStats) -> str:
-        key = _answer_key(self.client.model, prompt)
+    def _ask(self, prompt: Prompt, stats: LlmStats) -> tuple[str, str, dict[str, Any] | None]:
+        """The answer's text and finish reason, from the cache or the server; and, for a
+        new answer, the record to cache if it proves of use (``_attempt``)."""
         if self.cache is not None:
-            cached = self.cache.load(CACHE_STAGE, key)
+            cached = self.cache.load(CACHE_STAGE, _answer_key(self.client.model, prompt))
             if cached is not None and isinstance(cached.get("content"), str):
                 stats.cached_answers += 1
-                return str(cached["content"])
+                return str(cached["content"]), str(cached.get("finish_reason") or ""), None
         answer = self.client.chat(
             prompt.messages, max_tokens=prompt.max_tokens, schema=prompt.schema
         )
         stats.requests += 1
         stats.prompt_tokens += answer.prompt_tokens
         stats.completion_tokens += answer.completion_tokens
-        if self.cache is not None and answer.finish_reason != "malformed":
-            self.cache.store(
-                CACHE_STAGE,
-                key,
-                {
-                    "model": self.client.model,
-                    "content": answer.content,
-                    "prompt_tokens": answer.prompt_tokens,
-                    "completion_tokens": answer.completion_tokens,
-                    "finish_reason": answer.finish_reason,
-                },
-            )
-        return answer.content
+        record = {
+            "model": self.client.model,
+            "content": answer.content,
+            "prompt_tokens": answer.prompt_tokens,
+            "completion_tokens": answer.completion_tokens,
+            "finish_reason": answer.finish_reason,
+        }
+        return answer.content, answer.finish_reason, record
 
 
 def _answer_key(model: str, prompt: Prompt) -> str:
@@ -304,8 +311,14 @@ def _spread_problems(
     problems: dict[int, str], answers: dict[int, str], asked: Sequence[CueRequest]
 ) -> None:
     """Text that left a cue went somewhere: two cues with the same translation (and
-    different sources) are both wrong, and so is the cue before a missing, empty or
-    moved one, which most likely took its text (a merge)."""
+    different sources) are both wrong, and so is the cue before a moved one, which most
+    likely took its text (a merge). A cue missing or left empty may have shifted every
+    cue of the answer (a dropped cue moves the ones after it up): all of them are doubted
+    and asked again."""
+    if any(problems[p] in ("missing", "empty") for p in problems):
+        for position in range(len(asked)):
+            problems.setdefault(position, "shifted")
+        return
     seen: dict[str, int] = {}
     for position in range(len(asked)):
         text = " ".join((answers.get(position + 1) or "").split())

@@ -43,6 +43,9 @@ CONTEXT_CUES = 3
 MAX_GROWTH, MAX_EXTRA_CHARS = 6, 80
 #: Letters a cue needs before its translation must be in the target's script.
 MIN_CHECKED_LETTERS = 4
+#: The least share of a translation's letters in the target's script: a title or a brand
+#: may stay in Latin letters, but "и Where were you last night?" is the source echoed.
+MIN_SCRIPT_SHARE = 0.2
 _TIMING_TEXT = re.compile(r"\d+:\d{2}:\d{2}[,.]\d{3}\s*-->")
 #: A loosely written placeholder: what models do to ``[[n]]`` (spaces, one bracket lost,
 #: full-width brackets); the digits are read back as the window's slot number.
@@ -274,17 +277,41 @@ def build_prompt(
     )
 
 
+_REASONING = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.S | re.I)
+
+
+def strip_reasoning(content: str) -> str:
+    """The answer without the ``<think>...</think>`` a reasoning model writes before it."""
+    return _REASONING.sub("", content).strip()
+
+
+def _json_in(text: str) -> Any:
+    """The JSON of ``text``: all of it, else the first object in it that has cue numbers
+    (a model that writes prose around its answer, braces in the prose included)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    for _ in range(64):  # the first objects only: an answer is not a JSON haystack
+        if start < 0:
+            break
+        try:
+            data, _end = decoder.raw_decode(text, start)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and any(str(k).strip().isdigit() for k in data):
+            return data
+        start = text.find("{", start + 1)
+    return None
+
+
 def read_answer(content: str, count: int) -> dict[int, str] | None:
     """Window cue number (1-based) -> translation, from a JSON object (or a list of exactly
     ``count`` strings), else from ``N: text`` lines; None when nothing can be read."""
-    text = _FENCE.sub("", content.strip())
-    data: Any = None
-    for candidate in (text, text[text.find("{") : text.rfind("}") + 1]):
-        try:
-            data = json.loads(candidate)
-            break
-        except ValueError:
-            continue
+    text = _FENCE.sub("", strip_reasoning(content))
+    data = _json_in(text)
     if isinstance(data, dict):
         found: dict[int, str] = {}
         for key, value in data.items():
@@ -304,7 +331,7 @@ def read_answer(content: str, count: int) -> dict[int, str] | None:
 def plain_answer(content: str) -> str:
     """A bare translation of one cue, without what a chatty model says around it (an
     introducing line, a label, notes after it, the quotes around it), on one line."""
-    lines = [line.strip() for line in _FENCE.sub("", content.strip()).splitlines()]
+    lines = [line.strip() for line in _FENCE.sub("", strip_reasoning(content)).splitlines()]
     lines = [line for line in lines if line]
     if len(lines) > 1 and _INTRO_LINE.match(lines[0]):
         lines = lines[1:]
@@ -365,11 +392,26 @@ def answer_problem(answer: str, source: str, target: str) -> str | None:
     if sum(ch.isalpha() for ch in words) < MIN_CHECKED_LETTERS:
         return None  # "OK.", a name alone, a number: may stay as it is
     script = get_language(target).script
-    if not any(script_of(ch) == script for ch in LOOSE_PLACEHOLDER.sub(" ", answer)):
+    if _script_share(LOOSE_PLACEHOLDER.sub(" ", answer), script) < MIN_SCRIPT_SHARE:
         return "wrong script"
     if script == "Latin" and len(words.split()) >= 3 and _bare(answer) == _bare(source):
         return "unchanged"
     return None
+
+
+def _script_share(text: str, script: str) -> float:
+    """The share of ``text``'s letters in ``script``, a Han, kana or Hangul character
+    weighing as a word of three letters ("张艺谋 The Wandering Earth" is mostly Chinese)."""
+    weights = {"Han": 3, "Hiragana": 3, "Katakana": 3, "Hangul": 3}
+    total = ours = 0
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        kind = script_of(ch)
+        weight = weights.get(kind or "", 1)
+        total += weight
+        ours += weight if kind == script else 0
+    return ours / total if total else 0.0
 
 
 def _bare(text: str) -> str:

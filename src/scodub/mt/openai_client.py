@@ -83,7 +83,13 @@ def resolve_base_url(url: str | None) -> str:
             f"{where} {shown!r}: a user or password in the URL is not sent; give the API key "
             "in $SCODUB_MT_API_KEY (or $OPENAI_API_KEY)"
         )
+    if parts.query or parts.fragment:  # never sent: say so (it may hold a secret: not shown)
+        raise ConfigError(
+            f"{where}: a query (?...) or fragment (#...) is not sent to the server; give the "
+            "API key in $SCODUB_MT_API_KEY and the URL up to /v1 only"
+        )
     path = parts.path.rstrip("/") or "/v1"  # a bare host means the usual /v1 root
+    path = urllib.parse.quote(path, safe="/%:@!$&'()*+,;=-._~")  # "my path" -> my%20path
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
@@ -95,7 +101,19 @@ def public_url(url: str) -> str:
 
 
 def api_key_from_env() -> str | None:
-    return next((os.environ[n] for n in KEY_ENV if os.environ.get(n)), None)
+    """The API key of the environment, without the spaces or line end a key file gives
+    it; a ConfigError (which never shows the key) for a character no HTTP header carries."""
+    named = next((n for n in KEY_ENV if os.environ.get(n, "").strip()), None)
+    if named is None:
+        return None
+    key = os.environ[named].strip()
+    bad = next((k for k, c in enumerate(key) if not " " < c <= "~"), None)
+    if bad is not None:
+        raise ConfigError(
+            f"${named}: character {bad + 1} of the API key is not printable ASCII, which an "
+            "HTTP header cannot carry; check the key"
+        )
+    return key
 
 
 class ServerError(ModelError):
@@ -148,7 +166,7 @@ class ChatClient:
         """Preflight: the server answers, takes the key and serves ``model``."""
         try:
             status, body = self._send("GET", "/models", None, timeout=min(10.0, self.timeout_s))
-        except OSError as exc:
+        except (OSError, http.client.HTTPException) as exc:
             raise ModelError(self._unreachable(exc)) from exc
         if status in (401, 403):
             raise ModelError(self._auth_message(status))
@@ -311,6 +329,7 @@ def _read_within(response: Any, deadline: float, timeout: float) -> bytes:
     timeout) past ``deadline``, and a ``ModelError`` past ``MAX_ANSWER_BYTES``."""
     pieces: list[bytes] = []
     size = 0
+    expected = response.headers.get("Content-Length") if response.headers else None
     while piece := response.read1(_PIECE):
         pieces.append(piece)
         size += len(piece)
@@ -321,6 +340,9 @@ def _read_within(response: Any, deadline: float, timeout: float) -> bytes:
             )
         if time.monotonic() > deadline:
             raise TimeoutError(f"the answer took over {timeout:g} s")
+    if expected is not None and expected.strip().isdigit() and size < int(expected):
+        # the connection dropped mid-answer: read1 returns what came (retried as a drop)
+        raise http.client.IncompleteRead(b"".join(pieces), int(expected) - size)
     return b"".join(pieces)
 
 
