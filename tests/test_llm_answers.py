@@ -147,3 +147,18 @@ def test_server_settings_a_user_gets_wrong(monkeypatch: pytest.MonkeyPatch) -> N
     assert resolve_base_url("http://127.0.0.1:8080/my path/v1") == (
         "http://127.0.0.1:8080/my%20path/v1"
     )
+
+
+def test_a_server_failure_names_the_language_it_failed_for() -> None:
+    def chinese_fails(seen: Seen) -> Reply:
+        if "Chinese" in seen.payload["messages"][0]["content"]:
+            return Reply(status=500, body={"error": "out of memory"})
+        return Reply(body=completion(json.dumps(translation(seen.payload), ensure_ascii=False)))
+
+    with ScriptedServer(chinese_fails) as server:
+        client = ChatClient(server.url, MODEL, timeout_s=5, backoff_s=0.01, retries=1)
+        translator = LlmTranslator(client, window=5, concurrency=1)
+        requests = [CueRequest(t, t, 2000) for t in LINES]
+        failed = r"^Chinese translation: translation server .*HTTP 500"
+        with pytest.raises(ModelError, match=failed):
+            translator.translate_track(requests, "en", ["ru", "zh"], Glossary())

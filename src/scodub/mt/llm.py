@@ -158,7 +158,7 @@ class LlmTranslator:
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             done = list(
-                pool.map(lambda job: self._window(requests, job[1], source, job[0], glossary), jobs)
+                pool.map(lambda job: self._named(requests, job[1], source, job[0], glossary), jobs)
             )
         seconds = time.monotonic() - started
         result: dict[str, LlmTrack] = {}
@@ -181,6 +181,20 @@ class LlmTranslator:
         return result
 
     # --- one window: ask, re-ask once, then cue by cue ---------------------------------
+
+    def _named(
+        self,
+        requests: Sequence[CueRequest],
+        window: Window,
+        source: str,
+        target: str,
+        glossary: Glossary,
+    ) -> tuple[dict[int, str], LlmStats]:
+        """``_window``; a server that fails says for which language."""
+        try:
+            return self._window(requests, window, source, target, glossary)
+        except ModelError as exc:
+            raise ModelError(f"{get_language(target).name} translation: {exc}") from exc
 
     def _window(
         self,
