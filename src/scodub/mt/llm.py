@@ -156,10 +156,15 @@ class LlmTranslator:
         windows = make_windows([r.text for r in requests], self.window)
         jobs = [(get_language(t).code, w) for t in targets for w in windows]
         started = time.monotonic()
+
+        def one(job: tuple[str, Window]) -> tuple[dict[int, str], LlmStats]:
+            try:
+                return self._window(requests, job[1], source, job[0], glossary)
+            except ModelError as exc:  # a server that fails: say for which language
+                raise ModelError(f"{get_language(job[0]).name} translation: {exc}") from exc
+
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            done = list(
-                pool.map(lambda job: self._named(requests, job[1], source, job[0], glossary), jobs)
-            )
+            done = list(pool.map(one, jobs))
         seconds = time.monotonic() - started
         result: dict[str, LlmTrack] = {}
         for code in dict.fromkeys(get_language(t).code for t in targets):
@@ -181,20 +186,6 @@ class LlmTranslator:
         return result
 
     # --- one window: ask, re-ask once, then cue by cue ---------------------------------
-
-    def _named(
-        self,
-        requests: Sequence[CueRequest],
-        window: Window,
-        source: str,
-        target: str,
-        glossary: Glossary,
-    ) -> tuple[dict[int, str], LlmStats]:
-        """``_window``; a server that fails says for which language."""
-        try:
-            return self._window(requests, window, source, target, glossary)
-        except ModelError as exc:
-            raise ModelError(f"{get_language(target).name} translation: {exc}") from exc
 
     def _window(
         self,
