@@ -162,3 +162,34 @@ def test_a_server_failure_names_the_language_it_failed_for() -> None:
         failed = r"^Chinese translation: translation server .*HTTP 500"
         with pytest.raises(ModelError, match=failed):
             translator.translate_track(requests, "en", ["ru", "zh"], Glossary())
+
+
+def test_a_name_the_model_replaced_is_asked_again() -> None:
+    """The model wrote another name where the placeholder was ("the Джон Смит"): the cue
+    was published with the wrong name and the right one patched in beside it."""
+    asked: list[int] = []
+
+    def replacing(seen: Seen) -> Reply:
+        asked.append(1)
+        answer = translation(seen.payload)
+        if len(asked) == 1:
+            answer = {k: v.replace("[[1]]", "Джон Смит") for k, v in answer.items()}
+        return Reply(body=completion(json.dumps(answer, ensure_ascii=False)))
+
+    requests = [
+        CueRequest("Hello [[1]].", "Hello Zhang Yimou.", 2000, (("[[1]]", "zhang-yimou"),)),
+        CueRequest("Where were you last night?", "Where were you last night?", 2000),
+    ]
+    with ScriptedServer(replacing) as server:
+        client = ChatClient(server.url, MODEL, timeout_s=5, backoff_s=0.01, retries=1)
+        track = LlmTranslator(client, window=5).translate_track(
+            requests, "en", ["ru"], Glossary()
+        )["ru"]
+    assert "[[1]]" in track.texts[0] and "Смит" not in track.texts[0]
+    assert len(asked) == 2 and track.stats.placeholder_breaks == 0
+
+
+def test_no_part_of_the_key_reaches_a_message() -> None:
+    client = ChatClient("http://127.0.0.1:1/v1", MODEL, api_key="sk-SECRETkey1234567")
+    for echo in ("sk-secretkey1234567", "key SECRETkey1 refused", "SK-SECRETKEY1234567"):
+        assert "ecretk" not in client._scrub(echo).lower(), echo

@@ -3,15 +3,15 @@
 ``LlmTranslator`` translates a whole track cue for cue (``translate_track``): the cues go
 in windows (``llm_prompt``), several windows at once up to the client's concurrency limit.
 Alignment is never left to chance: the answer must hold exactly one translation per cue
-number; the cues mixed with another cue's text (a placeholder of another cue) are asked
-again once, in a smaller window of just those cues, and every cue of an answer that lacks
-a cue or leaves one empty (a dropped cue shifts the ones after it); what is still
-wrong is asked cue by cue; a cue that even then gets no translation keeps its source text
-(counted as ``untranslated``); a track where that is most cues is an error, not a
-translation. An answer is no translation when it holds control characters or an SRT timing
-line, is many times its cue's length, has no letter of the target's script, or gives a
-Latin-script target the source's own words (``llm_prompt.answer_problem``). Text never
-moves between cues, so cues in = cues out.
+number; the cues mixed with another cue's text (a placeholder of another cue), or whose own
+placeholder was dropped or replaced, are asked again once, in a smaller window of just those
+cues, and so is every cue of an answer that lacks a cue or leaves one empty (a dropped cue
+shifts the ones after it); what is still wrong is asked cue by cue; a cue that even then
+gets no translation keeps its source text (counted as ``untranslated``); a track where that
+is most cues is an error, not a translation. An answer is no translation when it holds
+control characters or an SRT timing line, is many times its cue's length, has too few
+letters of the target's script, or gives a Latin-script target the source's own words
+(``llm_prompt.answer_problem``). Text never moves between cues, so cues in = cues out.
 
 Names: the placeholders of ``scodub.names.enforce`` go through the model; the caller
 restores and repairs them as for NLLB. Every answer that gave at least one cue is cached
@@ -264,6 +264,9 @@ class LlmTranslator:
                 continue
             text = to_cue_placeholders(answer, position, prompt)
             if _placeholders(text) != _placeholders(request.text):
+                if not plain_ok:  # a name dropped or replaced: asked again, then repaired
+                    failed.append(cue)
+                    continue
                 stats.placeholder_breaks += 1
             found[cue] = text
         if record is not None and found and self.cache is not None:

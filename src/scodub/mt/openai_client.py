@@ -28,6 +28,7 @@ import json
 import math
 import os
 import random
+import re
 import threading
 import time
 import urllib.error
@@ -318,9 +319,14 @@ class ChatClient:
             text = text.decode("utf-8", "replace")
         text = " ".join(text.split())
         if self._key:
-            text = text.replace(self._key, "***")
-            if len(self._key) > 8:  # servers that echo part of it: "sk-ab...wxyz"
-                text = text.replace(self._key[:6], "***").replace(self._key[-4:], "***")
+            # Servers echo the key, or part of it ("sk-ab...wxyz"), in any case: every run
+            # of 6 of its characters goes (of a short key, the key itself).
+            size = min(6, len(self._key))
+            parts = {self._key[i : i + size] for i in range(len(self._key) - size + 1)}
+            pattern = "|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True))
+            text = re.sub(f"(?:{pattern})+", "***", text, flags=re.IGNORECASE)
+            if len(self._key) > 8:
+                text = text.replace(self._key[-4:], "***")
         return text
 
 
