@@ -264,6 +264,18 @@ def parse_language_list(spec: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
+#: What ``--lang`` (and a manifest's ``lang``) accepts for "detect the spoken language".
+DETECT_WORDS = ("", "detect", "auto")
+
+
+def spoken_language(value: str | None) -> str | None:
+    """The spoken language a user gave (``--lang``), as a Whisper code; None to detect it
+    (nothing given, ``detect`` or ``auto``). A code Whisper cannot transcribe fails here."""
+    if value is None or value.strip().lower() in DETECT_WORDS:
+        return None
+    return require_asr(value).code
+
+
 def require_asr(code: str) -> Language:
     """The language, if Whisper can transcribe it; a clear error otherwise."""
     lang = get_language(code)

@@ -23,7 +23,7 @@ from scodub.batch.state import STATE_FILE
 from scodub.dub.casting import parse_speaker_voices
 from scodub.dub.voices import parse_voice_options
 from scodub.errors import ManifestError, ScodubError
-from scodub.langs import parse_language_list, require_asr
+from scodub.langs import parse_language_list, spoken_language
 from scodub.stages.cache import CACHE_DIRNAME
 from scodub.stages.dub import STEM_FORMATS, DubSettings
 from scodub.stages.plan import RunSettings
@@ -237,12 +237,7 @@ def _apply(
 ) -> tuple[RunSettings, DubSettings, bool]:
     asr, mt = s.asr, s.mt
     if key == "lang":
-        lang = (
-            None
-            if str(value).strip().lower() in ("", "detect", "auto")
-            else require_asr(str(value)).code
-        )
-        s = replace(s, asr=replace(asr, language=lang))
+        s = replace(s, asr=replace(asr, language=spoken_language(str(value))))
     elif key == "langs":
         s = replace(s, targets=_languages(value))
     elif key == "english_from":

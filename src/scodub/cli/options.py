@@ -17,7 +17,7 @@ from scodub.asr.whisper import TASKS, AsrSettings
 from scodub.devices import DEVICES
 from scodub.dub.casting import parse_speaker_voices
 from scodub.dub.voices import parse_voice_options
-from scodub.langs import parse_language_list, require_asr
+from scodub.langs import parse_language_list, spoken_language
 from scodub.mt.backends import parse_routes, read_context
 from scodub.mt.localize import MtSettings
 from scodub.mt.openai_client import MAX_TIMEOUT_S
@@ -69,7 +69,10 @@ def asr_options(func: Callable[..., Any]) -> Callable[..., Any]:
     (validated before any heavy work), plus ``audio_stream`` and ``out_dir``."""
     options = [
         click.option(
-            "--lang", "-l", default=None, help="Spoken language (ISO 639-1); default: detect."
+            "--lang",
+            "-l",
+            default=None,
+            help="Spoken language (ISO 639-1), or detect (the default).",
         ),
         click.option(
             "--model",
@@ -152,8 +155,7 @@ def _settings(
     task: str,
     threads: int,
 ) -> AsrSettings:
-    if lang:
-        lang = require_asr(lang).code  # fails before any heavy work (ky, unknown codes)
+    lang = spoken_language(lang)  # fails before any heavy work (ky, unknown codes)
     return AsrSettings(
         model=model,
         device=device,
