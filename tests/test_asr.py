@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, JFK_REFERENCE, librivox_references
-from scodub.asr.whisper import AsrSettings, _looks_hallucinated, prepare, transcribe_audio
+from scodub.asr.guard import looks_hallucinated
+from scodub.asr.whisper import AsrSettings, prepare, transcribe_audio
 from scodub.data import Segment, Word
 from scodub.errors import ConfigError, LanguageError
 from scodub.media.decode import decode_audio
@@ -79,11 +80,11 @@ def _seg(text: str, logprob: float = -0.2, no_speech: float = 0.1, ratio: float 
 
 
 def test_hallucination_guard() -> None:
-    assert _looks_hallucinated(_seg("[Music]"), [])
-    assert _looks_hallucinated(_seg("♪ ♪"), [])
-    assert _looks_hallucinated(_seg("Thank you.", logprob=-1.3, no_speech=0.8), [])
-    assert _looks_hallucinated(_seg("la la la la la la la", ratio=3.1), [])
+    assert looks_hallucinated(_seg("[Music]"), [])
+    assert looks_hallucinated(_seg("♪ ♪"), [])
+    assert looks_hallucinated(_seg("Thank you.", logprob=-1.3, no_speech=0.8), [])
+    assert looks_hallucinated(_seg("la la la la la la la", ratio=3.1), [])
     previous = [_seg("I love you.")]
-    assert _looks_hallucinated(_seg("I love you.", logprob=-0.8), previous)
-    assert not _looks_hallucinated(_seg("I love you.", logprob=-0.2), previous)
-    assert not _looks_hallucinated(_seg("Ask not what your country can do for you."), [])
+    assert looks_hallucinated(_seg("I love you.", logprob=-0.8), previous)
+    assert not looks_hallucinated(_seg("I love you.", logprob=-0.2), previous)
+    assert not looks_hallucinated(_seg("Ask not what your country can do for you."), [])

@@ -92,6 +92,46 @@ class Correction:
 
 
 @dataclass(frozen=True, slots=True)
+class Hearing:
+    """Where the words and the audio disagree (``scodub.asr.hearing``): a language the
+    speech does not sound like, and speech that got no words."""
+
+    # When the spoken language was given and the speech sounds like another: that one,
+    # with Whisper's probability for it.
+    sounds_like: tuple[str, float] | None = None
+    unheard: tuple[tuple[int, int], ...] = ()  # stretches of speech (ms) with no word
+    unheard_language: tuple[str, float] | None = None  # what those stretches sound like
+
+    def __bool__(self) -> bool:
+        return bool(self.sounds_like or self.unheard)
+
+    @property
+    def unheard_ms(self) -> int:
+        return sum(end - start for start, end in self.unheard)
+
+    def to_json(self) -> dict[str, Any]:
+        def language(found: tuple[str, float] | None) -> dict[str, Any] | None:
+            return None if found is None else {"language": found[0], "probability": found[1]}
+
+        return {
+            "sounds_like": language(self.sounds_like),
+            "unheard": [list(span) for span in self.unheard],
+            "unheard_language": language(self.unheard_language),
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Hearing:
+        def language(found: Any) -> tuple[str, float] | None:
+            return None if not found else (str(found["language"]), float(found["probability"]))
+
+        return cls(
+            language(obj.get("sounds_like")),
+            tuple((int(a), int(b)) for a, b in obj.get("unheard", [])),
+            language(obj.get("unheard_language")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Transcript:
     """What the ASR stage hands on: language, duration and timed words."""
 
@@ -103,6 +143,7 @@ class Transcript:
     corrections: tuple[Correction, ...] = ()
     dropped_segments: int = 0  # segments removed by the hallucination guard
     speakers: tuple[Speaker, ...] = ()  # empty: speaker turns were not looked for
+    hearing: Hearing = field(default_factory=Hearing)
 
     @property
     def words(self) -> tuple[Word, ...]:
@@ -148,6 +189,8 @@ class Transcript:
         }
         if self.speakers:
             out["speakers"] = [speaker.to_json() for speaker in self.speakers]
+        if self.hearing:
+            out["hearing"] = self.hearing.to_json()
         return out
 
     @classmethod
@@ -185,6 +228,7 @@ class Transcript:
                 for s in obj["segments"]
             ),
             speakers=tuple(Speaker.from_json(x) for x in obj.get("speakers", [])),
+            hearing=Hearing.from_json(obj.get("hearing") or {}),
         )
 
 

@@ -52,6 +52,12 @@ _EDGE_MIN_RISE_DB = 9.0
 _EDGE_SHARE = 0.2
 _AUDIBLE_DB = -70.0
 # Silero settings: 100 ms pauses split stretches; shorter blips are clicks or breaths.
+_VAD_THRESHOLD = 0.5  # Silero's own default
+#: The second pass: speech Silero doubted. After a long silence or music its state lags
+#: and it misses whole words at 0.5 that it still gives well above chance.
+_VAD_DOUBT_THRESHOLD = 0.3
+#: Speech only the doubting pass found joins the map in pieces at least this long.
+MISSED_MS = 150
 _VAD_MIN_SILENCE_MS = 100
 _VAD_MIN_SPEECH_MS = 90
 
@@ -83,20 +89,56 @@ class SpeechMap:
 
 
 def speech_map(audio: np.ndarray) -> SpeechMap:
-    """Silero VAD stretches of 16 kHz mono audio, their edges sharpened by energy."""
+    """Silero VAD stretches of 16 kHz mono audio (with the speech it doubted but missed:
+    ``with_missed``), their edges sharpened by energy."""
+    sure = _silero(audio, _VAD_THRESHOLD)
+    raw = with_missed(sure, _silero(audio, _VAD_DOUBT_THRESHOLD)) if sure else sure
+    return sharpen(raw, energy_db(audio), len(audio) * 1000 // SAMPLE_RATE)
+
+
+def _silero(audio: np.ndarray, threshold: float) -> list[tuple[int, int]]:
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     options = VadOptions(
+        threshold=threshold,
         min_silence_duration_ms=_VAD_MIN_SILENCE_MS,
         min_speech_duration_ms=_VAD_MIN_SPEECH_MS,
         speech_pad_ms=0,
     )
     scale = 1000 / SAMPLE_RATE
-    raw = [
+    return [
         (round(r["start"] * scale), round(r["end"] * scale))
         for r in get_speech_timestamps(audio, options)
     ]
-    return sharpen(raw, energy_db(audio), len(audio) * 1000 // SAMPLE_RATE)
+
+
+def with_missed(
+    sure: Sequence[tuple[int, int]], doubted: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """``sure`` stretches plus the speech that only ``doubted`` ones hold, where a piece of
+    it is at least ``MISSED_MS`` long: a word Silero missed after a long silence or music
+    (its state lags), not the few ms by which a lower threshold widens every edge."""
+    pieces: list[tuple[int, int]] = []
+    k = 0
+    for start, end in doubted:
+        at = start
+        while k < len(sure) and sure[k][1] <= at:
+            k += 1
+        j = k
+        while j < len(sure) and sure[j][0] < end:
+            if sure[j][0] - at >= MISSED_MS:
+                pieces.append((at, sure[j][0]))
+            at = max(at, sure[j][1])
+            j += 1
+        if end - at >= MISSED_MS:
+            pieces.append((at, end))
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted([*sure, *pieces]):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def energy_db(audio: np.ndarray) -> np.ndarray:

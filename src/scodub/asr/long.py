@@ -18,8 +18,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from scodub.asr.hearing import joined
 from scodub.asr.whisper import AsrSettings, ProgressFn, transcribe_audio
-from scodub.data import Correction, Segment, Transcript, Word, ms
+from scodub.data import Correction, Hearing, Segment, Transcript, Word, ms
 from scodub.memory import release_memory
 from scodub.provision.whisper import ResolvedModel
 
@@ -94,6 +95,8 @@ def transcribe_stream(
     corrections: list[Correction] = []
     first: Transcript | None = None
     dropped = 0
+    hearings: list[tuple[Hearing, int]] = []
+    told = settings.language is not None  # not the language the first window found
 
     def run(audio: np.ndarray) -> None:
         nonlocal first, dropped, settings
@@ -111,6 +114,8 @@ def transcribe_stream(
         segments.extend(_shifted(part.segments, shift_ms))
         corrections.extend(_shifted_corrections(part.corrections, shift_ms))
         dropped += part.dropped_segments
+        hearing = part.hearing if told else replace(part.hearing, sounds_like=None)
+        hearings.append((hearing, shift_ms))
         release_memory()  # the window's features and decoding buffers
         if first is None or not first.segments:
             first = part
@@ -137,6 +142,7 @@ def transcribe_stream(
         task=settings.task,
         dropped_segments=dropped,
         corrections=tuple(corrections),
+        hearing=joined(hearings),
     )
     return LongTranscript(transcript, samples, sum_squares)
 

@@ -4,13 +4,13 @@ Guards against Whisper's known failure modes on film audio: Silero VAD keeps mus
 silence out of the decoder; decoding is not conditioned on previous text (the main cause
 of repeat loops); segments that look like hallucinations (high no-speech probability
 with low confidence, runaway compression ratio, repeats, sound-tag-only text) are
-dropped and counted.
+dropped and counted, or trimmed where a loop ran on past the speech (``asr.guard``). What
+the words and the audio disagree on is kept for the report (``asr.hearing``).
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -19,7 +19,9 @@ from typing import Any
 import numpy as np
 
 from scodub import devices
+from scodub.asr import guard
 from scodub.asr.edges import SpeechMap, refine_words, speech_map
+from scodub.asr.hearing import check_hearing
 from scodub.data import Segment, Transcript, Word, ms
 from scodub.devices import DEVICES
 from scodub.errors import ConfigError, ModelError
@@ -29,14 +31,6 @@ from scodub.media.probe import AudioStream
 from scodub.provision.whisper import ResolvedModel, resolve_whisper_model
 
 TASKS = ("transcribe", "translate")
-
-# Whisper's own thresholds (openai/whisper transcribe.py defaults), applied again after
-# decoding because the batched pipeline does not apply all of them.
-_NO_SPEECH_THRESHOLD = 0.6
-_LOGPROB_THRESHOLD = -1.0
-_COMPRESSION_RATIO_THRESHOLD = 2.4
-_SOUND_TAG = re.compile(r"^[\s\W]*(\[[^\]]*\]|\([^)]*\)|♪+|music|musique|музыка)?[\s\W♪]*$", re.I)
-
 
 @dataclass(frozen=True, slots=True)
 class AsrSettings:
@@ -158,16 +152,21 @@ def transcribe_audio(
     kept: list[Segment] = []
     dropped = 0
     spaced = written_with_spaces("en" if settings.task == "translate" else info.language)
+    speech = speech_map(audio)
     for raw in segments_iter:
-        segment = _to_segment(raw, spaced)
         if progress:
             progress(raw.end)
-        if _looks_hallucinated(segment, kept):
+        segment = guard.kept(_to_segment(raw, spaced), kept, speech, spaced)
+        if segment is None:
             dropped += 1
             continue
         kept.append(segment)
+    regions = list(speech.regions)
     if settings.vad and kept:
-        kept = snap_to_speech(kept, speech_regions(audio))
+        kept = snap_to_speech(kept, regions)
+    hearing = check_hearing(
+        whisper, audio, regions, kept, str(info.language), settings.language is not None
+    )
     language = "en" if settings.task == "translate" else info.language
     return Transcript(
         language=_known_code(language),
@@ -176,6 +175,7 @@ def transcribe_audio(
         segments=tuple(kept),
         task=settings.task,
         dropped_segments=dropped,
+        hearing=hearing,
     )
 
 
@@ -238,23 +238,3 @@ def _to_segment(raw: Any, spaced: bool = True) -> Segment:
         no_speech_prob=float(raw.no_speech_prob),
         compression_ratio=float(raw.compression_ratio),
     )
-
-
-def _looks_hallucinated(segment: Segment, previous: list[Segment]) -> bool:
-    if not segment.words or _SOUND_TAG.match(segment.text):
-        return True
-    if segment.no_speech_prob > _NO_SPEECH_THRESHOLD and segment.avg_logprob < _LOGPROB_THRESHOLD:
-        return True
-    if segment.compression_ratio > _COMPRESSION_RATIO_THRESHOLD:
-        return True
-    # A repeat loop: the same text again right after itself.
-    return (
-        bool(previous)
-        and _norm(previous[-1].text) == _norm(segment.text)
-        and len(_norm(segment.text)) > 0
-        and segment.avg_logprob < -0.5
-    )
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\W+", " ", text).strip().lower()

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from scodub import __version__
+from scodub.asr.hearing import hearing_notes
 from scodub.asr.long import SEARCH_S, WINDOW_S, WindowDecoder, level_dbfs, transcribe_stream
 from scodub.asr.speakers import SpeakerSettings, count_note, label_speakers
 from scodub.asr.speakerstream import (
@@ -121,8 +122,9 @@ class TranscribeStage(Stage[TranscribeResult]):
     # 12: a name takes about the syllables of the words it replaces (names.beats);
     # 13: the words beside a name change only by the judge's margin (names.beside);
     # 14: no name looked for over another name heard exactly, no generic phrase expanded,
-    # letters glued to a word are no name heard, no heard word changed in number
-    version = 14
+    # letters glued to a word are no name heard, no heard word changed in number;
+    # 15: the hearing check (asr.hearing): a wrong given language, speech with no words
+    version = 15
 
     @classmethod
     def build(
@@ -212,10 +214,14 @@ class TranscribeStage(Stage[TranscribeResult]):
                 )
             notes.extend([note] if note else [])
             notes.extend(filter(None, [count_note(transcript, self.speakers)]))
-            if not transcript.segments:
+            dropped = transcript.dropped_segments
+            if not transcript.segments and not dropped:
                 notes.append("no speech found (silence, music or noise only)")
-            if transcript.dropped_segments:
-                notes.append(f"dropped {transcript.dropped_segments} segment(s) as hallucinations")
+            elif not transcript.segments:
+                notes.append(f"no words kept: {dropped} segment(s) dropped as hallucinations")
+            elif dropped:
+                notes.append(f"dropped {dropped} segment(s) as hallucinations")
+            notes.extend(hearing_notes(transcript))
         return TranscribeResult(
             transcript,
             str(film.path),

@@ -1,0 +1,178 @@
+"""The transcript checked against its audio (scodub.asr.hearing, scodub.asr.guard, the
+doubted speech of scodub.asr.edges): a wrong given language, speech of another language
+with no words, a line said again and again, words Silero missed after a long silence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, run_cli, run_ffmpeg
+from scodub.asr.edges import MISSED_MS, SpeechMap, with_missed
+from scodub.asr.guard import PILED_MS, kept, salvage
+from scodub.asr.hearing import MIN_STRETCH_MS, PAD_MS, hearing_notes, joined, unheard_speech
+from scodub.asr.whisper import AsrSettings, prepare, transcribe_audio
+from scodub.data import Hearing, Segment, Transcript, Word
+from scodub.media.decode import decode_audio
+from scodub.media.probe import probe
+from scodub.provision.whisper import ResolvedModel
+
+RUSSIAN = DATA / "festvox-ru" / "three.wav"
+JFK = DATA / "jfk.wav"
+LINE = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
+
+
+def _segment(*words: tuple[int, int]) -> Segment:
+    ws = tuple(Word(f"w{i}", a, b) for i, (a, b) in enumerate(words))
+    return Segment(ws[0].start_ms, ws[-1].end_ms, " ".join(w.text for w in ws), ws)
+
+
+def test_unheard_speech_is_speech_no_word_reaches() -> None:
+    regions = [(0, 2000), (5000, 9000), (9500, 9800), (20000, 20400)]
+    words = _segment((100, 900), (1000, 1900), (5000, 5600))
+    unheard = unheard_speech(regions, [words])
+    # 5600 + PAD .. 9000, joined across the short pause with 9500..9800; the 400 ms
+    # stretch at 20 s is too short to be more than a breath or a laugh.
+    assert unheard == ((5600 + PAD_MS, 9800),)
+    assert unheard_speech(regions, []) == ((0, 2000), (5000, 9800))
+    assert unheard_speech([(0, MIN_STRETCH_MS - 1)], []) == ()
+    assert unheard_speech([(0, 3000)], [_segment((0, 3000))]) == ()
+
+
+def test_hearing_notes_name_the_language_and_the_time() -> None:
+    hearing = Hearing(("en", 0.97), ((61_000, 64_500),), ("en", 0.96))
+    transcript = Transcript("ru", 1.0, 70_000, (), hearing=hearing)
+    doubt, unheard = hearing_notes(transcript)
+    assert "sounds like English (en, p=0.97), not Russian as --lang says" in doubt
+    assert unheard.startswith("3.5 s of speech in 1 stretch got no words (first at 0:01:01)")
+    assert "--lang en" in unheard
+    same = Transcript("en", 1.0, 9000, (), hearing=Hearing(None, ((0, 2500),), ("en", 0.9)))
+    (note,) = hearing_notes(same)
+    assert "unclear speech, singing" in note
+    assert hearing_notes(Transcript("en", 1.0, 9000, ())) == []
+    again = Transcript.from_json(json.loads(json.dumps(transcript.to_json())))
+    assert again.hearing == hearing
+
+
+def test_the_windows_of_a_long_film_are_heard_as_one() -> None:
+    first = Hearing(None, ((1000, 3000),), ("en", 0.6))
+    second = Hearing(("ru", 0.9), ((100, 4100),), ("ru", 0.95))
+    both = joined([(first, 0), (second, 600_000), (Hearing(), 1_200_000)])
+    assert both.sounds_like == ("ru", 0.9)
+    assert both.unheard == ((1000, 3000), (600_100, 604_100))
+    assert both.unheard_language == ("ru", 0.95)  # the window with most unheard speech
+    assert not joined([(Hearing(), 0)])
+
+
+def test_doubted_speech_adds_only_missed_words() -> None:
+    sure = [(1000, 2000), (5000, 6000)]
+    doubted = [(950, 2040), (3000, 3000 + MISSED_MS), (4000, 6100), (7000, 7000 + MISSED_MS - 1)]
+    # Edges a lower threshold widens a little stay; a missed word, and speech well
+    # before a sure stretch, join the map.
+    assert with_missed(sure, doubted) == [(1000, 2000), (3000, 3000 + MISSED_MS), (4000, 6000)]
+    assert with_missed(sure, []) == sure
+
+
+def test_a_runaway_segment_keeps_what_was_said() -> None:
+    said = [(i * 500, i * 500 + 400) for i in range(12)]
+    piled = [(6000, 6000)] * 5 + [(6000, 6000 + PILED_MS + 30)] + [(6100, 6100)] * 4
+    words = tuple(Word("la", a, b) for a, b in said + piled)
+    loop = Segment(0, 6100, " ".join("la" for _ in words), words, -0.1, 0.1, 9.0)
+    speech = SpeechMap(((0, 6000),))
+    trimmed = salvage(loop, speech)
+    assert trimmed is not None and len(trimmed.words) == 12
+    assert trimmed.end_ms == said[-1][1] and trimmed.text == " ".join(["la"] * 12)
+    assert kept(loop, [], speech) == trimmed
+    # Unsure, or off speech, or with nothing before the pile: dropped whole, as before.
+    unsure = Segment(0, 6100, loop.text, words, -0.9, 0.1, 9.0)
+    assert kept(unsure, [], speech) is None
+    assert kept(loop, [], SpeechMap(((9000, 9500),))) is None
+    assert kept(loop, [], None) is None
+    only_piled = Segment(0, 0, "la la la", tuple(Word("la", 0, 0) for _ in range(3)), -0.1, 0.1, 9)
+    assert kept(only_piled, [], speech) is None
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("hearing")
+    out = {
+        "en_ru": folder / "en ru.wav",
+        "loop": folder / "loop.wav",
+        "late": folder / "late.wav",
+    }
+    concat = "[0][1]concat=n=2:v=0:a=1"
+    run_ffmpeg("-i", str(JFK), "-i", str(RUSSIAN), "-filter_complex", concat, str(out["en_ru"]))
+    run_ffmpeg("-stream_loop", "5", "-i", str(LINE), str(out["loop"]))
+    run_ffmpeg(
+        "-f", "lavfi", "-t", "20", "-i", "anullsrc=r=16000:cl=mono", "-i", str(JFK),
+        "-filter_complex", concat, str(out["late"]),
+    )  # fmt: skip
+    return out
+
+
+def _transcribe(path: Path, model: ResolvedModel, language: str | None = None) -> Transcript:
+    settings, _ = prepare(AsrSettings(language=language))
+    return transcribe_audio(decode_audio(path, probe(path).audio[0]), settings, model)
+
+
+def test_a_wrong_given_language_is_reported(whisper_model: ResolvedModel) -> None:
+    wrong = _transcribe(JFK, whisper_model, "ru")
+    assert wrong.hearing.sounds_like is not None and wrong.hearing.sounds_like[0] == "en"
+    assert "sounds like English" in hearing_notes(wrong)[0]
+    right = _transcribe(RUSSIAN, whisper_model, "ru")
+    assert not right.hearing and hearing_notes(right) == []
+
+
+def test_speech_of_a_second_language_is_reported(
+    whisper_model: ResolvedModel, clips: dict[str, Path]
+) -> None:
+    russian_first = _transcribe(clips["en_ru"], whisper_model)
+    assert russian_first.language == "ru"  # most of the first 30 s of speech is Russian
+    hearing = russian_first.hearing
+    assert hearing.unheard_language is not None and hearing.unheard_language[0] == "en"
+    assert hearing.unheard and hearing.unheard[0][0] < 1000 and hearing.unheard[-1][1] <= 11_000
+    assert hearing.unheard_ms >= 5000  # most of JFK's 8.8 s of speech
+    assert "it sounds like English" in hearing_notes(russian_first)[-1]
+
+
+def test_a_line_said_six_times_is_kept(
+    whisper_model: ResolvedModel, clips: dict[str, Path]
+) -> None:
+    transcript = _transcribe(clips["loop"], whisper_model, "en")
+    texts = " ".join(w.text.lower() for w in transcript.words)
+    assert texts.count("young man") >= 5, texts
+    assert all(w.end_ms <= transcript.duration_ms for w in transcript.words)
+    assert transcript.dropped_segments == 0
+
+
+def test_a_word_silero_missed_after_silence_keeps_its_time(
+    whisper_model: ResolvedModel, clips: dict[str, Path]
+) -> None:
+    def starts(path: Path, shift: int) -> dict[str, int]:
+        words = _transcribe(path, whisper_model, "en").words
+        return {w.text.strip(",.").lower(): w.start_ms - shift for w in reversed(words)}
+
+    alone, late = starts(JFK, 0), starts(clips["late"], 20_000)
+    # "ask not": Silero misses "ask" after 20 s of silence; the word stays on its speech
+    # instead of moving 700 ms onto "not" (the first of each word is compared).
+    assert abs(late["ask"] - alone["ask"]) <= 100, (late, alone)
+    assert late["not"] - late["ask"] >= 300, late
+
+
+def test_cli_detects_and_reports(
+    whisper_model: ResolvedModel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, stdout, err = run_cli(
+        ["transcribe", str(JFK), "--lang", "detect", "--out", str(tmp_path), "--json"], capsys
+    )
+    assert code == 0, err
+    report = json.loads(stdout)
+    assert report["stages"]["transcribe"]["language"] == "en"
+    code, stdout, err = run_cli(
+        ["transcribe", str(JFK), "--lang", "ru", "--out", str(tmp_path / "ru"), "--json"], capsys
+    )
+    assert code == 0, err
+    notes = json.loads(stdout)["stages"]["transcribe"]["notes"]
+    assert any("sounds like English" in note for note in notes), notes
