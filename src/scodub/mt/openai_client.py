@@ -194,10 +194,14 @@ class ChatClient:
         schema: dict[str, Any] | None = None,
         temperature: float = 0.0,
     ) -> ChatAnswer:
-        """One chat completion; structured output per ``schema`` where the server can."""
+        """One chat completion; structured output per ``schema`` where the server can.
+
+        A form the server refuses is replaced by the next for this request, and for the
+        session only once the next one was answered (an error that merely mentions JSON,
+        with the next form refused as well, leaves the session's form as it was)."""
+        with self._lock:
+            form = self._format if schema is not None else FORMATS.index("text")
         while True:
-            with self._lock:
-                form = self._format if schema is not None else FORMATS.index("text")
             payload: dict[str, Any] = {
                 "model": self.model,
                 "messages": messages,
@@ -217,10 +221,12 @@ class ChatClient:
                 body = self._post_with_retries(payload)
             except ServerError as exc:
                 if _format_refused(exc) and form < len(FORMATS) - 1 and schema is not None:
-                    with self._lock:  # this server does not take that form: the next one
-                        self._format = max(self._format, form + 1)
+                    form += 1  # this server may not take that form: the next one
                     continue
                 raise
+            if schema is not None:
+                with self._lock:  # the form the server took: the session's from now on
+                    self._format = max(self._format, form)
             return _answer(body)
 
     # --- internals ----------------------------------------------------------------------
