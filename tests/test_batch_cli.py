@@ -78,6 +78,11 @@ def test_a_batch_writes_what_run_writes_fails_one_film_alone_and_resumes(
     failed = [e for e in events if e["event"] == "stage_failed"]
     assert [(e["film"], e["stage"]) for e in failed] == [("cut", "transcribe")]
     assert "truncated or corrupt" in failed[0]["reason"]
+    # stderr is no terminal here: one progress line per stage that ends
+    progress = [line for line in err.splitlines() if line.startswith("scodub: [")]
+    ended = ("stage_finished", "stage_failed", "stage_skipped")
+    assert len(progress) == sum(e["event"] in ended for e in events) > 0
+    assert any("cut transcribe FAILED: " in line for line in progress), progress
     state = json.loads((out / "batch.json").read_text())
     ids = sorted(state["films"])
     assert len(ids) == 3 and ids[0] == "cut" and all(i.startswith("speech-") for i in ids[1:])

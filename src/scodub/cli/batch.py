@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from scodub.cli.options import (
     run_settings,
     speakers_option,
 )
+from scodub.cli.progress import batch_progress
 from scodub.errors import ConfigError
 from scodub.mt.localize import MtSettings
 from scodub.stages.dub import DubSettings
@@ -156,8 +156,8 @@ def _validated_run(
             f"{len(checked.problems)} problem(s) in {films} film(s); nothing was started "
             "(fix them, or run the valid films with --skip-invalid)"
         )
-    bar = _Bar(quiet or not sys.stderr.isatty())
-    emit = chain(json_lines(click.echo) if as_json else None, bar.update)
+    progress, close = batch_progress(quiet)
+    emit = chain(json_lines(click.echo) if as_json else None, progress)
     state = run_batch(
         checked.valid,
         checked.plans,
@@ -166,7 +166,7 @@ def _validated_run(
         invalid=[p.line() for p in checked.problems],
         emit=emit,
     )
-    bar.close()
+    close()
     return state
 
 
@@ -182,32 +182,3 @@ def _executor(name: str, address: str | None, workers: int | None) -> Any:
     from scodub.batch.local import LocalExecutor
 
     return LocalExecutor(workers=workers)
-
-
-class _Bar:
-    """One bar over films x stages (tqdm's ETA), fed by the batch's events."""
-
-    def __init__(self, disabled: bool) -> None:
-        self.disabled = disabled
-        self.bar: Any = None
-        self.update: Callable[[dict[str, Any]], None] = self._update
-
-    def _update(self, record: dict[str, Any]) -> None:
-        if self.disabled:
-            return
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=0, unit="stage", file=sys.stderr, dynamic_ncols=True)
-        if record["event"] == "batch_planned":
-            self.bar.total = record["stages"]
-            self.bar.refresh()
-        elif record["event"] in ("stage_finished", "stage_failed", "stage_skipped"):
-            self.bar.update(1)
-        elif record["event"] == "stage_started":
-            lang = f":{record['language']}" if record.get("language") else ""
-            self.bar.set_description(f"{record['film']} {record['stage']}{lang}", refresh=False)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
