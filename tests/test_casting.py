@@ -23,10 +23,10 @@ from scodub.dub.casting import (
     voice_type_of,
 )
 from scodub.dub.fitting import FittedLine, render_stem
-from scodub.dub.voices import parse_voice_options, resolve_voice
+from scodub.dub.voices import VoiceInfo, parse_voice_options, resolve_voice
 from scodub.errors import ConfigError
 from scodub.langs import SCO_LANGUAGES
-from scodub.stages.deliver import stage_dub_language
+from scodub.stages.deliver import _shared_voices, stage_dub_language
 from scodub.stages.dub import DubSettings
 from speaker_clips import load_audio
 
@@ -301,3 +301,13 @@ def test_a_cue_at_the_films_last_instant_is_named_as_such() -> None:
     for start, when in ((6000, "when"), (7000, "after")):
         with pytest.raises(SubtitleError, match=f"starts {when} the film ends"):
             check_dub_track(Track("ru", (Cue(start, start + 500, ("Да.",)),)), 6000, "x.srt")
+
+
+def test_speakers_sharing_a_voice_are_named_in_the_warnings() -> None:
+    def info(voice: str) -> VoiceInfo:
+        return VoiceInfo("ru", voice, "espeak-ng", 22050)
+
+    cast = {"S1": info("espeak:ru"), "S2": info("espeak:ru+f2"), "S3": info("espeak:ru")}
+    (warning,) = _shared_voices("ru", cast)
+    assert warning.startswith("ru: speakers S1, S3 share the voice espeak:ru")
+    assert _shared_voices("ru", {"S1": info("espeak:ru"), "S2": info("espeak:ru+f2")}) == []

@@ -225,6 +225,7 @@ class DubReport:
                     f"{dub.language}: {len(truncated)} cue(s) hold more text than their slot "
                     f"can say at the fastest allowed speed; the rest was not voiced (cue {cut})"
                 )
+            found.extend(_shared_voices(dub.language, dub.cast))
             if not dub.mix.meets_target:
                 target = dub.mix.target
                 found.append(
@@ -440,3 +441,17 @@ def write_dub_report(report: DubReport) -> Path:
     path = report_path(report)
     write_json_atomic(path, report.to_json())
     return path
+
+
+def _shared_voices(language: str, cast: Mapping[str, VoiceInfo]) -> list[str]:
+    """Speakers who were given one voice (by hand, or more speakers than voices): in the
+    dub they sound like one person."""
+    by_voice: dict[str, list[str]] = {}
+    for speaker, info in cast.items():
+        by_voice.setdefault(info.voice, []).append(speaker)
+    return [
+        f"{language}: speakers {', '.join(speakers)} share the voice {voice}: they sound "
+        "alike in the dub (cast another with --voice LANG:SPEAKER=VOICE)"
+        for voice, speakers in by_voice.items()
+        if len(speakers) > 1
+    ]
