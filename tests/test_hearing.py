@@ -5,6 +5,7 @@ with no words, a line said again and again, words Silero missed after a long sil
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -174,5 +175,30 @@ def test_cli_detects_and_reports(
         ["transcribe", str(JFK), "--lang", "ru", "--out", str(tmp_path / "ru"), "--json"], capsys
     )
     assert code == 0, err
-    notes = json.loads(stdout)["stages"]["transcribe"]["notes"]
+    report = json.loads(stdout)
+    notes = report["stages"]["transcribe"]["notes"]
     assert any("sounds like English" in note for note in notes), notes
+    assert any("sounds like English" in warning for warning in report["warnings"])
+    # a wrong file is said on stderr even with --json (or --quiet)
+    assert err.startswith("scodub: warning: jfk.wav: the speech sounds like English"), err
+
+
+def test_a_batch_names_the_film_given_the_wrong_language(
+    whisper_model: ResolvedModel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(JFK, tmp_path / "speech.wav")
+    shutil.copy(RUSSIAN, tmp_path / "речь.wav")
+    manifest = tmp_path / "films.csv"
+    manifest.write_text("path,lang,langs\nspeech.wav,ru,ru\nречь.wav,ru,ru\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(["batch", str(manifest), "--out", str(out), "-q"], capsys)
+    assert code == 0, err
+    state = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    warned = {
+        film: [w for stage in data["stages"].values() for w in stage["warnings"]]
+        for film, data in state["films"].items()
+    }
+    assert warned["речь"] == [] and len(warned["speech"]) == 1, warned
+    assert "sounds like English" in warned["speech"][0]
+    code, stdout, _ = run_cli(["batch", "status", str(out)], capsys)
+    assert "speech: warning: the speech sounds like English" in stdout

@@ -189,8 +189,6 @@ def _exchange(
         (
             worker,
             job,
-            JobOutcome(
-                bool(reply["ok"]), bool(reply["reused"]), float(reply["seconds"]), reply["error"]
-            ),
+            JobOutcome.of(reply),
         )
     )

@@ -174,4 +174,8 @@ def run_publish(args: dict[str, Any]) -> dict[str, Any]:
     report = publish(plan, ctx, started)
     report.outputs["report"] = str(write_report(report))
     ctx.cache.store(_PUBLISHED, key, {"outputs": sorted(report.outputs.values())})
-    return {"reused": before is not None, "seconds": time.perf_counter() - started}
+    return {
+        "reused": before is not None,
+        "seconds": time.perf_counter() - started,
+        "warnings": report.warnings(),
+    }

@@ -203,9 +203,7 @@ class RayExecutor:
                 self.actors.pop(model, None)  # a fresh actor for the retry
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return JobOutcome(False, error=f"ray worker lost: {first}", worker_lost=True)
-        return JobOutcome(
-            bool(reply["ok"]), bool(reply["reused"]), float(reply["seconds"]), reply["error"]
-        )
+        return JobOutcome.of(reply)
 
 
 def check_shared_folder(ray: Any, out_dir: Path) -> None:

@@ -40,6 +40,18 @@ class JobOutcome:
     seconds: float = 0.0
     error: str | None = None
     worker_lost: bool = False  # the worker died (killed, out of memory): worth a retry
+    warnings: tuple[str, ...] = ()  # the job succeeded, but a person must look at these
+
+    @classmethod
+    def of(cls, reply: dict[str, Any]) -> JobOutcome:
+        """A worker's reply (``batch.worker.run_payload``)."""
+        return cls(
+            bool(reply["ok"]),
+            bool(reply["reused"]),
+            float(reply["seconds"]),
+            reply["error"],
+            warnings=tuple(str(w) for w in reply.get("warnings") or ()),
+        )
 
 
 @dataclass(slots=True)
@@ -87,7 +99,9 @@ class Schedule:
         if outcome.ok:
             status = REUSED if outcome.reused else DONE
             self.status[job.id] = status
-            self.state.mark(job.film_id, job.label, status, seconds=seconds)
+            self.state.mark(
+                job.film_id, job.label, status, seconds=seconds, warnings=outcome.warnings
+            )
             return
         if outcome.worker_lost and self.attempts.get(job.id, 0) <= self.retries:
             self.status[job.id] = PENDING  # run again on a fresh worker

@@ -51,6 +51,7 @@ class StageState:
     seconds: float | None = None
     reason: str | None = None
     attempts: int = 0
+    warnings: tuple[str, ...] = ()  # finished, but a person must look at these
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +61,7 @@ class StageState:
             "seconds": self.seconds,
             "reason": self.reason,
             "attempts": self.attempts,
+            "warnings": list(self.warnings),
         }
 
 
@@ -103,6 +105,7 @@ class BatchState:
         *,
         seconds: float | None = None,
         reason: str | None = None,
+        warnings: tuple[str, ...] = (),
     ) -> None:
         state = self.films[film_id].stages[label]
         state.status = status
@@ -111,6 +114,7 @@ class BatchState:
         if seconds is not None:
             state.seconds = round(seconds, 3)
         state.reason = reason
+        state.warnings = tuple(warnings)
         event = {
             RUNNING: "stage_started",
             DONE: "stage_finished",
@@ -132,6 +136,8 @@ class BatchState:
             record["reused"] = status == REUSED
         if reason:
             record["reason"] = reason
+        if warnings:
+            record["warnings"] = list(warnings)
         waited = time.monotonic() - self.saved_at
         if status == FAILED or self.save_seconds < CHEAP_SAVE_S or waited * SAVE_SHARE >= (
             self.save_seconds
@@ -249,6 +255,8 @@ def table(data: dict[str, Any]) -> str:
             cells.append(_cell(stage) if stage else "")
             if stage and stage["status"] in (FAILED, SKIPPED) and stage.get("reason"):
                 reasons.append(f"{film_id} {label}: {stage['status']}: {stage['reason']}")
+            for warning in stage.get("warnings") or () if stage else ():
+                reasons.append(f"{film_id}: warning: {warning}")
         rows.append(cells)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [

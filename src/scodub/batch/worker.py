@@ -37,7 +37,7 @@ def _resolve(spec: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 
 def run_payload(payload: dict[str, Any]) -> dict[str, Any]:
-    """Run one job: ``{"ok", "reused", "seconds", "error"}`` (never raises)."""
+    """Run one job: ``{"ok", "reused", "seconds", "error", "warnings"}`` (never raises)."""
     started = time.perf_counter()
     try:
         result = _resolve(str(payload["runner"]))(payload["args"])
@@ -50,6 +50,7 @@ def run_payload(payload: dict[str, Any]) -> dict[str, Any]:
         "reused": bool(result.get("reused", False)),
         "seconds": float(result.get("seconds", time.perf_counter() - started)),
         "error": None,
+        "warnings": [str(w) for w in result.get("warnings", ())],
     }
 
 

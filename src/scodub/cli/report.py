@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from scodub.asr.hearing import hearing_notes
 from scodub.cli.common import print_json, untranslated_warning
 from scodub.stages.run import RunReport, write_report
 
@@ -17,8 +18,10 @@ def summary(report: RunReport) -> None:
         f"{stage['seconds']:.1f} s{cached}"
     )
     heard = report.transcript
+    warned = set(hearing_notes(heard.transcript)) if heard else set()
     for note in heard.notes if heard else ():
-        click.echo(f"  note: {note}")
+        if note not in warned:  # those are warnings, on stderr (finish)
+            click.echo(f"  note: {note}")
     for fix in heard.transcript.corrections if heard else ():
         evidence = (
             f" (audio log-prob {fix.heard_logprob:.2f} -> {fix.written_logprob:.2f})"
@@ -66,6 +69,9 @@ def summary(report: RunReport) -> None:
 
 def finish(report: RunReport, quiet: bool, as_json: bool) -> None:
     report.outputs["report"] = str(write_report(report))
+    heard = report.transcript
+    for note in hearing_notes(heard.transcript) if heard else ():  # even with --quiet
+        click.echo(f"scodub: warning: {report.film.name}: {note}", err=True)
     for lang, info in report.stages.get("subtitles", {}).items():
         line = untranslated_warning(lang, info)
         if line:

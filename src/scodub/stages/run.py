@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scodub import __version__, naming
+from scodub.asr.hearing import hearing_notes
 from scodub.asr.whisper import resolve_device
 from scodub.fsutil import write_json_atomic
 from scodub.media.probe import require_file
@@ -46,6 +47,19 @@ class RunReport:
     # outputs this run replaced that held other text (edited), and where each was kept
     kept: tuple[tuple[Path, Path], ...] = ()
 
+    def warnings(self) -> list[str]:
+        """What a person must look at although the run succeeded: speech the transcript
+        may have wrong or missed (``asr.hearing``), cues left untranslated, dub problems."""
+        found = hearing_notes(self.transcript.transcript) if self.transcript else []
+        for lang, info in self.stages.get("subtitles", {}).items():
+            mt = info.get("mt") if isinstance(info, dict) else None
+            if isinstance(mt, dict) and mt.get("untranslated_cues"):
+                found.append(
+                    f"{lang}: {mt['untranslated_cues']} of {mt.get('cues', '?')} cues kept "
+                    "their source text (the model gave no usable translation for them)"
+                )
+        return found + (self.dub.warnings() if self.dub else [])
+
     def to_json(self) -> dict[str, Any]:
         return {
             "scodub": __version__,
@@ -55,6 +69,7 @@ class RunReport:
             "stale_outputs": [str(p) for p in self.stale],
             "replaced_outputs": [{"path": str(p), "kept_as": str(b)} for p, b in self.kept],
             "stages": self.stages,
+            "warnings": self.warnings(),
         }
 
 
