@@ -15,7 +15,7 @@ import pytest
 
 from conftest import SAMPLE, serve_review
 from review_browser import open_page, wait_media_loaded, wait_until
-from scodub.data import Cue, Track
+from scodub.data import Cue, Hearing, Segment, Track, Transcript, Word
 from scodub.review.page import write_review
 from scodub.text.srt import read_srt, write_srt
 
@@ -157,3 +157,25 @@ def test_a_batch_index_links_films_whose_folders_hold_url_characters(tmp_path: P
     assert 'href="Ep%20%231/index.html"' in index and 'href="50%25%20off%3F/index.html"' in index
     data = (tmp_path / "review" / "Ep #1" / "data.js").read_text(encoding="utf-8")
     assert '"video":"media/Film%20%231%2050%25.mp4"' in data
+
+
+def test_speech_with_no_subtitle_is_listed_and_found(browser: Any, tmp_path: Path) -> None:
+    """The transcript's unheard speech (asr.hearing): one button per stretch that no
+    source cue covers, which seeks the film there."""
+    folder = _run(tmp_path / "run")
+    words = (Word("Hello", 100, 350), Word("there.", 400, 650))
+    hearing = Hearing(None, ((1000, 1400), (4200, 6400)), ("ru", 0.95))
+    transcript = Transcript("en", 0.99, 18_000, (Segment(100, 650, "Hello there.", words),),
+                            hearing=hearing)  # fmt: skip
+    stored = {"transcript": transcript.to_json()}
+    (folder / f"{STEM}.transcript.json").write_text(json.dumps(stored), encoding="utf-8")
+    with serve_review(folder) as (url, _):
+        page, log = open_page(browser, url, url)
+        wait_media_loaded(page)
+        buttons = page.locator("#hearing button.unheard")
+        assert buttons.all_inner_texts() == ["00:00:04.200–00:00:06.400"]  # 1.0-1.4 s has a cue
+        assert "sounds like ru" in page.inner_text("#hearing")
+        assert "got no words" in page.inner_text("#hearing .warning")
+        buttons.first.click()
+        wait_until(page, "Math.abs(document.getElementById('video').currentTime - 4.2) < 0.05")
+        assert not log.errors, log.errors

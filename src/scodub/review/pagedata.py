@@ -16,6 +16,7 @@ import bisect
 from collections.abc import Sequence
 from typing import Any
 
+from scodub.asr.hearing import hearing_notes
 from scodub.data import Cue, Track, Transcript
 from scodub.langs import subtitle_rules
 from scodub.names.glossary import Glossary
@@ -94,6 +95,20 @@ def asr_notes(run: FilmRun, source: Track) -> dict[str, Any]:
             entry = notes.setdefault(index, {"corrections": [], "unsure": []})
             entry["unsure"].append([word.text.strip(), round(word.probability, 3)])
     return {str(index): entry for index, entry in sorted(notes.items())}
+
+
+def hearing_data(transcript: Transcript | None) -> dict[str, Any]:
+    """What the transcript may have wrong or missed (``asr.hearing``): its warnings, and
+    each stretch of speech that got no words [start_ms, end_ms], for the page to list
+    (those an editor has since covered with a cue drop out there)."""
+    if transcript is None:
+        return {"warnings": [], "unheard": [], "language": None}
+    found = transcript.hearing.unheard_language
+    return {
+        "warnings": hearing_notes(transcript),
+        "unheard": [list(span) for span in transcript.hearing.unheard],
+        "language": found[0] if found and found[0] != transcript.language else None,
+    }
 
 
 def glossary_cells(
@@ -209,6 +224,7 @@ def film_data(run: FilmRun, glossary: Glossary | None, media: dict[str, Any]) ->
         "speakers": speakers if any(speakers) else [],
         "unicode": unicode_tables(),
         "asr": asr_notes(run, source),
+        "hearing": hearing_data(run.transcript),
         "terms": terms,
         "glossary": names,  # for marking names again after an edit (assets/terms.js)
         "low_confidence": LOW_CONFIDENCE,

@@ -532,8 +532,34 @@
       el("span", { class: "term hit", text: "name hit" }), " ",
       el("span", { class: "term repaired", text: "repaired" }), " ",
       el("span", { class: "term miss", text: "missing" }));
+    hearingNotes();
     if (D.film.proxy) $("legend").append(el("div", { text: "playing a browser proxy of the film" }));
     if (!D.film.video) $("legend").append(el("div", { text: "film not found: grid only" }));
+  }
+
+  // What the transcript may have wrong or missed: its warnings, and a button per stretch of
+  // speech that got no words (one the source column now covers with a cue drops out).
+  function hearingNotes() {
+    const hearing = D.hearing || { warnings: [], unheard: [] };
+    const source = columns.find((col) => col.source);
+    const covered = ([a, b]) => source && source.cells.some((c) => c && c[0] < b && c[1] > a);
+    const open = hearing.unheard.filter((span) => !covered(span));
+    const box = el("div", { id: "hearing" });
+    for (const warning of hearing.warnings) {
+      if (warning.includes("got no words") && !open.length) continue; // all covered now
+      box.append(el("div", { class: "warning", text: warning }));
+    }
+    if (open.length) {
+      const heard = hearing.language ? ` (sounds like ${hearing.language})` : "";
+      box.append(el("div", { text: `speech with no subtitle${heard}: ` },
+        ...open.map(([a, b]) => el("button", { type: "button", class: "unheard", "data-ms": a,
+          text: `${clock(a)}–${clock(b)}` }))));
+      box.addEventListener("click", (event) => {
+        const button = event.target.closest("button.unheard");
+        if (button) seek(+button.dataset.ms);
+      });
+    }
+    if (box.childElementCount) $("legend").append(box);
   }
 
   setupMedia();
