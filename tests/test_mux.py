@@ -293,3 +293,30 @@ def test_the_films_own_flags_are_kept_and_the_dubbed_stream_is_the_original(
         defaults = [bool(a.disposition & av.stream.Disposition.default)
                     for a in container.streams.audio]  # fmt: skip
     assert defaults == [False, False, True]
+
+
+def test_cover_art_is_kept_as_the_matroska_cover(tmp_path: Path, media: Path, film: Path) -> None:
+    """An MP4's cover art (a picture flagged attached_pic) was dropped; copied as a video
+    stream it would be a second, one-frame picture track. Matroska keeps it as the
+    attachment cover.jpg, which a second delivery made from that file keeps once."""
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x64", "-frames:v", "1",
+               str(tmp_path / "poster.jpg"))  # fmt: skip
+    with_cover = tmp_path / "with cover.mp4"
+    run_ffmpeg(
+        "-i", str(film), "-i", str(tmp_path / "poster.jpg"), "-map", "0", "-map", "1",
+        "-c", "copy", "-disposition:v:1", "attached_pic", str(with_cover),
+    )  # fmt: skip
+    poster = (tmp_path / "poster.jpg").read_bytes()
+    first = mux_delivery(with_cover, tmp_path / "out.mkv", _tracks(media)[1:2])
+    again = mux_delivery(first, tmp_path / "again.mkv", [])
+    for out in (first, again):
+        videos = [s for s in probe_streams(out) if s.type == "video"]
+        assert [s.cover for s in videos] == [False, True]
+        index = videos[1].index
+        with av.open(str(out)) as container:
+            tags = container.streams[index].metadata
+            assert (tags.get("filename"), tags.get("mimetype")) == ("cover.jpg", "image/jpeg")
+        pictures = tmp_path / f"{out.stem}.jpg"
+        run_ffmpeg("-i", str(out), "-map", f"0:{index}", "-c", "copy", "-f", "image2",
+                   str(pictures))  # fmt: skip
+        assert pictures.read_bytes() == poster  # the picture itself, not re-encoded

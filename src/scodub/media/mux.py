@@ -38,8 +38,10 @@ from scodub.errors import ConfigError, MediaError, OutputError, SubtitleError
 from scodub.fsutil import atomic_path, ensure_writable_dir
 from scodub.inputfiles import SRT_MAX_BYTES, read_input_bytes
 from scodub.langs import Language, get_language
+from scodub.media.covers import attach_args, extract_covers
 from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from scodub.media.probe import StreamInfo, probe, probe_streams
+from scodub.scratch import temporary_folder
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +183,7 @@ def mux_command(
     tracks: Sequence[DeliveryTrack],
     streams: Sequence[StreamInfo],
     original: int | None = None,
+    covers: Sequence[Path] = (),
 ) -> list[str]:
     """The ffmpeg argument list that writes the delivery file ``out``. The film's own
     streams keep their flags (default, forced, hearing impaired, ...); the audio stream
@@ -224,6 +227,8 @@ def mux_command(
         options += [f"-c:{spec}", "srt", *_tags(spec, track)]
         subtitle_out += 1
     maps.append(film_input["t?"])  # attachments (fonts of ASS subtitles) ride along
+    # the film's cover art as Matroska keeps it: attachments after the film's own
+    options += attach_args(covers, sum(s.type == "attachment" for s in streams))
     target = str(Path(out).absolute())
     # passthrough: the flags set here are the flags written (no "first track is default").
     cmd = list(
@@ -287,8 +292,9 @@ def mux_delivery(
         streams = probe_streams(film)
         check_video_copyable(film, streams)
     ensure_writable_dir(out.parent)
-    with atomic_path(out) as tmp:
-        command = mux_command(film, tmp, tracks, streams, original)
+    with atomic_path(out) as tmp, temporary_folder("covers-") as folder:
+        covers = extract_covers(film, streams, folder)
+        command = mux_command(film, tmp, tracks, streams, original, covers)
         run_ffmpeg(command, what="mux the delivery file", source=film, writes=out)
     return out
 

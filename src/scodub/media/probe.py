@@ -51,6 +51,7 @@ class StreamInfo:
     default: bool
     forced: bool = False
     original: bool = False
+    cover: bool = False  # a picture attached to the file (MP4 cover art), not a video
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +195,7 @@ def _stream_info(stream: av.stream.Stream, meta: dict[str, str]) -> StreamInfo:
         default=bool(stream.disposition & flags.default),
         forced=bool(stream.disposition & flags.forced),
         original=bool(stream.disposition & flags.original),
+        cover=_is_cover_art(stream),
     )
 
 
