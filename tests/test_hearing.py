@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,15 @@ import pytest
 from conftest import DATA, run_cli, run_ffmpeg
 from scodub.asr.edges import MISSED_MS, SpeechMap, with_missed
 from scodub.asr.guard import PILED_MS, kept, salvage
-from scodub.asr.hearing import MIN_STRETCH_MS, PAD_MS, hearing_notes, joined, unheard_speech
+from scodub.asr.hearing import (
+    MAX_CHUNKS,
+    MIN_STRETCH_MS,
+    PAD_MS,
+    hearing_notes,
+    joined,
+    speech_chunks,
+    unheard_speech,
+)
 from scodub.asr.whisper import AsrSettings, prepare, transcribe_audio
 from scodub.data import Hearing, Segment, Transcript, Word
 from scodub.media.decode import decode_audio
@@ -43,10 +52,10 @@ def test_unheard_speech_is_speech_no_word_reaches() -> None:
 
 
 def test_hearing_notes_name_the_language_and_the_time() -> None:
-    hearing = Hearing(("en", 0.97), ((61_000, 64_500),), ("en", 0.96))
+    hearing = Hearing(("fa", 0.97), ((61_000, 64_500),), ("en", 0.96))
     transcript = Transcript("ru", 1.0, 70_000, (), hearing=hearing)
     doubt, unheard = hearing_notes(transcript)
-    assert "sounds like English (en, p=0.97), not Russian as --lang says" in doubt
+    assert "sounds like Persian (fa, p=0.97), not Russian, the language it was" in doubt
     assert unheard.startswith("3.5 s of speech in 1 stretch got no words (first at 0:01:01)")
     assert "--lang en" in unheard
     same = Transcript("en", 1.0, 9000, (), hearing=Hearing(None, ((0, 2500),), ("en", 0.9)))
@@ -55,15 +64,36 @@ def test_hearing_notes_name_the_language_and_the_time() -> None:
     assert hearing_notes(Transcript("en", 1.0, 9000, ())) == []
     again = Transcript.from_json(json.loads(json.dumps(transcript.to_json())))
     assert again.hearing == hearing
+    # The unheard speech in the wrong language's voice is not a second language.
+    wrong = Hearing(("en", 0.99), ((6000, 11_000),), ("en", 0.86))
+    doubt, unheard = hearing_notes(Transcript("kk", 1.0, 30_000, (), hearing=wrong))
+    assert "second language" not in unheard and "--lang" not in unheard
+    # A part of the speech in another language: where, how much, and what to do.
+    part = Hearing(elsewhere=((25_000, 49_000, "ru", 0.98),), checked_ms=50_000)
+    (note,) = hearing_notes(Transcript("en", 1.0, 50_000, (), hearing=part))
+    assert note.startswith("24.0 s of speech sounds like Russian (ru) (first at 0:00:25), but")
+    assert "--lang ru" in note
+
+
+def test_speech_is_heard_in_runs_of_eight_seconds() -> None:
+    regions = [(k * 5000, k * 5000 + 3000) for k in range(10)]  # 30 s of speech
+    chunks = speech_chunks(regions)
+    assert [len(c) for c in chunks] == [3, 3, 4]  # 9 s, 9 s, 9 s + the 3 s left
+    long = [(k * 1000, k * 1000 + 900) for k in range(3000)]  # 45 min of speech
+    assert len(speech_chunks(long)) <= MAX_CHUNKS
+    assert speech_chunks([]) == []
 
 
 def test_the_windows_of_a_long_film_are_heard_as_one() -> None:
-    first = Hearing(None, ((1000, 3000),), ("en", 0.6))
-    second = Hearing(("ru", 0.9), ((100, 4100),), ("ru", 0.95))
+    first = Hearing(None, ((1000, 3000),), ("en", 0.6), (), 540_000)
+    second = Hearing(None, ((100, 4100),), ("ru", 0.95), ((0, 60_000, "ru", 0.9),), 60_000)
     both = joined([(first, 0), (second, 600_000), (Hearing(), 1_200_000)])
-    assert both.sounds_like == ("ru", 0.9)
+    assert both.sounds_like is None  # a minute of Russian in ten of speech
+    assert both.elsewhere == ((600_000, 660_000, "ru", 0.9),)
     assert both.unheard == ((1000, 3000), (600_100, 604_100))
     assert both.unheard_language == ("ru", 0.95)  # the window with most unheard speech
+    most = joined([(second, 0), (replace(first, checked_ms=20_000), 600_000)])
+    assert most.sounds_like == ("ru", 0.9)
     assert not joined([(Hearing(), 0)])
 
 
@@ -102,10 +132,16 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "en_ru": folder / "en ru.wav",
         "loop": folder / "loop.wav",
         "late": folder / "late.wav",
+        "en_en_ru": folder / "en en ru.wav",
     }
     concat = "[0][1]concat=n=2:v=0:a=1"
     run_ffmpeg("-i", str(JFK), "-i", str(RUSSIAN), "-filter_complex", concat, str(out["en_ru"]))
     run_ffmpeg("-stream_loop", "5", "-i", str(LINE), str(out["loop"]))
+    more = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
+    run_ffmpeg(
+        "-i", str(JFK), "-i", str(more), "-i", str(JFK), "-i", str(RUSSIAN),
+        "-filter_complex", "[0][1][2][3]concat=n=4:v=0:a=1", str(out["en_en_ru"]),
+    )  # fmt: skip
     run_ffmpeg(
         "-f", "lavfi", "-t", "20", "-i", "anullsrc=r=16000:cl=mono", "-i", str(JFK),
         "-filter_complex", concat, str(out["late"]),
@@ -136,6 +172,19 @@ def test_speech_of_a_second_language_is_reported(
     assert hearing.unheard and hearing.unheard[0][0] < 1000 and hearing.unheard[-1][1] <= 11_000
     assert hearing.unheard_ms >= 5000  # most of JFK's 8.8 s of speech
     assert "it sounds like English" in hearing_notes(russian_first)[-1]
+
+
+def test_a_second_language_after_the_first_minute_is_reported(
+    whisper_model: ResolvedModel, clips: dict[str, Path]
+) -> None:
+    """30 s of English, then Russian, transcribed as English (given): the detection of
+    the first 30 s saw only English, and Whisper wrote the Russian out as English."""
+    transcript = _transcribe(clips["en_en_ru"], whisper_model, "en")
+    other = [span for span in transcript.hearing.elsewhere if span[2] == "ru"]
+    assert other and other[0][0] >= 25_000, transcript.hearing
+    assert transcript.hearing.sounds_like is None  # most of it is English
+    (note,) = [n for n in hearing_notes(transcript) if "sounds like" in n]
+    assert "sounds like Russian (ru)" in note and "--lang ru" in note
 
 
 def test_a_line_said_six_times_is_kept(

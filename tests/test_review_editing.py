@@ -161,10 +161,11 @@ def test_a_batch_index_links_films_whose_folders_hold_url_characters(tmp_path: P
 
 def test_speech_with_no_subtitle_is_listed_and_found(browser: Any, tmp_path: Path) -> None:
     """The transcript's unheard speech (asr.hearing): one button per stretch that no
-    source cue covers, which seeks the film there."""
+    source cue covers, and per stretch in another language, which seeks the film there."""
     folder = _run(tmp_path / "run")
     words = (Word("Hello", 100, 350), Word("there.", 400, 650))
-    hearing = Hearing(None, ((1000, 1400), (4200, 6400)), ("ru", 0.95))
+    hearing = Hearing(None, ((1000, 1400), (4200, 6400)), ("ru", 0.95),
+                      ((7000, 9000, "ru", 0.9),), 10_000)  # fmt: skip
     transcript = Transcript("en", 0.99, 18_000, (Segment(100, 650, "Hello there.", words),),
                             hearing=hearing)  # fmt: skip
     stored = {"transcript": transcript.to_json()}
@@ -173,9 +174,14 @@ def test_speech_with_no_subtitle_is_listed_and_found(browser: Any, tmp_path: Pat
         page, log = open_page(browser, url, url)
         wait_media_loaded(page)
         buttons = page.locator("#hearing button.unheard")
-        assert buttons.all_inner_texts() == ["00:00:04.200–00:00:06.400"]  # 1.0-1.4 s has a cue
+        # 1.0-1.4 s has a cue; then the speech in another language
+        assert buttons.all_inner_texts() == [
+            "00:00:04.200–00:00:06.400", "ru 00:00:07.000–00:00:09.000",
+        ]  # fmt: skip
         assert "sounds like ru" in page.inner_text("#hearing")
-        assert "got no words" in page.inner_text("#hearing .warning")
+        warnings = page.locator("#hearing .warning").all_inner_texts()
+        assert warnings[0].startswith("2.0 s of speech sounds like Russian"), warnings
+        assert "got no words" in warnings[1]
         buttons.first.click()
         wait_until(page, "Math.abs(document.getElementById('video').currentTime - 4.2) < 0.05")
         assert not log.errors, log.errors

@@ -96,14 +96,22 @@ class Hearing:
     """Where the words and the audio disagree (``scodub.asr.hearing``): a language the
     speech does not sound like, and speech that got no words."""
 
-    # When the spoken language was given and the speech sounds like another: that one,
-    # with Whisper's probability for it.
+    # When most of the speech sounds like another language than the one transcribed:
+    # that one, with Whisper's probability for it.
     sounds_like: tuple[str, float] | None = None
     unheard: tuple[tuple[int, int], ...] = ()  # stretches of speech (ms) with no word
     unheard_language: tuple[str, float] | None = None  # what those stretches sound like
+    # Stretches of speech (ms) in another language than the one transcribed, with it and
+    # its probability: (start, end, language, p).
+    elsewhere: tuple[tuple[int, int, str, float], ...] = ()
+    checked_ms: int = 0  # how much speech the language check listened to
 
     def __bool__(self) -> bool:
-        return bool(self.sounds_like or self.unheard)
+        return bool(self.sounds_like or self.unheard or self.elsewhere)
+
+    @property
+    def elsewhere_ms(self) -> int:
+        return sum(end - start for start, end, _, _ in self.elsewhere)
 
     @property
     def unheard_ms(self) -> int:
@@ -117,6 +125,8 @@ class Hearing:
             "sounds_like": language(self.sounds_like),
             "unheard": [list(span) for span in self.unheard],
             "unheard_language": language(self.unheard_language),
+            "elsewhere": [list(span) for span in self.elsewhere],
+            "checked_ms": self.checked_ms,
         }
 
     @classmethod
@@ -128,6 +138,8 @@ class Hearing:
             language(obj.get("sounds_like")),
             tuple((int(a), int(b)) for a, b in obj.get("unheard", [])),
             language(obj.get("unheard_language")),
+            tuple((int(a), int(b), str(c), float(p)) for a, b, c, p in obj.get("elsewhere", [])),
+            int(obj.get("checked_ms", 0)),
         )
 
 

@@ -96,7 +96,6 @@ def transcribe_stream(
     first: Transcript | None = None
     dropped = 0
     hearings: list[tuple[Hearing, int]] = []
-    told = settings.language is not None  # not the language the first window found
 
     def run(audio: np.ndarray) -> None:
         nonlocal first, dropped, settings
@@ -114,8 +113,7 @@ def transcribe_stream(
         segments.extend(_shifted(part.segments, shift_ms))
         corrections.extend(_shifted_corrections(part.corrections, shift_ms))
         dropped += part.dropped_segments
-        hearing = part.hearing if told else replace(part.hearing, sounds_like=None)
-        hearings.append((hearing, shift_ms))
+        hearings.append((part.hearing, shift_ms))
         release_memory()  # the window's features and decoding buffers
         if first is None or not first.segments:
             first = part

@@ -164,9 +164,7 @@ def transcribe_audio(
     regions = list(speech.regions)
     if settings.vad and kept:
         kept = snap_to_speech(kept, regions)
-    hearing = check_hearing(
-        whisper, audio, regions, kept, str(info.language), settings.language is not None
-    )
+    hearing = check_hearing(whisper, audio, regions, kept, str(info.language))
     language = "en" if settings.task == "translate" else info.language
     return Transcript(
         language=_known_code(language),

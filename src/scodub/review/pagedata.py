@@ -99,15 +99,17 @@ def asr_notes(run: FilmRun, source: Track) -> dict[str, Any]:
 
 def hearing_data(transcript: Transcript | None) -> dict[str, Any]:
     """What the transcript may have wrong or missed (``asr.hearing``): its warnings, and
-    each stretch of speech that got no words [start_ms, end_ms], for the page to list
-    (those an editor has since covered with a cue drop out there)."""
+    each stretch of speech that got no words [start_ms, end_ms] (those an editor has
+    since covered with a cue drop out on the page), and each stretch of speech in another
+    language [start_ms, end_ms, language], for the page to list."""
     if transcript is None:
-        return {"warnings": [], "unheard": [], "language": None}
+        return {"warnings": [], "unheard": [], "language": None, "elsewhere": []}
     found = transcript.hearing.unheard_language
     return {
         "warnings": hearing_notes(transcript),
         "unheard": [list(span) for span in transcript.hearing.unheard],
         "language": found[0] if found and found[0] != transcript.language else None,
+        "elsewhere": [[a, b, code] for a, b, code, _ in transcript.hearing.elsewhere],
     }
 
 

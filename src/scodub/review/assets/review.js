@@ -554,11 +554,17 @@
       box.append(el("div", { text: `speech with no subtitle${heard}: ` },
         ...open.map(([a, b]) => el("button", { type: "button", class: "unheard", "data-ms": a,
           text: `${clock(a)}–${clock(b)}` }))));
-      box.addEventListener("click", (event) => {
-        const button = event.target.closest("button.unheard");
-        if (button) seek(+button.dataset.ms);
-      });
     }
+    const elsewhere = hearing.elsewhere || [];
+    if (elsewhere.length) {
+      box.append(el("div", { text: "speech in another language: " },
+        ...elsewhere.map(([a, b, code]) => el("button", { type: "button", class: "unheard", "data-ms": a,
+          text: `${code} ${clock(a)}–${clock(b)}` }))));
+    }
+    box.addEventListener("click", (event) => {
+      const button = event.target.closest("button.unheard");
+      if (button) seek(+button.dataset.ms);
+    });
     if (box.childElementCount) $("legend").append(box);
   }
 
