@@ -3,6 +3,8 @@ speech map, the known failure shapes, energy sharpening, and real speech (issue 
 
 from __future__ import annotations
 
+from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +84,29 @@ def test_refinement_is_idempotent_and_keeps_words_inside_one_region(
     for old, new in zip(words, refined, strict=True):
         if any(a <= old.start_ms and old.end_ms <= b for a, b in speech.regions):
             assert new == old  # nothing doubtful: untouched
+
+
+@settings(max_examples=300, deadline=None)
+@given(speech_maps(), word_lists())
+def test_refinement_keeps_the_words_in_order(speech: SpeechMap, words: list[Word]) -> None:
+    """Words in order (as Whisper gives them) stay in order: two words moved onto one
+    stretch of speech made a later word start before the one before it."""
+    ordered, at = [], 0
+    for word in sorted(words, key=lambda w: w.start_ms):
+        start = max(word.start_ms, at)
+        ordered.append(replace(word, start_ms=start, end_ms=start + word.end_ms - word.start_ms))
+        at = ordered[-1].end_ms
+    refined = refine_words(ordered, speech)
+    for before, after in pairwise(refined):
+        assert before.end_ms <= after.start_ms, (ordered, refined, speech)
+
+
+def test_two_words_moved_onto_one_stretch_keep_their_times() -> None:
+    # Silero heard "ask not" as one short stretch at 24.0 s (its lagging state after a
+    # silence); Whisper's times for both words were right.
+    speech = SpeechMap(((20320, 22144), (24000, 24320), (25410, 27616)))
+    words = [Word("ask", 23290, 23750), Word("not", 23750, 24250)]
+    assert refine_words(words, speech) == words
 
 
 def test_known_failure_shapes() -> None:

@@ -216,7 +216,19 @@ def refine_words(words: Sequence[Word], speech: SpeechMap) -> list[Word]:
     """Each word with its doubtful edges moved onto speech (see the module docstring)."""
     if not speech.regions:
         return list(words)
-    return [_refine(word, speech) for word in words]
+    out = [_refine(word, speech) for word in words]
+    # Two words moved onto one stretch of speech (Silero heard one word where Whisper put
+    # two): the order of the words is worth more than either move, so both keep their times.
+    changed = True
+    while changed:
+        changed = False
+        for i in range(1, len(out)):
+            if out[i].start_ms < out[i - 1].end_ms and (out[i], out[i - 1]) != (
+                words[i], words[i - 1]
+            ) and words[i].start_ms >= words[i - 1].end_ms:
+                out[i - 1], out[i] = words[i - 1], words[i]
+                changed = True
+    return out
 
 
 def _refine(word: Word, speech: SpeechMap) -> Word:
