@@ -88,3 +88,10 @@ def test_hallucination_guard() -> None:
     assert looks_hallucinated(_seg("I love you.", logprob=-0.8), previous)
     assert not looks_hallucinated(_seg("I love you.", logprob=-0.2), previous)
     assert not looks_hallucinated(_seg("Ask not what your country can do for you."), [])
+    # A line Whisper invents over noise (babble, after the speech), decoded unsure: gone;
+    # the same words said clearly stay.
+    invented = "I'll see you in the next video, bye bye."
+    assert looks_hallucinated(_seg(invented, logprob=-1.43, no_speech=0.46), [])
+    assert looks_hallucinated(_seg("Продолжение следует...", logprob=-0.9), [])
+    assert not looks_hallucinated(_seg(invented, logprob=-0.2), [])
+    assert not looks_hallucinated(_seg("Thanks for watching over my children.", logprob=-0.9), [])

@@ -4,7 +4,8 @@ Whisper invents text over music and noise, and runs into loops: the same phrase 
 again, long after the voice stopped. openai/whisper's own thresholds are applied again after
 decoding (the batched pipeline does not apply all of them): a high no-speech probability
 with low confidence, a runaway compression ratio, a repeat of the previous segment, a
-segment that is only a sound tag.
+segment that is only a sound tag; and a line Whisper is known to invent (credits of its
+training data: "see you in the next video") when it was decoded without confidence.
 
 A runaway compression ratio is not always a loop over nothing: a line said six times
 compresses as well as a line invented six times. What tells them apart is the audio: a loop
@@ -36,6 +37,23 @@ SALVAGE_LOGPROB = -0.5
 SALVAGE_ON_SPEECH = 0.8
 #: A word's middle this close to speech is on it (Silero's edges are not exact).
 _NEAR_MS = 200
+#: Lines Whisper is known to invent over noise, music and silence (they fill its training
+#: data's credits): a segment that is mostly one of them (``KNOWN_SHARE``), decoded without
+#: confidence, is dropped. Lower case, words only.
+KNOWN_INVENTIONS = (
+    "thank you for watching", "thanks for watching", "see you in the next video",
+    "see you next time", "please subscribe", "like and subscribe", "subtitles by",
+    "amara org", "transcribed by", "продолжение следует", "субтитры сделал",
+    "субтитры создавал", "редактор субтитров", "спасибо за просмотр", "字幕由", "请不吝点赞",
+    "订阅 转发", "明镜与点点",
+)  # fmt: skip
+#: ... and that makes up this share of its letters ("thanks for watching over my
+#: children" is said).
+KNOWN_SHARE = 0.6
+#: "Without confidence": below this mean token log-probability, or above this no-speech
+#: probability.
+UNSURE_LOGPROB = -0.7
+UNSURE_NO_SPEECH = 0.4
 _SOUND_TAG = re.compile(r"^[\s\W]*(\[[^\]]*\]|\([^)]*\)|♪+|music|musique|музыка)?[\s\W♪]*$", re.I)
 
 
@@ -65,7 +83,20 @@ def _why_invented(segment: Segment, previous: list[Segment]) -> str | None:
         return "no speech"
     if segment.compression_ratio > COMPRESSION_RATIO_THRESHOLD:
         return "ratio"
+    if _known_invention(segment):
+        return "known"
     return "repeat" if _repeats(segment, previous) else None
+
+
+def _known_invention(segment: Segment) -> bool:
+    unsure = (
+        segment.avg_logprob < UNSURE_LOGPROB or segment.no_speech_prob > UNSURE_NO_SPEECH
+    )
+    text = _norm(segment.text)
+    if not unsure or not text:
+        return False
+    found = sum(len(p) for p in KNOWN_INVENTIONS if p in text)
+    return found >= KNOWN_SHARE * len(text)
 
 
 def _repeats(segment: Segment, previous: list[Segment]) -> bool:
