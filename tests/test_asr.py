@@ -95,3 +95,5 @@ def test_hallucination_guard() -> None:
     assert looks_hallucinated(_seg("Продолжение следует...", logprob=-0.9), [])
     assert not looks_hallucinated(_seg(invented, logprob=-0.2), [])
     assert not looks_hallucinated(_seg("Thanks for watching over my children.", logprob=-0.9), [])
+    assert looks_hallucinated(_seg("Thank you for watching. " * 2, logprob=-0.9), [])
+    assert looks_hallucinated(_seg("♪ " * 400), [])  # at once: no regex backtracking

@@ -9,6 +9,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import DATA, run_cli, run_ffmpeg
@@ -18,6 +19,7 @@ from scodub.asr.hearing import (
     MAX_CHUNKS,
     MIN_STRETCH_MS,
     PAD_MS,
+    check_hearing,
     hearing_notes,
     joined,
     speech_chunks,
@@ -49,6 +51,10 @@ def test_unheard_speech_is_speech_no_word_reaches() -> None:
     assert unheard_speech(regions, []) == ((0, 2000), (5000, 9800))
     assert unheard_speech([(0, MIN_STRETCH_MS - 1)], []) == ()
     assert unheard_speech([(0, 3000)], [_segment((0, 3000))]) == ()
+    # Never joined across a word that was heard: 3 s of speech with "yes" in its middle
+    # is two stretches of 0.9 s, not 3 s of speech without words.
+    assert unheard_speech([(0, 3000)], [_segment((1200, 1500))]) == ((0, 900), (1800, 3000))
+    assert unheard_speech([(0, 1000), (1500, 1900)], [_segment((1100, 1200))]) == ((0, 800),)
 
 
 def test_hearing_notes_name_the_language_and_the_time() -> None:
@@ -71,8 +77,13 @@ def test_hearing_notes_name_the_language_and_the_time() -> None:
     # A part of the speech in another language: where, how much, and what to do.
     part = Hearing(elsewhere=((25_000, 49_000, "ru", 0.98),), checked_ms=50_000)
     (note,) = hearing_notes(Transcript("en", 1.0, 50_000, (), hearing=part))
-    assert note.startswith("24.0 s of speech sounds like Russian (ru) (first at 0:00:25), but")
+    assert note.startswith("speech over 24.0 s of the film sounds like Russian (ru) (first at")
     assert "--lang ru" in note
+    # Whisper's speech translation (task translate): the transcript is English, the speech
+    # was checked against its own language, which is no "second language".
+    french = Hearing(None, ((0, 3000),), ("fr", 0.9), (), 9000, "fr")
+    (note,) = hearing_notes(Transcript("en", 1.0, 9000, (), "translate", hearing=french))
+    assert "second language" not in note
 
 
 def test_speech_is_heard_in_runs_of_eight_seconds() -> None:
@@ -95,6 +106,23 @@ def test_the_windows_of_a_long_film_are_heard_as_one() -> None:
     most = joined([(second, 0), (replace(first, checked_ms=20_000), 600_000)])
     assert most.sounds_like == ("ru", 0.9)
     assert not joined([(Hearing(), 0)])
+
+
+def test_an_english_only_model_gets_no_language_check() -> None:
+    """small.en and the like cannot detect a language (CTranslate2 refuses): the check
+    keeps to the speech with no words."""
+
+    class EnglishOnly:
+        class model:
+            is_multilingual = False
+
+        def detect_language(self, **_: object) -> None:
+            raise RuntimeError("detect_language can only be called on multilingual models")
+
+    audio = np.zeros(16000 * 12, dtype=np.float32)
+    hearing = check_hearing(EnglishOnly(), audio, [(0, 12_000)], [], "en")
+    assert hearing.unheard == ((0, 12_000),) and not hearing.elsewhere
+    assert hearing.unheard_language is None
 
 
 def test_doubted_speech_adds_only_missed_words() -> None:
@@ -123,6 +151,15 @@ def test_a_runaway_segment_keeps_what_was_said() -> None:
     assert kept(loop, [], None) is None
     only_piled = Segment(0, 0, "la la la", tuple(Word("la", 0, 0) for _ in range(3)), -0.1, 0.1, 9)
     assert kept(only_piled, [], speech) is None
+    # What is left must pass the other checks: a loop of sound tags, or of a line Whisper
+    # invents, is no line said again and again.
+    def loop_of(text: str, logprob: float = -0.2, no_speech: float = 0.1) -> Segment:
+        ws = tuple(Word(w, k * 400, k * 400 + 350) for k, w in enumerate(text.split() * 6))
+        return Segment(0, ws[-1].end_ms, " ".join(w.text for w in ws), ws, logprob, no_speech, 3)
+
+    assert kept(loop_of("[Music]"), [], SpeechMap(((0, 20_000),))) is None
+    thanks = loop_of("Thank you for watching.", no_speech=0.5)
+    assert kept(thanks, [], SpeechMap(((0, 20_000),))) is None
 
 
 @pytest.fixture(scope="module")

@@ -320,3 +320,22 @@ def test_cover_art_is_kept_as_the_matroska_cover(tmp_path: Path, media: Path, fi
         run_ffmpeg("-i", str(out), "-map", f"0:{index}", "-c", "copy", "-f", "image2",
                    str(pictures))  # fmt: skip
         assert pictures.read_bytes() == poster  # the picture itself, not re-encoded
+
+
+def test_matroska_pictures_keep_their_names(tmp_path: Path, film: Path) -> None:
+    """A Matroska film's attached pictures (small_cover.jpg, cover.jpg) keep their names:
+    renamed in stream order, the thumbnail became cover.jpg."""
+    for name, size in (("small.jpg", "32x24"), ("big.jpg", "320x240")):
+        run_ffmpeg("-f", "lavfi", "-i", f"testsrc=size={size}", "-frames:v", "1",
+                   str(tmp_path / name))  # fmt: skip
+    source = tmp_path / "with pictures.mkv"
+    run_ffmpeg(
+        "-i", str(film), "-map", "0", "-c", "copy",
+        "-attach", str(tmp_path / "small.jpg"), "-metadata:s:t:0", "mimetype=image/jpeg",
+        "-metadata:s:t:0", "filename=small_cover.jpg",
+        "-attach", str(tmp_path / "big.jpg"), "-metadata:s:t:1", "mimetype=image/jpeg",
+        "-metadata:s:t:1", "filename=cover.jpg", str(source),
+    )  # fmt: skip
+    out = mux_delivery(source, tmp_path / "out.mkv", [])
+    pictures = [s for s in probe_streams(out) if s.cover]
+    assert [s.filename for s in pictures] == ["small_cover.jpg", "cover.jpg"]

@@ -180,7 +180,7 @@ def test_speech_with_no_subtitle_is_listed_and_found(browser: Any, tmp_path: Pat
         ]  # fmt: skip
         assert "sounds like ru" in page.inner_text("#hearing")
         warnings = page.locator("#hearing .warning").all_inner_texts()
-        assert warnings[0].startswith("2.0 s of speech sounds like Russian"), warnings
+        assert warnings[0].startswith("speech over 2.0 s of the film sounds like Russian"), warnings
         assert "got no words" in warnings[1]
         buttons.first.click()
         wait_until(page, "Math.abs(document.getElementById('video').currentTime - 4.2) < 0.05")

@@ -105,6 +105,7 @@ class Hearing:
     # its probability: (start, end, language, p).
     elsewhere: tuple[tuple[int, int, str, float], ...] = ()
     checked_ms: int = 0  # how much speech the language check listened to
+    language: str = ""  # the language the speech was checked against (the source's)
 
     def __bool__(self) -> bool:
         return bool(self.sounds_like or self.unheard or self.elsewhere)
@@ -127,6 +128,7 @@ class Hearing:
             "unheard_language": language(self.unheard_language),
             "elsewhere": [list(span) for span in self.elsewhere],
             "checked_ms": self.checked_ms,
+            "language": self.language,
         }
 
     @classmethod
@@ -140,6 +142,7 @@ class Hearing:
             language(obj.get("unheard_language")),
             tuple((int(a), int(b), str(c), float(p)) for a, b, c, p in obj.get("elsewhere", [])),
             int(obj.get("checked_ms", 0)),
+            str(obj.get("language", "")),
         )
 
 
@@ -201,7 +204,7 @@ class Transcript:
         }
         if self.speakers:
             out["speakers"] = [speaker.to_json() for speaker in self.speakers]
-        if self.hearing:
+        if self.hearing or self.hearing.checked_ms:
             out["hearing"] = self.hearing.to_json()
         return out
 

@@ -54,7 +54,14 @@ KNOWN_SHARE = 0.6
 #: probability.
 UNSURE_LOGPROB = -0.7
 UNSURE_NO_SPEECH = 0.4
-_SOUND_TAG = re.compile(r"^[\s\W]*(\[[^\]]*\]|\([^)]*\)|♪+|music|musique|музыка)?[\s\W♪]*$", re.I)
+_SOUND_TAGS = re.compile(r"\[[^\]]*\]|\([^)]*\)|\b(?:music|musique|музыка)\b", re.I)
+
+
+def only_sound_tags(text: str) -> bool:
+    """True for text that is sound tags ("[Music]", "(applause) ♪") and nothing else,
+    or nothing at all. (No nested regex: a repeated tag pattern backtracks exponentially
+    on a long line of notes.)"""
+    return re.search(r"\w", _SOUND_TAGS.sub(" ", text)) is None
 
 
 def looks_hallucinated(segment: Segment, previous: list[Segment]) -> bool:
@@ -71,17 +78,21 @@ def kept(
         return segment
     if why == "ratio" and speech is not None:
         trimmed = salvage(segment, speech, spaced)
-        if trimmed is not None and not _repeats(trimmed, previous):
+        # What is left must pass every other check (a loop of "[Music]", or of a line
+        # Whisper invents, is no line said six times).
+        if trimmed is not None and _why_invented(trimmed, previous, ratio=False) is None:
             return trimmed
     return None
 
 
-def _why_invented(segment: Segment, previous: list[Segment]) -> str | None:
-    if not segment.words or _SOUND_TAG.match(segment.text):
+def _why_invented(
+    segment: Segment, previous: list[Segment], *, ratio: bool = True
+) -> str | None:
+    if not segment.words or only_sound_tags(segment.text):
         return "tag"
     if segment.no_speech_prob > NO_SPEECH_THRESHOLD and segment.avg_logprob < LOGPROB_THRESHOLD:
         return "no speech"
-    if segment.compression_ratio > COMPRESSION_RATIO_THRESHOLD:
+    if ratio and segment.compression_ratio > COMPRESSION_RATIO_THRESHOLD:
         return "ratio"
     if _known_invention(segment):
         return "known"
@@ -95,7 +106,7 @@ def _known_invention(segment: Segment) -> bool:
     text = _norm(segment.text)
     if not unsure or not text:
         return False
-    found = sum(len(p) for p in KNOWN_INVENTIONS if p in text)
+    found = sum(text.count(p) * len(p) for p in KNOWN_INVENTIONS)  # every time it is there
     return found >= KNOWN_SHARE * len(text)
 
 

@@ -41,11 +41,12 @@ DETECT_MS = 2000
 NOTE_MS = 2000
 DETECT_S = 30
 #: The language check listens to runs of this much speech (at most ``MAX_CHUNKS`` per
-#: window: a 10-minute window of dense speech is heard in runs of about 30 s). Whisper
+#: window: a 10-minute window of dense speech is heard in runs of about 40 s, each by its
+#: first 30 s; one detection costs one encoder pass, a decoding window at least one). Whisper
 #: tells a language from 8 s of clean speech; longer runs mix the languages of a film
 #: that changes language within them.
 CHUNK_MS = 8_000
-MAX_CHUNKS = 20
+MAX_CHUNKS = 12
 #: Less speech than this in a run is too little to tell its language by.
 MIN_CHECK_MS = 2000
 SURE = 0.5
@@ -59,9 +60,10 @@ def unheard_speech(
     regions: Sequence[tuple[int, int]], segments: Iterable[Segment]
 ) -> tuple[tuple[int, int], ...]:
     """The stretches of ``regions`` (speech, ms) that no word of ``segments`` reaches
-    (within ``PAD_MS``), joined across ``JOIN_MS``, each holding ``MIN_STRETCH_MS``."""
+    (within ``PAD_MS``), joined across pauses under ``JOIN_MS`` (never across a word),
+    each holding ``MIN_STRETCH_MS`` of speech."""
     covered = sorted((w.start_ms - PAD_MS, w.end_ms + PAD_MS) for s in segments for w in s.words)
-    pieces: list[tuple[int, int]] = []
+    pieces: list[tuple[int, int, bool]] = []  # start, end, whether a word ends it
     k = 0
     for start, end in regions:
         at = start
@@ -70,19 +72,25 @@ def unheard_speech(
         j = k
         while j < len(covered) and covered[j][0] < end:
             if covered[j][0] > at:
-                pieces.append((at, covered[j][0]))
+                pieces.append((at, covered[j][0], True))
             at = max(at, covered[j][1])
             j += 1
         if at < end:
-            pieces.append((at, end))
-    stretches: list[tuple[int, int, int]] = []  # start, end, speech in it
-    for start, end in pieces:
-        if stretches and start - stretches[-1][1] < JOIN_MS:
-            a, _, held = stretches[-1]
-            stretches[-1] = (a, end, held + end - start)
+            pieces.append((at, end, False))
+    stretches: list[tuple[int, int, int, bool]] = []  # start, end, speech in it, word after
+    for start, end, word_after in pieces:
+        last = stretches[-1] if stretches else None
+        if last and not last[3] and start - last[1] < JOIN_MS and not _word_between(
+            covered, last[1], start
+        ):
+            stretches[-1] = (last[0], end, last[2] + end - start, word_after)
         else:
-            stretches.append((start, end, end - start))
-    return tuple((a, b) for a, b, held in stretches if held >= MIN_STRETCH_MS)
+            stretches.append((start, end, end - start, word_after))
+    return tuple((a, b) for a, b, held, _ in stretches if held >= MIN_STRETCH_MS)
+
+
+def _word_between(covered: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    return any(a < end and b > start for a, b in covered)
 
 
 def speech_audio(audio: np.ndarray, spans: Iterable[tuple[int, int]], seconds: float) -> np.ndarray:
@@ -137,6 +145,10 @@ def check_hearing(
     is sure is another language (``SURE``), giving ``language`` less than ``DOUBT``, is
     speech in another language (``elsewhere``); most of the speech so is a wrong language
     (``sounds_like``)."""
+    unheard = unheard_speech(regions, segments)
+    if not getattr(getattr(whisper, "model", None), "is_multilingual", True):
+        # An English-only model (small.en) cannot tell languages apart.
+        return Hearing(unheard=unheard, language=language)
     elsewhere: list[tuple[int, int, str, float]] = []
     checked = 0
     for chunk in speech_chunks(regions):
@@ -147,13 +159,13 @@ def check_hearing(
         top = max(probs, key=probs.__getitem__)
         if top != language and probs[top] >= SURE and probs.get(language, 0.0) < DOUBT:
             elsewhere.append((chunk[0][0], chunk[-1][1], top, round(probs[top], 3)))
-    unheard = unheard_speech(regions, segments)
     unheard_language = None
     if sum(b - a for a, b in unheard) >= DETECT_MS:
         probs = language_probabilities(whisper, speech_audio(audio, unheard, DETECT_S))
         top = max(probs, key=probs.__getitem__)
         unheard_language = (top, round(probs[top], 3))
-    return _with_verdict(Hearing(None, unheard, unheard_language, tuple(elsewhere), checked))
+    hearing = Hearing(None, unheard, unheard_language, tuple(elsewhere), checked, language)
+    return _with_verdict(hearing)
 
 
 def _with_verdict(hearing: Hearing) -> Hearing:
@@ -180,13 +192,15 @@ def joined(parts: Sequence[tuple[Hearing, int]]) -> Hearing:
                   default=None)  # fmt: skip
     checked = sum(h.checked_ms for h, _ in parts)
     found = loudest.unheard_language if loudest else None
-    return _with_verdict(Hearing(None, unheard, found, elsewhere, checked))
+    language = next((h.language for h, _ in parts if h.language), "")
+    return _with_verdict(Hearing(None, unheard, found, elsewhere, checked, language))
 
 
 def hearing_notes(transcript: Transcript) -> list[str]:
     """Report notes for what ``transcript.hearing`` found (none when all agrees)."""
     hearing, notes = transcript.hearing, []
-    spoken = _name(transcript.language)
+    heard_as = hearing.language or transcript.language  # the source's, under translate
+    spoken = _name(heard_as)
     wrong = hearing.sounds_like[0] if hearing.sounds_like else None
     if hearing.sounds_like:
         code, p = hearing.sounds_like
@@ -202,9 +216,9 @@ def hearing_notes(transcript: Transcript) -> list[str]:
             seconds = sum(b - a for a, b, _ in other) / 1000
             names = " and ".join(f"{_name(c)} ({c})" for c in codes)
             notes.append(
-                f"{seconds:.1f} s of speech sounds like {names} ({_where(other[0][0])}), "
-                f"but was transcribed as {spoken}: its subtitles may be a translation or "
-                f"wrong; a run with --lang {codes[0]} transcribes it"
+                f"speech over {seconds:.1f} s of the film sounds like {names} "
+                f"({_where(other[0][0])}), but was transcribed as {spoken}: its subtitles may "
+                f"be a translation or wrong; a run with --lang {codes[0]} transcribes it"
             )
     if hearing.unheard_ms >= NOTE_MS:
         count = len(hearing.unheard)
@@ -213,7 +227,7 @@ def hearing_notes(transcript: Transcript) -> list[str]:
             f"stretch{'es' if count > 1 else ''} got no words ({_where(hearing.unheard[0][0])})"
         )
         found = hearing.unheard_language
-        if found and found[0] not in (transcript.language, wrong) and found[1] >= SURE:
+        if found and found[0] not in (heard_as, wrong) and found[1] >= SURE:
             note += (
                 f"; it sounds like {_name(found[0])} ({found[0]}, p={found[1]:.2f}): "
                 f"a second language, which a run with --lang {found[0]} transcribes"

@@ -52,6 +52,7 @@ class StreamInfo:
     forced: bool = False
     original: bool = False
     cover: bool = False  # a picture attached to the file (MP4 cover art), not a video
+    filename: str | None = None  # a Matroska attachment's file name (cover.jpg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +197,7 @@ def _stream_info(stream: av.stream.Stream, meta: dict[str, str]) -> StreamInfo:
         forced=bool(stream.disposition & flags.forced),
         original=bool(stream.disposition & flags.original),
         cover=_is_cover_art(stream),
+        filename=meta.get("filename") or None,
     )
 
 

@@ -197,10 +197,12 @@ class ChatClient:
         """One chat completion; structured output per ``schema`` where the server can.
 
         A form the server refuses is replaced by the next for this request, and for the
-        session only once the next one was answered (an error that merely mentions JSON,
-        with the next form refused as well, leaves the session's form as it was)."""
+        session once the next one was answered. A 400 that only mentions JSON or a schema
+        (not the ``response_format`` we sent) may be about something else: the same form
+        is asked once more before it is given up."""
         with self._lock:
             form = self._format if schema is not None else FORMATS.index("text")
+        asked_again = False
         while True:
             payload: dict[str, Any] = {
                 "model": self.model,
@@ -221,7 +223,11 @@ class ChatClient:
                 body = self._post_with_retries(payload)
             except ServerError as exc:
                 if _format_refused(exc) and form < len(FORMATS) - 1 and schema is not None:
-                    form += 1  # this server may not take that form: the next one
+                    doubtful = exc.status == 400 and not exc.format_error
+                    if doubtful and not asked_again:
+                        asked_again = True  # a glitch, or that form? once more to tell
+                        continue
+                    form += 1  # this server does not take that form: the next one
                     continue
                 raise
             if schema is not None:

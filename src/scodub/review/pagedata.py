@@ -108,7 +108,9 @@ def hearing_data(transcript: Transcript | None) -> dict[str, Any]:
     return {
         "warnings": hearing_notes(transcript),
         "unheard": [list(span) for span in transcript.hearing.unheard],
-        "language": found[0] if found and found[0] != transcript.language else None,
+        "language": found[0]
+        if found and found[0] != (transcript.hearing.language or transcript.language)
+        else None,
         "elsewhere": [[a, b, code] for a, b, code, _ in transcript.hearing.elsewhere],
     }
 
