@@ -112,26 +112,35 @@ def _silero(audio: np.ndarray, threshold: float) -> list[tuple[int, int]]:
     ]
 
 
+def subtract(
+    spans: Sequence[tuple[int, int]], holes: Sequence[tuple[int, int]]
+) -> list[tuple[int, int, bool]]:
+    """The parts of ``spans`` (sorted, disjoint) outside every hole (sorted by start; they
+    may overlap): ``(start, end, whether a hole ends the part)``."""
+    parts: list[tuple[int, int, bool]] = []
+    k = 0
+    for start, end in spans:
+        at = start
+        while k < len(holes) and holes[k][1] <= at:
+            k += 1
+        j = k
+        while j < len(holes) and holes[j][0] < end:
+            if holes[j][0] > at:
+                parts.append((at, holes[j][0], True))
+            at = max(at, holes[j][1])
+            j += 1
+        if at < end:
+            parts.append((at, end, False))
+    return parts
+
+
 def with_missed(
     sure: Sequence[tuple[int, int]], doubted: Sequence[tuple[int, int]]
 ) -> list[tuple[int, int]]:
     """``sure`` stretches plus the speech that only ``doubted`` ones hold, where a piece of
     it is at least ``MISSED_MS`` long: a word Silero missed after a long silence or music
     (its state lags), not the few ms by which a lower threshold widens every edge."""
-    pieces: list[tuple[int, int]] = []
-    k = 0
-    for start, end in doubted:
-        at = start
-        while k < len(sure) and sure[k][1] <= at:
-            k += 1
-        j = k
-        while j < len(sure) and sure[j][0] < end:
-            if sure[j][0] - at >= MISSED_MS:
-                pieces.append((at, sure[j][0]))
-            at = max(at, sure[j][1])
-            j += 1
-        if end - at >= MISSED_MS:
-            pieces.append((at, end))
+    pieces = [(a, b) for a, b, _ in subtract(doubted, sure) if b - a >= MISSED_MS]
     merged: list[tuple[int, int]] = []
     for a, b in sorted([*sure, *pieces]):
         if merged and a <= merged[-1][1]:

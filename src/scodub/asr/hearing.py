@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from scodub.asr.edges import subtract
 from scodub.data import Hearing, Segment, Transcript
 from scodub.langs import get_language
 
@@ -63,20 +64,7 @@ def unheard_speech(
     (within ``PAD_MS``), joined across pauses under ``JOIN_MS`` (never across a word),
     each holding ``MIN_STRETCH_MS`` of speech."""
     covered = sorted((w.start_ms - PAD_MS, w.end_ms + PAD_MS) for s in segments for w in s.words)
-    pieces: list[tuple[int, int, bool]] = []  # start, end, whether a word ends it
-    k = 0
-    for start, end in regions:
-        at = start
-        while k < len(covered) and covered[k][1] <= at:
-            k += 1
-        j = k
-        while j < len(covered) and covered[j][0] < end:
-            if covered[j][0] > at:
-                pieces.append((at, covered[j][0], True))
-            at = max(at, covered[j][1])
-            j += 1
-        if at < end:
-            pieces.append((at, end, False))
+    pieces = subtract(regions, covered)  # (start, end, whether a word ends it)
     stretches: list[tuple[int, int, int, bool]] = []  # start, end, speech in it, word after
     for start, end, word_after in pieces:
         last = stretches[-1] if stretches else None
