@@ -50,13 +50,8 @@ def progress_bar(quiet: bool) -> Iterator[Callable[[str, float, float], None]]:
 
 
 def untranslated_warning(lang: str, info: Mapping[str, Any]) -> str | None:
-    """A line for a track whose translation model left cues in the source language (the
-    report's ``mt.untranslated_cues``), else None."""
-    mt = info.get("mt")
-    if not isinstance(mt, Mapping) or not mt.get("untranslated_cues"):
-        return None
-    return (
-        f"scodub: warning: {lang}: {mt['untranslated_cues']} of {mt.get('cues', '?')} cues "
-        "kept their source "
-        "text (the model gave no usable translation for them)"
-    )
+    """``stages.run.untranslated_note`` as a warning line on stderr, else None."""
+    from scodub.stages.run import untranslated_note
+
+    note = untranslated_note(lang, info)
+    return f"scodub: warning: {note}" if note else None

@@ -11,6 +11,7 @@ a deleted or edited output comes back without any stage running again.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -52,12 +53,7 @@ class RunReport:
         may have wrong or missed (``asr.hearing``), cues left untranslated, dub problems."""
         found = hearing_notes(self.transcript.transcript) if self.transcript else []
         for lang, info in self.stages.get("subtitles", {}).items():
-            mt = info.get("mt") if isinstance(info, dict) else None
-            if isinstance(mt, dict) and mt.get("untranslated_cues"):
-                found.append(
-                    f"{lang}: {mt['untranslated_cues']} of {mt.get('cues', '?')} cues kept "
-                    "their source text (the model gave no usable translation for them)"
-                )
+            found.extend(filter(None, [untranslated_note(lang, info)]))
         return found + (self.dub.warnings() if self.dub else [])
 
     def to_json(self) -> dict[str, Any]:
@@ -71,6 +67,18 @@ class RunReport:
             "stages": self.stages,
             "warnings": self.warnings(),
         }
+
+
+def untranslated_note(lang: str, info: Any) -> str | None:
+    """A line for a track whose translation model left cues in the source language (the
+    report's ``mt.untranslated_cues``), else None."""
+    mt = info.get("mt") if isinstance(info, Mapping) else None
+    if not isinstance(mt, Mapping) or not mt.get("untranslated_cues"):
+        return None
+    return (
+        f"{lang}: {mt['untranslated_cues']} of {mt.get('cues', '?')} cues kept their source "
+        "text (the model gave no usable translation for them)"
+    )
 
 
 def run_plan(plan: FilmPlan, ctx: StageContext) -> dict[str, Outcome[Any]]:
