@@ -15,6 +15,12 @@ def ms(seconds: float) -> int:
     return round(seconds * 1000.0)
 
 
+def hms(milliseconds: float) -> str:
+    """A time as people read it in a report: ``1:02:05`` (whole seconds, cut down)."""
+    s = int(milliseconds // 1000)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
 @dataclass(frozen=True, slots=True)
 class Word:
     """One recognised word; ``text`` keeps Whisper's leading space convention stripped."""

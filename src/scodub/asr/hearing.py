@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 
 from scodub.asr.edges import subtract
-from scodub.data import Hearing, Segment, Transcript
+from scodub.data import Hearing, Segment, Transcript, hms
 from scodub.langs import get_language
+from scodub.media.decode import ASR_SAMPLE_RATE
 
 #: A word's times reach this far into the speech around it (Whisper's times are coarse).
 PAD_MS = 300
@@ -54,7 +55,6 @@ SURE = 0.5
 #: This share of the speech in one other language: the transcribed language is wrong.
 WRONG_SHARE = 2 / 3
 DOUBT = 0.1
-_RATE = 16000
 
 
 def unheard_speech(
@@ -84,9 +84,9 @@ def _word_between(covered: Sequence[tuple[int, int]], start: int, end: int) -> b
 def speech_audio(audio: np.ndarray, spans: Iterable[tuple[int, int]], seconds: float) -> np.ndarray:
     """The samples of ``spans`` (ms) one after another, at most ``seconds`` of them."""
     parts: list[np.ndarray] = []
-    left = int(seconds * _RATE)
+    left = int(seconds * ASR_SAMPLE_RATE)
     for start, end in spans:
-        part = audio[start * _RATE // 1000 : end * _RATE // 1000][:left]
+        part = audio[start * ASR_SAMPLE_RATE // 1000 : end * ASR_SAMPLE_RATE // 1000][:left]
         parts.append(part)
         left -= part.size
         if left <= 0:
@@ -227,8 +227,7 @@ def hearing_notes(transcript: Transcript) -> list[str]:
 
 
 def _where(ms: int) -> str:
-    first = ms // 1000
-    return f"first at {first // 3600:d}:{first // 60 % 60:02d}:{first % 60:02d}"
+    return f"first at {hms(ms)}"
 
 
 def _name(code: str) -> str:

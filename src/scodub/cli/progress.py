@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from scodub.data import hms
+
 Update = Callable[[dict[str, Any]], None]
 
 
@@ -98,5 +100,4 @@ class Lines:
 
     @staticmethod
     def _clock(seconds: float) -> str:
-        s = round(seconds)
-        return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+        return hms(seconds * 1000)
