@@ -292,3 +292,19 @@ def test_a_generic_phrase_the_second_pass_heard_is_not_expanded_into_a_longer_na
     out = _run("The C.O. feeling festival opened.", ["The SEO film festival opened."],
                {"The SCO Film Festival opened.": 9.0}, events)
     assert [c.corrected for c in out.corrections] == ["SCO Film Festival"]
+
+
+def test_a_longer_name_over_the_whole_stretch_wins_over_a_name_inside_it() -> None:
+    # both pass the judge; the producer's surname scores higher over "Mala", but the film
+    # holds the whole stretch heard: "The Legend of Malik Jatt" is neither name
+    glossary = Glossary((Term("lm", "film", {"en": "The Legend of Maula Jatt"}),
+                         Term("ma", "person", {"en": "Malik"})))
+    heard = "The Legend of Mala Jat was screened."
+    film = "The Legend of Maula Jatt was screened."
+    inside = "The Legend of Malik Jatt was screened."
+    out = _run(heard, [inside, film], {inside: 6.0, film: 5.0}, glossary)
+    assert out.segments[0].text == film
+    assert [c.corrected for c in out.corrections] == ["The Legend of Maula Jatt"]
+    # the longer name must pass the judge itself
+    out = _run(heard, [inside, film], {inside: 6.0, film: 0.5}, glossary)
+    assert out.segments[0].text == inside

@@ -388,6 +388,15 @@ def _overlap(a: Chunk, b: Chunk) -> bool:
     return not (a.last < b.first or a.first > b.last)
 
 
+def _holds(a: Chunk, b: Chunk) -> bool:
+    """``a`` writes a longer name over the whole stretch ``b`` rewrites, and more: both
+    passing the judge, the longer explains more of what was heard ("The Legend of Mala
+    Jat" is the film The Legend of Maula Jatt, not "The Legend of Malik Jatt" with the
+    producer's name in it), as the text-only correction prefers longer names."""
+    return (a.first <= b.first and b.last <= a.last and (a.first, a.last) != (b.first, b.last)
+            and len(compact(a.form)) > len(compact(b.form)))
+
+
 def _judged(seg: Segment, chunks: Sequence[Chunk], judge: Judge,
             spaced: bool) -> list[tuple[Chunk, float, float]]:
     """The chunks the judge takes, one at a time, best first: each must score its margin
@@ -413,6 +422,9 @@ def _judged(seg: Segment, chunks: Sequence[Chunk], judge: Judge,
         if not passing:
             break
         best = max(passing, key=lambda i: scores[i + 1])
+        holding = [i for i in passing if _holds(left[i], left[best])]
+        if holding:  # a name over the whole stretch before one over a part of it
+            best = max(holding, key=lambda i: scores[i + 1])
         chosen = left.pop(best)
         kept.append((chosen, *(evidence[id(chosen)] if id(chosen) in evidence
                                else alone[id(chosen)])))
