@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 from scodub.data import Word
-from scodub.names.context import opens_question, takes_article
+from scodub.names.context import is_honorific, opens_question, takes_article
 from scodub.names.glossary import Term
 from scodub.names.secondpass import (
     NameIndex,
@@ -104,6 +104,21 @@ def test_no_name_without_an_article_is_written_after_one() -> None:
     assert _apply("Run by the mink.", "Run in Minsk.", ["Minsk"]) == "Run in Minsk."
     assert _apply("The China film grip showed it.", "The China Film Group showed it.",
                   ["China Film Group"]) == "The China Film Group showed it."
+
+
+def test_after_a_title_only_a_persons_name_is_written() -> None:
+    # "Mr. Young Nash": a title stands before a person, not a place or a company
+    assert _apply("Mr. Young Nash walked down.", "Mr. Yongchuan walked down.",
+                  ["Yongchuan"]) == "Mr. Young Nash walked down."
+    assert _apply("Dr Bass Effects spoke.", "Dr Base FX spoke.", ["Base FX"]) == (
+        "Dr Bass Effects spoke.")
+    # a person's name after one is written; a place after other words too
+    assert _apply("Mr. Fan Ling spoke.", "Mr. Fan Lin spoke.", ["Fan Lin"]) == (
+        "Mr. Fan Lin spoke.")
+    assert _apply("We met in Young Chuan.", "We met in Yongchuan.", ["Yongchuan"]) == (
+        "We met in Yongchuan.")
+    assert is_honorific("Mrs.,", "en") and is_honorific("г-н", "ru")
+    assert not is_honorific("Mr.", "zh") and not is_honorific("mister-y", "en")
 
 
 def test_which_names_take_an_article() -> None:

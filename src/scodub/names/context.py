@@ -10,6 +10,9 @@ Maula Jatt"). A correction that would put a name without an article right after 
 not made; a second pass that swallows a heard article into a name keeps it, unless the
 article's sound is the name's first syllable ("a serial cover" for Alesya Rulkova).
 
+Nor does a place, a film or a company follow a title that only a person's name follows
+("Mr. Young Nash" is not "Mr. Yongchuan"; ``scodub.text.wordrules.HONORIFICS``).
+
 Nor does a name take the place of the verb that opens a question ("Can film festival
 organisers ever rest in summer?" is not about the Cannes Film Festival).
 
@@ -29,7 +32,7 @@ from collections.abc import Sequence
 from scodub.names.glossary import Term
 from scodub.names.match import compact, phonetic_key, tokens
 from scodub.names.spans import split_word
-from scodub.text.wordrules import ARTICLE_HEADS, ARTICLES, QUESTION_OPENERS
+from scodub.text.wordrules import ARTICLE_HEADS, ARTICLES, HONORIFICS, QUESTION_OPENERS
 
 #: Term kinds whose names take no article unless headed by a common noun; films,
 #: festivals and awards are left alone ("the White Ant premiere", "the Golden Camellia").
@@ -68,10 +71,21 @@ def takes_article(term: Term, form: str, lang: str) -> bool:
 
 
 def article_conflict(previous: str | None, term: Term, form: str, lang: str) -> bool:
-    """``form`` would stand right after an article (``previous``, the word before it)
-    that it cannot take."""
-    return previous is not None and is_article(previous, lang) and not (
-        takes_article(term, form, lang))
+    """``form`` would stand right after a word (``previous``) it cannot follow: an
+    article it cannot take, or a title that only a person's name follows ("Mr. Young
+    Nash" is not "Mr. Yongchuan")."""
+    if previous is None:
+        return False
+    if is_article(previous, lang):
+        return not takes_article(term, form, lang)
+    return term.kind != "person" and is_honorific(previous, lang)
+
+
+def is_honorific(word: str, lang: str) -> bool:
+    """``word`` (punctuation around it ignored) is a title before a person's name in
+    ``lang`` ("Mr.", "Dr", "господин")."""
+    folded = "".join(t.text for t in tokens(word))
+    return bool(folded) and folded in HONORIFICS.get(lang, frozenset())
 
 
 _ENDS = (".", "!", "?", "…")
@@ -149,6 +163,6 @@ def sounds_like_edge(article: str, form: str, *, last: bool = False) -> bool:
     return name.endswith(key) if last else name.startswith(key)
 
 
-__all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "heard_as_name", "is_article",
+__all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "heard_as_name", "is_article", "is_honorific",
            "opens_question", "partly_heard_as_name", "sentence_end", "sounds_like_edge",
            "takes_article"]

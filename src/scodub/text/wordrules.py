@@ -149,6 +149,17 @@ NAME_SUFFIXES = frozenset(
 #: no entry.
 ARTICLES: dict[str, frozenset[str]] = {"en": frozenset(("the", "a", "an"))}
 
+#: Titles that stand before a person's name ("Mr. John Dashwood"): no place, film or
+#: company follows one ("Mr. Young Nash" is not "Mr. Yongchuan"). Folded as names are
+#: matched (``scodub.names.match.tokens``: lower case, letters only: "Mr." is "mr").
+HONORIFICS: dict[str, frozenset[str]] = {
+    "en": frozenset((
+        "mr", "mrs", "ms", "miss", "mister", "dr", "doctor", "prof", "professor", "sir",
+        "dame", "lord", "lady", "madam", "madame", "mx", "rev", "reverend",
+    )),
+    "ru": frozenset(("господин", "госпожа", "гн", "гжа", "доктор", "профессор")),
+}
+
 #: Common nouns that head a name which does take an article: "the China Film Group", "the
 #: Yongchuan District", "the CineTech Expo", "the FilmMart" (the last part of a joined
 #: word counts). Singular forms: a plural ending is taken off before looking.
