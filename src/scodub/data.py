@@ -163,6 +163,7 @@ class Transcript:
     task: str = "transcribe"  # or "translate" (Whisper speech translation to English)
     corrections: tuple[Correction, ...] = ()
     dropped_segments: int = 0  # segments removed by the hallucination guard
+    recovered_segments: int = 0  # segments of skipped speech decoded again (asr.recover)
     speakers: tuple[Speaker, ...] = ()  # empty: speaker turns were not looked for
     hearing: Hearing = field(default_factory=Hearing)
 
@@ -181,6 +182,7 @@ class Transcript:
             "duration_ms": self.duration_ms,
             "task": self.task,
             "dropped_segments": self.dropped_segments,
+            "recovered_segments": self.recovered_segments,
             "corrections": [
                 {
                     "heard": c.heard,
@@ -222,6 +224,7 @@ class Transcript:
             duration_ms=int(obj["duration_ms"]),
             task=str(obj.get("task", "transcribe")),
             dropped_segments=int(obj.get("dropped_segments", 0)),
+            recovered_segments=int(obj.get("recovered_segments", 0)),
             corrections=tuple(
                 Correction(
                     heard=c["heard"],

@@ -94,11 +94,11 @@ def transcribe_stream(
     segments: list[Segment] = []
     corrections: list[Correction] = []
     first: Transcript | None = None
-    dropped = 0
+    dropped = recovered = 0
     hearings: list[tuple[Hearing, int]] = []
 
     def run(audio: np.ndarray) -> None:
-        nonlocal first, dropped, settings
+        nonlocal first, dropped, recovered, settings
         start_s = offset / _RATE
 
         def tick(done: float) -> None:
@@ -113,6 +113,7 @@ def transcribe_stream(
         segments.extend(_shifted(part.segments, shift_ms))
         corrections.extend(_shifted_corrections(part.corrections, shift_ms))
         dropped += part.dropped_segments
+        recovered += part.recovered_segments
         hearings.append((part.hearing, shift_ms))
         release_memory()  # the window's features and decoding buffers
         if first is None or not first.segments:
@@ -139,6 +140,7 @@ def transcribe_stream(
         segments=tuple(segments),
         task=settings.task,
         dropped_segments=dropped,
+        recovered_segments=recovered,
         corrections=tuple(corrections),
         hearing=joined(hearings),
     )

@@ -22,6 +22,7 @@ from scodub import devices
 from scodub.asr import guard
 from scodub.asr.edges import SpeechMap, refine_words, speech_map
 from scodub.asr.hearing import check_hearing
+from scodub.asr.recover import recover_skipped
 from scodub.data import Segment, Transcript, Word, ms
 from scodub.devices import DEVICES
 from scodub.errors import ConfigError, ModelError
@@ -161,6 +162,8 @@ def transcribe_audio(
             dropped += 1
             continue
         kept.append(segment)
+    kept, recovered = recover_skipped(whisper, audio, kept, speech, options,
+                                      str(info.language), spaced, _to_segment)
     regions = list(speech.regions)
     if settings.vad and kept:
         kept = snap_to_speech(kept, regions)
@@ -173,6 +176,7 @@ def transcribe_audio(
         segments=tuple(kept),
         task=settings.task,
         dropped_segments=dropped,
+        recovered_segments=recovered,
         hearing=hearing,
     )
 

@@ -182,6 +182,7 @@ def _transcribe_json(outcome: Outcome[TranscribeResult], plan: FilmPlan) -> dict
         "segments": len(transcript.segments),
         "words": len(transcript.words),
         "dropped_segments": transcript.dropped_segments,
+        "recovered_segments": transcript.recovered_segments,
         "corrections": transcript.to_json()["corrections"],
         "notes": list(outcome.result.notes),
         "speakers": [speaker.to_json() for speaker in transcript.speakers],

@@ -124,7 +124,9 @@ class TranscribeStage(Stage[TranscribeResult]):
     # 14: no name looked for over another name heard exactly, no generic phrase expanded,
     # letters glued to a word are no name heard, no heard word changed in number;
     # 15: the hearing check (asr.hearing): a wrong given language, speech with no words
-    version = 15
+    # 16: speech Whisper skipped decoded again (asr.recover); after a title only a
+    # person's name; of two names over one stretch the longer that holds the other
+    version = 16
 
     @classmethod
     def build(
@@ -221,6 +223,9 @@ class TranscribeStage(Stage[TranscribeResult]):
                 notes.append(f"no words kept: {dropped} segment(s) dropped as hallucinations")
             elif dropped:
                 notes.append(f"dropped {dropped} segment(s) as hallucinations")
+            if transcript.recovered_segments:
+                notes.append(f"decoded again {transcript.recovered_segments} segment(s) of "
+                             "speech Whisper had skipped")
             notes.extend(hearing_notes(transcript))
         return TranscribeResult(
             transcript,
