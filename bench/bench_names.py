@@ -17,7 +17,10 @@ Material:
 2. bench/data/names_speech.yaml: sentences with festival names in varied frames, and
    distractor sentences of ordinary words that sound like names; spoken by Piper
    (joe-us, three speaking rates) and espeak-ng (en-us, en-GB-x-rp, en-us+f3, en-US-nyc,
-   en-GB-scotland, en-029). Sentences
+   en-GB-scotland, en-029); on request also by Festival's English voices
+   (``festival-kal``, ``festival-ked``: diphones of two American speakers;
+   ``festival-slt``: an HTS voice; Debian ``festival``, ``festvox-kallpc16k``,
+   ``festvox-kdlpc16k``, ``festvox-us-slt-hts``), a third make of speech. Sentences
    are joined with 0.7 s pauses into clips of about 25 s (Whisper's 30 s window). Reported per
    voice: names spoken, recall, names written that nobody said (distractors included),
    precision; then the words other than names that each mode lost (heard right by plain
@@ -35,8 +38,8 @@ not the film ``White Ant``); a name written in another form of its term (``Yongc
 District`` for ``Yongchuan``) is counted right but listed as "form differs".
 
 Audio and transcripts are cached under /tmp/scodub-bench-names (delete it to re-run from
-scratch); plain Whisper's transcripts are kept across code changes, the glossary modes'
-are keyed by the glossary and by scodub's names code. The first run of the four default
+scratch); every transcript is keyed by scodub's ASR code (``src/scodub/asr``), the
+glossary modes' also by the glossary and by scodub's names code. The first run of the four default
 voices took 44 minutes of wall time on 2 cores shared with other work (ASR 12 min, the
 audio-checked path 30 min).
 
@@ -270,10 +273,13 @@ def _digest(paths: list[Path]) -> str:
     return _key(*(hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(paths)))
 
 
-# What each cached transcript depends on besides the audio: plain Whisper on nothing
-# else (same model), the glossary modes on the glossary and scodub's names code.
+# What each cached transcript depends on besides the audio: plain Whisper on scodub's
+# ASR code (its guards, the skipped speech it decodes again), the glossary modes on the
+# glossary and scodub's names code as well.
+_ASR_CODE = sorted((ROOT / "src" / "scodub" / "asr").glob("*.py"))
 _NAMES_CODE = sorted((ROOT / "src" / "scodub" / "names").glob("*.py"))
-_CODE = {"plain": "v1", "before": _digest([GLOSSARY]), "audio": _digest([GLOSSARY, *_NAMES_CODE])}
+_CODE = {"plain": _digest(_ASR_CODE), "before": _digest([GLOSSARY, *_ASR_CODE]),
+         "audio": _digest([GLOSSARY, *_ASR_CODE, *_NAMES_CODE])}
 
 
 def _resample(wave: np.ndarray, rate: int) -> np.ndarray:
@@ -282,15 +288,23 @@ def _resample(wave: np.ndarray, rate: int) -> np.ndarray:
     return np.asarray(np.interp(grid, np.arange(len(wave)), wave), dtype=np.float32)
 
 
-def _festival_ru(text: str) -> tuple[np.ndarray, int]:
-    """``text`` spoken by Festival's Russian voice (Debian ``festival`` + ``festvox-ru``:
-    units of a real reader's recordings)."""
+#: Festival's voices (Debian ``festival`` and its voice packages): Russian units of a real
+#: reader (``festvox-ru``), and three English voices of other makes than Piper and
+#: espeak-ng: two diphone voices of real American speakers (``festvox-kallpc16k``,
+#: ``festvox-kdlpc16k``) and an HTS statistical voice (``festvox-us-slt-hts``).
+FESTIVAL_VOICES = {"festival-ru": "voice_msu_ru_nsh_clunits", "festival-kal": "voice_kal_diphone",
+                   "festival-ked": "voice_ked_diphone",
+                   "festival-slt": "voice_cmu_us_slt_arctic_hts"}
+
+
+def _festival(voice: str, text: str) -> tuple[np.ndarray, int]:
+    """``text`` spoken by one of ``FESTIVAL_VOICES``."""
     import wave
 
     with tempfile.TemporaryDirectory() as tmp:
         source, target = Path(tmp) / "text.txt", Path(tmp) / "speech.wav"
         source.write_text(text, encoding="utf-8")
-        subprocess.run(["text2wave", "-eval", "(voice_msu_ru_nsh_clunits)", str(source),
+        subprocess.run(["text2wave", "-eval", f"({FESTIVAL_VOICES[voice]})", str(source),
                         "-o", str(target)], check=True, capture_output=True, timeout=120)
         with wave.open(str(target), "rb") as w:  # 16-bit mono PCM
             rate, frames = w.getframerate(), w.readframes(w.getnframes())
@@ -301,8 +315,8 @@ def _speak(voice: str, text: str) -> np.ndarray:
     path = CACHE / "audio" / f"{_key(voice, text)}.npy"
     if path.exists():
         return np.asarray(np.load(path), dtype=np.float32)
-    if voice == "festival-ru":
-        wave, rate = _festival_ru(text)
+    if voice in FESTIVAL_VOICES:
+        wave, rate = _festival(voice, text)
         wave = _resample(wave, rate)
     elif voice.startswith("piper-"):
         from scodub.dub.piper_voice import load_piper_voice
