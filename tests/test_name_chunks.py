@@ -118,6 +118,11 @@ def test_after_a_title_only_a_persons_name_is_written() -> None:
     assert _apply("We met in Young Chuan.", "We met in Yongchuan.", ["Yongchuan"]) == (
         "We met in Yongchuan.")
     assert is_honorific("Mrs.,", "en") and is_honorific("г-н", "ru")
+    # a title in lower case is an ordinary word in English: "miss" is a verb there
+    assert _apply("I miss young Chuan.", "I miss Yongchuan.", ["Yongchuan"]) == (
+        "I miss Yongchuan.")
+    assert not is_honorific("miss", "en") and is_honorific("Miss", "en")
+    assert is_honorific("господин", "ru")
     assert not is_honorific("Mr.", "zh") and not is_honorific("mister-y", "en")
 
 

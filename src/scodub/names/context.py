@@ -32,7 +32,13 @@ from collections.abc import Sequence
 from scodub.names.glossary import Term
 from scodub.names.match import compact, phonetic_key, tokens
 from scodub.names.spans import split_word
-from scodub.text.wordrules import ARTICLE_HEADS, ARTICLES, HONORIFICS, QUESTION_OPENERS
+from scodub.text.wordrules import (
+    ARTICLE_HEADS,
+    ARTICLES,
+    HONORIFICS,
+    QUESTION_OPENERS,
+    TITLES_CAPITALISED,
+)
 
 #: Term kinds whose names take no article unless headed by a common noun; films,
 #: festivals and awards are left alone ("the White Ant premiere", "the Golden Camellia").
@@ -83,9 +89,12 @@ def article_conflict(previous: str | None, term: Term, form: str, lang: str) -> 
 
 def is_honorific(word: str, lang: str) -> bool:
     """``word`` (punctuation around it ignored) is a title before a person's name in
-    ``lang`` ("Mr.", "Dr", "господин")."""
+    ``lang`` ("Mr.", "Dr", "господин"); capitalised where the language capitalises
+    titles ("miss" in "I miss Chongqing" is a verb)."""
     folded = "".join(t.text for t in tokens(word))
-    return bool(folded) and folded in HONORIFICS.get(lang, frozenset())
+    if not folded or folded not in HONORIFICS.get(lang, frozenset()):
+        return False
+    return lang not in TITLES_CAPITALISED or split_word(word)[1][:1].isupper()
 
 
 _ENDS = (".", "!", "?", "…")

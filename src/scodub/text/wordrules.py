@@ -159,6 +159,10 @@ HONORIFICS: dict[str, frozenset[str]] = {
     )),
     "ru": frozenset(("господин", "госпожа", "гн", "гжа", "доктор", "профессор")),
 }
+#: Languages that capitalise a title before a name: there, a title in lower case is an
+#: ordinary word ("I miss Chongqing", "a lady from Minsk"). Russian writes "господин"
+#: in lower case.
+TITLES_CAPITALISED = frozenset(("en",))
 
 #: Common nouns that head a name which does take an article: "the China Film Group", "the
 #: Yongchuan District", "the CineTech Expo", "the FilmMart" (the last part of a joined
