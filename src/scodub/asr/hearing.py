@@ -144,8 +144,8 @@ def check_hearing(
             continue
         checked += chunk[-1][1] - chunk[0][0]  # as the stretches are measured: pauses too
         probs = language_probabilities(whisper, speech_audio(audio, chunk, DETECT_S))
-        top = max(probs, key=probs.__getitem__)
-        if top != language and probs[top] >= SURE and probs.get(language, 0.0) < DOUBT:
+        top = surely_other(probs, language)
+        if top is not None:
             elsewhere.append((chunk[0][0], chunk[-1][1], top, round(probs[top], 3)))
     unheard_language = None
     if sum(b - a for a, b in unheard) >= DETECT_MS:
@@ -154,6 +154,14 @@ def check_hearing(
         unheard_language = (top, round(probs[top], 3))
     hearing = Hearing(None, unheard, unheard_language, tuple(elsewhere), checked, language)
     return _with_verdict(hearing)
+
+
+def surely_other(probs: dict[str, float], language: str) -> str | None:
+    """The language Whisper is sure (``SURE``) the audio is, giving ``language`` less
+    than ``DOUBT``, when it is another than ``language``; else None."""
+    top = max(probs, key=probs.__getitem__)
+    sure = top != language and probs[top] >= SURE and probs.get(language, 0.0) < DOUBT
+    return top if sure else None
 
 
 def _with_verdict(hearing: Hearing) -> Hearing:
@@ -237,4 +245,5 @@ def _name(code: str) -> str:
         return code
 
 
-__all__ = ["check_hearing", "hearing_notes", "joined", "speech_chunks", "unheard_speech"]
+__all__ = ["check_hearing", "hearing_notes", "joined", "speech_chunks", "surely_other",
+           "unheard_speech"]

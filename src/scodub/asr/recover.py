@@ -18,7 +18,7 @@ and only its words inside the stretch (the padding may hold a neighbour's word).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -26,7 +26,7 @@ import numpy as np
 
 from scodub.asr import guard
 from scodub.asr.edges import SpeechMap
-from scodub.asr.hearing import DOUBT, SURE, language_probabilities, unheard_speech
+from scodub.asr.hearing import language_probabilities, surely_other, unheard_speech
 from scodub.data import Segment
 from scodub.media.decode import ASR_SAMPLE_RATE
 
@@ -59,7 +59,7 @@ def recover_skipped(
     options: dict[str, Any],
     language: str,
     spaced: bool,
-    to_segment: Any,
+    to_segment: Callable[[Any, bool], Segment],
 ) -> tuple[list[Segment], int]:
     """``kept`` with the segments recovered from skipped speech, in time order, and how
     many were recovered. ``options``: the window's ``WhisperModel.transcribe`` options;
@@ -95,9 +95,7 @@ def _in_language(whisper: Any, audio: np.ndarray, stretch: tuple[int, int],
                  language: str) -> bool:
     """Whisper is not sure the stretch is another language than ``language``."""
     a, b = (t * ASR_SAMPLE_RATE // 1000 for t in stretch)
-    probs = language_probabilities(whisper, audio[a:b])
-    top = max(probs, key=probs.__getitem__)
-    return top == language or probs[top] < SURE or probs.get(language, 0.0) >= DOUBT
+    return surely_other(language_probabilities(whisper, audio[a:b]), language) is None
 
 
 def _inside(segment: Segment, stretches: Sequence[tuple[int, int]],
