@@ -235,6 +235,30 @@ Festival's English voices (``--voices festival-kal,festival-ked,festival-slt``, 
 speech no rule was studied on, run once on 8a0b1e7): kal 0.909 (0 wrong), ked 0.891 (1),
 slt 0.873 (0); all three 147 of 165 (0.891), 1 wrong (0.993).
 
+Also tried then and not taken (probes over the audio path, not committed): each other
+plausible name scored in the place of a name taken, as a competitor: short, common names
+win the sum of log-probabilities (Singapore, Cannes, Marvel over Alesya Rulkova or
+Onondorj Dashdondog): 36 of 181 right names beaten, against 4 of 11 wrong ones; the first
+pass's word probabilities over the stretch replaced: right names came from words heard at
+0.1-0.9 as the wrong ones did (no threshold keeps more right than wrong); the same
+texts scored with no names in the prompt: the wrong names lose 10-23 nats there, but right
+long names lose up to 38 (Onondorj Dashdondog), so no threshold either.
+
+Measured 2026-12-04 later (the same cache), a change of letter case alone, which the audio
+cannot judge and Whisper's primed language model judged against the name ("base FX" over
+Base FX on 7 voices), now made where the words say it is a name: Whisper wrote an acronym
+or a word that is no ordinary word of the language (``scodub.text.ordinary``, wordfreq's
+Zipf frequency under 3: "Pemra" -> PEMRA), or the words follow one after which a name is
+given ("was called resurrection"). The twelve English voices: the first rule alone 529
+right (0.802; was 519), both 536 (0.812), 12 wrong (unchanged), words other than names 53
+lost / 48 made right (unchanged); Piper 1.0/1.3/0.8 0.927 / 0.909 / 0.909; the held-out
+third 117 of 144 (0.812; was 100, but its Resurrection, PEMRA and Base FX sentences were
+among the misses studied that morning, so it is no longer unseen); English and Russian
+ordinary speech unchanged (0 words; 1 name, "каналы" -> Канны, 2 words). Festival's
+English voices (not studied): 151 of 165 (0.915; was 147), 1 wrong (unchanged). Russian
+names (``--lang ru``): 31 of 47 (0.660; was 29: "чунцин" -> Чунцин, "Пемра" -> ПЕМРА), 1
+wrong (unchanged).
+
 Run: ``nice -n 10 .venv/bin/python bench/bench_names.py [--voices piper-1.0,espeak-en-us]``;
 a quick subset for iteration: ``--skip-ordinary --split dev --max-clips 3``.
 """

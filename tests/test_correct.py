@@ -357,5 +357,55 @@ def test_letter_case_alone_is_taken_only_where_part_was_written_as_a_name() -> N
     assert judge_margin(_words("engineers from bass FX showed."), 2, 3, "Base FX") == JUDGE_MARGIN
 
 
+def test_letter_case_alone_is_taken_where_whisper_wrote_what_only_a_name_is() -> None:
+    """The audio cannot judge a change of case, and the primed language model prefers
+    ordinary text's case ("base FX" over Base FX on 7 of 12 voices): an acronym Whisper
+    wrote, or a word that is no ordinary word of the language, says the stretch is a name."""
+    from scodub.names.context import written_as_unknown_name
+    from scodub.names.correct import SPELLING_MARGIN, judge_margin
+
+    words = _words("engineers from base FX showed their work.")
+    assert judge_margin(words, 2, 3, "Base FX", "en") == -math.inf
+    assert judge_margin(words, 2, 3, "Base FX") == SPELLING_MARGIN  # no language: as before
+    words = _words("Pemra sent a delegation to the festival.")  # a capital the start explains
+    assert written_as_unknown_name(words, 0, 0, "en")
+    assert judge_margin(words, 0, 0, "PEMRA", "en") == -math.inf
+    assert judge_margin(_words("мы прилетели в чунцин вчера."), 3, 3, "Чунцин", "ru") == -math.inf
+    # ordinary words stay as heard, in any language that has a word list
+    for text, first, last, name in (("She served the tea in fine china daily.", 6, 7,
+                                     "China Daily"),
+                                    ("A white ant crawled out.", 1, 2, "White Ant"),
+                                    ("A tale of resurrection.", 3, 3, "Resurrection"),
+                                    ("это было воскресение.", 2, 2, "Воскресение")):
+        words = _words(text)
+        assert not written_as_unknown_name(words, first, last, "ru" if "э" in text else "en")
+        assert judge_margin(words, first, last, name, "ru" if "э" in text else "en") == math.inf
+    # a whole run in capitals says nothing of a name; nor does a language without a list
+    # (wordfreq would answer for Tajik with its Russian list)
+    assert not written_as_unknown_name(_words("A WHITE ANT CRAWLED OUT."), 1, 2, "en")
+    assert not written_as_unknown_name(_words("биз чунцин"), 1, 1, "tg")
+    # ordinary words after a word that gives a name: the name's case
+    words = _words("The Russian entry was called resurrection.")
+    assert not written_as_unknown_name(words, 5, 5, "en")
+    assert judge_margin(words, 5, 5, "Resurrection", "en") == -math.inf
+    assert judge_margin(_words("фильм под названием воскресение."), 3, 3, "Воскресение",
+                        "ru") == -math.inf
+    # not across a sentence end, and not after other words
+    assert judge_margin(_words("They called. resurrection came."), 2, 2, "Resurrection",
+                        "en") == math.inf
+    assert judge_margin(_words("Then came resurrection."), 2, 2, "Resurrection",
+                        "en") == math.inf
+
+
+def test_an_ordinary_word_is_one_its_language_uses_often() -> None:
+    from scodub.text.ordinary import has_word_list, is_ordinary
+
+    assert is_ordinary("Resurrection", "en") and is_ordinary("ant", "en")
+    assert is_ordinary("pemra", "en") is False and is_ordinary("Yimou", "en") is False
+    assert is_ordinary("каналы", "ru") and is_ordinary("чунцин", "ru") is False
+    assert is_ordinary("2025", "en") is None and is_ordinary("салом", "tg") is None
+    assert has_word_list("ur") and not has_word_list("kk")
+
+
 def _words(text: str) -> list[str]:
     return text.split()

@@ -61,6 +61,20 @@ def test_a_change_of_letter_case_alone_needs_part_of_it_written_as_a_name() -> N
     assert _run(heard, [fixed], {fixed: -0.5}).corrections == ()
 
 
+def test_a_change_of_letter_case_alone_over_what_only_a_name_is_needs_no_score() -> None:
+    # an acronym, or no ordinary English word: the primed language model's preference for
+    # ordinary text's case does not keep the name out
+    glossary = Glossary((Term("bfx", "organisation", {"en": "Base FX"}),
+                         Term("pemra", "organisation", {"en": "PEMRA"})))
+    for heard, fixed in (("Engineers from base FX showed their work.",
+                          "Engineers from Base FX showed their work."),
+                         ("Pemra sent a delegation.", "PEMRA sent a delegation.")):
+        out = _run(heard, [fixed], {fixed: -3.0}, glossary)
+        assert out.segments[0].text == fixed
+        (c,) = out.corrections
+        assert (c.heard_logprob, c.written_logprob) == (0.0, -3.0)  # the evidence, reported
+
+
 def test_a_name_in_a_lower_hypothesis_counts_and_names_are_taken_one_at_a_time() -> None:
     heard = "Ganyamu and G. Jank sent greetings."
     both = "Zhang Yimou and Jia Zhangke sent greetings."

@@ -32,10 +32,12 @@ from collections.abc import Sequence
 from scodub.names.glossary import Term
 from scodub.names.match import compact, phonetic_key, tokens
 from scodub.names.spans import split_word
+from scodub.text.ordinary import is_ordinary
 from scodub.text.wordrules import (
     ARTICLE_HEADS,
     ARTICLES,
     HONORIFICS,
+    NAMING_WORDS,
     QUESTION_OPENERS,
     TITLES_CAPITALISED,
 )
@@ -161,6 +163,39 @@ def partly_heard_as_name(words: Sequence[str], first: int, last: int) -> bool:
     return cased and _mostly_lower(words, first, last)
 
 
+def _acronym(core: str) -> bool:
+    letters = [ch for ch in core if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
+
+
+def written_as_unknown_name(words: Sequence[str], first: int, last: int, lang: str) -> bool:
+    """Whisper wrote a word of ``words[first..last]`` the way only a name is written: an
+    acronym ("FX" of "base FX", in a segment whose other words are mostly lower case) or
+    a word that is no ordinary word of ``lang`` ("Pemra", "чунцин":
+    ``scodub.text.ordinary``). Then a glossary name with the same letters is that name,
+    whatever their case. Ordinary words ("fine china daily", "a white ant") are not."""
+    cores = [split_word(w)[1] for w in words[first : last + 1]]
+    if any(is_ordinary(core, lang) is False for core in cores):
+        return True
+    return any(_acronym(core) for core in cores) and _mostly_lower(words, first, last)
+
+
+def names_follow(words: Sequence[str], first: int, lang: str) -> bool:
+    """``words[first]`` follows a word after which a name is given ("called", "titled";
+    ``scodub.text.wordrules.NAMING_WORDS``), in the same sentence."""
+    if not first or sentence_end(words[first - 1]):
+        return False
+    folded = "".join(t.text for t in tokens(words[first - 1]))
+    return folded in NAMING_WORDS.get(lang, frozenset())
+
+
+def case_is_a_name(words: Sequence[str], first: int, last: int, lang: str) -> bool:
+    """The letter case of ``words[first..last]`` may be a name's: Whisper wrote what only
+    a name is written as (``written_as_unknown_name``), or the words follow one after
+    which a name is given (``names_follow``: "called resurrection")."""
+    return written_as_unknown_name(words, first, last, lang) or names_follow(words, first, lang)
+
+
 def sounds_like_edge(article: str, form: str, *, last: bool = False) -> bool:
     """The article could be heard for the first (``last``: the last) syllable of
     ``form``: its consonant skeleton starts (ends) the name's ("the" for Dai Mo), or it is
@@ -172,6 +207,7 @@ def sounds_like_edge(article: str, form: str, *, last: bool = False) -> bool:
     return name.endswith(key) if last else name.startswith(key)
 
 
-__all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "heard_as_name", "is_article", "is_honorific",
-           "opens_question", "partly_heard_as_name", "sentence_end", "sounds_like_edge",
-           "takes_article"]
+__all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "case_is_a_name", "heard_as_name",
+           "is_article", "is_honorific", "names_follow", "opens_question",
+           "partly_heard_as_name", "sentence_end", "sounds_like_edge", "takes_article",
+           "written_as_unknown_name"]

@@ -59,6 +59,7 @@ from scodub.data import Correction, Segment, Transcript
 from scodub.langs import get_language
 from scodub.names.context import (
     article_conflict,
+    case_is_a_name,
     heard_as_name,
     opens_question,
     partly_heard_as_name,
@@ -304,19 +305,28 @@ def _choose(matches: Sequence[Match], lang: str) -> list[Match]:
     return chosen
 
 
-def judge_margin(words: Sequence[str], first: int, last: int, written: str) -> float:
+def judge_margin(words: Sequence[str], first: int, last: int, written: str,
+                 lang: str | None = None) -> float:
     """How much higher than ``words`` as heard the judge must score them with
     ``words[first..last]`` written as ``written``: ``SPELLING_MARGIN`` for a name heard as
     a name and spelled near ``written``, or for a change of letter case alone where part of
-    the stretch was written as a name; never (``math.inf``) for a change of letter case
-    alone where nothing of it was; else ``JUDGE_MARGIN``."""
+    the stretch was written as a name; none at all (``-math.inf``) for a change of letter
+    case alone where Whisper wrote a word of ``lang`` only a name is written as ("Pemra"
+    for PEMRA) or the words follow one after which a name is given ("called
+    resurrection": ``case_is_a_name``); never (``math.inf``) for a change of letter case
+    alone where nothing says it is a name."""
     heard = " ".join(split_word(w)[1] for w in words[first : last + 1])
     spelt = " ".join(split_word(w)[1] for w in written.split())
     if similarity(heard, spelt) >= CORRECTION_THRESHOLD and heard_as_name(words, first, last):
         return SPELLING_MARGIN
+    same_letters = heard.casefold() == spelt.casefold()
+    if same_letters and lang and case_is_a_name(words, first, last, lang):
+        # the same sound: the audio cannot judge, and the primed language model prefers
+        # the case of ordinary text ("base FX"); the words say it is a name
+        return -math.inf
     if compact(heard) == compact(spelt) and partly_heard_as_name(words, first, last):
         return SPELLING_MARGIN  # the same letters, part of them written as a name unprimed
-    if heard.casefold() == spelt.casefold():
+    if same_letters:
         # letter case alone: the same sound, so the audio cannot judge it, only Whisper's
         # language model, which the name in its prompt favours: never where Whisper wrote
         # ordinary words ("fine china daily": China Daily came out 1.7 higher, primed)
@@ -332,7 +342,8 @@ class _Fix:
     written_logprob: float | None = None
 
 
-def _judged(seg: Segment, fixes: list[_Fix], judge: Judge, spaced: bool) -> list[_Fix]:
+def _judged(seg: Segment, fixes: list[_Fix], judge: Judge, spaced: bool,
+            lang: str) -> list[_Fix]:
     """The fixes whose written text explains the segment's audio at least as well as the
     text as heard (each fix tested alone, the scores kept as evidence). A change of
     letter case is judged too: the sound is the same, but Whisper's language model knows
@@ -351,7 +362,7 @@ def _judged(seg: Segment, fixes: list[_Fix], judge: Judge, spaced: bool) -> list
     heard = [w.text for w in seg.words]
     for fix, score in zip(to_test, scores[1:], strict=True):
         span = fix.match.span
-        if score >= scores[0] + judge_margin(heard, span.first, span.last, fix.written):
+        if score >= scores[0] + judge_margin(heard, span.first, span.last, fix.written, lang):
             kept.append(dataclasses.replace(fix, heard_logprob=round(float(scores[0]), 3),
                                             written_logprob=round(float(score), 3)))
     return kept
@@ -390,7 +401,8 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
     corrections: list[Correction] = list(echoes)
     for s in sorted(by_seg):
         seg = segments[s]
-        fixes = _judged(seg, by_seg[s], judge, spaced) if judge else by_seg[s]
+        fixes = (_judged(seg, by_seg[s], judge, spaced, language.code) if judge
+                 else by_seg[s])
         words = list(seg.words)
         for fix in sorted(fixes, key=lambda f: f.match.span.first, reverse=True):
             m = fix.match

@@ -398,14 +398,15 @@ def _holds(a: Chunk, b: Chunk) -> bool:
 
 
 def _judged(seg: Segment, chunks: Sequence[Chunk], judge: Judge,
-            spaced: bool) -> list[tuple[Chunk, float, float]]:
+            spaced: bool, lang: str) -> list[tuple[Chunk, float, float]]:
     """The chunks the judge takes, one at a time, best first: each must score its margin
     (``judge_margin``) above the segment as heard, or above the segment with the names
     taken so far ("Chen Liang" after "Ma Ping" in a list of names); a weak name never
     rides on a strong one. Each with the scores without and with it that let it in."""
     names = list(dict.fromkeys(c.form for c in chunks))
     heard = [w.text for w in seg.words]
-    margins = {id(c): judge_margin(heard, c.first, c.last, " ".join(c.new)) for c in chunks}
+    margins = {id(c): judge_margin(heard, c.first, c.last, " ".join(c.new), lang)
+               for c in chunks}
     kept: list[tuple[Chunk, float, float]] = []
     left = list(chunks)
     alone: dict[int, tuple[float, float]] = {}  # passed against the segment as heard
@@ -459,7 +460,7 @@ def redecode(transcript: Transcript, glossary: Glossary, judge: Judge,
         chunks = [c for c in chunks if _where_plausible(c, places[c.form], heard)]
         if not chunks:
             continue
-        kept = _judged(seg, chunks, judge, spaced)
+        kept = _judged(seg, chunks, judge, spaced, language.code)
         if not kept:
             continue
         kept = heard_beside(

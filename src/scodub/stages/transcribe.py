@@ -126,7 +126,9 @@ class TranscribeStage(Stage[TranscribeResult]):
     # 15: the hearing check (asr.hearing): a wrong given language, speech with no words
     # 16: speech Whisper skipped decoded again (asr.recover); after a title only a
     # person's name; of two names over one stretch the longer that holds the other
-    version = 16
+    # 17: a change of letter case alone taken where Whisper wrote no ordinary word
+    #     (names.context.written_as_unknown_name)
+    version = 17
 
     @classmethod
     def build(

@@ -159,6 +159,13 @@ HONORIFICS: dict[str, frozenset[str]] = {
     )),
     "ru": frozenset(("господин", "госпожа", "гн", "гжа", "доктор", "профессор")),
 }
+#: Words after which a name is given ("The Russian entry was called resurrection": a
+#: film's title, however Whisper wrote its case), folded as names are matched.
+NAMING_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(("called", "titled", "entitled", "named", "dubbed")),
+    "ru": frozenset(("названием", "называется", "назывался", "называлась", "называлось",
+                     "назывались", "называются", "названный", "названная", "названное")),
+}
 #: Languages that capitalise a title before a name: there, a title in lower case is an
 #: ordinary word ("I miss Chongqing", "a lady from Minsk"). Russian writes "господин"
 #: in lower case.

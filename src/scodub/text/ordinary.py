@@ -1,0 +1,51 @@
+"""Is a word an ordinary word of its language? Word frequencies from ``wordfreq``.
+
+A change of letter case alone ("Pemra" -> PEMRA, "чунцин" -> Чунцин) sounds the same, so
+the audio cannot judge it (``scodub.names.correct.judge_margin``). What Whisper wrote
+can: a word that is no ordinary word of the language is a name Whisper did not know how
+to write, and the glossary's name with the same letters is the one to write; an
+ordinary word ("a white ant", "fine china daily") may be meant as that word, and is
+left as heard (unless the words before it give a name: ``scodub.names.context``).
+
+``wordfreq`` (Apache-2.0) gives how often a word occurs in a language's text, on the
+Zipf scale (log10 of occurrences per billion words), for about 40 languages built from
+subtitles, Wikipedia, books and the web. It counts names too, lower-cased: a name the
+world writes often (Singapore: 4.35, Cannes: 3.5) counts as ordinary here, and so is
+left to Whisper, which writes those right unaided.
+"""
+
+from __future__ import annotations
+
+import functools
+
+#: At or above this Zipf frequency (once per million words) a word is ordinary: "ant"
+#: 3.86, "resurrection" 3.76, "sag" 3.25; festival names Whisper wrote without knowing
+#: them are rarer ("pemra" 1.5, "yimou" 1.74, "irfan" 2.57; Russian "чунцин" 2.18).
+ORDINARY_ZIPF = 3.0
+
+
+@functools.cache
+def _languages() -> frozenset[str]:
+    import wordfreq
+
+    return frozenset(wordfreq.available_languages(wordlist="best"))
+
+
+def has_word_list(lang: str) -> bool:
+    """There is a frequency list for ``lang`` itself (wordfreq would otherwise answer
+    for the nearest language it has: Tajik with Russian's)."""
+    return lang in _languages()
+
+
+@functools.lru_cache(maxsize=4096)
+def is_ordinary(word: str, lang: str) -> bool | None:
+    """``word`` (letter case aside) is an ordinary word of ``lang``; None where there is
+    no list for the language, or the word has no letters."""
+    if not has_word_list(lang) or not any(ch.isalpha() for ch in word):
+        return None
+    import wordfreq
+
+    return wordfreq.zipf_frequency(word.lower(), lang) >= ORDINARY_ZIPF
+
+
+__all__ = ["ORDINARY_ZIPF", "has_word_list", "is_ordinary"]
