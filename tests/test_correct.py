@@ -405,6 +405,12 @@ def test_an_ordinary_word_is_one_its_language_uses_often() -> None:
     assert is_ordinary("каналы", "ru") and is_ordinary("чунцин", "ru") is False
     assert is_ordinary("2025", "en") is None and is_ordinary("салом", "tg") is None
     assert has_word_list("ur") and not has_word_list("kk")
+    # Chinese needs jieba to segment, which wordfreq does not ship: no list (and no case)
+    assert is_ordinary("x", "zh") is None and is_ordinary("电影", "zh") is None
+    from scodub.names.correct import judge_margin
+
+    # a Chinese transcript's Latin letters in another case: no list, so the judge's rule
+    assert judge_margin(["sco电影节"], 0, 0, "SCO电影节", "zh") == math.inf
 
 
 def _words(text: str) -> list[str]:

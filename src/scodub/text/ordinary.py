@@ -22,18 +22,21 @@ import functools
 #: 3.86, "resurrection" 3.76, "sag" 3.25; festival names Whisper wrote without knowing
 #: them are rarer ("pemra" 1.5, "yimou" 1.74, "irfan" 2.57; Russian "чунцин" 2.18).
 ORDINARY_ZIPF = 3.0
+#: Languages whose lists need a word segmenter wordfreq does not ship (jieba for Chinese,
+#: MeCab for Japanese and Korean): none of them writes letter case, the only use here.
+_NEEDS_SEGMENTER = frozenset(("zh", "ja", "ko"))
 
 
 @functools.cache
 def _languages() -> frozenset[str]:
     import wordfreq
 
-    return frozenset(wordfreq.available_languages(wordlist="best"))
+    return frozenset(wordfreq.available_languages(wordlist="best")) - _NEEDS_SEGMENTER
 
 
 def has_word_list(lang: str) -> bool:
     """There is a frequency list for ``lang`` itself (wordfreq would otherwise answer
-    for the nearest language it has: Tajik with Russian's)."""
+    for the nearest language it has: Tajik with Russian's) that needs no word segmenter."""
     return lang in _languages()
 
 
