@@ -107,7 +107,8 @@ def test_a_misheard_festival_name_is_written_with_its_evidence(
     assert [w for w in _words(named) if w.lower().startswith("everyone")]
     for c in named.corrections:  # each change carries the audio evidence
         assert c.heard_logprob is not None and c.written_logprob is not None
-        assert c.written_logprob >= c.heard_logprob
+        # lower only where the words, not the audio, decided (a change of letter case)
+        assert c.written_logprob >= c.heard_logprob or c.basis
         assert "->" in evidence_line(c)
 
 

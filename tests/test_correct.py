@@ -361,7 +361,7 @@ def test_letter_case_alone_is_taken_where_whisper_wrote_what_only_a_name_is() ->
     """The audio cannot judge a change of case, and the primed language model prefers
     ordinary text's case ("base FX" over Base FX on 7 of 12 voices): an acronym Whisper
     wrote, or a word that is no ordinary word of the language, says the stretch is a name."""
-    from scodub.names.context import written_as_unknown_name
+    from scodub.names.context import case_basis, written_as_unknown_name
     from scodub.names.correct import SPELLING_MARGIN, judge_margin
 
     words = _words("engineers from base FX showed their work.")
@@ -387,6 +387,7 @@ def test_letter_case_alone_is_taken_where_whisper_wrote_what_only_a_name_is() ->
     # ordinary words after a word that gives a name: the name's case
     words = _words("The Russian entry was called resurrection.")
     assert not written_as_unknown_name(words, 5, 5, "en")
+    assert case_basis(words, 5, 5, "en") == "after 'called'"
     assert judge_margin(words, 5, 5, "Resurrection", "en") == -math.inf
     assert judge_margin(_words("фильм под названием воскресение."), 3, 3, "Воскресение",
                         "ru") == -math.inf

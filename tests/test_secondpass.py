@@ -66,13 +66,19 @@ def test_a_change_of_letter_case_alone_over_what_only_a_name_is_needs_no_score()
     # ordinary text's case does not keep the name out
     glossary = Glossary((Term("bfx", "organisation", {"en": "Base FX"}),
                          Term("pemra", "organisation", {"en": "PEMRA"})))
-    for heard, fixed in (("Engineers from base FX showed their work.",
-                          "Engineers from Base FX showed their work."),
-                         ("Pemra sent a delegation.", "PEMRA sent a delegation.")):
+    for heard, fixed, basis in (("Engineers from base FX showed their work.",
+                                 "Engineers from Base FX showed their work.",
+                                 "an acronym heard"),
+                                ("Pemra sent a delegation.", "PEMRA sent a delegation.",
+                                 "'Pemra' is no ordinary word")):
         out = _run(heard, [fixed], {fixed: -3.0}, glossary)
         assert out.segments[0].text == fixed
         (c,) = out.corrections
-        assert (c.heard_logprob, c.written_logprob) == (0.0, -3.0)  # the evidence, reported
+        # the scores are reported, and what decided instead of them
+        assert (c.heard_logprob, c.written_logprob, c.basis) == (0.0, -3.0, basis)
+    # a name the audio decided has no such basis
+    out = _run("Ganyamu spoke.", ["Zhang Yimou spoke."], {"Zhang Yimou spoke.": 1.3})
+    assert out.corrections[0].basis == ""
 
 
 def test_a_name_in_a_lower_hypothesis_counts_and_names_are_taken_one_at_a_time() -> None:

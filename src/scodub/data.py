@@ -85,6 +85,10 @@ class Correction:
     checked against the audio (``scodub.names.audiocheck``): Whisper's log-probability of
     the segment's text as heard and as written; a correction is kept only when the written
     text explains the audio at least as well. ``None`` when no audio check was made.
+
+    ``basis``: what decided a correction the audio cannot judge, a change of letter case
+    alone ("an acronym heard", "'pemra' is no ordinary word", "after 'called'"): then the
+    scores are reported but did not decide. Empty when they did.
     """
 
     heard: str
@@ -95,6 +99,7 @@ class Correction:
     score: float
     heard_logprob: float | None = None
     written_logprob: float | None = None
+    basis: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,8 @@ def summary(report: RunReport) -> None:
             if fix.written_logprob is not None and fix.heard_logprob is not None
             else ""
         )
+        if fix.basis:  # the audio cannot judge letter case: what the words said decided
+            evidence += f" (letter case alone: {fix.basis})"
         click.echo(f"  glossary correction: {fix.heard!r} -> {fix.corrected!r}{evidence}")
     for speaker in heard.transcript.speakers if heard else ():
         click.echo(

@@ -164,7 +164,8 @@ def evidence_line(c: Correction) -> str:
         return f"{c.start_ms} ms: removed {c.heard!r} (prompt echo, score {c.score:.2f})"
     audio = ("" if c.heard_logprob is None else
              f", audio log-prob heard {c.heard_logprob:.2f} / written {c.written_logprob:.2f}")
-    return f"{c.start_ms} ms: {c.heard!r} -> {c.corrected!r} (match {c.score:.2f}{audio})"
+    basis = f"; letter case alone: {c.basis}" if c.basis else ""
+    return f"{c.start_ms} ms: {c.heard!r} -> {c.corrected!r} (match {c.score:.2f}{audio}{basis})"
 
 
 __all__ = ["HYPOTHESES", "PAD_MS", "WhisperJudge", "evidence_line", "transcribe_with_glossary"]

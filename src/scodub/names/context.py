@@ -168,16 +168,19 @@ def _acronym(core: str) -> bool:
     return len(letters) >= 2 and all(ch.isupper() for ch in letters)
 
 
-def written_as_unknown_name(words: Sequence[str], first: int, last: int, lang: str) -> bool:
-    """Whisper wrote a word of ``words[first..last]`` the way only a name is written: an
-    acronym ("FX" of "base FX", in a segment whose other words are mostly lower case) or
-    a word that is no ordinary word of ``lang`` ("Pemra", "чунцин":
+def written_as_unknown_name(words: Sequence[str], first: int, last: int, lang: str) -> str:
+    """How Whisper wrote a word of ``words[first..last]`` the way only a name is written
+    ("" if it did not): an acronym ("FX" of "base FX", in a segment whose other words are
+    mostly lower case) or a word that is no ordinary word of ``lang`` ("Pemra", "чунцин":
     ``scodub.text.ordinary``). Then a glossary name with the same letters is that name,
     whatever their case. Ordinary words ("fine china daily", "a white ant") are not."""
     cores = [split_word(w)[1] for w in words[first : last + 1]]
-    if any(is_ordinary(core, lang) is False for core in cores):
-        return True
-    return any(_acronym(core) for core in cores) and _mostly_lower(words, first, last)
+    rare = next((core for core in cores if is_ordinary(core, lang) is False), None)
+    if rare is not None:
+        return f"{rare!r} is no ordinary word"
+    if any(_acronym(core) for core in cores) and _mostly_lower(words, first, last):
+        return "an acronym heard"
+    return ""
 
 
 def names_follow(words: Sequence[str], first: int, lang: str) -> bool:
@@ -189,11 +192,14 @@ def names_follow(words: Sequence[str], first: int, lang: str) -> bool:
     return folded in NAMING_WORDS.get(lang, frozenset())
 
 
-def case_is_a_name(words: Sequence[str], first: int, last: int, lang: str) -> bool:
-    """The letter case of ``words[first..last]`` may be a name's: Whisper wrote what only
-    a name is written as (``written_as_unknown_name``), or the words follow one after
-    which a name is given (``names_follow``: "called resurrection")."""
-    return written_as_unknown_name(words, first, last, lang) or names_follow(words, first, lang)
+def case_basis(words: Sequence[str], first: int, last: int, lang: str) -> str:
+    """Why the letter case of ``words[first..last]`` is a name's ("" if nothing says so):
+    Whisper wrote what only a name is written as (``written_as_unknown_name``), or the
+    words follow one after which a name is given (``names_follow``: "called
+    resurrection")."""
+    if basis := written_as_unknown_name(words, first, last, lang):
+        return basis
+    return f"after {split_word(words[first - 1])[1]!r}" if names_follow(words, first, lang) else ""
 
 
 def sounds_like_edge(article: str, form: str, *, last: bool = False) -> bool:
@@ -207,7 +213,7 @@ def sounds_like_edge(article: str, form: str, *, last: bool = False) -> bool:
     return name.endswith(key) if last else name.startswith(key)
 
 
-__all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "case_is_a_name", "heard_as_name",
+__all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "case_basis", "heard_as_name",
            "is_article", "is_honorific", "names_follow", "opens_question",
            "partly_heard_as_name", "sentence_end", "sounds_like_edge", "takes_article",
            "written_as_unknown_name"]

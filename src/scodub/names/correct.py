@@ -59,7 +59,7 @@ from scodub.data import Correction, Segment, Transcript
 from scodub.langs import get_language
 from scodub.names.context import (
     article_conflict,
-    case_is_a_name,
+    case_basis,
     heard_as_name,
     opens_question,
     partly_heard_as_name,
@@ -305,28 +305,39 @@ def _choose(matches: Sequence[Match], lang: str) -> list[Match]:
     return chosen
 
 
+def letter_case_basis(words: Sequence[str], first: int, last: int, written: str,
+                      lang: str | None) -> str:
+    """Why writing ``words[first..last]`` as ``written`` is right with no help from the
+    audio ("" if nothing says so): a change of letter case alone, where Whisper wrote a
+    word of ``lang`` only a name is written as ("Pemra" for PEMRA, "FX" of Base FX) or the
+    words follow one after which a name is given ("called resurrection":
+    ``scodub.names.context.case_basis``)."""
+    heard = " ".join(split_word(w)[1] for w in words[first : last + 1])
+    spelt = " ".join(split_word(w)[1] for w in written.split())
+    if not lang or heard.casefold() != spelt.casefold():
+        return ""
+    return case_basis(words, first, last, lang)
+
+
 def judge_margin(words: Sequence[str], first: int, last: int, written: str,
                  lang: str | None = None) -> float:
     """How much higher than ``words`` as heard the judge must score them with
     ``words[first..last]`` written as ``written``: ``SPELLING_MARGIN`` for a name heard as
     a name and spelled near ``written``, or for a change of letter case alone where part of
     the stretch was written as a name; none at all (``-math.inf``) for a change of letter
-    case alone where Whisper wrote a word of ``lang`` only a name is written as ("Pemra"
-    for PEMRA) or the words follow one after which a name is given ("called
-    resurrection": ``case_is_a_name``); never (``math.inf``) for a change of letter case
-    alone where nothing says it is a name."""
+    case alone the words say is a name's (``letter_case_basis``); never (``math.inf``) for
+    a change of letter case alone where nothing says so; else ``JUDGE_MARGIN``."""
     heard = " ".join(split_word(w)[1] for w in words[first : last + 1])
     spelt = " ".join(split_word(w)[1] for w in written.split())
     if similarity(heard, spelt) >= CORRECTION_THRESHOLD and heard_as_name(words, first, last):
         return SPELLING_MARGIN
-    same_letters = heard.casefold() == spelt.casefold()
-    if same_letters and lang and case_is_a_name(words, first, last, lang):
+    if letter_case_basis(words, first, last, written, lang):
         # the same sound: the audio cannot judge, and the primed language model prefers
         # the case of ordinary text ("base FX"); the words say it is a name
         return -math.inf
     if compact(heard) == compact(spelt) and partly_heard_as_name(words, first, last):
         return SPELLING_MARGIN  # the same letters, part of them written as a name unprimed
-    if same_letters:
+    if heard.casefold() == spelt.casefold():
         # letter case alone: the same sound, so the audio cannot judge it, only Whisper's
         # language model, which the name in its prompt favours: never where Whisper wrote
         # ordinary words ("fine china daily": China Daily came out 1.7 higher, primed)
@@ -404,6 +415,7 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
         fixes = (_judged(seg, by_seg[s], judge, spaced, language.code) if judge
                  else by_seg[s])
         words = list(seg.words)
+        heard = [w.text for w in words]
         for fix in sorted(fixes, key=lambda f: f.match.span.first, reverse=True):
             m = fix.match
             old = words[m.span.first : m.span.last + 1]
@@ -412,7 +424,9 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
                 heard=(" " if spaced else "").join(w.text for w in old), corrected=fix.written,
                 term_id=m.surface.term.id, start_ms=old[0].start_ms, end_ms=old[-1].end_ms,
                 score=round(m.score / 100.0, 4), heard_logprob=fix.heard_logprob,
-                written_logprob=fix.written_logprob))
+                written_logprob=fix.written_logprob,
+                basis=(letter_case_basis(heard, m.span.first, m.span.last, fix.written,
+                                         language.code) if judge else "")))
         segments[s] = with_words(seg, words, spaced)
     if not corrections:
         return transcript
@@ -424,5 +438,5 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
 __all__ = ["ALIAS_FUZZY_THRESHOLD", "CONFIDENT_THRESHOLD", "CORRECTION_THRESHOLD",
            "HOTWORD_TOKEN_BUDGET", "JUDGE_MARGIN", "MIN_FUZZY_CHARS", "SPELLING_MARGIN",
            "UNSURE_PROBABILITY", "Judge", "Match", "Surface", "already_right", "correct",
-           "hotwords", "initial_prompt", "judge_margin", "scored_matches",
+           "hotwords", "initial_prompt", "judge_margin", "letter_case_basis", "scored_matches",
            "shared_words_agree", "surfaces_of", "written_form"]

@@ -58,6 +58,7 @@ from scodub.names.context import (
 from scodub.names.correct import (
     CORRECTION_THRESHOLD,
     judge_margin,
+    letter_case_basis,
     shared_words_agree,
 )
 from scodub.names.glossary import Glossary, Term
@@ -475,7 +476,9 @@ def redecode(transcript: Transcript, glossary: Glossary, judge: Judge,
                 heard=joiner.join(w.text for w in old), corrected=joiner.join(c.new),
                 term_id=c.term.id if c.term else "", start_ms=old[0].start_ms,
                 end_ms=old[-1].end_ms, score=1.0, heard_logprob=round(heard_score, 3),
-                written_logprob=round(score, 3)))
+                written_logprob=round(score, 3),
+                basis=letter_case_basis(heard, c.first, c.last, " ".join(c.new),
+                                        language.code)))
     if not corrections:
         return transcript
     return dataclasses.replace(transcript, segments=tuple(segments),

@@ -126,8 +126,9 @@ class TranscribeStage(Stage[TranscribeResult]):
     # 15: the hearing check (asr.hearing): a wrong given language, speech with no words
     # 16: speech Whisper skipped decoded again (asr.recover); after a title only a
     # person's name; of two names over one stretch the longer that holds the other
-    # 17: a change of letter case alone taken where Whisper wrote no ordinary word
-    #     (names.context.written_as_unknown_name)
+    # 17: a change of letter case alone taken where the words say it is a name's (an
+    #     acronym, no ordinary word, after "called": names.context.case_basis), and why
+    #     (Correction.basis)
     version = 17
 
     @classmethod
