@@ -37,6 +37,7 @@ from scodub.text.wordrules import (
     ARTICLE_HEADS,
     ARTICLES,
     HONORIFICS,
+    NAMING_VERB_SUBJECTS,
     NAMING_WORDS,
     QUESTION_OPENERS,
     TITLES_CAPITALISED,
@@ -168,37 +169,37 @@ def _acronym(core: str) -> bool:
     return len(letters) >= 2 and all(ch.isupper() for ch in letters)
 
 
-def written_as_unknown_name(words: Sequence[str], first: int, last: int, lang: str) -> str:
-    """How Whisper wrote a word of ``words[first..last]`` the way only a name is written
-    ("" if it did not): an acronym ("FX" of "base FX", in a segment whose other words are
-    mostly lower case) or a word that is no ordinary word of ``lang`` ("Pemra", "чунцин":
-    ``scodub.text.ordinary``). Then a glossary name with the same letters is that name,
-    whatever their case. Ordinary words ("fine china daily", "a white ant") are not."""
-    cores = [split_word(w)[1] for w in words[first : last + 1]]
-    rare = next((core for core in cores if is_ordinary(core, lang) is False), None)
-    if rare is not None:
-        return f"{rare!r} is no ordinary word"
-    if any(_acronym(core) for core in cores) and _mostly_lower(words, first, last):
-        return "an acronym heard"
-    return ""
-
-
 def names_follow(words: Sequence[str], first: int, lang: str) -> bool:
     """``words[first]`` follows a word after which a name is given ("called", "titled";
-    ``scodub.text.wordrules.NAMING_WORDS``), in the same sentence."""
+    ``scodub.text.wordrules.NAMING_WORDS``), in the same sentence, and not as a verb of
+    its own after its subject ("he called home": ``NAMING_VERB_SUBJECTS``)."""
     if not first or sentence_end(words[first - 1]):
         return False
     folded = "".join(t.text for t in tokens(words[first - 1]))
-    return folded in NAMING_WORDS.get(lang, frozenset())
+    if folded not in NAMING_WORDS.get(lang, frozenset()):
+        return False
+    subject = "".join(t.text for t in tokens(words[first - 2])) if first > 1 else ""
+    return subject not in NAMING_VERB_SUBJECTS.get(lang, frozenset())
 
 
-def case_basis(words: Sequence[str], first: int, last: int, lang: str) -> str:
-    """Why the letter case of ``words[first..last]`` is a name's ("" if nothing says so):
-    Whisper wrote what only a name is written as (``written_as_unknown_name``), or the
-    words follow one after which a name is given (``names_follow``: "called
-    resurrection")."""
-    if basis := written_as_unknown_name(words, first, last, lang):
-        return basis
+def case_basis(words: Sequence[str], first: int, last: int, written: Sequence[str],
+               lang: str) -> str:
+    """Why ``words[first..last]``, written again as ``written`` (the same words in another
+    letter case, punctuation aside), are a name in the name's case ("" if nothing says
+    so): every word whose case changes is no ordinary word of ``lang`` ("Pemra", "пемра":
+    ``scodub.text.ordinary``), or Whisper wrote an acronym among them ("FX" of "base FX"),
+    or they follow a word after which a name is given (``names_follow``: "called
+    resurrection"). Only in a segment written mostly in lower case: in a run in capitals
+    or title case, case says nothing. Ordinary words with nothing of these ("fine china
+    daily", "a white ant", "a golden camellia") are not a name's."""
+    if not _mostly_lower(words, first, last):
+        return ""
+    cores = [split_word(w)[1] for w in words[first : last + 1]]
+    changed = [core for core, new in zip(cores, written, strict=False) if core != new]
+    if changed and all(is_ordinary(core, lang) is False for core in changed):
+        return f"{changed[0]!r} is no ordinary word"
+    if any(_acronym(core) for core in cores):
+        return "an acronym heard"
     return f"after {split_word(words[first - 1])[1]!r}" if names_follow(words, first, lang) else ""
 
 
@@ -215,5 +216,4 @@ def sounds_like_edge(article: str, form: str, *, last: bool = False) -> bool:
 
 __all__ = ["ARTICLE_FREE_KINDS", "article_conflict", "case_basis", "heard_as_name",
            "is_article", "is_honorific", "names_follow", "opens_question",
-           "partly_heard_as_name", "sentence_end", "sounds_like_edge", "takes_article",
-           "written_as_unknown_name"]
+           "partly_heard_as_name", "sentence_end", "sounds_like_edge", "takes_article"]

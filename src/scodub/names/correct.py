@@ -306,35 +306,34 @@ def _choose(matches: Sequence[Match], lang: str) -> list[Match]:
 
 
 def letter_case_basis(words: Sequence[str], first: int, last: int, written: str,
-                      lang: str | None) -> str:
-    """Why writing ``words[first..last]`` as ``written`` is right with no help from the
-    audio ("" if nothing says so): a change of letter case alone, where Whisper wrote a
-    word of ``lang`` only a name is written as ("Pemra" for PEMRA, "FX" of Base FX) or the
-    words follow one after which a name is given ("called resurrection":
+                      lang: str) -> str:
+    """Why writing ``words[first..last]`` as ``written`` needs no help from the audio (""
+    if nothing says so): a change of letter case alone that the words say is a name's
+    ("Pemra" for PEMRA, "base FX", "called resurrection":
     ``scodub.names.context.case_basis``)."""
-    heard = " ".join(split_word(w)[1] for w in words[first : last + 1])
-    spelt = " ".join(split_word(w)[1] for w in written.split())
-    if not lang or heard.casefold() != spelt.casefold():
+    heard = [split_word(w)[1] for w in words[first : last + 1]]
+    spelt = [split_word(w)[1] for w in written.split()]
+    if " ".join(heard).casefold() != " ".join(spelt).casefold() or heard == spelt:
         return ""
-    return case_basis(words, first, last, lang)
+    return case_basis(words, first, last, spelt, lang)
 
 
 def judge_margin(words: Sequence[str], first: int, last: int, written: str,
-                 lang: str | None = None) -> float:
+                 lang: str) -> float:
     """How much higher than ``words`` as heard the judge must score them with
-    ``words[first..last]`` written as ``written``: ``SPELLING_MARGIN`` for a name heard as
-    a name and spelled near ``written``, or for a change of letter case alone where part of
-    the stretch was written as a name; none at all (``-math.inf``) for a change of letter
-    case alone the words say is a name's (``letter_case_basis``); never (``math.inf``) for
-    a change of letter case alone where nothing says so; else ``JUDGE_MARGIN``."""
+    ``words[first..last]`` written as ``written``: none at all (``-math.inf``) for a
+    change of letter case alone the words say is a name's (``letter_case_basis``: the
+    audio cannot judge case, and the primed language model prefers ordinary text's:
+    "base FX"); ``SPELLING_MARGIN`` for a name heard as a name and spelled near
+    ``written``, or for a change of letter case alone where part of the stretch was
+    written as a name; never (``math.inf``) for any other change of letter case alone;
+    else ``JUDGE_MARGIN``."""
+    if letter_case_basis(words, first, last, written, lang):
+        return -math.inf
     heard = " ".join(split_word(w)[1] for w in words[first : last + 1])
     spelt = " ".join(split_word(w)[1] for w in written.split())
     if similarity(heard, spelt) >= CORRECTION_THRESHOLD and heard_as_name(words, first, last):
         return SPELLING_MARGIN
-    if letter_case_basis(words, first, last, written, lang):
-        # the same sound: the audio cannot judge, and the primed language model prefers
-        # the case of ordinary text ("base FX"); the words say it is a name
-        return -math.inf
     if compact(heard) == compact(spelt) and partly_heard_as_name(words, first, last):
         return SPELLING_MARGIN  # the same letters, part of them written as a name unprimed
     if heard.casefold() == spelt.casefold():

@@ -162,9 +162,14 @@ HONORIFICS: dict[str, frozenset[str]] = {
 #: Words after which a name is given ("The Russian entry was called resurrection": a
 #: film's title, however Whisper wrote its case), folded as names are matched.
 NAMING_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(("called", "titled", "entitled", "named", "dubbed")),
+    "en": frozenset(("called", "titled", "entitled", "named")),
     "ru": frozenset(("названием", "называется", "назывался", "называлась", "называлось",
                      "назывались", "называются", "названный", "названная", "названное")),
+}
+#: Subjects after which an English naming word is a verb of its own ("he called home",
+#: "they named him"), not a name given ("a film called Resurrection", "it was called").
+NAMING_VERB_SUBJECTS: dict[str, frozenset[str]] = {
+    "en": frozenset(("i", "you", "he", "she", "we", "they", "who")),
 }
 #: Languages that capitalise a title before a name: there, a title in lower case is an
 #: ordinary word ("I miss Chongqing", "a lady from Minsk"). Russian writes "господин"
