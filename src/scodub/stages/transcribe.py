@@ -128,8 +128,8 @@ class TranscribeStage(Stage[TranscribeResult]):
     # person's name; of two names over one stretch the longer that holds the other
     # 17: a change of letter case alone taken where the words say it is a name's (an
     #     acronym, no ordinary word, after "called": names.context.case_basis), and why
-    #     (Correction.basis)
-    version = 17
+    #     (Correction.basis); 18: that rule made stricter (each changed word rare)
+    version = 18
 
     @classmethod
     def build(
