@@ -23,7 +23,7 @@ import functools
 from scodub.langs import get_language
 from scodub.scripts import text_script
 
-#: At or above this Zipf frequency (once per hundred million words) a word is ordinary:
+#: At or above this Zipf frequency (once per ten million words) a word is ordinary:
 #: rarer words of the language are still words ("ocelot" 2.34, "camellia" 2.52, Russian
 #: inflections: "воскресением" 2.36); the festival names Whisper wrote without knowing
 #: them are rarer still ("pemra" 1.5, "yimou" 1.74, "umair" 1.72; "пемра", "rulkova": 0).
