@@ -367,3 +367,20 @@ def test_no_cue_outlasts_the_film() -> None:
     fitted = fit_tracks(source, {"ru": long_ru}, 24.0, end_ms=10_000)
     assert fitted.tracks["ru"].cues[-1].end_ms <= 10_000
     assert fit_tracks(source, {"ru": long_ru}, 24.0).tracks["ru"].cues[-1].end_ms > 10_000
+
+
+def test_a_word_in_the_films_last_moment_comes_up_early_enough() -> None:
+    """A word said 0.3 s before the film ends: the cue cannot outlast the film, so it comes
+    up earlier to stay the minimum time on screen, but never over the cue before it."""
+    en = get_language("en")
+    words = words_at([("Run!", 9700, 9950)])
+    cue = plan_cues(words, en, 24.0, end_ms=10_000)[-1].cue
+    assert cue.end_ms <= 10_000
+    assert cue.end_ms - cue.start_ms >= TIMING.min_duration_ms
+    assert check_track(Track("en", (cue,), 24.0), 24.0, film_ms=10_000).ok
+    crowded = [Word("Wait", 8000, 8400, speaker="S1"), Word("for", 8400, 8600, speaker="S1"),
+               Word("me.", 8600, 9300, speaker="S1"), Word("Run!", 9700, 9950, speaker="S2")]
+    first, last = (p.cue for p in plan_cues(crowded, en, 24.0, end_ms=10_000))
+    # the cue before ends with its speech, no later, and nothing overlaps
+    assert first.end_ms == 9300 and last.start_ms - first.end_ms >= 83
+    assert last.end_ms <= 10_000 and last.start_ms < 9700

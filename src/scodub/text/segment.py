@@ -419,5 +419,17 @@ def _cue_times(
         end = min(end, highest)
         if limit is not None and limit - end <= rules.chain_ms - gap:
             end = highest  # chaining: a short gap closes to the minimum gap
+        if limit is None and end - start < min_ms:
+            # Words in the film's last moments: the cue cannot outlast the film, so it comes
+            # up earlier to stay the minimum time on screen; the cue before gives up the
+            # out-time it has past its speech for that, never its speech or its own minimum.
+            earliest = 0
+            if times:
+                before_start, before_end = times[-1]
+                floor = max(before_start + min_ms, timed[groups[k - 1][1] - 1].end_ms)
+                earliest = min(before_end, floor) + gap
+            start = max(min(start, end - min_ms), earliest, 0)
+            if times and start - gap < times[-1][1]:
+                times[-1] = (times[-1][0], start - gap)
         times.append((start, end))
     return times
