@@ -73,6 +73,10 @@ HOSTILE: list[tuple[str, bytes, dict[str, str], int, str]] = [
      400, "no text"),
     ("nested 100,000 deep", b'{"cells": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", {}, 400,
      "expected {film, lang, cells"),
+    ("rows out of order", b'{"film": "", "lang": "en", "cells": [[0, 900, "a"], [1000, 1900, "b"]],'
+     b' "rows": [1, 0]}', {}, 400, "expected {film, lang, cells, rows"),
+    ("a row past the page's", b'{"film": "", "lang": "en", "cells": [[0, 900, "a"]],'
+     b' "rows": [99]}', {}, 400, "expected {film, lang, cells, rows"),
     ("a length that is no number", b"{}", {"Content-Length": "abc"}, 413, "bad length"),
     ("a type that only starts like JSON", b"{}", {"Content-Type": "application/jsonx"}, 415,
      "send JSON"),

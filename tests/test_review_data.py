@@ -76,12 +76,13 @@ def test_glossary_names_per_cell_hit_repaired_missing() -> None:
         "en": Track("en", (Cue(0, 2000, ("Zhang Yimou arrived in Chongqing.",)),)),
         "ru": Track("ru", (Cue(0, 2000, ("Чжан Имоу прибыл в город.",)),)),
     }
-    cells = glossary_cells(tracks, "en", glossary, {"ru": set()})
+    cells = glossary_cells({k: t.cues for k, t in tracks.items()}, "en", glossary, {"ru": set()})
     assert [t[2] for t in cells["en"]["0"]] == ["hit", "hit"]
     statuses = {t[1]: t[2] for t in cells["ru"]["0"]}
     assert statuses == {"Чжан Имоу": "hit", "Чунцин": "miss"}
     term_id = next(t[0] for t in cells["ru"]["0"] if t[2] == "hit")
-    repaired = glossary_cells(tracks, "en", glossary, {"ru": {term_id}})
+    repaired = glossary_cells({k: t.cues for k, t in tracks.items()}, "en", glossary,
+                              {"ru": {term_id}})
     assert [t[2] for t in repaired["ru"]["0"]] == ["repaired", "miss"]
 
 

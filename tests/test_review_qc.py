@@ -217,8 +217,6 @@ ROW_MARKS = """([texts, source]) => {
 def test_names_are_found_again_in_the_page_as_in_python(
     checker: Any, texts: dict[str, str]
 ) -> None:
-    tracks = {
-        lang: Track(lang, (Cue(0, 1000, tuple(text.split("\n"))),)) for lang, text in texts.items()
-    }
+    tracks = {lang: (Cue(0, 1000, tuple(text.split("\n"))),) for lang, text in texts.items()}
     python = glossary_cells(tracks, "en", GLOSSARY, REPAIRED)
     assert checker.evaluate(ROW_MARKS, [texts, "en"]) == python, texts

@@ -50,7 +50,7 @@ def cues_from_cells(cells: Any, where: str) -> tuple[Cue, ...]:
             raise InputError(where, f"cue {number}: holds the character U+{ord(bad):04X}")
         lines = tuple(line for line in _LINE_BREAK.split(text) if line.strip())
         if not any(visible_text(line).strip() for line in lines):  # as QC sees text
-            raise InputError(where, f"cue {number}: no text (delete a cue in an SRT editor)")
+            raise InputError(where, f"cue {number}: no text")
         cues.append(Cue(start, end, lines))
     if not cues:
         raise InputError(where, "no cues")

@@ -160,7 +160,8 @@ def write_film_page(
     data["film"]["key"] = key
     tracks_dir = page_dir / "tracks"
     for column in data["columns"]:
-        cues = [Cue(a, b, tuple(text.split("\n"))) for a, b, text in column["cells"]]
+        cells = [cell for cell in column["cells"] if cell[2]]  # not a row deleted here
+        cues = [Cue(a, b, tuple(text.split("\n"))) for a, b, text in cells]
         name = f"{run.stem}.{column['code']}.vtt"
         write_text_atomic(tracks_dir / name, compose_vtt(cues))
         column["vtt"] = f"tracks/{quote(name)}"

@@ -13,7 +13,8 @@ that a two-hour film in eleven languages stays a few MB.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from scodub.asr.hearing import hearing_notes
@@ -23,6 +24,7 @@ from scodub.names.glossary import Glossary
 from scodub.names.termcheck import check_terms, find_terms, source_terms
 from scodub.review.edits import edited_digest
 from scodub.review.load import FilmRun, edited_path
+from scodub.review.rows import place_cues
 from scodub.review.rules import cell_issues, rules_export, unicode_tables
 from scodub.review.terms import glossary_export
 
@@ -69,14 +71,65 @@ def cue_speakers(transcript: Transcript | None, cues: Sequence[Cue]) -> list[lis
     return out
 
 
-def film_speakers(run: FilmRun) -> list[list[str]]:
-    """Per row, the speakers of the source cue (the editor's version where one was saved)."""
-    source = run.edited.get(run.source_language) or run.tracks.get(run.source_language)
-    return cue_speakers(run.transcript, source.cues) if source is not None else []
+@dataclass(frozen=True)
+class Layout:
+    """The grid of one film: its row count, the row of each cue per language
+    (``review.rows``), and the speakers of each row (the source cue's)."""
+
+    rows: int
+    placement: dict[str, list[int]]
+    speakers: list[list[str]]
+
+    def cue_speakers(self, lang: str) -> list[list[str]]:
+        """Per cue of ``lang``'s track, the speakers of its row."""
+        return [self.speakers[row] for row in self.placement[lang]]
+
+    def deleted(self, lang: str) -> bool:
+        return len(self.placement[lang]) < self.rows
 
 
-def asr_notes(run: FilmRun, source: Track) -> dict[str, Any]:
-    """Per source cue: corrections [heard, written, score] and unsure words [word, p]."""
+def film_tracks(run: FilmRun) -> dict[str, Track]:
+    """Each language's track as the page shows it: the editor's version where one was saved."""
+    return {lang: run.edited.get(lang) or run.tracks[lang] for lang in run.languages}
+
+
+def film_layout(run: FilmRun, tracks: dict[str, Track] | None = None) -> Layout:
+    """The rows of the page for ``run`` (``tracks``: ``film_tracks(run)``)."""
+    tracks = film_tracks(run) if tracks is None else tracks
+    reference = run.tracks.get(run.source_language)
+    rows_cues = reference.cues if reference is not None else ()
+    placement = {lang: place_cues(track.cues, rows_cues) for lang, track in tracks.items()}
+    rows = max([len(rows_cues)] + [p[-1] + 1 for p in placement.values() if p])
+    speakers: list[list[str]] = [[] for _ in range(rows)]
+    source = tracks.get(run.source_language)
+    if source is not None:
+        for k, found in enumerate(cue_speakers(run.transcript, source.cues)):
+            speakers[placement[run.source_language][k]] = found
+    return Layout(rows, placement, speakers)
+
+
+def row_cells(track: Track, placement: Sequence[int], rows: Sequence[Cue]) -> list[list[Any]]:
+    """A column's cells by row: a row none of its cues sits in (deleted) is the row's
+    times with no text."""
+    cells = _cells(track.cues)
+    if len(placement) >= len(rows):
+        return cells
+    out = [[cue.start_ms, cue.end_ms, ""] for cue in rows]
+    for cell, row in zip(cells, placement, strict=True):
+        out[row] = cell
+    return out
+
+
+def row_issues(issues: list[list[Any]], placement: Sequence[int]) -> list[list[Any]]:
+    """Issues found on a track's cues, moved to the cues' rows."""
+    return [[placement[item[0]], *item[1:]] for item in issues]
+
+
+def asr_notes(
+    run: FilmRun, source: Track, placement: Sequence[int] | None = None
+) -> dict[str, Any]:
+    """Per row of a source cue (``placement``: each cue's row; by default its index):
+    corrections [heard, written, score] and unsure words [word, p]."""
     notes: dict[int, dict[str, list[list[Any]]]] = {}
     transcript = run.transcript
     if transcript is None:
@@ -94,7 +147,8 @@ def asr_notes(run: FilmRun, source: Track) -> dict[str, Any]:
         if index is not None:
             entry = notes.setdefault(index, {"corrections": [], "unsure": []})
             entry["unsure"].append([word.text.strip(), round(word.probability, 3)])
-    return {str(index): entry for index, entry in sorted(notes.items())}
+    rows = placement if placement is not None else range(len(source.cues))
+    return {str(rows[index]): entry for index, entry in sorted(notes.items())}
 
 
 def hearing_data(transcript: Transcript | None) -> dict[str, Any]:
@@ -116,25 +170,32 @@ def hearing_data(transcript: Transcript | None) -> dict[str, Any]:
 
 
 def glossary_cells(
-    tracks: dict[str, Track], source: str, glossary: Glossary, repaired: dict[str, set[str]]
+    tracks: Mapping[str, Sequence[Cue | None]],
+    source: str,
+    glossary: Glossary,
+    repaired: dict[str, set[str]],
 ) -> dict[str, dict[str, list[list[str]]]]:
-    """Per language and cue: [term id, expected form, status, text found] for every
-    glossary name of the source cue (status "hit", "repaired" or "miss"); the source
-    column lists the names it holds as hits."""
+    """Per language and row (``tracks``: each language's cue per row, None where it has
+    none): [term id, expected form, status, text found] for every glossary name of the
+    source cue (status "hit", "repaired" or "miss"); the source column lists the names
+    it holds as hits."""
     out: dict[str, dict[str, list[list[str]]]] = {lang: {} for lang in tracks}
-    source_track = tracks[source]
-    for index, cue in enumerate(source_track.cues):
+    for index, cue in enumerate(tracks[source]):
+        if cue is None:
+            continue
         text = cue.flat_text
         spans = find_terms(text, source, glossary)
         if not spans:
             continue
         out[source][str(index)] = [[s.term_id, s.surface, "hit", s.surface] for s in spans]
         order, counts = source_terms(text, source, glossary)
-        for lang, track in tracks.items():
-            if lang == source or index >= len(track.cues):
+        for lang, cues in tracks.items():
+            if lang == source or index >= len(cues) or cues[index] is None:
                 continue
+            found = cues[index]
+            assert found is not None
             checks = check_terms(
-                track.cues[index].flat_text,
+                found.flat_text,
                 lang,
                 glossary,
                 order,
@@ -143,6 +204,11 @@ def glossary_cells(
             )
             out[lang][str(index)] = [[c.term_id, c.expected, c.status, c.found] for c in checks]
     return {lang: cells for lang, cells in out.items() if cells}
+
+
+def _row_cues(run: FilmRun) -> tuple[Cue, ...]:
+    reference = run.tracks.get(run.source_language)
+    return reference.cues if reference is not None else ()
 
 
 def _repaired_terms(run: FilmRun, lang: str) -> set[str]:
@@ -174,9 +240,7 @@ def dub_cells(run: FilmRun, lang: str) -> dict[str, Any] | None:
     }
 
 
-def language_column(
-    run: FilmRun, lang: str, track: Track, speakers: Sequence[Sequence[str]] = ()
-) -> dict[str, Any]:
+def language_column(run: FilmRun, lang: str, track: Track, layout: Layout) -> dict[str, Any]:
     row = subtitle_rules(lang)
     report = run.subtitles_report(lang)
     glossary = report.get("glossary", {})
@@ -191,8 +255,11 @@ def language_column(
         # the edited file as this page shows it: a save of another version is refused
         "base": edited_digest(edited_path(run.folder, run.stem, lang)),
         "machine_newer": run.machine_newer(lang),
-        "cells": _cells(track.cues),
-        "issues": cell_issues(track, run.fps, run.cuts, speakers, run.end_ms),
+        "cells": row_cells(track, layout.placement[lang], _row_cues(run)),
+        "issues": row_issues(
+            cell_issues(track, run.fps, run.cuts, layout.cue_speakers(lang), run.end_ms),
+            layout.placement[lang],
+        ),
         "glossary_counts": {k: glossary.get(k, 0) for k in ("hits", "repairs", "misses")},
         "dub": dub_cells(run, lang),
     }
@@ -203,16 +270,23 @@ def language_column(
 
 def film_data(run: FilmRun, glossary: Glossary | None, media: dict[str, Any]) -> dict[str, Any]:
     """Everything the page of one film shows (``media``: ``review.media.film_media``)."""
-    tracks = {lang: run.edited.get(lang) or run.tracks[lang] for lang in run.languages}
-    source = tracks.get(run.source_language) or next(iter(tracks.values()))
-    speakers = cue_speakers(run.transcript, source.cues)
-    columns = [language_column(run, lang, track, speakers) for lang, track in tracks.items()]
-    rows = max(len(track.cues) for track in tracks.values())
+    tracks = film_tracks(run)
+    source_lang = run.source_language if run.source_language in tracks else next(iter(tracks))
+    layout = film_layout(run, tracks)
+    speakers = layout.speakers
+    columns = [language_column(run, lang, track, layout) for lang, track in tracks.items()]
+    rows = layout.rows
     terms: dict[str, Any] = {}
     names: dict[str, Any] | None = None
     if glossary is not None and len(glossary) and run.source_language in tracks:
         repaired = {lang: _repaired_terms(run, lang) for lang in tracks}
-        terms = glossary_cells(tracks, run.source_language, glossary, repaired)
+        by_row: dict[str, Sequence[Cue | None]] = {}
+        for lang, track in tracks.items():
+            cues: list[Cue | None] = [None] * rows
+            for cue, row in zip(track.cues, layout.placement[lang], strict=True):
+                cues[row] = cue
+            by_row[lang] = cues
+        terms = glossary_cells(by_row, run.source_language, glossary, repaired)
         names = glossary_export(glossary, tuple(tracks), repaired)
     return {
         "film": {
@@ -227,7 +301,7 @@ def film_data(run: FilmRun, glossary: Glossary | None, media: dict[str, Any]) ->
         "qc": rules_export(tuple(tracks), run.fps, run.cuts, run.end_ms),
         "speakers": speakers if any(speakers) else [],
         "unicode": unicode_tables(),
-        "asr": asr_notes(run, source),
+        "asr": asr_notes(run, tracks[source_lang], layout.placement[source_lang]),
         "hearing": hearing_data(run.transcript),
         "terms": terms,
         "glossary": names,  # for marking names again after an edit (assets/terms.js)

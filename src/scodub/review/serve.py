@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import html
+import itertools
 import json
 import mimetypes
 import posixpath
@@ -29,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 from scodub.errors import ScodubError
 from scodub.review.edits import EditConflict, save_edited
 from scodub.review.page import FilmPage
-from scodub.review.pagedata import film_speakers
+from scodub.review.pagedata import film_layout, row_issues
 from scodub.review.rules import cell_issues
 
 HOST = "127.0.0.1"
@@ -235,9 +236,10 @@ class _Handler(BaseHTTPRequestHandler):
             base = request.get("base")
             if base is not None and not isinstance(base, str):
                 raise TypeError(base)
+            rows = _rows(request.get("rows"), cells, page.rows)
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return self._json(
-                HTTPStatus.BAD_REQUEST, {"error": "expected {film, lang, cells, base}"}
+                HTTPStatus.BAD_REQUEST, {"error": "expected {film, lang, cells, rows, base}"}
             )
         if lang not in page.languages:
             return self._json(HTTPStatus.BAD_REQUEST, {"error": f"no {lang} track here"})
@@ -258,9 +260,27 @@ class _Handler(BaseHTTPRequestHandler):
             except ScodubError as exc:  # saved all the same: the page is what is stale
                 answer["warning"] = f"saved; the page could not be rebuilt: {exc}"
         run = page.run
-        issues = cell_issues(track, run.fps, run.cuts, film_speakers(run), run.end_ms)
+        layout = film_layout(run)
+        if rows is None or len(rows) != len(track.cues):  # as the page shows it reloaded
+            rows = layout.placement.get(lang) or list(range(len(track.cues)))
+        speakers = [layout.speakers[row] if row < layout.rows else [] for row in rows]
+        issues = row_issues(cell_issues(track, run.fps, run.cuts, speakers, run.end_ms), rows)
         answer |= {"path": str(path), "issues": issues, "base": digest}
         return self._json(HTTPStatus.OK, answer)
+
+
+def _rows(rows: Any, cells: Any, count: int) -> list[int] | None:
+    """The page's row of each cell sent (cells of cues deleted on the page are not sent):
+    whole numbers, increasing, within the page's rows; None when not given."""
+    if rows is None:
+        return None
+    if not (isinstance(rows, list) and isinstance(cells, list) and len(rows) == len(cells)):
+        raise ValueError(rows)
+    if not all(type(row) is int and 0 <= row < count for row in rows):
+        raise ValueError(rows)
+    if any(a >= b for a, b in itertools.pairwise(rows)):
+        raise ValueError(rows)
+    return rows
 
 
 def _length(value: str | None) -> int:

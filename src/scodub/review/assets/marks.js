@@ -35,7 +35,9 @@ const ScodubMarks = (() => {
       const order = Terms.sourceOrder(srcText, src.code);
       for (const col of columns) {
         if (!col.cells[i]) continue;
-        const marks = col.source ? Terms.sourceCell(srcText, col.code)
+        const deleted = !col.cells[i][2].split("\n").some((l) => QC.visibleText(l).trim());
+        const marks = deleted ? [] // a cue deleted on the page
+          : col.source ? Terms.sourceCell(srcText, col.code)
           : Terms.checkCell(flat(col.cells[i][2]), col.code, srcText, src.code, order);
         const cells = D.terms[col.code] || (D.terms[col.code] = {});
         if (JSON.stringify(cells[i] || []) !== JSON.stringify(marks)) changed.add(col.code);

@@ -39,9 +39,22 @@
   }
   columns.forEach(indexIssues);
 
+  // A cell with no text (cleared by the editor, or a cue of tags only) is a deleted cue:
+  // it is left out of the file saved or exported, and out of the checks.
+  const hasText = (cell) => !!cell && cell[2].split("\n").some((l) => QC.visibleText(l).trim());
+  const keptRows = (col) => col.cells.flatMap((cell, i) => (hasText(cell) ? [i] : []));
+
   // After an edit of cell i: the issues of cues i-1 and i (gap rules look at the next
-  // cue) checked again, the rest of the column kept.
+  // cue) checked again, the rest of the column kept. A column with deleted cues is
+  // checked whole as the file it saves: its cues in order, each issue on its own row.
   function recheck(col, i) {
+    const kept = keptRows(col);
+    if (kept.length < col.cells.length) {
+      const cells = kept.map((r) => col.cells[r]), speakers = kept.map((r) => speakersOf(r));
+      col.issues = QC.checkRange(cells, col.code, speakers).map((x) => [kept[x[0]], ...x.slice(1)]);
+      indexIssues(col);
+      return;
+    }
     const fresh = QC.checkRange(col.cells, col.code, D.speakers, null, i - 1, i + 1);
     const before = col.issues.filter((x) => x[0] < i - 1);
     const after = col.issues.filter((x) => x[0] > i);
@@ -116,6 +129,13 @@
     const lines = text.split("\n");
     const lang = D.qc.languages[col.code];
     const issues = col.byRow.get(i) || [];
+    if (!hasText(cell)) {
+      node.classList.add("deleted");
+      node.append(el("div", { class: "times" }, `${clock(start)} → ${clock(end)}`), textNode(col, i, lines),
+        el("div", { class: "deleted-note", title: "double-click to write it again",
+          text: "deleted: no text, left out of the file saved" }));
+      return node;
+    }
     if (issues.some((x) => QC.severity[x[1]] === "hard")) node.classList.add("hard");
     else if (issues.length) node.classList.add("soft");
     if (light) {
@@ -305,7 +325,7 @@
     const attach = () => {
       const next = pending.shift();
       if (!next) return;
-      next[0].src = URL.createObjectURL(new Blob([composeVtt(next[1].cells)], { type: "text/vtt" }));
+      next[0].src = URL.createObjectURL(new Blob([composeVtt(next[1].cells.filter((c) => c[2]))], { type: "text/vtt" }));
       setTimeout(attach, 0);
     };
     attach();
@@ -341,7 +361,7 @@
     if (!node) return;
     const track = node.track;
     for (const cue of [...(track.cues || [])]) track.removeCue(cue);
-    for (const [a, b, text] of col.cells) {
+    for (const [a, b, text] of col.cells.filter(hasText)) {
       // cue text is WebVTT markup: escaped as in the .vtt file ("a < b" stays as written)
       const shown = text.split("\n").filter((l) => l.trim()).map(escapeVtt).join("\n");
       track.addCue(new VTTCue(a / 1000, b / 1000, shown));
@@ -385,7 +405,9 @@
       for (const input of [inStart, inEnd]) input.addEventListener("input", () => update());
     }
     const timeProblems = [];
-    editor.append(area, el("button", { type: "button", class: "done", text: "done" }));
+    editor.append(area, el("button", { type: "button", class: "done", text: "done" }),
+      el("button", { type: "button", class: "delete", text: "delete cue",
+        title: "leave this cue out of the file saved (write text again to keep it)" }));
     const live = el("ul", { class: "issues live" });
     editor.append(live);
     cellEl.querySelector(".text").replaceWith(editor);
@@ -421,6 +443,11 @@
     }
     area.addEventListener("input", update);
     editor.querySelector(".done").addEventListener("click", () => finishEdit());
+    editor.querySelector(".delete").addEventListener("click", () => {
+      area.value = "";
+      update();
+      finishEdit();
+    });
   }
   function finishEdit() {
     if (!state.editing) return;
@@ -435,12 +462,12 @@
   // The checks the server makes before it writes (scodub.review.edits): an exported file
   // that scodub would refuse to read is not written either.
   function exportProblem(code) {
-    const cells = byCode[code].cells;
-    for (let k = 0; k < cells.length; k++) {
-      const [a, b, text] = cells[k];
+    const col = byCode[code], kept = keptRows(col);
+    if (!kept.length) return `every ${code} cue is deleted`;
+    for (const k of kept) {
+      const [a, b] = col.cells[k];
       if (!(a >= 0 && a < b)) return `${code} cue ${k + 1}: its end ${clock(b)} is not after its start ${clock(a)}`;
       if (b > MAX_MS) return `${code} cue ${k + 1}: ends past 99:59:59,999`;
-      if (!text.split("\n").some((l) => QC.visibleText(l).trim())) return `${code} cue ${k + 1}: no text`;
     }
     return "";
   }
@@ -448,7 +475,8 @@
     const problem = langs.map(exportProblem).find(Boolean);
     if (problem) { $("status").textContent = `not exported: ${problem}`; return; }
     for (const code of langs) {
-      const blob = new Blob([composeSrt(byCode[code].cells)], { type: "application/x-subrip" });
+      const col = byCode[code];
+      const blob = new Blob([composeSrt(keptRows(col).map((k) => col.cells[k]))], { type: "application/x-subrip" });
       const link = el("a", { href: URL.createObjectURL(blob), download: `${D.film.stem}.${code}.edited.srt` });
       document.body.append(link);
       link.click();
@@ -474,13 +502,15 @@
     try {
       for (const code of langs) {
         const col = byCode[code], generation = edits[code];
-        const cells = col.cells.map((cell) => cell.slice());
+        const rows = keptRows(col); // a deleted cue is not sent: the file has no place for it
+        if (!rows.length) { notes.push(`not saved: every ${code} cue is deleted`); continue; }
+        const cells = rows.map((k) => col.cells[k].slice());
         let response, answer;
         try {
           response = await fetch("api/save", {
             method: "POST",
             headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ film: D.film.key, lang: code, cells, base: col.base }),
+            body: JSON.stringify({ film: D.film.key, lang: code, cells, rows, base: col.base }),
           });
           answer = await response.json();
         } catch (err) {
@@ -542,7 +572,7 @@
   function hearingNotes() {
     const hearing = D.hearing || { warnings: [], unheard: [] };
     const source = columns.find((col) => col.source);
-    const covered = ([a, b]) => source && source.cells.some((c) => c && c[0] < b && c[1] > a);
+    const covered = ([a, b]) => source && source.cells.some((c) => hasText(c) && c[0] < b && c[1] > a);
     const open = hearing.unheard.filter((span) => !covered(span));
     const box = el("div", { id: "hearing" });
     for (const warning of hearing.warnings) {

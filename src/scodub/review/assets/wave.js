@@ -24,8 +24,8 @@ const ScodubWave = (() => {
       ctx.clearRect(0, 0, width, h);
       const boxes = cells(), now = current();
       for (let i = 0; i < boxes.length; i++) {
-        const [s, e] = boxes[i];
-        if (e < a || s > b) continue;
+        const [s, e, text] = boxes[i];
+        if (e < a || s > b || text === "") continue; // a cue deleted on the page
         ctx.fillStyle = i === now ? "rgba(255,190,60,.45)" : "rgba(90,150,255,.25)";
         ctx.fillRect(x(s), 0, Math.max(1, x(e) - x(s)), h);
         ctx.fillStyle = "#334";
