@@ -18,6 +18,7 @@ from scodub.text.linebreak import (
     WORD_RULES,
     best_layout,
     break_lines,
+    ends_sentence,
     join_words,
     layout,
     lines_fit,
@@ -97,6 +98,18 @@ def test_keeps_first_and_last_name_together() -> None:
     text = "Yesterday evening the famous film director Jia Zhangke arrived in Astana"
     lines = break_lines(text, EN)
     assert any("Jia Zhangke" in line for line in lines) and lines_fit(lines, EN), lines
+
+
+def test_a_titles_dot_ends_no_sentence_and_keeps_the_title_with_its_name() -> None:
+    """"And Mr. / John Dashwood had then leisure to consider": the dot after a title looked
+    like a sentence's end, the best place to break."""
+    for text in ("And Mr. John Dashwood had then leisure to consider",
+                 "We all met Dr. Tan Yingzi yesterday after the screening.",
+                 "Both Mrs. Dashwood and her three daughters stayed at home."):
+        lines = break_lines(text, EN)
+        assert not any(line.endswith(("Mr.", "Dr.", "Mrs.")) for line in lines), lines
+    assert ends_sentence("home.", EN) and ends_sentence('"Go."', EN)
+    assert not ends_sentence("Mr.", EN) and not ends_sentence("Dr.", EN)
 
 
 def test_protected_span_is_not_split_when_a_layout_allows() -> None:

@@ -53,10 +53,10 @@ from scodub.langs import TIMING, Language
 from scodub.text.linebreak import (
     CLAUSE_END,
     CLOSERS,
-    SENTENCE_END,
     SPEAKER_DASH,
     best_layout,
     dual_layout,
+    ends_sentence,
     join_words,
     layout,
     min_duration_for_cps,
@@ -298,7 +298,7 @@ def _group(
         turn = 0  # where the second speaker starts (0: one speaker so far)
         for j in range(i + 1, count + 1):
             if j > i + 1:
-                inner_cost += _inner_cost(timed, texts, j - 1)
+                inner_cost += _inner_cost(timed, texts, j - 1, lang)
                 if speakers[j - 1] != speakers[j - 2]:
                     if turn:
                         break  # a third speaker run: never in one cue
@@ -348,11 +348,11 @@ def _backtrack(back: Sequence[_Group], count: int) -> list[_Group]:
     return groups
 
 
-def _inner_cost(timed: Sequence[Word], texts: Sequence[str], k: int) -> float:
+def _inner_cost(timed: Sequence[Word], texts: Sequence[str], k: int, lang: Language) -> float:
     """Cost of keeping word k in the same cue as word k-1."""
     cost = 0.0
     tail = texts[k - 1].rstrip(CLOSERS)[-1:]
-    if tail in SENTENCE_END:
+    if ends_sentence(texts[k - 1], lang):
         cost += _INNER_SENTENCE_END
     elif tail in CLAUSE_END:
         cost += _INNER_CLAUSE_END
