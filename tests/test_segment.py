@@ -125,10 +125,25 @@ def test_out_time_runs_half_a_second_past_speech() -> None:
 
 @pytest.mark.parametrize(("fps", "gap"), [(24.0, 83), (25.0, 80), (30.0, 67), (None, 83)])
 def test_short_gaps_are_chained_to_two_frames(fps: float | None, gap: int) -> None:
-    words = words_at([("Good", 0, 400), ("evening.", 400, 1200), ("Welcome.", 1900, 2900)])
+    words = words_at([("Good", 0, 400), ("evening.", 400, 1500), ("Welcome.", 1900, 2900)])
     first, second = segment_words(words, EN, fps)
     assert second.start_ms == 1900
     assert second.start_ms - first.end_ms == gap
+
+
+@pytest.mark.parametrize("fps", [24.0, 25.0, 29.97, None])
+def test_a_gap_is_opened_where_chaining_would_keep_a_cue_up_long_after_its_speech(
+    fps: float | None,
+) -> None:
+    """Speech ends at 1.2 s, the next cue starts at 1.9 s: chained, the cue would stay up
+    0.6 s past its speech (the out-time may run 0.5 s past it); a gap of 13 frames keeps
+    both rules."""
+    words = words_at([("Good", 0, 400), ("evening.", 400, 1200), ("Welcome.", 1900, 2900)])
+    first, second = segment_words(words, EN, fps)
+    assert second.start_ms == 1900
+    assert 1200 <= first.end_ms <= 1200 + TIMING.out_time_extension_ms
+    assert second.start_ms - first.end_ms == TIMING.frames_ms(TIMING.chain_gap_frames + 1, fps)
+    assert check_track(Track("en", (first, second), fps), fps).ok
 
 
 def test_gap_longer_than_twelve_frames_is_kept() -> None:

@@ -113,6 +113,26 @@ def test_snapping_never_breaks_another_rule() -> None:
     assert new == [(0, frame(103))] and moved_out == ()
 
 
+def test_snapping_keeps_an_out_time_within_half_a_second_of_its_speech() -> None:
+    """The out-time may run 0.5 s past the end of speech (STANDARDS.md): a move to 2
+    frames before a cut that would take it further is not made, and a gap a move left for
+    chaining is opened to 13 frames instead of closed, where the speech allows."""
+    cut = frame(100)
+    # 4 frames before a cut: moved to 2 frames before it, unless the speech ended at frame
+    # 80 (the out-time may then run to frame 92)
+    (new,), _, _ = snap_times([(frame(40), frame(96))], [cut], FPS)
+    assert new == (frame(40), cut - frame(2))
+    (new,), _, moved = snap_times([(frame(40), frame(96))], [cut], FPS, speech_ends=[frame(80)])
+    assert new == (frame(40), frame(96)) and moved == ()
+    # the next cue's in-time moves 7 frames later onto a cut, leaving a 9-frame gap
+    times = [(frame(0), frame(60)), (frame(62), frame(120))]
+    chained, _, _ = snap_times(times, [frame(69)], FPS)
+    assert chained == [(frame(0), frame(67)), (frame(69), frame(120))]
+    spoken = [frame(50), frame(110)]  # closed, the first would stay up 17 frames past it
+    opened, _, _ = snap_times(times, [frame(69)], FPS, speech_ends=spoken)
+    assert opened == [(frame(0), frame(56)), (frame(69), frame(120))]
+
+
 def test_aligned_tracks_move_together_and_respect_every_reading_speed() -> None:
     en = Track("en", (Cue(frame(95), frame(95) + 1200, ("Go.",)),), FPS)
     ru = Track("ru", (Cue(frame(95), frame(95) + 1200, ("Это очень длинная реплика.",)),), FPS)

@@ -109,6 +109,7 @@ class _Timing:
     gap_ms: int
     chain_ms: int
     tolerance_ms: int
+    open_ms: int  # the shortest gap chaining leaves open: one frame more than it closes
 
 
 def _timing_for(fps: float | None) -> _Timing:
@@ -116,6 +117,7 @@ def _timing_for(fps: float | None) -> _Timing:
         gap_ms=TIMING.frames_ms(TIMING.min_gap_frames, fps),
         chain_ms=TIMING.frames_ms(TIMING.chain_gap_frames, fps),
         tolerance_ms=TIMING.frames_ms(TIMING.in_time_tolerance_frames, fps),
+        open_ms=TIMING.frames_ms(TIMING.chain_gap_frames + 1, fps),
     )
 
 
@@ -414,11 +416,17 @@ def _cue_times(
         highest = start + max_ms if limit is None else min(start + max_ms, limit)
         if film_end_ms and limit is None:  # the last cue ends with the film at the latest
             highest = max(min(highest, film_end_ms), start + 1)
-        end = timed[j - 1].end_ms + TIMING.out_time_extension_ms
-        end = max(end, start + min_ms, start + min_duration_for_cps(lines[k], lang))
+        speech_end = timed[j - 1].end_ms
+        needed = max(start + min_ms, start + min_duration_for_cps(lines[k], lang))
+        end = max(speech_end + TIMING.out_time_extension_ms, needed)
         end = min(end, highest)
         if limit is not None and limit - end <= rules.chain_ms - gap:
-            end = highest  # chaining: a short gap closes to the minimum gap
+            # chaining: a short gap closes to the minimum gap; unless that keeps the cue up
+            # more than the out-time extension past its speech, and a gap of 13 frames,
+            # opened after the cue's speech and what it needs, keeps both rules
+            opened = limit + gap - rules.open_ms
+            linger = speech_end + TIMING.out_time_extension_ms
+            end = opened if highest > linger and opened >= max(speech_end, needed) else highest
         if limit is None and end - start < min_ms:
             # Words in the film's last moments: the cue cannot outlast the film, so it comes
             # up earlier to stay the minimum time on screen; the cue before gives up the

@@ -9,8 +9,10 @@ when 2 frames before it is not allowed, onto the 12-frame mark.
 
 A move is made only when every other rule still holds afterwards: the minimum duration
 (and, per cue, the longest duration any track's reading speed needs), the maximum
-duration, the 2-frame minimum gap, chaining (no gap of 3 to 12 frames left behind), and
-the out-time never before the end of the cue's last word when that is known. An in-time
+duration, the 2-frame minimum gap, chaining (no gap of 3 to 12 frames left behind), and,
+when the end of the cue's last word is known, the out-time never before it nor moved
+later than 0.5 s past it (a gap chaining would close past that is opened to 13 frames
+instead, where the cue's speech and duration allow). An in-time
 that moves earlier onto a cut may pull the previous cue's out-time back to the minimum
 gap under the same conditions. What cannot move stays, and ``scodub.text.qc`` reports it
 (rules ``shot_in`` and ``shot_out``). A snapped in-time may be up to 7 frames from the
@@ -38,6 +40,7 @@ class _Frames:
     out_gap: int
     gap: int  # minimum gap between cues
     chain: int
+    open: int  # the shortest gap chaining leaves open (13 frames)
     fps: float
 
     @classmethod
@@ -48,6 +51,7 @@ class _Frames:
             out_gap=TIMING.frames_ms(TIMING.shot_out_gap_frames, fps),
             gap=TIMING.frames_ms(TIMING.min_gap_frames, fps),
             chain=TIMING.frames_ms(TIMING.chain_gap_frames, fps),
+            open=TIMING.frames_ms(TIMING.chain_gap_frames + 1, fps),
             fps=fps if fps and fps > 0 else TIMING.default_fps,
         )
 
@@ -101,21 +105,40 @@ def snap_times(
     floor = list(speech_ends) if speech_ends is not None else [0] * len(times)
     if len(floor) != len(times):
         raise ValueError(f"{len(floor)} speech ends for {len(times)} cues")
+    # the out-time may run this late past the speech, where the speech's end is known
+    extension = TIMING.out_time_extension_ms
+    late = [e + extension for e in floor] if speech_ends is not None else [None] * len(times)
     moved_in = [i for i in range(len(times)) if _snap_in(i, starts, ends, need, floor, cuts, f)]
     for i in range(len(times)):
-        _snap_out(i, starts, ends, need, floor, cuts, f)
-    _chain(starts, ends, f)
+        _snap_out(i, starts, ends, need, floor, late[i], cuts, f)
+    _chain(starts, ends, need, floor, late, f)
     new = list(zip(starts, ends, strict=True))
     return new, tuple(moved_in), tuple(i for i, t in enumerate(times) if t[1] != new[i][1])
 
 
-def _chain(starts: Sequence[int], ends: list[int], f: _Frames) -> None:
+def _chain(
+    starts: Sequence[int],
+    ends: list[int],
+    need: Sequence[int],
+    floor: Sequence[int],
+    late: Sequence[int | None],
+    f: _Frames,
+) -> None:
     """A gap of 3-12 frames that a move left behind is closed to the minimum gap, as
-    chaining asks, where the maximum duration allows."""
+    chaining asks, where the maximum duration allows; or, where closing it would keep the
+    cue up longer past its speech than the out-time may run, opened to 13 frames when the
+    cue's speech and duration allow."""
     for i in range(len(starts) - 1):
         gap = starts[i + 1] - ends[i]
-        closed = starts[i + 1] - f.gap
-        if f.gap + 1 < gap <= f.chain and closed - starts[i] <= TIMING.max_duration_ms:
+        if not f.gap + 1 < gap <= f.chain:
+            continue
+        closed, opened = starts[i + 1] - f.gap, starts[i + 1] - f.open
+        limit = late[i]
+        fits = opened >= floor[i] and opened - starts[i] >= need[i]
+        if limit is not None and closed > limit and fits:
+            ends[i] = opened
+            continue
+        if closed - starts[i] <= TIMING.max_duration_ms:
             ends[i] = closed
 
 
@@ -172,6 +195,7 @@ def _snap_out(
     ends: list[int],
     need: Sequence[int],
     floor: Sequence[int],
+    late: int | None,
     cuts: Sequence[int],
     f: _Frames,
 ) -> bool:
@@ -195,6 +219,8 @@ def _snap_out(
             continue
         if target < e and target < floor[i]:
             continue  # never pull an out-time back before the end of the speech
+        if late is not None and target > e and target > late:
+            continue  # nor push it further than the out-time may run past the speech
         if following is not None:
             gap = following - target
             if gap < f.gap - 1 or f.gap + 1 < gap <= f.chain:
