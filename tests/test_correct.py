@@ -326,6 +326,11 @@ def test_the_margin_is_smaller_only_for_a_name_heard_as_a_name_and_spelled_near(
     words = _words("He met John Dashwood by the river.")
     assert heard_as_name(words, 2, 2)
     assert judge_margin(words, 2, 2, "Zhang", "en") == JUDGE_MARGIN
+    # ... also where the shared surname makes the whole stretches look close (90): the
+    # words that differ are another name (44), not a respelling
+    assert judge_margin(words, 2, 3, "Zhang Dashwood", "en") == JUDGE_MARGIN
+    words = _words("The prize went to Bridget Young last night.")
+    assert judge_margin(words, 4, 5, "Bridget Yang", "en") == SPELLING_MARGIN
     # lower case, a capital only a sentence start explains, a run in title case: no name
     assert not heard_as_name(_words("about young directors."), 1, 2)
     assert not heard_as_name(_words("Mapping the river."), 0, 0)

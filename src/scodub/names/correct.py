@@ -129,7 +129,25 @@ JUDGE_MARGIN = 1.0
 #: came out 0.1-0.9 higher; "Zhang" for the "John" of "Mr. John Dashwood" is heard as a
 #: name but spelled far from it (44).
 SPELLING_MARGIN = 0.0
+#: ... where the words that differ are respellings of each other too: "Yang" / Liang and
+#: "Young" / Yang score 67, while the "John" of "Mr. John Dashwood" / Zhang scores 44, a
+#: name of its own that the shared surname made look close (the whole stretches: 90).
+RESPELT_WORDS = 60.0
 Judge = Callable[[Segment, Sequence[str], Sequence[str]], Sequence[float]]
+
+
+def _differing_words_respelt(heard: str, spelt: str) -> bool:
+    """Whether the words that differ between two names, the words they share at either
+    end set aside, are near spellings of each other (``RESPELT_WORDS``); a name that only
+    adds or drops words counts as near."""
+    a, b = heard.casefold().split(), spelt.casefold().split()
+    while a and b and a[0] == b[0]:
+        a, b = a[1:], b[1:]
+    while a and b and a[-1] == b[-1]:
+        a, b = a[:-1], b[:-1]
+    if not a or not b:
+        return True
+    return similarity(" ".join(a), " ".join(b)) >= RESPELT_WORDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +350,11 @@ def judge_margin(words: Sequence[str], first: int, last: int, written: str,
         return -math.inf
     heard = " ".join(split_word(w)[1] for w in words[first : last + 1])
     spelt = " ".join(split_word(w)[1] for w in written.split())
-    if similarity(heard, spelt) >= CORRECTION_THRESHOLD and heard_as_name(words, first, last):
+    if (
+        similarity(heard, spelt) >= CORRECTION_THRESHOLD
+        and heard_as_name(words, first, last)
+        and _differing_words_respelt(heard, spelt)
+    ):
         return SPELLING_MARGIN
     if compact(heard) == compact(spelt) and partly_heard_as_name(words, first, last):
         return SPELLING_MARGIN  # the same letters, part of them written as a name unprimed

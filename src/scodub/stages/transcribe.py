@@ -128,8 +128,11 @@ class TranscribeStage(Stage[TranscribeResult]):
     # person's name; of two names over one stretch the longer that holds the other
     # 17: a change of letter case alone taken where the words say it is a name's (an
     #     acronym, no ordinary word, after "called": names.context.case_basis), and why
-    #     (Correction.basis); 18: that rule made stricter (each changed word rare)
-    version = 18
+    #     (Correction.basis); 18: that rule made stricter (each changed word rare);
+    # 19: the smaller margin of a name respelt only where the words that differ are near
+    #     spellings too ("Mr. John Dashwood" is not a respelling of Zhang Dashwood);
+    #     title dots and out-times in the segmenter
+    version = 19
 
     @classmethod
     def build(
