@@ -22,6 +22,7 @@ from scodub import devices
 from scodub.asr import guard
 from scodub.asr.edges import SpeechMap, refine_words, speech_map
 from scodub.asr.hearing import check_hearing
+from scodub.asr.punctuate import restore_case
 from scodub.asr.recover import recover_skipped
 from scodub.data import Segment, Transcript, Word, ms
 from scodub.devices import DEVICES
@@ -164,6 +165,8 @@ def transcribe_audio(
         kept.append(segment)
     kept, recovered = recover_skipped(whisper, audio, kept, speech, options,
                                       str(info.language), spaced, _to_segment)
+    written = "en" if settings.task == "translate" else str(info.language)
+    kept, _ = restore_case(whisper, audio, kept, written, options, str(info.language))
     regions = list(speech.regions)
     if settings.vad and kept:
         kept = snap_to_speech(kept, regions)

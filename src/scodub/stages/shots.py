@@ -74,6 +74,7 @@ class SnapStage(Stage[SnapStageResult]):
     localize: LocalizeStage | None = None  # the aligned tracks, when there are several
 
     name = "snap"
+    version = 2  # 2: out-times not moved more than 0.5 s past their speech
 
     def deps(self) -> tuple[Stage[Any], ...]:
         return tuple(s for s in (self.subtitles, self.shots, self.localize) if s is not None)

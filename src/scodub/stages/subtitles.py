@@ -47,7 +47,8 @@ class SubtitlesStage(Stage[SubtitleResult]):
     fallback_language: str = "en"  # for a transcript in no language (silence)
 
     name = "subtitles"
-    version = 4  # 2: speech ends per cue; 3: number style; 4: speech ends cached, film end
+    version = 5  # 2: speech ends per cue; 3: number style; 4: speech ends cached, film end;
+    # 5: a cue in the film's last moments kept up 5/6 s, title dots, out-times within 0.5 s
 
     def deps(self) -> tuple[Stage[Any], ...]:
         return (self.transcribe,)

@@ -131,7 +131,7 @@ class TranscribeStage(Stage[TranscribeResult]):
     #     (Correction.basis); 18: that rule made stricter (each changed word rare);
     # 19: the smaller margin of a name respelt only where the words that differ are near
     #     spellings too ("Mr. John Dashwood" is not a respelling of Zhang Dashwood);
-    #     title dots and out-times in the segmenter
+    #     speech written flat given case and punctuation (asr.punctuate)
     version = 19
 
     @classmethod
