@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import re
 import shutil
 import threading
@@ -202,6 +203,40 @@ def test_voice_with_a_broken_json(tmp_path: Path) -> None:
     (tmp_path / "en_US-joe-medium.onnx.json").write_text('{"audio": ')
     with pytest.raises(ModelError, match="not a Piper voice config"):
         resolve_voice("en", str(model))
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"audio": {"sample_rate": 0}}, r"audio\.sample_rate 0 is not a sample rate"),
+        ({"audio": {"sample_rate": -16000}}, "is not a sample rate"),
+        ({"audio": {"sample_rate": 10**9}}, "is not a sample rate"),
+        ({"audio": {"sample_rate": "x"}}, "is not a sample rate"),
+        ({"espeak": {"voice": "zz-nonexist"}}, "espeak-ng has no voice 'zz-nonexist'"),
+        ({"espeak": {"voice": ""}}, "is not an espeak-ng voice name"),
+        ({"num_speakers": 0}, "num_speakers does not fit the model, which takes a speaker id"),
+        ({"num_speakers": "four"}, "num_speakers 'four' is not a number of speakers"),
+        ({"inference": {"length_scale": 0}}, r"inference\.length_scale 0 is out of range"),
+        ({"inference": {"noise_scale": float("nan")}}, r"inference\.noise_scale nan is out"),
+        ({"phoneme_id_map": []}, "phoneme_id_map is empty or not a mapping"),
+    ],
+)
+def test_a_voice_config_piper_would_fail_on_is_refused_before_any_work(
+    tmp_path: Path, change: dict[str, object], problem: str
+) -> None:
+    """One line naming the config and the value, not a traceback from Piper mid-dub."""
+    source = Path(__file__).parent / "data" / "tiny-piper" / "en_US-tinyms-medium.onnx"
+    model = tmp_path / "voice.onnx"
+    shutil.copyfile(source, model)
+    config = json.loads(source.with_name(source.name + ".json").read_text(encoding="utf-8"))
+    for key, value in change.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            config[key].update(value)
+        else:
+            config[key] = value
+    (tmp_path / "voice.onnx.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ModelError, match=rf"voice\.onnx\.json: .*{problem}"):
+        load_piper_voice(model)
 
 
 def test_folder_without_a_voice(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,49 @@ def _read_config(model: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         problem = f"{type(exc).__name__}: {exc}"
         raise ModelError(f"{config}: not a Piper voice config ({problem})") from exc
+    problem = _config_problem(data)
+    if problem:
+        raise ModelError(f"{config}: {problem}")
     return dict(data)
+
+
+#: Sample rates a voice may have (Piper's are 16 and 22.05 kHz).
+SAMPLE_RATES = (8000, 96000)
+#: Piper's inference scales: phoneme length and the two noise scales; a length scale of
+#: zero or less speaks nothing, a huge one hours of one vowel.
+_SCALES = {"length_scale": (0.05, 20.0), "noise_scale": (0.0, 10.0), "noise_w": (0.0, 10.0)}
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _config_problem(data: Any) -> str:
+    """What in a voice config Piper would fail on mid-dub, before any work ("" if none)."""
+    if not isinstance(data, dict):
+        return "not a Piper voice config (not a JSON object)"
+    rate = data["audio"]["sample_rate"]
+    low, high = SAMPLE_RATES
+    if not (isinstance(rate, int) and not isinstance(rate, bool) and low <= rate <= high):
+        return f"audio.sample_rate {rate!r} is not a sample rate ({low}-{high} Hz)"
+    voice = data["espeak"]["voice"]
+    if not isinstance(voice, str) or not voice.strip():
+        return f"espeak.voice {voice!r} is not an espeak-ng voice name"
+    count = data.get("num_speakers", 1)
+    if count is not None and not (isinstance(count, int) and not isinstance(count, bool)
+                                  and 0 <= count <= 100_000):
+        return f"num_speakers {count!r} is not a number of speakers"
+    if not isinstance(data["phoneme_id_map"], dict) or not data["phoneme_id_map"]:
+        return "phoneme_id_map is empty or not a mapping"
+    inference = data.get("inference") or {}
+    if not isinstance(inference, dict):
+        return "inference is not a mapping"
+    for key, (least, most) in _SCALES.items():
+        value = inference.get(key)
+        if value is not None and not (_number(value) and least <= value <= most
+                                      and (key != "length_scale" or value > 0)):
+            return f"inference.{key} {value!r} is out of range ({least}-{most})"
+    return ""
 
 
 def split_speaker(spec: str) -> tuple[str, str | None]:
@@ -115,6 +158,22 @@ def _onnx_voice(model: Path, _mtime_ns: int) -> Any:
         raise ModelError(f"{model}: not a loadable ONNX voice ({reason})") from exc
 
 
+def _check_model(model: Path, voice: Any, several: bool) -> None:
+    """The config agrees with the model and espeak-ng: one ModelError before any work, not
+    a traceback mid-dub (a speaker id the model wants and the config does not give, an
+    espeak voice espeak-ng does not have)."""
+    config = config_path_for(model)
+    inputs = {i.name for i in voice.session.get_inputs()}
+    if ("sid" in inputs) != several:
+        wants = "takes a speaker id" if "sid" in inputs else "has one speaker"
+        raise ModelError(f"{config}: num_speakers does not fit the model, which {wants}")
+    try:
+        voice.phonemize("a")
+    except Exception as exc:  # espeak-ng's RuntimeError: "Failed to set voice"
+        name = voice.config.espeak_voice
+        raise ModelError(f"{config}: espeak-ng has no voice {name!r} ({exc})") from exc
+
+
 class PiperVoice:
     """One Piper voice (an ONNX model and its config), ready to synthesize."""
 
@@ -133,6 +192,7 @@ class PiperVoice:
         if speaker is not None:  # checked before the model loads: a bad one fails fast
             self.speaker_id, label = _speaker_id(self.model_path, config, speaker)
         self._model = _onnx_voice(self.model_path.absolute(), self.model_path.stat().st_mtime_ns)
+        _check_model(self.model_path, self._model, bool(self.speakers))
         self.base_name = self.model_path.name.removesuffix(".onnx")
         self.name = f"{self.base_name}#{label}" if label else self.base_name
         self.language = _voice_language(config)
