@@ -314,6 +314,17 @@ def test_a_key_given_twice_is_a_problem_not_the_last_value(tmp_path: Path) -> No
     )
     with pytest.raises(InputError, match=r"defaults: 'langs' given twice \(first on line 2\)"):
         read_manifest(manifest, Defaults())
+    # a second films: list dropped the first list's films without a word
+    manifest.write_text("films:\n  - a/film.mp4\nfilms:\n  - b/film.mp4\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r":3: 'films' given twice \(first on line 1\)"):
+        read_manifest(manifest, Defaults())
+    manifest = tmp_path / "batch.csv"
+    manifest.write_text("path,lang,path\na/film.mp4,en,b/film.mp4\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"column\(s\) path given twice"):
+        read_manifest(manifest, Defaults())
+    manifest.write_text("path,beam_size\na/film.mp4,100\n", encoding="utf-8")
+    (entry,) = read_manifest(manifest, Defaults())
+    assert "100 is above 32" in " ".join(p for _, p in entry.problems), entry.problems
 
 
 def test_out_above_the_films_folder_still_finds_the_films(tmp_path: Path) -> None:

@@ -35,6 +35,10 @@ def test_a_usage_error_is_one_line_naming_the_command_and_the_problem(
         (["translate", "x.srt", "--to", "ru", "-o", str(a_file)], f"'{a_file}' is a file"),
         (["run"], "Missing argument 'FILM'"),
         (["bogus"], "No such command 'bogus'"),
+        # a segfault and a 23 GB beam search before there was a bound
+        (["transcribe", "x.wav", "--threads", "100000"], "not in the range 0<=x<=256"),
+        (["transcribe", "x.wav", "--beam-size", "100000"], "not in the range 1<=x<=32"),
+        (["run", "x.wav", "--mt-beam-size", "1000"], "not in the range 1<=x<=32"),
     ]:
         code, out, err = scodub(args, capsys)
         command = " ".join(["scodub", *args[:1]]) if args[0] != "bogus" else "scodub"

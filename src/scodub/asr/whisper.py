@@ -33,6 +33,12 @@ from scodub.media.probe import AudioStream
 from scodub.provision.whisper import ResolvedModel, resolve_whisper_model
 
 TASKS = ("transcribe", "translate")
+#: Upper bounds of the decoding settings: beams beyond a few dozen only cost memory (one
+#: of 100,000 took 23 GB for 2 s of audio), a batch beyond a few hundred windows and
+#: threads beyond a few hundred only fail (a segfault, "Thread creation failed").
+MAX_BEAM_SIZE = 32
+MAX_BATCH_SIZE = 256
+MAX_CPU_THREADS = 256
 
 @dataclass(frozen=True, slots=True)
 class AsrSettings:
@@ -55,8 +61,12 @@ class AsrSettings:
             )
         if self.task not in TASKS:
             raise ConfigError(f"invalid task {self.task!r}, expected one of: {', '.join(TASKS)}")
-        if self.batch_size < 1 or self.beam_size < 1:
-            raise ConfigError("--batch-size and --beam-size must be at least 1")
+        if not 1 <= self.batch_size <= MAX_BATCH_SIZE:
+            raise ConfigError(f"--batch-size must be 1-{MAX_BATCH_SIZE}, not {self.batch_size}")
+        if not 1 <= self.beam_size <= MAX_BEAM_SIZE:
+            raise ConfigError(f"--beam-size must be 1-{MAX_BEAM_SIZE}, not {self.beam_size}")
+        if not 0 <= self.cpu_threads <= MAX_CPU_THREADS:
+            raise ConfigError(f"--threads must be 0-{MAX_CPU_THREADS}, not {self.cpu_threads}")
         if self.language is not None:
             return replace(self, language=require_asr(self.language).code)
         return self

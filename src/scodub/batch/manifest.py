@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scodub.asr.speakers import SpeakerSettings
+from scodub.asr.whisper import MAX_BATCH_SIZE, MAX_BEAM_SIZE
 from scodub.batch.rows import KEYS, NOT_A_FILM, Row, csv_rows, yaml_rows
 from scodub.batch.state import STATE_FILE
 from scodub.dub.casting import parse_speaker_voices
@@ -260,15 +261,15 @@ def _apply(
     elif key == "compute_type":
         s = replace(s, asr=replace(asr, compute_type=str(value)))
     elif key == "beam_size":
-        s = replace(s, asr=replace(asr, beam_size=_int(value, 1)))
+        s = replace(s, asr=replace(asr, beam_size=_int(value, 1, MAX_BEAM_SIZE)))
     elif key == "batch_size":
-        s = replace(s, asr=replace(asr, batch_size=_int(value, 1)))
+        s = replace(s, asr=replace(asr, batch_size=_int(value, 1, MAX_BATCH_SIZE)))
     elif key == "mt_model":
         s = replace(s, mt=replace(mt, model=str(value)))
     elif key == "mt_device":
         s = replace(s, mt=replace(mt, device=str(value)))
     elif key == "mt_beam_size":
-        s = replace(s, mt=replace(mt, beam_size=_int(value, 1)))
+        s = replace(s, mt=replace(mt, beam_size=_int(value, 1, MAX_BEAM_SIZE)))
     elif key == "dub":
         dub_on = _bool(value)
     elif key == "dub_langs":
@@ -310,12 +311,15 @@ def _voice_entries(value: Any) -> list[str]:
     return _strings(value)
 
 
-def _int(value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not str(value).strip().lstrip("-").isdigit():
+def _int(value: Any, minimum: int, maximum: int | None = None) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.lstrip("-").isdigit() or len(text) > 12:
         raise ValueError(f"{value!r} is not a whole number")
-    number = int(str(value).strip())
+    number = int(text)
     if number < minimum:
         raise ValueError(f"{number} is below {minimum}")
+    if maximum is not None and number > maximum:
+        raise ValueError(f"{number} is above {maximum}")
     return number
 
 

@@ -68,6 +68,9 @@ def csv_rows(path: Path, text: str) -> list[Row]:
             path, "empty manifest (expected a header row: path,lang,langs,...)"
         ) from None
     columns = [name.strip().lower().replace("-", "_").replace(" ", "_") for name in header]
+    twice = sorted({c for c in columns if c and columns.count(c) > 1})
+    if twice:  # the last cell would win without a word
+        raise ManifestError(path, f"column(s) {', '.join(twice)} given twice", 1)
     unknown = [c for c in columns if c and c not in KEYS]
     if unknown:
         raise ManifestError(
@@ -128,7 +131,19 @@ def yaml_rows(path: Path, text: str) -> tuple[dict[str, Any], list[Row]]:
     if isinstance(root, SequenceNode):
         films_node = root
     elif isinstance(root, MappingNode):
-        top = {k.value: v for k, v in root.value if isinstance(k, ScalarNode)}
+        top: dict[str, Node] = {}
+        key_lines: dict[str, int] = {}
+        for key, value in root.value:
+            if not isinstance(key, ScalarNode):
+                continue
+            if key.value in top:  # YAML would keep the last: the first list's films lost
+                first = key_lines[key.value]
+                raise ManifestError(
+                    path,
+                    f"{key.value!r} given twice (first on line {first}); merge them into one",
+                    key.start_mark.line + 1,
+                )
+            top[key.value], key_lines[key.value] = value, key.start_mark.line + 1
         # x-... keys are the user's own (anchors to merge into films with <<), as in
         # docker compose files.
         extra = sorted(k for k in set(top) - {"defaults", "films"} if not k.startswith("x-"))

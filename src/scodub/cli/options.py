@@ -13,7 +13,13 @@ from typing import Any, TypeVar
 import click
 
 from scodub.asr.speakers import SpeakerSettings
-from scodub.asr.whisper import TASKS, AsrSettings
+from scodub.asr.whisper import (
+    MAX_BATCH_SIZE,
+    MAX_BEAM_SIZE,
+    MAX_CPU_THREADS,
+    TASKS,
+    AsrSettings,
+)
 from scodub.devices import DEVICES
 from scodub.dub.casting import parse_speaker_voices
 from scodub.dub.voices import parse_voice_options
@@ -90,12 +96,14 @@ def asr_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--batch-size",
-            type=click.IntRange(min=1),
+            type=click.IntRange(1, MAX_BATCH_SIZE),
             default=1,
             show_default=True,
             help="Batched inference (faster-whisper BatchedInferencePipeline) when > 1.",
         ),
-        click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True),
+        click.option(
+            "--beam-size", type=click.IntRange(1, MAX_BEAM_SIZE), default=5, show_default=True
+        ),
         click.option(
             "--audio-stream",
             type=click.IntRange(min=0),
@@ -114,7 +122,7 @@ def asr_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--threads",
-            type=click.IntRange(min=0),
+            type=click.IntRange(0, MAX_CPU_THREADS),
             default=0,
             help="CPU threads (0: CTranslate2's default).",
         ),
@@ -246,7 +254,9 @@ def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Seconds an openai: request may take before it is retried.",
         ),
         click.option("--mt-device", type=click.Choice(DEVICES), default="auto", show_default=True),
-        click.option("--mt-beam-size", type=click.IntRange(min=1), default=4, show_default=True),
+        click.option(
+            "--mt-beam-size", type=click.IntRange(1, MAX_BEAM_SIZE), default=4, show_default=True
+        ),
         click.option(
             "--mt-batch-size",
             type=click.IntRange(min=1),
