@@ -23,6 +23,10 @@ SEVERITIES: tuple[str, ...] = (ERROR, WARNING)
 
 # Role of a text inside a term, the key of ParsedTerm.lines: ("form", "ru", 0).
 FORM, VARIANT, ALIAS = "form", "variant", "alias"
+#: A name's form is at most this long (the longest festival titles hold about 15 words):
+#: a longer one is an error (a paragraph pasted where a name goes), not checked further.
+MAX_FORM_WORDS = 40
+MAX_FORM_CHARS = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +95,18 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _pieces(words: tuple[str, ...], han: bool) -> set[tuple[str, ...]]:
+def _pieces(
+    words: tuple[str, ...], han: bool, lengths: frozenset[int]
+) -> set[tuple[str, ...]]:
     """Every shorter piece of a form that another form could be: runs of whole words, or
-    (Han, written without spaces) any run of characters."""
+    (Han, written without spaces) runs of characters, of the ``lengths`` the language's
+    forms have (all runs of a 1,000-word form took minutes: cubic in its length)."""
     if han:
         text = "".join(words)
-        return {(text[i:j],) for i in range(len(text))
-                for j in range(i + 1, len(text) + 1) if j - i < len(text)}
+        return {(text[i:i + k],) for k in lengths if k < len(text)
+                for i in range(len(text) - k + 1)}
     n = len(words)
-    return {words[i:j] for i in range(n) for j in range(i + 1, n + 1) if j - i < n}
+    return {words[i:i + k] for k in lengths if k < n for i in range(n - k + 1)}
 
 
 # Letters that are right in one Arabic-script language and wrong in another.
@@ -178,6 +185,11 @@ def _term_issues(entry: ParsedTerm, file: str, source: str) -> list[GlossaryIssu
         if not form_words(text):
             report(line, f"{what} has no letters or digits: it can never be found in a text")
             continue
+        if _too_long(text):
+            shown = f"{role} {text[:40]!r}... ({lang})"
+            report(line, f"{shown} has {len(text.split())} words, {len(text)} characters: a "
+                   f"name has at most {MAX_FORM_WORDS} words and {MAX_FORM_CHARS} characters")
+            continue
         lookalike = ""
         for word in text.split():
             scripts = sorted({s for c in word if (s := script_of(c)) and s != "Han"})
@@ -230,6 +242,10 @@ def _effective(entry: ParsedTerm, source: str) -> Iterator[tuple[str, str, int]]
         yield source, alias, entry.line_of(ALIAS, "", i)
 
 
+def _too_long(text: str) -> bool:
+    return len(text) > MAX_FORM_CHARS or len(text.split()) > MAX_FORM_WORDS
+
+
 def _cross_issues(entries: Sequence[ParsedTerm], file: str, source: str) -> list[GlossaryIssue]:
     issues: list[GlossaryIssue] = []
     first_id: dict[str, ParsedTerm] = {}
@@ -247,6 +263,8 @@ def _cross_issues(entries: Sequence[ParsedTerm], file: str, source: str) -> list
     by_lang: dict[str, list[tuple[int, str]]] = {code: [] for code in LANGUAGES}
     for n, entry in enumerate(entries):
         for lang, text, line in _effective(entry, source):
+            if _too_long(text):  # an error of its own (_term_issues)
+                continue
             key = (lang, match_key(text))
             by_lang[lang].append((n, text))
             prior = owner.setdefault(key, (n, text, line))
@@ -263,7 +281,7 @@ def _cross_issues(entries: Sequence[ParsedTerm], file: str, source: str) -> list
     example: dict[tuple[int, int], tuple[str, str]] = {}
     # A keep term's form stands in every language: tokens and pieces once per text.
     token_memo: dict[str, tuple[str, ...]] = {}
-    piece_memo: dict[tuple[tuple[str, ...], bool], set[tuple[str, ...]]] = {}
+    piece_memo: dict[tuple[tuple[str, ...], bool, frozenset[int]], set[tuple[str, ...]]] = {}
     for lang, items in by_lang.items():
         han = LANGUAGES[lang].script == "Han"
         unique = {
@@ -271,10 +289,11 @@ def _cross_issues(entries: Sequence[ParsedTerm], file: str, source: str) -> list
             for n, t in items
         }.values()
         holders: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+        lengths = frozenset(len("".join(tok)) if han else len(tok) for _, _, tok in unique)
         for b, text_b, tok_b in unique:
-            pieces = piece_memo.get((tok_b, han))
+            pieces = piece_memo.get((tok_b, han, lengths))
             if pieces is None:
-                pieces = piece_memo[(tok_b, han)] = _pieces(tok_b, han)
+                pieces = piece_memo[(tok_b, han, lengths)] = _pieces(tok_b, han, lengths)
             for piece in pieces:
                 holders.setdefault(piece, []).append((b, text_b))
         for a, text_a, tok_a in unique:
