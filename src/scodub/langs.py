@@ -249,14 +249,35 @@ def subtitle_rules(code: str) -> Language:
     return Language(code, code, code, code, code, "", "", rtl, True, 42, 17)
 
 
+#: ISO 15924 script subtags a language's row is written in (``zh-Hans``, ``uz-Latn``).
+_SCRIPT_SUBTAGS = {"Latin": ("latn",), "Cyrillic": ("cyrl",), "Arabic": ("arab", "aran"),
+                   "Devanagari": ("deva",), "Han": ("hans",)}
+_SCRIPT_OF_TAG = re.compile(r"^[a-z]{2,3}[-_]([a-z]{4})(?:[-_]|$)")
+
+
+def written_language(code: str) -> Language:
+    """``get_language`` for a language to write subtitles in: a script subtag must be the
+    one scodub writes it in (``zh-Hant`` and ``uz-Cyrl`` are refused, not written as
+    Simplified Chinese and Latin Uzbek). A spoken language's tag keeps any script."""
+    row = get_language(code)
+    tagged = _SCRIPT_OF_TAG.match(code.strip().lower())
+    if tagged and tagged[1] not in _SCRIPT_SUBTAGS.get(row.script, (tagged[1],)):
+        script = "Simplified Han" if row.script == "Han" else row.script
+        raise LanguageError(
+            f"{code.strip()!r}: scodub writes {row.name} in {script} script only ({row.bcp47})"
+        )
+    return row
+
+
 def parse_language_list(spec: str) -> tuple[str, ...]:
-    """``"all"`` or a comma list (``"ru,zh"``) to ISO 639-1 codes, order kept, no repeats."""
+    """``"all"`` or a comma list (``"ru,zh"``) to ISO 639-1 codes, order kept, no repeats
+    (a script subtag must be the one scodub writes the language in)."""
     if spec.strip().lower() == "all":
         return SCO_LANGUAGES
     codes: list[str] = []
     for part in spec.split(","):
         if part.strip():
-            code = get_language(part).code
+            code = written_language(part).code
             if code not in codes:
                 codes.append(code)
     if not codes:
