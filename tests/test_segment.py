@@ -399,3 +399,15 @@ def test_a_word_in_the_films_last_moment_comes_up_early_enough() -> None:
     # the cue before ends with its speech, no later, and nothing overlaps
     assert first.end_ms == 9300 and last.start_ms - first.end_ms >= 83
     assert last.end_ms <= 10_000 and last.start_ms < 9700
+
+
+def test_a_picture_of_one_frame_a_second_counts_frame_rules_at_24_fps() -> None:
+    """At 1 fps, 2 frames are 2 s: the gap cut a cue from 2.6 s to 1.28 s. Below 10 fps the
+    frame rules are counted at 24 fps (a frame of such a picture outlasts them all)."""
+    assert TIMING.frames_ms(2, 1.0) == TIMING.frames_ms(2, None) == 83
+    assert TIMING.frames_ms(2, 25.0) == 80
+    words = [Word("We", 0, 300, speaker="S1"), Word("did", 300, 600, speaker="S1"),
+             Word("it.", 600, 1200, speaker="S1"), Word("Yes!", 1700, 2400, speaker="S2")]
+    first, second = segment_words(words, EN, 1.0)
+    assert second.start_ms - first.end_ms == 83
+    assert check_track(Track("en", (first, second), 1.0), 1.0).ok

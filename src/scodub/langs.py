@@ -33,9 +33,13 @@ class TimingRules:
     shot_clear_frames: int = 12
     shot_out_gap_frames: int = 2
 
+    #: The frame rules are for moving pictures: below this rate (a slideshow, a 1 fps
+    #: test picture, where 2 frames are 2 s) they are counted at ``default_fps``.
+    min_frame_rule_fps: float = 10.0
+
     def frames_ms(self, frames: int, fps: float | None) -> int:
-        """Duration of ``frames`` at ``fps`` (default 24) in whole ms."""
-        rate = fps if fps and fps > 0 else self.default_fps
+        """Duration of ``frames`` at ``fps`` (default 24; also below 10 fps) in whole ms."""
+        rate = fps if fps and fps >= self.min_frame_rule_fps else self.default_fps
         return round(frames * 1000 / rate)
 
 
