@@ -311,3 +311,13 @@ def test_speakers_sharing_a_voice_are_named_in_the_warnings() -> None:
     (warning,) = _shared_voices("ru", cast)
     assert warning.startswith("ru: speakers S1, S3 share the voice espeak:ru")
     assert _shared_voices("ru", {"S1": info("espeak:ru"), "S2": info("espeak:ru+f2")}) == []
+
+
+def test_a_file_that_is_no_transcript_names_what_it_lacks(tmp_path: Path) -> None:
+    """A run's report given as --transcript: "('language')" said nothing."""
+    from scodub.dub.casting import load_timeline
+
+    report = tmp_path / "film.report.json"
+    report.write_text(json.dumps({"scodub": "1", "stages": {}}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="not a scodub transcript \\(no 'language' in it\\)"):
+        load_timeline(report)

@@ -40,6 +40,10 @@ def test_embedded_is_assembled_verified_and_repaired(cache: Path) -> None:
 def test_local_folder_validation(tmp_path: Path, cache: Path) -> None:
     with pytest.raises(ModelError, match="does not exist"):
         resolve_whisper_model(str(tmp_path / "nowhere"))
+    a_file = tmp_path / "speech.mp3"  # a file given for --model
+    a_file.write_bytes(b"ID3")
+    with pytest.raises(ModelError, match="speech.mp3: a file, not a model folder"):
+        resolve_whisper_model(str(a_file))
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(ModelError, match="missing model.bin"):

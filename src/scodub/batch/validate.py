@@ -59,8 +59,8 @@ def validate(entries: Sequence[FilmEntry], out_dir: Path) -> Validation:
     for entry in entries:
         found = [
             Problem(f"{entry.source}:{line}" if line else str(entry.path), entry.film_id, text)
-            for line, text in entry.problems
-        ]
+            for line, text in sorted(entry.problems, key=lambda item: item[0] or 0)
+        ]  # in line order, as the manifest reads
         if not entry.problems:
             found += [
                 Problem(entry.where, entry.film_id, text) for text in _check(entry, out_dir, out_ok)

@@ -82,6 +82,11 @@ class SpeakerTimeline:
         return next((s.voice_type for s in self.speakers if s.id == speaker), "unknown")
 
 
+def _why(exc: Exception) -> str:
+    """A reader's failure in words: a missing key is named as one, not as a bare quote."""
+    return f"no {exc.args[0]!r} in it" if isinstance(exc, KeyError) and exc.args else str(exc)
+
+
 def load_timeline(path: Path, film: MediaInfo | None = None) -> SpeakerTimeline | None:
     """The speaker timeline of a ``<film>.transcript.json`` (None: it has no speakers);
     with ``film``, a ConfigError when the transcript is plainly another film's (another
@@ -90,7 +95,7 @@ def load_timeline(path: Path, film: MediaInfo | None = None) -> SpeakerTimeline 
         obj = json.loads(Path(path).read_text(encoding="utf-8"))
         transcript = Transcript.from_json(obj.get("transcript", obj))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ConfigError(f"{path}: not a scodub transcript ({exc})") from exc
+        raise ConfigError(f"{path}: not a scodub transcript ({_why(exc)})") from exc
     if film is not None:
         _require_films_transcript(path, obj.get("media"), transcript, film)
     return SpeakerTimeline.of(transcript)

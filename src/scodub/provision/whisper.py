@@ -156,6 +156,9 @@ def _complete(folder: Path) -> bool:
 
 
 def _check_whisper_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise ModelError(f"{folder}: a file, not a model folder (a CTranslate2 Whisper "
+                         "folder holds model.bin and config.json)")
     if not folder.is_dir():
         raise ModelError(f"{folder}: model folder does not exist")
     missing = [n for n in ("model.bin", "config.json") if not (folder / n).exists()]

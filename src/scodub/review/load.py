@@ -212,7 +212,8 @@ def load_run(folder: Path, stem: str) -> FilmRun:
             # the transcribe stage wraps the transcript with the model and settings
             transcript = Transcript.from_json(stored.get("transcript", stored))
         except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise InputError(transcript_path, f"not a scodub transcript ({exc})") from exc
+            why = f"no {exc.args[0]!r} in it" if isinstance(exc, KeyError) and exc.args else exc
+            raise InputError(transcript_path, f"not a scodub transcript ({why})") from exc
     dub_path = folder / f"{stem}.dub.json"
     dub = _read_json(dub_path) if dub_path.is_file() else {}
     spoken = _dig(report, "stages", "transcribe", "language")
