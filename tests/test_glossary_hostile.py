@@ -131,6 +131,10 @@ def test_a_form_of_a_paragraph_is_an_error_and_checked_in_linear_time(tmp_path: 
     assert [(n, error) for n, _, error in problems if error] == [(6, True)]
     assert "has 4000 words" in problems[0][1] and "at most 40 words" in problems[0][1]
     assert any("contains alpha" in p and not error for _, p, error in problems), problems
+    # a form without letters (an error of its own) is inside no other form
+    path.write_text(path.read_text(encoding="utf-8").replace(long_form.strip(), "!!!"),
+                    encoding="utf-8")
+    assert not any("contains essay" in p for _, p, _ in _problems(path)), _problems(path)
 
 
 @pytest.mark.parametrize(

@@ -108,8 +108,12 @@ def test_a_titles_dot_ends_no_sentence_and_keeps_the_title_with_its_name() -> No
                  "Both Mrs. Dashwood and her three daughters stayed at home."):
         lines = break_lines(text, EN)
         assert not any(line.endswith(("Mr.", "Dr.", "Mrs.")) for line in lines), lines
-    assert ends_sentence("home.", EN) and ends_sentence('"Go."', EN)
-    assert not ends_sentence("Mr.", EN) and not ends_sentence("Dr.", EN)
+    assert ends_sentence("home.", "He", EN) and ends_sentence('"Go."', "We", EN)
+    assert not ends_sentence("Mr.", "Smith", EN) and not ends_sentence("Dr.", "Tan", EN)
+    # a full word ends a sentence, and an abbreviation before a small word is no title
+    assert ends_sentence("sir.", "We", EN) and ends_sentence("ms.", "then", EN)
+    lines = break_lines("Yes, sir. We will leave the camp at dawn tomorrow.", EN)
+    assert lines == ("Yes, sir.", "We will leave the camp at dawn tomorrow."), lines
 
 
 def test_protected_span_is_not_split_when_a_layout_allows() -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import DATA
-from scodub.asr.punctuate import flat_runs, fold, restore_case
+from scodub.asr.punctuate import flat_stretches, fold, restore_case
 from scodub.asr.whisper import AsrSettings, load_model, resolve_device, transcribe_audio
 from scodub.data import Segment, Word
 from scodub.media.decode import decode_audio
@@ -66,10 +66,43 @@ def test_only_runs_written_flat_in_a_cased_language_are_decoded_again() -> None:
     audio = np.zeros(16000 * 10, dtype=np.float32)
     assert restore_case(_NoDecoding(), audio, written, "en", {}) == (written, 0)
     short = [seg("i know", 0)]  # too short to tell
-    assert flat_runs(short) == []
+    assert flat_stretches(short) == []
     assert restore_case(_NoDecoding(), audio, short, "en", {}) == (short, 0)
     flat_zh = [seg("我们 以前 见过", 0)]  # no letter case: no prompt for it
     assert restore_case(_NoDecoding(), audio, flat_zh, "zh", {}) == (flat_zh, 0)
-    # two flat segments 1 s apart are one run; one 3 s later is another
-    flat = [seg("and so my", 0), seg("fellow americans", 1800), seg("ask not what", 6000)]
-    assert flat_runs(flat) == [[0, 1], [2]]
+    # flat segments close together are one stretch, with the segment before as context
+    # (a flat segment may go on with its sentence) and the first after it; a pause of 8 s
+    # or 25 s of speech starts another
+    parts = [seg("When I was young,", 0), seg("my father told me", 1500),
+             seg("that the world was dangerous", 3000), seg("Then he left.", 5000),
+             seg("and never came back", 14_000)]
+    assert flat_stretches(parts) == [(0, 3), (4, 4)]
+
+
+def test_a_flat_segment_in_the_middle_of_a_sentence_is_not_made_a_sentence() -> None:
+    """Decoded with the segment before it, the flat middle of a sentence keeps its small
+    letter: only flat segments change, the context stays as heard."""
+
+    class _Decoding:
+        def __init__(self) -> None:
+            self.calls: list[dict[str, Any]] = []
+
+        def transcribe(self, audio: np.ndarray, **options: Any) -> Any:
+            self.calls.append(options)
+            text = " When I was young, my father told me that the world was dangerous."
+            return iter([type("Raw", (), {"text": text})()]), None
+
+    def seg(text: str, start: int) -> Segment:
+        words = tuple(Word(w, start + 300 * k, start + 300 * k + 250)
+                      for k, w in enumerate(text.split()))
+        return Segment(start, words[-1].end_ms, text, words)
+
+    parts = [seg("When I was young,", 0), seg("my father told me", 1500),
+             seg("that the world was dangerous", 3000)]
+    decoder = _Decoding()
+    audio = np.zeros(16000 * 6, dtype=np.float32)
+    restored, changed = restore_case(decoder, audio, parts, "en", {"clip_timestamps": "0"})
+    assert [s.text for s in restored] == ["When I was young,", "my father told me",
+                                          "that the world was dangerous."]
+    assert changed == 1 and restored[0] is parts[0]
+    assert decoder.calls[0]["initial_prompt"] and "clip_timestamps" not in decoder.calls[0]

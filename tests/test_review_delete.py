@@ -65,6 +65,7 @@ def test_place_cues_keeps_order_and_finds_the_rows_by_time() -> None:
     assert place_cues(rows, rows) == list(range(10))
     extra = [*rows, Cue(30_000, 31_000, ("z",))]  # more cues than rows: one per row in order
     assert place_cues(extra, rows) == list(range(11))
+    assert place_cues([], rows) == []  # an empty edited file: an empty column, no crash
 
 
 def test_an_edited_file_with_a_cue_deleted_keeps_the_other_cues_in_their_rows(

@@ -411,3 +411,14 @@ def test_a_picture_of_one_frame_a_second_counts_frame_rules_at_24_fps() -> None:
     first, second = segment_words(words, EN, 1.0)
     assert second.start_ms - first.end_ms == 83
     assert check_track(Track("en", (first, second), 1.0), 1.0).ok
+
+
+def test_a_cue_moved_up_at_the_films_end_is_chained_to_the_cue_before() -> None:
+    """Moved earlier to keep its minimum duration, the last cue landed 5 frames after the
+    cue before: a gap chaining closes."""
+    words = [Word("Wait", 6000, 6400, speaker="S1"), Word("for", 6400, 6600, speaker="S1"),
+             Word("me.", 6600, 8000, speaker="S1"), Word("Run!", 9000, 9200, speaker="S2")]
+    first, last = (p.cue for p in plan_cues(words, EN, 24.0, end_ms=9500))
+    assert last.end_ms <= 9500 and last.duration_ms >= TIMING.min_duration_ms
+    assert last.start_ms - first.end_ms == TIMING.frames_ms(TIMING.min_gap_frames, 24.0)
+    assert check_track(Track("en", (first, last), 24.0), 24.0, film_ms=9500).ok

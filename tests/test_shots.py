@@ -133,6 +133,16 @@ def test_snapping_keeps_an_out_time_within_half_a_second_of_its_speech() -> None
     assert opened == [(frame(0), frame(56)), (frame(69), frame(120))]
 
 
+def test_a_slow_picture_snaps_and_checks_at_the_same_rate() -> None:
+    """Under 10 fps the frame rules count at 24 fps: snapping and QC agree (an out-time
+    snapped at 5 fps was flagged by QC at 24)."""
+    for end, wanted in ((2800, 2800), (3250, 3400 - frame(2))):  # 14 and 4 frames before
+        (new,), _, _ = snap_times([(1000, end)], [3400], 5.0)
+        assert new == (1000, wanted)
+        cue = Cue(new[0], new[1], ("Go on.",))
+        assert check_track(Track("en", (cue,), 5.0), 5.0, cuts=[3400]).ok
+
+
 def test_aligned_tracks_move_together_and_respect_every_reading_speed() -> None:
     en = Track("en", (Cue(frame(95), frame(95) + 1200, ("Go.",)),), FPS)
     ru = Track("ru", (Cue(frame(95), frame(95) + 1200, ("Это очень длинная реплика.",)),), FPS)

@@ -219,6 +219,8 @@ def test_voice_with_a_broken_json(tmp_path: Path) -> None:
         ({"inference": {"length_scale": 0}}, r"inference\.length_scale 0 is out of range"),
         ({"inference": {"noise_scale": float("nan")}}, r"inference\.noise_scale nan is out"),
         ({"phoneme_id_map": []}, "phoneme_id_map is empty or not a mapping"),
+        ({"inference": {"length_scale": None}}, r"inference\.length_scale None is out"),
+        ({"num_speakers": None}, "num_speakers None is not a number of speakers"),
     ],
 )
 def test_a_voice_config_piper_would_fail_on_is_refused_before_any_work(

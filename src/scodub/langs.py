@@ -37,10 +37,13 @@ class TimingRules:
     #: test picture, where 2 frames are 2 s) they are counted at ``default_fps``.
     min_frame_rule_fps: float = 10.0
 
+    def rule_fps(self, fps: float | None) -> float:
+        """The rate the frame rules count at: ``fps``, or 24 when unknown or below 10."""
+        return fps if fps and fps >= self.min_frame_rule_fps else self.default_fps
+
     def frames_ms(self, frames: int, fps: float | None) -> int:
-        """Duration of ``frames`` at ``fps`` (default 24; also below 10 fps) in whole ms."""
-        rate = fps if fps and fps >= self.min_frame_rule_fps else self.default_fps
-        return round(frames * 1000 / rate)
+        """Duration of ``frames`` at ``rule_fps(fps)`` in whole ms."""
+        return round(frames * 1000 / self.rule_fps(fps))
 
 
 TIMING = TimingRules()

@@ -6,10 +6,11 @@ where a film cuts into speech, and a shift of 20 ms in where the audio starts is
 for the same model to write the same words flat or punctuated. A subtitle without a
 capital or a full stop reads as broken, and the segmenter finds no sentence to end a cue on.
 
-Whisper continues the style of its prompt. So a run of flat segments (a language written
-in cases, ``PROMPTS``; no capital letter and no punctuation mark; at least ``MIN_WORDS``
-words in the run) is decoded again, its own audio with a little margin, primed with a
-short, well-punctuated text in its language. Only letter case and punctuation are taken
+Whisper continues the style of its prompt. So a stretch of flat segments (a language
+written in cases, ``PROMPTS``; no capital letter and no punctuation mark; at least
+``MIN_WORDS`` words) is decoded again, its own audio with the segment before it (the
+sentence it may continue) and a little margin, primed with a short, well-punctuated text
+in its language. Only letter case and punctuation are taken
 from that decoding: where its words, folded (lower case, letters and digits only), are the
 run's own words in the same order, each word takes its new form; a word decoded otherwise
 keeps what was heard, and no time moves. So the words of a transcript never change here,
@@ -38,13 +39,13 @@ PROMPTS: dict[str, str] = {
     "uz": "Xayrli kech. Ha, bilaman; biz avval uchrashganmiz, shunday emasmi?",
     "tg": "Шоми хуш. Ҳа, медонам; мо пештар вохӯрда будем, ҳамин тавр не?",
 }
-#: A run of flat segments this short ("i know") is left as it is.
+#: A stretch with fewer flat words than this ("i know") is left as it is.
 MIN_WORDS = 3
-#: Flat segments closer than this make one run, decoded together for context.
-JOIN_MS = 2000
-#: A run is decoded in pieces no longer than this (Whisper's window is 30 s).
-MAX_RUN_MS = 25_000
-#: Audio decoded beyond a run's first and last word.
+#: Segments closer than this are decoded together (a pause Whisper decodes by itself).
+JOIN_MS = 8000
+#: A stretch decoded at once is no longer than this (Whisper's window is 30 s).
+MAX_SPAN_MS = 25_000
+#: Audio decoded beyond a stretch's first and last word.
 PAD_MS = 200
 
 
@@ -55,25 +56,40 @@ def fold(word: str) -> str:
 
 def _flat(segment: Segment) -> bool:
     text = segment.text
-    if any(c.isupper() for c in text):
+    if not segment.words or any(c.isupper() for c in text):
         return False
     return not any(unicodedata.category(c).startswith("P") and c not in "-'’" for c in text)
 
 
-def flat_runs(segments: Sequence[Segment]) -> list[list[int]]:
-    """Indices of the flat segments, in runs decoded together."""
-    runs: list[list[int]] = []
-    for i, segment in enumerate(segments):
-        if not segment.words or not _flat(segment):
+def flat_stretches(segments: Sequence[Segment]) -> list[tuple[int, int]]:
+    """Stretches of segments [first, last] to decode again: flat segments, each stretch
+    with the segment before it as context where that one is close (a flat segment can
+    be the middle of a sentence: decoded alone, it would be written as a sentence of its
+    own), at most ``MAX_SPAN_MS`` long, and holding at least ``MIN_WORDS`` flat words."""
+    flat = [_flat(s) for s in segments]
+    stretches: list[tuple[int, int]] = []
+    i = 0
+    while i < len(segments):
+        if not flat[i]:
+            i += 1
             continue
-        if runs and runs[-1][-1] == i - 1:
-            last = segments[runs[-1][0]]
-            close = segment.start_ms - segments[i - 1].end_ms < JOIN_MS
-            if close and segment.end_ms - last.start_ms <= MAX_RUN_MS:
-                runs[-1].append(i)
-                continue
-        runs.append([i])
-    return [run for run in runs if sum(len(segments[i].words) for i in run) >= MIN_WORDS]
+        first = i
+        before = i - 1
+        if (before >= 0 and segments[i].start_ms - segments[before].end_ms < JOIN_MS
+                and segments[i].end_ms - segments[before].start_ms <= MAX_SPAN_MS):
+            first = before
+        last = i
+        while last + 1 < len(segments) and flat[last]:
+            following = segments[last + 1]
+            if (following.start_ms - segments[last].end_ms >= JOIN_MS
+                    or following.end_ms - segments[first].start_ms > MAX_SPAN_MS):
+                break
+            last += 1  # a flat segment, or the first that is not: context after the run
+        words = sum(len(segments[k].words) for k in range(first, last + 1) if flat[k])
+        if words >= MIN_WORDS:
+            stretches.append((first, last))
+        i = last + 1
+    return stretches
 
 
 def restore_case(
@@ -84,53 +100,45 @@ def restore_case(
     options: dict[str, Any],
     spoken: str | None = None,
 ) -> tuple[list[Segment], int]:
-    """``segments`` (written in ``language``) with the flat runs written with case and
+    """``segments`` (written in ``language``) with their flat ones written with case and
     punctuation where a primed decoding finds the same words, and how many segments
     changed. ``options``: the transcription's ``WhisperModel.transcribe`` options (its
     task too: a translation is decoded again as one); ``spoken``: the audio's language
-    (default ``language``)."""
+    (default ``language``). Each stretch is decoded on its own audio, so that the prompt
+    primes every one (faster-whisper drops it after the first window otherwise)."""
     prompt = PROMPTS.get(language)
-    runs = flat_runs(segments) if prompt else []
-    if not runs:
+    stretches = flat_stretches(segments) if prompt else []
+    if not stretches:
         return list(segments), 0
-    end_ms = len(audio) * 1000 // ASR_SAMPLE_RATE
-    spans = [
-        (max(0, segments[run[0]].start_ms - PAD_MS), min(end_ms, segments[run[-1]].end_ms + PAD_MS))
-        for run in runs
-    ]
     asked = {
         **options,
         "language": spoken or language,
         "vad_filter": False,
         "word_timestamps": False,
-        "clip_timestamps": [t / 1000 for span in spans for t in span],
         "hotwords": None,
         "initial_prompt": prompt,
         "condition_on_previous_text": False,
     }
-    raws, _ = whisper.transcribe(audio, **asked)
-    heard: list[list[str]] = [[] for _ in runs]
-    for raw in raws:
-        middle = (raw.start + raw.end) * 500
-        for k, (a, b) in enumerate(spans):
-            if a <= middle <= b:
-                heard[k].extend(raw.text.split())
-                break
+    asked.pop("clip_timestamps", None)
+    rate = ASR_SAMPLE_RATE // 1000
     out = list(segments)
     changed = 0
-    for run, tokens in zip(runs, heard, strict=True):
-        words = [w for i in run for w in out[i].words]
-        written = _rewritten(words, tokens)
+    for first, last in stretches:
+        a = max(0, segments[first].start_ms - PAD_MS)
+        b = min(len(audio) // rate, segments[last].end_ms + PAD_MS)
+        raws, _ = whisper.transcribe(audio[a * rate : b * rate], **asked)
+        tokens = [token for raw in raws for token in raw.text.split()]
+        span = range(first, last + 1)
+        written = _rewritten([w for k in span for w in out[k].words], tokens)
         if written is None:
             continue
         at = 0
-        for i in run:
-            count = len(out[i].words)
+        for k in span:
+            count = len(out[k].words)
             new_words = tuple(written[at : at + count])
             at += count
-            if new_words != out[i].words:
-                text = " ".join(w.text for w in new_words)
-                out[i] = replace(out[i], words=new_words, text=text)
+            if _flat(segments[k]) and new_words != out[k].words:  # context stays as heard
+                out[k] = replace(out[k], words=new_words, text=" ".join(w.text for w in new_words))
                 changed += 1
     return out, changed
 

@@ -72,8 +72,7 @@ def _config_problem(data: Any) -> str:
     if not isinstance(voice, str) or not voice.strip():
         return f"espeak.voice {voice!r} is not an espeak-ng voice name"
     count = data.get("num_speakers", 1)
-    if count is not None and not (isinstance(count, int) and not isinstance(count, bool)
-                                  and 0 <= count <= 100_000):
+    if not (isinstance(count, int) and not isinstance(count, bool) and 0 <= count <= 100_000):
         return f"num_speakers {count!r} is not a number of speakers"
     if not isinstance(data["phoneme_id_map"], dict) or not data["phoneme_id_map"]:
         return "phoneme_id_map is empty or not a mapping"
@@ -81,9 +80,10 @@ def _config_problem(data: Any) -> str:
     if not isinstance(inference, dict):
         return "inference is not a mapping"
     for key, (least, most) in _SCALES.items():
-        value = inference.get(key)
-        if value is not None and not (_number(value) and least <= value <= most
-                                      and (key != "length_scale" or value > 0)):
+        if key not in inference:
+            continue
+        value = inference[key]
+        if not (_number(value) and least <= value <= most and (key != "length_scale" or value > 0)):
             return f"inference.{key} {value!r} is out of range ({least}-{most})"
     return ""
 

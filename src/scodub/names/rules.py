@@ -289,7 +289,7 @@ def _cross_issues(entries: Sequence[ParsedTerm], file: str, source: str) -> list
             for n, t in items
         }.values()
         holders: dict[tuple[str, ...], list[tuple[int, str]]] = {}
-        lengths = frozenset(len("".join(tok)) if han else len(tok) for _, _, tok in unique)
+        lengths = frozenset(len("".join(tok)) if han else len(tok) for _, _, tok in unique) - {0}
         for b, text_b, tok_b in unique:
             pieces = piece_memo.get((tok_b, han, lengths))
             if pieces is None:

@@ -24,7 +24,7 @@ def place_cues(cues: Sequence[Cue], rows: Sequence[Cue]) -> list[int]:
     The cues are placed one after another, each no further than the rows left over
     allow, so the work is cues x (rows - cues)."""
     count, slack = len(cues), len(rows) - len(cues)
-    if slack <= 0:
+    if slack <= 0 or not cues:
         return list(range(count))
 
     def score(cue: Cue, row: Cue) -> int:

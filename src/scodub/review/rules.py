@@ -109,7 +109,7 @@ def rules_export(
     return {
         "rules": [{"id": rule.id, "severity": rule.severity} for rule in RULES],
         "languages": per_language,
-        "fps": fps or TIMING.default_fps,
+        "fps": TIMING.rule_fps(fps),
         "cuts": sorted(set(cuts)),
         "film_end_ms": film_end_limit(film_ms, fps or TIMING.default_fps),
         "shots": {

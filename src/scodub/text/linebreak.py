@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from scodub.langs import TIMING, Language
 from scodub.text.bidi import strip_direction_marks, wrap_rtl
 from scodub.text.tags import TAG, strip_tags
-from scodub.text.wordrules import HONORIFICS, WORD_RULES, WordRules
+from scodub.text.wordrules import TITLE_ABBREVIATIONS, WORD_RULES, WordRules
 
 #: Ends a sentence (Latin, CJK, Arabic-script and Devanagari stops), maybe before a quote.
 SENTENCE_END = frozenset(".!?…。！？؟۔।॥")
@@ -353,20 +353,24 @@ def break_cost(
     return cost
 
 
-def title_dot(word: str, lang: Language) -> bool:
-    """A title's dot ("Mr.", "Dr."): it ends no sentence, and the title stays with the
-    name after it."""
-    return word.endswith(".") and _bare(word).rstrip(".") in HONORIFICS.get(lang.code, ())
+def title_dot(word: str, after: str, lang: Language) -> bool:
+    """A title's dot before a name ("Mr. Dashwood", "Dr. Tan"): it ends no sentence, and
+    the title stays with the name after it ("5 ms. Then" is no title)."""
+    return (
+        word.endswith(".")
+        and _bare(word).rstrip(".") in TITLE_ABBREVIATIONS.get(lang.code, ())
+        and _is_capitalised(after)
+    )
 
 
-def ends_sentence(word: str, lang: Language) -> bool:
-    """Whether ``word`` closes a sentence ("Mr." does not)."""
-    return word.rstrip(CLOSERS)[-1:] in SENTENCE_END and not title_dot(word, lang)
+def ends_sentence(word: str, after: str, lang: Language) -> bool:
+    """Whether ``word``, followed by ``after``, closes a sentence ("Mr. Dashwood" does not)."""
+    return word.rstrip(CLOSERS)[-1:] in SENTENCE_END and not title_dot(word, after, lang)
 
 
 @functools.lru_cache(maxsize=65536)
 def _pair_cost(before: str, after: str, lang: Language, cjk_chars: bool) -> float:
-    if title_dot(before, lang):
+    if title_dot(before, after, lang):
         return _COST_PLAIN + _COST_GLUED_WORD
     cost = _base_cost(before, after, lang)
     # Punctuation stays with its word: no line starts with a closing mark, none ends

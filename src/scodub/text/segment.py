@@ -354,7 +354,7 @@ def _inner_cost(timed: Sequence[Word], texts: Sequence[str], k: int, lang: Langu
     """Cost of keeping word k in the same cue as word k-1."""
     cost = 0.0
     tail = texts[k - 1].rstrip(CLOSERS)[-1:]
-    if ends_sentence(texts[k - 1], lang):
+    if ends_sentence(texts[k - 1], texts[k], lang):
         cost += _INNER_SENTENCE_END
     elif tail in CLAUSE_END:
         cost += _INNER_CLAUSE_END
@@ -439,5 +439,7 @@ def _cue_times(
             start = max(min(start, end - min_ms), earliest, 0)
             if times and start - gap < times[-1][1]:
                 times[-1] = (times[-1][0], start - gap)
+            elif times and start - times[-1][1] <= rules.chain_ms:
+                start = times[-1][1] + gap  # chained to the cue before, not 3-12 frames off
         times.append((start, end))
     return times

@@ -52,7 +52,7 @@ class _Frames:
             gap=TIMING.frames_ms(TIMING.min_gap_frames, fps),
             chain=TIMING.frames_ms(TIMING.chain_gap_frames, fps),
             open=TIMING.frames_ms(TIMING.chain_gap_frames + 1, fps),
-            fps=fps if fps and fps > 0 else TIMING.default_fps,
+            fps=TIMING.rule_fps(fps),
         )
 
 
@@ -73,8 +73,7 @@ class SnapResult:
 
 def frames_to_cut(t: int, cut: int, fps: float | None) -> int:
     """Whole frames from ``t`` to ``cut`` (positive: ``t`` is before the cut)."""
-    rate = fps if fps and fps > 0 else TIMING.default_fps
-    return round((cut - t) * rate / 1000)
+    return round((cut - t) * TIMING.rule_fps(fps) / 1000)
 
 
 def nearest_cut(cuts: Sequence[int], t: int, after: int | None = None) -> int | None:

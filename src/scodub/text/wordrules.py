@@ -159,6 +159,11 @@ HONORIFICS: dict[str, frozenset[str]] = {
     )),
     "ru": frozenset(("господин", "госпожа", "гн", "гжа", "доктор", "профессор")),
 }
+#: Titles written short with a dot before a name ("Mr. Dashwood", "Dr. Tan"): that dot ends
+#: no sentence. Only abbreviations: "Yes, sir." and "Call a doctor." do end one.
+TITLE_ABBREVIATIONS: dict[str, frozenset[str]] = {
+    "en": frozenset(("mr", "mrs", "ms", "messrs", "mmes", "dr", "prof", "mx", "rev", "hon")),
+}
 #: Words after which a name is given ("The Russian entry was called resurrection": a
 #: film's title, however Whisper wrote its case), folded as names are matched.
 NAMING_WORDS: dict[str, frozenset[str]] = {

@@ -456,6 +456,10 @@
     fillTrack(col);
     if (i > 0) rerenderRow(i - 1);
     rerenderRow(i);
+    // the cue kept before a deleted one gets its gap rules from the next cue kept
+    let before = i - 1;
+    while (before >= 0 && !hasText(col.cells[before])) before--;
+    if (before >= 0 && before < i - 1) rerenderRow(before);
     renderHead(shownColumns());
   }
 
