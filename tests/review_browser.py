@@ -112,3 +112,23 @@ def screenshot(page: Any, name: str) -> Path:
     page.screenshot(path=str(path))
     print(f"screenshot: {path}")
     return path
+
+
+def finished_run(folder: Path, stem: str, tracks: dict[str, Any]) -> Path:
+    """A finished English run in ``folder``: the sample film as ``<stem>.mp4``, its report,
+    and one SRT per language (``tracks``: code -> cues)."""
+    import json
+    import shutil
+
+    from conftest import SAMPLE
+    from scodub.data import Track
+    from scodub.text.srt import write_srt
+
+    folder.mkdir()
+    film = folder / f"{stem}.mp4"
+    shutil.copy(SAMPLE, film)
+    report = {"film": str(film), "stages": {"transcribe": {"language": "en"}}}
+    (folder / f"{stem}.report.json").write_text(json.dumps(report), encoding="utf-8")
+    for code, cues in tracks.items():
+        write_srt(Track(code, tuple(cues)), folder / f"{stem}.{code}.srt")
+    return folder

@@ -6,15 +6,13 @@ the cue. The rows of an edited file with fewer cues are placed by time
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import SAMPLE, serve_review
-from review_browser import open_page, wait_until
+from conftest import serve_review
+from review_browser import finished_run, open_page, wait_until
 from scodub.data import Cue, Track
 from scodub.review.load import load_run
 from scodub.review.page import write_review
@@ -37,14 +35,7 @@ STATUS = "document.getElementById('status').textContent"
 
 
 def _run(folder: Path) -> Path:
-    folder.mkdir()
-    film = folder / f"{STEM}.mp4"
-    shutil.copy(SAMPLE, film)
-    report = {"film": str(film), "stages": {"transcribe": {"language": "en"}}}
-    (folder / f"{STEM}.report.json").write_text(json.dumps(report), encoding="utf-8")
-    write_srt(Track("en", EN), folder / f"{STEM}.en.srt")
-    write_srt(Track("ru", RU), folder / f"{STEM}.ru.srt")
-    return folder
+    return finished_run(folder, STEM, {"en": EN, "ru": RU})
 
 
 def _cell(lang: str, row: int) -> str:

@@ -6,18 +6,17 @@ read back, and a film whose name holds characters that mean something in a URL."
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import SAMPLE, serve_review
-from review_browser import open_page, wait_media_loaded, wait_until
-from scodub.data import Cue, Hearing, Segment, Track, Transcript, Word
+from conftest import serve_review
+from review_browser import finished_run, open_page, wait_media_loaded, wait_until
+from scodub.data import Cue, Hearing, Segment, Transcript, Word
 from scodub.review.page import write_review
-from scodub.text.srt import read_srt, write_srt
+from scodub.text.srt import read_srt
 
 pytestmark = pytest.mark.slow
 
@@ -29,14 +28,7 @@ STATUS = "document.getElementById('status').textContent"
 
 def _run(folder: Path) -> Path:
     """A finished run of a film named with '#' and '%': report, film and two tracks."""
-    folder.mkdir()
-    film = folder / f"{STEM}.mp4"
-    shutil.copy(SAMPLE, film)
-    report = {"film": str(film), "stages": {"transcribe": {"language": "en"}}}
-    (folder / f"{STEM}.report.json").write_text(json.dumps(report), encoding="utf-8")
-    write_srt(Track("en", EN), folder / f"{STEM}.en.srt")
-    write_srt(Track("ru", RU), folder / f"{STEM}.ru.srt")
-    return folder
+    return finished_run(folder, STEM, {"en": EN, "ru": RU})
 
 
 @pytest.fixture
