@@ -89,11 +89,17 @@ def test_bad_input_one_line_error(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, _, err = scodub(
-        ["transcribe", str(media_dir / name), "--out", str(tmp_path), *args], capsys
-    )
+    out = tmp_path / "out"
+    code, _, err = scodub(["transcribe", str(media_dir / name), "--out", str(out), *args], capsys)
     assert code != 0
     assert err.count("\n") == 1 and err.startswith("scodub: error: ") and message in err, err
+    # the folder this command made goes again when the command wrote nothing there (a
+    # truncated film's probe is cached: that folder stays)
+    left = sorted(p.name for p in out.rglob("*") if p.is_file()) if out.exists() else []
+    assert left in ([], ["film-hashes.json", "films.json", "lock"]), left
+    out.mkdir(exist_ok=True)  # one that was there stays
+    assert scodub(["run", str(media_dir / name), "--out", str(out), *args], capsys)[0] != 0
+    assert out.is_dir()
 
 
 def test_unwritable_output_folder(

@@ -94,6 +94,32 @@ def ensure_writable_dir(folder: Path) -> Path:
     return folder
 
 
+@contextlib.contextmanager
+def output_folder(folder: Path) -> Iterator[Path]:
+    """``ensure_writable_dir(folder)`` for one command: when the command made the folder
+    and fails before writing anything into it (scodub's lock and empty folders aside),
+    the folder is removed again, so that bad input leaves no empty folder behind."""
+    folder = Path(folder)
+    existed = folder.exists() or folder.is_symlink()
+    ensure_writable_dir(folder)
+    try:
+        yield folder
+    except BaseException:
+        if not existed:
+            _remove_if_unused(folder)
+        raise
+
+
+def _remove_if_unused(folder: Path) -> None:
+    try:
+        for path in folder.rglob("*"):
+            if path.is_symlink() or (path.is_file() and path.name != "lock"):
+                return
+        shutil.rmtree(folder)
+    except OSError:
+        return  # a folder that cannot be read or removed is kept for the user to see
+
+
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:

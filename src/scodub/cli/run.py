@@ -19,7 +19,7 @@ from scodub.cli.options import (
     speakers_option,
 )
 from scodub.cli.report import finish
-from scodub.fsutil import ensure_writable_dir
+from scodub.fsutil import ensure_writable_dir, output_folder
 from scodub.media.probe import require_file
 from scodub.mt.localize import MtSettings
 from scodub.stages.base import StageContext
@@ -93,8 +93,8 @@ def run(
         mt=mt,
     )
     require_file(film)  # a missing film: one line, no output folder made
-    ensure_writable_dir(out_dir)
     if plan_only:
+        ensure_writable_dir(out_dir)
         ctx = StageContext(out_dir)
         plan = plan_film(film, out_dir, settings, ctx, to_show=True)
         if as_json:
@@ -102,6 +102,6 @@ def run(
         else:
             click.echo("\n".join(describe_plan(plan, ctx)))
         return
-    with progress_bar(quiet) as progress:
+    with output_folder(out_dir), progress_bar(quiet) as progress:
         report = run_film(film, out_dir, settings, progress=progress)
     finish(report, quiet, as_json)

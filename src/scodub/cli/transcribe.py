@@ -11,7 +11,7 @@ from scodub.asr.whisper import AsrSettings
 from scodub.cli.common import progress_bar
 from scodub.cli.options import asr_options, glossary_option, output_options, speakers_option
 from scodub.cli.report import finish
-from scodub.fsutil import ensure_writable_dir
+from scodub.fsutil import output_folder
 from scodub.media.probe import require_file
 from scodub.stages.run import RunSettings, run_film
 
@@ -37,8 +37,7 @@ def transcribe(
         asr=asr, glossary_files=glossaries, audio_stream=audio_stream, speakers=speakers
     )
     require_file(film)  # a missing film: one line, no output folder made
-    ensure_writable_dir(out_dir)
-    with progress_bar(quiet) as progress:
+    with output_folder(out_dir), progress_bar(quiet) as progress:
         report = run_film(film, out_dir, settings, progress=progress)
     finish(report, quiet, as_json)
 
