@@ -84,9 +84,6 @@ class Layout:
         """Per cue of ``lang``'s track, the speakers of its row."""
         return [self.speakers[row] for row in self.placement[lang]]
 
-    def deleted(self, lang: str) -> bool:
-        return len(self.placement[lang]) < self.rows
-
 
 def film_tracks(run: FilmRun) -> dict[str, Track]:
     """Each language's track as the page shows it: the editor's version where one was saved."""
