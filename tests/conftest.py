@@ -23,27 +23,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from references import JFK_REFERENCE, librivox_references  # noqa: E402, F401
 from scodub.media.ffmpeg import ffmpeg_exe  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 SAMPLE = ROOT / "samples" / "sco-sample.mp4"
 SHARED = ROOT.parent / "shared"
-
-
-def librivox_references() -> dict[str, str]:
-    """Reference transcripts of the LibriVox clips, by file stem."""
-    refs: dict[str, str] = {}
-    for line in (DATA / "librivox" / "transcription").read_text().splitlines():
-        text, _, ident = line.rpartition("(")
-        words = text.replace("<s>", "").replace("</s>", "").split()
-        refs[ident.strip(" )")] = " ".join(words)
-    return refs
-
-
-JFK_REFERENCE = (
-    "and so my fellow americans ask not what your country can do for you "
-    "ask what you can do for your country"
-)
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

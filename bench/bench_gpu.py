@@ -1,0 +1,199 @@
+"""CUDA against the CPU, on the same machine in the same run (issue 7: GPU workers).
+
+Every figure is a ratio against a CPU baseline measured here, with the same model:
+
+1. device choice: what ``--device auto`` / ``--mt-device auto`` take, in which compute type;
+2. transcription (``scodub.asr.whisper.transcribe_audio``, scodub's whole ASR path: VAD,
+   guards, recovery of skipped speech, case restoring) of several minutes of real speech
+   (JFK and the LibriVox clips, repeated, 0.5 s apart): CPU int8 on every core against
+   CUDA float16, sequential and batched; real-time factors, speed-ups, and how far the
+   two transcripts differ (word error rate of one against the other, and each against the
+   references on the clips alone);
+3. festival names checked against the audio on each device
+   (``scodub.names.audiocheck``): the judge's scores for "John Dashwood" against "Zhang
+   Dashwood" on the LibriVox clip that says the first, and the festival glossary over the
+   real clips (it must change nothing on either device);
+4. translation with the tiny NLLB-shaped copy model (tests/data/tiny-nllb): CPU int8
+   against CUDA int8_float16: the same outputs?
+
+The clips are 16 kHz mono PCM WAV read with the standard library, so the benchmark runs
+on a GPU machine with only CTranslate2, faster-whisper and scodub's own requirements
+(no ffmpeg). Where CUDA cannot be used it says why and stops (exit status 2).
+
+Run: ``.venv/bin/python bench/bench_gpu.py [--model FOLDER] [--repeat 8]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from references import DATA, JFK_REFERENCE, librivox_references  # noqa: E402
+from scodub import devices  # noqa: E402
+from scodub.asr.whisper import AsrSettings, load_model, prepare, transcribe_audio  # noqa: E402
+from scodub.data import Transcript  # noqa: E402
+from scodub.media.decode import ASR_SAMPLE_RATE  # noqa: E402
+from scodub.text.metrics import corpus_wer, wer  # noqa: E402
+
+DASHWOOD = "sense_and_sensibility_01_austen_64kb-0870"  # "and mister john dashwood had ..."
+GLOSSARY = ROOT / "glossaries" / "sco-film-festival-2025.yaml"
+TINY_NLLB = DATA / "tiny-nllb"
+
+
+def read_wav(path: Path) -> np.ndarray:
+    """A 16 kHz mono 16-bit WAV as float32 samples."""
+    with wave.open(str(path), "rb") as w:
+        shape = (w.getframerate(), w.getnchannels(), w.getsampwidth())
+        if shape != (ASR_SAMPLE_RATE, 1, 2):
+            raise SystemExit(f"{path}: expected 16 kHz mono 16-bit PCM, found {shape}")
+        frames = w.readframes(w.getnframes())
+    return np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def clips() -> dict[Path, str]:
+    refs = {DATA / "jfk.wav": JFK_REFERENCE}
+    refs |= {DATA / "librivox" / f"{k}.wav": v for k, v in librivox_references().items()}
+    return refs
+
+
+def long_audio(repeat: int) -> np.ndarray:
+    pause = np.zeros(ASR_SAMPLE_RATE // 2, dtype=np.float32)
+    parts: list[np.ndarray] = []
+    for _ in range(repeat):
+        for path in clips():
+            parts += [read_wav(path), pause]
+    return np.concatenate(parts)
+
+
+def _timed(make: Any) -> tuple[Any, float]:
+    start = time.perf_counter()
+    result = make()
+    return result, time.perf_counter() - start
+
+
+def bench_transcription(settings: AsrSettings, model: Any, repeat: int) -> None:
+    audio = long_audio(repeat)
+    seconds = len(audio) / ASR_SAMPLE_RATE
+    cpu = dataclasses.replace(settings, device="cpu", compute_type="int8")
+    gpu = dataclasses.replace(settings, device="cuda", compute_type="float16")
+    for where in (cpu, gpu):  # load once, outside the timings
+        transcribe_audio(read_wav(DATA / "jfk.wav"), where, model)
+    texts: dict[tuple[str, int], str] = {}
+    times: dict[tuple[str, int], float] = {}
+    for batch in (1, 8):
+        for where in (cpu, gpu):
+            run = dataclasses.replace(where, batch_size=batch)
+            result, took = _timed(lambda run=run: transcribe_audio(audio, run, model))
+            texts[where.device, batch] = result.text
+            times[where.device, batch] = took
+            print(f"[asr] {seconds / 60:.1f} min of speech, {where.device}/{where.compute_type} "
+                  f"batch {batch}: {took:.2f} s (RTF {took / seconds:.4f})", flush=True)
+    for batch in (1, 8):
+        differ = wer(texts["cpu", batch], texts["cuda", batch])
+        print(f"[asr] batch {batch}: CUDA speed-up over the CPU "
+              f"{times['cpu', batch] / times['cuda', batch]:.1f}x; words differing "
+              f"(WER of CUDA's text against the CPU's) {differ:.2%}")
+    for where in (cpu, gpu):
+        pairs = [(ref, transcribe_audio(read_wav(path), where, model).text)
+                 for path, ref in clips().items()]
+        print(f"[asr] {len(pairs)} real clips, {where.device}: WER {corpus_wer(pairs):.2%}")
+
+
+def _words(t: Transcript) -> list[str]:
+    return [w.text for s in t.segments for w in s.words]
+
+
+def bench_names(settings: AsrSettings, model: Any) -> None:
+    from scodub.names.audiocheck import WhisperJudge, transcribe_with_glossary
+    from scodub.names.io import load_glossary
+
+    glossary = load_glossary(GLOSSARY)
+    audio = read_wav(DATA / "librivox" / f"{DASHWOOD}.wav")
+    for device, compute in (("cpu", "int8"), ("cuda", "float16")):
+        where = dataclasses.replace(settings, device=device, compute_type=compute)
+        plain = transcribe_audio(audio, where, model)
+        seg = next((s for s in plain.segments if "John" in s.text), None)
+        if seg is None:
+            print(f"[names] {device}: 'John' not heard in {DASHWOOD}: {plain.text!r}")
+            continue
+        judge = WhisperJudge(load_model(str(model.path), device, compute, 0), audio, "en")
+        texts = [seg.text, seg.text.replace("John", "Zhang")]
+        started = time.perf_counter()
+        heard, written = judge(seg, texts, ["Zhang Dashwood"])
+        took = time.perf_counter() - started
+        print(f"[names] {device}/{compute}: judge 'John Dashwood' {heard:.2f}, 'Zhang Dashwood' "
+              f"{written:.2f} nats ({took * 1000:.0f} ms, encoder pass included)")
+        changed = corrections = 0
+        for path in clips():
+            clip = read_wav(path)
+            plain = transcribe_audio(clip, where, model)
+            named = transcribe_with_glossary(clip, where, model, glossary)
+            changed += _words(named) != _words(plain)
+            corrections += len(named.corrections)
+        print(f"[names] {device}: festival glossary over {len(clips())} real clips: "
+              f"{changed} transcripts changed, {corrections} corrections (both must be 0)")
+
+
+def bench_translation() -> None:
+    from scodub.mt.nllb import NllbTranslator
+
+    texts = [
+        "The festival opened with a film about two brothers.",
+        "The jury gave its prize to a first film from Kazakhstan.",
+        "Tickets for the closing night went on sale in Qingdao.",
+    ]
+    batch = texts * 64
+    out: dict[str, list[list[str]]] = {}
+    took: dict[str, float] = {}
+    for device in ("cpu", "cuda"):
+        nllb = NllbTranslator(TINY_NLLB, device=device)
+        nllb.translate(texts, "en", "ru")  # warm up
+        result, took[device] = _timed(lambda nllb=nllb: nllb.translate(batch, "en", "ru"))
+        out[device] = [hypotheses[0] for hypotheses in result]
+        print(f"[mt] tiny NLLB on {nllb.device}/{nllb.compute_type}: {len(batch)} sentences "
+              f"in {took[device]:.3f} s")
+    same = sum(a == b for a, b in zip(out["cpu"], out["cuda"], strict=True))
+    print(f"[mt] CUDA speed-up {took['cpu'] / took['cuda']:.1f}x; outputs equal to the CPU's: "
+          f"{same} of {len(batch)} (a copy model: int8 against int8_float16 arithmetic)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None, help="Whisper folder (default: embedded base)")
+    parser.add_argument("--repeat", type=int, default=8, help="times the clips are repeated")
+    parser.add_argument("--skip", default="", help="comma-separated: asr,names,mt")
+    args = parser.parse_args()
+    gpus, why = devices.cuda_devices()
+    if not gpus:
+        print(f"CUDA cannot be used here: {why}")
+        raise SystemExit(2)
+    import ctranslate2
+
+    print(f"ctranslate2 {ctranslate2.__version__}: {gpus} CUDA device(s); compute types on "
+          f"cuda: {', '.join(sorted(ctranslate2.get_supported_compute_types('cuda')))}")
+    settings, model = prepare(AsrSettings(model=args.model, language="en"))
+    asr = devices.resolve_device("auto", None, option="--device", gpu_compute="float16")
+    mt = devices.resolve_device("auto", None, option="--mt-device", gpu_compute="int8_float16")
+    print(f"--device auto -> {asr[0]}/{asr[1]}; --mt-device auto -> {mt[0]}/{mt[1]}")
+    skip = set(args.skip.split(","))
+    if "asr" not in skip:
+        bench_transcription(settings, model, args.repeat)
+    if "names" not in skip:
+        bench_names(settings, model)
+    if "mt" not in skip:
+        bench_translation()
+
+
+if __name__ == "__main__":
+    main()
