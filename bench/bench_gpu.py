@@ -13,7 +13,13 @@ Every figure is a ratio against a CPU baseline measured here, with the same mode
    (``scodub.names.audiocheck``): the judge's scores for "John Dashwood" against "Zhang
    Dashwood" on the LibriVox clip that says the first, and the festival glossary over the
    real clips (it must change nothing on either device);
-4. translation with the tiny NLLB-shaped copy model (tests/data/tiny-nllb): CPU int8
+4. a feature-length film (``--film-minutes``, default 45: the real clips again and again,
+   0.3-4 s apart) transcribed the way the transcribe stage does a long film: window by
+   window (``scodub.asr.long.transcribe_stream``) with the festival glossary's pass on each
+   window, on CUDA; the CPU does the film's first 5 minutes the same way, for the ratio;
+   reported: real-time factors, the GPU's memory in use (``nvidia-smi``, sampled), the
+   corrections made (ordinary speech: there must be none);
+5. translation with the tiny NLLB-shaped copy model (tests/data/tiny-nllb): CPU int8
    against CUDA int8_float16: the same outputs?
 
 The clips are 16 kHz mono PCM WAV read with the standard library, so the benchmark runs
@@ -145,6 +151,73 @@ def bench_names(settings: AsrSettings, model: Any) -> None:
               f"{changed} transcripts changed, {corrections} corrections (both must be 0)")
 
 
+def film_audio(minutes: float) -> np.ndarray:
+    rng = np.random.default_rng(7)
+    speech = [read_wav(path) for path in clips()]
+    parts: list[np.ndarray] = []
+    total = 0
+    while total < minutes * 60 * ASR_SAMPLE_RATE:
+        for clip in speech:
+            pause = np.zeros(int(rng.uniform(0.3, 4.0) * ASR_SAMPLE_RATE), dtype=np.float32)
+            parts += [clip, pause]
+            total += clip.size + pause.size
+    return np.concatenate(parts)[: int(minutes * 60 * ASR_SAMPLE_RATE)]
+
+
+class GpuMemory:
+    """The most memory in use on GPU 0 while it runs, sampled by ``nvidia-smi`` (MiB)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak = -1
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        import subprocess
+
+        while not self._stop.wait(0.5):
+            try:
+                out = subprocess.run(
+                    ["nvidia-smi", "--query-gpu=memory.used", "--format=csv,noheader,nounits",
+                     "-i", "0"], capture_output=True, text=True, timeout=10, check=True)
+                self.peak = max(self.peak, int(out.stdout.split()[0]))
+            except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+                return
+
+    def __enter__(self) -> GpuMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def bench_film(settings: AsrSettings, model: Any, minutes: float) -> None:
+    from scodub.asr.long import transcribe_stream
+    from scodub.names.io import load_glossary
+    from scodub.stages.transcribe import glossary_window
+
+    decode = glossary_window(load_glossary(GLOSSARY), model)
+    audio = film_audio(minutes)
+    for device, compute, length in (("cpu", "int8", 5 * 60 * ASR_SAMPLE_RATE),
+                                    ("cuda", "float16", audio.size)):
+        where = dataclasses.replace(settings, device=device, compute_type=compute)
+        part = audio[:length]
+        blocks = (part[i : i + ASR_SAMPLE_RATE] for i in range(0, part.size, ASR_SAMPLE_RATE))
+        with GpuMemory() as memory:
+            result, took = _timed(lambda where=where, blocks=blocks: transcribe_stream(
+                blocks, where, model, decode=decode).transcript)
+        seconds = part.size / ASR_SAMPLE_RATE
+        words = sum(len(s.words) for s in result.segments)
+        print(f"[film] {seconds / 60:.0f} min, window by window with the festival glossary, "
+              f"{device}/{compute}: {took:.1f} s (RTF {took / seconds:.4f}); {words} words, "
+              f"{len(result.corrections)} corrections; GPU memory in use at most "
+              f"{memory.peak} MiB", flush=True)
+
+
 def bench_translation() -> None:
     from scodub.mt.nllb import NllbTranslator
 
@@ -172,7 +245,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="Whisper folder (default: embedded base)")
     parser.add_argument("--repeat", type=int, default=8, help="times the clips are repeated")
-    parser.add_argument("--skip", default="", help="comma-separated: asr,names,mt")
+    parser.add_argument("--film-minutes", type=float, default=45.0)
+    parser.add_argument("--skip", default="", help="comma-separated: asr,names,film,mt")
     args = parser.parse_args()
     gpus, why = devices.cuda_devices()
     if not gpus:
@@ -191,6 +265,8 @@ def main() -> None:
         bench_transcription(settings, model, args.repeat)
     if "names" not in skip:
         bench_names(settings, model)
+    if "film" not in skip:
+        bench_film(settings, model, args.film_minutes)
     if "mt" not in skip:
         bench_translation()
 
