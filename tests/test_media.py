@@ -191,3 +191,46 @@ def test_a_length_the_header_only_guesses_or_lacks_is_measured(tmp_path: Path) -
             assert abs(decoded_ms - about) < 500 and info.duration_ms == stream_ms, name
         else:  # the film's length: its longest stream (here the picture)
             assert abs(info.duration_ms - probe(SAMPLE).duration_ms) < 100
+
+
+def test_tags_in_another_encoding_do_not_stop_a_probe(tmp_path: Path) -> None:
+    """A title written in Latin-1 (bytes that are no UTF-8) is read past, whatever PyAV:
+    before 19 it is told to ignore bad bytes, 19 (Python 3.12+) has no such option."""
+    film = tmp_path / "latin1.mkv"
+    subprocess.run(
+        [os.fsencode(ffmpeg_exe()), b"-nostdin", b"-loglevel", b"error", b"-y", b"-f", b"lavfi",
+         b"-i", b"sine=frequency=440:duration=1", b"-metadata:s:a:0", b"title=d\xe9j\xe0 vu",
+         b"-metadata:s:a:0", b"language=rus", os.fsencode(film)],
+        check=True,
+    )
+    (audio,) = probe(film).audio
+    assert audio.language == "ru" and audio.sample_rate > 0
+
+
+def test_probe_without_the_tag_errors_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyAV 19's ``open`` takes no ``metadata_errors``, and a tag it cannot decode raises
+    as it is read: the probe passes no such option there and leaves that tag out."""
+    import av
+
+    from scodub.media import probe as probe_module
+
+    real_open = av.open
+
+    def open_19(name: str, **options: str) -> object:
+        assert not options, options  # PyAV 19 raises TypeError on metadata_errors
+        return real_open(name)
+
+    class Undecodable:
+        def __init__(self, stream: object) -> None:
+            self._stream = stream
+
+        def __getattr__(self, name: str) -> object:
+            if name == "metadata":
+                raise UnicodeDecodeError("utf-8", b"\xe9", 0, 1, "invalid continuation byte")
+            return getattr(self._stream, name)
+
+    monkeypatch.setattr(probe_module, "_TAG_ERRORS_OPTION", False)
+    monkeypatch.setattr(probe_module.av, "open", open_19)
+    assert probe_module._tags(Undecodable(object())) == {}  # type: ignore[arg-type]
+    info = probe(SAMPLE)
+    assert info.audio[0].language == "en" and info.fps == 24.0

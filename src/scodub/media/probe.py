@@ -14,6 +14,25 @@ from scodub.errors import MediaError
 from scodub.inputfiles import file_kind
 from scodub.langs import LANGUAGES, get_language
 
+#: PyAV decodes tags (titles, languages) as UTF-8: before version 19 strictly unless told
+#: to ignore bad bytes, and 19 (Python 3.12 and later) dropped that option; a tag that
+#: still cannot be read is left out (``_tags``).
+_TAG_ERRORS_OPTION = int(av.__version__.split(".")[0]) < 19
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    name = str(Path(path).absolute())  # a relative "a:b.mp4" would be read as protocol "a"
+    if _TAG_ERRORS_OPTION:
+        return av.open(name, metadata_errors="ignore")
+    return av.open(name)
+
+
+def _tags(stream: av.stream.Stream) -> dict[str, str]:
+    try:
+        return dict(stream.metadata or {})
+    except UnicodeDecodeError:  # a tag in another encoding: unknown, not a failure
+        return {}
+
 
 @dataclass(frozen=True, slots=True)
 class AudioStream:
@@ -118,8 +137,7 @@ def require_file(path: Path) -> Path:
 def _probe(path: Path, media_only: bool) -> MediaInfo:
     path = require_file(path)
     try:
-        # Absolute: a relative "a:b.mp4" would be read as protocol "a".
-        container = av.open(str(path.absolute()), metadata_errors="ignore")
+        container = _open(path)
     except av.error.FFmpegError as exc:
         raise MediaError(path, f"not a readable media file ({exc.strerror or exc})") from exc
     with container:
@@ -127,7 +145,7 @@ def _probe(path: Path, media_only: bool) -> MediaInfo:
         video: list[VideoStream] = []
         streams: list[StreamInfo] = []
         for stream in container.streams:
-            meta = dict(stream.metadata or {})
+            meta = _tags(stream)
             streams.append(_stream_info(stream, meta))
             if stream.type == "audio":
                 ctx = stream.codec_context
@@ -263,7 +281,7 @@ def _packet_spans_ms(
 def packet_spans_ms(path: Path) -> dict[int, tuple[int, int]]:
     """``_packet_spans_ms`` of the file at ``path`` (stream index -> first ms, last ms)."""
     try:
-        with av.open(str(Path(path).absolute()), metadata_errors="ignore") as container:
+        with _open(path) as container:
             return _packet_spans_ms(container)
     except av.error.FFmpegError as exc:
         raise MediaError(path, f"not a readable media file ({exc.strerror or exc})") from exc
