@@ -48,6 +48,7 @@ PIECES = (
     "-", "- ", "--", "-Yes", "-No.", "—", "\u200f", "\u200e", "\u202b", "\u202c",
     "\u2067", "\u2069", "\u00a0", "\u3000", "\x1c", "\x85", "\ufeff", "\t", "…", "?",
     "A line that is far too long for any subtitle anywhere",
+    "the", "Mr.", "Dr", "and", "«Yes", "Dashwood", "ПРИВЕТ", "ſ", "Straße", "İ",
 )  # fmt: skip
 JOINERS = (" ", " ", " ", "", "\n")
 
@@ -126,8 +127,9 @@ EVERY_RULE: tuple[tuple[str, list[list[Any]], list[list[str]], list[int]], ...] 
     ("en", [[0, 500, "Too short!!"], [560, 9000, "A line far too long for any subtitle at all, "
      "really\nand two\nthree"], [9100, 9900, "  "], [9800, 11000, "Overlaps."],
      [11500, 13000, "Short\nlines"], [10000, 12000, "Out of <span>order</span>, 5 times."],
-     [13000, 15000, "-Yes.\n- No."], [15100, 17000, "Who?\nMe."], [17600, 19000, "-based on"]],
-     [[], [], [], [], [], [], [], ["S1", "S2"], []], [10010, 11400, 15380, 17650]),
+     [13000, 15000, "-Yes.\n- No."], [15100, 17000, "Who?\nMe."], [17600, 19000, "-based on"],
+     [19100, 22000, "We met the\nfestival director today."]],
+     [[], [], [], [], [], [], [], ["S1", "S2"], [], []], [10010, 11400, 15380, 17650]),
     ("zh", [[0, 1000, "我们今天在上海电影节上见面了，大家好欢迎"], [1100, 3000, "Zhang Yimou 来了"],
      [3090, 4000, "好"]], [], []),
     ("fa", [[0, 2000, "Zhang Yimou آمد."], [2300, 4000, "\u202bفیلم جدید ۲۰۲۵\u202c"],

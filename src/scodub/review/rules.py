@@ -23,10 +23,11 @@ from typing import Any
 
 from scodub.data import Track
 from scodub.langs import TIMING, subtitle_rules
-from scodub.text import numbers, tags
+from scodub.text import linebreak, numbers, tags
 from scodub.text.bidi import DIRECTION_MARKS
 from scodub.text.linebreak import INVISIBLE, SPEAKER_DASH
 from scodub.text.qc import RULES, Limits, check_track, film_end_limit
+from scodub.text.wordrules import TITLE_ABBREVIATIONS, WORD_RULES, WordRules
 
 
 def code_ranges(
@@ -66,6 +67,12 @@ def unicode_tables() -> dict[str, Any]:
         "decimal": code_ranges(str.isdecimal),
         # numbers._is_number: str.isdigit() (superscripts and circled digits too)
         "digit": code_ranges(str.isdigit),
+        # linebreak._is_capitalised, _opens and _bare: str.isupper(), an opening
+        # bracket or quote, str.casefold() (each character that folds, to what)
+        "upper": code_ranges(str.isupper),
+        "opening": code_ranges(lambda c: unicodedata.category(c) in ("Ps", "Pi")),
+        "casefold": {c: f for c in map(chr, range(sys.maxunicode + 1))
+                     if not 0xD800 <= ord(c) <= 0xDFFF and (f := c.casefold()) != c},
     }
 
 
@@ -83,6 +90,18 @@ def limits_for(lang: str, fps: float | None) -> Limits:
 def _number_style(lang: str) -> dict[str, Any] | None:
     style = subtitle_rules(lang).numbers
     return None if style is None else asdict(style)
+
+
+def _break_words(lang: str) -> dict[str, Any]:
+    """``linebreak._pair_cost``'s word lists for ``lang`` (``scodub.text.wordrules``)."""
+    rules = WORD_RULES.get(subtitle_rules(lang).code, WordRules())
+    return {
+        "break_before": sorted(rules.break_before),
+        "no_break_after": sorted(rules.no_break_after),
+        "no_break_before": sorted(rules.no_break_before),
+        "break_before_prefixes": list(rules.break_before_prefixes),
+        "titles": sorted(TITLE_ABBREVIATIONS.get(subtitle_rules(lang).code, ())),
+    }
 
 
 def rules_export(
@@ -104,6 +123,7 @@ def rules_export(
             "cjk_width": row.cjk_width,
             "rtl": row.rtl,
             "numbers": _number_style(lang),
+            "breaks": _break_words(lang),
             "words": {rule.id: rule.description.format(**asdict(limits)) for rule in RULES},
         }
     return {
@@ -122,6 +142,19 @@ def rules_export(
             "known": sorted(tags.KNOWN_TAGS),
             "html": _js_pattern(tags._HTML_TAG.pattern),
             "ass": _js_pattern(tags._ASS_OVERRIDE.pattern),
+        },
+        "linebreak": {  # the characters linebreak._pair_cost looks at
+            "closers": linebreak.CLOSERS,
+            "sentence_end": "".join(sorted(linebreak.SENTENCE_END)),
+            "clause_end": "".join(sorted(linebreak.CLAUSE_END)),
+            "bare_strip": linebreak.BARE_STRIP,
+            "capital_strip": linebreak.CAPITAL_STRIP,
+            "opening_extra": linebreak.OPENING_EXTRA,
+            "closing_extra": linebreak.CLOSING_EXTRA,
+            "not_closing": linebreak.NOT_CLOSING,
+            "dashes": list(linebreak.LINE_DASHES),
+            "forbidden": linebreak.FORBIDDEN_COST,
+            "costs": linebreak.BREAK_COSTS,
         },
         "numbers": {
             "bare": _js_pattern(numbers._BARE.pattern),

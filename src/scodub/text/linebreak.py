@@ -47,6 +47,19 @@ CLOSERS = "\"'”’»)]」』》）】"
 #: Glue both ways in a CJK line (the middle dot of transliterated names: 约翰·史密斯).
 _NAME_DOTS = frozenset("·・")
 
+#: Stripped from a word's ends before it is looked up in the word lists (``_bare``), and
+#: from its start before its first letter's case is read (``_is_capitalised``).
+BARE_STRIP = CLOSERS + "\"'“‘«(¿¡-–—…"
+CAPITAL_STRIP = CLOSERS + "\"'“‘«("
+#: Besides the opening brackets and quotes (Unicode Ps, Pi): no line ends with these.
+OPENING_EXTRA = "“‘«" + "".join(sorted(_NAME_DOTS))
+#: Besides ``CLOSERS`` and the sentence and clause ends, no line starts with these; the
+#: dashes of ``NOT_CLOSING`` may open one.
+CLOSING_EXTRA = "%)"
+NOT_CLOSING = "—–"
+#: A line that opens with one of these opens a new speaker's words.
+LINE_DASHES = ("-", "–", "—")
+
 # Break-cost scale (lower is better). A break that the style guide forbids costs far more
 # than any shape penalty, so it is chosen only when no allowed break fits the lines.
 _COST_SENTENCE = 0.0
@@ -58,6 +71,12 @@ _COST_GLUED_WORD = 60.0
 _COST_HARD_WRAP = 500.0
 _COST_PROTECTED = 1000.0
 # Shape: a top-heavy pair of lines is penalised four times as much as a bottom-heavy one.
+#: The costs by name (the review page computes the same costs), and the cost from which
+#: a break is one the style guide rules out (``forbidden_break``).
+BREAK_COSTS = {"sentence": _COST_SENTENCE, "clause": _COST_CLAUSE,
+               "before_conjunction": _COST_BEFORE_CONJUNCTION, "plain": _COST_PLAIN,
+               "name": _COST_NAME, "glued": _COST_GLUED_WORD}
+FORBIDDEN_COST = _COST_NAME
 _TOP_HEAVY_WEIGHT = 8.0
 _BOTTOM_HEAVY_WEIGHT = 2.0
 
@@ -310,11 +329,11 @@ def min_lines(text: str, lang: Language) -> int:
 
 
 def _bare(word: str) -> str:
-    return word.strip(CLOSERS + "\"'“‘«(¿¡-–—…").casefold()
+    return word.strip(BARE_STRIP).casefold()
 
 
 def _is_capitalised(word: str) -> bool:
-    core = word.lstrip(CLOSERS + "\"'“‘«(")
+    core = word.lstrip(CAPITAL_STRIP)
     return bool(core) and core[0].isupper()
 
 
@@ -368,6 +387,14 @@ def ends_sentence(word: str, after: str, lang: Language) -> bool:
     return word.rstrip(CLOSERS)[-1:] in SENTENCE_END and not title_dot(word, after, lang)
 
 
+def forbidden_break(before: str, after: str, lang: Language) -> bool:
+    """A line break between the words ``before`` and ``after`` that the style guide rules
+    out (``_pair_cost`` at ``_COST_NAME`` or more): after an article, preposition or title,
+    before a postposition, between a first and a last name, or splitting punctuation from
+    its word."""
+    return _pair_cost(before, after, lang, False) >= FORBIDDEN_COST
+
+
 @functools.lru_cache(maxsize=65536)
 def _pair_cost(before: str, after: str, lang: Language, cjk_chars: bool) -> float:
     if title_dot(before, after, lang):
@@ -388,16 +415,15 @@ def _pair_cost(before: str, after: str, lang: Language, cjk_chars: bool) -> floa
 
 
 def _opens(char: str) -> bool:
-    return bool(char) and (
-        unicodedata.category(char) in ("Ps", "Pi") or char in "“‘«" or char in _NAME_DOTS
-    )
+    return bool(char) and (unicodedata.category(char) in ("Ps", "Pi") or char in OPENING_EXTRA)
 
 
 def _closes(char: str) -> bool:
     return (
         bool(char)
-        and (char in CLOSERS or char in SENTENCE_END or char in CLAUSE_END or char in "%)")
-        and char not in "—–"
+        and (char in CLOSERS or char in SENTENCE_END or char in CLAUSE_END
+             or char in CLOSING_EXTRA)
+        and char not in NOT_CLOSING
     )
 
 
@@ -410,7 +436,7 @@ def _base_cost(before: str, after: str, lang: Language) -> float:
     rules = WORD_RULES.get(lang.code, WordRules())
     if _bare(after) in rules.break_before or after.startswith(rules.break_before_prefixes):
         return _COST_BEFORE_CONJUNCTION
-    if after in ("-", "–", "—"):  # a dialogue dash opens a new speaker's line
+    if after in LINE_DASHES:  # a dialogue dash opens a new speaker's line
         return _COST_CLAUSE
     return _COST_PLAIN
 

@@ -4,8 +4,9 @@ Hard rules (a delivery must meet them): visible text, at most ``max_lines`` line
 width, minimum and maximum duration, minimum gap to the next cue, order without
 overlap. Soft rules (reported, a human decides): reading speed, chaining (a gap of 12
 frames or less should be closed to 2 frames), text that fits one line kept on one line,
-direction marks on right-to-left lines that start or end with a left-to-right or
-neutral run, numbers in the language's style (``scodub.text.numbers``).
+two lines broken where the style guide allows when such a break fits
+(``scodub.text.breakcheck``), direction marks on right-to-left lines that start or end
+with a left-to-right or neutral run, numbers in the language's style (``scodub.text.numbers``).
 
 With the film's cuts (``check_track(..., cuts=...)``), two more soft rules: an in-time
 within 7 frames of a cut sits on it and none is 8-11 frames before one; an out-time near a
@@ -35,6 +36,7 @@ from typing import Any, Literal
 from scodub.data import Cue, Track
 from scodub.langs import TIMING, Language, subtitle_rules
 from scodub.text.bidi import needs_direction_marks, strip_direction_marks
+from scodub.text.breakcheck import misplaced_break
 from scodub.text.linebreak import (
     SPEAKER_DASH,
     normalize,
@@ -85,6 +87,12 @@ RULES: tuple[Rule, ...] = (
         "a gap of {chain_gap_ms} ms (12 frames) or less is closed to {min_gap_ms} ms",
     ),
     Rule("one_line", "soft", "text that fits on one line is on one line"),
+    Rule(
+        "line_break",
+        "soft",
+        "two lines break after punctuation or before a conjunction, never after an article, "
+        "preposition or title nor between a first and a last name, where such a break fits",
+    ),
     Rule(
         "unknown_tags",
         "soft",
@@ -351,6 +359,9 @@ def _cue_issues(index: int, cue: Cue, lang: Language, limits: Limits) -> list[Is
                     "fits on one line",
                 )
             )
+    misplaced = misplaced_break(cue.lines, lang, limits.max_chars_per_line)
+    if misplaced:
+        issues.append(Issue(index, "line_break", 1, 0, misplaced))
     strange = [tag for line in cue.lines for tag in unknown_tags(line)]
     if strange:
         shown = ", ".join(dict.fromkeys(strange))

@@ -199,6 +199,81 @@ const ScodubQC = (() => {
       return breaches;
     }
 
+    // ---- line breaks (scodub.text.linebreak._pair_cost, scodub.text.breakcheck) ----
+    const LB = qc.linebreak;
+    const COST = LB.costs;
+    const upperRange = makeLookup(unicode.upper);
+    const openingRange = makeLookup(unicode.opening);
+    const FOLD = unicode.casefold;
+    const fold = (text) => chars(text).map((c) => FOLD[c] ?? c).join(""); // str.casefold()
+    const firstChar = (text) => chars(text)[0] ?? "";
+    const lastChar = (text) => { const cs = chars(text); return cs.length ? cs[cs.length - 1] : ""; };
+    function rstripChars(text, set) {
+      const cs = chars(text);
+      let b = cs.length;
+      while (b > 0 && set.includes(cs[b - 1])) b--;
+      return cs.slice(0, b).join("");
+    }
+    const inSet = (set, c) => c !== "" && set.includes(c);
+    const bare = (word) => fold(stripChars(word, LB.bare_strip));
+    function capitalised(word) {
+      const cs = chars(word);
+      let a = 0;
+      while (a < cs.length && LB.capital_strip.includes(cs[a])) a++;
+      return a < cs.length && upperRange(cs[a].codePointAt(0)) >= 0;
+    }
+    const opens = (c) => c !== "" && (openingRange(c.codePointAt(0)) >= 0 || LB.opening_extra.includes(c));
+    const closes = (c) => c !== "" && !LB.not_closing.includes(c) && (LB.closers.includes(c)
+      || LB.sentence_end.includes(c) || LB.clause_end.includes(c) || LB.closing_extra.includes(c));
+    const breakWords = new Map();
+    function wordsOf(lang) {
+      if (!breakWords.has(lang)) {
+        const b = lang.breaks;
+        breakWords.set(lang, {
+          breakBefore: new Set(b.break_before), noBreakAfter: new Set(b.no_break_after),
+          noBreakBefore: new Set(b.no_break_before), prefixes: b.break_before_prefixes,
+          titles: new Set(b.titles),
+        });
+      }
+      return breakWords.get(lang);
+    }
+    function baseCost(before, after, w) {
+      const tail = lastChar(rstripChars(before, LB.closers));
+      if (inSet(LB.sentence_end, tail)) return COST.sentence;
+      if (inSet(LB.clause_end, tail)) return COST.clause;
+      if (w.breakBefore.has(bare(after)) || w.prefixes.some((p) => after.startsWith(p))) return COST.before_conjunction;
+      if (LB.dashes.includes(after)) return COST.clause;
+      return COST.plain;
+    }
+    function pairCost(before, after, w) {
+      if (before.endsWith(".") && w.titles.has(rstripChars(bare(before), ".")) && capitalised(after)) {
+        return COST.plain + COST.glued; // a title's dot: "Mr. / Dashwood"
+      }
+      let cost = baseCost(before, after, w);
+      if (opens(lastChar(before)) || closes(firstChar(after))) cost += COST.glued;
+      const end = lastChar(before);
+      if (inSet(LB.sentence_end, end) || inSet(LB.clause_end, end)) return cost;
+      if (w.noBreakAfter.has(bare(before)) || w.noBreakBefore.has(bare(after))) cost += COST.glued;
+      if (capitalised(before) && capitalised(after)) cost += COST.name;
+      return cost;
+    }
+    function misplacedBreak(lines, lang, maxWidth) {
+      if (lang.cjk_width || lines.length !== 2 || speakerLines(lines)) return "";
+      const first = split(visibleText(lines[0])), second = split(visibleText(lines[1]));
+      if (!first.length || !second.length) return "";
+      const w = wordsOf(lang);
+      const forbidden = (a, b) => pairCost(a, b, w) >= LB.forbidden;
+      const before = first[first.length - 1], after = second[0];
+      if (!forbidden(before, after)) return "";
+      const all = [...first, ...second];
+      for (let cut = 1; cut < all.length; cut++) {
+        if (cut === first.length || forbidden(all[cut - 1], all[cut])) continue;
+        if (textWidth(all.slice(0, cut).join(" "), lang) <= maxWidth
+            && textWidth(all.slice(cut).join(" "), lang) <= maxWidth) return `${before} / ${after}`;
+      }
+      return "";
+    }
+
     const issue = (index, rule, measured, limit, detail) => [index, rule, measured, limit, detail];
 
     function cueIssues(index, lines, start, end, speakers, lang) {
@@ -232,6 +307,8 @@ const ScodubQC = (() => {
           out.push(issue(index, "one_line", width, L.max_chars_per_line, "fits on one line"));
         }
       }
+      const misplaced = misplacedBreak(lines, lang, L.max_chars_per_line);
+      if (misplaced) out.push(issue(index, "line_break", 1, 0, misplaced));
       const strange = lines.flatMap(unknownTags);
       if (strange.length) {
         const shown = chars([...new Set(strange)].join(", ")).slice(0, 80).join("");
