@@ -196,15 +196,41 @@ def test_a_length_the_header_only_guesses_or_lacks_is_measured(tmp_path: Path) -
 def test_tags_in_another_encoding_do_not_stop_a_probe(tmp_path: Path) -> None:
     """A title written in Latin-1 (bytes that are no UTF-8) is read past, whatever PyAV:
     before 19 it is told to ignore bad bytes, 19 (Python 3.12+) has no such option."""
-    film = tmp_path / "latin1.mkv"
+    (audio,) = probe(_latin1_film(tmp_path)).audio
+    assert audio.language == "ru" and audio.sample_rate > 0
+
+
+def _latin1_film(folder: Path) -> Path:
+    film = folder / "latin1.mkv"
     subprocess.run(
         [os.fsencode(ffmpeg_exe()), b"-nostdin", b"-loglevel", b"error", b"-y", b"-f", b"lavfi",
          b"-i", b"sine=frequency=440:duration=1", b"-metadata:s:a:0", b"title=d\xe9j\xe0 vu",
          b"-metadata:s:a:0", b"language=rus", os.fsencode(film)],
         check=True,
     )
+    return film
+
+
+def test_escaped_tag_bytes_are_dropped_as_pyav_19_gives_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyAV 19 reads tags as UTF-8 with surrogateescape: a Latin-1 title comes with lone
+    surrogates, which the film's JSON report could not hold (UnicodeEncodeError)."""
+    import json
+
+    import av
+
+    from scodub.media import probe as probe_module
+
+    real_open = av.open
+    film = _latin1_film(tmp_path)
+    if probe_module._TAG_ERRORS_OPTION:  # an older PyAV: made to read tags as 19 does
+        monkeypatch.setattr(probe_module, "_TAG_ERRORS_OPTION", False)
+        monkeypatch.setattr(probe_module.av, "open",
+                            lambda name: real_open(name, metadata_errors="surrogateescape"))
     (audio,) = probe(film).audio
-    assert audio.language == "ru" and audio.sample_rate > 0
+    assert audio.title == "dj vu" and audio.language == "ru"
+    json.dumps(probe(film).streams[0].title, ensure_ascii=False).encode("utf-8")
 
 
 def test_probe_without_the_tag_errors_option(monkeypatch: pytest.MonkeyPatch) -> None:

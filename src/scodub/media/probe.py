@@ -15,8 +15,8 @@ from scodub.inputfiles import file_kind
 from scodub.langs import LANGUAGES, get_language
 
 #: PyAV decodes tags (titles, languages) as UTF-8: before version 19 strictly unless told
-#: to ignore bad bytes, and 19 (Python 3.12 and later) dropped that option; a tag that
-#: still cannot be read is left out (``_tags``).
+#: to ignore bad bytes; 19 (Python 3.12 and later) dropped that option and escapes them
+#: (``_tags`` drops them).
 _TAG_ERRORS_OPTION = int(av.__version__.split(".")[0]) < 19
 
 
@@ -28,10 +28,18 @@ def _open(path: Path) -> av.container.InputContainer:
 
 
 def _tags(stream: av.stream.Stream) -> dict[str, str]:
+    """A stream's tags. PyAV 19 reads them as UTF-8 with ``surrogateescape``: a badly
+    encoded byte comes as a lone surrogate, which no UTF-8 report can hold; it is dropped,
+    as older PyAV's ``ignore`` drops it."""
     try:
-        return dict(stream.metadata or {})
+        tags = dict(stream.metadata or {})
     except UnicodeDecodeError:  # a tag in another encoding: unknown, not a failure
         return {}
+    return {_valid(key): _valid(value) for key, value in tags.items()}
+
+
+def _valid(text: str) -> str:
+    return "".join(char for char in str(text) if not 0xD800 <= ord(char) <= 0xDFFF)
 
 
 @dataclass(frozen=True, slots=True)
