@@ -31,7 +31,7 @@ from scodub.text.qc import RULES
 
 FPS = 23.976
 FILM_MS = 18_500  # the EVERY_RULE English track runs past it
-LANGS = ("en", "ru", "zh", "fa", "ar")
+LANGS = ("en", "ru", "zh", "fa", "ar", "ur", "hi", "uz")
 GLOSSARY = load_glossary(ROOT / "glossaries" / "sco-film-festival-2025.yaml")
 #: The run repaired this term in Russian: present, it counts as repaired, not a plain hit.
 REPAIRED = {"ru": {"zhang-yimou"}}
@@ -144,6 +144,18 @@ def test_every_rule_is_checked_live_like_scodub_qc(checker: Any) -> None:
         assert _rounded(_javascript(checker, lang, cells, speakers, cuts)) == python, lang
         broken |= {issue[1] for issue in python}
     assert broken == {rule.id for rule in RULES}
+
+
+def test_line_breaks_are_judged_in_the_page_as_in_python(checker: Any) -> None:
+    from test_breakcheck import CASES
+
+    for lang, lines, found in CASES:
+        if lang not in LANGS:
+            continue
+        cells = [[0, 3000, "\n".join(lines)]]
+        python = _python(lang, cells, [], [])
+        assert _rounded(_javascript(checker, lang, cells, [], [])) == python, (lang, lines)
+        assert [i[4] for i in python if i[1] == "line_break"] == ([found] if found else [])
 
 
 @settings(

@@ -100,6 +100,8 @@ def _break_words(lang: str) -> dict[str, Any]:
         "no_break_after": sorted(rules.no_break_after),
         "no_break_before": sorted(rules.no_break_before),
         "break_before_prefixes": list(rules.break_before_prefixes),
+        "maybe_no_break_before": sorted(rules.maybe_no_break_before),
+        "not_names": sorted(rules.not_names),
         "titles": sorted(TITLE_ABBREVIATIONS.get(subtitle_rules(lang).code, ())),
     }
 
@@ -153,6 +155,7 @@ def rules_export(
             "closing_extra": linebreak.CLOSING_EXTRA,
             "not_closing": linebreak.NOT_CLOSING,
             "dashes": list(linebreak.LINE_DASHES),
+            "ambiguous_quotes": linebreak.AMBIGUOUS_QUOTES,
             "forbidden": linebreak.FORBIDDEN_COST,
             "costs": linebreak.BREAK_COSTS,
         },

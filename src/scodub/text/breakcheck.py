@@ -4,8 +4,9 @@ The line breaker (``scodub.text.linebreak``) never breaks where the style guide 
 out when another break fits; a cue typed or imported by hand may. A two-line cue is
 flagged when its break is ``forbidden_break`` (after an article, preposition or title,
 between a first and a last name, punctuation split from its word) and another place
-between its words keeps both lines within the width and is not. Dual-speaker cues (a
-line each) and languages broken between characters (Chinese) are not checked. The
+between its words keeps both lines within the width and is not. Dialogue cues (a line
+per speaker, each opened by a dash) and languages broken between characters (Chinese)
+are not checked. The
 review page runs the same check in JavaScript (``assets/qc.js``) with the word lists
 and character tables ``scodub.review.rules`` exports.
 """
@@ -15,15 +16,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scodub.langs import Language
-from scodub.text.linebreak import forbidden_break, speaker_lines, text_width, visible_text
+from scodub.text.linebreak import LINE_DASHES, forbidden_break, text_width, visible_text
 
 
 def misplaced_break(lines: Sequence[str], lang: Language, max_width: float) -> str:
     """``"before / after"`` (the words either side) when the break of the two-line cue
     ``lines`` is forbidden and a better one fits in ``max_width``; else ""."""
-    if lang.cjk_width or len(lines) != 2 or speaker_lines(lines) is not None:
+    if lang.cjk_width or len(lines) != 2:
         return ""
-    first, second = (visible_text(line).split() for line in lines)
+    visible = [visible_text(line) for line in lines]
+    if all(text.strip()[:1] in LINE_DASHES for text in visible):
+        return ""  # a line per speaker ("-Yes?" / "-No.", "– Yes?" / "– No.")
+    first, second = (text.split() for text in visible)
     if not first or not second or not forbidden_break(first[-1], second[0], lang):
         return ""
     words = [*first, *second]

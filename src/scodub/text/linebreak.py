@@ -59,6 +59,9 @@ CLOSING_EXTRA = "%)"
 NOT_CLOSING = "—–"
 #: A line that opens with one of these opens a new speaker's words.
 LINE_DASHES = ("-", "–", "—")
+#: Straight quotes and the apostrophe close the line before only when no word follows them
+#: on the next ("said, / "We have to go", "'cause" are openings).
+AMBIGUOUS_QUOTES = "\"'’"
 
 # Break-cost scale (lower is better). A break that the style guide forbids costs far more
 # than any shape penalty, so it is chosen only when no allowed break fits the lines.
@@ -67,6 +70,7 @@ _COST_CLAUSE = 1.0
 _COST_BEFORE_CONJUNCTION = 2.0
 _COST_PLAIN = 5.0
 _COST_NAME = 50.0
+_COST_MAYBE_GLUED = 30.0  # before a word that is a postposition only in one of its senses
 _COST_GLUED_WORD = 60.0
 _COST_HARD_WRAP = 500.0
 _COST_PROTECTED = 1000.0
@@ -75,7 +79,7 @@ _COST_PROTECTED = 1000.0
 #: a break is one the style guide rules out (``forbidden_break``).
 BREAK_COSTS = {"sentence": _COST_SENTENCE, "clause": _COST_CLAUSE,
                "before_conjunction": _COST_BEFORE_CONJUNCTION, "plain": _COST_PLAIN,
-               "name": _COST_NAME, "glued": _COST_GLUED_WORD}
+               "name": _COST_NAME, "glued": _COST_GLUED_WORD, "maybe_glued": _COST_MAYBE_GLUED}
 FORBIDDEN_COST = _COST_NAME
 _TOP_HEAVY_WEIGHT = 8.0
 _BOTTOM_HEAVY_WEIGHT = 2.0
@@ -366,7 +370,7 @@ def break_cost(
 
     Shared by the line breaker and the segmenter's cue boundaries.
     """
-    cost = _pair_cost(before, after, lang, cjk_chars)
+    cost = _pair_cost(_visible(before), _visible(after), lang, cjk_chars)
     if at is not None and any(lo < at < hi for lo, hi in protected):
         cost += _COST_PROTECTED
     return cost
@@ -396,22 +400,50 @@ def forbidden_break(before: str, after: str, lang: Language) -> bool:
 
 
 @functools.lru_cache(maxsize=65536)
+def _visible(unit: str) -> str:
+    """A unit as the reader sees it: the words of ``<i>the</i>`` are those of ``the``."""
+    return visible_text(unit)
+
+
+@functools.lru_cache(maxsize=65536)
 def _pair_cost(before: str, after: str, lang: Language, cjk_chars: bool) -> float:
     if title_dot(before, after, lang):
         return _COST_PLAIN + _COST_GLUED_WORD
     cost = _base_cost(before, after, lang)
     # Punctuation stays with its word: no line starts with a closing mark, none ends
     # with an opening one.
-    if _opens(before[-1:]) or _closes(after[:1]):
+    if _opening_end(before) or _closing_start(after):
         cost += _COST_GLUED_WORD
     if before[-1:] in SENTENCE_END or before[-1:] in CLAUSE_END:
         return cost
     rules = WORD_RULES.get(lang.code, WordRules())
-    if _bare(before) in rules.no_break_after or _bare(after) in rules.no_break_before:
+    first, second = _bare(before), _bare(after)
+    # an article or preposition ends no line, unless a conjunction or preposition opens
+    # the next ("Thank you / for everything", "I love you / but")
+    if (first in rules.no_break_after and second not in rules.break_before) or (
+        second in rules.no_break_before
+    ):
         cost += _COST_GLUED_WORD
-    if not cjk_chars and _is_capitalised(before) and _is_capitalised(after):
+    elif second in rules.maybe_no_break_before:
+        cost += _COST_MAYBE_GLUED
+    if (not cjk_chars and _is_capitalised(before) and _is_capitalised(after)
+            and first not in rules.not_names and second not in rules.not_names):
         cost += _COST_NAME
     return cost
+
+
+def _opening_end(word: str) -> bool:
+    """``word`` is opening marks alone (``“``, ``(«``): a line ends on them only in
+    error. A mark after letters closes ("„да“")."""
+    return bool(word) and all(_opens(char) for char in word)
+
+
+def _closing_start(word: str) -> bool:
+    """``word`` opens with a mark that closes the line before (``,``, ``)``, a quote with
+    nothing after it)."""
+    if not _closes(word[:1]):
+        return False
+    return not (word[:1] in AMBIGUOUS_QUOTES and word[1:2] and not _closes(word[1:2]))
 
 
 def _opens(char: str) -> bool:

@@ -15,6 +15,12 @@ class WordRules:
     no_break_after: frozenset[str] = frozenset()  # articles, prepositions: never end a line
     no_break_before: frozenset[str] = frozenset()  # postpositions, auxiliaries: never open one
     break_before_prefixes: tuple[str, ...] = ()  # unsegmented scripts (zh): two-char conjunctions
+    # words that are a postposition in one sense and open a clause in another (Urdu "میں":
+    # "in" and "I"; Hindi "पर": "on" and "but"; Uzbek "keyin": "after" and "then"): a line
+    # had better not open with one, but may
+    maybe_no_break_before: frozenset[str] = frozenset()
+    # capitalised words that are no part of a name ("I told Sarah / I would come")
+    not_names: frozenset[str] = frozenset()
 
 
 def _words(text: str) -> frozenset[str]:
@@ -23,7 +29,7 @@ def _words(text: str) -> frozenset[str]:
 
 _EN_CONJ = (
     "and but or nor so yet because although though while when where which who whom if unless"
-    " until since as than whether"
+    " until since as than whether that"
 )
 _EN_PREP = (
     "to of in on at for with from by about into onto over under between through without"
@@ -56,6 +62,7 @@ WORD_RULES: dict[str, WordRules] = {
             + _EN_CONJ
             + " i you he she we they not very mr mrs ms dr"
         ),
+        not_names=_words("i i'm i'll i've i'd i’m i’ll i’ve i’d"),
     ),
     "ru": WordRules(
         break_before=_words(_RU_CONJ + " " + _RU_PREP),
@@ -72,22 +79,25 @@ WORD_RULES: dict[str, WordRules] = {
         break_before=_words("және бірақ немесе әлде егер себебі өйткені сондықтан алайда яғни"),
         no_break_after=_words("және бірақ немесе әлде егер"),
         no_break_before=_words(
-            "үшін туралы арқылы дейін кейін бойынша сияқты қарай бері соң ғой ма ме ба бе па пе"
+            "үшін туралы арқылы дейін бойынша сияқты қарай бері соң ғой ма ме ба бе па пе"
         ),
+        maybe_no_break_before=_words("кейін"),
     ),
     "ky": WordRules(
         break_before=_words("жана бирок же эгер анткени ошондуктан"),
         no_break_after=_words("жана бирок же эгер"),
         no_break_before=_words(
-            "үчүн жөнүндө менен аркылуу чейин кийин боюнча сыяктуу карай бери го бы"
+            "үчүн жөнүндө менен аркылуу чейин боюнча сыяктуу карай бери го бы"
         ),
+        maybe_no_break_before=_words("кийин"),
     ),
     "uz": WordRules(
         break_before=_words("va lekin ammo biroq yoki agar chunki balki shuning"),
         no_break_after=_words("va lekin ammo biroq yoki agar"),
         no_break_before=_words(
-            "uchun bilan haqida orqali qadar keyin boʻyicha bo'yicha kabi sari tomon"
+            "uchun bilan haqida orqali qadar boʻyicha bo'yicha kabi sari tomon"
         ),
+        maybe_no_break_before=_words("keyin"),
     ),
     "tg": WordRules(
         break_before=_words(_TG_CONJ + " " + _TG_PREP),
@@ -104,13 +114,15 @@ WORD_RULES: dict[str, WordRules] = {
         break_before=_words("اور لیکن مگر یا اگر کیونکہ کہ جب بلکہ پھر"),
         no_break_after=_words("اور لیکن مگر یا اگر کیونکہ"),
         no_break_before=_words(
-            "کا کی کے میں سے نے کو پر تک والا والی والے ہے ہیں تھا تھی تھے گا گی گے"
+            "کا کی کے سے نے کو تک والا والی والے ہے ہیں تھا تھی تھے گا گی گے"
         ),
+        maybe_no_break_before=_words("میں پر"),
     ),
     "hi": WordRules(
         break_before=_words("और लेकिन मगर या अगर क्योंकि कि जब बल्कि फिर परंतु किंतु"),
         no_break_after=_words("और लेकिन मगर या अगर क्योंकि"),
-        no_break_before=_words("का की के में से ने को पर तक वाला वाली वाले है हैं था थी थे गा गी गे"),
+        no_break_before=_words("का की के में से ने को तक वाला वाली वाले है हैं था थी थे गा गी गे"),
+        maybe_no_break_before=_words("पर"),
     ),
     "zh": WordRules(
         break_before_prefixes=tuple(sorted(_words(_ZH_CONJ))),

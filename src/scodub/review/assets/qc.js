@@ -225,6 +225,14 @@ const ScodubQC = (() => {
     const opens = (c) => c !== "" && (openingRange(c.codePointAt(0)) >= 0 || LB.opening_extra.includes(c));
     const closes = (c) => c !== "" && !LB.not_closing.includes(c) && (LB.closers.includes(c)
       || LB.sentence_end.includes(c) || LB.clause_end.includes(c) || LB.closing_extra.includes(c));
+    // linebreak._opening_end / _closing_start
+    const openingEnd = (word) => word !== "" && chars(word).every(opens);
+    function closingStart(word) {
+      const cs = chars(word);
+      const first = cs[0] ?? "", next = cs[1] ?? "";
+      if (!closes(first)) return false;
+      return !(LB.ambiguous_quotes.includes(first) && next !== "" && !closes(next));
+    }
     const breakWords = new Map();
     function wordsOf(lang) {
       if (!breakWords.has(lang)) {
@@ -232,6 +240,7 @@ const ScodubQC = (() => {
         breakWords.set(lang, {
           breakBefore: new Set(b.break_before), noBreakAfter: new Set(b.no_break_after),
           noBreakBefore: new Set(b.no_break_before), prefixes: b.break_before_prefixes,
+          maybeNoBreakBefore: new Set(b.maybe_no_break_before), notNames: new Set(b.not_names),
           titles: new Set(b.titles),
         });
       }
@@ -250,16 +259,23 @@ const ScodubQC = (() => {
         return COST.plain + COST.glued; // a title's dot: "Mr. / Dashwood"
       }
       let cost = baseCost(before, after, w);
-      if (opens(lastChar(before)) || closes(firstChar(after))) cost += COST.glued;
+      if (openingEnd(before) || closingStart(after)) cost += COST.glued;
       const end = lastChar(before);
       if (inSet(LB.sentence_end, end) || inSet(LB.clause_end, end)) return cost;
-      if (w.noBreakAfter.has(bare(before)) || w.noBreakBefore.has(bare(after))) cost += COST.glued;
-      if (capitalised(before) && capitalised(after)) cost += COST.name;
+      const first = bare(before), second = bare(after);
+      if ((w.noBreakAfter.has(first) && !w.breakBefore.has(second)) || w.noBreakBefore.has(second)) {
+        cost += COST.glued;
+      } else if (w.maybeNoBreakBefore.has(second)) cost += COST.maybe_glued;
+      if (capitalised(before) && capitalised(after) && !w.notNames.has(first) && !w.notNames.has(second)) {
+        cost += COST.name;
+      }
       return cost;
     }
     function misplacedBreak(lines, lang, maxWidth) {
-      if (lang.cjk_width || lines.length !== 2 || speakerLines(lines)) return "";
-      const first = split(visibleText(lines[0])), second = split(visibleText(lines[1]));
+      if (lang.cjk_width || lines.length !== 2) return "";
+      const shown = lines.map(visibleText);
+      if (shown.every((text) => LB.dashes.includes(firstChar(strip(text))))) return ""; // a line per speaker
+      const first = split(shown[0]), second = split(shown[1]);
       if (!first.length || !second.length) return "";
       const w = wordsOf(lang);
       const forbidden = (a, b) => pairCost(a, b, w) >= LB.forbidden;
