@@ -26,7 +26,9 @@ The clips are 16 kHz mono PCM WAV read with the standard library, so the benchma
 on a GPU machine with only CTranslate2, faster-whisper and scodub's own requirements
 (no ffmpeg). Where CUDA cannot be used it says why and stops (exit status 2).
 
-Run: ``.venv/bin/python bench/bench_gpu.py [--model FOLDER] [--repeat 8]``
+Run: ``.venv/bin/python bench/bench_gpu.py [--model FOLDER] [--repeat 8] [--film-minutes 45]
+[--skip asr,names,film,mt]``. Measured 2026-12-04 on one H200 (CTranslate2 4.8.5, its CUDA 12
+build over the machine's CUDA 13 cuBLAS): README.md, "GPU workers".
 """
 
 from __future__ import annotations
