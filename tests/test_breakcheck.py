@@ -91,3 +91,18 @@ def test_the_line_breaker_never_makes_what_qc_reports(lang: str, text: str) -> N
     rules = subtitle_rules(lang)
     lines = break_lines(text[: 2 * rules.max_chars_per_line - 4].rsplit(" ", 1)[0], rules)
     assert misplaced_break(lines, rules, rules.max_chars_per_line) == ""
+
+
+def test_a_huge_cue_is_not_searched_word_by_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile file's cue of 40,000 words: no two lines hold it, so there is no break to
+    prefer, and the words are not joined again at every place (minutes of work)."""
+    from scodub.text import breakcheck
+
+    measured: list[int] = []
+    real = breakcheck.text_width
+    monkeypatch.setattr(breakcheck, "text_width",
+                        lambda text, lang: measured.append(len(text)) or real(text, lang))
+    rules = subtitle_rules("en")
+    lines = (" ".join(["word"] * 20_000) + " the", " ".join(["Word"] * 20_000))
+    assert misplaced_break(lines, rules, rules.max_chars_per_line) == ""
+    assert measured == []

@@ -31,6 +31,8 @@ def misplaced_break(lines: Sequence[str], lang: Language, max_width: float) -> s
     if not first or not second or not forbidden_break(first[-1], second[0], lang):
         return ""
     words = [*first, *second]
+    if len(words) > 2 * max_width:
+        return ""  # no two lines can hold them (a letter and a space each): nothing to choose
     for cut in range(1, len(words)):
         if cut == len(first) or forbidden_break(words[cut - 1], words[cut], lang):
             continue

@@ -282,6 +282,7 @@ const ScodubQC = (() => {
       const before = first[first.length - 1], after = second[0];
       if (!forbidden(before, after)) return "";
       const all = [...first, ...second];
+      if (all.length > 2 * maxWidth) return ""; // no two lines can hold them
       for (let cut = 1; cut < all.length; cut++) {
         if (cut === first.length || forbidden(all[cut - 1], all[cut])) continue;
         if (textWidth(all.slice(0, cut).join(" "), lang) <= maxWidth
