@@ -116,7 +116,7 @@ class _Recording(IdentityTranslator):
         (("<i>Thank you,</i>", "<i>my friends.</i>"), "<i>", "</i>", 0),
         (("He said <b>no</b> to it.",), "", "", 2),
         (("<i>Yes</i> and <i>no</i>.",), "", "", 4),  # closed inside: not the cue's
-        (("- <i>Who?</i>", "- Me."), "", "", 2),
+        (("<i>Who is it?</i>", "Me, your friend."), "", "", 2),  # one line's: not carried
         (("<font color=\"#ffff00\">Thank you.</font>",), "<font color=\"#ffff00\">", "</font>", 0),
         # An ASS style switched off inside is not the cue's (all of it came out italic);
         # its position is.
@@ -150,6 +150,31 @@ def test_translation_reads_plain_text_and_cue_wide_markup_comes_back(
         assert letters == "".join(strip_tags(" ".join(lines)).split())
         assert second.lines == ("Plain text.",)
     assert result.reports["en"].markup_dropped == 0
+
+
+@pytest.mark.parametrize(
+    ("lines", "translated", "dropped"),
+    [
+        (("<i>-Where are you?</i>", "-I'm here, by the door."),
+         ("<i>-Where are you?</i>", "-I'm here, by the door."), 0),
+        (("-Are you coming?", "-<i>In a minute.</i>"),
+         ("-Are you coming?", "-<i>In a minute.</i>"), 0),
+        (("<i>-Are you coming?", "-In a minute.</i>"),  # the whole cue's
+         ("<i>-Are you coming?", "-In a minute.</i>"), 0),
+        (("- <i>Who?</i>", "- Me."), ("-<i>Who?</i>", "-Me."), 0),
+        (("-Who <i>is</i> it?", "-Me."), ("-Who is it?", "-Me."), 2),  # between words: dropped
+    ],
+)
+def test_a_speakers_line_keeps_its_own_markup_through_translation(
+    lines: tuple[str, ...], translated: tuple[str, ...], dropped: int
+) -> None:
+    """Each speaker's line of a dual-speaker cue is translated on its own and comes back
+    as a line of its own: its italics (a voice off screen) follow it."""
+    glossary = load_glossary(ROOT / "glossaries" / "sco-film-festival-2025.yaml")
+    source = Track("en", (Cue(1000, 4500, lines),), 24.0)
+    result = localize(source, ("en", "ru"), glossary, translator=IdentityTranslator())
+    assert result.tracks["ru"].cues[0].lines == translated
+    assert result.reports["ru"].markup_dropped == dropped
 
 
 def test_reflow_keeps_every_tag_at_its_letters() -> None:

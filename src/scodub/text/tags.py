@@ -57,9 +57,22 @@ class CueMarkup:
     opening: str = ""
     closing: str = ""
     dropped: int = 0
+    #: A dual-speaker cue's own wrapping of each speaker's line (``<i>-Where are you?</i>``
+    #: / ``-Here.``: the first voice off screen): each speaker's line is translated as a
+    #: text of its own and comes back as a line of its own, so its tags can follow it.
+    #: Each: (opening, closing, whether they stand inside the dash: ``-<i>Who?</i>``).
+    speakers: tuple[tuple[str, str, bool], ...] = ()
 
     def wrap(self, lines: tuple[str, ...]) -> tuple[str, ...]:
         """``lines`` (plain text) with the cue's opening and closing tags put back."""
+        from scodub.text.linebreak import SPEAKER_DASH, speaker_lines
+
+        if self.speakers and len(lines) == len(self.speakers) and speaker_lines(lines):
+            out = []
+            for (opening, closing, inside), line in zip(self.speakers, lines, strict=True):
+                at = line.index(SPEAKER_DASH) + len(SPEAKER_DASH) if inside else 0
+                out.append(line[:at] + opening + line[at:] + closing)
+            return tuple(out)
         if not lines or not (self.opening or self.closing):
             return lines
         if len(lines) == 1:
@@ -82,6 +95,10 @@ def cue_markup(lines: tuple[str, ...]) -> tuple[CueMarkup, tuple[str, ...]]:
     lead = [_leading_tags(line) for line in lines]
     trail = [_trailing_tags(line) for line in lines]
     every_line = all(x == lead[0] for x in lead) and all(x == trail[-1] for x in trail)
+    speakers = () if every_line else _speaker_markup(lines, lead, trail)
+    if speakers:
+        carried = sum(_count(a + b) for a, b, _ in speakers)
+        return CueMarkup(speakers=speakers, dropped=max(0, _count(text) - carried)), plain
     if every_line:
         opening, closing = lead[0], trail[-1]  # the same wrapping on every line
         middle = [_inner(line) for line in lines]
@@ -103,6 +120,34 @@ def cue_markup(lines: tuple[str, ...]) -> tuple[CueMarkup, tuple[str, ...]]:
     carried = (_count(opening) + _count(closing)) * (len(lines) if every_line else 1)
     dropped = max(0, _count(text) - carried)
     return CueMarkup(opening, closing, dropped), plain
+
+
+def _speaker_markup(
+    lines: Sequence[str], lead: Sequence[str], trail: Sequence[str]
+) -> tuple[tuple[str, str, bool], ...]:
+    """Each line's own opening and closing tags, for a dual-speaker cue whose lines are
+    each wrapped whole, around the dash (``<i>-Who?</i>``) or inside it (``-<i>Who?</i>``)
+    and no tag between words; () otherwise. A closing tag is kept only with its opening
+    on the same line."""
+    from scodub.text.linebreak import SPEAKER_DASH, speaker_lines
+
+    if speaker_lines([strip_tags(line) for line in lines]) is None:
+        return ()
+    marks = []
+    for line, opening, closing in zip(lines, lead, trail, strict=True):
+        inside = not opening and line.lstrip().startswith(SPEAKER_DASH)
+        if inside:
+            rest = line.lstrip()[len(SPEAKER_DASH) :]
+            opening, closing = _leading_tags(rest), _trailing_tags(rest)
+            line = rest
+        if TAG.search(_inner(line)):
+            return ()
+        opened = {m.group(1).lower() for m in TAG.finditer(opening) if m.group(1)}
+        closed = {m.group(1).lower() for m in TAG.finditer(closing) if m.group(1)}
+        if opened != closed:
+            return ()  # a tag that runs on into the other line is the cue's, not a line's
+        marks.append((opening, closing, inside))
+    return tuple(marks) if any(a or b for a, b, _ in marks) else ()
 
 
 def _cue_wide_overrides(block: str, inside: str) -> str:
@@ -163,7 +208,7 @@ def restore_track_markup(
     """``track`` (cue for cue the one ``marks`` came from) with each cue's markup back;
     with ``tagged`` (that track as it was, tags and all: ``track`` holds its words, broken
     anew), each cue whose words are unchanged gets every tag back where it was."""
-    if not any(m.opening or m.closing or m.dropped for m in marks):
+    if not any(m.opening or m.closing or m.dropped or m.speakers for m in marks):
         return track
     cues = []
     for n, (cue, mark) in enumerate(zip(track.cues, marks, strict=True)):
