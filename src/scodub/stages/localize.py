@@ -55,7 +55,8 @@ class LocalizeStage(Stage[LocalizeStageResult]):
     english: TranscribeStage | None = None  # Whisper's speech translation into English
 
     name = "localize"
-    version = 2  # 2: markup carried around the translation; no cue past the film's end
+    version = 3  # 2: markup carried around the translation; no cue past the film's end;
+    # 3: a speaker's line keeps its own markup
 
     @classmethod
     def build(
