@@ -47,8 +47,9 @@ class SubtitlesStage(Stage[SubtitleResult]):
     fallback_language: str = "en"  # for a transcript in no language (silence)
 
     name = "subtitles"
-    version = 5  # 2: speech ends per cue; 3: number style; 4: speech ends cached, film end;
-    # 5: a cue in the film's last moments kept up 5/6 s, title dots, out-times within 0.5 s
+    version = 6  # 2: speech ends per cue; 3: number style; 4: speech ends cached, film end;
+    # 5: a cue in the film's last moments kept up 5/6 s, title dots, out-times within 0.5 s;
+    # 6: line breaks after a pronoun before a conjunction, quotes, "I", tags (breakcheck)
 
     def deps(self) -> tuple[Stage[Any], ...]:
         return (self.transcribe,)
