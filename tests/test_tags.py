@@ -177,6 +177,33 @@ def test_a_speakers_line_keeps_its_own_markup_through_translation(
     assert result.reports["ru"].markup_dropped == dropped
 
 
+@pytest.mark.parametrize(
+    ("text", "wrapped", "dropped"),
+    [
+        ("We saw <i>White Ant</i> at the cinema.",
+         {"ru": "<i>Белый муравей</i>", "zh": "<i>白蚁</i>"}, 0),
+        ("<b>Zhang Yimou</b> spoke first.", {"ru": "<b>Чжан Имоу</b>", "zh": "<b>张艺谋</b>"}, 0),
+        ("We saw <i>White</i> Ant at the cinema.", {}, 2),  # no whole name in the tags
+    ],
+)
+def test_a_name_in_markup_is_wrapped_again_in_every_language(
+    text: str, wrapped: dict[str, str], dropped: int
+) -> None:
+    """A film's title in italics inside a sentence: the name is enforced in each
+    translation in its target form, and wrapped there in the same tags."""
+    glossary = load_glossary(ROOT / "glossaries" / "sco-film-festival-2025.yaml")
+    source = Track("en", (Cue(1000, 4500, (text,)),), 24.0)
+    result = localize(source, ("en", "ru", "zh"), glossary, translator=IdentityTranslator())
+    for lang in ("ru", "zh"):
+        flat = result.tracks[lang].cues[0].flat_text
+        if lang in wrapped:
+            assert wrapped[lang] in flat, (lang, flat)
+        else:
+            assert not TAG.search(flat), flat
+        assert result.reports[lang].markup_dropped == dropped
+    assert result.tracks["en"].cues[0].flat_text == text  # the source keeps its own tags
+
+
 def test_reflow_keeps_every_tag_at_its_letters() -> None:
     from scodub.text.tags import reflow_markup
 

@@ -30,6 +30,7 @@ from scodub.data import Track, Transcript, Word
 from scodub.langs import get_language, joiner, subtitle_rules
 from scodub.mt.llm import CueTranslator
 from scodub.mt.llm_prompt import CueRequest
+from scodub.mt.namemarkup import named_markup, wrap_names
 from scodub.mt.nllb import Translator, sentence_groups, split_translation, translate_cues
 from scodub.mt.units import SpeakerUnit, joined_units, per_cue_candidates, speaker_units
 from scodub.names.enforce import Enforced, Protected, Slot, find_terms, protect, repair, restore
@@ -388,7 +389,13 @@ def localize(
         lang: restore_track_markup(track, marks, tagged if lang == src else None)
         for lang, track in fitted.tracks.items()
     }
-    dropped = {lang: sum(m.dropped for m in marks) for lang in restored}
+    # A name in markup (a film's title in italics) is wrapped again where it was enforced.
+    named = named_markup(tagged, glossary)
+    wrapped = {lang: wrap_names(track, named) if lang != src else (track, 0)
+               for lang, track in restored.items()}
+    restored = {lang: track for lang, (track, _) in wrapped.items()}
+    dropped = {lang: max(0, sum(m.dropped for m in marks) - wrapped[lang][1])
+               for lang in restored}
     if src in restored:  # only where a cue's words were not kept as they were
         dropped[src] = sum(
             mark.dropped

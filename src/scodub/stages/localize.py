@@ -56,7 +56,7 @@ class LocalizeStage(Stage[LocalizeStageResult]):
 
     name = "localize"
     version = 3  # 2: markup carried around the translation; no cue past the film's end;
-    # 3: a speaker's line keeps its own markup
+    # 3: a speaker's line keeps its own markup, a name in markup is wrapped again
 
     @classmethod
     def build(
