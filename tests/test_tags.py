@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -202,6 +203,64 @@ def test_a_name_in_markup_is_wrapped_again_in_every_language(
             assert not TAG.search(flat), flat
         assert result.reports[lang].markup_dropped == dropped
     assert result.tracks["en"].cues[0].flat_text == text  # the source keeps its own tags
+
+
+def _localized(cues: list[tuple[str, ...]], langs: tuple[str, ...], translator: object = None,
+               ) -> Any:
+    glossary = load_glossary(ROOT / "glossaries" / "sco-film-festival-2025.yaml")
+    source = Track("en", tuple(Cue(1000 + 5000 * n, 4500 + 5000 * n, lines)
+                               for n, lines in enumerate(cues)), 24.0)
+    return localize(source, ("en", *langs), glossary,
+                    translator=translator or IdentityTranslator())  # type: ignore[arg-type]
+
+
+def test_names_carried_by_the_cues_markup_are_not_wrapped_twice() -> None:
+    """Found in review: a name wrapped by the whole cue's (or a speaker's) markup got its
+    tags a second time, nested, and the tags it "restored" hid tags really lost."""
+    result = _localized([("<i>White Ant</i>",), ("He <b>really</b> left.",),
+                         ("-<i>Zhang Yimou</i>", "-Zhang Yimou?")], ("ru", "ur"))
+    ru, ur = result.tracks["ru"].cues, result.tracks["ur"].cues
+    assert ru[0].lines == ("<i>Белый муравей</i>",)
+    assert ur[0].flat_text.count("<i>") == 1
+    assert ru[2].lines == ("-<i>Чжан Имоу</i>", "-Чжан Имоу?")
+    assert result.reports["ru"].markup_dropped == result.reports["ur"].markup_dropped == 2
+
+
+def test_the_same_mention_of_a_name_is_wrapped() -> None:
+    result = _localized([("White Ant is not <i>White Ant</i>.",)], ("ru",))
+    assert result.tracks["ru"].cues[0].flat_text == "Белый муравей is not <i>Белый муравей</i>."
+
+
+class _SilentOn(IdentityTranslator):
+    def translate(self, texts: Sequence[str], source: str, target: str, *,
+                  n_best: int = 1) -> list[list[str]]:
+        return [[""] if t.strip() == "Hmm." else [t] for t in texts]
+
+
+def test_a_dual_cue_laid_out_otherwise_keeps_its_position_and_counts_its_tags() -> None:
+    """Found in review: where a speaker's translation comes back empty the cue is no
+    longer a line per speaker: the cue's position stays, the speaker's tags are counted."""
+    result = _localized([("{\\an8}-Who?", "-<i>Hmm.</i>")], ("ru",), _SilentOn())
+    (cue,) = result.tracks["ru"].cues
+    assert cue.lines[0].startswith("{\\an8}") and "<i>" not in cue.flat_text
+    assert result.reports["ru"].markup_dropped == 2
+
+
+@pytest.mark.parametrize(
+    ("lines", "carried"),
+    [
+        (("</i>-Who?<i>", "-Me."), False),  # a closing tag first: no wrapping
+        (("\u202b-<i>کون؟</i>\u202c", "\u202b-میں۔\u202c"), True),  # RTL marks first
+    ],
+)
+def test_a_speakers_tags_are_a_wrapping_or_nothing(lines: tuple[str, ...], carried: bool) -> None:
+    from scodub.text.tags import cue_markup
+
+    mark, _ = cue_markup(lines)
+    assert bool(mark.speakers) == carried
+    if carried:
+        first = mark.wrap(("\u202b-کون؟\u202c", "\u202b-میں۔\u202c"))[0]
+        assert first == "\u202b-<i>کون؟</i>\u202c"  # tags inside the embedding
 
 
 def test_reflow_keeps_every_tag_at_its_letters() -> None:

@@ -389,13 +389,15 @@ def localize(
         lang: restore_track_markup(track, marks, tagged if lang == src else None)
         for lang, track in fitted.tracks.items()
     }
+    lost = {lang: [m.lost(c.lines) for m, c in zip(marks, track.cues, strict=True)]
+            for lang, track in fitted.tracks.items()}
     # A name in markup (a film's title in italics) is wrapped again where it was enforced.
     named = named_markup(tagged, glossary)
-    wrapped = {lang: wrap_names(track, named) if lang != src else (track, 0)
-               for lang, track in restored.items()}
-    restored = {lang: track for lang, (track, _) in wrapped.items()}
-    dropped = {lang: max(0, sum(m.dropped for m in marks) - wrapped[lang][1])
-               for lang in restored}
+    dropped = {lang: sum(lost[lang]) for lang in restored}
+    for lang in restored:
+        if lang != src:
+            restored[lang], back = wrap_names(restored[lang], named, lost[lang])
+            dropped[lang] -= sum(back)
     if src in restored:  # only where a cue's words were not kept as they were
         dropped[src] = sum(
             mark.dropped

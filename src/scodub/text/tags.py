@@ -63,16 +63,26 @@ class CueMarkup:
     #: Each: (opening, closing, whether they stand inside the dash: ``-<i>Who?</i>``).
     speakers: tuple[tuple[str, str, bool], ...] = ()
 
+    def _speaking(self, lines: Sequence[str]) -> bool:
+        from scodub.text.linebreak import speaker_lines
+
+        return (bool(self.speakers) and len(lines) == len(self.speakers)
+                and speaker_lines(lines) is not None)
+
+    def lost(self, lines: Sequence[str]) -> int:
+        """How many of the cue's tags ``wrap(lines)`` cannot put back: those between
+        words, and a speaker's own where ``lines`` are no longer a line per speaker (only
+        the cue's position, ``opening``, comes back then)."""
+        if self.speakers and not self._speaking(lines):
+            carried = sum(_count(a + b) for a, b, _ in self.speakers)
+            return self.dropped + carried - _count(self.opening)
+        return self.dropped
+
     def wrap(self, lines: tuple[str, ...]) -> tuple[str, ...]:
         """``lines`` (plain text) with the cue's opening and closing tags put back."""
-        from scodub.text.linebreak import SPEAKER_DASH, speaker_lines
-
-        if self.speakers and len(lines) == len(self.speakers) and speaker_lines(lines):
-            out = []
-            for (opening, closing, inside), line in zip(self.speakers, lines, strict=True):
-                at = line.index(SPEAKER_DASH) + len(SPEAKER_DASH) if inside else 0
-                out.append(line[:at] + opening + line[at:] + closing)
-            return tuple(out)
+        if self._speaking(lines):
+            return tuple(_wrap_speaker(line, *mark)
+                         for mark, line in zip(self.speakers, lines, strict=True))
         if not lines or not (self.opening or self.closing):
             return lines
         if len(lines) == 1:
@@ -95,10 +105,12 @@ def cue_markup(lines: tuple[str, ...]) -> tuple[CueMarkup, tuple[str, ...]]:
     lead = [_leading_tags(line) for line in lines]
     trail = [_trailing_tags(line) for line in lines]
     every_line = all(x == lead[0] for x in lead) and all(x == trail[-1] for x in trail)
-    speakers = () if every_line else _speaker_markup(lines, lead, trail)
+    wrapped_alike = every_line and bool(lead[0] or trail[-1])  # the whole cue's, each line
+    speakers = () if wrapped_alike else _speaker_markup(lines, lead, trail)
     if speakers:
         carried = sum(_count(a + b) for a, b, _ in speakers)
-        return CueMarkup(speakers=speakers, dropped=max(0, _count(text) - carried)), plain
+        position = "".join(_ASS_OVERRIDE.findall(lead[0]))  # all that stays if they do not
+        return CueMarkup(position, "", max(0, _count(text) - carried), speakers), plain
     if every_line:
         opening, closing = lead[0], trail[-1]  # the same wrapping on every line
         middle = [_inner(line) for line in lines]
@@ -129,25 +141,42 @@ def _speaker_markup(
     each wrapped whole, around the dash (``<i>-Who?</i>``) or inside it (``-<i>Who?</i>``)
     and no tag between words; () otherwise. A closing tag is kept only with its opening
     on the same line."""
+    from scodub.text.bidi import strip_direction_marks
     from scodub.text.linebreak import SPEAKER_DASH, speaker_lines
 
     if speaker_lines([strip_tags(line) for line in lines]) is None:
         return ()
     marks = []
     for line, opening, closing in zip(lines, lead, trail, strict=True):
-        inside = not opening and line.lstrip().startswith(SPEAKER_DASH)
+        plain = strip_direction_marks(line).lstrip()
+        inside = not opening and plain.startswith(SPEAKER_DASH)
         if inside:
-            rest = line.lstrip()[len(SPEAKER_DASH) :]
-            opening, closing = _leading_tags(rest), _trailing_tags(rest)
-            line = rest
+            line = plain[len(SPEAKER_DASH) :]
+            opening, closing = _leading_tags(line), _trailing_tags(line)
         if TAG.search(_inner(line)):
             return ()
-        opened = {m.group(1).lower() for m in TAG.finditer(opening) if m.group(1)}
-        closed = {m.group(1).lower() for m in TAG.finditer(closing) if m.group(1)}
-        if opened != closed:
+        opens = [m for m in TAG.finditer(opening) if m.group(1)]
+        ends = list(TAG.finditer(closing))
+        if (any(m.group(0).startswith("</") for m in opens)
+                or any(not m.group(0).startswith("</") for m in ends)):
+            return ()  # a closing tag first, or an opening one last: no wrapping
+        if {m.group(1).lower() for m in opens} != {m.group(1).lower() for m in ends}:
             return ()  # a tag that runs on into the other line is the cue's, not a line's
         marks.append((opening, closing, inside))
     return tuple(marks) if any(a or b for a, b, _ in marks) else ()
+
+
+def _wrap_speaker(line: str, opening: str, closing: str, inside: bool) -> str:
+    """A speaker's line with its own tags: around it, or inside its dash (then before the
+    direction marks that close an RTL line, so tags and embedding do not interleave)."""
+    from scodub.text.bidi import DIRECTION_MARKS
+    from scodub.text.linebreak import SPEAKER_DASH
+
+    if not inside:
+        return opening + line + closing
+    at = line.index(SPEAKER_DASH) + len(SPEAKER_DASH)
+    end = len(line.rstrip("".join(DIRECTION_MARKS)))
+    return line[:at] + opening + line[at:end] + closing + line[end:]
 
 
 def _cue_wide_overrides(block: str, inside: str) -> str:
