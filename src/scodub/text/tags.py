@@ -63,6 +63,11 @@ class CueMarkup:
     #: Each: (opening, closing, whether they stand inside the dash: ``-<i>Who?</i>``).
     speakers: tuple[tuple[str, str, bool], ...] = ()
 
+    @property
+    def speaker_tags(self) -> int:
+        """How many tags the speakers' own wrappings hold."""
+        return sum(_count(a + b) for a, b, _ in self.speakers)
+
     def _speaking(self, lines: Sequence[str]) -> bool:
         from scodub.text.linebreak import speaker_lines
 
@@ -74,8 +79,7 @@ class CueMarkup:
         words, and a speaker's own where ``lines`` are no longer a line per speaker (only
         the cue's position, ``opening``, comes back then)."""
         if self.speakers and not self._speaking(lines):
-            carried = sum(_count(a + b) for a, b, _ in self.speakers)
-            return self.dropped + carried - _count(self.opening)
+            return self.dropped + self.speaker_tags - _count(self.opening)
         return self.dropped
 
     def wrap(self, lines: tuple[str, ...]) -> tuple[str, ...]:
@@ -108,9 +112,9 @@ def cue_markup(lines: tuple[str, ...]) -> tuple[CueMarkup, tuple[str, ...]]:
     wrapped_alike = every_line and bool(lead[0] or trail[-1])  # the whole cue's, each line
     speakers = () if wrapped_alike else _speaker_markup(lines, lead, trail)
     if speakers:
-        carried = sum(_count(a + b) for a, b, _ in speakers)
         position = "".join(_ASS_OVERRIDE.findall(lead[0]))  # all that stays if they do not
-        return CueMarkup(position, "", max(0, _count(text) - carried), speakers), plain
+        mark = CueMarkup(position, "", 0, speakers)
+        return replace(mark, dropped=max(0, _count(text) - mark.speaker_tags)), plain
     if every_line:
         opening, closing = lead[0], trail[-1]  # the same wrapping on every line
         middle = [_inner(line) for line in lines]
@@ -139,8 +143,9 @@ def _speaker_markup(
 ) -> tuple[tuple[str, str, bool], ...]:
     """Each line's own opening and closing tags, for a dual-speaker cue whose lines are
     each wrapped whole, around the dash (``<i>-Who?</i>``) or inside it (``-<i>Who?</i>``)
-    and no tag between words; () otherwise. A closing tag is kept only with its opening
-    on the same line."""
+    and no tag between words; () otherwise: also where a line's tags are not opened at
+    its start and closed at its end (``</i>-Who?<i>``, an italic run on into the other
+    line)."""
     from scodub.text.bidi import strip_direction_marks
     from scodub.text.linebreak import SPEAKER_DASH, speaker_lines
 
