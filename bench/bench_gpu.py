@@ -21,14 +21,22 @@ Every figure is a ratio against a CPU baseline measured here, with the same mode
    corrections made (ordinary speech: there must be none);
 5. translation with the tiny NLLB-shaped copy model (tests/data/tiny-nllb): CPU int8
    against CUDA int8_float16: the same outputs?
+6. (``--run-minutes N``, needs ffmpeg and the dub extra) the whole ``scodub run`` of a
+   generated film of N minutes (the real clips again, under a test picture): subtitles in
+   English and Russian (the tiny NLLB), both dubbed (the embedded Piper voice, espeak-ng),
+   each dub transcribed back, the delivery muxed; once with ``--device auto --mt-device
+   auto`` (CUDA) and once with ``--device cpu --mt-device cpu``, each into a fresh folder:
+   wall time and each stage's seconds from the run's report (where a GPU worker's time
+   goes: the voices and the mix run on the CPU either way).
 
 The clips are 16 kHz mono PCM WAV read with the standard library, so the benchmark runs
 on a GPU machine with only CTranslate2, faster-whisper and scodub's own requirements
 (no ffmpeg). Where CUDA cannot be used it says why and stops (exit status 2).
 
 Run: ``.venv/bin/python bench/bench_gpu.py [--model FOLDER] [--repeat 8] [--film-minutes 45]
-[--skip asr,names,film,mt]``. Measured 2026-12-04 on one H200 (CTranslate2 4.8.5, its CUDA 12
-build over the machine's CUDA 13 cuBLAS): README.md, "GPU workers".
+[--skip asr,names,film,mt] [--run-minutes 5]``. Measured 2026-12-04 on one H200
+(CTranslate2 4.8.5, its CUDA 12 build over the machine's CUDA 13 cuBLAS): README.md, "GPU
+workers".
 """
 
 from __future__ import annotations
@@ -243,12 +251,62 @@ def bench_translation() -> None:
           f"{same} of {len(batch)} (a copy model: int8 against int8_float16 arithmetic)")
 
 
+def bench_run(minutes: float) -> None:
+    import json
+    import subprocess
+    import tempfile
+
+    from scodub.media.ffmpeg import ffmpeg_exe
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sound, film = Path(tmp) / "film.wav", Path(tmp) / "film one.mp4"
+        samples = (np.clip(film_audio(minutes), -1.0, 1.0) * 32767).astype("<i2")
+        with wave.open(str(sound), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(ASR_SAMPLE_RATE)
+            out.writeframes(samples.tobytes())
+        subprocess.run([
+            ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", f"testsrc2=s=160x90:r=6:d={minutes * 60}", "-i", str(sound),
+            "-map", "0:v", "-map", "1:a", "-shortest", "-c:v", "libx264", "-preset",
+            "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", str(film),
+        ], check=True)  # fmt: skip
+        took: dict[str, float] = {}
+        for name, extra in (("cuda", ["--device", "auto", "--mt-device", "auto"]),
+                            ("cpu", ["--device", "cpu", "--mt-device", "cpu"])):
+            out_dir = Path(tmp) / f"out-{name}"
+            command = [sys.executable, "-m", "scodub", "run", str(film), "--lang", "en",
+                       "--langs", "en,ru", "--mt-model", str(TINY_NLLB), "--speakers", "off",
+                       "--dub", "--dub-langs", "en,ru", "--out", str(out_dir), "-q", *extra]
+            with GpuMemory() as memory:
+                result, took[name] = _timed(lambda command=command: subprocess.run(
+                    command, capture_output=True, text=True, check=False))
+            if result.returncode != 0:
+                print(f"[run] {name}: scodub run failed (exit {result.returncode}): "
+                      f"{result.stderr.strip()[-400:]}")
+                return
+            report = json.loads(next(out_dir.glob("*.report.json")).read_text())
+            stages = report["stages"]
+            dub = stages.get("dub", {})
+            parts = {"transcribe": stages["transcribe"]["seconds"], "dub": dub.get("seconds")}
+            parts.update({f"dub.{lang}": info.get("seconds")
+                          for lang, info in dub.get("languages", {}).items()})
+            print(f"[run] {minutes:g} min film, scodub run en+ru, dubbed, back-checked, "
+                  f"{name}: {took[name]:.1f} s (RTF {took[name] / (minutes * 60):.3f}); "
+                  f"stage seconds {parts}; GPU memory in use at most {memory.peak} MiB",
+                  flush=True)
+        print(f"[run] whole run on CUDA {took['cpu'] / took['cuda']:.2f}x the CPU's speed")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="Whisper folder (default: embedded base)")
     parser.add_argument("--repeat", type=int, default=8, help="times the clips are repeated")
     parser.add_argument("--film-minutes", type=float, default=45.0)
     parser.add_argument("--skip", default="", help="comma-separated: asr,names,film,mt")
+    parser.add_argument("--run-minutes", type=float, default=0.0,
+                        help="also time the whole scodub run of a film this long (needs ffmpeg)")
     args = parser.parse_args()
     gpus, why = devices.cuda_devices()
     if not gpus:
@@ -271,6 +329,8 @@ def main() -> None:
         bench_film(settings, model, args.film_minutes)
     if "mt" not in skip:
         bench_translation()
+    if args.run_minutes > 0:
+        bench_run(args.run_minutes)
 
 
 if __name__ == "__main__":
