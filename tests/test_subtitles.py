@@ -98,6 +98,10 @@ def test_failed_write_keeps_the_existing_file(tmp_path: Path) -> None:
         ("1\n100:00:01,000 --> 100:00:03,000\nhi\n", 2, "100 hours is past 99:59:59,999"),
         ("1\n" + "9" * 20 + ":00:01,000 --> " + "9" * 20 + ":00:03,000\nhi\n", 2, "hours is past"),
         ("1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\n", 5, "no timing line"),
+        # thousands of digits: no int() (Python refuses over 4,300), one line instead
+        ("9" * 5000 + "\n00:00:01,000 --> 00:00:02,000\nhi\n", 1, "cue number '9999"),
+        ("1\n" + "9" * 5000 + ":00:01,000 --> 00:00:03,000\nhi\n", 2, "9999"),
+        ("1\n" + "0" * 5000 + "123:00:01,000 --> 00:00:03,000\nhi\n", 2, "123 hours is past"),
         ("00:00:01,000 --> 00:00:02,000\nno number\n", 1, "without a cue number"),
         ("1\n00:00:01,00 --> 00:00:02,000\nshort millis\n", 2, "expected a timing line"),
         (
@@ -118,6 +122,19 @@ def test_malformed_srt_names_file_and_line(
     assert info.value.line == line and info.value.path == path
     assert message in str(info.value)
     assert str(info.value).startswith(f"{path}:{line}: ")
+
+
+def test_a_position_after_a_tab_or_hours_in_many_digits_read_as_times() -> None:
+    """pysrt's parser split the position off at a space only and int()'ed every digit:
+    a tab before it, or an hour field of 5,000 zeros, raised instead of reading."""
+    text = (
+        "1\n00:00:01,000 --> 00:00:03,000\tX1:10 X2:20 Y1:5 Y2:9\nHello  \n\n"
+        "2\n" + "0" * 5000 + "1:00:00,000 --> 01:00:02,500\u00a0X1:1\ne\u0301\n"
+    )
+    assert parse_srt(text) == (
+        Cue(1000, 3000, ("Hello",)),
+        Cue(3_600_000, 3_602_500, ("\u00e9",)),
+    )
 
 
 def test_pysrt_default_would_have_dropped_the_bad_cue() -> None:

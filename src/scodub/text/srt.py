@@ -11,9 +11,11 @@ Reading is strict. pysrt's default silently drops cues it cannot parse (``ERROR_
 and even its ``ERROR_RAISE`` mode accepts a garbled time as 0 and merges two cues when
 the blank line between them is missing; so every block is checked here first (a cue
 number, a ``start --> end`` line with valid fields and ``end >= start``, no timing line
-inside the text) and only then handed to pysrt. Any problem raises ``SubtitleError``
-with the file and the 1-based line number. A full stop instead of the comma before the
-milliseconds is accepted (many tools write it); cue numbers need not be consecutive.
+inside the text) and read here, never by pysrt's parser (whose ``int()`` of a
+4,301-digit field and whose split of a position after a tab raised instead). Any
+problem raises ``SubtitleError`` with the file and the 1-based line number. A full stop
+instead of the comma before the milliseconds is accepted (many tools write it); cue
+numbers need not be consecutive.
 The text must decode in ``encoding`` (UTF-8 by default); a byte-order mark is accepted
 and takes precedence. A file with no cues is an empty track (``require_cues`` refuses
 one where a command needs text), and a cue with no text is refused where a command would
@@ -39,6 +41,9 @@ from scodub.langs import get_language
 from scodub.text.linebreak import shows_text
 
 _NUMBER = re.compile(r"^\s*\d+\s*$")
+#: Digits of a cue number or an hour field read as a number (Python's ``int()`` refuses
+#: over 4,300; no real SRT has more than a handful).
+_MAX_DIGITS = 18
 _TIME = r"(\d+):(\d{2}):(\d{2})[,.](\d{3})"
 _TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(?:\s+\S.*)?\s*$")
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -219,6 +224,12 @@ def _parse_block(block: Sequence[str], first_line: int, path: Path | str) -> Cue
             else f"expected a cue number, found {_shorten(head)!r}"
         )
         raise SubtitleError(path, problem, line=first_line)
+    if len(head) > _MAX_DIGITS:
+        raise SubtitleError(
+            path,
+            f"cue number {_shorten(head, 20)!r} is too long ({len(head)} digits)",
+            line=first_line,
+        )
     number = int(head)
     if len(block) < 2:
         raise SubtitleError(
@@ -226,7 +237,7 @@ def _parse_block(block: Sequence[str], first_line: int, path: Path | str) -> Cue
             f"cue {number} has no timing line ('00:00:01,000 --> 00:00:02,500')",
             line=first_line,
         )
-    _check_timing(block[1], number, first_line + 1, path)
+    start, end = _read_timing(block[1], number, first_line + 1, path)
     for offset, line in enumerate(block[2:], start=2):
         if _TIMING.match(line):
             raise SubtitleError(
@@ -235,17 +246,16 @@ def _parse_block(block: Sequence[str], first_line: int, path: Path | str) -> Cue
                 "(a blank line is missing between two cues)",
                 line=first_line + offset,
             )
-    # The block is well formed: pysrt's parser now gives exactly its times and text.
-    item = pysrt.SubRipItem.from_lines(list(block))
     # Composed (NFC), as glossary forms are: an "é" typed as e + U+0301 (macOS tools
     # write NFD) is the same letter for name matching, widths and voices.
     text_lines = tuple(
-        unicodedata.normalize("NFC", line) for line in item.text.split("\n") if line.strip()
+        unicodedata.normalize("NFC", line.rstrip()) for line in block[2:] if line.strip()
     )
-    return Cue(item.start.ordinal, item.end.ordinal, text_lines)
+    return Cue(start, end, text_lines)
 
 
-def _check_timing(line: str, number: int, line_no: int, path: Path | str) -> None:
+def _read_timing(line: str, number: int, line_no: int, path: Path | str) -> tuple[int, int]:
+    """(start, end) in ms of a cue's timing line, checked."""
     match = _TIMING.match(line)
     if not match:
         raise SubtitleError(
@@ -254,15 +264,24 @@ def _check_timing(line: str, number: int, line_no: int, path: Path | str) -> Non
             f"found {_shorten(line.strip())!r}",
             line=line_no,
         )
-    fields = [int(g) for g in match.groups()]
+    groups = match.groups()
     times: list[int] = []
-    for h, m, s, ms in (fields[:4], fields[4:]):
+    for hours, *rest in (groups[:4], groups[4:]):
+        m, s, ms = (int(g) for g in rest)
         if m > 59 or s > 59:
             raise SubtitleError(
                 path, f"cue {number}: minutes and seconds must be below 60", line=line_no
             )
-        if h > 99:  # SRT's hour field has two digits; no film runs 100 hours
-            raise SubtitleError(path, f"cue {number}: {h} hours is past 99:59:59,999", line=line_no)
+        # SRT's hour field has two digits; no film runs 100 hours (and a field of
+        # thousands of digits is no number int() reads: compared as digits)
+        digits = "".join(str(unicodedata.decimal(c)) for c in hours).lstrip("0") or "0"
+        if len(digits) > 2 or int(digits) > 99:
+            raise SubtitleError(
+                path,
+                f"cue {number}: {_shorten(digits, 20)} hours is past 99:59:59,999",
+                line=line_no,
+            )
+        h = int(digits)
         times.append(((h * 60 + m) * 60 + s) * 1000 + ms)
     start, end = times
     if end < start:
@@ -272,6 +291,7 @@ def _check_timing(line: str, number: int, line_no: int, path: Path | str) -> Non
             f"({format_timestamp(start)})",
             line=line_no,
         )
+    return start, end
 
 
 def _shorten(text: str, limit: int = 60) -> str:
