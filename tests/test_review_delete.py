@@ -132,3 +132,22 @@ def test_a_cue_of_tags_only_is_left_out_of_an_export(browser: Any, tmp_path: Pat
     download.value.save_as(saved)
     assert _texts(saved, "en") == ["Hello.", EN[2].text]
     assert not log.errors, log.errors
+
+
+def test_place_cues_of_a_long_track_is_not_quadratic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """10,000 rows and an editor's file of 5,000 of them: the best placement is 50 million
+    steps (minutes, hundreds of MB); cue by cue it is the same rows, at once."""
+    import time
+
+    rows = [Cue(k * 2000, k * 2000 + 1500, ("x",)) for k in range(10_000)]
+    kept = [Cue(c.start_ms + 300, c.end_ms + 900, c.lines) for c in rows[1::2]]
+    began = time.perf_counter()
+    assert place_cues(kept, rows) == list(range(1, 10_000, 2))
+    assert time.perf_counter() - began < 2
+    # cue by cue, the small cases come out as the best placement does
+    monkeypatch.setattr("scodub.review.rows.EXACT_STEPS", 0)
+    test_place_cues_keeps_order_and_finds_the_rows_by_time()
+    crowded = [Cue(0, 100, ("a",)), Cue(0, 100, ("b",)), Cue(0, 100, ("c",))]  # one time
+    assert place_cues(crowded, rows[:5]) == [0, 1, 2]
+    late = [Cue(90_000, 91_000, ("y",)), Cue(95_000, 96_000, ("z",))]  # after every row
+    assert place_cues(late, rows[:5]) == [3, 4]
