@@ -178,6 +178,20 @@ def test_utf16_without_a_byte_order_mark_names_its_encoding(tmp_path: Path, orde
     assert read_srt(path, "en", encoding=f"utf-16-{order}").cues == CUES
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_stray_nul_is_named_as_one_not_as_utf16(tmp_path: Path, encoding: str) -> None:
+    """A NUL pasted into UTF-8 (or UTF-16) text is no sign of UTF-16 read as 8-bit:
+    --encoding utf-16-le, which the message said, would only garble the file."""
+    path = tmp_path / "nul «x».srt"
+    text = compose_srt(CUES).replace("\n", "\r\n").replace("country", "coun\x00try", 1)
+    path.write_bytes(text.encode(encoding))
+    with pytest.raises(SubtitleError) as info:
+        read_srt(path, "en")
+    line = text[: text.index("\x00")].count("\n") + 1
+    assert info.value.line == line and "NUL character (U+0000)" in str(info.value)
+    assert "utf-16" not in str(info.value)
+
+
 def test_unknown_encoding_lists_examples(tmp_path: Path) -> None:
     path = write_srt(CUES, tmp_path / "a.srt")
     with pytest.raises(ConfigError, match="unknown text encoding 'latin-9000'.*utf-8"):

@@ -186,7 +186,14 @@ def _decode(path: Path, data: bytes, encoding: str) -> str:
             f"another encoding, say so with --encoding, e.g. {_ENCODING_HINT}",
             line=line,
         ) from exc
-    if "\x00" in text:  # no subtitle holds NUL: UTF-16 read as an 8-bit encoding
+    if "\x00" in text:  # no subtitle holds NUL
+        if text.count("\x00") * 4 < len(text):  # a stray one, not every other byte
+            raise SubtitleError(
+                path,
+                "holds a NUL character (U+0000), which no subtitle shows: remove it",
+                line=len(_LINE_END.split(text[: text.index("\x00")])),
+            )
+        # UTF-16 read as an 8-bit encoding: every other byte is NUL
         order = "be" if data[:1] == b"\x00" else "le"
         raise SubtitleError(
             path,
