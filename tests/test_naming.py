@@ -99,6 +99,23 @@ def test_translate_into_its_own_folder_keeps_the_input(
     assert report["outputs"]["en"] == str(Path("film.en.retimed.srt"))
 
 
+@pytest.mark.parametrize("name", ["film.en.edited.srt", "film.en.EDITED.SRT"])
+def test_an_edited_source_in_any_case_leaves_the_machine_source_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """srt_stem reads ``film.en.EDITED.SRT`` as the film's edited source; its re-timed
+    copy goes to film.en.retimed.srt, as for the lower-case name, not over film.en.srt."""
+    machine = tmp_path / "film.en.srt"
+    machine.write_text("1\n00:00:00,000 --> 00:00:02,000\nThe machine's line.\n")
+    (tmp_path / name).write_bytes(SOURCE.encode())
+    code, _, err = run_cli(["translate", str(tmp_path / name), "--to", "en",
+                            "--out", str(tmp_path)], capsys)  # fmt: skip
+    assert code == 0, err
+    assert "machine's line" in machine.read_text()
+    assert (tmp_path / "film.en.retimed.srt").is_file()
+    assert not list(tmp_path.glob("*.~1~"))
+
+
 def test_translate_through_a_symlink_keeps_the_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -64,8 +64,9 @@ EDITED_SUFFIX = ".edited.srt"
 
 
 def is_edited_srt(srt: Path | str, language: str) -> bool:
-    """True for ``<film>.<lang>.edited.srt``, the editor's version of a track."""
-    return Path(srt).name.endswith(f".{language}{EDITED_SUFFIX}")
+    """True for ``<film>.<lang>.edited.srt``, the editor's version of a track (in any
+    letter case, as ``srt_stem`` reads it: ``film.en.EDITED.SRT`` is one too)."""
+    return Path(srt).name.lower().endswith(f".{language}{EDITED_SUFFIX}")
 
 
 def srt_stem(srt: Path | str, language: str) -> str:
