@@ -18,7 +18,7 @@ from scodub.naming import srt_stem
 from scodub.review.edits import save_edited
 from scodub.review.load import FilmRun, find_runs, load_run
 from scodub.review.media import browser_playable
-from scodub.review.page import compose_vtt
+from scodub.review.page import compose_vtt, vtt_line
 from scodub.review.pagedata import asr_notes, cue_speakers, glossary_cells
 from scodub.review.rules import rules_export, unicode_tables
 from scodub.text.srt import read_srt, write_srt
@@ -68,6 +68,25 @@ def test_vtt_escapes_markup_and_keeps_direction_marks() -> None:
     )
     assert vtt.startswith("WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.500\na &lt; b &amp; c\n")
     assert "01:02:03.004 --> 01:02:04.000\n\u202bسلام\u202c" in vtt
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("<i>Where</i> are <B>you</B>?", "<i>Where</i> are <b>you</b>?"),
+        ('{\\an8}<font color="#ff0000">Red</font> <u>line</u>', "Red <u>line</u>"),
+        ("<s>gone</s> a < b > c, <b >bold", "gone a &lt; b &gt; c, <b>bold"),
+        ("<i/>self-closed, <span>unknown</span> & -->", "self-closed, unknown &amp; --&gt;"),
+    ],
+)
+def test_vtt_shows_srt_markup_as_webvtt_and_leaves_out_the_rest(line: str, shown: str) -> None:
+    assert vtt_line(line) == shown
+
+
+def test_vtt_leaves_out_a_line_of_markup_only() -> None:
+    vtt = compose_vtt([Cue(0, 1500, ("{\\an8}", "<i>Up here.</i>")), Cue(2000, 2500, ("{\\an8}",))])
+    assert "00:00:00.000 --> 00:00:01.500\n<i>Up here.</i>\n" in vtt
+    assert "00:00:02.000 --> 00:00:02.500\n \n" in vtt  # a blank line would end the cue
 
 
 def test_glossary_names_per_cell_hit_repaired_missing() -> None:

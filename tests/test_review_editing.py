@@ -112,6 +112,19 @@ def test_a_mistyped_time_is_flagged_and_text_plays_as_written(
         }"""
     )
     assert shown == "if a < b and c > d & e"
+    # markup plays as the player's own: italics shown, a colour and an ASS position left out
+    page.dblclick(f"{cell} .text")
+    page.fill(f"{cell} textarea", '{\\an8}<i>Where</i> <font color="red">are</font> you?')
+    page.keyboard.press("Escape")
+    shown = page.evaluate(
+        """() => {
+          const track = [...document.getElementById('video').textTracks]
+            .find((t) => t.language === 'en');
+          const html = track.cues[0].getCueAsHTML();
+          return [html.textContent, [...html.querySelectorAll('i')].map((i) => i.textContent)];
+        }"""
+    )
+    assert shown == ["Where are you?", ["Where"]]
     assert not log.errors, log.errors
 
 

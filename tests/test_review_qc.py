@@ -24,6 +24,7 @@ from conftest import ROOT
 from review_browser import open_page
 from scodub.data import Cue, Track
 from scodub.names.io import load_glossary
+from scodub.review.page import vtt_line
 from scodub.review.pagedata import glossary_cells
 from scodub.review.rules import cell_issues, rules_export, unicode_tables
 from scodub.review.terms import glossary_export
@@ -178,6 +179,17 @@ def test_python_whitespace_in_the_page(checker: Any) -> None:
     U+0085 are not in it, U+FEFF is)."""
     text = "a\x1cb\x85c\ufeffd\u3000e"
     assert checker.evaluate("t => QC.split(t)", text) == text.split() == ["a", "b", "c\ufeffd", "e"]
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["<i>", "</i>", "<B>", "</u>", "<i/>", '<font color="red">',
+                                 "</font>", "<s>", "{\\an8}", "{\\i1}", "<", ">", "&", "-->",
+                                 "a", " ", "é", "\u202b", "<span class=x>", "<1>"]),
+                max_size=12).map("".join))
+def test_vtt_line_in_the_page_is_pythons(checker: Any, line: str) -> None:
+    """The player's cue text (edited cells) is the .vtt file's (``page.vtt_line``)."""
+    assert checker.evaluate("l => QC.vttLine(l)", line) == vtt_line(line), line
 
 
 #: What an editor does around a name: case endings, a possessive, lower case, a line break.

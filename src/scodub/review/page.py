@@ -27,6 +27,7 @@ from scodub.names.glossary import Glossary
 from scodub.review.load import FilmRun, find_runs, load_run
 from scodub.review.media import film_media
 from scodub.review.pagedata import film_data
+from scodub.text.tags import TAG, VTT_TAGS
 
 REVIEW_DIRNAME = "review"
 ASSETS = (
@@ -63,13 +64,29 @@ def vtt_time(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
+def vtt_line(line: str) -> str:
+    """One SRT line as WebVTT cue text, as a player shows it: ``<i>``, ``<b>`` and ``<u>``
+    as WebVTT's own tags, other markup (``<font color>``, ``<s>``, ASS overrides such as
+    ``{\\an8}``) left out, and every other ``&``, ``<`` and ``>`` escaped (markup in
+    WebVTT: "a < b" stays as written). ``assets/qc.js``'s ``vttLine`` is the same."""
+    out, pos = [], 0
+    for match in TAG.finditer(line):
+        out.append(html.escape(line[pos : match.start()], quote=False))
+        name = (match.group(1) or "").lower()  # None for an ASS override
+        if name in VTT_TAGS and not match.group(0).endswith("/>"):
+            out.append(f"</{name}>" if match.group(0).startswith("</") else f"<{name}>")
+        pos = match.end()
+    out.append(html.escape(line[pos:], quote=False))
+    return "".join(out)
+
+
 def compose_vtt(cues: tuple[Cue, ...] | list[Cue]) -> str:
-    """WebVTT of SRT cues (text escaped: ``&``, ``<`` and ``>`` are markup in WebVTT)."""
+    """WebVTT of SRT cues (each line through ``vtt_line``; a line left empty is left out,
+    since a blank line would end the cue)."""
     blocks = ["WEBVTT", ""]
     for number, cue in enumerate(cues, start=1):
-        text = (
-            "\n".join(html.escape(line, quote=False) for line in cue.lines if line.strip()) or " "
-        )
+        lines = (vtt_line(line) for line in cue.lines)
+        text = "\n".join(line for line in lines if line.strip()) or " "
         blocks += [str(number), f"{vtt_time(cue.start_ms)} --> {vtt_time(cue.end_ms)}", text, ""]
     return "\n".join(blocks)
 

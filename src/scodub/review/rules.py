@@ -142,6 +142,7 @@ def rules_export(
         "speaker_dash": SPEAKER_DASH,
         "tags": {
             "known": sorted(tags.KNOWN_TAGS),
+            "vtt": sorted(tags.VTT_TAGS),
             "html": _js_pattern(tags._HTML_TAG.pattern),
             "ass": _js_pattern(tags._ASS_OVERRIDE.pattern),
         },

@@ -21,6 +21,8 @@ from scodub.data import Track
 
 #: The HTML-like tags SRT players render (SubRip, VLC, mpv/libass, FFmpeg's decoder).
 KNOWN_TAGS = frozenset({"i", "b", "u", "s", "font"})
+#: Those WebVTT has too (the review page's player shows them; the others are left out).
+VTT_TAGS = frozenset({"i", "b", "u"})
 _HTML_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9.\-]*)(?:\s[^<>]*)?/?>")
 _ASS_OVERRIDE = re.compile(r"\{\\[^{}]*\}")
 #: Any markup: an ASS override block or an HTML-like tag.

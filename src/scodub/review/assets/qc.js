@@ -63,6 +63,7 @@ const ScodubQC = (() => {
     const BARE = pattern(qc.numbers.bare, "u");
     const WHITE_RUN = pattern("\\s+", "u");
     const known = new Set(qc.tags.known);
+    const vttTags = new Set(qc.tags.vtt);
     const keepBefore = new Set(qc.numbers.keep_before);
     const sentenceEnd = qc.numbers.sentence_end;
     const DASH = qc.speaker_dash;
@@ -75,6 +76,20 @@ const ScodubQC = (() => {
     const isSpace = (c) => spaces.has(c);
     const stripMarks = (text) => chars(text).filter((c) => !marks.has(c)).join("");
     const stripTags = (text) => text.replace(TAG, "");
+    const escapeVtt = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    // Python's review.page.vtt_line: one SRT line as WebVTT cue text (<i>, <b>, <u> kept
+    // as WebVTT's own tags, other markup left out, the rest escaped)
+    const vttLine = (line) => {
+      let out = "";
+      let pos = 0;
+      for (const m of line.matchAll(TAG)) {
+        out += escapeVtt(line.slice(pos, m.index));
+        const name = (m[1] || "").toLowerCase();
+        if (vttTags.has(name) && !m[0].endsWith("/>")) out += m[0].startsWith("</") ? `</${name}>` : `<${name}>`;
+        pos = m.index + m[0].length;
+      }
+      return out + escapeVtt(line.slice(pos));
+    };
     const invisible = new Set(Array.from(unicode.invisible || ""));
     // Python's visible_text: no tags, marks or zero-width characters, composed (NFC)
     const visibleText = (text) =>
@@ -431,7 +446,7 @@ const ScodubQC = (() => {
     const words = (code, rule) => qc.languages[code].words[rule];
     // a measure as the page shows it (Python rounds the load-time ones to 2 places)
     const shown = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : x);
-    return { checkTrack, checkRange, textWidth, readingSpeed, severity, words, order, stripMarks, shown, split, strip, visibleText };
+    return { checkTrack, checkRange, textWidth, readingSpeed, severity, words, order, stripMarks, shown, split, strip, visibleText, vttLine };
   }
   return { create };
 })();

@@ -26,7 +26,7 @@
   const edits = {};
   const state = { onlyProblems: false, lang: "", rule: "", speaker: "", rows: [], current: -1, editing: null };
 
-  const { clock, parseClock, el, composeVtt, composeSrt, escapeVtt } = ScodubUtil;
+  const { clock, parseClock, el, composeVtt, composeSrt } = ScodubUtil;
   const MAX_MS = ((99 * 60 + 59) * 60 + 59) * 1000 + 999; // SRT's last time
 
   // ---- QC state per column -------------------------------------------------------
@@ -325,7 +325,7 @@
     const attach = () => {
       const next = pending.shift();
       if (!next) return;
-      next[0].src = URL.createObjectURL(new Blob([composeVtt(next[1].cells.filter((c) => c[2]))], { type: "text/vtt" }));
+      next[0].src = URL.createObjectURL(new Blob([composeVtt(next[1].cells.filter((c) => c[2]), QC.vttLine)], { type: "text/vtt" }));
       setTimeout(attach, 0);
     };
     attach();
@@ -362,8 +362,8 @@
     const track = node.track;
     for (const cue of [...(track.cues || [])]) track.removeCue(cue);
     for (const [a, b, text] of col.cells.filter(hasText)) {
-      // cue text is WebVTT markup: escaped as in the .vtt file ("a < b" stays as written)
-      const shown = text.split("\n").filter((l) => l.trim()).map(escapeVtt).join("\n");
+      // cue text is WebVTT markup: as in the .vtt file (italics shown, "a < b" as written)
+      const shown = text.split("\n").map(QC.vttLine).filter((l) => l.trim()).join("\n");
       track.addCue(new VTTCue(a / 1000, b / 1000, shown));
     }
   }

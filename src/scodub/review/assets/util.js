@@ -27,12 +27,12 @@ const ScodubUtil = (() => {
     return node;
   }
 
-  // The same text as scodub.review.page.compose_vtt writes.
-  const escapeVtt = (line) => line.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  function composeVtt(cells) {
+  // The same text as scodub.review.page.compose_vtt writes; vttLine: the page's
+  // ScodubQC checker's (markup as WebVTT's own or left out, the rest escaped).
+  function composeVtt(cells, vttLine) {
     const blocks = ["WEBVTT", ""];
     cells.forEach(([a, b, text], k) => {
-      const lines = text.split("\n").filter((l) => l.trim()).map(escapeVtt);
+      const lines = text.split("\n").map(vttLine).filter((l) => l.trim());
       blocks.push(String(k + 1), `${clock(a)} --> ${clock(b)}`, lines.join("\n") || " ", "");
     });
     return blocks.join("\n");
@@ -43,5 +43,5 @@ const ScodubUtil = (() => {
     return cells.map(([a, b, text], k) =>
       `${k + 1}\n${clock(a, ",")} --> ${clock(b, ",")}\n${text.split("\n").filter((l) => l.trim()).join("\n")}\n`).join("\n");
   }
-  return { clock, parseClock, el, composeVtt, composeSrt, escapeVtt };
+  return { clock, parseClock, el, composeVtt, composeSrt };
 })();
