@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -408,3 +410,92 @@ def test_film_ids_keep_letters_of_every_script(tmp_path: Path) -> None:
     manifest.write_text("films:\n  - {path: 电影.mp4, id: 電影-HK}\n", encoding="utf-8")
     (entry,) = read_manifest(manifest, Defaults())
     assert entry.film_id == "電影-HK" and not entry.problems
+
+
+def test_a_manifest_that_is_no_regular_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """``/dev/zero`` behind a manifest's name was read until memory ran out (a traceback),
+    and a FIFO blocked for ever: both are one line, as for every file read as text."""
+    zero = tmp_path / "zero.yaml"
+    zero.symlink_to("/dev/zero")
+    with pytest.raises(InputError, match=r"zero\.yaml: is a character device"):
+        read_manifest(zero, Defaults())
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match=r"pipe\.csv: is a pipe \(FIFO\)"):
+        read_manifest(fifo, Defaults())
+    (tmp_path / "films.txt").write_text("films: [a.mp4]\n", encoding="utf-8")
+    with pytest.raises(InputError, match="manifest must be .yaml, .yml or .csv"):
+        read_manifest(tmp_path / "films.txt", Defaults())
+
+
+_BOMB = "".join(
+    f"x-{b}: &{b} [{', '.join([f'*{a}'] * 10)}]\n"
+    for a, b in zip("abcdefg", "bcdefgh", strict=True)
+)
+
+
+def test_a_yaml_bomb_in_a_value_is_one_problem_not_a_gigabyte_string(tmp_path: Path) -> None:
+    """Anchors make a list of 10^8 items from a few lines: a key that takes one value
+    (``model``) was turned into a string of all of them (a traceback half a gigabyte long);
+    a key that takes a list takes a list of plain values."""
+    manifest = tmp_path / "bomb.yaml"
+    manifest.write_text(
+        "x-a: &a [x, x, x, x, x, x, x, x, x, x]\n" + _BOMB + "films:\n"
+        "  - {path: a.mp4, model: *h}\n"
+        "  - {path: b.mp4, langs: *h}\n"
+        "  - {path: c.mp4, id: {a: 1}, lang: [en]}\n"
+        "  - {path: d.mp4, voices: {en: *h}}\n",
+        encoding="utf-8",
+    )
+    model, langs, row, voices = read_manifest(manifest, Defaults())
+    assert model.problems == ((10, "model: one value, not a list"),)
+    assert langs.problems == ((11, "langs: a list of plain values, not of lists"),)
+    assert set(row.problems) == {
+        (12, "id: one value, not a dict"),
+        (12, "lang: one value, not a list"),
+    }
+    assert voices.problems == ((13, "voices: en: one value, not a list"),)
+
+
+def test_a_yaml_bomb_of_merge_keys_is_read_in_a_moment(tmp_path: Path) -> None:
+    """``<<: [*a, *a, ...]`` ten deep merged the same mapping 10^7 times (minutes of CPU
+    before any check ran)."""
+    merges = "".join(
+        f"x-{b}: &{b} {{<<: [{', '.join([f'*{a}'] * 10)}]}}\n"
+        for a, b in zip("abcdefg", "bcdefgh", strict=True)
+    )
+    manifest = tmp_path / "bomb.yaml"
+    manifest.write_text(
+        "x-a: &a {lang: en, <<: 5}\n" + merges + "films:\n  - {path: a.mp4, <<: *h}\n",
+        encoding="utf-8",
+    )
+    started = time.perf_counter()
+    (entry,) = read_manifest(manifest, Defaults())
+    assert time.perf_counter() - started < 5
+    assert entry.settings.asr.language == "en"
+    merge_problem = "'<<' merges a mapping (<<: *name), not a list, a value or itself"
+    assert entry.problems == ((1, merge_problem),)
+
+
+def test_a_value_yaml_cannot_build_is_that_row_s_problem(tmp_path: Path) -> None:
+    """``id: 2024-02-30`` (a date that does not exist), ``!!int x``, an unhashable key or a
+    Python tag were tracebacks; each is its row's problem, the other rows still read."""
+    manifest = tmp_path / "batch.yaml"
+    manifest.write_text(
+        "films:\n"
+        "  - {path: a.mp4, id: 2024-02-30}\n"
+        "  - {path: b.mp4, beam_size: !!int five}\n"
+        "  - {path: c.mp4, voices: {[en]: espeak}}\n"
+        "  - path: d.mp4\n"
+        "    model: !!python/name:os.system ''\n"
+        "  - {path: e.mp4, [lang]: en}\n"
+        "  - {path: f.mp4, id: 2024-02-03}\n",
+        encoding="utf-8",
+    )
+    date, number, key, tag, listed, fine = read_manifest(manifest, Defaults())
+    assert date.problems == ((2, "id: cannot read its value (day is out of range for month)"),)
+    assert number.problems[0][1].startswith("beam_size: cannot read its value (invalid literal")
+    assert key.problems[0][1] == "voices: cannot read its value (found unhashable key)"
+    assert "could not determine a constructor" in tag.problems[0][1]
+    assert listed.problems[0][1].startswith("a key is a plain name")
+    assert fine.film_id == "2024-02-03" and not fine.problems

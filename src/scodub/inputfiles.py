@@ -21,6 +21,8 @@ MB = 1024 * 1024
 SRT_MAX_BYTES = 20 * MB
 #: The festival glossary (every name in 11 languages) is ~60 KB; 100,000 terms are ~12 MB.
 GLOSSARY_MAX_BYTES = 50 * MB
+#: A batch manifest: a row is ~100 bytes, so 20 MB is some 200,000 films.
+MANIFEST_MAX_BYTES = 20 * MB
 #: Model and voice configuration JSON (Piper's .onnx.json is ~10 KB, CTranslate2's
 #: config.json ~1 KB).
 CONFIG_MAX_BYTES = 5 * MB

@@ -24,6 +24,7 @@ from scodub.batch.state import STATE_FILE
 from scodub.dub.casting import parse_speaker_voices
 from scodub.dub.voices import parse_voice_options
 from scodub.errors import ManifestError, ScodubError
+from scodub.inputfiles import MANIFEST_MAX_BYTES, read_input_bytes
 from scodub.langs import parse_language_list, spoken_language
 from scodub.stages.cache import CACHE_DIRNAME
 from scodub.stages.dub import STEM_FORMATS, DubSettings
@@ -68,17 +69,22 @@ class Defaults:
 def read_manifest(path: Path, defaults: Defaults) -> list[FilmEntry]:
     """A YAML (``.yaml``/``.yml``) or CSV (``.csv``) manifest to film entries."""
     path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".yaml", ".yml"):
+        raise ManifestError(path, "manifest must be .yaml, .yml or .csv")
+    # A regular file of a sane size (not /dev/zero, not a FIFO), before a byte is read.
+    data = read_input_bytes(
+        path, what="a manifest", limit=MANIFEST_MAX_BYTES, error=ManifestError
+    )
     try:
-        text = path.read_text(encoding="utf-8-sig")  # spreadsheets often write a BOM
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8-sig")  # spreadsheets often write a BOM
+    except UnicodeDecodeError as exc:
         raise ManifestError(path, f"cannot read manifest ({exc})") from exc
-    if path.suffix.lower() == ".csv":
+    if suffix == ".csv":
         shared: dict[str, Any] = {}
         rows = csv_rows(path, text)
-    elif path.suffix.lower() in (".yaml", ".yml"):
-        shared, rows = yaml_rows(path, text)
     else:
-        raise ManifestError(path, "manifest must be .yaml, .yml or .csv")
+        shared, rows = yaml_rows(path, text)
     if not rows:  # a header alone, or "films: []": a batch of nothing is a mistake
         raise ManifestError(path, "no films listed")
     base = path.parent
@@ -170,7 +176,11 @@ def _entry(
 ) -> FilmEntry:
     problems = list(row.problems)
     merged = {**shared, **row.values}
-    for key in merged:
+    for key in list(merged):
+        shape = _shape_problem(key, merged[key]) if key in KEYS else None
+        if shape is not None:  # dropped: nothing below turns a YAML bomb into a string
+            problems.append((row.key_lines.get(key, row.line), f"{key}: {shape}"))
+            del merged[key]
         if key not in KEYS:
             problems.append(
                 (
@@ -290,6 +300,35 @@ def _apply(
             raise ValueError(f"{value!r}; expected one of: {', '.join(STEM_FORMATS)}")
         dub = replace(dub, stems=value)
     return s, dub, dub_on
+
+
+#: Keys that take several values: a list, or one ``,``/``;``-separated value; ``voices``
+#: a mapping too. Every other key takes one plain value (``path`` says so itself).
+_LIST_KEYS = frozenset({"langs", "glossaries", "dub_langs", "voices"})
+_COLLECTIONS = (list, dict, set)
+
+
+def _shape_problem(key: str, value: Any) -> str | None:
+    """Why ``value`` is not of the shape ``key`` takes, else None. Checked before any
+    value is turned into text: anchors build a list of 10^8 items from a few lines."""
+    if key == "path":
+        return None
+    if key not in _LIST_KEYS:
+        if isinstance(value, _COLLECTIONS):
+            return f"one value, not a {type(value).__name__}"
+        return None
+    if isinstance(value, dict) and key == "voices":
+        for lang, voice in value.items():
+            if isinstance(voice, _COLLECTIONS):
+                return f"{lang}: one value, not a {type(voice).__name__}"
+        return None
+    if isinstance(value, (dict, set)):
+        return f"a list of plain values, not a {type(value).__name__}"
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, _COLLECTIONS):
+                return f"a list of plain values, not of {type(item).__name__}s"
+    return None
 
 
 def _strings(value: Any) -> list[str]:

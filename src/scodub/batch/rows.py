@@ -170,7 +170,16 @@ def yaml_rows(path: Path, text: str) -> tuple[dict[str, Any], list[Row]]:
     return shared, [yaml_mapping(path, node) for node in films_node.value]
 
 
-def yaml_mapping(path: Path, node: Node, within: frozenset[int] = frozenset()) -> Row:
+def yaml_mapping(
+    path: Path,
+    node: Node,
+    within: frozenset[int] = frozenset(),
+    merged: dict[int, Row] | None = None,
+) -> Row:
+    """One row from its YAML node. ``merged`` holds the rows of the mappings merged so
+    far (by node): an anchor merged ten times into one merged ten times into another,
+    eight deep, is read once, not 10^8 times."""
+    merged = {} if merged is None else merged
     line = node.start_mark.line + 1
     if isinstance(node, ScalarNode):  # "- films/a.mkv": a film with the defaults
         return Row(line, {"path": node.value}, {})
@@ -186,20 +195,32 @@ def yaml_mapping(path: Path, node: Node, within: frozenset[int] = frozenset()) -
         if key_node.tag == "tag:yaml.org,2002:merge":  # <<: *anchor, after the own keys
             merges.append(value_node)
             continue
+        if not isinstance(key_node, ScalarNode):
+            problems.append((where, "a key is a plain name (lang, langs, ...), not a collection"))
+            continue
         key = str(key_node.value)
         if key in key_lines:  # YAML would keep the last value without a word
             problems.append((where, f"{key!r} given twice (first on line {key_lines[key]})"))
             continue
         key_lines[key] = where
-        value = loader.construct_object(value_node, deep=True)
+        try:
+            value = loader.construct_object(value_node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            # "id: 2024-02-30" (no such date), "!!int x", "{[a]: b}", "!!python/..."
+            reason = " ".join(str(getattr(exc, "problem", None) or exc).split())
+            problems.append((where, f"{key}: cannot read its value ({reason})"))
+            continue
         if value is not None:  # "lang:" with nothing: not given, as an empty CSV cell
             values[key] = value
-    for merged in merges:
-        merge_into(path, merged, Row(line, values, key_lines, problems), within | {id(node)})
+    for source in merges:
+        into = Row(line, values, key_lines, problems)
+        merge_into(path, source, into, within | {id(node)}, merged)
     return Row(line, values, key_lines, problems)
 
 
-def merge_into(path: Path, node: Node, into: Row, within: frozenset[int]) -> None:
+def merge_into(
+    path: Path, node: Node, into: Row, within: frozenset[int], merged: dict[int, Row]
+) -> None:
     """YAML's merge key (``<<: *defaults`` or ``<<: [*a, *b]``): the mapping's keys that
     the row does not set itself; of several, the first one listed wins."""
     where = node.start_mark.line + 1
@@ -210,8 +231,10 @@ def merge_into(path: Path, node: Node, into: Row, within: frozenset[int]) -> Non
                 (where, "'<<' merges a mapping (<<: *name), not a list, a value or itself")
             )
             continue
-        row = yaml_mapping(path, source, within)
-        into.problems.extend(row.problems)
+        row = merged.get(id(source))
+        if row is None:
+            row = merged[id(source)] = yaml_mapping(path, source, within, merged)
+        into.problems.extend(p for p in dict.fromkeys(row.problems) if p not in into.problems)
         for key, value in row.values.items():
             if key not in into.key_lines:
                 into.values[key] = value
