@@ -499,3 +499,23 @@ def test_a_value_yaml_cannot_build_is_that_row_s_problem(tmp_path: Path) -> None
     assert "could not determine a constructor" in tag.problems[0][1]
     assert listed.problems[0][1].startswith("a key is a plain name")
     assert fine.film_id == "2024-02-03" and not fine.problems
+
+
+def test_batch_status_of_a_state_file_that_cannot_be_one_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``batch.json`` nested ten thousand deep was a RecursionError traceback, and a link
+    to ``/dev/zero`` a MemoryError."""
+    deep, device = tmp_path / "deep", tmp_path / "device"
+    deep.mkdir()
+    device.mkdir()
+    (deep / "batch.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    (device / "batch.json").symlink_to("/dev/zero")
+    code, _, err = run_cli(["batch", "status", str(deep)], capsys)
+    assert code != 0 and err.count("\n") == 1, err
+    assert "batch.json: not valid JSON (nested too deeply)" in err
+    code, _, err = run_cli(["batch", "status", str(device)], capsys)
+    assert code != 0 and err.count("\n") == 1, err
+    assert "batch.json: is a character device, not a batch state file" in err
+    code, _, err = run_cli(["batch", "status", str(tmp_path)], capsys)
+    assert code != 0 and "no batch here (batch.json not found)" in err

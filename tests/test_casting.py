@@ -5,6 +5,7 @@ hand casting, dual-speaker cues spoken as two lines, and the report's speaker ma
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -321,3 +322,20 @@ def test_a_file_that_is_no_transcript_names_what_it_lacks(tmp_path: Path) -> Non
     report.write_text(json.dumps({"scodub": "1", "stages": {}}), encoding="utf-8")
     with pytest.raises(ConfigError, match="not a scodub transcript \\(no 'language' in it\\)"):
         load_timeline(report)
+
+
+def test_a_transcript_that_is_no_regular_file_is_one_line(tmp_path: Path) -> None:
+    """``--transcript /dev/zero`` (click's exists check lets a device through) was read
+    until memory ran out: a MemoryError traceback; a FIFO blocked for ever."""
+    from scodub.dub.casting import load_timeline
+
+    with pytest.raises(ConfigError, match="/dev/zero: is a character device, not a transcript"):
+        load_timeline(Path("/dev/zero"))
+    fifo = tmp_path / "film.transcript.json"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match=r"film\.transcript\.json: is a pipe \(FIFO\)"):
+        load_timeline(fifo)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"deep\.json: not valid JSON \(nested too deeply\)"):
+        load_timeline(deep)

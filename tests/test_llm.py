@@ -620,3 +620,18 @@ def test_run_checks_the_server_before_transcribing(
 def test_a_bare_answer_loses_what_a_chatty_model_says_around_it(content: str, text: str) -> None:
     """The words around a one-cue answer were taken into the subtitle."""
     assert plain_answer(content) == text
+
+
+def test_a_context_file_that_is_no_regular_file_is_one_line(tmp_path: Path) -> None:
+    """``--context /dev/zero`` was read until memory ran out (a MemoryError traceback)."""
+    from scodub.errors import InputError
+    from scodub.mt.backends import read_context
+
+    with pytest.raises(InputError, match="/dev/zero: is a character device, not a synopsis"):
+        read_context(Path("/dev/zero"))
+    big = tmp_path / "synopsis.txt"
+    big.write_bytes(b"x" * (2 << 20))
+    with pytest.raises(InputError, match=r"synopsis\.txt: is 2\.0 MB, over the 1 MB limit"):
+        read_context(big)
+    big.write_text("  A film about ants.\n", encoding="utf-8")
+    assert read_context(big) == "A film about ants."

@@ -245,3 +245,18 @@ def test_a_folder_of_runs_and_a_batch_shows_them_all(tmp_path: Path) -> None:
         folder.mkdir(exist_ok=True)
         (folder / "film.report.json").write_text("{}", encoding="utf-8")
     assert find_runs(tmp_path) == [(tmp_path, "film"), (tmp_path / "film-2", "film")]
+
+
+def test_a_run_file_nested_too_deeply_or_a_device_is_one_line(tmp_path: Path) -> None:
+    """A ``<film>.transcript.json`` nested ten thousand deep was a RecursionError
+    traceback; a report that links to ``/dev/zero`` was read until memory ran out."""
+    (tmp_path / "film.report.json").write_text(json.dumps({"stages": {}}))
+    write_srt(Track("en", (Cue(0, 1000, ("One.",)),)), tmp_path / "film.en.srt")
+    (tmp_path / "film.transcript.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError, match=r"transcript\.json: not valid JSON \(nested too deeply"):
+        load_run(tmp_path, "film")
+    (tmp_path / "film.transcript.json").unlink()
+    (tmp_path / "film.report.json").unlink()
+    (tmp_path / "film.report.json").symlink_to("/dev/zero")
+    with pytest.raises(InputError, match=r"report\.json: is a character device"):
+        load_run(tmp_path, "film")

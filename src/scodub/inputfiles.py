@@ -10,9 +10,11 @@ report no size (``/proc``).
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from scodub.errors import InputError
 
@@ -23,6 +25,10 @@ SRT_MAX_BYTES = 20 * MB
 GLOSSARY_MAX_BYTES = 50 * MB
 #: A batch manifest: a row is ~100 bytes, so 20 MB is some 200,000 films.
 MANIFEST_MAX_BYTES = 20 * MB
+#: A film's synopsis for an LLM's prompt (``--context``): it goes into every request.
+CONTEXT_MAX_BYTES = 1 * MB
+#: A ``<film>.transcript.json``: ~3 MB for a two-hour film with its word timings.
+TRANSCRIPT_MAX_BYTES = 200 * MB
 #: Model and voice configuration JSON (Piper's .onnx.json is ~10 KB, CTranslate2's
 #: config.json ~1 KB).
 CONFIG_MAX_BYTES = 5 * MB
@@ -77,3 +83,17 @@ def read_input_bytes(
     if len(data) > limit:
         raise error(path, _too_large(len(data), what, limit))
     return data
+
+
+def read_input_json(
+    path: Path | str, *, what: str, limit: int, error: type[InputError] = InputError
+) -> Any:
+    """``read_input_bytes`` parsed as UTF-8 JSON; JSON that is not (or nests deeper than
+    Python's recursion limit: ``[[[[...`` ten thousand deep) is ``error(path, problem)``."""
+    data = read_input_bytes(path, what=what, limit=limit, error=error)
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise error(path, "not valid JSON (nested too deeply)") from None
+    except ValueError as exc:  # UnicodeDecodeError too
+        raise error(path, f"not valid JSON ({exc})") from exc

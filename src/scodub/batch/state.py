@@ -18,8 +18,11 @@ from typing import Any
 from scodub import __version__
 from scodub.errors import InputError
 from scodub.fsutil import write_json_atomic
+from scodub.inputfiles import MB, read_input_json
 
 STATE_FILE = "batch.json"
+#: ``batch.json`` is ~2 KB a film: 256 MB is a catalogue of 100,000 films and more.
+STATE_MAX_BYTES = 256 * MB
 PENDING, RUNNING, DONE, REUSED, FAILED, SKIPPED = (
     "pending",
     "running",
@@ -192,12 +195,9 @@ class BatchState:
 
 def load_state(out_dir: Path) -> dict[str, Any]:
     path = Path(out_dir) / STATE_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "no batch here (batch.json not found)") from None
-    except (OSError, ValueError) as exc:
-        raise InputError(path, f"cannot read ({exc})") from exc
+    if not os.path.lexists(path):
+        raise InputError(path, "no batch here (batch.json not found)")
+    data = read_input_json(path, what="a batch state file", limit=STATE_MAX_BYTES)
     if not isinstance(data, dict) or "films" not in data:
         raise InputError(path, "not a scodub batch state file")
     try:  # every part the status line and the table read, of the kind they read

@@ -21,7 +21,6 @@ voices of a type, voices are reused in turn.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,7 +31,8 @@ from scodub.dub.espeak import EspeakVoice
 from scodub.dub.piper_voice import PiperVoice, split_speaker
 from scodub.dub.tempo import resample
 from scodub.dub.voices import Voice, resolve_voice
-from scodub.errors import ConfigError
+from scodub.errors import ConfigError, InputError
+from scodub.inputfiles import TRANSCRIPT_MAX_BYTES, read_input_json
 from scodub.langs import get_language
 from scodub.media.probe import MediaInfo
 from scodub.provision.piper import piper_cache_dir
@@ -91,8 +91,11 @@ def load_timeline(path: Path, film: MediaInfo | None = None) -> SpeakerTimeline 
     """The speaker timeline of a ``<film>.transcript.json`` (None: it has no speakers);
     with ``film``, a ConfigError when the transcript is plainly another film's (another
     length, or words after the film's end)."""
+    try:  # a regular file of a sane size: /dev/zero or a FIFO is one line, not read
+        obj = read_input_json(path, what="a transcript", limit=TRANSCRIPT_MAX_BYTES)
+    except InputError as exc:
+        raise ConfigError(str(exc)) from exc
     try:
-        obj = json.loads(Path(path).read_text(encoding="utf-8"))
         transcript = Transcript.from_json(obj.get("transcript", obj))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"{path}: not a scodub transcript ({_why(exc)})") from exc

@@ -164,10 +164,12 @@ def read_context(path: Path | None) -> str:
     if path is None:
         return ""
     from scodub.errors import InputError
+    from scodub.inputfiles import CONTEXT_MAX_BYTES, read_input_bytes
 
+    data = read_input_bytes(path, what="a synopsis (plain text)", limit=CONTEXT_MAX_BYTES)
     try:
-        return Path(path).read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError as exc:
         raise InputError(path, f"cannot read the context file ({exc})") from exc
 
 

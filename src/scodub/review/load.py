@@ -12,7 +12,6 @@ A batch folder holds one such folder per film (``find_runs``).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from scodub.data import Track, Transcript
 from scodub.errors import InputError, LanguageError
+from scodub.inputfiles import TRANSCRIPT_MAX_BYTES, read_input_json
 from scodub.langs import get_language
 from scodub.naming import EDITED_SUFFIX
 from scodub.text.srt import read_srt
@@ -134,12 +134,8 @@ def _dig(data: Any, *keys: str) -> Any:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(path, f"cannot read ({exc.strerror or exc})") from exc
-    except ValueError as exc:
-        raise InputError(path, f"not valid JSON ({exc})") from exc
+    # A regular file of a sane size: /dev/zero or a FIFO in the run's folder is one line.
+    loaded = read_input_json(path, what="a scodub JSON file", limit=TRANSCRIPT_MAX_BYTES)
     if not isinstance(loaded, dict):
         raise InputError(path, "expected a JSON object")
     return loaded
