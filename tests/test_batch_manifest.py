@@ -519,3 +519,29 @@ def test_batch_status_of_a_state_file_that_cannot_be_one_is_one_line(
     assert "batch.json: is a character device, not a batch state file" in err
     code, _, err = run_cli(["batch", "status", str(tmp_path)], capsys)
     assert code != 0 and "no batch here (batch.json not found)" in err
+
+
+def test_a_film_id_too_long_for_a_folder_name_is_a_problem_or_cut(tmp_path: Path) -> None:
+    """A row's ``id`` of 300 letters was an OSError traceback (File name too long) while
+    validating; a file name's id is cut to fit with the clash tag after it."""
+    long_name = "𠀀" * 62  # 248 bytes of UTF-8: with "-" and a tag, over 255
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(SAMPLE, tmp_path / folder / f"{long_name}.mp4")
+    manifest = tmp_path / "batch.yaml"
+    manifest.write_text(
+        "films:\n"
+        f"  - {{path: other.mp4, id: {'a' * 300}}}\n"
+        f"  - a/{long_name}.mp4\n"
+        f"  - b/{long_name}.mp4\n",
+        encoding="utf-8",
+    )
+    named, first, second = read_manifest(manifest, Defaults())
+    assert named.problems == (
+        (2, "id is 300 bytes long; a folder name takes at most 200 (UTF-8)"),
+    )
+    for entry in (first, second):
+        assert not entry.problems and len(entry.film_id.encode("utf-8")) <= 200 + 9
+    assert first.film_id != second.film_id
+    checked = validate([first, second], tmp_path / "out")
+    assert not checked.problems, checked.problems

@@ -39,6 +39,8 @@ _ID_CHARS = re.compile(r"[^\w.-]+")
 #: Names the batch folder holds itself (the state file, the review page's ``review/``):
 #: no film's folder may take one. Ids are compared with case ignored.
 _RESERVED_IDS = frozenset({STATE_FILE, "review"})
+#: A film id is a folder name (255 bytes at most): room is kept for a clash's "-<tag>".
+_ID_MAX_BYTES = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +133,8 @@ def _suffix_list() -> str:
 def film_id_for(path: Path) -> str:
     """A folder-safe id from the file name."""
     stem = _ID_CHARS.sub("_", Path(path).stem).strip("._") or "film"
-    stem = stem[:80]
+    # 80 letters, whole ones within the bytes a folder name may have (a letter is 1-4)
+    stem = stem[:80].encode("utf-8")[:_ID_MAX_BYTES].decode("utf-8", "ignore")
     return f"{stem}-film" if stem.lower() in _RESERVED_IDS else stem
 
 
@@ -224,6 +227,15 @@ def _entry(
         film_id = f"line-{row.line}"
     if given and not film_id:
         problems.append((row.key_lines.get("id", row.line), "id is empty; give a name or no id"))
+        film_id, given = film_id_for(film), False
+    elif given and len(film_id.encode("utf-8", "surrogateescape")) > _ID_MAX_BYTES:
+        size = len(film_id.encode("utf-8", "surrogateescape"))
+        problems.append(
+            (
+                row.key_lines.get("id", row.line),
+                f"id is {size} bytes long; a folder name takes at most {_ID_MAX_BYTES} (UTF-8)",
+            )
+        )
         film_id, given = film_id_for(film), False
     elif given and (_ID_CHARS.search(film_id) or film_id.startswith(".")):
         problems.append(
