@@ -204,3 +204,19 @@ def test_a_run_and_a_batch_never_share_a_folder(
         f"{run_out}: holds the outputs of a scodub run; write the batch into another --out"
     ), err
     assert not (run_out / ".scodub-batch").exists()
+
+
+def test_an_output_folder_that_is_a_dangling_link_says_so(tmp_path: Path) -> None:
+    """``--out`` a link to a folder that is gone (an unmounted disk) read "output folder
+    is not writable (File exists)"; the line names the link and where it points."""
+    from scodub.errors import OutputError
+    from scodub.fsutil import ensure_writable_dir
+
+    out = tmp_path / "out"
+    out.symlink_to(tmp_path / "gone" / "films")
+    with pytest.raises(OutputError) as err:
+        ensure_writable_dir(out)
+    assert str(err.value) == (
+        f"{out}: output folder is a link to {tmp_path / 'gone' / 'films'}, which does not exist"
+    )
+    assert out.is_symlink() and not (tmp_path / "gone").exists()

@@ -83,6 +83,10 @@ def write_json_atomic(target: Path, obj: Any) -> None:
 def ensure_writable_dir(folder: Path) -> Path:
     """Create ``folder`` if needed and prove it is writable before any heavy work."""
     folder = Path(folder)
+    if folder.is_symlink() and not folder.exists():  # mkdir's own words: "File exists"
+        raise OutputError(
+            f"{folder}: output folder is a link to {os.readlink(folder)}, which does not exist"
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".scodub-probe-"):
