@@ -187,3 +187,22 @@ def test_a_manifest_that_cannot_be_read_exits_2_as_an_invalid_row_does(
     manifest.write_text(text, encoding="utf-8")
     code, _, err = run_cli(["batch", str(manifest), "--out", str(tmp_path / "out")], capsys)
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("where", ["under a file", "dangling link"])
+def test_an_output_folder_that_cannot_be_made_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """``--out`` below a file, or a link to a folder that is gone, was a
+    NotADirectoryError / FileExistsError traceback from the batch's lock."""
+    shutil.copy(DATA / "jfk.wav", tmp_path / "jfk.wav")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,lang,langs\njfk.wav,en,en\n")
+    (tmp_path / "notes.txt").write_text("mine")
+    out = tmp_path / "notes.txt" / "out"
+    if where == "dangling link":
+        out = tmp_path / "out"
+        out.symlink_to(tmp_path / "gone")
+    code, _, err = run_cli(["batch", str(manifest), "--out", str(out)], capsys)
+    assert code != 0 and err.count("\n") == 1 and err.startswith(f"scodub: error: {out}: "), err
+    assert (tmp_path / "notes.txt").read_text() == "mine" and not (tmp_path / "gone").exists()

@@ -21,6 +21,7 @@ from scodub.batch.plan import film_jobs, mark_owned
 from scodub.batch.schedule import Job, Schedule, check_graph
 from scodub.batch.state import BatchState, Emit
 from scodub.errors import OutputError
+from scodub.fsutil import ensure_writable_dir
 from scodub.stages.outputs import BATCH_DIRNAME, claim_stem, holds_single_runs, output_lock
 from scodub.stages.plan import FilmPlan
 
@@ -50,6 +51,8 @@ def batch_lock(out_dir: Path) -> Iterator[None]:
         raise OutputError(
             f"{out_dir}: holds the outputs of a scodub run; write the batch into another --out"
         )
+    # Below a file, a link to a folder that is gone, a read-only place: one line.
+    ensure_writable_dir(Path(out_dir))
     folder = Path(out_dir) / WORK_DIR
     folder.mkdir(parents=True, exist_ok=True)
     handle = open(folder / "lock", "a+", encoding="utf-8")  # noqa: SIM115 (held until exit)
