@@ -545,3 +545,25 @@ def test_a_film_id_too_long_for_a_folder_name_is_a_problem_or_cut(tmp_path: Path
     assert first.film_id != second.film_id
     checked = validate([first, second], tmp_path / "out")
     assert not checked.problems, checked.problems
+
+
+def test_a_nul_character_in_a_name_is_that_row_s_problem(tmp_path: Path) -> None:
+    """``"fi\\0lm.mp4"`` (YAML's escape, or a NUL byte in a CSV cell) was a ValueError
+    traceback from os.stat while validating (embedded null byte)."""
+    manifest = tmp_path / "batch.yaml"
+    manifest.write_text(
+        'films:\n  - "fi\\0lm.mp4"\n  - {path: a.mp4, glossaries: ["g\\0.yaml"]}\n'
+        '  - {path: b.mp4, model: "sm\\0all"}\n',
+        encoding="utf-8",
+    )
+    nul = "holds a NUL character (\\0), which no name may have"
+    film, glossary, model = read_manifest(manifest, Defaults())
+    assert film.problems == ((2, f"path: {nul}"),)
+    assert glossary.problems == ((3, f"glossaries: {nul}"),)
+    assert model.problems == ((4, f"model: {nul}"),)
+    csv = tmp_path / "batch.csv"
+    csv.write_bytes(b"path,lang\nfi\x00lm.mp4,en\n")
+    (row,) = read_manifest(csv, Defaults())
+    assert row.problems == ((2, f"path: {nul}"),)
+    checked = validate([film, glossary, model, row], tmp_path / "out")
+    assert len(checked.invalid) == 4

@@ -179,10 +179,12 @@ def _entry(
 ) -> FilmEntry:
     problems = list(row.problems)
     merged = {**shared, **row.values}
+    misshapen = set()
     for key in list(merged):
         shape = _shape_problem(key, merged[key]) if key in KEYS else None
         if shape is not None:  # dropped: nothing below turns a YAML bomb into a string
             problems.append((row.key_lines.get(key, row.line), f"{key}: {shape}"))
+            misshapen.add(key)
             del merged[key]
         if key not in KEYS:
             problems.append(
@@ -197,7 +199,7 @@ def _entry(
         problems.append((where, f"path: one file, not a {type(raw_path).__name__}"))
         film = _MISSING
     elif not raw_path:
-        if (row.line, NOT_A_FILM) not in problems:
+        if (row.line, NOT_A_FILM) not in problems and "path" not in misshapen:
             problems.append((row.line, "no 'path'"))
         film = _MISSING
     else:
@@ -322,24 +324,28 @@ _COLLECTIONS = (list, dict, set)
 
 def _shape_problem(key: str, value: Any) -> str | None:
     """Why ``value`` is not of the shape ``key`` takes, else None. Checked before any
-    value is turned into text: anchors build a list of 10^8 items from a few lines."""
-    if key == "path":
-        return None
+    value is turned into text: anchors build a list of 10^8 items from a few lines. A NUL
+    character is in no file, model or language name (and ``os.stat`` raises on it)."""
+    if key == "path" and isinstance(value, _COLLECTIONS):
+        return None  # its own line: "path: one file, not a list"
+    plain: list[Any] = [value]
     if key not in _LIST_KEYS:
         if isinstance(value, _COLLECTIONS):
             return f"one value, not a {type(value).__name__}"
-        return None
-    if isinstance(value, dict) and key == "voices":
+    elif isinstance(value, dict) and key == "voices":
         for lang, voice in value.items():
             if isinstance(voice, _COLLECTIONS):
                 return f"{lang}: one value, not a {type(voice).__name__}"
-        return None
-    if isinstance(value, (dict, set)):
+        plain = [*value.keys(), *value.values()]
+    elif isinstance(value, (dict, set)):
         return f"a list of plain values, not a {type(value).__name__}"
-    if isinstance(value, list):
+    elif isinstance(value, list):
         for item in value:
             if isinstance(item, _COLLECTIONS):
                 return f"a list of plain values, not of {type(item).__name__}s"
+        plain = value
+    if any(isinstance(item, str) and "\0" in item for item in plain):
+        return "holds a NUL character (\\0), which no name may have"
     return None
 
 
