@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from pathlib import Path
 
 import pysrt
@@ -224,7 +225,8 @@ _LINE = (
         min_size=1,
         max_size=50,
     )
-    .map(str.rstrip)
+    # composed (NFC), as reading gives every line: U+F900 reads back as U+8C48
+    .map(lambda s: unicodedata.normalize("NFC", s).rstrip())
     .filter(lambda s: bool(s.strip()) and "-->" not in s)
 )
 
