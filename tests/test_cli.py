@@ -39,6 +39,10 @@ def test_a_usage_error_is_one_line_naming_the_command_and_the_problem(
         (["transcribe", "x.wav", "--threads", "100000"], "not in the range 0<=x<=256"),
         (["transcribe", "x.wav", "--beam-size", "100000"], "not in the range 1<=x<=32"),
         (["run", "x.wav", "--mt-beam-size", "1000"], "not in the range 1<=x<=32"),
+        # the beam is widened to --n-best: 100000 ran for minutes; a batch size past 64 bits
+        # was a TypeError traceback from CTranslate2
+        (["translate", "x.srt", "--to", "ru", "--n-best", "100000"], "1<=x<=32"),
+        (["run", "x.wav", "--mt-batch-size", "99999999999999999999"], "1<=x<=1024"),
     ]:
         code, out, err = scodub(args, capsys)
         command = " ".join(["scodub", *args[:1]]) if args[0] != "bogus" else "scodub"

@@ -190,3 +190,22 @@ def test_cached_result_of_wrong_shape_or_damaged_artefact_is_recomputed(
         assert outcome.result.mix.path.stat().st_size > 50_000, damage
         publish(plan, ctx, 0.0)
         assert _outputs(tmp_path) == healthy, damage
+
+
+def test_translation_settings_are_bounded_however_they_are_given() -> None:
+    """--n-best widens the beam: 100000 was a beam of 100000 (minutes, gigabytes), past the
+    bound --mt-beam-size keeps; a stage spec or manifest is checked the same."""
+    from scodub.errors import ConfigError
+
+    assert MtSettings().validate() == MtSettings()
+    for bad, problem in [
+        ({"n_best": 100000}, "--n-best must be 1-32"),
+        ({"max_batch_size": 10**20}, "--mt-batch-size must be 1-1024"),
+        ({"beam_size": 0}, "--mt-beam-size must be 1-32"),
+        ({"window": 0}, "--mt-window must be 1-50"),
+        ({"concurrency": 1000}, "--mt-concurrency must be 1-64"),
+        ({"timeout_s": math.nan}, "--mt-timeout must be"),
+        ({"device": "tpu"}, "--mt-device 'tpu' is unknown"),
+    ]:
+        with pytest.raises(ConfigError, match=problem.replace("-", r"\-")):
+            MtSettings(**bad).validate()

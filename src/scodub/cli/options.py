@@ -25,7 +25,12 @@ from scodub.dub.casting import parse_speaker_voices
 from scodub.dub.voices import parse_voice_options
 from scodub.langs import parse_language_list, spoken_language
 from scodub.mt.backends import parse_routes, read_context
-from scodub.mt.localize import MtSettings
+from scodub.mt.localize import (
+    MAX_MT_BATCH_SIZE,
+    MAX_MT_CONCURRENCY,
+    MAX_MT_WINDOW,
+    MtSettings,
+)
 from scodub.mt.openai_client import MAX_TIMEOUT_S
 from scodub.stages.dub import STEM_FORMATS, DubSettings, StemFormat
 from scodub.stages.plan import RunSettings
@@ -234,14 +239,14 @@ def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--mt-window",
-            type=click.IntRange(min=1, max=50),
+            type=click.IntRange(min=1, max=MAX_MT_WINDOW),
             default=8,
             show_default=True,
             help="Cues per request to an openai: model.",
         ),
         click.option(
             "--mt-concurrency",
-            type=click.IntRange(min=1, max=64),
+            type=click.IntRange(min=1, max=MAX_MT_CONCURRENCY),
             default=2,
             show_default=True,
             help="Requests in flight to an openai: server.",
@@ -259,14 +264,14 @@ def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--mt-batch-size",
-            type=click.IntRange(min=1),
+            type=click.IntRange(1, MAX_MT_BATCH_SIZE),
             default=32,
             show_default=True,
             help="CTranslate2 max_batch_size.",
         ),
         click.option(
             "--n-best",
-            type=click.IntRange(min=1),
+            type=click.IntRange(1, MAX_BEAM_SIZE),
             default=4,
             show_default=True,
             help="Translation candidates per cue; a shorter one is taken when the best "
@@ -302,7 +307,7 @@ def mt_options(func: Callable[..., Any]) -> Callable[..., Any]:
             window=mt_window,
             concurrency=mt_concurrency,
             timeout_s=mt_timeout,
-        )
+        ).validate()
         return func(*args, **kwargs)
 
     wrapped: Callable[..., Any] = with_settings

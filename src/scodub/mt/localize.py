@@ -27,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scodub.data import Track, Transcript, Word
+from scodub.devices import DEVICES
+from scodub.errors import ConfigError
 from scodub.langs import get_language, joiner, subtitle_rules
 from scodub.mt.llm import CueTranslator
 from scodub.mt.llm_prompt import CueRequest
@@ -458,6 +460,13 @@ def words_per_cue(source: Track, english: Transcript) -> list[str]:
     return out
 
 
+#: Cues per CTranslate2 batch (``--mt-batch-size``): beyond it only memory runs out (and a
+#: number past 64 bits reached CTranslate2 as a TypeError).
+MAX_MT_BATCH_SIZE = 1024
+MAX_MT_WINDOW = 50  # cues per request to an LLM server (``--mt-window``)
+MAX_MT_CONCURRENCY = 64  # requests in flight (``--mt-concurrency``)
+
+
 @dataclass(frozen=True, slots=True)
 class MtSettings:
     """How the translation model runs (``--mt-*`` options)."""
@@ -475,6 +484,31 @@ class MtSettings:
     window: int = 8  # cues per request
     concurrency: int = 2  # requests in flight
     timeout_s: float = 120.0
+
+    def validate(self) -> MtSettings:
+        """Each setting within its bounds (as the ``--mt-*`` options take them), or one
+        ConfigError line naming the option: a stage written as JSON is checked the same."""
+        from scodub.asr.whisper import MAX_BEAM_SIZE
+        from scodub.mt.openai_client import MAX_TIMEOUT_S
+
+        bounds = (
+            ("--mt-beam-size", self.beam_size, 1, MAX_BEAM_SIZE),
+            ("--mt-batch-size", self.max_batch_size, 1, MAX_MT_BATCH_SIZE),
+            # the beam is widened to n_best: beyond MAX_BEAM_SIZE it would be unbounded
+            ("--n-best", self.n_best, 1, MAX_BEAM_SIZE),
+            ("--mt-window", self.window, 1, MAX_MT_WINDOW),
+            ("--mt-concurrency", self.concurrency, 1, MAX_MT_CONCURRENCY),
+        )
+        for option, value, low, high in bounds:
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ConfigError(f"{option} must be {low}-{high}, not {value!r}")
+        if not 1 <= self.timeout_s <= MAX_TIMEOUT_S:  # NaN too
+            raise ConfigError(f"--mt-timeout must be 1-{MAX_TIMEOUT_S:g} s, not {self.timeout_s}")
+        if self.device not in DEVICES:
+            raise ConfigError(
+                f"--mt-device {self.device!r} is unknown; expected one of: {', '.join(DEVICES)}"
+            )
+        return self
 
 
 def mt_identity(settings: MtSettings, targets: Sequence[str] = ()) -> str:
