@@ -192,6 +192,59 @@ def test_cached_result_of_wrong_shape_or_damaged_artefact_is_recomputed(
         assert _outputs(tmp_path) == healthy, damage
 
 
+def _transcribe_spec(**asr: Any) -> dict[str, Any]:
+    """A transcribe stage of the sample as JSON (no model is loaded to write it)."""
+    from scodub.media.probe import probe
+    from scodub.provision.whisper import ResolvedModel
+    from scodub.stages.film import Film
+    from scodub.stages.transcribe import TranscribeStage
+
+    film = Film(SAMPLE, "0" * 64, probe(SAMPLE), 0)
+    model = ResolvedModel("base", ROOT / "no-model", "x")
+    stage = TranscribeStage(film, AsrSettings(language="en"), model)
+    data: dict[str, Any] = json.loads(json.dumps(stage.to_json()))
+    data["spec"]["asr"].update(asr)
+    return data
+
+
+def test_the_worker_refuses_a_hostile_stage_spec_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each of these was a traceback (or a run with settings no option allows: a beam of
+    0, -3 threads reached CTranslate2); now one line naming the file, before any work."""
+    from scodub.stages.worker import main
+
+    valid = _transcribe_spec()
+    cases: list[tuple[str | bytes | None, str]] = [
+        (None, "file does not exist"),
+        ("{", "not a JSON stage spec"),
+        (b"\xff\xfe{}", "not a JSON stage spec"),
+        ("[]", "not a stage: expected"),
+        ('{"stage": "nope", "spec": {}}', "unknown stage 'nope'; expected one of:"),
+        (json.dumps({**valid, "spec": {**valid["spec"], "asr": "x"}}), "not a valid transcribe"),
+        (json.dumps({**valid, "spec": {"film": valid["spec"]["film"]}}), "missing 2 required"),
+        (json.dumps(_transcribe_spec(beam_size=0)), "--beam-size must be 1-32, not 0"),
+        (json.dumps(_transcribe_spec(cpu_threads=-3)), "--threads must be 0-256, not -3"),
+        (json.dumps(_transcribe_spec(task="bogus")), "invalid task 'bogus'"),
+        (json.dumps(_transcribe_spec(language="ky")), "Whisper cannot transcribe Kyrgyz"),
+        (json.dumps(valid).replace('"duration_ms": 27916', '"duration_ms": NaN'), "NaN is no"),
+    ]
+    for number, (content, problem) in enumerate(cases):
+        spec = tmp_path / f"stage {number}.json"
+        if isinstance(content, str):
+            spec.write_text(content, encoding="utf-8")
+        elif content is not None:
+            spec.write_bytes(content)
+        code = main([str(spec), str(tmp_path / "out")])
+        out, err = capsys.readouterr()
+        assert code != 0 and out == "" and err.count("\n") == 1, (problem, err)
+        assert err.startswith(f"scodub: error: {spec}: ") and problem in err, err
+    assert not (tmp_path / "out").exists()
+    # a spec as scodub writes it is taken as it is (only normalised: 'EN' is en)
+    again = stage_from_json(_transcribe_spec(language="EN"))
+    assert again.key() == stage_from_json(valid).key()
+
+
 def test_translation_settings_are_bounded_however_they_are_given() -> None:
     """--n-best widens the beam: 100000 was a beam of 100000 (minutes, gigabytes), past the
     bound --mt-beam-size keeps; a stage spec or manifest is checked the same."""

@@ -16,6 +16,7 @@ Outputs for people (SRT files, reports) are written from results by the run, eve
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from scodub import __version__
+from scodub.errors import ConfigError
 from scodub.fsutil import sha256_file
 from scodub.memory import release_memory
 from scodub.serial import from_plain, to_plain
@@ -120,8 +122,44 @@ class Stage(ABC, Generic[R]):
         return {"stage": self.name, "spec": self.spec()}
 
 
-def stage_from_json(data: dict[str, Any]) -> Stage[Any]:
-    return STAGES[data["stage"]].from_spec(data["spec"])
+def stage_from_json(data: Any) -> Stage[Any]:
+    """The stage written by ``Stage.to_json``, its settings checked as the options that
+    made them are (``validate``); a ConfigError line for data of another shape (a stage
+    spec written by hand or by another version)."""
+    if not isinstance(data, dict) or not isinstance(data.get("spec"), dict):
+        raise ConfigError('not a stage: expected {"stage": NAME, "spec": {...}}')
+    name = data.get("stage")
+    cls = STAGES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise ConfigError(f"unknown stage {name!r}; expected one of: {', '.join(sorted(STAGES))}")
+    try:
+        stage = cls.from_spec(data["spec"])
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        detail = " ".join(str(exc).split())
+        raise ConfigError(f"not a valid {cls.name} stage ({detail[:300]})") from None
+    validated: Stage[Any] = _validated(stage)
+    return validated
+
+
+def _validated(value: Any) -> Any:
+    """``value`` with every settings object in it (a stage's own, those of the stages it
+    holds) passed through its ``validate()``: out-of-range settings fail as one line."""
+    if isinstance(value, tuple):
+        return tuple(_validated(v) for v in value)
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return value
+    changes = {}
+    for f in dataclasses.fields(value):
+        if not f.init:
+            continue
+        old = getattr(value, f.name)
+        new = _validated(old)
+        if new is not old:
+            changes[f.name] = new
+    if changes:
+        value = dataclasses.replace(value, **changes)
+    validate = getattr(value, "validate", None)
+    return validate() if callable(validate) else value
 
 
 @dataclass(frozen=True, slots=True)
