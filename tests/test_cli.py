@@ -410,3 +410,17 @@ def test_a_missing_film_makes_no_output_folder(
     code, _, err = scodub([command[0], str(film), *command[1:], "--out", str(out)], capsys)
     assert code != 0 and err.count("\n") == 1 and "no such film.mp4: file does not exist" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", [["run", "--plan"], ["run"], ["transcribe"]])
+def test_a_film_refused_leaves_no_folder_behind_not_even_a_parent(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run --plan` made its output folder and kept it when the film was refused, and every
+    command kept the parents it made for --out new/a/b."""
+    film = tmp_path / "notes.mp4"
+    film.write_text("not a film\n", encoding="utf-8")
+    out = tmp_path / "new" / "a" / "b"
+    code, _, err = scodub([command[0], str(film), *command[1:], "--out", str(out)], capsys)
+    assert code != 0 and err.count("\n") == 1 and "notes.mp4: not a readable media" in err, err
+    assert not (tmp_path / "new").exists()

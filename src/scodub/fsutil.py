@@ -105,12 +105,15 @@ def output_folder(folder: Path) -> Iterator[Path]:
     the folder is removed again, so that bad input leaves no empty folder behind."""
     folder = Path(folder)
     existed = folder.exists() or folder.is_symlink()
+    made = folder  # the outermost folder this command makes (--out new/a/b makes new/)
+    while not (made.parent.exists() or made.parent.is_symlink()) and made.parent != made:
+        made = made.parent
     ensure_writable_dir(folder)
     try:
         yield folder
     except BaseException:
         if not existed:
-            _remove_if_unused(folder)
+            _remove_if_unused(made)
         raise
 
 

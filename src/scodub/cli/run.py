@@ -19,7 +19,7 @@ from scodub.cli.options import (
     speakers_option,
 )
 from scodub.cli.report import finish
-from scodub.fsutil import ensure_writable_dir, output_folder
+from scodub.fsutil import output_folder
 from scodub.media.probe import require_file
 from scodub.mt.localize import MtSettings
 from scodub.stages.base import StageContext
@@ -94,9 +94,9 @@ def run(
     )
     require_file(film)  # a missing film: one line, no output folder made
     if plan_only:
-        ensure_writable_dir(out_dir)
-        ctx = StageContext(out_dir)
-        plan = plan_film(film, out_dir, settings, ctx, to_show=True)
+        with output_folder(out_dir):  # a plan refused leaves no folder, as a run does
+            ctx = StageContext(out_dir)
+            plan = plan_film(film, out_dir, settings, ctx, to_show=True)
         if as_json:
             print_json(plan_json(plan, ctx))
         else:
