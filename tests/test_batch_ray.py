@@ -160,6 +160,24 @@ def test_a_wrong_ray_address_is_one_line_before_any_work(
     assert time.monotonic() - started < 30 and not out.exists()
 
 
+def test_a_wrong_ray_address_in_the_environment_is_one_line_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --address, ray.init connects to $RAY_ADDRESS: an unreachable one was not
+    checked, and the batch waited minutes on it, Ray printing a log line a second."""
+    from conftest import DATA, run_cli
+
+    shutil.copy(DATA / "jfk.wav", tmp_path / "jfk.wav")
+    out = tmp_path / "out"
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:1")
+    started = time.monotonic()
+    code, _, err = run_cli(["batch", str(tmp_path), "--out", str(out), "--executor", "ray"], capsys)
+    message = "$RAY_ADDRESS=127.0.0.1:1: cannot reach a Ray cluster at 127.0.0.1:1"
+    assert code == 2 and err.startswith(f"scodub: error: {message}") and err.count("\n") == 1
+    assert "unset it for a private local Ray" in err
+    assert time.monotonic() - started < 30 and not out.exists()
+
+
 def test_sigterm_under_ray_is_scodubs_one_line(ray_address: str, tmp_path: Path) -> None:
     """Ray installed its own SIGTERM handler: a crash dump and exit 15, not scodub's
     "terminated; finished work is kept" and 143."""

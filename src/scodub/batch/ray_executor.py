@@ -55,9 +55,14 @@ class ModelWorker:
 def check_address(address: str | None) -> None:
     """Refuse, in one line and within seconds, a Ray address with no cluster behind it
     (``ray.init`` retries an unreachable address for minutes, printing a line a second,
-    and ``auto`` with no cluster ends in a traceback); before any work."""
+    and ``auto`` with no cluster ends in a traceback); before any work. Without
+    ``--address``, ``ray.init`` takes ``$RAY_ADDRESS`` where it is set: that one is checked."""
+    where, unset = f"--address {address}", ""
     if address is None:
-        return  # a private local Ray, started by the batch
+        address = os.environ.get("RAY_ADDRESS", "").strip()
+        if not address:
+            return  # a private local Ray, started by the batch
+        where, unset = f"$RAY_ADDRESS={address}", " (or unset it for a private local Ray)"
     resolved = address
     if address == "auto" or os.environ.get("RAY_ADDRESS"):
         ray = import_ray()
@@ -65,21 +70,21 @@ def check_address(address: str | None) -> None:
             found = ray._private.services.get_ray_address_from_environment(address, None)
         except ConnectionError:
             raise ConfigError(
-                f"--address {address}: no running Ray cluster found on this machine; start "
-                "one (ray start --head) or give its HOST:PORT"
+                f"{where}: no running Ray cluster found on this machine; start "
+                f"one (ray start --head) or give its HOST:PORT{unset}"
             ) from None
         except Exception:  # Ray's private API moved: ray.init will tell
             return
         resolved = str(found or address)
     host, _, port = resolved.split("://")[-1].rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f"--address {address}: expected HOST:PORT (or auto)")
+        raise ConfigError(f"{where}: expected HOST:PORT (or auto){unset}")
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
     except OSError as exc:
         raise ConfigError(
-            f"--address {address}: cannot reach a Ray cluster at {host}:{port} "
-            f"({exc.strerror or exc})"
+            f"{where}: cannot reach a Ray cluster at {host}:{port} "
+            f"({exc.strerror or exc}){unset}"
         ) from None
 
 
