@@ -424,3 +424,18 @@ def test_a_film_refused_leaves_no_folder_behind_not_even_a_parent(
     code, _, err = scodub([command[0], str(film), *command[1:], "--out", str(out)], capsys)
     assert code != 0 and err.count("\n") == 1 and "notes.mp4: not a readable media" in err, err
     assert not (tmp_path / "new").exists()
+
+
+def test_dub_options_without_dub_are_refused_not_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run FILM --dub-langs ru` ran without a dub and exited 0: what was asked was lost."""
+    for extra, named in [
+        (["--dub-langs", "ru"], "--dub-langs"),
+        (["--voice", "ru=espeak", "--stems", "wav"], "--voice, --stems"),
+    ]:
+        out = tmp_path / "out"
+        code, _, err = scodub(["run", str(SAMPLE), *extra, "--out", str(out)], capsys)
+        assert code == 2 and err.count("\n") == 1, err
+        assert err == f"scodub: error: {named} without --dub: add --dub to dub the tracks\n"
+        assert not out.exists()

@@ -19,6 +19,7 @@ from scodub.cli.options import (
     speakers_option,
 )
 from scodub.cli.report import finish
+from scodub.errors import ConfigError
 from scodub.fsutil import output_folder
 from scodub.media.probe import require_file
 from scodub.mt.localize import MtSettings
@@ -80,6 +81,18 @@ def run(
     plan_only: bool,
 ) -> None:
     """The main job: every stage for FILM, each cached so a re-run reuses finished work."""
+    if not do_dub:  # asked for a dub's details but no dub: not quietly a run without one
+        given = [
+            option
+            for option, value in (
+                ("--dub-langs", dub_langs),
+                ("--voice", dub.voices or dub.speaker_voices),
+                ("--stems", dub.stems),
+            )
+            if value
+        ]
+        if given:
+            raise ConfigError(f"{', '.join(given)} without --dub: add --dub to dub the tracks")
     settings = run_settings(
         langs=langs,
         english_from=english_from,
