@@ -15,15 +15,13 @@ MEDIA_TESTS := tests/test_ffmpeg.py tests/test_media.py tests/test_loudness.py \
 	tests/test_mix.py tests/test_mux.py tests/test_fitting.py tests/test_faults.py \
 	tests/test_dubbing.py tests/test_timeline.py tests/test_surround.py
 
-# Python 3.12 and later get PyAV 19, whose API differs from the 18 that Python 3.11 gets
-# (media/probe.py): the probing tests run again under such an interpreter where the
-# machine has one (pyenv's, or python3.12 on PATH).
-PYTHON312 ?= $(shell for p in $(HOME)/.pyenv/versions/3.12*/bin/python python3.12; do \
-	"$$p" -c "import sys; assert sys.version_info[:2] == (3, 12)" 2>/dev/null \
-	&& { command -v "$$p"; break; }; done)
-VENV312 ?= .venv312
+# The probing tests run again under the other Pythons scodub meets, where the machine has
+# them (pyenv's, or pythonX.Y on PATH), each in its own .venv<X.Y>: 3.10 is the CUDA image's
+# (Ubuntu 22.04; pip gives it PyAV 17), and 3.12 and later get PyAV 19, whose API differs
+# from the 18 that Python 3.11 gets (media/probe.py).
+OTHER_PYTHONS ?= 3.10 3.12
 
-.PHONY: setup setup-dev system-deps sample test test-system-ffmpeg test-python312 lint bench clean
+.PHONY: setup setup-dev system-deps sample test test-system-ffmpeg test-pythons lint bench clean
 
 # What `make sample` needs: scodub with its voices and speaker turns.
 setup: $(VENV)/.installed
@@ -76,20 +74,27 @@ lint: setup-dev
 test: system-deps lint
 	$(BIN)/pytest -q
 	$(MAKE) test-system-ffmpeg
-	$(MAKE) test-python312
+	$(MAKE) test-pythons
 
 test-system-ffmpeg: setup-dev
 	SCODUB_FFMPEG=$(SYSTEM_FFMPEG) $(BIN)/pytest -q $(MEDIA_TESTS)
 
-test-python312:
-	@if [ -z "$(PYTHON312)" ]; then \
-		echo "no Python 3.12 on this machine: the PyAV 19 pass (tests/test_media.py, tests/test_ffmpeg.py) did not run" >&2; \
-	else \
-		set -e; [ -x $(VENV312)/bin/python ] || $(PYTHON312) -m venv $(VENV312); \
-		$(VENV312)/bin/python -m pip install --quiet -e . pytest hypothesis; \
-		$(VENV312)/bin/python -c "import sys, av; print('Python', sys.version.split()[0], 'PyAV', av.__version__)"; \
-		$(VENV312)/bin/pytest -q -p no:cacheprovider tests/test_media.py tests/test_ffmpeg.py; \
-	fi
+test-pythons:
+	@set -e; for v in $(OTHER_PYTHONS); do \
+		py=""; \
+		for p in $(HOME)/.pyenv/versions/$$v.*/bin/python python$$v; do \
+			if "$$p" -c "import sys; assert '%d.%d' % sys.version_info[:2] == '$$v'" 2>/dev/null; \
+			then py=$$(command -v "$$p"); break; fi; \
+		done; \
+		if [ -z "$$py" ]; then \
+			echo "no Python $$v on this machine: the probing tests (tests/test_media.py, tests/test_ffmpeg.py) did not run under it" >&2; \
+			continue; \
+		fi; \
+		venv=.venv$$v; [ -x $$venv/bin/python ] || "$$py" -m venv $$venv; \
+		$$venv/bin/python -m pip install --quiet -e . pytest hypothesis; \
+		$$venv/bin/python -c "import sys, av; print('Python', sys.version.split()[0], 'PyAV', av.__version__)"; \
+		$$venv/bin/pytest -q -p no:cacheprovider tests/test_media.py tests/test_ffmpeg.py; \
+	done
 
 bench: setup-dev
 	$(BIN)/python -m pip install --quiet -e '.[dub,dev,bench]'
@@ -97,4 +102,4 @@ bench: setup-dev
 	$(BIN)/python bench/bench_timing.py
 
 clean:
-	rm -rf $(VENV) $(VENV312) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv3.* out .pytest_cache .mypy_cache .ruff_cache
