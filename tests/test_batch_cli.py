@@ -206,3 +206,14 @@ def test_an_output_folder_that_cannot_be_made_is_one_line(
     code, _, err = run_cli(["batch", str(manifest), "--out", str(out)], capsys)
     assert code != 0 and err.count("\n") == 1 and err.startswith(f"scodub: error: {out}: "), err
     assert (tmp_path / "notes.txt").read_text() == "mine" and not (tmp_path / "gone").exists()
+
+
+def test_local_workers_are_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each worker may load a model: --workers 100000 is a usage error, not 100000
+    processes for a catalogue's transcriptions ready at once."""
+    manifest = tmp_path / "films.csv"
+    manifest.write_text("path\nnone.mp4\n", encoding="utf-8")
+    code, _, err = run_cli(["batch", str(manifest), "--out", str(tmp_path / "o"), "--workers",
+                            "100000"], capsys)
+    assert code == 2 and "--workers" in err and "1<=x<=256" in err, err
+

@@ -371,6 +371,8 @@ def test_missing_or_broken_voice_fails_before_any_synthesis(
     with pytest.raises(ModelError, match=r"no voice here.*does not exist"):
         missing = DubSettings(voices={"ru": str(tmp_path / "no voice here")})
         dub_film(SAMPLE, {"ru": srt}, out, missing)
+    with pytest.raises(ModelError, match=r"/dev/zero: not a Piper voice file"):  # it exists
+        dub_film(SAMPLE, {"ru": srt}, out, DubSettings(voices={"ru": "/dev/zero"}))
     broken = tmp_path / "broken voice"
     broken.mkdir()
     (broken / "ru_RU-test-medium.onnx").write_bytes(b"not an onnx model")

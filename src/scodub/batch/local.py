@@ -34,8 +34,14 @@ def gpu_count() -> int:
         return 0
 
 
+#: The most local workers (``--workers``): each process may hold Whisper and a translation
+#: model (hundreds of MB), and a batch of a thousand films has a thousand transcriptions
+#: ready at once: more would only exhaust the memory.
+MAX_WORKERS = 256
+
+
 def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
+    return min(MAX_WORKERS, max(1, os.cpu_count() or 1))
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ import click
 
 from scodub.asr.speakers import SpeakerSettings
 from scodub.asr.whisper import AsrSettings
+from scodub.batch.local import MAX_WORKERS
 from scodub.batch.manifest import Defaults, FilmEntry, read_manifest, scan_folder
 from scodub.batch.state import BatchState, chain, json_lines, load_state, run_state, table
 from scodub.batch.validate import validate
@@ -74,9 +75,10 @@ def status(out_dir: Path, as_json: bool) -> None:
 @click.option("--address", default=None, help="Ray cluster: HOST:PORT or auto (--executor ray).")
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, MAX_WORKERS),
     default=None,
-    help="Local worker processes; default: one per core.",
+    help="Local worker processes; default: one per core (each may load a model: "
+    "a few hundred MB).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON event per line on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table.")

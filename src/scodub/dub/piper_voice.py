@@ -235,8 +235,10 @@ def load_piper_voice(model: Path, speaker: str | int | None = None) -> PiperVoic
     """A Piper voice (one speaker of a multi-speaker model), loaded once per file and
     speaker (a changed file is loaded again)."""
     path = Path(model).expanduser().absolute()
-    if not path.is_file():
+    if not path.exists():
         raise ModelError(f"{path}: Piper voice file does not exist")
+    if not path.is_file():  # a device (/dev/zero), a pipe: nothing to load a voice from
+        raise ModelError(f"{path}: not a Piper voice file (a regular .onnx file)")
     return _load_cached(path, path.stat().st_mtime_ns, speaker)
 
 
