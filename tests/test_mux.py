@@ -339,3 +339,46 @@ def test_matroska_pictures_keep_their_names(tmp_path: Path, film: Path) -> None:
     out = mux_delivery(source, tmp_path / "out.mkv", [])
     pictures = [s for s in probe_streams(out) if s.cover]
     assert [s.filename for s in pictures] == ["small_cover.jpg", "cover.jpg"]
+
+
+def _samples(path: Path, position: int) -> bytes:
+    """Audio stream ``position`` of ``path`` decoded to 16-bit PCM."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[position]
+        resampler = av.AudioResampler(format="s16", layout=stream.layout.name)
+        return b"".join(
+            out.to_ndarray().tobytes()
+            for frame in container.decode(stream)
+            for out in resampler.resample(frame)
+        )
+
+
+def test_audio_matroska_cannot_hold_is_kept_losslessly(tmp_path: Path, media: Path) -> None:
+    """A QuickTime film's IMA ADPCM sound (old .mov) cannot be copied into Matroska: the
+    mux failed after the whole dub ("Could not write header"). It is converted to FLAC,
+    every decoded sample kept, with its tags and flags; copyable streams stay copies."""
+    film = tmp_path / "old 'quicktime' фильм.mov"
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25", "-f", "lavfi",
+        "-i", "sine=frequency=440:sample_rate=22050", "-t", "1", "-map", "0", "-map", "1",
+        "-map", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a:0", "pcm_s16le",
+        "-c:a:1", "adpcm_ima_qt", "-metadata:s:a:1", "language=eng", str(film),
+    )  # fmt: skip
+    assert [s.codec for s in probe_streams(film) if s.type == "audio"] == [
+        "pcm_s16le", "adpcm_ima_qt",
+    ]  # fmt: skip
+    out = mux_delivery(film, tmp_path / "out.mkv", _tracks(media)[1:2], original=1)
+    audio = [s for s in probe_streams(out) if s.type == "audio"]
+    assert [(s.codec, s.language, s.title, s.original) for s in audio] == [
+        ("pcm_s16le", None, None, False),
+        ("flac", "eng", "English (original)", True),
+        ("aac", "rus", "Russian (dub)", False),
+    ]
+    assert _packets(out, "video") == _packets(film, "video")
+    assert _samples(out, 0) == _samples(film, 0)
+    assert _samples(out, 1) == _samples(film, 1)
+    # An MPEG-TS film's AAC (ADTS) is copied: its trial mux needs a file, not a pipe.
+    broadcast = tmp_path / "broadcast.ts"
+    run_ffmpeg("-i", str(media / 'фильм "тест" 1.mp4'), "-c", "copy", str(broadcast))
+    out = mux_delivery(broadcast, tmp_path / "broadcast.mkv", [])
+    assert [s.codec for s in probe_streams(out) if s.type == "audio"] == ["aac"]

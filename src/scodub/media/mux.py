@@ -20,13 +20,16 @@ Choices:
 * Matroska stores almost any codec, but not all: a codec without a Matroska ID and
   without an AVI FourCC (RoQ, APNG, ...) cannot be copied. That is found by a dry-run
   mux of the video alone, before any audio is encoded, and reported as a MediaError.
+  The film's own sound in such a codec (QuickTime's IMA ADPCM of old ``.mov`` files) is
+  converted to FLAC instead (``uncopyable_audio``): every sample a player decodes from
+  it is kept, with its tags and flags.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -154,6 +157,35 @@ def check_video_copyable(film: Path, streams: Sequence[StreamInfo] | None = None
         ) from exc
 
 
+def _copies(film: Path, spec: str) -> bool:
+    """Whether a trial mux of the film's first frame of streams ``spec`` (``a``, ``a:1``)
+    into Matroska, copied as they are, succeeds. Into a file, not a pipe: an MPEG-TS
+    film's AAC (ADTS) gets the setup Matroska needs from its first packet, written back
+    into the header at the end, which a pipe cannot take."""
+    with temporary_folder("trial-") as folder:
+        cmd = list(
+            ffmpeg.input(str(film.absolute()))[spec]
+            .output(str(folder / "trial.mkv"), format="matroska", acodec="copy", **{"frames:a": 1})
+            .global_args("-nostdin", "-hide_banner", "-loglevel", "error", "-y")
+            .compile(cmd=ffmpeg_exe())
+        )
+        try:
+            run_ffmpeg(cmd, what="make a trial copy of the audio", source=film)
+        except MediaError:  # the codec (or a damaged stream, which the real mux reports)
+            return False
+    return True
+
+
+def uncopyable_audio(film: Path, streams: Sequence[StreamInfo]) -> frozenset[int]:
+    """The film's audio streams (n-th audio stream) that Matroska cannot hold as they are:
+    one trial mux of all of them, and one per stream only when that fails."""
+    film = Path(film)
+    count = sum(s.type == "audio" for s in streams)
+    if not count or _copies(film, "a"):
+        return frozenset()
+    return frozenset(n for n in range(count) if not _copies(film, f"a:{n}"))
+
+
 def _film_subtitles(streams: Sequence[StreamInfo]) -> list[tuple[int, str]]:
     """(n-th subtitle stream, codec argument) for the film's own subtitles kept."""
     kept: list[tuple[int, str]] = []
@@ -184,11 +216,13 @@ def mux_command(
     streams: Sequence[StreamInfo],
     original: int | None = None,
     covers: Sequence[Path] = (),
+    convert: Collection[int] = (),
 ) -> list[str]:
     """The ffmpeg argument list that writes the delivery file ``out``. The film's own
     streams keep their flags (default, forced, hearing impaired, ...); the audio stream
     the dubs were made from (``original``: n-th audio stream, the first when None) is
-    flagged the original, and is the default when the film marks none."""
+    flagged the original, and is the default when the film marks none. The film's audio
+    streams in ``convert`` (n-th audio stream) are written as FLAC, the others copied."""
     film_input = ffmpeg.input(str(Path(film).absolute()))
     maps = [film_input["V"], film_input["a?"]]
     options: list[str] = ["-c:v", "copy", "-disposition:v:0", "+default"]
@@ -196,7 +230,13 @@ def mux_command(
     chosen = original if original is not None and 0 <= original < len(audios) else 0
     audio_out = 0
     for position, stream in enumerate(audios):
-        options += [f"-c:a:{audio_out}", "copy"]
+        if position in convert:
+            log.warning(
+                "converting audio stream %d (%s) to FLAC: Matroska cannot hold it as it is",
+                stream.index,
+                stream.codec,
+            )
+        options += [f"-c:a:{audio_out}", "flac" if position in convert else "copy"]
         if position == chosen:
             flags = "+original" if any(a.default for a in audios) else "+default+original"
             options += [f"-disposition:a:{audio_out}", flags]
@@ -294,7 +334,8 @@ def mux_delivery(
     ensure_writable_dir(out.parent)
     with atomic_path(out) as tmp, temporary_folder("covers-") as folder:
         covers = extract_covers(film, streams, folder)
-        command = mux_command(film, tmp, tracks, streams, original, covers)
+        convert = uncopyable_audio(film, streams)
+        command = mux_command(film, tmp, tracks, streams, original, covers, convert)
         run_ffmpeg(command, what="mux the delivery file", source=film, writes=out)
     return out
 
