@@ -177,6 +177,9 @@ def test_commands_are_two_loudnorm_passes(media: Path) -> None:
         assert option in graph
     assert str(out.absolute()) in second
     assert second[second.index("-acodec") + 1] == "pcm_s24le"
+    # A WAV mix past RIFF's 4 GiB (a 5.1 feature) is RF64, not a file with broken sizes.
+    assert second[second.index("-rf64") + 1] == "auto"
+    assert "-rf64" not in normalize_pass_command(plan, measured, media / "out.flac")
     # Encoders get frames FLAC can take, whatever loudnorm hands on (short films).
     assert graph.index("loudnorm=") < graph.index("asetnsamples=n=4096:p=0")
     silent = normalize_pass_command(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import av
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from conftest import DATA, SAMPLE, run_ffmpeg
 from scodub.dub.mix import mix_dub
 from scodub.errors import ConfigError, LanguageError, MediaError, OutputError, SubtitleError
+from scodub.media import mux
 from scodub.media.ffmpeg import ffmpeg_exe
 from scodub.media.loudness import EBU_R128, measure_loudness
 from scodub.media.mux import (
@@ -216,6 +218,35 @@ def test_dub_stems_beside_the_film(media: Path, film: Path) -> None:
         export_dub_stem(media / "zh dub mix.wav", film, "ru")
     with pytest.raises(ConfigError, match="wav, m4a"):
         export_dub_stem(media / "zh dub mix.wav", film, "zh", fmt="mp3")  # type: ignore[arg-type]
+
+
+def test_stems_are_encoded_as_the_delivery_dubs(
+    media: Path, film: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 5.1 dub's M4A stem got the stereo 192 kb/s (32 kb/s a channel) where the
+    delivery file gives it 64 kb/s a channel; a 5.1 feature's WAV stem passes RIFF's 4 GiB
+    (83 min at 24 bits, 48 kHz), where ffmpeg's plain WAV has broken sizes: it becomes
+    RF64 then (``rf64=auto``: a smaller stem stays a plain RIFF WAV)."""
+    surround = tmp_path / "5.1 mix.flac"
+    run_ffmpeg("-f", "lavfi", "-i", "sine=frequency=300:sample_rate=48000", "-t", "2",
+               "-af", "pan=5.1|c2=c0", "-c:a", "flac", str(surround))  # fmt: skip
+    commands: list[list[str]] = []
+    real = mux.run_ffmpeg
+
+    def spy(cmd: list[str], **kwargs: Any) -> Any:
+        commands.append(cmd)
+        return real(cmd, **kwargs)
+
+    monkeypatch.setattr(mux, "run_ffmpeg", spy)
+    m4a = export_dub_stem(surround, film, "ru", fmt="m4a", folder=tmp_path)
+    assert commands[-1][commands[-1].index("-b:a") + 1] == "384k"
+    assert probe(m4a).audio[0].channels == 6
+    wav = export_dub_stem(surround, film, "ru", folder=tmp_path)
+    assert commands[-1][commands[-1].index("-rf64") + 1] == "auto"
+    assert wav.read_bytes()[:4] == b"RIFF" and probe(wav).audio[0].channels == 6
+    stereo = export_dub_stem(media / "zh dub mix.wav", film, "zh", fmt="m4a", folder=tmp_path)
+    assert commands[-1][commands[-1].index("-b:a") + 1] == "192k"
+    assert probe(stereo).audio[0].channels == 2
 
 
 def test_sample_film_end_to_end_dub_track_stays_in_spec(tmp_path: Path) -> None:

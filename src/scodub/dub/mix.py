@@ -235,12 +235,15 @@ def normalize_pass_command(
     # one frame (119,984 samples for a 2.5 s film), which the FLAC encoder refuses (at most
     # 65,535 per block): films of 1.4-2.9 s failed. Re-cut into blocks, the last not padded.
     graph = graph.filter("asetnsamples", n=_OUTPUT_FRAME_SAMPLES, p=0)
+    suffix = Path(out).suffix.lower()
     return list(
         graph.output(
             str(Path(out).absolute()),
-            acodec=MIX_CODECS[Path(out).suffix.lower()],
+            acodec=MIX_CODECS[suffix],
             ar=plan.sample_rate,
             ac=LAYOUT_CHANNELS[plan.layout],
+            # past RIFF's 4 GiB (a 5.1 feature over 83 min), RF64: plain WAV sizes break
+            **({"rf64": "auto"} if suffix == ".wav" else {}),
         )
         .global_args("-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-y")
         .compile(cmd=ffmpeg_exe())

@@ -56,10 +56,11 @@ _MKV_SUBTITLE_COPY = frozenset(
 )
 #: The film's own subtitle codecs converted to SRT text on the way (MP4's timed text).
 _MKV_SUBTITLE_TO_SRT = frozenset({"mov_text", "text"})
-#: Stem formats: suffix -> ffmpeg audio encoder arguments.
+#: Stem formats: suffix -> ffmpeg arguments. A WAV stem past RIFF's 4 GiB (a 5.1 feature
+#: at 24 bits over 83 min) is written as RF64, which ffmpeg's plain WAV would write broken.
 _STEM_CODECS: dict[str, dict[str, str]] = {
-    "wav": {"acodec": "pcm_s24le"},
-    "m4a": {"acodec": DUB_AUDIO_CODEC, "audio_bitrate": DUB_AUDIO_BITRATE},
+    "wav": {"acodec": "pcm_s24le", "rf64": "auto"},
+    "m4a": {"acodec": DUB_AUDIO_CODEC},
 }
 
 
@@ -204,6 +205,11 @@ def _film_subtitles(streams: Sequence[StreamInfo]) -> list[tuple[int, str]]:
     return kept
 
 
+def dub_bitrate(channels: int) -> str:
+    """The AAC bit rate of a dub: 192 kb/s in stereo, 64 kb/s a channel in surround."""
+    return DUB_AUDIO_BITRATE if channels <= 2 else f"{64 * channels}k"
+
+
 def _channels(mix: Path) -> int:
     audio = probe(mix).audio
     return audio[0].channels if audio and audio[0].channels else 2
@@ -252,8 +258,7 @@ def mux_command(
         maps.append(ffmpeg.input(str(Path(track.path).absolute()))["a:0"])
         spec = f"a:{audio_out}"
         channels = _channels(track.path)  # stereo, or the 5.1/7.1 of a surround original
-        bitrate = DUB_AUDIO_BITRATE if channels <= 2 else f"{64 * channels}k"
-        options += [f"-c:{spec}", DUB_AUDIO_CODEC, f"-b:{spec}", bitrate]
+        options += [f"-c:{spec}", DUB_AUDIO_CODEC, f"-b:{spec}", dub_bitrate(channels)]
         options += [f"-ac:{spec}", str(channels), *_tags(spec, track)]
         audio_out += 1
     subtitle_out = 0
@@ -376,13 +381,16 @@ def export_dub_stem(
     if not any(s.type == "audio" for s in probe_streams(mix)):
         raise MediaError(mix, "has no audio stream")
     ensure_writable_dir(target.parent)
+    encoding = dict(_STEM_CODECS[fmt])
+    if fmt == "m4a":  # as the delivery file's dub
+        encoding["audio_bitrate"] = dub_bitrate(_channels(mix))
     with atomic_path(target) as tmp:
         cmd = list(
             ffmpeg.input(str(mix.absolute()))["a:0"]
             .output(
                 str(tmp.absolute()),
                 format="ipod" if fmt == "m4a" else "wav",
-                **_STEM_CODECS[fmt],
+                **encoding,
                 **{"metadata:s:a:0": f"language={lang.iso639_2}"},
             )
             .global_args("-nostdin", "-hide_banner", "-loglevel", "error", "-y")
