@@ -397,6 +397,20 @@ def test_film_whose_picture_matroska_cannot_hold(tmp_path: Path, no_synthesis: N
         dub_film(film, {"ru": srt}, tmp_path / "out", DubSettings())
 
 
+@pytest.mark.parametrize("name", ["sco-sample.dub.mkv", "sco-sample.ru.dub.m4a"])
+def test_a_folder_where_an_output_goes_fails_before_any_synthesis(
+    tmp_path: Path, no_synthesis: None, name: str
+) -> None:
+    """A folder named as the delivery file or a stem: even with --force, found only when
+    the mux or the stem was written, after the whole dub ("cannot write it (Is a
+    directory)")."""
+    srt = _write(tmp_path, "ru.srt", "1\n00:00:00,100 --> 00:00:01,400\nДа.\n")
+    (tmp_path / "out" / name).mkdir(parents=True)
+    settings = DubSettings(stems="m4a", force=True)
+    with pytest.raises(OutputError, match=rf"{name.replace('.', '[.]')}: is a folder"):
+        dub_film(SAMPLE, {"ru": srt}, tmp_path / "out", settings)
+
+
 def test_track_options_and_settings_are_checked() -> None:
     assert parse_track_options(["ru=a b.srt", "eng=x=y.srt"]) == {
         "ru": Path("a b.srt"),

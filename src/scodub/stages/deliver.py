@@ -288,12 +288,18 @@ def check_delivery(
     inputs: Mapping[str, Path] | None = None,
 ) -> None:
     """What the delivery needs, checked before any work: names the file system takes, no
-    output that is one of the inputs (``inputs``: the film is always one), the picture can
-    be copied into Matroska, the folder is writable. Targets that exist: ``refuse_foreign``,
-    once the stages are built."""
+    folder where an output goes, no output that is one of the inputs (``inputs``: the film
+    is always one), the picture can be copied into Matroska, the folder is writable.
+    Targets that exist: ``refuse_foreign``, once the stages are built."""
     targets = delivery_targets(film.path, out_dir, codes, settings.stems)
     outputs = [*targets, naming.dub_report_path(out_dir, film.path)]
     naming.check_names(outputs)
+    for output in outputs:  # --force replaces a file, never a folder
+        if output.is_dir():
+            raise OutputError(
+                f"{output}: is a folder, where this output goes; move it away or choose "
+                "another --out"
+            )
     naming.refuse_inputs(outputs, {"film": film.path, **(inputs or {})})
     check_video_copyable(film.path, film.info.streams)
     ensure_writable_dir(out_dir)
