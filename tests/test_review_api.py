@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -204,3 +205,55 @@ def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
         return response.status, response.read().decode("utf-8", "replace")
     finally:
         connection.close()
+
+
+def _raw(url: str, request: bytes, *, close: bool = False) -> bytes:
+    """``request`` sent as is on a socket; the answer (b"" when ``close`` drops the
+    connection before reading it: the server's answer then has nowhere to go)."""
+    parts = urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None
+    with socket.create_connection((parts.hostname, parts.port), timeout=20) as sock:
+        sock.sendall(request)
+        if close:
+            return b""
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+
+
+def test_hostile_paths_ranges_and_bodies_cut_short_are_answers_not_tracebacks(
+    server: tuple[Path, str, subprocess.Popen[str]],
+) -> None:
+    """A path segment over 255 bytes (ENAMETOOLONG from stat), a Range of 5000 digits
+    (int() refuses over 4300) and a POST whose body stops before its Content-Length were
+    uncaught errors: a traceback on the editor's terminal and a dropped connection; the
+    body cut short was even saved when what came was JSON."""
+    folder, url, process = server
+    parts = urlsplit(url)
+    head = f"Host: {parts.netloc}\r\nConnection: close\r\n"
+    for path in ("a" * 300, "tracks/" + "b" * 5000, "%2e%2e/" * 3 + "c" * 400):
+        answer = _raw(url, f"GET {parts.path}{path} HTTP/1.1\r\n{head}\r\n".encode())
+        assert answer.startswith(b"HTTP/1.1 404"), answer[:80]
+    huge = "9" * 5000
+    for spec in (f"bytes={huge}-", f"bytes=0-{huge}", f"bytes=-{huge}"):
+        request = f"GET {parts.path}index.html HTTP/1.1\r\n{head}Range: {spec}\r\n\r\n"
+        answer = _raw(url, request.encode())
+        assert answer.startswith((b"HTTP/1.1 200", b"HTTP/1.1 416")), answer[:80]
+    body = json.dumps({"film": "", "lang": "en", "cells": GOOD}).encode()
+    post = (
+        f"POST {parts.path}api/save HTTP/1.1\r\n{head}Content-Type: application/json\r\n"
+        f"Content-Length: {len(body) + 100}\r\n\r\n"
+    ).encode()
+    answer = _raw(url, post + body)
+    assert answer.startswith(b"HTTP/1.1 400") and b"cut short" in answer, answer
+    _raw(url, post + body, close=True)  # gone before the answer
+    short = json.dumps({"film": "", "lang": "en", "cells": []}).encode()
+    _raw(url, post + short, close=True)
+    assert not (folder / "film.en.edited.srt").exists()
+    code, answer = _save(url, GOOD)  # the server still serves
+    assert code == 200, answer
+    process.terminate()
+    _, log = process.communicate(timeout=10)
+    assert "Traceback" not in log, log

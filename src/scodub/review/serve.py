@@ -48,7 +48,9 @@ _TYPES = {
     ".mov": "video/quicktime",
 }
 _CHUNK = 1 << 20
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# At most 18 digits a side (an exabyte): a longer number is no range of these files, and
+# int() of one over 4300 digits raises; a Range that does not match is ignored (RFC 9110).
+_RANGE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")
 # What the page may load: its own files only (styles: the rows are placed by style).
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -107,9 +109,12 @@ class _Handler(BaseHTTPRequestHandler):
         return rest
 
     def _send(self, status: HTTPStatus, body: bytes, ctype: str, extra: dict[str, str]) -> None:
-        self._head(status, len(body), ctype, extra)
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        try:
+            self._head(status, len(body), ctype, extra)
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client is gone: nobody to tell
+            self.close_connection = True
 
     def _send_file(
         self, status: HTTPStatus, fh: BinaryIO, length: int, ctype: str, extra: dict[str, str]
@@ -157,9 +162,12 @@ class _Handler(BaseHTTPRequestHandler):
         if clean.endswith("/") or not clean or any(p.startswith(".") for p in clean.split("/")):
             return None
         path = self.server.review_dir / clean
-        if path.is_dir():
-            path = path / "index.html"
-        return path if path.is_file() else None
+        try:
+            if path.is_dir():
+                path = path / "index.html"
+            return path if path.is_file() else None
+        except OSError:  # a name over 255 bytes (ENAMETOOLONG), a folder not to be read
+            return None
 
     def do_GET(self) -> None:
         rest = self._relative()
@@ -230,7 +238,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "bad length"})
         try:
-            request = json.loads(self.rfile.read(length))
+            body = self.rfile.read(length)
+        except OSError:  # the connection was reset mid-body
+            body = b""
+        if len(body) < length:  # the client stopped sending: a part of a save is no save
+            self.close_connection = True
+            return self._json(HTTPStatus.BAD_REQUEST, {"error": "the body was cut short"})
+        try:
+            request = json.loads(body)
             page = self.server.pages[str(request["film"])]
             lang, cells = str(request["lang"]), request["cells"]
             base = request.get("base")
