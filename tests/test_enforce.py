@@ -310,3 +310,14 @@ def test_identity_round_trip_gives_each_terms_target_form(parts: list[str | Term
     if len(find_terms(source, "en", CASE)) == len([p for p in parts if isinstance(p, Term)]):
         assert enforced.text == expected
     assert enforced.repairs == () and enforced.misses == ()
+
+
+def test_a_number_of_thousands_of_digits_is_no_placeholder_and_no_crash() -> None:
+    """``int()`` of a digit run over 4300 digits raises (Python's limit): a cue holding
+    one (a pasted hash, a line of digits) stopped ``protect`` with a ValueError."""
+    digits = "7" * 5000
+    text = f"Zhang Yimou wrote {digits} and [1] on the board."
+    protected = protect(text, "en", CASE)
+    assert [s.number for s in protected.slots] == [2]  # [1] is the text's
+    enforced = restore(protected.text, protected, "ru", CASE)
+    assert enforced.text == f"Чжан Имоу wrote {digits} and [1] on the board."

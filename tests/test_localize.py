@@ -98,3 +98,13 @@ def test_editor_path_stage_is_cached(tmp_path: Path, glossary) -> None:  # type:
     again = cached(stage, StageContext(tmp_path))
     assert not first.reused and again.reused
     assert again.result.tracks["en"].cues == first.result.tracks["en"].cues
+
+
+def test_a_cue_of_thousands_of_digits_is_translated(glossary) -> None:  # type: ignore[no-untyped-def]
+    """A digit run over 4300 digits in a sentence with a name stopped ``localize`` with a
+    ValueError (``int()``'s limit) while the slot numbers were picked."""
+    digits = "4" * 5000
+    cues = (Cue(1000, 3500, ("Zhang Yimou wrote",)), Cue(3600, 6000, (f"{digits} 1.",)))
+    result = localize(Track("en", cues, 24.0), ("ru",), glossary, translator=FAKES["identity"]())
+    text = " ".join(c.flat_text for c in result.tracks["ru"].cues)
+    assert "Чжан Имоу" in text and digits in text.replace(" ", "").replace("\n", "")

@@ -20,7 +20,6 @@ two translated lines out again as a dual-speaker cue, so the dashes hold in ever
 from __future__ import annotations
 
 import itertools
-import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,7 +34,16 @@ from scodub.mt.llm_prompt import CueRequest
 from scodub.mt.namemarkup import named_markup, wrap_names
 from scodub.mt.nllb import Translator, sentence_groups, split_translation, translate_cues
 from scodub.mt.units import SpeakerUnit, joined_units, per_cue_candidates, speaker_units
-from scodub.names.enforce import Enforced, Protected, Slot, find_terms, protect, repair, restore
+from scodub.names.enforce import (
+    Enforced,
+    Protected,
+    Slot,
+    find_terms,
+    numbers_in,
+    protect,
+    repair,
+    restore,
+)
 from scodub.names.glossary import Glossary
 from scodub.text.aligned import fit_tracks
 from scodub.text.linebreak import join_words, normalize, speaker_lines
@@ -115,7 +123,7 @@ def _protect_sentences(
     glue = joiner(lang)
     for group in sentence_groups(texts, starts=starts):
         source = glue.join(texts[i] for i in group)
-        avoid = {int(n) for n in re.findall(r"\d+", source)}
+        avoid = numbers_in(source)
         per_cue: list[Protected] = []
         slots: list[Slot] = []
         number, offset = 1, 0

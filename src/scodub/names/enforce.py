@@ -57,15 +57,16 @@ PLACEHOLDER_RE = re.compile(r"\[\[(\d+)\]\]")
 #: test set score 82-100, ordinary words of the same sentences below 60.
 REPAIR_THRESHOLD = 80.0
 
+_SLOT_DIGITS = 4  # the most digits a placeholder's number has (_LOOSE_RE reads no more)
 _OPENING = re.escape("[［⟦〚【⟨〈<{«‹")
 _CLOSING = re.escape("]］⟧〛】⟩〉>}»›")
 # Opening brackets, a number, closing brackets (each side may lose one); or the mirror
 # image, as right-to-left output can show it. A closing bracket never opens a match, so
 # "[1] [[3]]" is two matches, not "[1] [" and "[3]]".
 _LOOSE_RE = re.compile(
-    rf"(?P<open>(?:[{_OPENING}]\s?){{0,2}})(?<!\d)(?P<num>\d{{1,4}})(?!\d)"
+    rf"(?P<open>(?:[{_OPENING}]\s?){{0,2}})(?<!\d)(?P<num>\d{{1,{_SLOT_DIGITS}}})(?!\d)"
     rf"(?P<close>(?:\s?[{_CLOSING}]){{0,2}})"
-    rf"|(?P<ropen>(?:[{_CLOSING}]\s?){{1,2}})(?<!\d)(?P<rnum>\d{{1,4}})(?!\d)"
+    rf"|(?P<ropen>(?:[{_CLOSING}]\s?){{1,2}})(?<!\d)(?P<rnum>\d{{1,{_SLOT_DIGITS}}})(?!\d)"
     rf"(?P<rclose>(?:\s?[{_OPENING}]){{1,2}})")
 _SEPARATORS = ",،、;؛ "
 _END_PUNCT = ".!?。！？…:;»\"”’)）؟"
@@ -126,8 +127,14 @@ class Enforced:
                 "misses": [asdict(c) for c in self.misses]}
 
 
+def numbers_in(text: str) -> set[int]:
+    """The numbers written in ``text`` that a slot number could be taken for: a run of
+    more digits than a placeholder's is none (and ``int()`` refuses one of over 4300)."""
+    return {int(n) for n in re.findall(r"\d+", text) if len(n) <= _SLOT_DIGITS}
+
+
 def _free_numbers(text: str, count: int) -> list[int]:
-    used = {int(n) for n in re.findall(r"\d+", text)}
+    used = numbers_in(text)
     numbers: list[int] = []
     n = 1
     while len(numbers) < count:
@@ -454,5 +461,5 @@ def repair(translated: str, source_text: str, source_lang: str, target_lang: str
 
 
 __all__ = ["PLACEHOLDER", "PLACEHOLDER_RE", "REPAIR_THRESHOLD", "Enforced", "Protected",
-           "Repair", "Slot", "TermCheck", "TermSpan", "find_terms", "protect", "repair",
-           "restore", "verify"]
+           "Repair", "Slot", "TermCheck", "TermSpan", "find_terms", "numbers_in", "protect",
+           "repair", "restore", "verify"]
