@@ -321,3 +321,35 @@ def test_a_number_of_thousands_of_digits_is_no_placeholder_and_no_crash() -> Non
     assert [s.number for s in protected.slots] == [2]  # [1] is the text's
     enforced = restore(protected.text, protected, "ru", CASE)
     assert enforced.text == f"Чжан Имоу wrote {digits} and [1] on the board."
+
+
+#: Names whose form begins or ends with a sign that is not a letter: the sign is the
+#: name's, so a placeholder takes it in (it was left outside and written twice).
+SIGNED = Glossary((
+    Term("canal-plus", "organisation", {"en": "Canal+", "ru": "Canal+"}, keep=True),
+    Term("apple-tv", "organisation", {"en": "Apple TV+", "ru": "Apple TV+"}, keep=True),
+    Term("listapad", "festival", {"en": "Listapad", "ru": "кинофестиваль «Лістапад»"}),
+    Term("acme", "organisation", {"en": "Acme Inc.", "ru": "Акме Инк."}),
+))
+
+
+@pytest.mark.parametrize("text,target,expected", [
+    ("Canal+ presents the film.", "ru", "Canal+ presents the film."),
+    ("Apple TV+ bought it.", "ru", "Apple TV+ bought it."),
+    ("Shares of Acme Inc. rose.", "ru", "Shares of Акме Инк. rose."),
+    ("Canal + and Canal", "ru", "Canal+ + and Canal+"),  # the sign apart is the text's
+])  # fmt: skip
+def test_a_form_ending_in_a_sign_is_not_written_with_it_twice(
+    text: str, target: str, expected: str
+) -> None:
+    protected = protect(text, "en", SIGNED)
+    assert restore(protected.text, protected, target, SIGNED).text == expected
+
+
+def test_a_closing_mark_of_the_form_is_the_names_in_a_source_that_has_it() -> None:
+    text = "Фильм показали на кинофестивале «Лістапад» в Минске."
+    spans = find_terms(text, "ru", SIGNED)
+    assert [s.surface for s in spans] == ["кинофестивале «Лістапад»"]
+    protected = protect(text, "ru", SIGNED)
+    assert restore(protected.text, protected, "en", SIGNED).text == (
+        "Фильм показали на Listapad в Минске.")

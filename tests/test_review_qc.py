@@ -246,3 +246,17 @@ def test_names_are_found_again_in_the_page_as_in_python(
     tracks = {lang: (Cue(0, 1000, tuple(text.split("\n"))),) for lang, text in texts.items()}
     python = glossary_cells(tracks, "en", GLOSSARY, REPAIRED)
     assert checker.evaluate(ROW_MARKS, [texts, "en"]) == python, texts
+
+
+def test_a_names_closing_mark_is_marked_in_the_page_as_in_python(checker: Any) -> None:
+    """A form ending in a sign (``кинофестиваль «Лістапад»``) takes it in where the text
+    has it (``match.form_edges``), in the page as in Python."""
+    texts = {
+        "en": "Listapad takes place in Minsk.",
+        "ru": "Минский международный кинофестиваль «Лістапад» проходит в Минске.",
+        "uz": "Minsk xalqaro kinofestivali «Listapad», Minskda.",
+    }
+    tracks = {lang: (Cue(0, 1000, (text,)),) for lang, text in texts.items()}
+    python = glossary_cells(tracks, "en", GLOSSARY, REPAIRED)
+    assert python["ru"]["0"][0][3].endswith("«Лістапад»"), python
+    assert checker.evaluate(ROW_MARKS, [texts, "en"]) == python

@@ -108,6 +108,18 @@ def form_words(form: str) -> tuple[str, ...]:
     return tuple(t.text for t in tokens(form))
 
 
+@lru_cache(maxsize=8192)
+def form_edges(form: str) -> tuple[str, str]:
+    """What ``form`` has before its first word and after its last, folded (``Canal+``:
+    "" and "+"; ``кинофестиваль «Лістапад»``: "" and "»"): signs that are the name's, so
+    a match takes them in where the text has them (a placeholder left them outside, and
+    the restored form brought its own: ``Canal++``)."""
+    toks = tokens(form)
+    if not toks:
+        return "", ""
+    return fold(form[: toks[0].start].lstrip()), fold(form[toks[-1].end :].rstrip())
+
+
 def index_tokens(toks: Sequence[Token]) -> dict[str, list[int]]:
     """Token positions by their first three letters: a token can only stand for a glossary
     word with the same first three (shorter words match exactly; stems keep three)."""
@@ -174,7 +186,13 @@ def find_forms(text: str, forms: Iterable[str], lang: str,
                     break
                 exact = exact and ex
             else:
-                found.append(FormMatch(toks[i].start, toks[i + n - 1].end, form, exact))
+                start, end = toks[i].start, toks[i + n - 1].end
+                lead, tail = form_edges(form)
+                if tail and fold(text[end : end + len(tail)]) == tail:
+                    end += len(tail)
+                if lead and start >= len(lead) and fold(text[start - len(lead) : start]) == lead:
+                    start -= len(lead)
+                found.append(FormMatch(start, end, form, exact))
     return found
 
 

@@ -63,14 +63,19 @@ def match_tables() -> dict[str, Any]:
 def glossary_export(
     glossary: Glossary, languages: Sequence[str], repaired: Mapping[str, set[str]]
 ) -> dict[str, Any]:
-    """Terms in glossary order as [id, {lang: [expected form, [form words, ...]]}] for the
-    page's languages, and per language the terms the run repaired."""
+    """Terms in glossary order as [id, {lang: [expected form, [form words, ...], [[lead,
+    tail], ...]]}] for the page's languages (``lead`` and ``tail``: the signs around each
+    form's words, ``match.form_edges``), and per language the terms the run repaired."""
     terms = []
     for term in glossary.terms:
         per_language = {}
         for lang in languages:
-            forms = [list(match.form_words(form)) for form in term.accepted(lang)]
-            per_language[lang] = [term.form(lang) or "", [words for words in forms if words]]
+            forms = [form for form in term.accepted(lang) if match.form_words(form)]
+            per_language[lang] = [
+                term.form(lang) or "",
+                [list(match.form_words(form)) for form in forms],
+                [list(match.form_edges(form)) for form in forms],
+            ]
         terms.append([term.id, per_language])
     return {
         "terms": terms,

@@ -118,7 +118,9 @@ const ScodubTerms = (() => {
       const found = [];
       for (const position of [...candidates].sort((a, b) => a - b)) {
         const [id, forms] = glossary.terms[position];
-        for (const words of (forms[lang] || ["", []])[1]) {
+        const [, formWords, formEdges] = forms[lang] || ["", [], []];
+        formWords.forEach((words, f) => {
+          const [lead, tail] = (formEdges[f] || ["", ""]).map((e) => Array.from(e));
           const first = Array.from(words[0]).slice(0, 3).join("");
           const folded = words.map((w) => Array.from(w));
           for (const i of index.get(first) || []) {
@@ -130,11 +132,14 @@ const ScodubTerms = (() => {
               exact = exact && ex;
             }
             if (ok) {
-              const start = toks[i][0], end = toks[i + folded.length - 1][1];
+              let start = toks[i][0], end = toks[i + folded.length - 1][1];
+              // match.form_edges: the signs around the form's words are the name's
+              if (tail.length && same(cs.slice(end, end + tail.length).map(fold), tail)) end += tail.length;
+              if (lead.length && start >= lead.length && same(cs.slice(start - lead.length, start).map(fold), lead)) start -= lead.length;
               found.push([id, start, end, cs.slice(start, end).join(""), exact]);
             }
           }
-        }
+        });
       }
       found.sort((a, b) => (b[2] - b[1]) - (a[2] - a[1]) || a[1] - b[1] || (a[4] === b[4] ? 0 : a[4] ? -1 : 1));
       const chosen = [];
