@@ -353,3 +353,17 @@ def test_a_closing_mark_of_the_form_is_the_names_in_a_source_that_has_it() -> No
     protected = protect(text, "ru", SIGNED)
     assert restore(protected.text, protected, "en", SIGNED).text == (
         "Фильм показали на Listapad в Минске.")
+
+
+def test_a_typographic_apostrophe_is_the_same_name_as_a_typed_one() -> None:
+    """Subtitles (and editors' tools) write O’Brien with U+2019; a glossary typed on a
+    keyboard writes O'Brien. The name was not found (a miss, and a repair) either way."""
+    names = Glossary((
+        Term("obrien", "person", {"en": "Sean O'Brien", "ru": "Шон О’Брайен"}),
+    ))  # fmt: skip
+    for text in ("Sean O’Brien spoke.", "Sean O’Brien’s film.", "Sean O'Brien spoke."):
+        assert [s.term_id for s in find_terms(text, "en", names)] == ["obrien"], text
+    checks = verify("Шон О'Брайен выступил.", "Sean O’Brien spoke.", "en", "ru", names)
+    assert [c.status for c in checks] == ["hit"]
+    fixed = repair("Шон О'Брайен выступил.", "Sean O’Brien spoke.", "en", "ru", names)
+    assert fixed.text == "Шон О'Брайен выступил." and fixed.repairs == ()

@@ -36,8 +36,9 @@ from scodub.scripts import is_character_word
 _STEM_FINALS = frozenset("аяоеёыиуюйьъэіўaeiouy")
 _APOSTROPHES = "'’ʼ"
 _ZERO_WIDTH = "\u200c\u200d"
-# One-char folds that keep offsets aligned: Arabic vs Persian yeh/kaf, dotted ё, name dots.
-_FOLD_CHARS = {"ي": "ی", "ى": "ی", "ك": "ک", "ё": "е", "・": "·", "•": "·", "‧": "·"}
+# One-char folds that keep offsets aligned: Arabic vs Persian yeh/kaf, dotted ё, name dots,
+# the typographic apostrophe (O’Brien in subtitles, O'Brien typed in a glossary).
+_FOLD_CHARS = {"ي": "ی", "ى": "ی", "ك": "ک", "ё": "е", "・": "·", "•": "·", "‧": "·", "’": "'"}
 
 
 @dataclass(frozen=True, slots=True)
