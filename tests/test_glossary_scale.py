@@ -113,3 +113,36 @@ def test_finding_terms_in_a_cue_does_not_try_every_term(monkeypatch: pytest.Monk
     small, large = (_terms_tried(n, monkeypatch) for n in SIZES)
     # Only terms whose first word shares a prefix with a word of the text are tried.
     assert large <= 2.2 * small and large < SIZES[1], f"terms tried: {small} then {large}"
+
+
+def test_correcting_a_film_keeps_its_score_matrices_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ASR correction scores every word run against every name, 4000 runs at a time:
+    against a 10,000-term glossary that was 1.2 GB of score matrices (a 50 MB glossary,
+    the most scodub reads, would need tens of GB). The runs per chunk now shrink as the
+    glossary grows."""
+    from scodub.data import Segment, Transcript, Word
+    from scodub.names import correct as correct_module
+
+    path = tmp_path / "big.yaml"
+    path.write_text(synthetic_glossary_yaml(3000, seed=2, id_prefix="b"), encoding="utf-8")
+    glossary = glossary_io.load_glossaries([path])
+    words = ["the", "film", "festival", "director", "said", "we", "will", "see", "it", "then"]
+    segments = []
+    for n in range(300):  # 3,300 words: over 4,000 runs of one to four words
+        texts = [*words, "Kalomi"] if n % 7 == 0 else words
+        ms = n * 4000
+        timed = tuple(Word(w, ms + k * 300, ms + k * 300 + 250, 0.5) for k, w in enumerate(texts))
+        segments.append(Segment(ms, ms + 4000, " ".join(texts), timed))
+    transcript = Transcript("en", 1.0, 300 * 4000, tuple(segments))
+    cells: list[int] = []
+    real = correct_module.process.cdist
+
+    def measured(queries: list[str], choices: list[str], **kwargs: object) -> object:
+        cells.append(len(queries) * len(choices))
+        return real(queries, choices, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(correct_module.process, "cdist", measured)
+    correct_module.correct(transcript, glossary, "en")
+    assert cells and max(cells) <= 4_000_000, f"largest score matrix: {max(cells)} cells"

@@ -104,6 +104,9 @@ CONFIDENT_THRESHOLD = 97.0
 #: A name shorter than this (in transliterated letters) is only corrected when exact up to
 #: case or an alias: three- and four-letter names (SCO, Ma Ping's "Ma") look like anything.
 MIN_FUZZY_CHARS = 5
+#: The most cells of one span x surface score matrix ``scored_matches`` builds at a time
+#: (a few float arrays of this size are alive at once: about 30 MB each).
+MATRIX_CELLS = 4_000_000
 #: Languages written in Han characters: compared on pinyin, where homophones abound.
 _HOMOPHONE_LANGS = frozenset(("zh",))
 #: Fuzzy matches against an alias (itself a mishearing) need more: "Chongking" for the
@@ -256,7 +259,9 @@ def scored_matches(spans: Sequence[Span], surfaces: Sequence[Surface],
     cand_sound = [_sound(s.text) for s in surfaces]
     cand_ok = np.array([len(c) >= min_chars for c in cand_compact])
     cutoff = max(0.0, 2 * threshold - 100)  # the mean reaches threshold only if both do
-    chunk = 4000
+    # Spans per chunk so that each score matrix (spans x surfaces) stays within
+    # MATRIX_CELLS: 4000 spans at a time held 1.2 GB against a 10,000-term glossary.
+    chunk = max(1, min(4000, MATRIX_CELLS // max(1, len(surfaces))))
     for lo in range(0, len(spans), chunk):
         part = spans[lo : lo + chunk]
         for span in part:
