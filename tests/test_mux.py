@@ -413,3 +413,19 @@ def test_audio_matroska_cannot_hold_is_kept_losslessly(tmp_path: Path, media: Pa
     run_ffmpeg("-i", str(media / 'фильм "тест" 1.mp4'), "-c", "copy", str(broadcast))
     out = mux_delivery(broadcast, tmp_path / "broadcast.mkv", [])
     assert [s.codec for s in probe_streams(out) if s.type == "audio"] == ["aac"]
+
+
+def test_a_data_stream_left_out_is_said(
+    tmp_path: Path, film: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A QuickTime timecode track (a data stream) is not carried into the delivery: the
+    log says so, as it does for a subtitle stream Matroska cannot hold."""
+    timed = tmp_path / "timecoded.mov"
+    run_ffmpeg("-i", str(film), "-c", "copy", "-timecode", "01:00:00:00", str(timed))
+    data = [s for s in probe_streams(timed) if s.type == "data"]
+    assert len(data) == 1  # its codec reads "unknown" through PyAV
+    with caplog.at_level("WARNING", logger=mux.__name__):
+        out = mux_delivery(timed, tmp_path / "out.mkv", [])
+    assert not [s for s in probe_streams(out) if s.type == "data"]
+    assert f"dropping data stream {data[0].index} (" in caplog.text
+

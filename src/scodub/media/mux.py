@@ -272,6 +272,14 @@ def mux_command(
         options += [f"-c:{spec}", "srt", *_tags(spec, track)]
         subtitle_out += 1
     maps.append(film_input["t?"])  # attachments (fonts of ASS subtitles) ride along
+    for stream in streams:  # a QuickTime timecode track, a GoPro's telemetry: not kept
+        if stream.type == "data":
+            log.warning(
+                "dropping data stream %d (%s): the delivery file keeps picture, sound, "
+                "subtitles and attachments",
+                stream.index,
+                stream.codec,
+            )
     # the film's cover art as Matroska keeps it: attachments after the film's own
     options += attach_args(covers, sum(s.type == "attachment" for s in streams))
     target = str(Path(out).absolute())
