@@ -257,3 +257,40 @@ def test_hostile_paths_ranges_and_bodies_cut_short_are_answers_not_tracebacks(
     process.terminate()
     _, log = process.communicate(timeout=10)
     assert "Traceback" not in log, log
+
+
+def test_a_stalled_connection_is_closed_and_its_thread_freed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that promises a body and stalls, or opens a connection and says nothing,
+    held a server thread for as long as it stayed: past the idle timeout it is closed
+    (the save answered 400, nothing written)."""
+    import threading
+    import time
+
+    from scodub.review import serve
+
+    timeout = serve._Handler.timeout  # socketserver's default is None: no limit
+    assert timeout is not None and 0 < timeout <= 600
+    monkeypatch.setattr(serve._Handler, "timeout", 0.5)  # the same, quicker
+    server = serve.ReviewServer(tmp_path, [], lambda page: page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        host = f"{serve.HOST}:{server.port}"
+        post = (
+            f"POST /{server.token}/api/save HTTP/1.1\r\nHost: {host}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"film\""
+        ).encode()
+        for request in (post, b""):
+            with socket.create_connection((serve.HOST, server.port), timeout=20) as sock:
+                sock.sendall(request)
+                started, answer = time.monotonic(), b""
+                while chunk := sock.recv(65536):  # until the server closes it
+                    answer += chunk
+                assert time.monotonic() - started < 10
+                assert answer.startswith(b"HTTP/1.1 400") if request else answer == b""
+        assert not list(tmp_path.iterdir())
+    finally:
+        server.shutdown()
+        server.server_close()
+

@@ -59,6 +59,8 @@ _CSP = (
 )
 
 Rebuild = Callable[[FilmPage], FilmPage]
+#: See ``_Handler.timeout``.
+IDLE_TIMEOUT_S = 120.0
 
 
 class ReviewServer(ThreadingHTTPServer):
@@ -87,6 +89,10 @@ class ReviewServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: ReviewServer
     protocol_version = "HTTP/1.1"
+    #: Seconds a connection may stall (a body promised and not sent, a keep-alive left
+    #: idle, a paused film's send): then it is closed, and its thread ends. A player that
+    #: resumes asks again for the range it needs.
+    timeout = IDLE_TIMEOUT_S
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # the editor's terminal shows the URL, not every request
@@ -239,7 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "bad length"})
         try:
             body = self.rfile.read(length)
-        except OSError:  # the connection was reset mid-body
+        except OSError:  # the connection was reset mid-body, or stalled (``timeout``)
             body = b""
         if len(body) < length:  # the client stopped sending: a part of a save is no save
             self.close_connection = True
