@@ -288,6 +288,17 @@ dev 0.808, held out 0.785), 13 wrong (precision 0.976), words other than names 7
 espeak-ng 36-45 with 0-4 wrong (en-GB-scotland 4). The CPU figures of 2026-12-03 (another
 machine's packages, not this run) were 0.794 and 17 wrong: float16 on a GPU is no worse.
 The plain and audio-checked passes of all twelve voices took 104 s of GPU time.
+
+Measured 2026-12-04 later, on this 2-core machine's CPU (int8), all twelve voices on the
+code of that day's second session (its names code differs from the GPU run's only in the
+matching of typographic apostrophes and of a form's own signs, ``Canal+``, which no
+sentence here has): recall 0.786 (519 of 660; dev 0.791, held out 0.771), 18 wrong
+(precision 0.966), words other than names 70 lost / 52 made right of 5,364; per voice
+Piper 1.0/1.3/0.8 50 / 51 / 51 of 55 (1 wrong: Piper 0.8), espeak-ng 31-43 with 1-5 wrong
+(en-GB-scotland 5: "a white ant", "Can film festival", "fine china daily", "die more").
+Against the CUDA run (530 right, 13 wrong), int8 on this CPU hears some espeak-ng clips
+worse (en-us+f3: 31 of 55, on CUDA 36). The audio-checked passes took 915 s, the plain
+passes of the seven voices not yet cached 233 s.
 """
 
 from __future__ import annotations
