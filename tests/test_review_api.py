@@ -290,6 +290,17 @@ def test_a_stalled_connection_is_closed_and_its_thread_freed(
                 assert time.monotonic() - started < 10
                 assert answer.startswith(b"HTTP/1.1 400") if request else answer == b""
         assert not list(tmp_path.iterdir())
+        # a film sent to a paused player waits for it, past the idle timeout
+        film = tmp_path / "film.mp4"
+        film.write_bytes(bytes(32 * 1024 * 1024))  # more than the sockets' buffers hold
+        get = f"GET /{server.token}/film.mp4 HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+        with socket.create_connection((serve.HOST, server.port), timeout=20) as sock:
+            sock.sendall(get)
+            time.sleep(1.5)  # paused
+            answer = b""
+            while len(answer) < film.stat().st_size and (chunk := sock.recv(1 << 20)):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200") and len(answer) > film.stat().st_size
     finally:
         server.shutdown()
         server.server_close()

@@ -89,9 +89,9 @@ class ReviewServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: ReviewServer
     protocol_version = "HTTP/1.1"
-    #: Seconds a connection may stall (a body promised and not sent, a keep-alive left
-    #: idle, a paused film's send): then it is closed, and its thread ends. A player that
-    #: resumes asks again for the range it needs.
+    #: Seconds a connection may stall while the server reads from it (a request or a body
+    #: promised and not sent, a keep-alive left idle): then it is closed, and its thread
+    #: ends. Not while a file is sent (``_send_file``).
     timeout = IDLE_TIMEOUT_S
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -126,18 +126,23 @@ class _Handler(BaseHTTPRequestHandler):
         self, status: HTTPStatus, fh: BinaryIO, length: int, ctype: str, extra: dict[str, str]
     ) -> None:
         """``length`` bytes of ``fh`` from where it stands, a chunk at a time (a film is
-        never read into memory whole)."""
+        never read into memory whole). Without the idle ``timeout``: a paused player
+        stops reading the film for as long as the editor likes."""
         self._head(status, length, ctype, extra)
-        while self.command != "HEAD" and length > 0:
-            chunk = fh.read(min(length, _CHUNK))
-            if not chunk:
-                break
-            try:
-                self.wfile.write(chunk)
-            except (BrokenPipeError, ConnectionResetError):  # the player seeked away
-                self.close_connection = True
-                return
-            length -= len(chunk)
+        self.connection.settimeout(None)
+        try:
+            while self.command != "HEAD" and length > 0:
+                chunk = fh.read(min(length, _CHUNK))
+                if not chunk:
+                    break
+                try:
+                    self.wfile.write(chunk)
+                except (BrokenPipeError, ConnectionResetError):  # the player seeked away
+                    self.close_connection = True
+                    return
+                length -= len(chunk)
+        finally:
+            self.connection.settimeout(self.timeout)
 
     def _head(self, status: HTTPStatus, length: int, ctype: str, extra: dict[str, str]) -> None:
         self.send_response(status)
