@@ -23,7 +23,9 @@ from fakes import (
     source_names,
 )
 from glossary_cases import case_glossary, festival_glossary, sentences
+from scodub.data import Cue, Track
 from scodub.langs import INFLECTING, SCO_LANGUAGES
+from scodub.mt.localize import localize
 from scodub.names.enforce import (
     PLACEHOLDER_RE,
     Protected,
@@ -367,3 +369,39 @@ def test_a_typographic_apostrophe_is_the_same_name_as_a_typed_one() -> None:
     assert [c.status for c in checks] == ["hit"]
     fixed = repair("Шон О'Брайен выступил.", "Sean O’Brien spoke.", "en", "ru", names)
     assert fixed.text == "Шон О'Брайен выступил." and fixed.repairs == ()
+
+
+@pytest.mark.parametrize(("text", "lang", "found"), [
+    ("A white ant crawled out of the door frame.", "en", []),
+    ("She served the tea in fine china daily.", "en", []),
+    ("They believe in resurrection after death.", "en", []),
+    ("The film is called White Ant.", "en", ["white-ant"]),
+    ("The White ant and WHITE ANT.", "en", ["white-ant", "white-ant"]),  # a capital is a name
+    ("Resurrection opened the festival; he reads China Daily.", "en",
+     ["resurrection", "china-daily"]),
+    ("zhang yimou came", "en", ["zhang-yimou"]),  # "yimou" is no word: a name in lower case
+    ("Они верят в воскрешение, а белый муравей ползёт.", "ru", []),
+    ("Фильм «Белый муравей» и «Воскрешение».", "ru", ["white-ant", "resurrection"]),
+])  # fmt: skip
+def test_a_name_written_as_the_ordinary_words_it_is_made_of_is_no_name(
+    text: str, lang: str, found: list[str]
+) -> None:
+    """"a white ant" is the insect: a translation forced to carry the film's title there
+    (or China Daily in "fine china daily") is a visible error."""
+    assert [s.term_id for s in find_terms(text, lang, FESTIVAL)] == found
+    protected = protect(text, lang, FESTIVAL)
+    assert [slot.term_id for slot in protected.slots] == found
+
+
+def test_the_insect_is_translated_as_words_not_as_the_film() -> None:
+    """Through the whole of ``localize``: the insect's words go to the model as words
+    and come back as its translation; the film in the same track gets its title."""
+    source = Track("en", (
+        Cue(1000, 3000, ("A white ant crawled out",)),
+        Cue(3500, 5500, ("White Ant won the prize.",)),
+    ), 25.0)  # fmt: skip
+    translator = IdentityTranslator(names=source_names(FESTIVAL, "en"))
+    tracks = localize(source, ("en", "ru"), FESTIVAL, translator=translator).tracks
+    first, second = (" ".join(cue.lines) for cue in tracks["ru"].cues)
+    assert "white ant" in first and "Белый муравей" not in first, first
+    assert "Белый муравей" in second, second

@@ -260,3 +260,16 @@ def test_a_names_closing_mark_is_marked_in_the_page_as_in_python(checker: Any) -
     python = glossary_cells(tracks, "en", GLOSSARY, REPAIRED)
     assert python["ru"]["0"][0][3].endswith("«Лістапад»"), python
     assert checker.evaluate(ROW_MARKS, [texts, "en"]) == python
+
+
+def test_a_name_written_as_ordinary_words_is_none_in_the_page_as_in_python(checker: Any) -> None:
+    """"a white ant" is the insect, not the film White Ant (``names.wordcase``): the page
+    neither marks it nor asks for the film's title in the translation."""
+    texts = {
+        "en": "A white ant in fine china daily; White Ant and zhang yimou.",
+        "ru": "Белый муравей, белый муравей и Чжан Имоу.",
+    }
+    tracks = {lang: (Cue(0, 1000, (text,)),) for lang, text in texts.items()}
+    python = glossary_cells(tracks, "en", GLOSSARY, REPAIRED)
+    assert [mark[0] for mark in python["en"]["0"]] == ["white-ant", "zhang-yimou"], python
+    assert checker.evaluate(ROW_MARKS, [texts, "en"]) == python

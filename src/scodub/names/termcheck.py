@@ -1,9 +1,11 @@
 """Which glossary terms a text holds, and whether a translation keeps those of its source.
 
 ``find_terms`` finds every glossary term in a text in any of the 11 languages: longest
-match first, case-insensitive, word-bounded (each Han character is a word), and, in the
-languages that inflect names (``scodub.langs.INFLECTING``), with case endings on each
-word of the form (``Чжана Имоу``, ``Самины Фарзин``; see ``namematch.word_matches``).
+match first, case-insensitive (but a name written as the ordinary words it is made of,
+"a white ant", is none: ``names.wordcase``), word-bounded (each Han character is a
+word), and, in the languages that inflect names (``scodub.langs.INFLECTING``), with case
+endings on each word of the form (``Чжана Имоу``, ``Самины Фарзин``; see
+``namematch.word_matches``).
 
 ``verify`` checks any pair of texts (a model's output, an editor's subtitle line against
 its source): each source term must be in the output in an accepted form for the target
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from scodub.langs import get_language
 from scodub.names.glossary import Glossary
 from scodub.names.match import find_forms, form_words, index_tokens, tokens
+from scodub.names.wordcase import is_written_as_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,8 @@ def find_terms(text: str, lang: str, glossary: Glossary) -> list[TermSpan]:
     found: list[TermSpan] = []
     for term in (glossary.terms[p] for p in candidates):
         for m in find_forms(text, term.accepted(lang), lang, toks, index):
+            if is_written_as_words(m.form, text[m.start : m.end], lang):
+                continue  # "a white ant" is no film White Ant
             found.append(TermSpan(term.id, m.start, m.end, text[m.start : m.end], m.exact))
     found.sort(key=lambda s: (-(s.end - s.start), s.start, not s.exact))
     chosen: list[TermSpan] = []

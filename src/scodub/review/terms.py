@@ -22,6 +22,7 @@ from typing import Any
 from scodub.langs import CASE_ENDING_MAX, INFLECTING
 from scodub.names import match
 from scodub.names.glossary import Glossary
+from scodub.names.wordcase import case_codes
 from scodub.review.rules import code_ranges
 from scodub.scripts import is_character_word
 
@@ -64,8 +65,9 @@ def glossary_export(
     glossary: Glossary, languages: Sequence[str], repaired: Mapping[str, set[str]]
 ) -> dict[str, Any]:
     """Terms in glossary order as [id, {lang: [expected form, [form words, ...], [[lead,
-    tail], ...]]}] for the page's languages (``lead`` and ``tail``: the signs around each
-    form's words, ``match.form_edges``), and per language the terms the run repaired."""
+    tail], ...], [codes, ...]]}] for the page's languages (``lead`` and ``tail``: the signs
+    around each form's words, ``match.form_edges``; ``codes``: each word's letter case,
+    ``wordcase.case_codes``), and per language the terms the run repaired."""
     terms = []
     for term in glossary.terms:
         per_language = {}
@@ -75,6 +77,7 @@ def glossary_export(
                 term.form(lang) or "",
                 [list(match.form_words(form)) for form in forms],
                 [list(match.form_edges(form)) for form in forms],
+                [list(case_codes(form, lang)) for form in forms],
             ]
         terms.append([term.id, per_language])
     return {

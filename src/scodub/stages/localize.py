@@ -55,8 +55,9 @@ class LocalizeStage(Stage[LocalizeStageResult]):
     english: TranscribeStage | None = None  # Whisper's speech translation into English
 
     name = "localize"
-    version = 3  # 2: markup carried around the translation; no cue past the film's end;
-    # 3: a speaker's line keeps its own markup, a name in markup is wrapped again
+    version = 4  # 2: markup carried around the translation; no cue past the film's end;
+    # 3: a speaker's line keeps its own markup, a name in markup is wrapped again;
+    # 4: a name written as the ordinary words it is made of is none ("a white ant")
 
     @classmethod
     def build(

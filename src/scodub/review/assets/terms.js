@@ -109,6 +109,13 @@ const ScodubTerms = (() => {
     const expectedOf = new Map();
     for (const [id, forms] of glossary.terms) if (!expectedOf.has(id)) expectedOf.set(id, forms);
 
+    // wordcase.written_as_words, on each word's first character: a code per form word
+    // (0 small, 1 capitalised, 2 capitalised and an ordinary word in lower case)
+    function writtenAsWords(codes, firsts) {
+      const named = codes.map((code, k) => [code, firsts[k]]).filter(([code]) => code !== 0);
+      return named.length > 0 && named.every(([code, ch]) => code === 2 && /^\p{Ll}$/u.test(ch || ""));
+    }
+
     /** termcheck.find_terms: [[term id, start, end, surface, exact], ...] in text order. */
     function findTerms(text, lang) {
       const cs = Array.from(text);
@@ -118,7 +125,7 @@ const ScodubTerms = (() => {
       const found = [];
       for (const position of [...candidates].sort((a, b) => a - b)) {
         const [id, forms] = glossary.terms[position];
-        const [, formWords, formEdges] = forms[lang] || ["", [], []];
+        const [, formWords, formEdges, formCodes] = forms[lang] || ["", [], [], []];
         formWords.forEach((words, f) => {
           const [lead, tail] = (formEdges[f] || ["", ""]).map((e) => Array.from(e));
           const first = Array.from(words[0]).slice(0, 3).join("");
@@ -131,6 +138,8 @@ const ScodubTerms = (() => {
               ok = m;
               exact = exact && ex;
             }
+            // wordcase.written_as_words: "a white ant" is no film White Ant
+            if (ok && writtenAsWords(formCodes[f] || [], toks.slice(i, i + folded.length).map((t) => cs[t[0]]))) ok = false;
             if (ok) {
               let start = toks[i][0], end = toks[i + folded.length - 1][1];
               // match.form_edges: the signs around the form's words are the name's
