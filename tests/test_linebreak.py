@@ -325,3 +325,15 @@ def test_chinese_lines_never_split_a_character_as_shown() -> None:
                 "\uff21" <= first <= "\uff3a" and "\uff21" <= lines[0][-1] <= "\uff3a"
             ), lines
         assert family not in text or any(family in line for line in lines), lines
+
+
+def test_chinese_never_breaks_a_number_at_its_decimal_point_separator_or_colon() -> None:
+    for text, number in (
+        ("我们公司今年的销售额增长了3.5个百分点左右", "3.5"),
+        ("我们公司今年一共卖出了10,000台机器人", "10,000"),
+        ("我们公司今年的会议定在明天上午10:30开始", "10:30"),
+    ):
+        lines = break_lines(text, ZH)
+        assert len(lines) == 2 and lines_fit(lines, ZH), lines
+        assert "".join(lines) == text
+        assert any(number in line for line in lines), lines

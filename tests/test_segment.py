@@ -422,3 +422,14 @@ def test_a_cue_moved_up_at_the_films_end_is_chained_to_the_cue_before() -> None:
     assert last.end_ms <= 9500 and last.duration_ms >= TIMING.min_duration_ms
     assert last.start_ms - first.end_ms == TIMING.frames_ms(TIMING.min_gap_frames, 24.0)
     assert check_track(Track("en", (first, last), 24.0), 24.0, film_ms=9500).ok
+
+
+def test_a_chinese_cue_never_ends_inside_a_number() -> None:
+    # Whisper gives a decimal in pieces; the pause after "3." must not end the cue there.
+    words = words_at(
+        [("我们", 0, 300), ("增长了", 300, 800), ("3", 800, 900), (".", 900, 950),
+         ("5", 950, 1000), ("个百分点左右真的非常", 1000, 2500)]
+    )
+    plan = plan_cues(words, ZH, 24.0)
+    assert_every_word_once(plan, words)
+    assert all("3.5" in "".join(p.cue.lines) for p in plan if "3" in "".join(p.cue.lines))

@@ -473,6 +473,21 @@ def _base_cost(before: str, after: str, lang: Language) -> float:
     return _COST_PLAIN
 
 
+#: Inside a number of a CJK line these stand between digits ("3.5", "10,000", "10:30"):
+#: a Latin run there is split at them into units, but no line or cue breaks at them.
+_NUMBER_SEPARATORS = frozenset(".,:")
+
+
+def _inside_number(text: str, at: int) -> bool:
+    """A break at offset ``at`` of ``text`` falls inside a number (next to a separator
+    that stands between two digits)."""
+    for sep in (at - 1, at):  # "3." / "5" and "3" / ".5"
+        if (0 < sep < len(text) - 1 and text[sep] in _NUMBER_SEPARATORS
+                and text[sep - 1].isdigit() and text[sep + 1].isdigit()):
+            return True
+    return False
+
+
 def unit_break_costs(
     units: Sequence[Unit], text: str, lang: Language, protected: Sequence[str]
 ) -> list[float]:
@@ -481,7 +496,7 @@ def unit_break_costs(
     costs = [0.0]
     for k in range(1, len(units)):
         before, after = units[k - 1], units[k]
-        if after.fragment:
+        if after.fragment or (lang.cjk_width and _inside_number(text, after.start)):
             costs.append(_COST_HARD_WRAP)
             continue
         # Chinese units are single characters: look ahead for two-character conjunctions.
