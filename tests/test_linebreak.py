@@ -337,3 +337,30 @@ def test_chinese_never_breaks_a_number_at_its_decimal_point_separator_or_colon()
         assert len(lines) == 2 and lines_fit(lines, ZH), lines
         assert "".join(lines) == text
         assert any(number in line for line in lines), lines
+
+
+def test_a_hard_wrapped_word_is_cut_between_graphemes_only() -> None:
+    """A word wider than a line is cut between the characters a reader sees: never before
+    a vowel sign or a virama's consonant (Devanagari), a vowel mark (Persian), a
+    combining accent, nor inside an emoji or a flag."""
+    flags = "🇮🇳" * 23  # 46 code points: 23 a line would cut a flag in half
+    for lines in (break_lines(flags, EN), break_lines(f"Go {flags}", EN)):
+        assert len(lines) == 2, lines
+        assert all(sum("\U0001f1e6" <= c <= "\U0001f1ff" for c in line) % 2 == 0 for line in lines)
+    pieces = {
+        HI: "स्त्रीक्षत्रिय",
+        FA: "سلامِ",
+        EN: "Jose\u0301",
+        RU: "й",  # и + combining breve
+        UR: "کتابُ",
+    }
+    for lang, piece in pieces.items():
+        for length in range(lang.max_chars_per_line + 1, 2 * lang.max_chars_per_line):
+            word = (piece * 60)[:length].rstrip("\u094d")
+            if text_width(word, lang) <= lang.max_chars_per_line:
+                continue  # a decomposed accent counts as one with its letter
+            lines = break_lines(f"{word} ok", lang)
+            assert len(lines) == 2 and "".join(lines).replace(" ", "") == f"{word}ok"
+            first, second = (strip_direction_marks(line) for line in lines)
+            assert unicodedata.category(second[0]) not in ("Mn", "Mc", "Me"), (lang.code, lines)
+            assert unicodedata.combining(first[-1]) != 9, (lang.code, lines)  # no virama

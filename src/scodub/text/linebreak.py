@@ -284,21 +284,72 @@ def _tokens(text: str, lang: Language) -> list[Unit]:
     return units
 
 
+def _joins(cluster: str, char: str) -> bool:
+    """Whether ``char`` belongs to the character a reader sees that ends in ``cluster``
+    (a grapheme cluster, after Unicode's rules): a mark or joiner after its letter, what
+    a zero-width joiner joins, the consonant after a virama (a conjunct: स्त्री), the
+    second regional indicator of a flag."""
+    last = cluster[-1]
+    if _zero_width(char) or char == "\u200c" or last == "\u200d":
+        return True
+    if unicodedata.combining(last) == 9 and char.isalpha():
+        return True
+    return _regional(char) and len(cluster) == 1 and _regional(last)
+
+
+def _regional(char: str) -> bool:
+    return "\U0001f1e6" <= char <= "\U0001f1ff"
+
+
+def _graphemes(text: str) -> list[tuple[str, int]]:
+    """``text`` in the characters a reader sees, each with its offset; a tag goes with
+    the character after it (a closing one with the character before it)."""
+    out: list[tuple[str, int]] = []
+    pending, at = "", 0
+    glued = False  # the last piece ends in a tag: the next character starts a new one
+    for match in _CJK_PIECE.finditer(text):
+        piece = match.group(0)
+        if len(piece) > 1:  # a tag
+            if piece.startswith(("</", "{")) and out and not pending:
+                out[-1] = (out[-1][0] + piece, out[-1][1])
+                glued = True
+            else:
+                pending, at = pending + piece, at if pending else match.start()
+            continue
+        if out and not pending and not glued and _joins(out[-1][0], piece):
+            out[-1] = (out[-1][0] + piece, out[-1][1])
+        else:
+            out.append((pending + piece, at if pending else match.start()))
+        pending, glued = "", False
+    if pending and out:
+        out[-1] = (out[-1][0] + pending, out[-1][1])
+    return out
+
+
+def _grapheme_width(piece: str, lang: Language) -> float:
+    """The width of one seen character (tags and marks excluded), as ``_tokens`` counts
+    it: a CJK line counts marks and joined characters at no width."""
+    if not lang.cjk_width:
+        return text_width(piece, lang)
+    return sum(char_width(c, lang) for c in visible_text(piece) if not _zero_width(c))
+
+
 def _explode_wide(units: list[Unit], lang: Language) -> list[Unit]:
-    """Hard-wrap: a unit wider than a line becomes one unit per character."""
+    """Hard-wrap: a unit wider than a line becomes one unit per character a reader sees
+    (never a vowel sign, a virama's consonant or half an emoji alone)."""
     limit = lang.max_chars_per_line
     out: list[Unit] = []
     for unit in units:
         if unit.width <= limit:
             out.append(unit)
             continue
-        for k, char in enumerate(unit.text):
+        for k, (piece, at) in enumerate(_graphemes(unit.text)):
             out.append(
                 Unit(
-                    char,
-                    char_width(char, lang),
+                    piece,
+                    _grapheme_width(piece, lang),
                     unit.joiner if k == 0 else "",
-                    unit.start + k,
+                    unit.start + at,
                     fragment=k > 0,
                 )
             )
