@@ -433,3 +433,12 @@ def test_a_chinese_cue_never_ends_inside_a_number() -> None:
     plan = plan_cues(words, ZH, 24.0)
     assert_every_word_once(plan, words)
     assert all("3.5" in "".join(p.cue.lines) for p in plan if "3" in "".join(p.cue.lines))
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\ufeff", "\u200c", "\u200d\u2060", "<i></i>"])
+def test_a_word_of_zero_width_characters_or_tags_alone_makes_no_empty_cue(blank: str) -> None:
+    # Shown nothing, it joins a neighbour's cue as a word without text does.
+    words = words_at([("سلام", 0, 500), (blank, 5000, 5200), ("خوبی", 10000, 10500)])
+    plan = plan_cues(words, FA, 24.0)
+    assert [(p.first_word, p.end_word) for p in plan] == [(0, 2), (2, 3)]
+    assert_hard_rules([p.cue for p in plan], FA, 24.0)

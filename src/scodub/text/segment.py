@@ -32,9 +32,10 @@ The hard rules (lines, width, min/max duration, min gap, order) therefore hold f
 cue, with one documented exception: a single word wider than ``max_lines`` full lines
 (not a word of any language; a URL or ASR garbage) is still placed, alone in its cue,
 hard-wrapped, and its overflow is reported by QC. Words wider than one line but not than
-the cue are hard-wrapped between characters. A word whose text is empty (or only direction
-marks) joins the cue of the next visible word (trailing ones join the last cue); if no
-word has visible text, there are no cues. ``plan_cues`` says which words went where.
+the cue are hard-wrapped between characters. A word that shows nothing (empty, or only
+direction marks, zero-width characters or tags) joins the cue of the visible word before
+it (leading ones join the first cue); if no word shows text, there are no cues.
+``plan_cues`` says which words went where.
 Word times are first made monotonic (a start never before the previous word's start, an
 end never before its own start, nothing negative), as ASR output occasionally is not.
 """
@@ -66,6 +67,7 @@ from scodub.text.linebreak import (
     text_width,
     unit_break_costs,
     units_of,
+    visible_text,
 )
 
 # Grouping costs (same scale as scodub.text.linebreak's break costs).
@@ -156,7 +158,7 @@ def plan_cues(
     film's end, which no cue outlasts."""
     timed = monotonic_words(words)
     # Only words with visible text take part; the others are attached afterwards.
-    visible = [k for k, w in enumerate(timed) if normalize(w.text)]
+    visible = [k for k, w in enumerate(timed) if visible_text(w.text).strip()]
     if not visible:
         return ()
     shown = [timed[k] for k in visible]
@@ -166,8 +168,8 @@ def plan_cues(
     lines = [_lines(group, texts, lang, protected) for group in groups]
     spans = [(g.start, g.end) for g in groups]
     times = _cue_times(shown, spans, lines, lang, fps, end_ms)
-    # Back to input indices: an invisible word joins the cue of the next visible word
-    # (trailing ones join the last cue).
+    # Back to input indices: an invisible word joins the cue of the visible word before
+    # it (leading ones join the first cue).
     bounds = [visible[g.start] for g in groups] + [len(timed)]
     bounds[0] = 0
     return tuple(
