@@ -222,3 +222,17 @@ def test_what_a_viewer_cannot_see_is_no_text_and_no_width() -> None:
     by_cue = {i: sorted(x.rule for x in report.issues if x.index == i) for i in range(4)}
     assert "empty" in by_cue[0] and "empty" not in by_cue[1]
     assert by_cue[2] == by_cue[3] and "chars_per_line" not in by_cue[2]
+
+
+def test_rtl_lines_under_a_left_to_right_mark_are_reported() -> None:
+    # An LRE, LRM, LRI, FSI or a stray PDF before the line does not make it right-to-left:
+    # the full stop still shows on the wrong side. RLE, RLO, RLI, RLM and ALM do.
+    text = "این فیلم را SCO نمایش داد."
+    wrong = [f"{mark}{text}\u202c" for mark in "\u202a\u200e\u2066\u2068\u202c\u202d"]
+    right = [f"{mark}{text}\u202c" for mark in "\u202b\u202e\u2067\u200f\u061c"]
+    cues = tuple(Cue(k * 4000, k * 4000 + 2500, (line,)) for k, line in enumerate(wrong + right))
+    report = check_track(Track("fa", cues))
+    assert [(i.index, i.rule) for i in report.issues] == [(k, "rtl_marks") for k in range(6)]
+    # A line right-to-left at both ends needs no mark, whatever stray marks it carries.
+    assert check_track(Track("fa", (Cue(0, 2500, ("\u200eفیلم را دیدیم\u202c",)),))).ok
+    assert not check_track(Track("fa", (Cue(0, 2500, ("\u200eفیلم را دیدیم\u202c",)),))).issues

@@ -24,7 +24,7 @@ from typing import Any
 from scodub.data import Track
 from scodub.langs import TIMING, subtitle_rules
 from scodub.text import linebreak, numbers, tags
-from scodub.text.bidi import DIRECTION_MARKS
+from scodub.text.bidi import DIRECTION_MARKS, RTL_OPENERS
 from scodub.text.linebreak import INVISIBLE, SPEAKER_DASH
 from scodub.text.qc import RULES, Limits, check_track, film_end_limit
 from scodub.text.wordrules import TITLE_ABBREVIATIONS, WORD_RULES, WordRules
@@ -60,6 +60,8 @@ def unicode_tables() -> dict[str, Any]:
         # needs_direction_marks: a line must start and end with one of these
         "rtl": code_ranges(lambda c: unicodedata.bidirectional(c) in ("R", "AL")),
         "direction_marks": "".join(sorted(DIRECTION_MARKS)),
+        # needs_direction_marks: a line opened by one of these is right-to-left
+        "rtl_openers": "".join(sorted(RTL_OPENERS)),
         "invisible": "".join(sorted(INVISIBLE)),
         # str.split(), str.strip() and re's \s: str.isspace()
         "space": "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()),

@@ -24,6 +24,10 @@ DIRECTION_MARKS = frozenset(
     "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
 _STRIP_MARKS = str.maketrans(dict.fromkeys(DIRECTION_MARKS))
+#: The marks that, opening a line, make it right-to-left: RLM, ALM, RLE, RLO, RLI. The
+#: others (LRM, LRE, LRO, LRI, FSI, a stray PDF or PDI) leave a line that starts with a
+#: Latin word left-to-right, or make it so.
+RTL_OPENERS = frozenset("\u200f\u061c\u202b\u202e\u2067")
 
 
 def strip_direction_marks(text: str) -> str:
@@ -39,12 +43,13 @@ def wrap_rtl(line: str) -> str:
 
 def needs_direction_marks(line: str) -> bool:
     """True when an RTL line starts or ends with a run that is not right-to-left (Latin,
-    digits, punctuation) and carries no direction mark to fix its base direction.
-    Formatting tags are not text: ``<i>سلام</i>`` starts and ends right-to-left."""
+    digits, punctuation) and does not open with a mark that makes it right-to-left
+    (``RTL_OPENERS``; a left-to-right one, such as LRE, does not count). Formatting tags
+    are not text: ``<i>سلام</i>`` starts and ends right-to-left; nor are other marks."""
     line = strip_tags(line)
-    if not line or line[0] in DIRECTION_MARKS:
+    if line[:1] in RTL_OPENERS:
         return False
-    text = line.strip()
+    text = strip_direction_marks(line).strip()
     if not text:
         return False
     first = unicodedata.bidirectional(text[0])

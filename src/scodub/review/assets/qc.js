@@ -41,6 +41,7 @@ const ScodubQC = (() => {
     const decimalRange = makeLookup(unicode.decimal);
     const digitRange = makeLookup(unicode.digit);
     const marks = new Set(Array.from(unicode.direction_marks));
+    const rtlOpeners = new Set(Array.from(unicode.rtl_openers));
     const spaces = new Set(Array.from(unicode.space));
     const spaceClass = Array.from(unicode.space).map((c) => hex(c.codePointAt(0))).join("");
     const decimalClass = classOf(unicode.decimal);
@@ -138,8 +139,8 @@ const ScodubQC = (() => {
 
     function needsMarks(raw) {
       const line = stripTags(raw);
-      if (!line || marks.has(chars(line)[0])) return false;
-      const text = strip(line);
+      if (line && rtlOpeners.has(chars(line)[0])) return false;
+      const text = strip(stripMarks(line));
       if (!text) return false;
       const cs = chars(text);
       return !rtlChar(cs[0].codePointAt(0)) || !rtlChar(cs[cs.length - 1].codePointAt(0));
