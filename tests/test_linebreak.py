@@ -364,3 +364,21 @@ def test_a_hard_wrapped_word_is_cut_between_graphemes_only() -> None:
             first, second = (strip_direction_marks(line) for line in lines)
             assert unicodedata.category(second[0]) not in ("Mn", "Mc", "Me"), (lang.code, lines)
             assert unicodedata.combining(first[-1]) != 9, (lang.code, lines)  # no virama
+
+
+def test_a_number_in_groups_of_three_digits_stays_on_one_line() -> None:
+    # Russian (and the other Cyrillic languages) group thousands with a space.
+    text = "В первую неделю посмотрели ровно 1 250 000 зрителей во всех кинотеатрах"
+    lines = break_lines(text, RU)
+    assert len(lines) == 2 and lines_fit(lines, RU) and " ".join(lines) == text
+    assert any("1 250 000" in line for line in lines), lines
+
+
+def test_a_no_break_space_is_kept_and_never_broken() -> None:
+    for space in ("\u00a0", "\u202f"):
+        text = f"В первую неделю посмотрели ровно 1{space}250{space}000 зрителей во всех кино"
+        lines = break_lines(text, RU)
+        assert len(lines) == 2 and lines_fit(lines, RU) and " ".join(lines) == text, lines
+    text = "我们昨天在电影院里一起看了Star\u00a0Wars第七部"
+    lines = break_lines(text, ZH)
+    assert "".join(lines) == text and any("Star\u00a0Wars" in line for line in lines), lines

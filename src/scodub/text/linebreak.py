@@ -11,6 +11,8 @@ article (preposition, determiner) and what it introduces, never between a first 
 last name (consecutive capitalised words) or inside a protected span (glossary names),
 and prefer a bottom-heavy pyramid (line 2 at least as long as line 1). Chinese breaks
 between characters, preferably after punctuation, never inside a Latin word or number.
+No language breaks between the digit groups of a number ("1 250 000") or at a no-break
+space (kept as it is: ``layout_text``), unless nothing else fits.
 
 Right-to-left lines carry direction marks (``scodub.text.bidi``: why, and which).
 
@@ -187,8 +189,11 @@ def _is_latin_like(char: str) -> bool:
 def _continues(before: str, char: str) -> bool:
     """Whether ``char`` belongs to the unit ending in ``before`` in CJK text: a Latin word
     or number (full-width letters too), or one character as shown: a combining mark, a
-    joiner and what it joins, a variation selector or skin-tone modifier of an emoji."""
+    joiner and what it joins, a variation selector or skin-tone modifier of an emoji; a
+    no-break space and what it stands between."""
     if _zero_width(char) or before == "\u200d":
+        return True
+    if char in NO_BREAK_SPACES or before in NO_BREAK_SPACES:  # glued both ways
         return True
     return _is_latin_like(char) and _is_latin_like(before)
 
@@ -222,6 +227,18 @@ def join_words(texts: Sequence[str], lang: Language) -> str:
 def normalize(text: str) -> str:
     """Direction marks removed, whitespace (line breaks included) collapsed to spaces."""
     return " ".join(strip_direction_marks(text).split())
+
+
+#: Spaces no line breaks at ("1 250 000", "т. е."): kept as they are in a line's text.
+NO_BREAK_SPACES = "\u00a0\u2007\u202f"
+_BREAKABLE_SPACE = re.compile(f"[^\\S{NO_BREAK_SPACES}]+")
+
+
+def layout_text(text: str) -> str:
+    """``normalize`` for laying text out: the no-break spaces are kept, not made spaces
+    a line could break at."""
+    words = _BREAKABLE_SPACE.split(strip_direction_marks(text))
+    return " ".join(word for word in words if word).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,15 +374,15 @@ def _explode_wide(units: list[Unit], lang: Language) -> list[Unit]:
 
 
 def units_of(text: str, lang: Language) -> list[Unit]:
-    """The units of ``text`` (normalised first), words wider than a line hard-wrapped."""
-    return _explode_wide(_tokens(normalize(text), lang), lang)
+    """The units of ``text`` (``layout_text`` first), words wider than a line hard-wrapped."""
+    return _explode_wide(_tokens(layout_text(text), lang), lang)
 
 
 def min_lines(text: str, lang: Language) -> int:
     """The fewest lines the text needs at the language's width (greedy fill is optimal
     for in-order packing); words wider than a line are hard-wrapped."""
     limit = lang.max_chars_per_line
-    plain = normalize(text)
+    plain = layout_text(text)
     if text_width(plain, lang) <= limit:
         return 1 if plain else 0
     lines = 0
@@ -539,6 +556,16 @@ def _inside_number(text: str, at: int) -> bool:
     return False
 
 
+_GROUP_HEAD = re.compile(r"\W*\d{1,3}")
+_GROUP_TAIL = re.compile(r"\d{3}(?!\d)")
+
+
+def _digit_groups(before: str, after: str) -> bool:
+    """``before`` and ``after`` are groups of one number written with spaces between its
+    thousands ("1 250 000", the Russian way)."""
+    return bool(_GROUP_HEAD.fullmatch(_visible(before)) and _GROUP_TAIL.match(_visible(after)))
+
+
 def unit_break_costs(
     units: Sequence[Unit], text: str, lang: Language, protected: Sequence[str]
 ) -> list[float]:
@@ -547,7 +574,8 @@ def unit_break_costs(
     costs = [0.0]
     for k in range(1, len(units)):
         before, after = units[k - 1], units[k]
-        if after.fragment or (lang.cjk_width and _inside_number(text, after.start)):
+        if (after.fragment or (lang.cjk_width and _inside_number(text, after.start))
+                or _digit_groups(before.text, after.text)):
             costs.append(_COST_HARD_WRAP)
             continue
         # Chinese units are single characters: look ahead for two-character conjunctions.
@@ -601,7 +629,7 @@ def best_layout(text: str, lang: Language, protected: Sequence[str] = ()) -> Lay
     among the layouts whose lines all fit; when none fits (the text is too long for a
     cue), the layout with the least overflow.
     """
-    plain = normalize(text)
+    plain = layout_text(text)
     limit = lang.max_chars_per_line
     width = text_width(plain, lang)
     if width <= limit or not plain:
