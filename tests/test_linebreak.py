@@ -382,3 +382,16 @@ def test_a_no_break_space_is_kept_and_never_broken() -> None:
     text = "我们昨天在电影院里一起看了Star\u00a0Wars第七部"
     lines = break_lines(text, ZH)
     assert "".join(lines) == text and any("Star\u00a0Wars" in line for line in lines), lines
+
+
+def test_a_hard_wrapped_address_or_compound_is_cut_after_a_slash_dot_or_hyphen() -> None:
+    for text, lang in (
+        ("Подробности на https://festival.example.org/programme/2025/films/resurrection", RU),
+        ("See https://festival.example.org/programme/2025/films/resurrection", EN),
+        ("详情请见https://festival.example.org/programme/2025/films", ZH),
+        ("It was a never-to-be-forgotten-once-in-a-lifetime-experience-for-everyone", EN),
+        ("Напишите нам: festival_programme_committee_2025@example.org", RU),
+    ):
+        lines = break_lines(text, lang)
+        assert len(lines) == 2 and lines_fit(lines, lang), lines
+        assert lines[0][-1] in "/.-_@" or lines[1][0] in "@", lines

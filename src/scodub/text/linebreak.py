@@ -75,6 +75,10 @@ _COST_NAME = 50.0
 _COST_MAYBE_GLUED = 30.0  # before a word that is a postposition only in one of its senses
 _COST_GLUED_WORD = 60.0
 _COST_HARD_WRAP = 500.0
+#: A word wider than a line (an address, a hyphenated compound) is cut after a slash, dot,
+#: hyphen or underscore (or before an @) where it has one.
+_COST_WRAP_AT_SEPARATOR = 400.0
+_WRAP_AFTER = frozenset("/.-_‐")
 _COST_PROTECTED = 1000.0
 # Shape: a top-heavy pair of lines is penalised four times as much as a bottom-heavy one.
 #: The costs by name (the review page computes the same costs), and the cost from which
@@ -574,6 +578,9 @@ def unit_break_costs(
     costs = [0.0]
     for k in range(1, len(units)):
         before, after = units[k - 1], units[k]
+        if after.fragment and (before.text[-1:] in _WRAP_AFTER or after.text[:1] == "@"):
+            costs.append(_COST_WRAP_AT_SEPARATOR)  # "https://festival." / "example.org"
+            continue
         if (after.fragment or (lang.cjk_width and _inside_number(text, after.start))
                 or _digit_groups(before.text, after.text)):
             costs.append(_COST_HARD_WRAP)
