@@ -236,3 +236,14 @@ def test_rtl_lines_under_a_left_to_right_mark_are_reported() -> None:
     # A line right-to-left at both ends needs no mark, whatever stray marks it carries.
     assert check_track(Track("fa", (Cue(0, 2500, ("\u200eفیلم را دیدیم\u202c",)),))).ok
     assert not check_track(Track("fa", (Cue(0, 2500, ("\u200eفیلم را دیدیم\u202c",)),))).issues
+
+
+def test_chinese_lines_that_fit_one_line_are_measured_without_a_joining_space() -> None:
+    # Chinese joins its lines with no space (only two Latin words get one): 8 + 8 is 16.
+    def one_line(*lines: str) -> list[float]:
+        report = check_track(Track("zh", (Cue(0, 6000, lines),)))
+        return [i.measured for i in report.issues if i.rule == "one_line"]
+
+    assert one_line("我们今天去北京看", "电影了好不好啊朋") == [16]
+    assert one_line("我们今天去北京", "看电影了好不好啊") == [15]
+    assert one_line("我们昨天看了Star", "Wars很好") == [6 + 2 + 0.5 + 2 + 2]

@@ -60,6 +60,9 @@ def unicode_tables() -> dict[str, Any]:
         # needs_direction_marks: a line must start and end with one of these
         "rtl": code_ranges(lambda c: unicodedata.bidirectional(c) in ("R", "AL")),
         "direction_marks": "".join(sorted(DIRECTION_MARKS)),
+        # join_words (the one_line rule): two CJK lines are joined with a space only
+        # between two of these (a Latin word or number)
+        "latin_like": code_ranges(linebreak.is_latin_like),
         # needs_direction_marks: a line opened by one of these is right-to-left
         "rtl_openers": "".join(sorted(RTL_OPENERS)),
         "invisible": "".join(sorted(INVISIBLE)),

@@ -180,7 +180,7 @@ def lines_fit(lines: Sequence[str], lang: Language) -> bool:
 # --- Joining and splitting into units --------------------------------------------------
 
 
-def _is_latin_like(char: str) -> bool:
+def is_latin_like(char: str) -> bool:
     """A letter or digit of a Latin word or number inside CJK text (full-width ones too:
     ＬＡＴＩＮ is one word)."""
     if not char.isalnum():
@@ -199,7 +199,7 @@ def _continues(before: str, char: str) -> bool:
         return True
     if char in NO_BREAK_SPACES or before in NO_BREAK_SPACES:  # glued both ways
         return True
-    return _is_latin_like(char) and _is_latin_like(before)
+    return is_latin_like(char) and is_latin_like(before)
 
 
 def _zero_width(char: str) -> bool:
@@ -222,7 +222,7 @@ def join_words(texts: Sequence[str], lang: Language) -> str:
         return " ".join(parts)
     out = ""
     for part in parts:
-        if out and _is_latin_like(out[-1]) and _is_latin_like(part[0]):
+        if out and is_latin_like(out[-1]) and is_latin_like(part[0]):
             out += " "
         out += part
     return out

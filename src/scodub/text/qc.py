@@ -39,6 +39,7 @@ from scodub.text.bidi import needs_direction_marks, strip_direction_marks
 from scodub.text.breakcheck import misplaced_break
 from scodub.text.linebreak import (
     SPEAKER_DASH,
+    join_words,
     normalize,
     reading_speed_cps,
     speaker_lines,
@@ -348,7 +349,7 @@ def _cue_issues(index: int, cue: Cue, lang: Language, limits: Limits) -> list[Is
             rule = "dual_speaker" if known else "speaker_dash"
             issues.append(Issue(index, rule, len(cue.lines), 2, problem))
     if len(visible) > 1 and speaker_lines(cue.lines) is None:
-        flat = normalize(" ".join(cue.lines))
+        flat = join_words([normalize(line) for line in cue.lines], lang)  # zh: no space
         if text_width(flat, lang) <= limits.max_chars_per_line:
             issues.append(
                 Issue(

@@ -42,6 +42,8 @@ const ScodubQC = (() => {
     const digitRange = makeLookup(unicode.digit);
     const marks = new Set(Array.from(unicode.direction_marks));
     const rtlOpeners = new Set(Array.from(unicode.rtl_openers));
+    const latinRange = makeLookup(unicode.latin_like);
+    const latinLike = (c) => latinRange(c.codePointAt(0)) >= 0;
     const spaces = new Set(Array.from(unicode.space));
     const spaceClass = Array.from(unicode.space).map((c) => hex(c.codePointAt(0))).join("");
     const decimalClass = classOf(unicode.decimal);
@@ -114,6 +116,19 @@ const ScodubQC = (() => {
         value = value * 10 + ((code - unicode.decimal[decimalRange(code)][0]) % 10);
       }
       return value;
+    }
+
+    // Python's join_words: a space between lines, in CJK only between two Latin words
+    function joinWords(texts, lang) {
+      const parts = texts.map((t) => strip(t)).filter((t) => t.length);
+      if (!lang.cjk_width) return parts.join(" ");
+      let out = "";
+      for (const part of parts) {
+        const last = chars(out).pop();
+        if (last && latinLike(last) && latinLike(chars(part)[0])) out += " ";
+        out += part;
+      }
+      return out;
     }
 
     function textWidth(text, lang) {
@@ -335,7 +350,7 @@ const ScodubQC = (() => {
         if (problem) out.push(issue(index, knownDual ? "dual_speaker" : "speaker_dash", lines.length, 2, problem));
       }
       if (visible.length > 1 && !speakerLines(lines)) {
-        const width = textWidth(normalize(lines.join(" ")), lang);
+        const width = textWidth(joinWords(lines.map(normalize), lang), lang);
         if (width <= L.max_chars_per_line) {
           out.push(issue(index, "one_line", width, L.max_chars_per_line, "fits on one line"));
         }
