@@ -395,3 +395,15 @@ def test_a_hard_wrapped_address_or_compound_is_cut_after_a_slash_dot_or_hyphen()
         lines = break_lines(text, lang)
         assert len(lines) == 2 and lines_fit(lines, lang), lines
         assert lines[0][-1] in "/.-_@" or lines[1][0] in "@", lines
+
+
+def test_chinese_emoji_widths_agree_between_the_line_breaker_and_qc() -> None:
+    # An emoji shown as one wide character counts one, its variation selector or skin
+    # tone nothing more; combining marks nothing. The breaker measured them one way and
+    # the width check another, so its lines failed the width check.
+    assert text_width("❤️", ZH) == 1.0 and text_width("👍🏽", ZH) == 1.0
+    assert text_width("q\u0307", ZH) == 0.5
+    for text in ("我真的非常非常喜欢这部电影❤️❤️，我们明天还要再去电影院看一遍",
+                 "我们👍🏽👍🏽👍🏽👍🏽真的非常喜欢这部电影，明天还要再去电影院看吧"):
+        lines = break_lines(text, ZH)
+        assert len(lines) == 2 and lines_fit(lines, ZH), [text_width(x, ZH) for x in lines]

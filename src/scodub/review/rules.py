@@ -63,6 +63,10 @@ def unicode_tables() -> dict[str, Any]:
         # join_words (the one_line rule): two CJK lines are joined with a space only
         # between two of these (a Latin word or number)
         "latin_like": code_ranges(linebreak.is_latin_like),
+        # text_width in a CJK-width language: these count nothing (but the emoji
+        # presentation selector, which makes the character before it count one)
+        "zero_width": code_ranges(linebreak.zero_width),
+        "emoji_presentation": linebreak.EMOJI_PRESENTATION,
         # needs_direction_marks: a line opened by one of these is right-to-left
         "rtl_openers": "".join(sorted(RTL_OPENERS)),
         "invisible": "".join(sorted(INVISIBLE)),

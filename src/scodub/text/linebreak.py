@@ -3,7 +3,8 @@
 Widths follow the per-language limits in ``scodub.langs``: one character is one unit,
 except in CJK-width languages (Chinese) where a full- or wide-width character counts 1
 and anything else 0.5 (``unicodedata.east_asian_width``; ambiguous-width characters such
-as “ ” … count 1, as Chinese fonts draw them full width).
+as “ ” … count 1, as Chinese fonts draw them full width); a mark shown on the character
+before it (a combining accent, a skin tone) counts nothing, and an emoji "❤️" one.
 
 Line breaks follow the Netflix Timed Text Style Guide: one line when the text fits;
 otherwise break after punctuation or before a conjunction/preposition, never between an
@@ -139,13 +140,26 @@ def char_width(char: str, lang: Language) -> float:
     return 1.0 if unicodedata.east_asian_width(char) in ("F", "W", "A") else 0.5
 
 
+#: After a character, shows it as a (wide) emoji: "❤️" is one full-width character.
+EMOJI_PRESENTATION = "\ufe0f"
+
+
 def text_width(text: str, lang: Language) -> float:
     """Display width of one line under the language's counting rule, marks and tags
-    excluded."""
+    excluded. In CJK-width languages a mark (``zero_width``) adds nothing to the
+    character it is shown on, and one after ``EMOJI_PRESENTATION`` counts one."""
     plain = visible_text(text)
     if not lang.cjk_width:
         return float(len(plain))
-    return sum(char_width(c, lang) for c in plain)
+    width = previous = 0.0
+    for char in plain:
+        if char == EMOJI_PRESENTATION:
+            width += max(0.0, 1.0 - previous)
+            previous = 1.0
+        elif not zero_width(char):
+            previous = char_width(char, lang)
+            width += previous
+    return width
 
 
 def reading_chars(lines: Sequence[str] | str) -> int:
@@ -195,14 +209,14 @@ def _continues(before: str, char: str) -> bool:
     or number (full-width letters too), or one character as shown: a combining mark, a
     joiner and what it joins, a variation selector or skin-tone modifier of an emoji; a
     no-break space and what it stands between."""
-    if _zero_width(char) or before == "\u200d":
+    if zero_width(char) or before == "\u200d":
         return True
     if char in NO_BREAK_SPACES or before in NO_BREAK_SPACES:  # glued both ways
         return True
     return is_latin_like(char) and is_latin_like(before)
 
 
-def _zero_width(char: str) -> bool:
+def zero_width(char: str) -> bool:
     """A mark shown on the character before it (no width of its own)."""
     code = ord(char)
     return (
@@ -291,12 +305,12 @@ def _tokens(text: str, lang: Language) -> list[Unit]:
             continue
         prev = units[-1] if units else None
         if prev and not joiner and not pending and _continues(prev.text[-1], char):
-            extra = 0.0 if _zero_width(char) else char_width(char, lang)
-            units[-1] = Unit(prev.text + char, prev.width + extra, prev.joiner, prev.start)
+            text = prev.text + char
+            units[-1] = Unit(text, text_width(text, lang), prev.joiner, prev.start)
         else:
             start = pos - len(pending)
             units.append(
-                Unit(pending + char, char_width(char, lang), joiner if units else "", start)
+                Unit(pending + char, text_width(char, lang), joiner if units else "", start)
             )
         joiner = pending = ""
     if pending and units:
@@ -311,7 +325,7 @@ def _joins(cluster: str, char: str) -> bool:
     a zero-width joiner joins, the consonant after a virama (a conjunct: स्त्री), the
     second regional indicator of a flag."""
     last = cluster[-1]
-    if _zero_width(char) or char == "\u200c" or last == "\u200d":
+    if zero_width(char) or char == "\u200c" or last == "\u200d":
         return True
     if unicodedata.combining(last) == 9 and char.isalpha():
         return True
@@ -347,14 +361,6 @@ def _graphemes(text: str) -> list[tuple[str, int]]:
     return out
 
 
-def _grapheme_width(piece: str, lang: Language) -> float:
-    """The width of one seen character (tags and marks excluded), as ``_tokens`` counts
-    it: a CJK line counts marks and joined characters at no width."""
-    if not lang.cjk_width:
-        return text_width(piece, lang)
-    return sum(char_width(c, lang) for c in visible_text(piece) if not _zero_width(c))
-
-
 def _explode_wide(units: list[Unit], lang: Language) -> list[Unit]:
     """Hard-wrap: a unit wider than a line becomes one unit per character a reader sees
     (never a vowel sign, a virama's consonant or half an emoji alone)."""
@@ -368,7 +374,7 @@ def _explode_wide(units: list[Unit], lang: Language) -> list[Unit]:
             out.append(
                 Unit(
                     piece,
-                    _grapheme_width(piece, lang),
+                    text_width(piece, lang),
                     unit.joiner if k == 0 else "",
                     unit.start + at,
                     fragment=k > 0,

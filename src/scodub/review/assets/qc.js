@@ -43,6 +43,7 @@ const ScodubQC = (() => {
     const marks = new Set(Array.from(unicode.direction_marks));
     const rtlOpeners = new Set(Array.from(unicode.rtl_openers));
     const latinRange = makeLookup(unicode.latin_like);
+    const zeroWidthRange = makeLookup(unicode.zero_width);
     const latinLike = (c) => latinRange(c.codePointAt(0)) >= 0;
     const spaces = new Set(Array.from(unicode.space));
     const spaceClass = Array.from(unicode.space).map((c) => hex(c.codePointAt(0))).join("");
@@ -134,8 +135,16 @@ const ScodubQC = (() => {
     function textWidth(text, lang) {
       const plain = chars(visibleText(text));
       if (!lang.cjk_width) return plain.length;
-      let width = 0;
-      for (const c of plain) width += fullWidth(c.codePointAt(0)) >= 0 ? 1 : 0.5;
+      let width = 0, previous = 0;
+      for (const c of plain) {
+        if (c === unicode.emoji_presentation) {
+          width += Math.max(0, 1 - previous);
+          previous = 1;
+        } else if (zeroWidthRange(c.codePointAt(0)) < 0) {
+          previous = fullWidth(c.codePointAt(0)) >= 0 ? 1 : 0.5;
+          width += previous;
+        }
+      }
       return width;
     }
 
