@@ -57,7 +57,8 @@ class LocalizeStage(Stage[LocalizeStageResult]):
     name = "localize"
     version = 4  # 2: markup carried around the translation; no cue past the film's end;
     # 3: a speaker's line keeps its own markup, a name in markup is wrapped again;
-    # 4: a name written as the ordinary words it is made of is none ("a white ant")
+    # 4: a name written as the ordinary words it is made of is none ("a white ant");
+    # the line breaks of subtitles' version 7
 
     @classmethod
     def build(

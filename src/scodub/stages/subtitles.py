@@ -47,9 +47,10 @@ class SubtitlesStage(Stage[SubtitleResult]):
     fallback_language: str = "en"  # for a transcript in no language (silence)
 
     name = "subtitles"
-    version = 6  # 2: speech ends per cue; 3: number style; 4: speech ends cached, film end;
+    version = 7  # 2: speech ends per cue; 3: number style; 4: speech ends cached, film end;
     # 5: a cue in the film's last moments kept up 5/6 s, title dots, out-times within 0.5 s;
-    # 6: line breaks after a pronoun before a conjunction, quotes, "I", tags (breakcheck)
+    # 6: line breaks after a pronoun before a conjunction, quotes, "I", tags (breakcheck);
+    # 7: numbers kept whole, hard wraps between graphemes, zero-width words, emoji widths
 
     def deps(self) -> tuple[Stage[Any], ...]:
         return (self.transcribe,)
