@@ -405,3 +405,15 @@ def test_the_insect_is_translated_as_words_not_as_the_film() -> None:
     first, second = (" ".join(cue.lines) for cue in tracks["ru"].cues)
     assert "white ant" in first and "Белый муравей" not in first, first
     assert "Белый муравей" in second, second
+
+
+@pytest.mark.parametrize("text", ["Zhang Yimou's film opened.", "Zhang Yimou’s film opened."])
+def test_a_possessive_stays_outside_the_placeholder(text: str) -> None:
+    """The model sees "[[1]]'s film" and translates the possessive ("фильм [[1]]"); inside
+    the placeholder ("[[1]] film") it was lost: "Чжан Имоу фильм"."""
+    protected = protect(text, "en", FESTIVAL)
+    assert protected.text == text.replace("Zhang Yimou", "[[1]]")
+    assert [slot.surface for slot in protected.slots] == ["Zhang Yimou"]
+    assert restore("Открылся фильм [[1]].", protected, "ru", FESTIVAL).text == (
+        "Открылся фильм Чжан Имоу.")
+    assert protect("Schindler's film", "en", FESTIVAL).slots == ()  # no name, nothing moved

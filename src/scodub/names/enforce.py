@@ -144,10 +144,27 @@ def _free_numbers(text: str, count: int) -> list[int]:
     return numbers
 
 
+#: What follows a name's last word after an apostrophe: an English possessive ('s), a
+#: Turkic case suffix on a proper name (Toshkent'da).
+_APOSTROPHE_SUFFIX = re.compile(r"(?<=\w)['’ʼ]\w{1,3}$")
+
+
+def _outside_suffix(span: TermSpan) -> TermSpan:
+    """``span`` without an apostrophe suffix on its last word: "Zhang Yimou's film" is
+    sent as "[[1]]'s film", so that the model translates the possessive ("фильм [[1]]",
+    "[[1]]的电影"); inside the placeholder it was lost ("[[1]] film": "Чжан Имоу фильм")."""
+    found = None if span.exact else _APOSTROPHE_SUFFIX.search(span.surface)
+    if found is None:
+        return span
+    cut = len(span.surface) - found.start()
+    return TermSpan(span.term_id, span.start, span.end - cut, span.surface[:-cut], span.exact)
+
+
 def protect(text: str, source_lang: str, glossary: Glossary) -> Protected:
-    """``text`` with every glossary term replaced by a numbered placeholder."""
+    """``text`` with every glossary term replaced by a numbered placeholder (an
+    apostrophe suffix of the name left after it: ``_outside_suffix``)."""
     lang = get_language(source_lang).code
-    spans = find_terms(text, lang, glossary)
+    spans = [_outside_suffix(s) for s in find_terms(text, lang, glossary)]
     slots = tuple(Slot(n, PLACEHOLDER.format(n), s.term_id, s.start, s.end, s.surface)
                   for n, s in zip(_free_numbers(text, len(spans)), spans, strict=True))
     pieces: list[str] = []
