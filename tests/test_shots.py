@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, run_cli
+from conftest import DATA, run_cli, run_ffmpeg
 from films import FADES, HARD_CUTS, SIMILAR, known_cuts, make_film
 from scodub.asr.whisper import AsrSettings
 from scodub.data import Cue, Track
@@ -73,6 +73,27 @@ def test_stage_is_cached_and_audio_only_films_skip_it(
     odd = tmp_path / "a film, 'cut':1.mp4"
     odd.write_bytes(films["hard-cuts"].read_bytes())
     assert detect_shots(odd, FPS).cuts_ms == first.result.shots.cuts_ms
+
+
+def test_cuts_are_on_the_films_timeline_when_its_picture_starts_late(
+    films: dict[str, Path], tmp_path: Path
+) -> None:
+    """An MPEG-TS whose picture starts 1 s after its sound: ffmpeg starts such a file's
+    clock at the first stream a command reads, so the picture read alone put every cut
+    1 s early against the subtitles (which are on the sound's, the film's, timeline)."""
+    capture = tmp_path / "capture.ts"
+    run_ffmpeg(
+        "-itsoffset", "1", "-i", str(films["hard-cuts"]),
+        "-f", "lavfi", "-i", "sine=f=440:d=12:sample_rate=48000",
+        "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", "-t", "12",
+        str(capture),
+    )  # fmt: skip
+    film = open_film(capture, tmp_path / "out")
+    assert film.info.video[0].read_offset_ms == pytest.approx(1000, abs=30)
+    found = ShotsStage(film).run(StageContext(tmp_path / "out")).shots.cuts_ms
+    expected = detect_shots(films["hard-cuts"], FPS).cuts_ms
+    assert len(found) == len(expected)
+    assert all(abs(f - (e + 1000)) <= 30 for f, e in zip(found, expected, strict=True))
 
 
 def test_snapping_rules_by_example() -> None:

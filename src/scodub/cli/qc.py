@@ -63,7 +63,7 @@ def qc(
         # the film's timeline, as scodub run clips its cues to it
         film_ms = info.timeline_ms(choose_audio_stream(info)) if info.audio else info.duration_ms
         if info.video:
-            cuts = detect_shots(film, info.fps).cuts_ms
+            cuts = detect_shots(film, info.fps, offset_ms=info.video[0].read_offset_ms).cuts_ms
         else:
             click.echo(f"{film}: no picture, so no shot changes to check", err=True)
     track = read_srt(srt_file, language.code, encoding=encoding, fps=fps)

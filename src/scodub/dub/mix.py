@@ -46,7 +46,7 @@ from scodub.media.loudness import (
     parse_ebur128_summary,
     parse_loudnorm_json,
 )
-from scodub.media.probe import MediaInfo, choose_audio_stream, probe
+from scodub.media.probe import MediaInfo, choose_audio_stream, offset_options, probe
 from scodub.scratch import temporary_folder
 
 MIX_SAMPLE_RATE = 48000
@@ -118,6 +118,9 @@ class MixPlan:
     sample_rate: int
     #: The mix's channel layout: the original's when it is 5.1 or 7.1, else stereo.
     layout: str = "stereo"
+    #: The original's ``-itsoffset`` (``AudioStream.read_offset_ms``): read alone from an
+    #: MPEG-TS it would start at 0, however late it plays.
+    original_offset_ms: int = 0
     #: Gain into the true-peak limiter, or None when the mix needs no limiting.
     limiter_gain_db: float | None = None
     limiter_ceiling_db: float = EBU_R128.max_true_peak_dbtp - TRUE_PEAK_MARGIN_DB - 0.5
@@ -141,7 +144,9 @@ def _mix_stream(plan: MixPlan) -> Any:
         bed = ffmpeg.input(f"anullsrc=r={rate}:cl={layout}:d={seconds:.3f}", f="lavfi")["a:0"]
     else:
         original = (
-            ffmpeg.input(str(plan.original.absolute()))[f"a:{plan.audio_position}"]
+            ffmpeg.input(
+                str(plan.original.absolute()), **offset_options(plan.original_offset_ms)
+            )[f"a:{plan.audio_position}"]
             .filter("aresample", rate, **ON_FILM_TIMELINE)
             .filter("aformat", channel_layouts=layout)
             # Audio that ends before the picture: the bed runs on, silent, to its end.
@@ -428,6 +433,7 @@ def mix_dub(
             dub_gain_db=dub_gain_db,
             sample_rate=sample_rate,
             layout=mix_layout(source.channels),
+            original_offset_ms=source.read_offset_ms,
         )
         plan, first = _measure(plan, target, out)
         with atomic_path(out) as tmp:

@@ -10,7 +10,7 @@ import numpy as np
 
 from scodub.errors import MediaError
 from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg, stream_ffmpeg
-from scodub.media.probe import AudioStream, MediaInfo, packet_spans_ms
+from scodub.media.probe import AudioStream, MediaInfo, offset_options, packet_spans_ms
 
 ASR_SAMPLE_RATE = 16000
 
@@ -33,7 +33,7 @@ def decode_audio(
     first seconds of the stream's own sound (for language detection, not timed)."""
     path = Path(path)
     selector = f"0:a:{stream.position}" if stream else "0:a:0"
-    limit = {"t": seconds} if seconds is not None else {}
+    limit = {"t": seconds} if seconds is not None else _on_timeline(stream)
     timeline = {} if seconds is not None else {"af": _TIMELINE_FILTER}
     cmd = (
         ffmpeg.input(str(path.absolute()), **limit)  # 'a:b.mp4' is no protocol
@@ -67,7 +67,7 @@ def iter_audio(
     path = Path(path)
     selector = f"0:a:{stream.position}" if stream else "0:a:0"
     cmd = (
-        ffmpeg.input(str(path.absolute()))
+        ffmpeg.input(str(path.absolute()), **_on_timeline(stream))
         .output(
             "pipe:",
             map=selector,
@@ -86,6 +86,12 @@ def iter_audio(
         if usable != len(block):
             raise MediaError(path, "the decoder's output ended inside a sample")
         yield np.frombuffer(block, dtype=np.float32).copy()
+
+
+def _on_timeline(stream: AudioStream | None) -> dict[str, str]:
+    """Input options that put ``stream``, read alone, where it lies on the film's
+    timeline (``probe.read_offset_ms``)."""
+    return offset_options(stream.read_offset_ms) if stream else {}
 
 
 def check_complete(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -18,6 +19,10 @@ from scodub.langs import LANGUAGES, get_language
 #: to ignore bad bytes; 19 (Python 3.12 and later) dropped that option and escapes them
 #: (``_tags`` drops them).
 _TAG_ERRORS_OPTION = int(av.__version__.split(".")[0]) < 19
+#: libavformat's AVFMT_TS_DISCONT: a container whose clock may jump (MPEG-TS, MPEG-PS,
+#: Ogg). ffmpeg starts such a file's clock at the first of the streams a command reads,
+#: not at the file's start (``read_offset_ms``).
+_TS_DISCONT = 0x200
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -55,6 +60,10 @@ class AudioStream:
     #: Where its first sample lies on the film's timeline (ms after the container starts):
     #: audio that starts after the picture, as ffmpeg and players place it.
     start_ms: int = 0
+    #: The ``-itsoffset`` (ms) a command that reads this stream alone needs to see it at
+    #: ``start_ms`` (``read_offset_ms``): ``start_ms`` in an MPEG-TS, MPEG-PS or Ogg file,
+    #: 0 in the others.
+    read_offset_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +73,7 @@ class VideoStream:
     width: int
     height: int
     fps: float | None
+    read_offset_ms: int = 0  # as ``AudioStream.read_offset_ms``
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +90,9 @@ class StreamInfo:
     original: bool = False
     cover: bool = False  # a picture attached to the file (MP4 cover art), not a video
     filename: str | None = None  # a Matroska attachment's file name (cover.jpg)
+    #: As ``AudioStream.read_offset_ms``; None for a stream that does not say where it
+    #: starts (ffmpeg leaves it out when it starts a file's clock).
+    read_offset_ms: int | None = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +165,12 @@ def _probe(path: Path, media_only: bool) -> MediaInfo:
         audio: list[AudioStream] = []
         video: list[VideoStream] = []
         streams: list[StreamInfo] = []
+        rebased = bool(container.format.flags & _TS_DISCONT)
         for stream in container.streams:
             meta = _tags(stream)
-            streams.append(_stream_info(stream, meta))
+            start = _relative_start_ms(stream, container)
+            offset = start if rebased else 0  # None: one ffmpeg leaves out there
+            streams.append(_stream_info(stream, meta, offset))
             if stream.type == "audio":
                 ctx = stream.codec_context
                 audio.append(
@@ -171,7 +187,8 @@ def _probe(path: Path, media_only: bool) -> MediaInfo:
                             if stream.duration and stream.time_base
                             else None
                         ),
-                        start_ms=_start_ms(stream, container),
+                        start_ms=max(0, start or 0),
+                        read_offset_ms=offset or 0,
                     )
                 )
             elif stream.type == "video" and not _is_cover_art(stream):
@@ -183,6 +200,7 @@ def _probe(path: Path, media_only: bool) -> MediaInfo:
                         width=int(getattr(ctx, "width", 0) or 0),
                         height=int(getattr(ctx, "height", 0) or 0),
                         fps=_fps(stream),
+                        read_offset_ms=offset or 0,
                     )
                 )
         duration = _duration_ms(container)
@@ -210,7 +228,9 @@ def _probe(path: Path, media_only: bool) -> MediaInfo:
     return MediaInfo(path, fmt, duration, tuple(audio), tuple(video), tuple(streams))
 
 
-def _stream_info(stream: av.stream.Stream, meta: dict[str, str]) -> StreamInfo:
+def _stream_info(
+    stream: av.stream.Stream, meta: dict[str, str], read_offset_ms: int | None
+) -> StreamInfo:
     flags = av.stream.Disposition
     language = meta.get("language") or None
     return StreamInfo(
@@ -224,16 +244,36 @@ def _stream_info(stream: av.stream.Stream, meta: dict[str, str]) -> StreamInfo:
         original=bool(stream.disposition & flags.original),
         cover=_is_cover_art(stream),
         filename=meta.get("filename") or None,
+        read_offset_ms=read_offset_ms,
     )
 
 
-def _start_ms(stream: av.stream.Stream, container: av.container.InputContainer) -> int:
+def _relative_start_ms(
+    stream: av.stream.Stream, container: av.container.InputContainer
+) -> int | None:
     """Where ``stream`` starts after the container does (ffmpeg's timeline starts at the
-    container's start; 0 when either does not say)."""
+    container's start; a subtitle stream may start before it); None when either does not
+    say."""
     if stream.start_time is None or not stream.time_base or container.start_time is None:
-        return 0
-    offset = float(stream.start_time * stream.time_base) - container.start_time / 1_000_000
-    return max(0, ms(offset))
+        return None
+    return ms(float(stream.start_time * stream.time_base) - container.start_time / 1_000_000)
+
+
+def read_offset_ms(streams: Iterable[StreamInfo]) -> int:
+    """The ``-itsoffset`` (ms) that puts ``streams`` of one file, read together by one
+    ffmpeg command, on the film's timeline (where the delivery mux and players put them).
+
+    ffmpeg starts an MPEG-TS, MPEG-PS or Ogg file's clock at the earliest of the streams a
+    command reads (``AVFMT_TS_DISCONT``), not at the file's start: audio read alone from a
+    broadcast capture in which it starts 0.9 s after the picture came out 0.9 s early
+    (every cue, and the dub's bed, early by as much). Other containers: 0."""
+    known = [s.read_offset_ms for s in streams if s.read_offset_ms is not None]
+    return min(known, default=0)
+
+
+def offset_options(offset_ms: int) -> dict[str, str]:
+    """ffmpeg input options that move an input's clock by ``offset_ms`` (none for 0)."""
+    return {"itsoffset": f"{offset_ms / 1000:.3f}"} if offset_ms else {}
 
 
 def _is_cover_art(stream: av.stream.Stream) -> bool:

@@ -43,6 +43,7 @@ from typing import Any
 
 from scodub.errors import MediaError
 from scodub.media.ffmpeg import ffmpeg_exe
+from scodub.media.probe import offset_options
 
 #: Bump when the detection changes, so that cached results are not reused.
 DETECTOR_VERSION = 2
@@ -96,8 +97,10 @@ class Shots:
         )
 
 
-def frame_scores(film: Path, settings: ShotSettings) -> FrameScores:
-    """One ffmpeg pass over the first video stream: every frame's score and blackness."""
+def frame_scores(film: Path, settings: ShotSettings, offset_ms: int = 0) -> FrameScores:
+    """One ffmpeg pass over the first video stream: every frame's score and blackness
+    (``offset_ms``: the stream's ``read_offset_ms``, which puts its times on the film's
+    timeline)."""
     film = Path(film)
     with tempfile.TemporaryDirectory(prefix="scodub-shots-") as tmp:
         scores_file, black_file = Path(tmp) / "scores.txt", Path(tmp) / "black.txt"
@@ -112,6 +115,8 @@ def frame_scores(film: Path, settings: ShotSettings) -> FrameScores:
             )
         )
         args = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error"]
+        for option, value in offset_options(offset_ms).items():
+            args += [f"-{option}", value]
         args += ["-i", str(film.absolute()), "-map", "0:v:0", "-vf", graph, "-f", "null", "-"]
         # The metadata files are named relative to the temporary folder: a path inside a
         # filter graph would need two levels of escaping.
@@ -195,9 +200,12 @@ def _black_runs(black: tuple[bool, ...]) -> list[tuple[int, int]]:
     return runs
 
 
-def detect_shots(film: Path, fps: float | None, settings: ShotSettings | None = None) -> Shots:
-    """The cuts of ``film``'s first video stream (``fps`` from the probe, for the report)."""
+def detect_shots(
+    film: Path, fps: float | None, settings: ShotSettings | None = None, *, offset_ms: int = 0
+) -> Shots:
+    """The cuts of ``film``'s first video stream (``fps`` from the probe, for the report;
+    ``offset_ms``: its ``VideoStream.read_offset_ms``), on the film's timeline."""
     settings = settings or ShotSettings()
-    frames = frame_scores(film, settings)
+    frames = frame_scores(film, settings, offset_ms)
     cuts = find_cuts(frames, settings)
     return Shots(tuple(frames.times_ms[k] for k in cuts), len(frames.scores), fps)

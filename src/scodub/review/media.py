@@ -131,7 +131,11 @@ def waveform(
     stream = choose_audio_stream(info, position if position is not None and
                                  position < len(info.audio) else None)  # fmt: skip
     parts = {"stage": STAGE, "wave": cache.content_hash(film), "rate": WAVE_RATE_HZ}
-    key = stage_key({**parts, **({"audio": stream.position} if stream.position else {})})
+    key = stage_key({
+        **parts,
+        **({"audio": stream.position} if stream.position else {}),
+        **({"offset": stream.read_offset_ms} if stream.read_offset_ms else {}),
+    })  # fmt: skip
     stored = cache.load(STAGE, key)
     if stored is not None and isinstance(stored.get("peaks"), str):
         return stored

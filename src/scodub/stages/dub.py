@@ -248,7 +248,11 @@ class DubStage(Stage[DubResult]):
 
     def identity(self) -> dict[str, Any]:
         given = self.track
+        offset = self.film.stream.read_offset_ms if self.film.audio_position is not None else 0
+        # the original under the dub on the film's timeline in an MPEG-TS (earlier: at 0)
+        where = {"read_offset_ms": offset} if offset else {}
         return {
+            **where,
             "film": self.film.content_hash,
             "stream": self.film.audio_position,
             "duration_ms": self.film.duration_ms,

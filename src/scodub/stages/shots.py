@@ -37,10 +37,19 @@ class ShotsStage(Stage[ShotsResult]):
     name = "shots"
 
     def identity(self) -> dict[str, Any]:
-        return {"film": self.film.content_hash, "settings": self.settings.key()}
+        key: dict[str, Any] = {"film": self.film.content_hash, "settings": self.settings.key()}
+        if self._offset_ms():  # cuts on the film's timeline (earlier: the picture's own)
+            key["read_offset_ms"] = self._offset_ms()
+        return key
+
+    def _offset_ms(self) -> int:
+        video = self.film.info.video
+        return video[0].read_offset_ms if video else 0
 
     def run(self, ctx: StageContext) -> ShotsResult:
-        return ShotsResult(detect_shots(self.film.path, self.film.fps, self.settings))
+        return ShotsResult(
+            detect_shots(self.film.path, self.film.fps, self.settings, offset_ms=self._offset_ms())
+        )
 
     def load_result(self, data: dict[str, Any], ctx: StageContext) -> ShotsResult:
         return ShotsResult(Shots.from_json(data))

@@ -171,6 +171,8 @@ class TranscribeStage(Stage[TranscribeResult]):
         }
         if self.film.stream.start_ms:  # times on the film's timeline (earlier: the stream's)
             key["timeline_ms"] = self.film.stream.start_ms
+        if self.film.stream.read_offset_ms:  # ... in an MPEG-TS too (earlier: the stream's)
+            key["read_offset_ms"] = self.film.stream.read_offset_ms
         return key
 
     def run(self, ctx: StageContext) -> TranscribeResult:
