@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,29 @@ def test_mux_command_copies_video_and_tags_tracks(media: Path, film: Path) -> No
         "-disposition:s:2", "0",
     ]  # fmt: skip
     assert cmd[cmd.index("-disposition:a:0") + 1] == "+original"  # the film's default kept
+
+
+def test_the_films_streams_are_muxed_on_its_timeline_when_ffmpeg_would_rebase_them(
+    media: Path, film: Path
+) -> None:
+    """A broadcast capture (MPEG-TS) whose teletext starts 0.4 s before its picture and
+    sound: the file's clock starts with the teletext, and so do the dubs and subtitles
+    made for it; ffmpeg starts such a file's clock at the earliest stream a command
+    reads, and the teletext is not muxed: the picture and sound were muxed 0.4 s earlier
+    than the dubs."""
+    streams = [
+        StreamInfo(0, "video", "h264", None, None, True, read_offset_ms=400),
+        StreamInfo(1, "audio", "aac", "eng", None, True, read_offset_ms=450),
+        StreamInfo(2, "subtitle", "dvb_teletext", "eng", None, False, read_offset_ms=0),
+        StreamInfo(3, "data", "bin_data", None, None, False, read_offset_ms=None),
+    ]
+    cmd = mux_command(film, media / "x.mkv", _tracks(media), streams)
+    at = cmd.index(str(film.absolute()))
+    assert cmd[at - 3 : at] == ["-itsoffset", "0.400", "-i"]
+    assert cmd.count("-itsoffset") == 1  # the dubs and subtitles start at their own 0
+    # Any other container: ffmpeg keeps the file's clock, whatever a command reads.
+    plain = [replace(s, read_offset_ms=0) for s in streams]
+    assert "-itsoffset" not in mux_command(film, media / "x.mkv", _tracks(media), plain)
 
 
 def test_bad_tracks_and_targets_are_refused(media: Path, film: Path, tmp_path: Path) -> None:

@@ -43,7 +43,13 @@ from scodub.inputfiles import SRT_MAX_BYTES, read_input_bytes
 from scodub.langs import Language, get_language
 from scodub.media.covers import attach_args, extract_covers
 from scodub.media.ffmpeg import ffmpeg_exe, run_ffmpeg
-from scodub.media.probe import StreamInfo, probe, probe_streams
+from scodub.media.probe import (
+    StreamInfo,
+    offset_options,
+    probe,
+    probe_streams,
+    read_offset_ms,
+)
 from scodub.scratch import temporary_folder
 
 log = logging.getLogger(__name__)
@@ -229,7 +235,14 @@ def mux_command(
     the dubs were made from (``original``: n-th audio stream, the first when None) is
     flagged the original, and is the default when the film marks none. The film's audio
     streams in ``convert`` (n-th audio stream) are written as FLAC, the others copied."""
-    film_input = ffmpeg.input(str(Path(film).absolute()))
+    kept = _film_subtitles(streams)
+    subtitles = [s for s in streams if s.type == "subtitle"]
+    read = [s for s in streams if (s.type == "video" and not s.cover) or s.type == "audio"]
+    read += [subtitles[position] for position, _ in kept]
+    # The film's streams where the dubs and subtitles were made for them: on its timeline
+    # (ffmpeg would start an MPEG-TS's clock at the earliest stream read, and a teletext
+    # or data stream that starts the file is not muxed).
+    film_input = ffmpeg.input(str(Path(film).absolute()), **offset_options(read_offset_ms(read)))
     maps = [film_input["V"], film_input["a?"]]
     options: list[str] = ["-c:v", "copy", "-disposition:v:0", "+default"]
     audios = [s for s in streams if s.type == "audio"]
@@ -262,7 +275,7 @@ def mux_command(
         options += [f"-ac:{spec}", str(channels), *_tags(spec, track)]
         audio_out += 1
     subtitle_out = 0
-    for position, codec in _film_subtitles(streams):
+    for position, codec in kept:
         maps.append(film_input[f"s:{position}"])
         options += [f"-c:s:{subtitle_out}", codec]  # its own flags (forced, default) kept
         subtitle_out += 1
