@@ -60,6 +60,27 @@ def test_the_proxy_holds_the_transcribed_stream(folder: Path) -> None:
     assert waveform(film, info, cache, 1) != waveform(film, info, cache, 0)
 
 
+def test_the_proxy_of_a_broadcast_capture_is_on_the_films_timeline(folder: Path) -> None:
+    """An MPEG-TS whose first sound starts the file, its picture and second sound 0.6 s
+    later: ffmpeg starts such a file's clock at the earliest stream a command reads, and
+    the proxy (picture and second sound) started 0.6 s early against the subtitles."""
+    film = folder / "capture.ts"
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "sine=f=300:d=3",
+        "-itsoffset", "0.6", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:d=3",
+        "-itsoffset", "0.6", "-f", "lavfi", "-i", "sine=f=700:d=3",
+        "-map", "1:v", "-map", "0:a", "-map", "2:a", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", str(film),
+    )  # fmt: skip
+    info = probe(film)
+    assert info.audio[1].start_ms == pytest.approx(600, abs=30)
+    proxy = make_proxy(film, StageCache(folder / "out"), audio=1, info=info)
+    audio = decode_audio(proxy, probe(proxy).audio[0], sample_rate=RATE)
+    silent = audio[: RATE // 2].astype(np.float64)
+    assert float(np.sqrt(np.mean(silent**2))) < 1e-3  # before the second sound starts
+    assert _tone_db(audio[RATE // 2 :], 700.0) > -30
+
+
 def test_an_audio_file_with_a_cover_picture_gets_a_sound_only_proxy(folder: Path) -> None:
     """The cover picture was taken for the film's picture, and ffmpeg refused the proxy."""
     proxy = make_proxy(folder / "song 'cover'.mp3", StageCache(folder / "out"))

@@ -24,7 +24,13 @@ from scodub.errors import MediaError
 from scodub.fsutil import atomic_path
 from scodub.media.decode import decode_audio
 from scodub.media.ffmpeg import ffmpeg_exe
-from scodub.media.probe import MediaInfo, choose_audio_stream, probe
+from scodub.media.probe import (
+    MediaInfo,
+    choose_audio_stream,
+    offset_options,
+    probe,
+    read_offset_ms,
+)
 from scodub.review.load import FilmRun
 from scodub.stages.cache import StageCache, stage_key
 
@@ -48,11 +54,12 @@ def browser_playable(info: MediaInfo) -> bool:
     return all(stream.codec in PLAYABLE_AUDIO for stream in info.audio[:1])
 
 
-def proxy_command(film: Path, target: Path, audio: int = 0) -> list[str]:
+def proxy_command(film: Path, target: Path, audio: int = 0, offset_ms: int = 0) -> list[str]:
     """ffmpeg arguments for the browser proxy: the first video stream (not a cover
     picture) and audio stream ``audio`` (n-th, the one the run transcribed), 360 lines
     H.264 (fast start, so the page can seek before the whole file is read), stereo AAC,
-    on the film's timeline."""
+    on the film's timeline (``offset_ms``: ``proxy_offset_ms``)."""
+    offset = [arg for pair in offset_options(offset_ms).items() for arg in (f"-{pair[0]}", pair[1])]
     return [
         ffmpeg_exe(),
         "-nostdin",
@@ -60,6 +67,7 @@ def proxy_command(film: Path, target: Path, audio: int = 0) -> list[str]:
         "-loglevel",
         "error",
         "-y",
+        *offset,
         "-i",
         str(film.absolute()),
         "-map",
@@ -90,15 +98,32 @@ def proxy_command(film: Path, target: Path, audio: int = 0) -> list[str]:
     ]
 
 
-def make_proxy(film: Path, cache: StageCache, audio: int = 0) -> Path:
-    """The cached proxy of ``film`` with its ``audio``-th audio stream (made once)."""
+def proxy_offset_ms(info: MediaInfo, audio: int = 0) -> int:
+    """The ``-itsoffset`` that keeps the proxy's picture and ``audio``-th audio stream on
+    the film's timeline (``probe.read_offset_ms``: an MPEG-TS's clock would start at the
+    earlier of the two, not where the file's does)."""
+    picture = [s for s in info.streams if s.type == "video" and not s.cover][:1]
+    chosen = {a.index for a in info.audio if a.position == audio}
+    return read_offset_ms(picture + [s for s in info.streams if s.index in chosen])
+
+
+def make_proxy(
+    film: Path, cache: StageCache, audio: int = 0, info: MediaInfo | None = None
+) -> Path:
+    """The cached proxy of ``film`` with its ``audio``-th audio stream (made once;
+    ``info``: the film's probe, when the caller has it)."""
+    offset = proxy_offset_ms(info or probe(film), audio)
     parts = {"stage": STAGE, "proxy": cache.content_hash(film), "h": PROXY_HEIGHT}
-    key = stage_key({**parts, **({"audio": audio} if audio else {})})
+    key = stage_key({
+        **parts,
+        **({"audio": audio} if audio else {}),
+        **({"offset": offset} if offset else {}),
+    })  # fmt: skip
     target = cache.path(STAGE, key, ".mp4")
     if target.is_file():
         return target
     with atomic_path(target) as tmp:
-        command = proxy_command(film, tmp, audio)
+        command = proxy_command(film, tmp, audio, offset)
         result = subprocess.run(command, capture_output=True, check=False)
         if result.returncode != 0:
             lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -177,7 +202,7 @@ def film_media(run: FilmRun, page_dir: Path, film: Path | None = None) -> dict[s
         )  # the stream the run transcribed (a player would start another)
         # A browser plays a file's first audio stream: another needs a proxy.
         playable = browser_playable(info) and position == 0
-        source = film if playable else make_proxy(film, cache, position)
+        source = film if playable else make_proxy(film, cache, position, info)
         link = link_into(source, media_dir / f"{run.stem}{source.suffix.lower()}")
         out.update(
             video=f"media/{quote(link.name)}",  # a film named "#1" or "50%"
