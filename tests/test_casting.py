@@ -339,3 +339,49 @@ def test_a_transcript_that_is_no_regular_file_is_one_line(tmp_path: Path) -> Non
     deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     with pytest.raises(ConfigError, match=r"deep\.json: not valid JSON \(nested too deeply\)"):
         load_timeline(deep)
+
+
+def test_dub_follows_the_audio_stream_its_transcript_was_heard_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A film whose second audio stream was transcribed (``--audio-stream 1``, or the
+    stream of the language asked for) is dubbed over that stream, not the default one."""
+    import importlib
+
+    from conftest import run_ffmpeg
+    from scodub.dub.casting import transcript_audio_stream
+    from scodub.media.probe import probe
+
+    film = tmp_path / "two tracks «фильм».mkv"
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "sine=f=440:d=2", "-f", "lavfi", "-i", "sine=f=880:d=2",
+        "-map", "0:a", "-map", "1:a", "-c:a", "pcm_s16le", str(film),
+    )  # fmt: skip
+    info = probe(film)
+    transcript = tmp_path / "film.transcript.json"
+
+    def write(media: object) -> Path:
+        heard = Transcript("en", 1.0, 2000, ())
+        transcript.write_text(json.dumps({"media": media, "transcript": heard.to_json()}))
+        return transcript
+
+    assert transcript_audio_stream(write({"audio_stream": 1, "duration_ms": 2000}), info) == 1
+    assert transcript_audio_stream(write({"audio_stream": 5}), info) is None  # not this film's
+    assert transcript_audio_stream(write({"audio_stream": True}), info) is None
+    assert transcript_audio_stream(write(None), info) is None
+    chosen: list[int | None] = []
+
+    def dub_film(*args: object, audio_stream: int | None = None, **kwargs: object) -> None:
+        chosen.append(audio_stream)
+        raise SystemExit(3)
+
+    monkeypatch.setattr(importlib.import_module("scodub.cli.dub"), "dub_film", dub_film)
+    srt = tmp_path / "ru.srt"
+    srt.write_text("1\n00:00:00,500 --> 00:00:01,500\nПривет.\n", encoding="utf-8")
+    write({"audio_stream": 1, "duration_ms": 2000})
+    args = ["dub", str(film), "--track", f"ru={srt}", "--out", str(tmp_path / "out"),
+            "--transcript", str(transcript)]
+    code, _, err = run_cli(args, capsys)
+    assert (code, err) == (3, ""), err
+    assert run_cli([*args, "--audio-stream", "0"], capsys)[0] == 3  # given: it wins
+    assert chosen == [1, 0]

@@ -12,7 +12,7 @@ from scodub.asr.whisper import AsrSettings
 from scodub.cli.common import print_json, progress_bar
 from scodub.cli.options import dub_options, out_option, output_options
 from scodub.devices import DEVICES
-from scodub.dub.casting import load_timeline
+from scodub.dub.casting import load_timeline, transcript_audio_stream
 from scodub.errors import ConfigError
 from scodub.langs import get_language
 from scodub.media.probe import probe
@@ -104,8 +104,8 @@ def _summary(report: DubReport, report_file: Path) -> None:
     "--audio-stream",
     type=click.IntRange(min=0),
     default=None,
-    help="N-th audio stream of the film to dub over; default: the one marked default, "
-    "else the first.",
+    help="N-th audio stream of the film to dub over; default: the one --transcript was "
+    "heard from, else the one marked default, else the first.",
 )
 @click.option(
     "--asr-model",
@@ -136,7 +136,10 @@ def dub(
     transcribed back with Whisper for an intelligibility score. Finished languages are
     cached in DIR, so a re-run reuses them.
     """
-    timeline = load_timeline(transcript_file, probe(film)) if transcript_file else None
+    info = probe(film)
+    timeline = load_timeline(transcript_file, info) if transcript_file else None
+    if transcript_file and audio_stream is None:  # the stream the transcript was heard from
+        audio_stream = transcript_audio_stream(transcript_file, info)
     by_hand = dub.first_cast()
     if by_hand and timeline is None:  # else the voice would go unused, without a word
         raise ConfigError(

@@ -104,6 +104,22 @@ def load_timeline(path: Path, film: MediaInfo | None = None) -> SpeakerTimeline 
     return SpeakerTimeline.of(transcript)
 
 
+def transcript_audio_stream(path: Path, film: MediaInfo) -> int | None:
+    """The audio stream of ``film`` that the transcript at ``path`` was heard from (its
+    ``media.audio_stream``: ``--audio-stream``, or the stream of the language asked
+    for), where the film has it: dubbing over another stream would mix the dub over
+    sound the speakers' timeline is not of, and flag that stream as the original."""
+    try:
+        obj = read_input_json(path, what="a transcript", limit=TRANSCRIPT_MAX_BYTES)
+    except InputError as exc:
+        raise ConfigError(str(exc)) from exc
+    media = obj.get("media") if isinstance(obj, dict) else None
+    position = media.get("audio_stream") if isinstance(media, dict) else None
+    if type(position) is int and 0 <= position < len(film.audio):
+        return position
+    return None
+
+
 def _require_films_transcript(
     path: Path, media: object, transcript: Transcript, film: MediaInfo
 ) -> None:
