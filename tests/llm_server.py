@@ -30,6 +30,7 @@ class Reply:
     drop: bool = False  # close the connection without an answer
     trickle_s: float = 0.0  # send the body one byte every trickle_s seconds
     cut: bool = False  # announce the whole body, send half of it, close the connection
+    endless: bool = False  # no Content-Length: the body repeated until the client leaves
 
 
 @dataclass
@@ -175,12 +176,18 @@ class ScriptedServer:
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
+                if reply.endless:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                else:
+                    self.send_header("Content-Length", str(len(data)))
                 for k, v in reply.headers.items():
                     self.send_header(k, v)
                 self.end_headers()
                 # The client may have given up already (a timeout test).
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    while reply.endless:
+                        self.wfile.write(data or b" ")
                     if reply.cut:
                         self.wfile.write(data[: len(data) // 2])
                         self.wfile.flush()

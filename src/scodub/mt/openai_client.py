@@ -297,7 +297,8 @@ class ChatClient:
                 body = _read_within(response, deadline, timeout)
                 return response.status, body, dict(response.headers.items())
         except urllib.error.HTTPError as exc:
-            body = exc.read() if exc.fp is not None else b""
+            with exc:  # an error page: its start is enough for a message
+                body = b"" if exc.fp is None else _read_within(exc, deadline, timeout, _PIECE)
             return exc.code, body, dict(exc.headers.items()) if exc.headers else {}
 
     def _probe_chat(self) -> None:
@@ -342,15 +343,20 @@ class ChatClient:
         return text
 
 
-def _read_within(response: Any, deadline: float, timeout: float) -> bytes:
+def _read_within(
+    response: Any, deadline: float, timeout: float, first: int | None = None
+) -> bytes:
     """The body of ``response``, read by pieces: a ``TimeoutError`` (retried as any
-    timeout) past ``deadline``, and a ``ModelError`` past ``MAX_ANSWER_BYTES``."""
+    timeout) past ``deadline``, and a ``ModelError`` past ``MAX_ANSWER_BYTES``; with
+    ``first``, only the body's first bytes (an error page, which may never end)."""
     pieces: list[bytes] = []
     size = 0
     expected = response.headers.get("Content-Length") if response.headers else None
     while piece := response.read1(_PIECE):
         pieces.append(piece)
         size += len(piece)
+        if first is not None and size >= first:
+            return b"".join(pieces)[:first]
         if size > MAX_ANSWER_BYTES:
             raise ModelError(
                 f"the translation server's answer is over {MAX_ANSWER_BYTES >> 20} MB; "
