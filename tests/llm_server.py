@@ -124,8 +124,10 @@ class ScriptedServer:
         *,
         models: tuple[str, ...] = (MODEL,),
         api_key: str | None = None,
+        on_get: Responder | None = None,
     ) -> None:
         self.respond = respond
+        self.on_get = on_get  # answers GETs instead of the model list
         self.models = models
         self.api_key = api_key
         self.seen: list[Seen] = []
@@ -141,7 +143,12 @@ class ScriptedServer:
             def do_GET(self) -> None:
                 if not outer._authorized(self):
                     return
-                if self.path.endswith("/models"):
+                seen = Seen(self.path, {}, self.headers.get("Authorization", ""))
+                with outer._lock:
+                    outer.seen.append(seen)
+                if outer.on_get is not None:
+                    self._send(outer.on_get(seen))
+                elif self.path.endswith("/models"):
                     self._send(
                         Reply(
                             body={

@@ -35,3 +35,27 @@ def test_an_error_page_is_read_within_the_timeout_and_a_bound(kind: str) -> None
         with pytest.raises(ModelError, match=r"no answer after 2 tries \((HTTP 500|the answer)"):
             _client(server, timeout=1.0).chat(HELLO, max_tokens=10)
         assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed_with_the_key(status: int) -> None:
+    """A server (a proxy) that redirects: urllib followed it with the API key to any host,
+    turned the POST into a GET (an HTTP 404 from somewhere else) or, for 307/308, took
+    the redirect for an empty answer: every cue re-asked, then "no usable Russian"."""
+    key = "sk-redirect-secret-0123456789"
+    with ScriptedServer(api_key=key) as elsewhere:
+        moved = elsewhere.url.replace("127.0.0.1", "localhost")
+
+        def redirect(seen: Seen) -> Reply:
+            where = moved + seen.path.removeprefix("/v1")
+            return Reply(status=status, body=b"moved", headers={"Location": where})
+
+        with ScriptedServer(redirect, on_get=redirect) as server:
+            client = ChatClient(server.url, MODEL, api_key=key, backoff_s=0.01, retries=1)
+            wanted = rf"{server.url}: HTTP {status}: it redirects to {moved}/chat/completions; "
+            with pytest.raises(ModelError, match=wanted + r"pass that URL \(up to /v1\)"):
+                client.chat(HELLO, max_tokens=10)
+            with pytest.raises(ModelError, match=rf"redirects to {moved}/models; pass"):
+                client.check()
+            assert len(server.seen) == 2  # a redirect is no fault to retry
+    assert elsewhere.seen == []

@@ -14,6 +14,8 @@ hosted APIs), with the manners a batch job owes a shared server.
 - Structured output: the OpenAI ``json_schema`` response format first, then the
   ``json_object`` form with a ``schema`` (llama-cpp-python's server), then plain text; a
   server that rejects one form (HTTP 400/422) is asked with the next, and remembered.
+- A redirect is not followed (urllib would take the key along to any host, and turn a
+  POST into a GET): it is an error that names where it points.
 - ``check`` is the preflight: one GET of ``/models`` proves the server answers, accepts
   the key and serves the model, so a wrong URL or model name fails in a second with one
   line, before any transcription.
@@ -166,11 +168,15 @@ class ChatClient:
     def check(self) -> None:
         """Preflight: the server answers, takes the key and serves ``model``."""
         try:
-            status, body = self._send("GET", "/models", None, timeout=min(10.0, self.timeout_s))
+            status, body, headers = self._request(
+                "GET", "/models", None, timeout=min(10.0, self.timeout_s)
+            )
         except (OSError, http.client.HTTPException) as exc:
             raise ModelError(self._unreachable(exc)) from exc
         if status in (401, 403):
             raise ModelError(self._auth_message(status))
+        if 300 <= status < 400:
+            raise ModelError(self._redirect_message(status, "/models", headers))
         if status == 404:
             self._probe_chat()  # a server without /models: one token of chat instead
             return
@@ -242,11 +248,15 @@ class ChatClient:
         while True:
             retry_after: float | None = None
             try:
-                status, body, retry_after = self._post(payload)
-                if status < 400:
+                status, body, headers = self._post(payload)
+                retry_after = _retry_after(headers)
+                if status < 300:
                     return body
                 if status in (401, 403):
                     raise ServerError(self._auth_message(status), status)
+                if status < 400:
+                    message = self._redirect_message(status, "/chat/completions", headers)
+                    raise ServerError(message, status)
                 about_format = _about_format(payload, body)
                 if status not in _RETRY_STATUS or about_format:
                     raise ServerError(
@@ -268,18 +278,9 @@ class ChatClient:
             time.sleep(delay)
             attempt += 1
 
-    def _post(self, payload: dict[str, Any]) -> tuple[int, bytes, float | None]:
+    def _post(self, payload: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
         with self._slots:
-            status, body, headers = self._request(
-                "POST", "/chat/completions", payload, self.timeout_s
-            )
-        return status, body, _retry_after(headers)
-
-    def _send(
-        self, method: str, path: str, payload: dict[str, Any] | None, timeout: float
-    ) -> tuple[int, bytes]:
-        status, body, _ = self._request(method, path, payload, timeout)
-        return status, body
+            return self._request("POST", "/chat/completions", payload, self.timeout_s)
 
     def _request(
         self, method: str, path: str, payload: dict[str, Any] | None, timeout: float
@@ -293,7 +294,7 @@ class ChatClient:
             request.add_header("Authorization", f"Bearer {self._key}")
         deadline = time.monotonic() + timeout  # for the whole request, however it trickles
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with _OPENER.open(request, timeout=timeout) as response:
                 body = _read_within(response, deadline, timeout)
                 return response.status, body, dict(response.headers.items())
         except urllib.error.HTTPError as exc:
@@ -319,6 +320,15 @@ class ChatClient:
             f"({self._scrub(str(reason))}); start it, or pass --mt-url / set SCODUB_MT_URL"
         )
 
+    def _redirect_message(self, status: int, path: str, headers: dict[str, str]) -> str:
+        location = next((v for k, v in headers.items() if k.lower() == "location"), "")
+        where = public_url(urllib.parse.urljoin(self.base_url + path, location.strip()))
+        return (
+            f"translation server {self.url}: HTTP {status}: it redirects to "
+            f"{self._scrub(where)[:200]}; pass that URL (up to /v1) as --mt-url if it is the "
+            "server (a redirect is not followed: it would take the API key along)"
+        )
+
     def _auth_message(self, status: int) -> str:
         state = "refused the API key" if self._key else "needs an API key"
         return (
@@ -341,6 +351,16 @@ class ChatClient:
             if len(self._key) > 8:
                 text = text.replace(self._key[-4:], "***")
         return text
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A 3xx answer comes back as it is (an ``HTTPError``), not followed."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 def _read_within(
