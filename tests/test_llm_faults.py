@@ -5,15 +5,20 @@ one clear line, never a hang, a leaked key or cues silently left in the source l
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
-from llm_server import MODEL, Reply, ScriptedServer, Seen
+from llm_server import MODEL, Reply, ScriptedServer, Seen, well_behaved
 from scodub.errors import ModelError
+from scodub.mt.llm import LlmTranslator
+from scodub.mt.llm_prompt import CueRequest
 from scodub.mt.openai_client import ChatClient
+from scodub.names.glossary import Glossary
 
 HELLO = [{"role": "user", "content": "Hello."}]
+LINES = ["Where were you last night?", "I was at home with my sister."]
 
 
 def _client(server: ScriptedServer, timeout: float = 5.0, retries: int = 1) -> ChatClient:
@@ -59,3 +64,37 @@ def test_a_redirect_is_not_followed_with_the_key(status: int) -> None:
                 client.check()
             assert len(server.seen) == 2  # a redirect is no fault to retry
     assert elsewhere.seen == []
+
+
+NO_COMPLETIONS = {
+    "html": (200, b"<html><body>Sign in to the proxy</body></html>", "<html><body>Sign in"),
+    "error": (200, b'{"error": {"message": "model is loading"}}', '{"error": {"message": "mod'),
+    "no choices": (200, b'{"choices": []}', '{"choices": []}'),
+    "no content": (204, b"", "an empty body"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NO_COMPLETIONS))
+def test_an_answer_that_is_no_chat_completion_is_a_server_fault(kind: str) -> None:
+    """HTTP 200 with a proxy's login page, an error object or no choices: taken for the
+    model's malformed answer, so every cue was asked again, then one by one, then kept in
+    English ("no usable Russian", or published with a warning when it was a few windows).
+    Now it is retried as a server fault, and the error shows what the server said."""
+    status, body, shown = NO_COMPLETIONS[kind]
+    calls: list[int] = []
+
+    def broken(seen: Seen) -> Reply:
+        calls.append(1)
+        return Reply(status=status, body=body) if len(calls) != 3 else well_behaved(seen)
+
+    requests = [CueRequest(t, t, 2000) for t in LINES]
+    with ScriptedServer(broken) as server:
+        translator = LlmTranslator(_client(server, retries=1), window=5, concurrency=1)
+        wanted = rf"^Russian translation: translation server {server.url}: no answer after 2 "
+        wanted += rf"tries \(HTTP {status}: {re.escape(shown)}"
+        with pytest.raises(ModelError, match=wanted):
+            translator.translate_track(requests, "en", ["ru"], Glossary())
+        assert len(calls) == 2
+        track = translator.translate_track(requests, "en", ["ru"], Glossary())["ru"]
+    assert track.stats.untranslated_cues == track.stats.reasks == 0
+    assert track.stats.requests == 1 and len(calls) == 3

@@ -10,7 +10,9 @@ hosted APIs), with the manners a batch job owes a shared server.
 - 429 and 5xx answers, timeouts and dropped connections are retried with exponential
   backoff (``Retry-After`` is honoured, capped); other 4xx answers are final. The
   timeout bounds a whole request, not each read: a server that trickles its answer byte by
-  byte times out too. An answer over ``MAX_ANSWER_BYTES`` is refused.
+  byte times out too. An answer over ``MAX_ANSWER_BYTES`` is refused; an error page is
+  read only to its first 64 kB. A success that is no chat completion (a proxy's login
+  page, an error object, no choices) is retried as a 5xx is, and its start shown.
 - Structured output: the OpenAI ``json_schema`` response format first, then the
   ``json_object`` form with a ``schema`` (llama-cpp-python's server), then plain text; a
   server that rejects one form (HTTP 400/422) is asked with the next, and remembered.
@@ -250,8 +252,11 @@ class ChatClient:
             try:
                 status, body, headers = self._post(payload)
                 retry_after = _retry_after(headers)
-                if status < 300:
+                if status < 300 and (strange := _no_completion(body)) is None:
                     return body
+                if status < 300:  # a proxy's page, an error object: the server's fault
+                    problem = f"HTTP {status}: {strange}"
+                    raise _Retry(problem)
                 if status in (401, 403):
                     raise ServerError(self._auth_message(status), status)
                 if status < 400:
@@ -265,6 +270,8 @@ class ChatClient:
                         format_error=about_format,
                     )
                 problem = f"HTTP {status}"
+            except _Retry as retry:
+                problem = self._scrub(str(retry))[:200]
             except (OSError, http.client.HTTPException) as exc:
                 problem = self._scrub(str(getattr(exc, "reason", exc)) or type(exc).__name__)
             if attempt >= self.retries:
@@ -388,6 +395,24 @@ def _read_within(
         # the connection dropped mid-answer: read1 returns what came (retried as a drop)
         raise http.client.IncompleteRead(b"".join(pieces), int(expected) - size)
     return b"".join(pieces)
+
+
+class _Retry(Exception):
+    """An answer worth asking again for (its text: what was wrong)."""
+
+
+def _no_completion(body: bytes) -> str | None:
+    """What makes a successful answer's body no chat completion (a proxy's HTML page, an
+    error object, no choices), shown as the body's start; None for a completion (whatever
+    its message holds: a missing text is the model's, asked again as a bad answer)."""
+    try:
+        data = json.loads(body)
+        choice = data["choices"][0]
+        if isinstance(choice["message"], dict):
+            return None
+    except (ValueError, KeyError, IndexError, TypeError):
+        pass
+    return body.decode("utf-8", "replace")[:200] if body.strip() else "an empty body"
 
 
 def _about_format(payload: dict[str, Any], body: bytes) -> bool:
