@@ -11,10 +11,10 @@ import time
 import pytest
 
 from llm_server import MODEL, Reply, ScriptedServer, Seen, well_behaved
-from scodub.errors import ModelError
+from scodub.errors import ConfigError, ModelError
 from scodub.mt.llm import LlmTranslator
 from scodub.mt.llm_prompt import CueRequest
-from scodub.mt.openai_client import ChatClient
+from scodub.mt.openai_client import ChatClient, resolve_base_url
 from scodub.names.glossary import Glossary
 
 HELLO = [{"role": "user", "content": "Hello."}]
@@ -98,3 +98,14 @@ def test_an_answer_that_is_no_chat_completion_is_a_server_fault(kind: str) -> No
         track = translator.translate_track(requests, "en", ["ru"], Glossary())["ru"]
     assert track.stats.untranslated_cues == track.stats.reasks == 0
     assert track.stats.requests == 1 and len(calls) == 3
+
+
+@pytest.mark.parametrize("host", ["a..b", "x" * 64 + ".lan", ".local"])
+def test_a_host_name_no_resolver_takes_is_one_line(host: str) -> None:
+    """A typo in --mt-url's host (an empty or over-long label) ended in a UnicodeError
+    traceback from the IDNA codec, in the preflight or mid-run."""
+    url = f"http://{host}:8080/v1"
+    with pytest.raises(ConfigError, match=rf"--mt-url '{url}': the host name {host!r}"):
+        resolve_base_url(url)
+    assert resolve_base_url("http://bücher.example:8080/") == "http://bücher.example:8080/v1"
+    assert resolve_base_url("http://[::1]:8080") == "http://[::1]:8080/v1"

@@ -83,6 +83,14 @@ def resolve_base_url(url: str | None) -> str:
     shown = text.strip().rsplit("@", 1)[-1]  # never a password in a message
     if not valid:
         raise ConfigError(f"{where} {shown!r}: expected an http:// or https:// URL")
+    host = parts.hostname or ""
+    try:
+        host.encode("idna")  # what the resolver does with it
+    except UnicodeError:
+        raise ConfigError(
+            f"{where} {shown!r}: the host name {host!r} is not valid (a part of it is empty "
+            "or over 63 characters)"
+        ) from None
     if parts.username is not None:  # urllib would take "user:pw@host" for the host name
         raise ConfigError(
             f"{where} {shown!r}: a user or password in the URL is not sent; give the API key "
