@@ -186,7 +186,7 @@ class ScriptedServer:
                 if reply.endless:
                     self.send_header("Connection", "close")
                     self.close_connection = True
-                else:
+                elif "Content-Length" not in reply.headers:  # else the reply's own
                     self.send_header("Content-Length", str(len(data)))
                 for k, v in reply.headers.items():
                     self.send_header(k, v)

@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from llm_server import MODEL, Reply, ScriptedServer, Seen, well_behaved
+from llm_server import MODEL, Reply, ScriptedServer, Seen, completion, well_behaved
 from scodub.errors import ConfigError, ModelError
 from scodub.mt.llm import LlmTranslator
-from scodub.mt.llm_prompt import CueRequest
+from scodub.mt.llm_prompt import CueRequest, read_answer
 from scodub.mt.openai_client import ChatClient, resolve_base_url
 from scodub.names.glossary import Glossary
 
@@ -109,3 +109,15 @@ def test_a_host_name_no_resolver_takes_is_one_line(host: str) -> None:
         resolve_base_url(url)
     assert resolve_base_url("http://bücher.example:8080/") == "http://bücher.example:8080/v1"
     assert resolve_base_url("http://[::1]:8080") == "http://[::1]:8080/v1"
+
+
+def test_cue_numbers_written_as_other_digits() -> None:
+    """A model that numbers a cue with a superscript ("¹") crashed the run with a
+    ValueError traceback (str.isdigit takes it, int does not), and so did a server's
+    Content-Length written that way; Persian digits are read."""
+    assert read_answer('{"¹": "a", "2": "b"}', 2) == {2: "b"}
+    assert read_answer('Here: {"²": "a"} and {"1": "b"}', 1) == {1: "b"}
+    assert read_answer('{"١": "а", "٢": "б"}', 2) == {1: "а", 2: "б"}
+    reply = Reply(body=completion("да"), headers={"Content-Length": "¹", "Connection": "close"})
+    with ScriptedServer(lambda seen: reply) as server:
+        assert _client(server).chat(HELLO, max_tokens=10).content == "да"

@@ -301,7 +301,7 @@ def _json_in(text: str) -> Any:
             data, _end = decoder.raw_decode(text, start)
         except ValueError:
             data = None
-        if isinstance(data, dict) and any(str(k).strip().isdigit() for k in data):
+        if isinstance(data, dict) and any(str(k).strip().isdecimal() for k in data):
             return data
         start = text.find("{", start + 1)
     return None
@@ -315,7 +315,7 @@ def read_answer(content: str, count: int) -> dict[int, str] | None:
     if isinstance(data, dict):
         found: dict[int, str] = {}
         for key, value in data.items():
-            if str(key).strip().isdigit():
+            if str(key).strip().isdecimal():  # not "¹": int() refuses it
                 found[int(str(key).strip())] = _as_text(value)
         return found or None
     if isinstance(data, list) and len(data) == count:

@@ -399,7 +399,7 @@ def _read_within(
             )
         if time.monotonic() > deadline:
             raise TimeoutError(f"the answer took over {timeout:g} s")
-    if expected is not None and expected.strip().isdigit() and size < int(expected):
+    if expected is not None and expected.strip().isdecimal() and size < int(expected):
         # the connection dropped mid-answer: read1 returns what came (retried as a drop)
         raise http.client.IncompleteRead(b"".join(pieces), int(expected) - size)
     return b"".join(pieces)
