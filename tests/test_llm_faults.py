@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 
 import pytest
 
 from llm_server import MODEL, Reply, ScriptedServer, Seen, completion, well_behaved
+from scodub.data import Cue, Track
 from scodub.errors import ConfigError, ModelError
 from scodub.mt.llm import LlmTranslator
 from scodub.mt.llm_prompt import CueRequest, read_answer
+from scodub.mt.localize import localize
 from scodub.mt.openai_client import ChatClient, resolve_base_url
 from scodub.names.glossary import Glossary
 
@@ -121,3 +124,40 @@ def test_cue_numbers_written_as_other_digits() -> None:
     reply = Reply(body=completion("да"), headers={"Content-Length": "¹", "Connection": "close"})
     with ScriptedServer(lambda seen: reply) as server:
         assert _client(server).chat(HELLO, max_tokens=10).content == "да"
+
+
+class _CountingNllb:
+    """A stand-in for NLLB (sentences in, sentences out) that says what it was asked."""
+
+    name = "nllb:counting"
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def translate(
+        self, texts: Sequence[str], source: str, target: str, *, n_best: int = 1
+    ) -> list[list[str]]:
+        self.asked.append(target)
+        return [[f"[{target}] {t}"] * n_best for t in texts]
+
+
+def test_a_failing_llm_language_costs_no_nllb_work() -> None:
+    """--mt routes kk to NLLB and ru to a server that fails: NLLB translated kk first
+    (minutes of CPU for a film, kept nowhere), then the server's error ended the run and
+    the next run did it all again. Now the server's languages go first; the tracks keep
+    the order asked for."""
+    cues = tuple(Cue(i * 3000, i * 3000 + 2500, (t,)) for i, t in enumerate(LINES))
+    source = Track("en", cues, 25.0)
+    nllb = _CountingNllb()
+    with ScriptedServer(lambda seen: Reply(status=500, body={"error": "gone"})) as server:
+        llm = LlmTranslator(_client(server, retries=0), window=5, concurrency=1)
+        with pytest.raises(ModelError, match="^Russian translation: .*HTTP 500"):
+            localize(source, ["en", "kk", "ru"], Glossary(), translator={"kk": nllb, "ru": llm})
+    assert nllb.asked == []
+    with ScriptedServer() as server:
+        llm = LlmTranslator(_client(server), window=5, concurrency=1)
+        both = {"kk": nllb, "ru": llm}
+        result = localize(source, ["en", "kk", "ru"], Glossary(), translator=both)
+    assert list(result.tracks) == ["kk", "ru", "en"] and nllb.asked == ["kk"]
+    assert result.reports["kk"].route == "mt:nllb:counting"
+    assert result.tracks["ru"].cues[0].flat_text.startswith("<ru>")

@@ -344,7 +344,13 @@ def localize(
         if translator is None:
             raise ValueError("a translator is needed for " + ", ".join(to_translate))
         protected_texts = [p.text for s in sentences for p in s.per_cue]
-        for backend, langs in _by_backend(translator, to_translate):
+        # A server's languages first: its failure (the network, a model gone) then costs
+        # no local model's minutes, and its answers are cached for the next run anyway.
+        groups = sorted(
+            _by_backend(translator, to_translate),
+            key=lambda group: not isinstance(group[0], CueTranslator),
+        )
+        for backend, langs in groups:
             per_unit: dict[str, tuple[list[list[str]], list[list[Enforced]]]] = {}
             if isinstance(backend, CueTranslator):
                 tracks = backend.translate_track(
@@ -366,6 +372,7 @@ def localize(
             for lang in langs:
                 candidates[lang], records[lang] = per_cue_candidates(units, *per_unit[lang])
                 routes[lang] = f"mt:{backend.name}"
+        candidates = {lang: candidates[lang] for lang in to_translate}  # the order asked
     if whisper_english is not None and "en" in targets and src != "en":
         english = words_per_cue(source, whisper_english)
         candidates["en"] = [[t] for t in english]
