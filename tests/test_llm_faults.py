@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections.abc import Sequence
 
 import pytest
@@ -161,3 +162,26 @@ def test_a_failing_llm_language_costs_no_nllb_work() -> None:
     assert list(result.tracks) == ["kk", "ru", "en"] and nllb.asked == ["kk"]
     assert result.reports["kk"].route == "mt:nllb:counting"
     assert result.tracks["ru"].cues[0].flat_text.startswith("<ru>")
+
+
+@pytest.mark.parametrize("status", [200, 400, 404])
+def test_a_server_message_cannot_drive_the_terminal(status: int) -> None:
+    """What a server says goes into the one-line error: its escape sequences (clear the
+    screen, retitle the window, hide the text) reached the user's terminal as they were."""
+    body = b"\x1b[2J\x1b]0;owned\x07oops\x1b[8m hidden \x00\x9b31m\xe2\x80\xaeend"
+    with (
+        ScriptedServer(lambda seen: Reply(status=status, body=body)) as server,
+        pytest.raises(ModelError, match=r"HTTP \d+: .*oops") as caught,
+    ):
+        _client(server, retries=0).chat(HELLO, max_tokens=10)
+    message = str(caught.value)
+    assert not [c for c in message if unicodedata.category(c) in ("Cc", "Cf")], message
+    assert "hidden" in message and "end" in message
+
+
+def test_the_model_list_in_a_message_is_cleaned_and_short() -> None:
+    served = ("\x1b]0;owned\x07qwen", "x" * 100_000)
+    with ScriptedServer(models=served) as server, pytest.raises(ModelError) as caught:
+        _client(server).check()
+    message = str(caught.value)
+    assert "it serves: ]0;ownedqwen, xxx" in message and len(message) < 400, message[:300]

@@ -35,6 +35,7 @@ import random
 import re
 import threading
 import time
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -199,7 +200,7 @@ class ChatClient:
         if served and self.model not in served:
             raise ModelError(
                 f"translation server {self.url} has no model {self.model!r}; it serves: "
-                + ", ".join(served[:10])
+                + self._scrub(", ".join(served[:10]))[:200]
             )
 
     def chat(
@@ -352,10 +353,12 @@ class ChatClient:
         )
 
     def _scrub(self, text: str | bytes) -> str:
-        """Server text fit for a message: decoded, one line, the key removed."""
+        """Server text fit for a message: decoded, one line, no control characters (a
+        terminal takes them for commands), the key removed."""
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
         text = " ".join(text.split())
+        text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf"))
         if self._key:
             # Servers echo the key, or part of it ("sk-ab...wxyz"), in any case: every run
             # of 6 of its characters goes (of a short key, the key itself).
