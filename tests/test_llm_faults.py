@@ -185,3 +185,23 @@ def test_the_model_list_in_a_message_is_cleaned_and_short() -> None:
         _client(server).check()
     message = str(caught.value)
     assert "it serves: ]0;ownedqwen, xxx" in message and len(message) < 400, message[:300]
+
+
+@pytest.mark.parametrize("content", ["<think>The user wants Russian. Cue 1 says", None])
+def test_a_model_that_thinks_away_its_budget_is_named_as_such(content: str | None) -> None:
+    """A reasoning model (Qwen3, R1) spends every answer's token budget thinking, in the
+    content or beside it, and stops at "length" before any translation: the run failed
+    with "no translation, the source text back, or another language", no word of why."""
+
+    def thinking(seen: Seen) -> Reply:
+        body = completion("")
+        body["choices"][0]["message"]["content"] = content
+        body["choices"][0]["finish_reason"] = "length"
+        return Reply(body=body)
+
+    requests = [CueRequest(t, t, 2000) for t in LINES]
+    with ScriptedServer(thinking) as server:
+        translator = LlmTranslator(_client(server), window=5, concurrency=1)
+        wanted = r"no usable Russian for 2 of 2 cues \(4 of 4 answers ran out of tokens before"
+        with pytest.raises(ModelError, match=wanted + r" any translation: .* thinking off"):
+            translator.translate_track(requests, "en", ["ru"], Glossary())

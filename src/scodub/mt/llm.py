@@ -18,7 +18,9 @@ restores and repairs them as for NLLB. Every answer that gave at least one cue i
 by what was sent (``AnswerCache``, e.g. ``StageCache`` under ``OUT/.scodub/mt-llm/``), so a
 re-run or a resumed batch sends nothing already answered, and asks again what was refused.
 A reasoning model's ``<think>`` block and prose around the JSON are dropped; an answer cut
-off at its token budget loses its last cue, which is asked again. ``stats`` per language
+off at its token budget loses its last cue, which is asked again (a track that fails
+because its answers ran out of tokens before any cue says so: a model thinking at
+length first). ``stats`` per language
 say how many windows, re-asks, cue-by-cue fallbacks, requests, cached answers and tokens
 it took.
 """
@@ -74,6 +76,7 @@ class LlmStats:
     windows_ok: int = 0  # first answer right for every cue
     numbering_errors: int = 0  # windows whose first answer lacked, emptied or mixed cues
     malformed_answers: int = 0  # answers with nothing readable (not JSON, no N: lines)
+    cut_off_answers: int = 0  # stopped at max_tokens before any cue (a model thinking first)
     reasks: int = 0
     reask_fixed_cues: int = 0
     fallback_cues: int = 0  # cues asked one by one after the re-ask
@@ -176,11 +179,18 @@ class LlmTranslator:
                         texts[cue] = text
                     stats.add(window_stats)
             if stats.untranslated_cues * 2 > stats.cues:  # a track that is mostly the source
+                why = "no translation, the source text back, or another language"
+                if stats.cut_off_answers:
+                    answers = stats.requests + stats.cached_answers
+                    why = (
+                        f"{stats.cut_off_answers} of {answers} answers ran out of tokens "
+                        "before any translation: a model that reasons first? turn its "
+                        "thinking off on the server"
+                    )
                 raise ModelError(
                     f"openai:{self.client.model} gave no usable {get_language(code).name} "
-                    f"for {stats.untranslated_cues} of {stats.cues} cues (no translation, "
-                    "the source text back, or another language): nothing was published; "
-                    "its usable answers are cached for the next run"
+                    f"for {stats.untranslated_cues} of {stats.cues} cues ({why}): nothing "
+                    "was published; its usable answers are cached for the next run"
                 )
             result[code] = LlmTrack(texts, stats)
         return result
@@ -248,6 +258,8 @@ class LlmTranslator:
             answers = {}
         if finish == "length" and answers:  # cut off at max_tokens: its last cue half-written
             del answers[max(answers)]
+        if finish == "length" and not any(a.strip() for a in answers.values()):
+            stats.cut_off_answers += 1
         problems: dict[int, str] = {}
         for position, request in enumerate(asked):
             answer = answers.get(position + 1)
