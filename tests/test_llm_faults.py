@@ -205,3 +205,16 @@ def test_a_model_that_thinks_away_its_budget_is_named_as_such(content: str | Non
         wanted = r"no usable Russian for 2 of 2 cues \(4 of 4 answers ran out of tokens before"
         with pytest.raises(ModelError, match=wanted + r" any translation: .* thinking off"):
             translator.translate_track(requests, "en", ["ru"], Glossary())
+
+
+def test_a_proxy_page_for_the_model_list_fails_the_preflight() -> None:
+    """A sign-in proxy answers every path with HTTP 200 and its HTML page: the preflight
+    took it for a server without a model list and passed, so the run transcribed the
+    film (minutes to hours) before the first translation request failed."""
+    page = b"<!doctype html><html><title>Sign in</title></html>"
+    with ScriptedServer(on_get=lambda seen: Reply(body=page)) as server:
+        wanted = rf"^translation server {server.url}: /models answered HTTP 200 with no model "
+        with pytest.raises(ModelError, match=wanted + "list: <!doctype html><html><title>Sign"):
+            _client(server).check()
+    with ScriptedServer(on_get=lambda seen: Reply(body={"object": "list"})) as server:
+        _client(server).check()  # JSON of another shape: a server of its own kind

@@ -196,6 +196,11 @@ class ChatClient:
                 f"translation server {self.url}: /models answered HTTP {status}: "
                 f"{self._scrub(body)[:160]}"
             )
+        if (strange := _not_json(body)) is not None:  # a sign-in proxy's page, say
+            raise ModelError(
+                f"translation server {self.url}: /models answered HTTP {status} with no "
+                f"model list: {self._scrub(strange)[:160]}"
+            )
         served = _model_ids(body)
         if served and self.model not in served:
             raise ModelError(
@@ -448,6 +453,15 @@ def _retry_after(headers: dict[str, str]) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _not_json(body: bytes) -> str | None:
+    """The start of ``body`` when it is no JSON at all (else None)."""
+    try:
+        json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")[:200] if body.strip() else "an empty body"
+    return None
 
 
 def _model_ids(body: bytes) -> list[str]:
