@@ -28,6 +28,7 @@ from scodub.inputfiles import MANIFEST_MAX_BYTES, read_input_bytes
 from scodub.langs import parse_language_list, spoken_language
 from scodub.stages.cache import CACHE_DIRNAME
 from scodub.stages.dub import STEM_FORMATS, DubSettings
+from scodub.stages.outputs import made_for
 from scodub.stages.plan import RunSettings
 
 #: File suffixes ``scodub batch FOLDER`` picks up (each is still probed by ``validate``).
@@ -68,8 +69,11 @@ class Defaults:
     dub: DubSettings = field(default_factory=DubSettings)  # used when a row turns dub on
 
 
-def read_manifest(path: Path, defaults: Defaults) -> list[FilmEntry]:
-    """A YAML (``.yaml``/``.yml``) or CSV (``.csv``) manifest to film entries."""
+def read_manifest(
+    path: Path, defaults: Defaults, *, out_dir: Path | None = None
+) -> list[FilmEntry]:
+    """A YAML (``.yaml``/``.yml``) or CSV (``.csv``) manifest to film entries (``out_dir``:
+    the batch's --out, where films keep the folders made for them: ``assign_ids``)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".yaml", ".yml"):
@@ -91,7 +95,7 @@ def read_manifest(path: Path, defaults: Defaults) -> list[FilmEntry]:
         raise ManifestError(path, "no films listed")
     base = path.parent
     entries = [_entry(path, base, row, shared, defaults) for row in rows]
-    return assign_ids(entries)
+    return assign_ids(entries, out_dir)
 
 
 _MISSING = Path("<missing>")
@@ -100,8 +104,9 @@ _MISSING = Path("<missing>")
 def scan_folder(
     folder: Path, defaults: Defaults, *, exclude: Path | None = None
 ) -> list[FilmEntry]:
-    """Every media file under ``folder`` (by suffix; hidden folders and ``exclude`` skipped),
-    each with the command line's settings."""
+    """Every media file under ``folder`` (by suffix; hidden folders and ``exclude``, the
+    batch's --out, skipped), each with the command line's settings; a film keeps the
+    folder made for it in ``exclude`` (``assign_ids``)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ManifestError(folder, "is not a folder")
@@ -123,7 +128,7 @@ def scan_folder(
             found.append(_entry(folder, folder, row, {}, defaults))
     if not found:
         raise ManifestError(folder, "no media files found (looked for " + _suffix_list() + ")")
-    return assign_ids(found)
+    return assign_ids(found, exclude)
 
 
 def _suffix_list() -> str:
@@ -142,20 +147,27 @@ def path_tag(path: Path) -> str:
     return hashlib.sha256(str(Path(path).resolve()).encode("utf-8")).hexdigest()[:8]
 
 
-def assign_ids(entries: list[FilmEntry]) -> list[FilmEntry]:
+def assign_ids(entries: list[FilmEntry], out_dir: Path | None = None) -> list[FilmEntry]:
     """Give every film a unique id: its file name, or, where two names clash (case
     ignored: macOS and Windows file systems would merge them), the name plus a hash of
     its full path. An explicit ``id`` is kept. The same file listed twice needs an ``id``
-    on one of the rows (two settings of one film: two output folders)."""
+    on one of the rows (two settings of one film: two output folders).
+
+    With ``out_dir`` (the batch's --out), a film keeps the folder an earlier batch made for
+    it there: adding a film of the same name (or removing it again) moves no finished
+    film to another folder, where its work would be done again (``_earlier_ids``)."""
     counts: dict[str, int] = {}
     for entry in entries:
         counts[entry.film_id.lower()] = counts.get(entry.film_id.lower(), 0) + 1
+    earlier = _earlier_ids(entries, out_dir) if out_dir is not None else {}
     seen: dict[str, int] = {}
     out = []
-    for entry in entries:
+    for n, entry in enumerate(entries):
         film_id = entry.film_id
         problems = list(entry.problems)
-        if counts[film_id.lower()] > 1 and not entry.named:
+        if n in earlier:
+            film_id = earlier[n]
+        elif counts[film_id.lower()] > 1 and not entry.named:
             film_id = f"{film_id}-{path_tag(entry.path)}"
         if film_id.lower() in seen:
             problems.append(
@@ -169,6 +181,28 @@ def assign_ids(entries: list[FilmEntry]) -> list[FilmEntry]:
             seen[film_id.lower()] = entry.line
         out.append(replace(entry, film_id=film_id, problems=tuple(problems)))
     return out
+
+
+def _earlier_ids(entries: list[FilmEntry], out_dir: Path) -> dict[int, str]:
+    """Entry index -> the id whose folder in ``out_dir`` holds that film's outputs, of its
+    two possible ids (the file name, the name plus the path's hash), for rows that give no
+    id. The plain name is kept by at most one film (and not when a row names it)."""
+    named = {e.film_id.lower() for e in entries if e.named}
+    claims: dict[str, list[int]] = {}  # plain id -> the films its folder was made for
+    tagged: dict[int, str] = {}
+    for n, entry in enumerate(entries):
+        if entry.named or entry.path == _MISSING:
+            continue
+        if made_for(out_dir / entry.film_id, entry.path):
+            claims.setdefault(entry.film_id.lower(), []).append(n)
+        elif made_for(out_dir / f"{entry.film_id}-{path_tag(entry.path)}", entry.path):
+            tagged[n] = f"{entry.film_id}-{path_tag(entry.path)}"
+    plain = {
+        films[0]: entries[films[0]].film_id
+        for key, films in claims.items()
+        if len(films) == 1 and key not in named
+    }
+    return {**tagged, **plain}
 
 
 # -- settings ---------------------------------------------------------------------------

@@ -127,7 +127,7 @@ def run_command(
     if target.is_dir():
         entries = scan_folder(target, defaults, exclude=out_dir)
     else:
-        entries = read_manifest(target, defaults)
+        entries = read_manifest(target, defaults, out_dir=out_dir)
     with batch_lock(out_dir):  # a second batch here stops before validation writes
         state = _validated_run(entries, out_dir, chosen, skip_invalid, quiet, as_json)
     data = state.to_json()

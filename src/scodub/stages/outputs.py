@@ -118,6 +118,13 @@ def _register(out_dir: Path) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in data.items() if isinstance(v, dict) and isinstance(v.get("path"), str)}
 
 
+def made_for(out_dir: Path, film: Path) -> bool:
+    """Whether ``out_dir`` holds outputs made from the film file ``film`` (its register
+    names the file; nothing is written)."""
+    path = str(Path(film).resolve())
+    return any(entry["path"] == path for entry in _register(out_dir).values())
+
+
 def claim_stem(out_dir: Path, film: Film) -> None:
     """Record that ``film`` owns its file stem in ``out_dir``; refuse when another film
     (another path and other content) already does. Call before any output is written."""

@@ -1,0 +1,86 @@
+"""A batch run again after its manifest (or folder) changed: what was finished for a film
+stays finished, in the folder it was made in."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, SAMPLE, run_cli, run_ffmpeg
+from scodub.batch.manifest import Defaults, path_tag, read_manifest, scan_folder
+from scodub.provision.whisper import ResolvedModel
+from scodub.stages.film import open_film
+from scodub.stages.outputs import claim_stem
+
+
+def _clip(source: Path, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    run_ffmpeg("-i", str(source), "-t", "2", str(target))
+    return target
+
+
+def _batch(
+    tmp_path: Path, films: list[Path], out: Path, capsys: pytest.CaptureFixture[str]
+) -> dict[str, dict[str, str]]:
+    """Run a batch of ``films``: film id -> its stages' statuses."""
+    manifest = tmp_path / "films.yaml"
+    listed = "".join(f"  - {film}\n" for film in films)
+    manifest.write_text(f"defaults: {{lang: en, langs: [en]}}\nfilms:\n{listed}", encoding="utf-8")
+    code, _, err = run_cli(["batch", str(manifest), "--out", str(out), "--workers", "1", "-q"],
+                           capsys)  # fmt: skip
+    assert code == 0, err
+    data = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    return {
+        film_id: {label: stage["status"] for label, stage in film["stages"].items()}
+        for film_id, film in data["films"].items()
+    }
+
+
+def test_a_film_of_the_same_name_added_or_removed_moves_no_finished_film(
+    whisper_model: ResolvedModel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second ``speech.wav`` added to a catalogue renamed the first film's folder to
+    ``speech-<hash>``: its finished work was done again there and the old folder left
+    behind; removing it again moved the other film's folder (and redid it, or stopped the
+    whole batch: ``speech`` holds another film's outputs)."""
+    first = _clip(DATA / "jfk.wav", tmp_path / "x" / "speech.wav")
+    second = _clip(DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav",
+                   tmp_path / "y" / "speech.wav")  # fmt: skip
+    out = tmp_path / "out"
+    assert set(_batch(tmp_path, [first], out, capsys)) == {"speech"}
+    tagged = f"speech-{path_tag(second)}"
+    both = _batch(tmp_path, [first, second], out, capsys)
+    assert set(both) == {"speech", tagged}
+    assert set(both["speech"].values()) == {"reused"}, both
+    assert set(both[tagged].values()) == {"done"}, both
+    alone = _batch(tmp_path, [second], out, capsys)
+    assert alone == {tagged: {label: "reused" for label in both[tagged]}}
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
+        ["batch.json", "speech", tagged]
+    )
+
+
+def test_a_folder_s_film_keeps_its_folder_when_one_of_the_same_stem_is_added(
+    tmp_path: Path,
+) -> None:
+    """``films/film.mp4`` was batched into ``out/film``; ``films/film.mkv`` added beside it
+    gave both a hashed id, so the finished film was done again in a new folder."""
+    films = tmp_path / "films"
+    films.mkdir()
+    shutil.copy(SAMPLE, films / "film.mp4")
+    out = tmp_path / "out"
+    (done,) = scan_folder(films, Defaults(), exclude=out)
+    assert done.film_id == "film"
+    claim_stem(out / "film", open_film(done.path, out / "film"))  # as the batch does
+    shutil.copy(SAMPLE, films / "film.mkv")
+    ids = {e.path.name: e.film_id for e in scan_folder(films, Defaults(), exclude=out)}
+    assert ids == {"film.mp4": "film", "film.mkv": f"film-{path_tag(films / 'film.mkv')}"}
+    # A row that names the id itself keeps it: the earlier film takes its hashed id.
+    manifest = tmp_path / "films.csv"
+    manifest.write_text("path,id\nfilms/film.mkv,film\nfilms/film.mp4,\n", encoding="utf-8")
+    named, earlier = read_manifest(manifest, Defaults(), out_dir=out)
+    assert (named.film_id, earlier.film_id) == ("film", f"film-{path_tag(films / 'film.mp4')}")
+    assert not named.problems and not earlier.problems
