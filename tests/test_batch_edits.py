@@ -84,3 +84,25 @@ def test_a_folder_s_film_keeps_its_folder_when_one_of_the_same_stem_is_added(
     named, earlier = read_manifest(manifest, Defaults(), out_dir=out)
     assert (named.film_id, earlier.film_id) == ("film", f"film-{path_tag(films / 'film.mp4')}")
     assert not named.problems and not earlier.problems
+
+
+def test_a_folder_holding_another_film_of_that_name_is_the_row_s_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The manifest's ``x/speech.wav`` replaced by another film, ``y/speech.wav``: its
+    folder ``speech`` holds the first film's outputs. The whole batch stopped (every
+    film) once it had started, telling to "write into another --out"; it is the row's
+    problem, found with the others before anything starts."""
+    first = _clip(DATA / "jfk.wav", tmp_path / "x" / "speech.wav")
+    second = _clip(DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav",
+                   tmp_path / "y" / "speech.wav")  # fmt: skip
+    out = tmp_path / "out"
+    claim_stem(out / "speech", open_film(first, out / "speech"))  # an earlier batch's folder
+    manifest = tmp_path / "films.csv"
+    manifest.write_text(f"path,lang,langs\n{second},en,en\n", encoding="utf-8")
+    code, _, err = run_cli(["batch", str(manifest), "--out", str(out)], capsys)
+    lines = err.splitlines()
+    assert code == 2 and len(lines) == 2, err
+    assert lines[0].startswith(f"scodub: invalid: {manifest}:2: speech: ")
+    assert str(first) in lines[0]
+    assert "give this row its own 'id'" in lines[0] and not (out / "batch.json").exists()

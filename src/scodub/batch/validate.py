@@ -21,6 +21,7 @@ from scodub.media.mux import check_video_copyable
 from scodub.media.probe import choose_audio_stream, probe
 from scodub.mt.localize import MtSettings, mt_identity, mt_targets
 from scodub.names.io import load_glossaries
+from scodub.stages.outputs import stem_owner
 from scodub.stages.plan import FilmPlan
 
 
@@ -67,9 +68,14 @@ def validate(entries: Sequence[FilmEntry], out_dir: Path) -> Validation:
             ]
         if not found and out_ok:
             try:
-                plans[entry.film_id] = plan_entry(entry, out_dir / entry.film_id)
+                plan = plan_entry(entry, out_dir / entry.film_id)
             except ScodubError as exc:
                 found.append(Problem(entry.where, entry.film_id, " ".join(str(exc).split())))
+            else:
+                taken = _folder_taken(entry, plan, out_dir)
+                found += [Problem(entry.where, entry.film_id, text) for text in taken]
+                if not taken:
+                    plans[entry.film_id] = plan
         problems += found
         (invalid if found else valid).append(entry)
     return Validation(tuple(valid), tuple(invalid), tuple(problems), plans)
@@ -107,6 +113,19 @@ def _check(entry: FilmEntry, out_dir: Path, out_ok: bool) -> list[str]:
         except ScodubError as exc:
             problems.append(" ".join(str(exc).split()))
     return list(dict.fromkeys(problems))  # a missing file fails each check that reads it
+
+
+def _folder_taken(entry: FilmEntry, plan: FilmPlan, out_dir: Path) -> list[str]:
+    """The film's folder holds the outputs of another film of the same name (the row's
+    file replaced in the manifest by another film): found here, as the row's problem,
+    rather than stopping every film of the batch once it has started."""
+    other = stem_owner(out_dir / entry.film_id, plan.film)
+    if other is None:
+        return []
+    return [
+        f"{out_dir / entry.film_id} holds the outputs of {other}, another film of this "
+        "name; give this row its own 'id' (its own folder)"
+    ]
 
 
 def _raise(text: str) -> Callable[[], object]:

@@ -125,19 +125,29 @@ def made_for(out_dir: Path, film: Path) -> bool:
     return any(entry["path"] == path for entry in _register(out_dir).values())
 
 
+def stem_owner(out_dir: Path, film: Film) -> str | None:
+    """The other film (its path) whose outputs ``out_dir`` holds under ``film``'s file
+    stem (another path and other content), else None; nothing is written."""
+    owner = _register(out_dir).get(film.stem)
+    if (
+        owner is not None
+        and owner["path"] != str(film.path.resolve())
+        and owner.get("content") != film.content_hash
+    ):
+        return str(owner["path"])
+    return None
+
+
 def claim_stem(out_dir: Path, film: Film) -> None:
     """Record that ``film`` owns its file stem in ``out_dir``; refuse when another film
     (another path and other content) already does. Call before any output is written."""
     register = _register(out_dir)
     mine = {"path": str(film.path.resolve()), "content": film.content_hash}
     owner = register.get(film.stem)
-    if (
-        owner is not None
-        and owner["path"] != mine["path"]
-        and owner.get("content") != film.content_hash
-    ):
+    other = stem_owner(out_dir, film)
+    if other is not None:
         raise OutputError(
-            f"{out_dir}: already holds the outputs of {owner['path']} under the name "
+            f"{out_dir}: already holds the outputs of {other} under the name "
             f"{film.stem!r}; write {film.path} into another --out"
         )
     if owner is None or {k: owner.get(k) for k in mine} != mine:
