@@ -11,9 +11,11 @@ import pytest
 
 from conftest import DATA, SAMPLE, run_cli, run_ffmpeg
 from scodub.batch.manifest import Defaults, path_tag, read_manifest, scan_folder
+from scodub.batch.run import batch_lock, run_batch
+from scodub.batch.schedule import Schedule
 from scodub.provision.whisper import ResolvedModel
 from scodub.stages.film import open_film
-from scodub.stages.outputs import claim_stem
+from scodub.stages.outputs import claim_stem, output_lock
 
 
 def _clip(source: Path, target: Path) -> Path:
@@ -106,3 +108,26 @@ def test_a_folder_holding_another_film_of_that_name_is_the_row_s_problem(
     assert lines[0].startswith(f"scodub: invalid: {manifest}:2: speech: ")
     assert str(first) in lines[0]
     assert "give this row its own 'id'" in lines[0] and not (out / "batch.json").exists()
+
+
+class _Idle:
+    name = "local"
+
+    def run(self, schedule: Schedule) -> None:
+        assert not schedule.jobs
+
+
+def test_a_batch_leaves_alone_what_other_runs_write_inside_its_folder(tmp_path: Path) -> None:
+    """A batch started by clearing every ``.*.part*`` file anywhere under its --out: the
+    half-written outputs of another batch (or ``scodub run``) writing into a folder
+    inside it were deleted under that run, whose rename then failed."""
+    out = tmp_path / "out"
+    inner = out / "festival"  # another batch's --out, inside this one's
+    writing = inner / "film" / ".film.ru.x1y2z3.part.srt"
+    left = out / ".batch.a1b2c3.part.json"  # this batch's own leftover of a kill
+    with batch_lock(inner), output_lock(inner / "film"):
+        writing.write_text("1\n00:00:01,000 --> 00:00:02,000\nпол", encoding="utf-8")
+        out.mkdir(exist_ok=True)
+        left.write_text("{", encoding="utf-8")
+        run_batch([], {}, out, _Idle())
+        assert writing.exists() and not left.exists()

@@ -10,7 +10,6 @@ stage whose result is in ``DIR/<film-id>/.scodub/`` is reused, so only what was 
 from __future__ import annotations
 
 import fcntl
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -71,13 +70,15 @@ def batch_lock(out_dir: Path) -> Iterator[None]:
 
 
 def clear_partials(out_dir: Path) -> list[Path]:
-    """Remove temporary files a killed run left behind (``fsutil.atomic_path`` names them
-    ``.<stem>.<random>.part<suffix>``): hidden, never a finished output, safe under the lock."""
+    """Remove temporary files a killed batch left in its own files (``fsutil.atomic_path``
+    names them ``.<stem>.<random>.part<suffix>``: ``batch.json``'s): hidden, never a
+    finished output, safe under the batch lock. Each film's folder is swept by its own
+    lock (``stages.outputs.output_lock``); nothing deeper is this batch's to clear: a
+    folder inside --out may be another batch's or run's, writing now."""
     removed = []
-    for root, _dirs, files in os.walk(out_dir):
-        for name in files:
-            if name.startswith(".") and ".part" in name:
-                path = Path(root) / name
+    for folder in (out_dir, out_dir / WORK_DIR):
+        for path in folder.glob(".*.part*"):
+            if path.is_file() and not path.is_symlink():
                 path.unlink(missing_ok=True)
                 removed.append(path)
     return removed
