@@ -4,18 +4,25 @@ stays finished, in the folder it was made in."""
 from __future__ import annotations
 
 import json
+import os
+import resource
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import DATA, SAMPLE, run_cli, run_ffmpeg
+from conftest import DATA, ROOT, SAMPLE, run_cli, run_ffmpeg
+from scodub.asr.whisper import AsrSettings
 from scodub.batch.manifest import Defaults, path_tag, read_manifest, scan_folder
 from scodub.batch.run import batch_lock, run_batch
 from scodub.batch.schedule import Schedule
+from scodub.batch.validate import validate
 from scodub.provision.whisper import ResolvedModel
 from scodub.stages.film import open_film
 from scodub.stages.outputs import claim_stem, output_lock
+from scodub.stages.plan import RunSettings
 
 
 def _clip(source: Path, target: Path) -> Path:
@@ -111,10 +118,15 @@ def test_a_folder_holding_another_film_of_that_name_is_the_row_s_problem(
 
 
 class _Idle:
+    """An executor that runs nothing (the jobs stay pending)."""
+
     name = "local"
 
+    def __init__(self, pending: bool = False) -> None:
+        self.pending = pending
+
     def run(self, schedule: Schedule) -> None:
-        assert not schedule.jobs
+        assert self.pending or not schedule.jobs
 
 
 def test_a_batch_leaves_alone_what_other_runs_write_inside_its_folder(tmp_path: Path) -> None:
@@ -131,3 +143,55 @@ def test_a_batch_leaves_alone_what_other_runs_write_inside_its_folder(tmp_path: 
         left.write_text("{", encoding="utf-8")
         run_batch([], {}, out, _Idle())
         assert writing.exists() and not left.exists()
+
+
+def _films_folder(tmp_path: Path, count: int) -> Path:
+    films = tmp_path / "films"
+    films.mkdir()
+    run_ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=0.3", "-ar", "16000", str(films / "t0.wav"))
+    for n in range(1, count):
+        shutil.copy(films / "t0.wav", films / f"t{n}.wav")
+    return films
+
+
+def test_a_catalogue_of_more_films_than_the_open_file_limit_runs(tmp_path: Path) -> None:
+    """Each film's folder lock is an open file held for the whole batch: past the soft
+    limit on open files (1024 on many systems) the batch stopped at its start with a
+    traceback (OSError: Too many open files)."""
+    films = _films_folder(tmp_path, 60)
+    out = tmp_path / "out"
+    settings = RunSettings(asr=AsrSettings(language="en"), targets=("en",))
+    checked = validate(scan_folder(films, Defaults(settings), exclude=out), out)
+    assert len(checked.valid) == 60
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (len(os.listdir("/proc/self/fd")) + 20, hard))
+    try:
+        state = run_batch(checked.valid, checked.plans, out, _Idle(pending=True))
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert len(state.films) == 60
+
+
+def test_a_catalogue_past_the_hard_open_file_limit_is_one_line(tmp_path: Path) -> None:
+    films = _films_folder(tmp_path, 40)
+    script = (
+        "import os, resource, sys\n"
+        "from pathlib import Path\n"
+        "from scodub.batch.manifest import Defaults, scan_folder\n"
+        "from scodub.batch.run import run_batch\n"
+        "from scodub.errors import ScodubError\n"
+        "entries = scan_folder(Path(sys.argv[1]), Defaults())\n"
+        "limit = len(os.listdir('/proc/self/fd')) + 20\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))\n"
+        "try:\n"
+        "    run_batch(entries, {}, Path(sys.argv[2]), None)\n"
+        "except ScodubError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run([sys.executable, "-c", script, str(films), str(out)], env=env,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "40 films" in done.stdout and "ulimit -Hn" in done.stdout, done.stdout
+    assert not (out / "batch.json").exists() and not (out / "t0").exists()

@@ -10,6 +10,7 @@ stage whose result is in ``DIR/<film-id>/.scodub/`` is reused, so only what was 
 from __future__ import annotations
 
 import fcntl
+import resource
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -84,6 +85,33 @@ def clear_partials(out_dir: Path) -> list[Path]:
     return removed
 
 
+#: Open files a batch needs besides one lock per film: the interpreter's and its libraries',
+#: each local worker's pipes and log.
+SPARE_FILES = 1024
+
+
+def make_room_for_locks(out_dir: Path, films: int) -> None:
+    """Each film's folder lock is an open file, held for the whole batch: the soft limit on
+    open files (1024 on many systems) is raised toward the hard one for a large catalogue;
+    past the hard one, one line before any film is touched."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = films + SPARE_FILES
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return
+    room = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
+    if room > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (room, hard))
+        except (ValueError, OSError):  # a system cap below the hard limit (macOS)
+            room = soft
+    if room < needed:
+        raise OutputError(
+            f"{out_dir}: a batch of {films} films needs about {needed} open files (one "
+            f"per film's folder), past this system's limit of {max(room, soft)} "
+            "(ulimit -Hn); raise the limit or split the manifest"
+        )
+
+
 def plan_batch(entries: Sequence[FilmEntry], plans: Mapping[str, FilmPlan]) -> list[Job]:
     jobs: list[Job] = []
     shared: dict[str, tuple[str, str]] = {}  # the same film under two names: work done once
@@ -108,6 +136,7 @@ def run_batch(
     there meanwhile), its file names claimed, and marked as the batch's own."""
     out_dir = Path(out_dir).absolute()  # workers elsewhere do not share our cwd
     with batch_lock(out_dir), ExitStack() as held:
+        make_room_for_locks(out_dir, len(entries))
         clear_partials(out_dir)
         for entry in entries:
             film_out = out_dir / entry.film_id
