@@ -195,3 +195,27 @@ def test_a_catalogue_past_the_hard_open_file_limit_is_one_line(tmp_path: Path) -
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert "40 films" in done.stdout and "ulimit -Hn" in done.stdout, done.stdout
     assert not (out / "batch.json").exists() and not (out / "t0").exists()
+
+
+def test_status_after_a_power_cut_is_interrupted_though_the_pid_lives_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a power cut (or kill -9) the batch's pid may belong to another process: status
+    said "running" for as long as that one lived. The batch's lock says whether it runs."""
+    out = tmp_path / "out"
+    with batch_lock(out):  # a batch that planned its films, then the power went
+        run_batch([], {}, out, _Idle())
+    data = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    data["finished_at"] = None
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        data["pid"] = sleeper.pid  # the pid, now another program's
+        (out / "batch.json").write_text(json.dumps(data), encoding="utf-8")
+        code, stdout, _ = run_cli(["batch", "status", str(out)], capsys)
+        assert code == 0 and stdout.startswith(f"{out}: interrupted ("), stdout
+        with batch_lock(out):  # while a batch holds the folder, it runs
+            code, stdout, _ = run_cli(["batch", "status", str(out)], capsys)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert code == 0 and stdout.startswith(f"{out}: running ("), stdout

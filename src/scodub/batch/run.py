@@ -10,6 +10,7 @@ stage whose result is in ``DIR/<film-id>/.scodub/`` is reused, so only what was 
 from __future__ import annotations
 
 import fcntl
+import os
 import resource
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -68,6 +69,24 @@ def batch_lock(out_dir: Path) -> Iterator[None]:
             _HELD.discard(key)
     finally:
         handle.close()
+
+
+def batch_running(out_dir: Path) -> bool | None:
+    """Whether a batch holds ``out_dir`` now (its lock is taken), None when that cannot be
+    told (no lock there); nothing is written."""
+    try:
+        fd = os.open(Path(out_dir) / WORK_DIR / "lock", os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # given back at once
+    except BlockingIOError:
+        return True
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return False
 
 
 def clear_partials(out_dir: Path) -> list[Path]:

@@ -209,13 +209,18 @@ def load_state(out_dir: Path) -> dict[str, Any]:
     return data
 
 
-def run_state(data: dict[str, Any]) -> str:
-    """finished, running (its process is alive on this host) or interrupted."""
+def run_state(data: dict[str, Any], locked: bool | None = None) -> str:
+    """finished, running or interrupted. ``locked``: whether a batch holds the folder's
+    lock (None: not known), which says it on this host; else whether the process is alive
+    (after a power cut or ``kill -9`` its pid may be another program's)."""
     if data.get("finished_at"):
         return "finished"
-    if data.get("host") == socket.gethostname() and _alive(int(data.get("pid", 0))):
+    here = data.get("host") == socket.gethostname()
+    if locked is not None and (here or locked):
+        return "running" if locked else "interrupted"
+    if here and _alive(int(data.get("pid", 0))):
         return "running"
-    return "interrupted" if data.get("host") == socket.gethostname() else "running elsewhere?"
+    return "interrupted" if here else "running elsewhere?"
 
 
 def _alive(pid: int) -> bool:

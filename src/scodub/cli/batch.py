@@ -56,11 +56,14 @@ def status(out_dir: Path, as_json: bool) -> None:
     """The film x stage table of a running or finished batch in DIR."""
     import json
 
+    from scodub.batch.run import batch_running
+
     data = load_state(out_dir)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{out_dir}: {run_state(data)} ({data['executor']}, started {data['started_at']})")
+    state = run_state(data, batch_running(out_dir))
+    click.echo(f"{out_dir}: {state} ({data['executor']}, started {data['started_at']})")
     click.echo(table(data))
 
 
