@@ -104,9 +104,11 @@ def clear_partials(out_dir: Path) -> list[Path]:
     return removed
 
 
-#: Open files a batch needs besides one lock per film: the interpreter's and its libraries',
-#: each local worker's pipes and log.
+#: Open files a batch may need besides one lock per film: the interpreter's and its
+#: libraries', each local worker's pipes and log. Wanted, not required: the batch refuses
+#: only when the films' locks leave fewer than ``MIN_SPARE_FILES`` (as many as before).
 SPARE_FILES = 1024
+MIN_SPARE_FILES = 64
 
 
 def make_room_for_locks(out_dir: Path, films: int) -> None:
@@ -114,19 +116,20 @@ def make_room_for_locks(out_dir: Path, films: int) -> None:
     open files (1024 on many systems) is raised toward the hard one for a large catalogue;
     past the hard one, one line before any film is touched."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    needed = films + SPARE_FILES
-    if soft == resource.RLIM_INFINITY or soft >= needed:
+    wanted = films + SPARE_FILES
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
         return
-    room = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
+    room = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
     if room > soft:
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (room, hard))
         except (ValueError, OSError):  # a system cap below the hard limit (macOS)
             room = soft
-    if room < needed:
+    room = max(room, soft)
+    if films + MIN_SPARE_FILES > room:
         raise OutputError(
-            f"{out_dir}: a batch of {films} films needs about {needed} open files (one "
-            f"per film's folder), past this system's limit of {max(room, soft)} "
+            f"{out_dir}: a batch of {films} films needs more than {films + MIN_SPARE_FILES} "
+            f"open files (one per film's folder), past this system's limit of {room} "
             "(ulimit -Hn); raise the limit or split the manifest"
         )
 
