@@ -14,6 +14,7 @@ from scodub.data import ms
 from scodub.errors import MediaError
 from scodub.inputfiles import file_kind
 from scodub.langs import LANGUAGES, get_language
+from scodub.media.rebase import itsoffset
 
 #: PyAV decodes tags (titles, languages) as UTF-8: before version 19 strictly unless told
 #: to ignore bad bytes; 19 (Python 3.12 and later) dropped that option and escapes them
@@ -272,8 +273,11 @@ def read_offset_ms(streams: Iterable[StreamInfo]) -> int:
 
 
 def offset_options(offset_ms: int) -> dict[str, str]:
-    """ffmpeg input options that move an input's clock by ``offset_ms`` (none for 0)."""
-    return {"itsoffset": f"{offset_ms / 1000:.3f}"} if offset_ms else {}
+    """ffmpeg input options that put an input's streams ``offset_ms`` later than this
+    ffmpeg would start them, as the film's timeline has them (none for 0; the value
+    depends on the ffmpeg release: ``rebase.itsoffset``)."""
+    value = itsoffset(offset_ms)
+    return {"itsoffset": value} if value else {}
 
 
 def _is_cover_art(stream: av.stream.Stream) -> bool:
