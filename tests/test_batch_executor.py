@@ -137,3 +137,30 @@ def test_a_large_batch_spends_little_time_saving_its_state(
     assert saved["films"]["film-7"]["stages"]["publish"]["status"] == FAILED
     batch.finish()
     assert load_state(tmp_path)["summary"][DONE] == 2000 * 5 - 1
+
+
+def test_a_worker_lets_the_batch_answer_ctrl_c(tmp_path: Path) -> None:
+    """Ctrl-C in a terminal reaches every process of the group: a worker leaves it to
+    the batch (which it dies with) instead of stopping inside a job."""
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "scodub.batch.worker"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert worker.stdin is not None and worker.stdout is not None
+    try:
+        job = {"id": 1, "payload": {"runner": "copy:copy", "args": {"seconds": 0}}}
+        worker.stdin.write(json.dumps(job) + "\n")
+        worker.stdin.flush()
+        assert json.loads(worker.stdout.readline())["id"] == 1  # it is up and serving
+        worker.send_signal(signal.SIGINT)
+        worker.stdin.write(json.dumps({**job, "id": 2}) + "\n")
+        worker.stdin.flush()
+        assert json.loads(worker.stdout.readline())["id"] == 2
+    finally:
+        worker.kill()
+        worker.wait()

@@ -80,6 +80,11 @@ def serve(requests: TextIO, replies: TextIO) -> None:
 
 def main() -> None:
     _die_with_parent()
+    # Ctrl-C in a terminal reaches the whole process group. The batch answers it (its
+    # finished work kept, the run's temporary folder removed) and the workers die with
+    # it; in a worker, a KeyboardInterrupt could land in the voice engine's callback and
+    # leave a line half voiced, then cached.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Replies go to the original stdout; anything a library prints goes to stderr instead
     # (including C-level writes to fd 1), so it cannot corrupt the reply stream.
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
