@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from llm_server import MODEL, Reply, ScriptedServer, Seen, completion, translation, window_cues
+from llm_server import (
+    MODEL,
+    Reply,
+    ScriptedServer,
+    Seen,
+    completion,
+    target_name,
+    translation,
+    window_cues,
+)
 from scodub.errors import ConfigError, ModelError
 from scodub.mt.llm import LlmTranslator
 from scodub.mt.llm_prompt import CueRequest, answer_problem
@@ -212,3 +221,23 @@ def test_no_part_of_the_key_reaches_a_message() -> None:
     client = ChatClient("http://127.0.0.1:1/v1", MODEL, api_key="sk-SECRETkey1234567")
     for echo in ("sk-secretkey1234567", "key SECRETkey1 refused", "SK-SECRETKEY1234567"):
         assert "ecretk" not in client._scrub(echo).lower(), echo
+
+
+def test_a_language_the_model_cannot_write_names_how_to_have_the_others() -> None:
+    """Chinese echoed, Russian translated: the run publishes nothing, and the message
+    says how to have the Russian now (its answers are cached)."""
+
+    def chinese_echoed(seen: Seen) -> Reply:
+        if target_name(seen.payload).startswith("Chinese"):
+            return Reply(body=completion(json.dumps(window_cues(seen.payload))))
+        return Reply(body=completion(json.dumps(translation(seen.payload))))
+
+    requests = [CueRequest(t, t, 2000) for t in LINES]
+    with ScriptedServer(chinese_echoed) as server:
+        client = ChatClient(server.url, MODEL, timeout_s=5, backoff_s=0.01, retries=2)
+        translator = LlmTranslator(client, window=5, concurrency=1)
+        with pytest.raises(ModelError, match=r"leave Chinese out of the target languages"):
+            translator.translate_track(requests, "en", ["ru", "zh"], Glossary())
+        with pytest.raises(ModelError) as alone:
+            translator.translate_track(requests, "en", ["zh"], Glossary())
+        assert "leave" not in str(alone.value)

@@ -187,10 +187,14 @@ class LlmTranslator:
                         "before any translation: a model that reasons first? turn its "
                         "thinking off on the server"
                     )
+                name = get_language(code).name
+                others = len({get_language(t).code for t in targets}) > 1
                 raise ModelError(
-                    f"openai:{self.client.model} gave no usable {get_language(code).name} "
+                    f"openai:{self.client.model} gave no usable {name} "
                     f"for {stats.untranslated_cues} of {stats.cues} cues ({why}): nothing "
                     "was published; its usable answers are cached for the next run"
+                    + (f" (leave {name} out of the target languages to have the others "
+                       "now: their answers are cached too)" if others else "")
                 )
             result[code] = LlmTrack(texts, stats)
         return result
