@@ -36,8 +36,11 @@ kept only when the written text explains the audio at least as well as the heard
 Chinese is compared through toneless pinyin (``scodub.names.match.latin_key``), so a
 homophone Whisper writes for a name (张一谋 for 张艺谋, 海青 for 海清) scores as the sound it
 is; because homophones are everywhere in Chinese, a fuzzy Chinese match is only taken where
-Whisper was unsure of a character (never on confidence alone). Cyrillic, Arabic-script and
-Devanagari transcripts are compared on their Latin transliteration the same way.
+Whisper was unsure of a character (never on confidence alone), and only where each
+character stands for a syllable of the name, the same or a near sound, with a character of
+the name kept (``scodub.names.match.han_misheard``: 将 is not 戛纳, 用户 not 永川).
+Cyrillic, Arabic-script and Devanagari transcripts are compared on their Latin
+transliteration the same way.
 
 Before that, a tail of glossary names that Whisper copied from its prompt (a failure of
 faster-whisper's ``hotwords``) is removed: ``scodub.names.prompt.strip_prompt_echo``, where
@@ -69,6 +72,7 @@ from scodub.names.match import (
     LETTERS_ONLY_PENALTY,
     MIN_SOUND_KEY,
     compact,
+    han_misheard,
     is_respelling,
     phonetic_key,
     similarity,
@@ -228,6 +232,9 @@ def _plausible(span: Span, surface: Surface, score: float, threshold: float,
         return score >= need and span.words != surface.words
     if span.sure and lang in _HOMOPHONE_LANGS:
         return False  # 海青色 is a colour, not 海清: only an unsure span may be a name
+    han = han_misheard(span.text, surface.text) if lang in _HOMOPHONE_LANGS else None
+    if han is False:
+        return False  # 将 (jiang) is not 戛纳 (jia na), 用户 (yong hu) not 永川 (yong chuan)
     need = threshold if not span.sure else max(threshold, CONFIDENT_THRESHOLD)
     need = need if surface.exact_ok else max(need, ALIAS_FUZZY_THRESHOLD)
     if score < need or span.words == surface.words:
@@ -240,8 +247,8 @@ def _plausible(span: Span, surface: Surface, score: float, threshold: float,
         return False  # the name in capitals ("TAN YINGZI" in a byline) is a choice
     if heard in term and len(term) - len(heard) >= _PART_LETTERS:  # "films" of "Aryfilms"
         return False
-    if not shared_words_agree(span.words, surface.words, threshold):
-        return False
+    if not han and not shared_words_agree(span.words, surface.words, threshold):
+        return False  # (a Chinese name with an inner character dropped is misheard, no part)
     edge_words = NAME_EDGE_WORDS.get(lang, frozenset())
     return all(span.words[i] not in edge_words or span.words[i] == surface.words[i]
                for i in (0, -1))

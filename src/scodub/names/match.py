@@ -278,6 +278,63 @@ def latin_key(text: str) -> str:
     return " ".join("".join(out).split())
 
 
+# Sounds Chinese speakers and Mandarin ASR confuse: flat and retroflex sibilants, n/l,
+# f/h, r/l, and the front and back nasal finals.
+_NEAR_INITIALS = frozenset({("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"), ("f", "h"),
+                            ("r", "l")})
+_NEAR_FINALS = frozenset({("ang", "an"), ("eng", "en"), ("ing", "in")})
+_INITIAL = re.compile(r"^(zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(.*)$")
+
+
+def han_syllables(text: str) -> list[tuple[str, str]] | None:
+    """(character, toneless pinyin) of each Han character of ``text`` (spaces and
+    punctuation ignored; polyphones read in context), or None if ``text`` holds letters
+    or digits of another script, or pinyin is not to be had."""
+    chars = [ch for ch in text if is_word_char(ch)]
+    convert = _pinyin()
+    if not chars or convert is None or not all(_HAN_RUN.fullmatch(ch) for ch in chars):
+        return None
+    readings = convert("".join(chars))
+    if len(readings) != len(chars):
+        return None
+    return list(zip(chars, readings, strict=True))
+
+
+def _near_syllables(a: str, b: str) -> bool:
+    """The same syllable, or one whose initial or final alone is a sound confused with it."""
+    if a == b:
+        return True
+    ma, mb = _INITIAL.match(a), _INITIAL.match(b)
+    if ma is None or mb is None:  # pragma: no cover - the pattern matches any string
+        return False
+    (ia, fa), (ib, fb) = (ma.group(1) or "", ma.group(2)), (mb.group(1) or "", mb.group(2))
+    if fa == fb:
+        return (ia, ib) in _NEAR_INITIALS or (ib, ia) in _NEAR_INITIALS
+    return ia == ib and ((fa, fb) in _NEAR_FINALS or (fb, fa) in _NEAR_FINALS)
+
+
+def han_misheard(heard: str, name: str) -> bool | None:
+    """Could Whisper have written ``heard`` for the Chinese ``name``? One character is one
+    syllable: the same number of them, each the same or a near sound (``_near_syllables``:
+    homophones, tones aside, are the same) and at least one character the same; or, in a
+    name of four or more, one inner character dropped, the others kept in order with at
+    least half of them the same. None where either is not all Han characters."""
+    a, b = han_syllables(heard), han_syllables(name)
+    if a is None or b is None:
+        return None
+    if len(a) == len(b):
+        return (all(_near_syllables(x[1], y[1]) for x, y in zip(a, b, strict=True))
+                and any(x[0] == y[0] for x, y in zip(a, b, strict=True)))
+    if len(b) < 4 or len(a) != len(b) - 1:
+        return False
+    for drop in range(1, len(b) - 1):  # the first or last missing is a part of the name
+        kept = b[:drop] + b[drop + 1 :]
+        if all(_near_syllables(x[1], y[1]) for x, y in zip(a, kept, strict=True)) and (
+                2 * sum(x[0] == y[0] for x, y in zip(a, kept, strict=True)) >= len(a)):
+            return True
+    return False
+
+
 # Digraphs first (longest first), then single letters; vowels and h are dropped afterwards.
 _PHONETIC_RULES: tuple[tuple[str, str], ...] = (
     ("shch", "s"), ("chzh", "j"), ("dzh", "j"), ("tch", "j"), ("sch", "s"), ("zh", "j"),
