@@ -10,8 +10,31 @@ from __future__ import annotations
 from scodub.data import Segment, Transcript, Word
 from scodub.names.correct import correct
 from scodub.names.glossary import Glossary, Term
+from test_correct import transcript
 
 SURE, UNSURE = 0.95, 0.4
+
+UMAIR = Term("umair-nasir-ali", "person", {"en": "Umair Nasir Ali", "ru": "Умаир Насир Али"},
+             variants={"en": ("Ali",), "ru": ("Али",)})
+YONGCHUAN = Term("yongchuan", "place", {"en": "Yongchuan", "ru": "Юнчуань"})
+STUDIO = Term("yongchuan-technology-studio", "place",
+              {"en": "Yongchuan Technology Studio", "ru": "Технологическая киностудия Юнчуань"})
+MINSK_IFF = Term("minsk-iff", "festival",
+                 {"en": "Minsk International Film Festival Listapad",
+                  "ru": "Минский международный кинофестиваль «Лістапад»"},
+                 variants={"ru": ("Лістапад", "Минский международный кинофестиваль")})
+CANNES = Term("cannes-film-festival", "festival",
+              {"en": "Cannes Film Festival", "ru": "Каннский кинофестиваль"},
+              variants={"ru": ("Каннский международный кинофестиваль",)})
+CAMELLIA = Term("golden-camellia", "award", {"en": "Golden Camellia", "ru": "Золотая камелия"},
+                variants={"ru": ("премия «Золотая камелия»",)})
+
+
+def test_punctuation_of_the_name_is_not_doubled() -> None:
+    glossary = Glossary((MINSK_IFF,))
+    heard = "минский мешдународный кинофестиваль «лістапад» привлёк"
+    fixed = correct(transcript(heard, "ru", set(heard.split()[:4])), glossary)
+    assert fixed.text.strip() == "Минский международный кинофестиваль «Лістапад» привлёк"
 
 
 def zh(*words: tuple[str, bool]) -> Transcript:

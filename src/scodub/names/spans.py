@@ -78,6 +78,11 @@ def rewrite_words(words: Sequence[Word], canonical: str, spaced: bool) -> list[W
     _, last_core, trail = split_word(words[-1].text)
     if trail[:1] in "'’" and last_core.endswith("s") and not canonical.endswith("s"):
         trail = trail[:1] + "s" + trail[1:]  # "Brumbles'" heard: "Bremble's", not "Bremble'"
+    own_lead, _, own_trail = split_word(canonical)  # the name's own signs: «Лістапад», Canal+
+    if own_trail and trail.startswith(own_trail):
+        trail = trail[len(own_trail) :]
+    if own_lead and lead.endswith(own_lead):
+        lead = lead[: -len(own_lead)]
     new = canonical.split() if spaced else [canonical]
     new[0] = lead + new[0]
     new[-1] = new[-1] + trail
