@@ -30,6 +30,48 @@ CAMELLIA = Term("golden-camellia", "award", {"en": "Golden Camellia", "ru": "З�
                 variants={"ru": ("премия «Золотая камелия»",)})
 
 
+def test_a_short_form_heard_exactly_inside_a_misspelt_name_is_not_written_twice() -> None:
+    # "Али" alone is a form of the term: it used to be protected as a name heard right,
+    # so the misspelt rest was rewritten to the whole name beside it ("Али Али")
+    glossary = Glossary((UMAIR,))
+    fixed = correct(transcript("Умаир Насер Али привлёк внимание", "ru", {"Насер"}), glossary)
+    assert fixed.text.strip() == "Умаир Насир Али привлёк внимание"
+    fixed = correct(transcript("then Umair Naser Ali spoke", "en", {"Naser"}), glossary)
+    assert fixed.text.strip() == "then Umair Nasir Ali spoke"
+
+
+def test_a_longer_name_may_hold_a_shorter_one_heard_exactly() -> None:
+    # "Yongchuan" heard right is part of the studio's name, not a reason to leave the
+    # misspelt studio as heard
+    glossary = Glossary((YONGCHUAN, STUDIO))
+    fixed = correct(transcript("the Yongchuan Tecknology Studio opened", "en", {"Tecknology"}),
+                    glossary)
+    assert fixed.text.strip() == "the Yongchuan Technology Studio opened"
+    # a name heard exactly still stops a match of another name over it
+    fixed = correct(transcript("Yongchuan Tecknology opened", "en", {"Tecknology"}),
+                    Glossary((YONGCHUAN, Term("tech", "organisation", {"en": "Tecknology Ltd"}))))
+    assert fixed.text.strip() == "Yongchuan Tecknology opened"
+
+
+def test_the_best_matching_name_wins_over_a_longer_spelt_one() -> None:
+    # "Каннский международный кинофестиваль" has one letter more than Minsk's variant:
+    # letters alone used to choose Cannes for a misspelt Minsk
+    glossary = Glossary((MINSK_IFF, CANNES))
+    fixed = correct(transcript("Менский международный кинофестиваль привлёк внимание", "ru",
+                               {"Менский"}), glossary)
+    assert fixed.text.strip() == "Минский международный кинофестиваль привлёк внимание"
+
+
+def test_a_word_heard_surely_beside_a_name_is_not_swallowed_by_it() -> None:
+    glossary = Glossary((CAMELLIA, MINSK_IFF))
+    fixed = correct(transcript("Потом Золатая камелия снова появилась", "ru",
+                               {"Золатая", "камелия"}), glossary)
+    assert fixed.text.strip() == "Потом Золотая камелия снова появилась"
+    fixed = correct(transcript("Потом Минский международный кинофестивал «Лістапад» снова", "ru",
+                               {"кинофестивал"}), glossary)
+    assert fixed.text.strip() == "Потом Минский международный кинофестиваль «Лістапад» снова"
+
+
 def test_punctuation_of_the_name_is_not_doubled() -> None:
     glossary = Glossary((MINSK_IFF,))
     heard = "минский мешдународный кинофестиваль «лістапад» привлёк"
@@ -71,3 +113,11 @@ def test_chinese_homophones_and_a_dropped_inner_character_are_corrected() -> Non
     fixed = correct(zh(("电影", True), ("技成", True), ("果", True), ("展览", True),
                        ("开幕", False)), ZH)
     assert fixed.text == "电影科技成果展览开幕"
+
+
+def test_a_longer_name_may_hold_a_shorter_one_heard_inflected() -> None:
+    # "минский" reads as the place Минск with a case ending: part of the festival's name
+    glossary = Glossary((MINSK_IFF, Term("minsk", "place", {"en": "Minsk", "ru": "Минск"})))
+    heard = "минский мешдународный кинофестиваль «лістапад» привлёк"
+    fixed = correct(transcript(heard, "ru", set(heard.split()[:4])), glossary)
+    assert fixed.text.strip() == "Минский международный кинофестиваль «Лістапад» привлёк"

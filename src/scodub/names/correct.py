@@ -27,9 +27,13 @@ What is written is the term's form that was said (``scodub.names.written``): "Yo
 Chuan" becomes ``Yongchuan``, not ``Yongchuan District``; ``Listipad`` becomes
 ``Listapad``; a spelling variant is written canonically (``Chungking`` -> ``Chongqing``). A
 run that already reads exactly as a form or variant (or, in an inflecting language, one
-with case endings) is never touched, and no correction may overlap it. Longer names win
-over shorter ones (``Yongchuan Technology Studio`` before ``Yongchuan``), then higher
-scores. Every change is a ``Correction`` on the transcript: corrections are reported,
+with case endings) is never touched, and no correction may overlap it but a misheard
+longer name it is part of ("Yongchuan" in "Yongchuan Tecknology Studio", "Али" in "Умаир
+Насер Али": not written twice). Names of more words win over shorter ones (``Yongchuan
+Technology Studio`` before ``Yongchuan``), then higher scores (not more letters: a
+misheard "Менский" is Minsk's, not the one letter longer "Каннский"), and a match that
+would swallow words Whisper was sure of beside a name ("Потом Золатая камелия") gives way
+to the name alone. Every change is a ``Correction`` on the transcript: corrections are reported,
 never silent. With a ``judge`` (the audio: ``scodub.names.audiocheck``) a correction is
 kept only when the written text explains the audio at least as well as the heard one.
 
@@ -308,27 +312,75 @@ def already_right(m: Match, lang: str) -> bool:
 
 
 def _preference(m: Match) -> tuple[int, float, int]:
-    """Longer terms first, then better scores, then spans closest in length to the term
+    """Names of more words first (``Yongchuan Technology Studio`` before ``Yongchuan``),
+    then better scores (of two names with as many words, the one that sounds like what
+    was heard, not the one with more letters), then spans closest in length to the term
     (which of the term's forms is written is ``written_form``'s choice)."""
     gap = abs(len(compact(m.span.text)) - len(compact(m.surface.text)))
-    return -len(compact(m.surface.text)), -m.score, gap
+    return -len(m.surface.words), -m.score, gap
 
 
 def written_form(m: Match, writable: dict[str, tuple[str, ...]]) -> str:
     return spoken_form(m.span.text, m.surface.canonical, writable.get(m.surface.term.id, ()))
 
 
-def _choose(matches: Sequence[Match], lang: str) -> list[Match]:
-    """Non-overlapping corrections, exact spans protected, best first (``_preference``)."""
-    taken: dict[int, set[int]] = {}
+def _contains(whole: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    n = len(part)
+    return any(whole[i : i + n] == part for i in range(len(whole) - n + 1))
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.seg == b.seg and a.first <= b.last and b.first <= a.last
+
+
+def _holds(m: Match, exact: Match) -> bool:
+    """``m`` is a longer name over a name heard exactly that is part of it ("Yongchuan" in a
+    misheard "Yongchuan Tecknology Studio", "Али" in "Умаир Насер Али"); not where the
+    rest was heard right but for letter case ("Yongchuan district" is left as written)."""
+    return (m.span.words != m.surface.words
+            and m.span.first <= exact.span.first and exact.span.last <= m.span.last
+            and (_contains(m.surface.words, exact.surface.words)
+                 or _contains(m.surface.words, exact.span.words)))  # inflected: минский
+
+
+def _needless_edges(m: Match, inner: Sequence[Match], segments: Sequence[Segment]) -> bool:
+    """A match of the same term lies inside ``m``, and every word of ``m`` outside it is
+    one Whisper was sure of and no word of the name: ordinary words heard beside the name
+    ("Потом" in "Потом Золатая камелия"), which ``m`` would swallow."""
+    words = segments[m.span.seg].words
+    for o in inner:
+        if o.span == m.span or not (m.span.first <= o.span.first and o.span.last <= m.span.last):
+            continue
+        extra = [*range(m.span.first, o.span.first), *range(o.span.last + 1, m.span.last + 1)]
+        if all(words[i].probability >= UNSURE_PROBABILITY and not any(
+                similarity(split_word(words[i].text)[1], w) >= RESPELT_WORDS
+                for w in m.surface.raw) for i in extra):
+            return True
+    return False
+
+
+def _choose(matches: Sequence[Match], lang: str,
+            segments: Sequence[Segment] = ()) -> list[Match]:
+    """Non-overlapping corrections, best first (``_preference``). Exact spans are
+    protected: never corrected, never overlapped, but by a longer name they are part of
+    (``_holds``); a match that would swallow words heard beside a name is left for the
+    match of the name alone (``_needless_edges``)."""
     fine = [m for m in matches if already_right(m, lang)]
-    for m in fine:  # exact spans are protected: never corrected, never overlapped
-        taken.setdefault(m.span.seg, set()).update(range(m.span.first, m.span.last + 1))
+    protected: dict[int, list[Match]] = {}
+    for m in fine:
+        protected.setdefault(m.span.seg, []).append(m)
+    by_term: dict[tuple[int, str], list[Match]] = {}
+    for m in matches:
+        by_term.setdefault((m.span.seg, m.surface.term.id), []).append(m)
+    taken: dict[int, set[int]] = {}
     chosen: list[Match] = []
     for m in sorted((m for m in matches if m not in fine), key=_preference):
         used = taken.setdefault(m.span.seg, set())
         cells = set(range(m.span.first, m.span.last + 1))
-        if cells & used:
+        if cells & used or any(_overlaps(m.span, h.span) and not _holds(m, h)
+                               for h in protected.get(m.span.seg, ())):
+            continue
+        if segments and _needless_edges(m, by_term[m.span.seg, m.surface.term.id], segments):
             continue
         used.update(cells)
         chosen.append(m)
@@ -432,7 +484,7 @@ def correct(transcript: Transcript, glossary: Glossary, lang: str | None = None,
     matches = scored_matches(spans, surfaces, threshold, language.code)
     writable = writable_forms(glossary, language.code)
     by_seg: dict[int, list[_Fix]] = {}
-    for m in _choose(matches, language.code):
+    for m in _choose(matches, language.code, transcript.segments):
         written = with_case_endings(written_form(m, writable), m.span.raw, language.code)
         texts = [w.text for w in transcript.segments[m.span.seg].words]
         previous = texts[m.span.first - 1] if m.span.first else None
