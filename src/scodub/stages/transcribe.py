@@ -131,8 +131,10 @@ class TranscribeStage(Stage[TranscribeResult]):
     #     (Correction.basis); 18: that rule made stricter (each changed word rare);
     # 19: the smaller margin of a name respelt only where the words that differ are near
     #     spellings too ("Mr. John Dashwood" is not a respelling of Zhang Dashwood);
-    #     speech written flat given case and punctuation (asr.punctuate)
-    version = 19
+    #     speech written flat given case and punctuation (asr.punctuate);
+    # 20: a Chinese word is a name only with one character per syllable; a misspelt name
+    #     written once, whole (names.correct._choose); a name's own quotes not doubled
+    version = 20
 
     @classmethod
     def build(
