@@ -241,6 +241,40 @@ def test_a_voice_config_piper_would_fail_on_is_refused_before_any_work(
         load_piper_voice(model)
 
 
+def _shifted(ids: dict[str, list[int]]) -> dict[str, list[int]]:
+    return {phoneme: [i + 1000 for i in numbers] for phoneme, numbers in ids.items()}
+
+
+def _without_start(ids: dict[str, list[int]]) -> dict[str, list[int]]:
+    return {phoneme: numbers for phoneme, numbers in ids.items() if phoneme != "^"}
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (_shifted, r"phoneme_id_map has ids 1000-1150; the model fails on them"),
+        (lambda ids: {**ids, "a": "x"}, r"phoneme_id_map\['a'\] 'x' is not a list of ids"),
+        (lambda ids: {**ids, "a": [-3]}, r"phoneme_id_map\['a'\] \[-3\] is not a list of ids"),
+        (lambda ids: {**ids, "a": [1.5]}, r"phoneme_id_map\['a'\] \[1\.5\] is not a list of"),
+        (_without_start, r"phoneme_id_map lacks '\^'"),
+    ],
+    ids=["ids past the model", "not a list", "negative", "not whole", "no start"],
+)
+def test_a_phoneme_set_that_is_not_the_models_is_refused_at_load(
+    tmp_path: Path, change: object, problem: str
+) -> None:
+    """A config whose phoneme ids the model does not have (another voice's .json beside
+    the .onnx) loaded, and onnxruntime's Gather error came as a traceback on the first
+    cue voiced, mid-dub; a malformed id or a missing sentence start likewise."""
+    model = joe_copy(tmp_path)
+    config = tmp_path / "en_US-joe-medium.onnx.json"
+    data = json.loads(config.read_text(encoding="utf-8"))
+    data["phoneme_id_map"] = change(data["phoneme_id_map"])  # type: ignore[operator]
+    config.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelError, match=rf"en_US-joe-medium\.onnx\.json: {problem}"):
+        load_piper_voice(model)
+
+
 def test_folder_without_a_voice(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match=r"no Piper voice \(\.onnx file\)"):
         resolve_voice("en", str(tmp_path))

@@ -74,8 +74,9 @@ def _config_problem(data: Any) -> str:
     count = data.get("num_speakers", 1)
     if not (isinstance(count, int) and not isinstance(count, bool) and 0 <= count <= 100_000):
         return f"num_speakers {count!r} is not a number of speakers"
-    if not isinstance(data["phoneme_id_map"], dict) or not data["phoneme_id_map"]:
-        return "phoneme_id_map is empty or not a mapping"
+    problem = _id_map_problem(data["phoneme_id_map"])
+    if problem:
+        return problem
     inference = data.get("inference") or {}
     if not isinstance(inference, dict):
         return "inference is not a mapping"
@@ -85,6 +86,26 @@ def _config_problem(data: Any) -> str:
         value = inference[key]
         if not (_number(value) and least <= value <= most and (key != "length_scale" or value > 0)):
             return f"inference.{key} {value!r} is out of range ({least}-{most})"
+    return ""
+
+
+#: Piper puts these around and between every sentence's phonemes, in every phoneme type.
+_FRAMING = ("^", "_", "$")  # sentence start, padding, sentence end
+
+
+def _id_map_problem(id_map: Any) -> str:
+    """What in ``phoneme_id_map`` Piper would fail on when it voices a cue ("" if none)."""
+    if not isinstance(id_map, dict) or not id_map:
+        return "phoneme_id_map is empty or not a mapping"
+    for phoneme, ids in id_map.items():
+        if not (isinstance(ids, list) and ids and all(type(i) is int and i >= 0 for i in ids)):
+            return f"phoneme_id_map[{phoneme!r}] {ids!r} is not a list of ids (whole numbers >= 0)"
+    missing = [symbol for symbol in _FRAMING if symbol not in id_map]
+    if missing:
+        return (
+            f"phoneme_id_map lacks {', '.join(map(repr, missing))} (Piper frames every "
+            "sentence with '^', '_' and '$')"
+        )
     return ""
 
 
@@ -172,6 +193,18 @@ def _check_model(model: Path, voice: Any, several: bool) -> None:
     except Exception as exc:  # espeak-ng's RuntimeError: "Failed to set voice"
         name = voice.config.espeak_voice
         raise ModelError(f"{config}: espeak-ng has no voice {name!r} ({exc})") from exc
+    # Another voice's config beside the model: ids past the model's symbol table are
+    # onnxruntime's Gather error on the first cue that uses them. The lowest and highest
+    # id are enough for the bounds (a few ms of synthesis).
+    ids = sorted({i for numbers in voice.config.phoneme_id_map.values() for i in numbers})
+    try:
+        voice.phoneme_ids_to_audio([ids[0], ids[-1]])
+    except Exception as exc:  # onnxruntime's pybind error types
+        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise ModelError(
+            f"{config}: phoneme_id_map has ids {ids[0]}-{ids[-1]}; the model fails on them "
+            f"({reason}): is this .json another voice's?"
+        ) from exc
 
 
 class PiperVoice:
