@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -385,3 +386,34 @@ def test_dub_follows_the_audio_stream_its_transcript_was_heard_from(
     assert (code, err) == (3, ""), err
     assert run_cli([*args, "--audio-stream", "0"], capsys)[0] == 3  # given: it wins
     assert chosen == [1, 0]
+
+
+
+@pytest.mark.parametrize("damage", ["no config", "another language"])
+def test_a_broken_pulled_voice_is_named_before_any_work(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    damage: str,
+) -> None:
+    """Casting draws on every pulled voice of the language, but they were first loaded
+    when the speakers were cast: a pulled voice left without its .json (or one that
+    speaks another language) stopped ``run --dub`` after the transcription and the
+    translation, while ``--plan`` saw nothing wrong. Now: before any work."""
+    monkeypatch.setenv("SCODUB_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "models" / "piper" / "en_US-tinyms-medium"
+    tiny = Path(__file__).parent / "data" / "tiny-piper" / "en_US-tinyms-medium.onnx"
+    folder.mkdir(parents=True)
+    shutil.copyfile(tiny, folder / tiny.name)
+    if damage == "another language":
+        config = json.loads(tiny.with_name(tiny.name + ".json").read_text(encoding="utf-8"))
+        config["language"]["family"] = "ru"
+        (folder / (tiny.name + ".json")).write_text(json.dumps(config), encoding="utf-8")
+    run = ["run", str(SAMPLE), "--lang", "en", "--langs", "en", "--dub", "--dub-langs", "en"]
+    run += ["--out", str(tmp_path / "out"), "--plan"]
+    code, out, err = run_cli(run, capsys)
+    assert code != 0 and err.count("\n") == 1, out + err
+    assert "en_US-tinyms-medium" in err and f"remove {folder}" in err, err
+    # With speakers off no speaker is cast: the pulled voice is not needed.
+    code, out, err = run_cli([*run, "--speakers", "off"], capsys)
+    assert code == 0, err

@@ -31,7 +31,7 @@ from scodub.dub.espeak import EspeakVoice
 from scodub.dub.piper_voice import PiperVoice, split_speaker
 from scodub.dub.tempo import resample
 from scodub.dub.voices import Voice, resolve_voice
-from scodub.errors import ConfigError, InputError
+from scodub.errors import ConfigError, InputError, LanguageError, ModelError
 from scodub.inputfiles import TRANSCRIPT_MAX_BYTES, read_input_json
 from scodub.langs import get_language
 from scodub.media.probe import MediaInfo
@@ -246,6 +246,22 @@ def _model_specs(language: str, spec: str) -> list[str]:
     labels = [name if "#" not in name else str(i) for i, name in enumerate(voice.speakers)]
     others = (i for i in spread(len(labels)) if i != voice.speaker_id)
     return [spec, *(f"{base}#{labels[i]}" for i in others)]
+
+
+def check_pulled_voices(language: str) -> None:
+    """Load every pulled Piper voice of ``language`` (the voices its speakers are cast
+    from): one that is broken, or speaks another language, is named now, before any work,
+    not when the speakers are cast after the transcription."""
+    code = get_language(language).code
+    for name in _pulled_voices(code):
+        try:
+            resolve_voice(code, name)
+        except (ConfigError, LanguageError, ModelError) as exc:
+            raise type(exc)(
+                f"{exc} (a pulled {get_language(code).name} voice, which the dub casts "
+                f"speakers from: pull it again with `scodub models pull piper:{name}`, or "
+                f"remove {piper_cache_dir() / name})"
+            ) from exc
 
 
 def voice_pool(language: str, default_spec: str | None) -> list[Candidate]:

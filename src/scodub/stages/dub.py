@@ -24,6 +24,7 @@ from scodub.data import Cue, Track
 from scodub.dub.casting import (
     SpeakerTimeline,
     cast_speakers,
+    check_pulled_voices,
     cue_speakers,
     resolve_cast,
     spoken_cues,
@@ -222,6 +223,8 @@ class DubStage(Stage[DubResult]):
         voice = resolve_voice(language, settings.voices.get(language))
         for spec in settings.speaker_voices.get(language, {}).values():
             resolve_voice(language, spec)
+        if transcribe is not None or settings.timeline is not None:  # speakers to cast
+            check_pulled_voices(language)
         ctx.models[f"voice:{language}:{settings.voices.get(language)}"] = voice
         soundtrack = SoundtrackStage(film) if settings.background else None
         name = source_name or f"{language} track"
