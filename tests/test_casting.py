@@ -74,6 +74,12 @@ def test_hand_casting_and_its_options() -> None:
         cast_speakers("ru", CAST, None, {"S9": "espeak"})
     with pytest.raises(ConfigError, match="LANG:SPEAKER=VOICE"):
         parse_speaker_voices(["ru:two=espeak"])
+    # One speaker given two voices: refused as for a language, not silently the last one.
+    with pytest.raises(ConfigError, match=r"ru:S1 already has the voice 'espeak\+f2'"):
+        parse_speaker_voices(["ru:S1=espeak+f2", "rus:s1=espeak+f3"])
+    assert parse_speaker_voices(["ru:S1=espeak+f2", "rus:s1=espeak+f2"]) == {
+        "ru": {"S1": "espeak+f2"}
+    }
     # The names a dub report gives voices go back into --voice as they are written there.
     cast = cast_speakers("ru", CAST, None, {"S2": "espeak:ru+f4"})
     assert "espeak+f4" not in [cast[s] for s in ("S1", "S3", "S4")]

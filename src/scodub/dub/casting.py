@@ -352,7 +352,14 @@ def parse_speaker_voices(values: Sequence[str]) -> dict[str, dict[str, str]]:
             raise ConfigError(
                 f"--voice {value!r}: expected LANG:SPEAKER=VOICE, e.g. ru:S2=espeak+f3"
             )
-        cast.setdefault(get_language(code).code, {})[speaker] = spec.strip()
+        lang, spec = get_language(code).code, spec.strip()
+        given = cast.setdefault(lang, {})
+        if given.get(speaker, spec) != spec:
+            raise ConfigError(
+                f"--voice {value!r}: {lang}:{speaker} already has the voice "
+                f"{given[speaker]!r}; give one voice per speaker"
+            )
+        given[speaker] = spec
     return cast
 
 
