@@ -10,7 +10,10 @@ speakers, lengths and voice types, never what is said.
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -183,6 +186,51 @@ def test_the_dub_report_names_each_speakers_model_speaker(tmp_path: Path) -> Non
         estimate_voice_type(mix, [(line.start_ms, line.end_ms)]).voice_type for line in result.lines
     ]
     assert kinds == ["lower", "higher"]
+
+
+
+def _slowed(folder: Path, length_scale: float) -> None:
+    """Rewrite the voice in ``folder`` in place: the same path, slower speech."""
+    config = json.loads(MODEL.with_name(MODEL.name + ".json").read_text(encoding="utf-8"))
+    config["inference"]["length_scale"] = length_scale
+    shutil.copyfile(MODEL, folder / MODEL.name)
+    (folder / (MODEL.name + ".json")).write_text(json.dumps(config), encoding="utf-8")
+    stamp = time.time_ns() + 10**9 * int(length_scale * 10)  # a new mtime: loaded anew
+    for path in folder.iterdir():
+        os.utime(path, ns=(stamp, stamp))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["cast by hand", "pulled"])
+def test_a_speakers_voice_changed_in_place_is_dubbed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """A speaker's Piper voice replaced at the same path (a voice file edited, a voice
+    pulled again): the dub was reused from the cache in the old voice, as only the
+    voice's spec, not its content, went into the dub's key."""
+    monkeypatch.setenv("SCODUB_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "models" / "piper" / "en_US-tinyms-medium"
+    folder.mkdir(parents=True)
+    _slowed(folder, 1.0)
+    words = (
+        Word("Good", 300, 700, 1.0, "S1"), Word("evening.", 700, 1400, 1.0, "S1"),
+        Word("In", 2000, 2300, 1.0, "S2"), Word("a", 2300, 2400, 1.0, "S2"),
+        Word("minute.", 2400, 3400, 1.0, "S2"),
+    )  # fmt: skip
+    transcript = Transcript("en", 1.0, 4000, (Segment(300, 3400, "", words),), speakers=FILM)
+    track = Track("en", (Cue(300, 1500, ("Good evening.",)), Cue(2000, 5500, ("In a minute.",))))
+    hand = {"en": {"S2": str(folder / MODEL.name)}} if how == "cast by hand" else {}
+    settings = DubSettings(
+        backcheck=False, background=False, timeline=SpeakerTimeline.of(transcript),
+        speaker_voices=hand,
+    )  # fmt: skip
+    first = stage_dub_language(SAMPLE, track, tmp_path / "out", settings)
+    assert first.cast["S2"].voice.startswith("en_US-tinyms-medium")
+    assert stage_dub_language(SAMPLE, track, tmp_path / "out", settings).cached
+    _slowed(folder, 1.8)
+    again = stage_dub_language(SAMPLE, track, tmp_path / "out", settings)
+    assert not again.cached
+    assert again.lines[1].natural_ms > first.lines[1].natural_ms * 1.4
 
 
 def test_a_manifest_casts_model_speakers_and_a_bad_one_is_a_problem(tmp_path: Path) -> None:

@@ -248,20 +248,22 @@ def _model_specs(language: str, spec: str) -> list[str]:
     return [spec, *(f"{base}#{labels[i]}" for i in others)]
 
 
-def check_pulled_voices(language: str) -> None:
-    """Load every pulled Piper voice of ``language`` (the voices its speakers are cast
-    from): one that is broken, or speaks another language, is named now, before any work,
-    not when the speakers are cast after the transcription."""
+def pulled_voices(language: str) -> dict[str, Voice]:
+    """Every pulled Piper voice of ``language`` (the voices its speakers are cast from),
+    loaded: one that is broken, or speaks another language, is named now, before any
+    work, not when the speakers are cast after the transcription."""
     code = get_language(language).code
+    voices: dict[str, Voice] = {}
     for name in _pulled_voices(code):
         try:
-            resolve_voice(code, name)
+            voices[name] = resolve_voice(code, name)
         except (ConfigError, LanguageError, ModelError) as exc:
             raise type(exc)(
                 f"{exc} (a pulled {get_language(code).name} voice, which the dub casts "
                 f"speakers from: pull it again with `scodub models pull piper:{name}`, or "
                 f"remove {piper_cache_dir() / name})"
             ) from exc
+    return voices
 
 
 def voice_pool(language: str, default_spec: str | None) -> list[Candidate]:

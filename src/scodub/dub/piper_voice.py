@@ -167,8 +167,18 @@ def _voice_language(config: dict[str, Any]) -> str:
         return raw
 
 
+def _stamp(model: Path) -> tuple[int, int]:
+    """When the model and its config were last changed (either: the voice is loaded
+    anew; -1 for a config that is not there, which loading then names)."""
+    try:
+        config = config_path_for(model).stat().st_mtime_ns
+    except OSError:
+        config = -1
+    return model.stat().st_mtime_ns, config
+
+
 @functools.lru_cache(maxsize=8)
-def _onnx_voice(model: Path, _mtime_ns: int) -> Any:
+def _onnx_voice(model: Path, _changed: tuple[int, int]) -> Any:
     """piper's own voice object (one onnxruntime session), shared by all its speakers."""
     from piper import PiperVoice as _PiperModel
 
@@ -224,7 +234,7 @@ class PiperVoice:
             speaker = int(config.get("default_speaker_id") or 0)
         if speaker is not None:  # checked before the model loads: a bad one fails fast
             self.speaker_id, label = _speaker_id(self.model_path, config, speaker)
-        self._model = _onnx_voice(self.model_path.absolute(), self.model_path.stat().st_mtime_ns)
+        self._model = _onnx_voice(self.model_path.absolute(), _stamp(self.model_path))
         _check_model(self.model_path, self._model, bool(self.speakers))
         self.base_name = self.model_path.name.removesuffix(".onnx")
         self.name = f"{self.base_name}#{label}" if label else self.base_name
@@ -260,7 +270,9 @@ class PiperVoice:
 
 
 @functools.cache
-def _load_cached(resolved: Path, _mtime_ns: int, speaker: str | int | None) -> PiperVoice:
+def _load_cached(
+    resolved: Path, _changed: tuple[int, int], speaker: str | int | None
+) -> PiperVoice:
     return PiperVoice(resolved, speaker)
 
 
@@ -272,7 +284,7 @@ def load_piper_voice(model: Path, speaker: str | int | None = None) -> PiperVoic
         raise ModelError(f"{path}: Piper voice file does not exist")
     if not path.is_file():  # a device (/dev/zero), a pipe: nothing to load a voice from
         raise ModelError(f"{path}: not a Piper voice file (a regular .onnx file)")
-    return _load_cached(path, path.stat().st_mtime_ns, speaker)
+    return _load_cached(path, _stamp(path), speaker)
 
 
 def model_speakers(model: Path) -> tuple[str, ...]:

@@ -24,8 +24,8 @@ from scodub.data import Cue, Track
 from scodub.dub.casting import (
     SpeakerTimeline,
     cast_speakers,
-    check_pulled_voices,
     cue_speakers,
+    pulled_voices,
     resolve_cast,
     spoken_cues,
 )
@@ -202,6 +202,8 @@ class DubStage(Stage[DubResult]):
     source_name: str = ""  # where the track came from, for the report
     soundtrack: SoundtrackStage | None = None  # the original's loudness (with background)
     transcribe: TranscribeStage | None = None  # who speaks when (speaker turns)
+    # the content of the Piper voices speakers may be cast to (see ``build``)
+    cast_ids: dict[str, Any] = field(default_factory=dict)
 
     name = "dub"
 
@@ -221,10 +223,14 @@ class DubStage(Stage[DubResult]):
         """The stage; the voices are resolved (and so checked) here, before any work
         (``transcribe``: the stage whose speaker turns cast a voice per speaker)."""
         voice = resolve_voice(language, settings.voices.get(language))
-        for spec in settings.speaker_voices.get(language, {}).values():
-            resolve_voice(language, spec)
+        # What the voices speakers may be cast to sound like: a voice file changed at the
+        # same path (a voice pulled again) dubs those speakers again.
+        cast_ids: dict[str, Any] = {}
+        for speaker, spec in sorted(settings.speaker_voices.get(language, {}).items()):
+            cast_ids[speaker] = _file_identity(resolve_voice(language, spec), ctx.cache)
         if transcribe is not None or settings.timeline is not None:  # speakers to cast
-            check_pulled_voices(language)
+            for name, pulled in pulled_voices(language).items():
+                cast_ids[f"pulled:{name}"] = _file_identity(pulled, ctx.cache)
         ctx.models[f"voice:{language}:{settings.voices.get(language)}"] = voice
         soundtrack = SoundtrackStage(film) if settings.background else None
         name = source_name or f"{language} track"
@@ -238,6 +244,7 @@ class DubStage(Stage[DubResult]):
             name,
             soundtrack,
             transcribe,
+            {key: value for key, value in cast_ids.items() if value},
         )
 
     def label(self) -> str:
@@ -266,6 +273,7 @@ class DubStage(Stage[DubResult]):
             "settings": self.settings.key(),
             "speaker_voices": dict(self.settings.speaker_voices.get(self.language, {})),
             "timeline": to_plain(self.settings.timeline) if self.settings.timeline else None,
+            **({"cast_voices": self.cast_ids} if self.cast_ids else {}),
         }
 
     def the_track(self, ctx: StageContext) -> Track:
@@ -370,6 +378,17 @@ def voice_identity(voice: Voice, cache: StageCache) -> dict[str, Any]:
         identity["model"] = cache.content_hash(voice.model_path)
         identity["config"] = cache.content_hash(config_path_for(voice.model_path))
     return identity
+
+
+def _file_identity(voice: Voice, cache: StageCache) -> dict[str, str]:
+    """The content of a Piper voice's files (empty for espeak-ng: its version is the
+    engine's, in every dub's key through the language's voice)."""
+    if not isinstance(voice, PiperVoice):
+        return {}
+    return {
+        "model": cache.content_hash(voice.model_path),
+        "config": cache.content_hash(config_path_for(voice.model_path)),
+    }
 
 
 def _duck_spans(cues: tuple[Cue, ...], lines: list[FittedLine]) -> list[tuple[int, int]]:
