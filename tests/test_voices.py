@@ -261,7 +261,7 @@ def _without_start(ids: dict[str, list[int]]) -> dict[str, list[int]]:
     ids=["ids past the model", "not a list", "negative", "not whole", "no start"],
 )
 def test_a_phoneme_set_that_is_not_the_models_is_refused_at_load(
-    tmp_path: Path, change: object, problem: str
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], change: object, problem: str
 ) -> None:
     """A config whose phoneme ids the model does not have (another voice's .json beside
     the .onnx) loaded, and onnxruntime's Gather error came as a traceback on the first
@@ -273,6 +273,7 @@ def test_a_phoneme_set_that_is_not_the_models_is_refused_at_load(
     config.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ModelError, match=rf"en_US-joe-medium\.onnx\.json: {problem}"):
         load_piper_voice(model)
+    assert capfd.readouterr().err == ""  # not onnxruntime's own log line besides
 
 
 def test_folder_without_a_voice(tmp_path: Path) -> None:

@@ -189,6 +189,23 @@ def _onnx_voice(model: Path, _changed: tuple[int, int]) -> Any:
         raise ModelError(f"{model}: not a loadable ONNX voice ({reason})") from exc
 
 
+def _run_quietly(voice: Any, ids: list[int], several: bool) -> None:
+    """The model run once on ``ids`` as Piper runs it, without onnxruntime's own log
+    line on stderr when it fails (the caller says what went wrong, in one line)."""
+    import onnxruntime
+
+    options = onnxruntime.RunOptions()
+    options.log_severity_level = 4  # fatal only
+    feed = {
+        "input": np.array([ids], dtype=np.int64),
+        "input_lengths": np.array([len(ids)], dtype=np.int64),
+        "scales": np.array([0.667, 1.0, 0.8], dtype=np.float32),
+    }
+    if several:
+        feed["sid"] = np.array([0], dtype=np.int64)
+    voice.session.run(None, feed, options)
+
+
 def _check_model(model: Path, voice: Any, several: bool) -> None:
     """The config agrees with the model and espeak-ng: one ModelError before any work, not
     a traceback mid-dub (a speaker id the model wants and the config does not give, an
@@ -208,7 +225,7 @@ def _check_model(model: Path, voice: Any, several: bool) -> None:
     # id are enough for the bounds (a few ms of synthesis).
     ids = sorted({i for numbers in voice.config.phoneme_id_map.values() for i in numbers})
     try:
-        voice.phoneme_ids_to_audio([ids[0], ids[-1]])
+        _run_quietly(voice, [ids[0], ids[-1]], "sid" in inputs)
     except Exception as exc:  # onnxruntime's pybind error types
         reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise ModelError(
