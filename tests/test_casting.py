@@ -423,3 +423,18 @@ def test_a_broken_pulled_voice_is_named_before_any_work(
     # With speakers off no speaker is cast: the pulled voice is not needed.
     code, out, err = run_cli([*run, "--speakers", "off"], capsys)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("voice", ["ru=espeak+f2", "rus:S1=espeak+f2"])
+def test_run_refuses_a_voice_for_a_language_it_does_not_dub(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], voice: str
+) -> None:
+    """``run --dub --dub-langs en --voice ru=...``: the Russian voice was dropped without
+    a word (a typo for the language dubbed gave its speakers the default voices), where
+    ``dub`` refuses a voice for a language it has no track in."""
+    run = ["run", str(SAMPLE), "--lang", "en", "--langs", "en", "--dub", "--dub-langs", "en"]
+    run += ["--voice", voice, "--out", str(tmp_path / "out"), "--plan"]
+    code, _, err = run_cli(run, capsys)
+    assert code == 2 and err.strip() == (
+        "scodub: error: --voice for ru, which is not dubbed (dubbed: en); add it to --dub-langs"
+    ), err

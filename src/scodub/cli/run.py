@@ -21,11 +21,12 @@ from scodub.cli.options import (
 from scodub.cli.report import finish
 from scodub.errors import ConfigError
 from scodub.fsutil import output_folder
+from scodub.langs import get_language
 from scodub.media.probe import require_file
 from scodub.mt.localize import MtSettings
 from scodub.stages.base import StageContext
 from scodub.stages.dub import DubSettings
-from scodub.stages.plan import describe_plan, plan_film, plan_json
+from scodub.stages.plan import RunSettings, describe_plan, plan_film, plan_json
 from scodub.stages.run import run_film
 
 
@@ -105,6 +106,7 @@ def run(
         speakers=speakers,
         mt=mt,
     )
+    refuse_unused_voices(settings)
     require_file(film)  # a missing film: one line, no output folder made
     if plan_only:
         with output_folder(out_dir):  # a plan refused leaves no folder, as a run does
@@ -118,3 +120,24 @@ def run(
     with output_folder(out_dir), progress_bar(quiet) as progress:
         report = run_film(film, out_dir, settings, progress=progress)
     finish(report, quiet, as_json)
+
+
+def refuse_unused_voices(settings: RunSettings) -> None:
+    """A ``--voice`` for a language this run does not dub is refused, not dropped without
+    a word (a typo for the language meant gave its speakers the default voices). Not in
+    the plan: a batch's shared voices may name languages that some of its films do not
+    dub. A spoken language still to be detected may turn out to be one of the targets."""
+    dub = settings.dub
+    if dub is None:
+        return
+    spoken = settings.asr.language
+    dubbed = settings.dub_langs or tuple(t for t in settings.targets if t != spoken)
+    if not dubbed:
+        return  # the plan refuses it: nothing to dub
+    voiced = {get_language(code).code for code in (*dub.voices, *dub.speaker_voices)}
+    unused = sorted(voiced - set(dubbed))
+    if unused:
+        raise ConfigError(
+            f"--voice for {', '.join(unused)}, which is not dubbed (dubbed: "
+            f"{', '.join(dubbed)}); add it to --dub-langs"
+        )
