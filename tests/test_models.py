@@ -95,3 +95,22 @@ def test_local_model_identity_covers_its_tokenizer(tmp_path: Path, cache: Path) 
     tokenizer = folder / "tokenizer.json"
     tokenizer.write_text(tokenizer.read_text(encoding="utf-8") + " ", encoding="utf-8")
     assert resolve_whisper_model(str(folder)).identity != first
+
+
+@pytest.mark.parametrize("missing", ["tokenizer.json", "vocabulary.txt"])
+def test_a_local_folder_without_its_tokenizer_or_vocabulary_is_refused_up_front(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    """A --model folder without tokenizer.json was accepted; faster-whisper then fetched
+    openai/whisper-tiny's tokenizer from the hub at load time: offline, 25 s of retries
+    and a message about the hub; online, another model's tokenizer used silently."""
+    folder = tmp_path / "my whisper"
+    folder.mkdir()
+    for path in assemble_embedded().path.iterdir():
+        if path.name != missing:
+            (folder / path.name).hardlink_to(path)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelError) as info:
+        resolve_whisper_model(str(folder))
+    message = str(info.value)
+    assert message.startswith(f"{folder}: ") and missing in message and "\n" not in message

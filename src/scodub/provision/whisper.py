@@ -155,6 +155,10 @@ def _complete(folder: Path) -> bool:
     return all((folder / name).exists() for name in _expected())
 
 
+#: CTranslate2 reads a Whisper model's vocabulary from one of these.
+_VOCABULARIES = ("vocabulary.json", "vocabulary.txt")
+
+
 def _check_whisper_folder(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
         raise ModelError(f"{folder}: a file, not a model folder (a CTranslate2 Whisper "
@@ -167,6 +171,18 @@ def _check_whisper_folder(folder: Path) -> None:
     config = read_model_config(folder)
     if "alignment_heads" not in config and "lang_ids" not in config:
         raise ModelError(f"{folder}: not a Whisper model (its config.json has no Whisper fields)")
+    if not any((folder / name).is_file() for name in _VOCABULARIES):
+        raise ModelError(
+            f"{folder}: not a complete CTranslate2 Whisper folder (missing vocabulary.json "
+            "or vocabulary.txt, which the conversion writes beside model.bin)"
+        )
+    if not (folder / "tokenizer.json").is_file():
+        # faster-whisper would fetch openai/whisper-tiny's from the hub: retries offline,
+        # another model's tokenizer online (large-v3's differs).
+        raise ModelError(
+            f"{folder}: tokenizer.json is missing; copy it from the model's hub repository "
+            "(ct2-transformers-converter --copy_files tokenizer.json)"
+        )
 
 
 def _identity(folder: Path) -> str:
