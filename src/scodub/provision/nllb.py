@@ -22,6 +22,7 @@ from typing import Any
 
 from scodub.errors import ConfigError, InputError, ModelError
 from scodub.inputfiles import VOCABULARY_MAX_BYTES, read_input_bytes
+from scodub.provision.modelbin import check_model_bin
 from scodub.provision.whisper import models_dir, read_model_config
 
 #: Known NLLB-200 names and their Hugging Face hub repositories.
@@ -115,6 +116,7 @@ def check_nllb_folder(folder: Path | str) -> Path:
             f"{folder}: {SPM_FILE} is missing; copy it from the model's hub repository "
             "(ct2-transformers-converter --copy_files sentencepiece.bpe.model)"
         )
+    check_model_bin(folder / "model.bin")  # a truncated one fails now, not after the ASR
     return folder
 
 

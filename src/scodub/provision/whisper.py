@@ -24,6 +24,7 @@ from scodub.errors import InputError, ModelError
 from scodub.fsutil import atomic_path, sha256_file
 from scodub.inputfiles import CONFIG_MAX_BYTES, read_input_bytes
 from scodub.provision.identity import side_files_identity
+from scodub.provision.modelbin import check_model_bin
 
 EMBEDDED_NAME = "base"
 EMBEDDED_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
@@ -183,6 +184,7 @@ def _check_whisper_folder(folder: Path) -> None:
             f"{folder}: tokenizer.json is missing; copy it from the model's hub repository "
             "(ct2-transformers-converter --copy_files tokenizer.json)"
         )
+    check_model_bin(folder / "model.bin")
 
 
 def _identity(folder: Path) -> str:
