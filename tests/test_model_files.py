@@ -107,3 +107,51 @@ def test_the_model_is_hashed_once_per_version_not_once_per_film(
     _damage(config, "garbage")  # another version of the file: hashed again, and repaired
     provision.assemble_embedded()
     assert config in hashed and sha256_file(config) == provision._SIDE_FILES["config.json"]
+
+
+def test_leftovers_of_a_killed_assembly_are_swept(cache: Path) -> None:
+    """A process killed while it assembled the model (Ctrl-C exits at once, kill -9) left
+    its half-written 145 MB model.bin hidden in the cache folder, one more per kill."""
+    folder = provision.assemble_embedded().path
+    leftovers = [folder / ".model.k1x2y3z4.part.bin", folder / ".tokenizer.abcd1234.part.json"]
+    for path in leftovers:
+        path.write_bytes(b"\0" * 4096)
+    (folder / "model.bin").unlink()
+    provision.assemble_embedded()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(provision._expected())
+
+
+def test_concurrent_first_uses_assemble_the_model_once(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers of a batch starting on a fresh machine each assembled the model at once
+    (each writing 145 MB); one does it, the others wait for it and use its copy."""
+    import threading
+
+    built: list[str] = []
+    real = provision._assemble_model_bin
+    start = threading.Barrier(3)
+
+    def counting(*args: Path) -> None:
+        built.append(threading.current_thread().name)
+        real(*args)
+
+    monkeypatch.setattr(provision, "_assemble_model_bin", counting)
+    errors: list[BaseException] = []
+
+    def first_use() -> None:
+        start.wait()
+        try:
+            provision.assemble_embedded()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_use) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(built) == 1, (errors, built)
+    folder = provision.embedded_folder()
+    assert sha256_file(folder / "model.bin") == provision.EMBEDDED_SHA256
+    assert sorted(p.name for p in folder.iterdir()) == sorted(provision._expected())

