@@ -567,3 +567,68 @@ def test_a_nul_character_in_a_name_is_that_row_s_problem(tmp_path: Path) -> None
     assert row.problems == ((2, f"path: {nul}"),)
     checked = validate([film, glossary, model, row], tmp_path / "out")
     assert len(checked.invalid) == 4
+
+
+def test_model_folders_are_relative_to_the_manifest_as_its_other_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'Paths are relative to the manifest', films and glossaries were; a model folder was
+    taken relative to the working folder: run from elsewhere, `mt_model: nllb` was an
+    unknown model, or another folder of that name there was used."""
+    (tmp_path / "project").mkdir()
+    project = _films(tmp_path / "project")
+    shutil.copytree(TINY_NLLB, project / "nllb")
+    (project / "whisper").mkdir()
+    manifest = project / "batch.yaml"
+    manifest.write_text(
+        "defaults: {lang: en, langs: [ru]}\n"
+        "films:\n"
+        "  - {path: a/film.mp4, mt_model: nllb, model: whisper}\n"
+        "  - {path: b/film.mp4, mt_model: ./nllb, model: ./whisper}\n"
+        "  - {path: a/film.mp4, id: named, mt_model: nllb-200-distilled-600M, model: small}\n"
+        "  - {path: a/film.mp4, id: hub, mt_model: openai:qwen2.5, "
+        "model: Systran/faster-whisper-small}\n",
+        encoding="utf-8",
+    )
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "nllb").mkdir(parents=True)  # not a model: must not be the one used
+    monkeypatch.chdir(elsewhere)
+    first, second, named, hub = read_manifest(Path("../project/batch.yaml"), Defaults())
+    for entry in (first, second):
+        assert entry.settings.mt.model and entry.settings.asr.model
+        assert Path(entry.settings.mt.model).resolve() == (project / "nllb").resolve()
+        assert Path(entry.settings.asr.model).resolve() == (project / "whisper").resolve()
+    assert (named.settings.mt.model, named.settings.asr.model) == (
+        "nllb-200-distilled-600M", "small")
+    assert (hub.settings.mt.model, hub.settings.asr.model) == (
+        "openai:qwen2.5", "Systran/faster-whisper-small")
+    from scodub.batch.validate import _mt
+
+    _mt(first.settings.mt)  # the manifest's model, found from here
+
+
+def test_model_folders_given_as_batch_options_are_made_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--mt-model ./nllb (and --model, --mt LANG=FOLDER) reached the workers as given,
+    relative to a working folder a Ray worker on another node does not share (glossaries
+    given as options were made absolute for that reason; model folders were not)."""
+    from scodub.asr.whisper import AsrSettings
+    from scodub.batch.manifest import absolute_models
+    from scodub.mt.localize import MtSettings
+    from scodub.stages.plan import RunSettings
+
+    shutil.copytree(TINY_NLLB, tmp_path / "nllb")
+    monkeypatch.chdir(tmp_path)
+    settings = absolute_models(
+        RunSettings(
+            asr=AsrSettings(model="./whisper"),
+            mt=MtSettings(model="nllb", routes=(("ru", "nllb"), ("zh", "openai:qwen2.5"))),
+        ),
+        Path.cwd(),
+    )
+    assert settings.asr.model == str(tmp_path / "whisper")
+    assert settings.mt.model == str(tmp_path / "nllb")
+    assert settings.mt.routes == (("ru", str(tmp_path / "nllb")), ("zh", "openai:qwen2.5"))
+    kept = absolute_models(RunSettings(), Path.cwd())
+    assert (kept.asr.model, kept.mt.model) == (None, None)

@@ -26,6 +26,9 @@ from scodub.dub.voices import parse_voice_options
 from scodub.errors import ManifestError, ScodubError
 from scodub.inputfiles import MANIFEST_MAX_BYTES, read_input_bytes
 from scodub.langs import parse_language_list, spoken_language
+from scodub.mt.backends import is_llm
+from scodub.provision.nllb import NLLB_MODELS
+from scodub.provision.whisper import EMBEDDED_NAME
 from scodub.stages.cache import CACHE_DIRNAME
 from scodub.stages.dub import STEM_FORMATS, DubSettings
 from scodub.stages.outputs import made_for
@@ -291,6 +294,38 @@ def _entry(
     return FilmEntry(source, row.line, film, film_id, settings, tuple(problems), given)
 
 
+def _model_path(value: str, base: Path, names: tuple[str, ...]) -> str:
+    """A model folder named relative to ``base`` (the manifest's folder), made absolute
+    (as films and glossaries are; workers elsewhere do not share our working folder); a
+    model's name (``base``, ``nllb-200-distilled-600M``), a hub repository id or an
+    ``openai:`` model as given."""
+    if value in names or is_llm(value):
+        return value
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return str(path)
+    if value.startswith(".") or (base / path).exists():
+        return str((base / path).absolute())
+    return value
+
+
+def absolute_models(settings: RunSettings, base: Path) -> RunSettings:
+    """``settings`` with its Whisper and translation model folders (``--model``,
+    ``--mt-model``, ``--mt LANG=FOLDER``) absolute, relative to ``base``."""
+    asr, mt = settings.asr, settings.mt
+    nllb = tuple(NLLB_MODELS)
+    return replace(
+        settings,
+        asr=replace(asr, model=_model_path(asr.model, base, (EMBEDDED_NAME,)))
+        if asr.model else asr,
+        mt=replace(
+            mt,
+            model=_model_path(mt.model, base, nllb) if mt.model else mt.model,
+            routes=tuple((lang, _model_path(spec, base, nllb)) for lang, spec in mt.routes),
+        ),
+    )
+
+
 def _apply(
     key: str, value: Any, s: RunSettings, dub: DubSettings, dub_on: bool, base: Path
 ) -> tuple[RunSettings, DubSettings, bool]:
@@ -313,7 +348,7 @@ def _apply(
             value = "auto" if value else "off"
         s = replace(s, speakers=SpeakerSettings.parse(str(value)))
     elif key == "model":
-        s = replace(s, asr=replace(asr, model=str(value)))
+        s = replace(s, asr=replace(asr, model=_model_path(str(value), base, (EMBEDDED_NAME,))))
     elif key == "device":
         s = replace(s, asr=replace(asr, device=str(value)).validate())
     elif key == "compute_type":
@@ -323,7 +358,7 @@ def _apply(
     elif key == "batch_size":
         s = replace(s, asr=replace(asr, batch_size=_int(value, 1, MAX_BATCH_SIZE)))
     elif key == "mt_model":
-        s = replace(s, mt=replace(mt, model=str(value)))
+        s = replace(s, mt=replace(mt, model=_model_path(str(value), base, tuple(NLLB_MODELS))))
     elif key == "mt_device":
         s = replace(s, mt=replace(mt, device=str(value)))
     elif key == "mt_beam_size":

@@ -11,7 +11,13 @@ import click
 from scodub.asr.speakers import SpeakerSettings
 from scodub.asr.whisper import AsrSettings
 from scodub.batch.local import MAX_WORKERS
-from scodub.batch.manifest import Defaults, FilmEntry, read_manifest, scan_folder
+from scodub.batch.manifest import (
+    Defaults,
+    FilmEntry,
+    absolute_models,
+    read_manifest,
+    scan_folder,
+)
 from scodub.batch.state import BatchState, chain, json_lines, load_state, run_state, table
 from scodub.batch.validate import validate
 from scodub.cli.options import (
@@ -125,7 +131,7 @@ def run_command(
         speakers=speakers,
         mt=mt,
     )
-    defaults = Defaults(settings, dub)
+    defaults = Defaults(absolute_models(settings, Path.cwd()), dub)
     chosen = _executor(executor, address, workers)  # without Ray: say so before any work
     if target.is_dir():
         entries = scan_folder(target, defaults, exclude=out_dir)
