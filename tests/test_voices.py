@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -370,6 +371,61 @@ def test_pull_piper_voice_from_a_hub(tmp_path: Path, fake_hub: str) -> None:
     assert not (tmp_path / ".downloads").exists()
     # Pulled once: found again without the network.
     assert pull_piper_voice("en_US-joe-medium", tmp_path, endpoint="http://127.0.0.1:9") == model
+
+
+class _SlowHub(_FakeHub):
+    """Serves the embedded voice's files under any voice name; en_US-amy-medium's model
+    slowly (a big voice on a slow line)."""
+
+    def _send_head(self) -> Path | None:
+        name = self.path.split("?")[0].rsplit("/", 1)[-1]
+        suffix = ".onnx.json" if name.endswith(".onnx.json") else ".onnx"
+        source = embedded_english_model().with_name(f"en_US-joe-medium{suffix}")
+        self.send_response(200)
+        self.send_header("Content-Length", str(source.stat().st_size))
+        self.send_header("ETag", f'"{abs(hash(name)):x}"')
+        self.send_header("X-Repo-Commit", "0" * 40)
+        self.end_headers()
+        return source
+
+    def do_GET(self) -> None:
+        source = self._send_head()
+        assert source is not None
+        data = source.read_bytes()
+        if "amy" in self.path and self.path.split("?")[0].endswith(".onnx"):
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            time.sleep(1.5)
+            data = data[len(data) // 2 :]
+        self.wfile.write(data)
+
+
+def test_two_voices_pulled_at_once_both_arrive(tmp_path: Path) -> None:
+    """Pulls of two voices at once shared one download folder, and the first to finish
+    removed it under the other: that pull failed (a traceback, or a false 'cannot fetch')."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowHub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hub = f"http://127.0.0.1:{server.server_port}"
+    results: dict[str, object] = {}
+
+    def pull(name: str) -> None:
+        try:
+            results[name] = pull_piper_voice(name, tmp_path, endpoint=hub)
+        except BaseException as exc:  # reported below
+            results[name] = exc
+
+    slow = threading.Thread(target=pull, args=("en_US-amy-medium",))
+    slow.start()
+    time.sleep(0.5)  # the slow pull is downloading
+    pull("en_US-joe-medium")
+    slow.join()
+    server.shutdown()
+    for name in ("en_US-amy-medium", "en_US-joe-medium"):
+        assert results[name] == tmp_path / name / f"{name}.onnx", results
+        assert (tmp_path / name / f"{name}.onnx").stat().st_size == (
+            embedded_english_model().stat().st_size
+        )
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 def test_pull_offline_is_one_clear_error(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ with ``--voice ru=ru_RU-irina-medium`` or ``--voice ru=/path/to/voice.onnx``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import socket
@@ -28,7 +29,7 @@ from scodub.dub.piper_voice import (
     split_speaker,
 )
 from scodub.dub.tajik import tajik_to_pinglish
-from scodub.errors import ConfigError, LanguageError, ModelError
+from scodub.errors import ConfigError, LanguageError, ModelError, ScodubError
 from scodub.fsutil import atomic_path
 from scodub.langs import ESPEAK_VOICES, get_language
 from scodub.provision.piper import EMBEDDED_VOICE, embedded_english_model, piper_cache_dir
@@ -297,21 +298,32 @@ def pull_piper_voice(
             f"cannot fetch Piper voice {name!r}: the hub {hub} is unreachable ({problem}); "
             + _pull_hint(name, folder)
         )
-    staging = target / ".downloads"
+    # One download folder per voice: a pull finishing removes its own, never the one
+    # another voice's pull is downloading into.
+    staging = target / ".downloads" / name
     try:
         fetched = [
             Path(hf_hub_download(PIPER_HUB_REPO, remote, cache_dir=staging, endpoint=endpoint))
             for remote in (remote_config, remote_model)
         ]
+        for source, final in zip(fetched, (config_path_for(model), model), strict=True):
+            with atomic_path(final) as tmp:
+                shutil.copyfile(source, tmp)
+    except ScodubError:
+        raise
     except Exception as exc:  # huggingface_hub raises many network error types
+        if model.is_file() and config_path_for(model).is_file():
+            # A pull of the same voice at once delivered it (and removed the download
+            # folder they shared): its files are whole, each was renamed into place.
+            load_piper_voice(model)
+            return model
         reason = str(exc).split(". ")[0].splitlines()[0][:200] if str(exc) else ""
         raise ModelError(
             f"cannot fetch Piper voice {name!r} from {PIPER_HUB_REPO} "
             f"({reason or type(exc).__name__}); " + _pull_hint(name, folder)
         ) from exc
-    for source, final in zip(fetched, (config_path_for(model), model), strict=True):
-        with atomic_path(final) as tmp:
-            shutil.copyfile(source, tmp)
     shutil.rmtree(staging, ignore_errors=True)
+    with contextlib.suppress(OSError):  # kept while other voices download into it
+        staging.parent.rmdir()
     load_piper_voice(model)  # prove it loads before reporting success
     return model
