@@ -373,6 +373,20 @@ def test_pull_piper_voice_from_a_hub(tmp_path: Path, fake_hub: str) -> None:
     assert pull_piper_voice("en_US-joe-medium", tmp_path, endpoint="http://127.0.0.1:9") == model
 
 
+def test_pull_fetches_a_damaged_voice_again(tmp_path: Path, fake_hub: str) -> None:
+    """A pulled voice damaged in the cache (a disk error, a copy cut short) made every
+    later pull fail on it ('not a loadable ONNX voice'): pull never fetched it again."""
+    model = pull_piper_voice("en_US-joe-medium", tmp_path, endpoint=fake_hub)
+    model.write_bytes(model.read_bytes()[:100_000])
+    with pytest.raises(ModelError) as caught:
+        pull_piper_voice("en_US-joe-medium", tmp_path, endpoint="http://127.0.0.1:9")
+    message = str(caught.value)
+    assert message.startswith(str(model)) and "unreachable" in message and "\n" not in message
+    assert pull_piper_voice("en_US-joe-medium", tmp_path, endpoint=fake_hub) == model
+    assert model.read_bytes() == embedded_english_model().read_bytes()
+    load_piper_voice(model)
+
+
 class _SlowHub(_FakeHub):
     """Serves the embedded voice's files under any voice name; en_US-amy-medium's model
     slowly (a big voice on a slow line)."""

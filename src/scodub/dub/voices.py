@@ -288,11 +288,19 @@ def pull_piper_voice(
         from huggingface_hub import hf_hub_download
     except ImportError as exc:
         raise ModelError("pulling Piper voices needs the huggingface-hub package") from exc
+    damaged: ModelError | None = None
     if model.is_file() and config_path_for(model).is_file():
-        load_piper_voice(model)  # pulled before: prove it still loads, no network needed
-        return model
+        try:
+            load_piper_voice(model)  # pulled before: prove it still loads, no network needed
+            return model
+        except ModelError as exc:  # damaged in the cache: fetched again (renamed over it)
+            damaged = exc
     hub = endpoint or _default_endpoint()
     problem = _unreachable(hub)
+    if problem and damaged is not None:
+        raise ModelError(
+            f"{damaged}; cannot fetch it again: the hub {hub} is unreachable ({problem})"
+        ) from damaged
     if problem:
         raise ModelError(
             f"cannot fetch Piper voice {name!r}: the hub {hub} is unreachable ({problem}); "
