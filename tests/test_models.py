@@ -114,3 +114,19 @@ def test_a_local_folder_without_its_tokenizer_or_vocabulary_is_refused_up_front(
         resolve_whisper_model(str(folder))
     message = str(info.value)
     assert message.startswith(f"{folder}: ") and missing in message and "\n" not in message
+
+
+def test_a_cache_folder_from_the_environment_is_expanded_and_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SCODUB_CACHE_DIR=~/models set where no shell expands it (a systemd unit, an .env
+    file, a Ray runtime_env) made a folder named '~' in the working folder; a relative one
+    is taken as absolute from where the command starts."""
+    from scodub.provision.whisper import cache_root
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SCODUB_CACHE_DIR", "~/models cache")
+    assert cache_root() == tmp_path / "home" / "models cache"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SCODUB_CACHE_DIR", "cache")
+    assert cache_root() == tmp_path / "cache"

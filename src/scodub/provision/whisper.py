@@ -45,9 +45,12 @@ _OFFLINE_HINT = (
 
 
 def cache_root() -> Path:
-    """Where scodub keeps models: $SCODUB_CACHE_DIR, else the platform's user cache."""
+    """Where scodub keeps models: $SCODUB_CACHE_DIR (``~`` expanded: a systemd unit or an
+    .env file sets it unexpanded), else the platform's user cache; always absolute."""
     override = os.environ.get("SCODUB_CACHE_DIR")
-    return Path(override) if override else Path(platformdirs.user_cache_dir("scodub"))
+    if not override:
+        return Path(platformdirs.user_cache_dir("scodub")).absolute()
+    return Path(override).expanduser().absolute()
 
 
 def models_dir() -> Path:
