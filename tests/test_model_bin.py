@@ -99,3 +99,22 @@ def test_a_run_with_a_damaged_translation_model_stops_before_transcribing(
     )  # fmt: skip
     assert code == 1 and "damaged or incomplete" in err and err.count("\n") == 1, err
     assert not list(out.rglob("transcribe/*.json"))  # no film was transcribed for nothing
+
+
+def test_a_damaged_pulled_translation_model_is_pulled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pulled NLLB model damaged in the cache: a run said only 'damaged', and `models
+    pull NAME` refused it the same way without fetching (only --force did)."""
+    from scodub.provision.nllb import pull_nllb, resolve_mt_model
+
+    monkeypatch.setenv("SCODUB_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "models" / "nllb" / "nllb-200-distilled-600M"
+    shutil.copytree(TINY, folder)
+    _damage(folder / "model.bin", "truncated")
+    with pytest.raises(ModelError, match=r"damaged .*scodub models pull "
+                       r"nllb-200-distilled-600M --force"):  # fmt: skip
+        resolve_mt_model("nllb-200-distilled-600M")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    with pytest.raises(ModelError, match="cannot fetch facebook/nllb-200-distilled-600M"):
+        pull_nllb("nllb-200-distilled-600M")

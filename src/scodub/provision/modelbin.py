@@ -32,9 +32,9 @@ class _Damaged(Exception):
     """What is wrong with the file, for the one-line message."""
 
 
-def check_model_bin(path: Path) -> None:
+def check_model_bin(path: Path, remedy: str = "fetch or convert the model again") -> None:
     """ModelError naming ``path`` unless it is a regular file whose CTranslate2 layout is
-    whole (see the module docstring)."""
+    whole (see the module docstring); ``remedy`` ends the message of a damaged one."""
     path = Path(path)
     try:
         info = os.stat(path)
@@ -50,7 +50,7 @@ def check_model_bin(path: Path) -> None:
             _walk(handle, info.st_size)
     except _Damaged as exc:
         raise ModelError(
-            f"{path}: damaged or incomplete ({exc}); fetch or convert the model again"
+            f"{path}: damaged or incomplete ({exc}); {remedy}"
         ) from exc
     except OSError as exc:
         raise ModelError(f"{path}: cannot read it ({exc.strerror or exc})") from exc

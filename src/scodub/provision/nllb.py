@@ -84,8 +84,9 @@ def read_vocabulary(folder: Path) -> list[str]:
     )
 
 
-def check_nllb_folder(folder: Path | str) -> Path:
-    """Prove ``folder`` holds a CTranslate2 NLLB model, cheaply; ModelError otherwise."""
+def check_nllb_folder(folder: Path | str, name: str | None = None) -> Path:
+    """Prove ``folder`` holds a CTranslate2 NLLB model, cheaply; ModelError otherwise.
+    ``name``: the known model pulled there (a damaged one is pulled again)."""
     folder = Path(folder).expanduser()
     if not folder.exists():
         raise ModelError(
@@ -116,7 +117,11 @@ def check_nllb_folder(folder: Path | str) -> Path:
             f"{folder}: {SPM_FILE} is missing; copy it from the model's hub repository "
             "(ct2-transformers-converter --copy_files sentencepiece.bpe.model)"
         )
-    check_model_bin(folder / "model.bin")  # a truncated one fails now, not after the ASR
+    # A truncated one fails now, not after the ASR.
+    if name is None:
+        check_model_bin(folder / "model.bin")
+    else:
+        check_model_bin(folder / "model.bin", f"fetch it again: scodub models pull {name} --force")
     return folder
 
 
@@ -134,7 +139,7 @@ def resolve_mt_model(spec: str | Path | None, cache_dir: Path | None = None) -> 
                 f"translation model {text} is not installed ({folder} is missing); "
                 + _OFFLINE_HINT.format(name=text, target=folder)
             )
-        return check_nllb_folder(folder)
+        return check_nllb_folder(folder, text)
     as_path = Path(text).expanduser()
     if as_path.exists() or "/" in text or os.sep in text or text.startswith((".", "~")):
         return check_nllb_folder(as_path)
@@ -209,7 +214,10 @@ def pull_nllb(
     repo = _known(name)
     target = nllb_dir(name, cache_dir)
     if not force and (target / "model.bin").is_file():
-        return check_nllb_folder(target)
+        try:
+            return check_nllb_folder(target, name)
+        except ModelError:  # damaged or incomplete: fetched and converted again
+            pass
     from huggingface_hub import HfApi, snapshot_download
 
     hub = endpoint or os.environ.get("HF_ENDPOINT") or None
