@@ -276,6 +276,32 @@ def test_changed_line_dubs_only_that_language(
     assert english.cached and english.key == first.languages[0].key
 
 
+def test_a_line_break_edit_reaches_the_dub_s_subtitles_without_voicing_again(
+    first: DubReport, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor who only moves a line break (the words, and so the speech, unchanged):
+    the dub's subtitles, the ones muxed into the delivery, carry the new break (they kept
+    the old one: the cache key saw the text as one line), and no line is voiced again."""
+    import scodub.dub.fitting as fitting
+
+    voiced: list[str] = []
+    real_fit_line = fitting.fit_line
+
+    def recording_fit_line(voice: Any, text: str, **kwargs: Any) -> Any:
+        voiced.append(text)
+        return real_fit_line(voice, text, **kwargs)
+
+    monkeypatch.setattr(fitting, "fit_line", recording_fit_line)
+    rebroken = folder / "ru rebroken.srt"
+    line = "Он не был недобрым молодым человеком."
+    rebroken.write_text(RU_SRT.replace(line, "Он не был недобрым\nмолодым человеком."), "utf-8")
+    settings = DubSettings(backcheck=False)
+    result = stage_dub_language(SAMPLE, rebroken, folder / "out", settings, language="ru")
+    assert not result.cached and result.key != first.languages[1].key
+    assert "Он не был недобрым\nмолодым человеком." in result.subtitles.read_text("utf-8")
+    assert voiced == []
+
+
 def test_failed_language_keeps_the_finished_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

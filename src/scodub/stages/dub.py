@@ -268,7 +268,11 @@ class DubStage(Stage[DubResult]):
             "duration_ms": self.film.duration_ms,
             "fps": self.film.fps,
             "language": self.language,
-            "cues": [[c.start_ms, c.end_ms, c.flat_text] for c in given.cues] if given else None,
+            # each line as written: a moved line break changes the subtitles the delivery
+            # carries, and a dual-speaker cue's two lines are two voices
+            "cues": [[c.start_ms, c.end_ms, list(c.lines), list(c.speakers)] for c in given.cues]
+            if given
+            else None,
             "voice": self.voice_id,
             "settings": self.settings.key(),
             "speaker_voices": dict(self.settings.speaker_voices.get(self.language, {})),
