@@ -166,3 +166,35 @@ def test_srt_stems_of_odd_names() -> None:
     assert srt_stem("Film.EN.srt", "en") == "Film"
     assert srt_stem("film.en.edited.srt", "en") == "film"
     assert srt_stem(".srt", "en") == srt_stem(".en.srt", "en") == "subtitles"  # not hidden
+
+
+RU_EDITED = (
+    "1\n00:00:01,000 --> 00:00:03,000\nФестиваль открывается сегодня.\n\n"
+    "2\n00:00:04,000 --> 00:00:06,000\nДобро пожаловать.\n"
+)
+
+
+def test_an_editor_s_track_translates_from_the_language_its_name_gives(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Russian film's ``film.ru.edited.srt`` (the review page's save) without --from:
+    it was read as English, its Russian re-timed into ``film.ru.edited.en.srt`` and
+    "translated" from English into ``film.ru.edited.zh.srt``, tracks of no film; it
+    now goes from Russian into the film's own tracks. A --from its name contradicts is
+    one line, nothing written."""
+    (tmp_path / "film.ru.edited.srt").write_text(RU_EDITED, encoding="utf-8")
+    args = ["translate", str(tmp_path / "film.ru.edited.srt"), "--to", "en,zh",
+            "--out", str(tmp_path), "--mt-model", str(DATA / "tiny-nllb"), "--json"]  # fmt: skip
+    code, _, err = run_cli([*args, "--from", "en"], capsys)
+    assert code != 0 and err.count("\n") == 1 and "film.ru.edited.srt" in err, err
+    assert "--from ru" in err and sorted(p.name for p in tmp_path.iterdir()) == [
+        "film.ru.edited.srt"
+    ]
+    code, out, err = run_cli(args, capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    assert {lang: Path(p).name for lang, p in report["outputs"].items()} == {
+        "en": "film.en.srt", "zh": "film.zh.srt", "ru": "film.ru.retimed.srt",
+    }  # fmt: skip
+    assert report["languages"]["en"]["route"].startswith("mt:")
+    assert report["languages"]["ru"]["route"] == "source"

@@ -23,11 +23,13 @@ from scodub.cli.options import (
     out_option,
     output_options,
 )
+from scodub.errors import ConfigError
 from scodub.fsutil import ensure_writable_dir, write_json_atomic
-from scodub.langs import get_language, parse_language_list
+from scodub.langs import LANGUAGES, get_language, parse_language_list
 from scodub.mt.backends import check_backends
 from scodub.mt.localize import MtSettings
 from scodub.naming import (
+    EDITED_SUFFIX,
     check_names,
     input_conflicts,
     is_edited_srt,
@@ -57,6 +59,33 @@ def _retimed_source_path(
     return {language: out_dir / f"{stem}.{language}.retimed.srt"}
 
 
+def _named_language(source_srt: Path) -> str | None:
+    """The language scodub's own names give an SRT: ``film.ru.srt``, ``film.ru.edited.srt``
+    (the review page's save) -> ``ru``; None for any other name."""
+    name = source_srt.name.lower()
+    for suffix in (EDITED_SUFFIX, ".srt"):
+        if name.endswith(suffix):
+            code = name[: -len(suffix)].rpartition(".")[2]
+            return code if code in LANGUAGES and "." in name[: -len(suffix)] else None
+    return None
+
+
+def _source_language(source_srt: Path, from_lang: str | None) -> str:
+    """``--from``, else the language the file's name gives, else English. An editor's
+    ``<film>.<lang>.edited.srt`` is in that language: another ``--from`` is refused
+    (its text would be translated as the other language's, into tracks of no film)."""
+    named = _named_language(source_srt)
+    if from_lang is None:
+        return named or "en"
+    code = get_language(from_lang).code
+    if named is not None and named != code and is_edited_srt(source_srt, named):
+        raise ConfigError(
+            f"{source_srt}: an editor's {get_language(named).name} track by its name, but "
+            f"--from {from_lang} was given; give --from {named} (or leave --from out)"
+        )
+    return code
+
+
 def _glossary_inputs(glossaries: tuple[Path, ...]) -> dict[str, Path]:
     return {f"glossary #{n}": path for n, path in enumerate(glossaries, start=1)}
 
@@ -65,7 +94,11 @@ def _glossary_inputs(glossaries: tuple[Path, ...]) -> dict[str, Path]:
 @click.argument("source_srt", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--to", "to_langs", required=True, help="Target languages: 'all' or ru,zh,...")
 @click.option(
-    "--from", "from_lang", default="en", show_default=True, help="Language of SOURCE_SRT."
+    "--from",
+    "from_lang",
+    default=None,
+    help="Language of SOURCE_SRT; default: the one its name gives (film.ru.srt, "
+    "film.ru.edited.srt), else en.",
 )
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of SOURCE_SRT.")
 @fps_option("Film frame rate (default 24).")
@@ -76,7 +109,7 @@ def _glossary_inputs(glossaries: tuple[Path, ...]) -> dict[str, Path]:
 def translate(
     source_srt: Path,
     to_langs: str,
-    from_lang: str,
+    from_lang: str | None,
     encoding: str,
     fps: float | None,
     out_dir: Path,
@@ -92,7 +125,7 @@ def translate(
     is written beside them (the input file is never changed: when the re-timed source
     would take the input's own name, it is written as <name>.<lang>.retimed.srt).
     """
-    source_lang = get_language(from_lang).code
+    source_lang = _source_language(source_srt, from_lang)
     targets = tuple(t for t in parse_language_list(to_langs) if t != source_lang)
     ctx = StageContext(out_dir)
     glossary = GlossaryRef.of(glossaries)
