@@ -19,7 +19,7 @@ from scodub.review.edits import save_edited
 from scodub.review.load import FilmRun, find_runs, load_run
 from scodub.review.media import browser_playable
 from scodub.review.page import compose_vtt, vtt_line
-from scodub.review.pagedata import asr_notes, cue_speakers, glossary_cells
+from scodub.review.pagedata import asr_notes, cue_speakers, film_data, glossary_cells
 from scodub.review.rules import rules_export, unicode_tables
 from scodub.text.srt import read_srt, write_srt
 
@@ -260,3 +260,34 @@ def test_a_run_file_nested_too_deeply_or_a_device_is_one_line(tmp_path: Path) ->
     (tmp_path / "film.report.json").symlink_to("/dev/zero")
     with pytest.raises(InputError, match=r"report\.json: is a character device"):
         load_run(tmp_path, "film")
+
+
+def _line(index: int, start: int, text: str, fitted: bool = True) -> dict[str, object]:
+    return {"index": index, "text": text, "start_ms": start, "duration_ms": 500,
+            "engine_rate": 1.0, "stretch": 1.0 if fitted else 1.25, "fitted": fitted,
+            "overflow_ms": 0 if fitted else 300}  # fmt: skip
+
+
+def test_a_dub_line_shows_on_its_cue_s_row(tmp_path: Path) -> None:
+    """The dub's facts per line go on the row of the cue the line was spoken in: a
+    dual-speaker cue is spoken as two lines, and a cue an editor deleted has none; by the
+    line's number, every row after them showed another line's speed-up ("NOT FITTED" on
+    a line that fitted)."""
+    machine = Track("en", (
+        Cue(0, 2000, ("-Are you coming?", "-In a minute.")),
+        Cue(3000, 5000, ("Then go.",)),
+        Cue(6000, 8000, ("Fine.",)),
+        Cue(9000, 11000, ("Good night.",)),
+    ))  # fmt: skip
+    edited = Track("en", (machine.cues[0], machine.cues[1], machine.cues[3]))
+    (tmp_path / "film.dub.json").write_text(json.dumps({"languages": {"en": {
+        "voice": {"route": "espeak"},
+        "lines": [_line(1, 0, "Are you coming?"), _line(2, 1000, "In a minute."),
+                  _line(3, 3000, "Then go.", fitted=False), _line(4, 6000, "Fine."),
+                  _line(5, 9000, "Good night.", fitted=False)],
+    }}}))  # fmt: skip
+    dub = json.loads((tmp_path / "film.dub.json").read_text())
+    run = FilmRun(tmp_path, "film", {}, {"en": machine}, {"en": edited}, "en", None, dub)
+    column = film_data(run, None, {})["columns"][0]
+    lines = column["dub"]["lines"]
+    assert {row: cell[1] for row, cell in lines.items()} == {"0": True, "1": False, "3": False}

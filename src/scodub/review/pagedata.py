@@ -213,22 +213,35 @@ def _repaired_terms(run: FilmRun, lang: str) -> set[str]:
     return {str(item.get("term")) for item in details if isinstance(item, dict)}
 
 
-def dub_cells(run: FilmRun, lang: str) -> dict[str, Any] | None:
-    """A dubbed language's voice and, per cue, [speed-up, fitted, overflow ms, engine
-    rate, stretch] (``dub.fitting.FittedLine``); None when the language was not dubbed."""
+def dub_cells(
+    run: FilmRun, lang: str, cues: Sequence[Cue], rows: Sequence[int]
+) -> dict[str, Any] | None:
+    """A dubbed language's voice and, per row, [speed-up, fitted, overflow ms, engine
+    rate, stretch] (``dub.fitting.FittedLine``); None when the language was not dubbed.
+
+    A line goes on the row of the cue of ``cues`` (the track shown, in ``rows``) it was
+    spoken in, found by its time, not by its number: a dual-speaker cue is spoken as two
+    lines, and a cue an editor deleted since has none. Two lines in one cue give the
+    larger speed-up, fitted only if both were, their overflow added."""
     entry = run.dub_language(lang)
     if not entry:
         return None
+    starts = [cue.start_ms for cue in cues]
     lines: dict[str, list[Any]] = {}
     for line in entry.get("lines", []):
         rate, stretch = float(line.get("engine_rate", 1.0)), float(line.get("stretch", 1.0))
-        lines[str(int(line["index"]) - 1)] = [
-            round(rate * stretch, 3),
-            bool(line.get("fitted", True)),
-            int(line.get("overflow_ms", 0)),
-            rate,
-            stretch,
-        ]
+        cell = [round(rate * stretch, 3), bool(line.get("fitted", True)),
+                int(line.get("overflow_ms", 0)), rate, stretch]  # fmt: skip
+        start = line.get("start_ms")
+        found = _cue_of(start, start + 1, cues, starts) if isinstance(start, int) else None
+        if found is None:
+            continue  # its cue is gone from the track shown
+        key = str(rows[found])
+        known = lines.get(key)
+        if known is not None:
+            cell = [max(known[0], cell[0]), known[1] and cell[1], known[2] + cell[2],
+                    max(known[3], cell[3]), max(known[4], cell[4])]  # fmt: skip
+        lines[key] = cell
     voice = entry.get("voice", {})
     return {
         "voice": voice.get("route") or voice.get("voice") or "",
@@ -258,7 +271,7 @@ def language_column(run: FilmRun, lang: str, track: Track, layout: Layout) -> di
             layout.placement[lang],
         ),
         "glossary_counts": {k: glossary.get(k, 0) for k in ("hits", "repairs", "misses")},
-        "dub": dub_cells(run, lang),
+        "dub": dub_cells(run, lang, track.cues, layout.placement[lang]),
     }
     if lang in run.edited and lang in run.tracks:
         column["machine"] = _cells(run.tracks[lang].cues)
