@@ -305,3 +305,33 @@ def test_a_stalled_connection_is_closed_and_its_thread_freed(
         server.shutdown()
         server.server_close()
 
+
+
+def _dub_json(folder: Path, mix: Path, fitted: bool) -> None:
+    mix.parent.mkdir(parents=True, exist_ok=True)
+    mix.write_bytes(b"fLaC" + mix.name.encode())
+    line = {"index": 1, "text": "Hello there.", "start_ms": 0, "duration_ms": 900,
+            "engine_rate": 1.0, "stretch": 1.0, "fitted": fitted, "overflow_ms": 0}  # fmt: skip
+    entry = {"voice": {"route": "espeak"}, "mix": str(mix), "lines": [line]}
+    (folder / "film.dub.json").write_text(json.dumps({"languages": {"en": entry}}))
+
+
+def test_a_page_reloaded_after_a_re_dub_plays_the_new_dub(tmp_path: Path) -> None:
+    """Edits saved, ``scodub dub`` run again over them, the served page reloaded: it
+    played the earlier mix and showed the earlier dub's line facts (only a change of the
+    SRT files rebuilt a page); it now plays and shows the new dub."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    report = {"film": str(SAMPLE), "stages": {"transcribe": {"language": "en"}}}
+    (folder / "film.report.json").write_text(json.dumps(report), encoding="utf-8")
+    write_srt(Track("en", (Cue(0, 1500, ("Hello there.",)),)), folder / "film.en.srt")
+    _dub_json(folder, folder / ".scodub" / "dub" / "first.flac", fitted=False)
+    link = folder / "review" / "media" / "film.en.dub.flac"
+    with serve_review(folder) as (url, _):
+        assert _get(url)[0] == 200
+        assert link.resolve().name == "first.flac"
+        assert '"lines":{"0":[1.0,false' in _get(url + "data.js")[1]
+        _dub_json(folder, folder / ".scodub" / "dub" / "second.flac", fitted=True)
+        assert _get(url)[0] == 200  # the editor reloads the page
+        assert link.resolve().name == "second.flac"
+        assert '"lines":{"0":[1.0,true' in _get(url + "data.js")[1]

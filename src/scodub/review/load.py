@@ -41,7 +41,8 @@ class FilmRun:
     source_language: str
     transcript: Transcript | None = None
     dub: dict[str, Any] = field(default_factory=dict)  # <film>.dub.json, {} without a dub
-    # (name, mtime_ns, size) of each SRT read: a re-translation or a save changes it
+    # (name, mtime_ns, size) of each SRT and the dub report read: a re-translation, a
+    # save or a re-dub changes it
     signature: tuple[tuple[str, int, int], ...] = ()
 
     def machine_newer(self, lang: str) -> bool:
@@ -53,8 +54,8 @@ class FilmRun:
         return machine is not None and edited is not None and machine > edited
 
     def changed(self) -> bool:
-        """True when the SRT files of the film are not those this was read from (a
-        ``scodub translate`` wrote new tracks, an editor saved)."""
+        """True when the SRT files of the film (or its dub report) are not those this was
+        read from (a ``scodub translate`` wrote new tracks, an editor saved, a re-dub)."""
         return srt_signature(self.folder, self.stem, self.source_language) != self.signature
 
     @property
@@ -159,9 +160,12 @@ def find_runs(out_dir: Path) -> list[tuple[Path, str]]:
 
 
 def srt_signature(folder: Path, stem: str, spoken: str = "") -> tuple[tuple[str, int, int], ...]:
+    """(name, mtime_ns, size) of the film's SRT files and of its dub report: a page built
+    before a re-translation, a save or a re-dub (a new mix, new line facts) is stale."""
     machine, edited = _srt_files(folder, stem, spoken)
     out = []
-    for path in sorted([*machine.values(), *edited.values()]):
+    dub = Path(folder) / f"{stem}.dub.json"
+    for path in [*sorted([*machine.values(), *edited.values()]), dub]:
         try:
             stat = path.stat()
         except OSError:
@@ -210,11 +214,11 @@ def load_run(folder: Path, stem: str) -> FilmRun:
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             why = f"no {exc.args[0]!r} in it" if isinstance(exc, KeyError) and exc.args else exc
             raise InputError(transcript_path, f"not a scodub transcript ({why})") from exc
-    dub_path = folder / f"{stem}.dub.json"
-    dub = _read_json(dub_path) if dub_path.is_file() else {}
     spoken = _dig(report, "stages", "transcribe", "language")
     source = str(spoken or (transcript.language if transcript else ""))
-    signature = srt_signature(folder, stem, source)
+    signature = srt_signature(folder, stem, source)  # before the files: none is missed
+    dub_path = folder / f"{stem}.dub.json"
+    dub = _read_json(dub_path) if dub_path.is_file() else {}
     machine_paths, edited_paths = _srt_files(folder, stem, source)
     if not machine_paths and not edited_paths:
         raise InputError(folder, f"no {stem}.<lang>.srt here: the run wrote no subtitles")
