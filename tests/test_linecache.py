@@ -96,3 +96,18 @@ def test_a_stored_line_cut_short_is_voiced_again(russian: Voice, tmp_path: Path)
     again = fit_lines(CUES[:1], voice, 7000, stores={voice.name: store})[0]
     assert voice.texts == [CUES[0].flat_text]
     assert abs(again.audio.size - first.audio.size) < first.audio.size // 10
+
+
+def test_a_reused_line_still_says_what_it_left_unvoiced(russian: Voice, tmp_path: Path) -> None:
+    """A cue too long for its slot is voiced only in part, and the dub report warns of
+    the rest. Reused from the store (a re-dub after an editor changed another cue), the
+    line said it had voiced everything: the warning was gone, the cut still there."""
+    long = Cue(0, 1000, ("Это очень длинная фраза, " * 8,))
+    voice = CountingVoice(russian)
+    store = LineStore(tmp_path, {"voice": russian.name}, FitPolicy())
+    first = fit_lines((long,), voice, 1000, stores={voice.name: store})[0]
+    assert first.truncated and first.unvoiced
+    voice.texts.clear()
+    again = fit_lines((long,), voice, 1000, stores={voice.name: store})[0]
+    assert voice.texts == []
+    assert (again.unvoiced_chars, again.unvoiced) == (first.unvoiced_chars, first.unvoiced)

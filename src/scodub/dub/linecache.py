@@ -34,6 +34,10 @@ _FACTS = (
     "fitted",
     "overflow_ms",
     "borrowed_ms",
+    # what the slot could not hold, for the report's warning (an entry without them, of
+    # an earlier version, is voiced again: it cannot say)
+    "unvoiced_chars",
+    "unvoiced",
 )
 
 
