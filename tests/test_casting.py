@@ -9,6 +9,7 @@ import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -438,3 +439,47 @@ def test_run_refuses_a_voice_for_a_language_it_does_not_dub(
     assert code == 2 and err.strip() == (
         "scodub: error: --voice for ru, which is not dubbed (dubbed: en); add it to --dub-langs"
     ), err
+
+
+def test_a_re_dub_into_the_run_s_folder_keeps_the_run_s_speakers_and_stream(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The editor's round trip, ``scodub dub FILM --track ru=film.ru.edited.srt --out
+    OUT`` into the folder ``scodub run`` made for FILM: without --transcript the re-dub
+    spoke every line in one voice (the run's cast lost, every line voiced again) over
+    the default audio stream, not the one the run heard. The run's transcript there is
+    now taken; a folder of another film's outputs lends none."""
+    import importlib
+
+    from conftest import run_ffmpeg
+    from scodub.stages.film import open_film
+    from scodub.stages.outputs import claim_stem
+
+    film = tmp_path / "two tracks.mkv"
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "sine=f=440:d=2", "-f", "lavfi", "-i", "sine=f=880:d=2",
+        "-map", "0:a", "-map", "1:a", "-c:a", "pcm_s16le", str(film),
+    )  # fmt: skip
+    out = tmp_path / "out"
+    claim_stem(out, open_film(film, out))  # as scodub run does
+    words = (Word("Good", 300, 700, 1.0, "S1"), Word("evening.", 700, 1400, 1.0, "S2"))
+    heard = Transcript("en", 1.0, 2000, (Segment(300, 1400, "", words),), speakers=CAST[:2])
+    (out / "two tracks.transcript.json").write_text(json.dumps(
+        {"media": {"audio_stream": 1, "duration_ms": 2000}, "transcript": heard.to_json()}
+    ))  # fmt: skip
+    chosen: list[tuple[int | None, object]] = []
+
+    def dub_film(*args: Any, audio_stream: int | None = None, **kwargs: Any) -> None:
+        chosen.append((audio_stream, args[3].timeline))
+        raise SystemExit(3)
+
+    monkeypatch.setattr(importlib.import_module("scodub.cli.dub"), "dub_film", dub_film)
+    srt = tmp_path / "two tracks.ru.edited.srt"
+    srt.write_text("1\n00:00:00,300 --> 00:00:01,400\nДобрый вечер.\n", encoding="utf-8")
+    for folder in (out, tmp_path / "elsewhere"):
+        args = ["dub", str(film), "--track", f"ru={srt}", "--out", str(folder)]
+        assert run_cli(args, capsys)[0] == 3
+    (stream, timeline), (other_stream, other_timeline) = chosen
+    assert stream == 1 and isinstance(timeline, SpeakerTimeline)
+    assert [s.id for s in timeline.speakers] == ["S1", "S2"]
+    assert (other_stream, other_timeline) == (None, None)

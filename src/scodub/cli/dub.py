@@ -15,9 +15,11 @@ from scodub.devices import DEVICES
 from scodub.dub.casting import load_timeline, transcript_audio_stream
 from scodub.errors import ConfigError
 from scodub.langs import get_language
-from scodub.media.probe import probe
+from scodub.media.probe import MediaInfo, probe
+from scodub.naming import transcript_path
 from scodub.stages.deliver import DubReport, LanguageDub, dub_film, write_dub_report
 from scodub.stages.dub import DubSettings
+from scodub.stages.outputs import made_for
 
 
 def parse_track_options(values: Iterable[str]) -> dict[str, Path]:
@@ -35,6 +37,20 @@ def parse_track_options(values: Iterable[str]) -> dict[str, Path]:
             raise ConfigError(f"--track given twice for {lang.name} ({lang.code}); give one")
         tracks[lang.code] = Path(path.strip())
     return tracks
+
+
+def _run_transcript(film: Path, out_dir: Path, info: MediaInfo) -> Path | None:
+    """The transcript ``scodub run`` wrote for this very film in ``out_dir`` (the folder's
+    register names the film; its length fits): a re-dub of an editor's tracks there keeps
+    the run's speakers and audio stream. None for any other folder."""
+    path = transcript_path(out_dir, film)
+    if not (path.is_file() and made_for(out_dir, film)):
+        return None
+    try:
+        load_timeline(path, info)
+    except ConfigError:  # the film was re-cut since: that transcript is not of it
+        return None
+    return path
 
 
 def _language_summary(dub: LanguageDub) -> list[str]:
@@ -92,7 +108,8 @@ def _summary(report: DubReport, report_file: Path) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help="The film's <film>.transcript.json: each speaker found in it gets a voice of "
-    "their kind (lower/higher) in every language.",
+    "their kind (lower/higher) in every language; default: the one scodub run wrote for "
+    "FILM in DIR, if any.",
 )
 @click.option(
     "--encoding",
@@ -137,6 +154,8 @@ def dub(
     cached in DIR, so a re-run reuses them.
     """
     info = probe(film)
+    if transcript_file is None:
+        transcript_file = _run_transcript(film, out_dir, info)
     timeline = load_timeline(transcript_file, info) if transcript_file else None
     if transcript_file and audio_stream is None:  # the stream the transcript was heard from
         audio_stream = transcript_audio_stream(transcript_file, info)
