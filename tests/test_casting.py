@@ -483,3 +483,20 @@ def test_a_re_dub_into_the_run_s_folder_keeps_the_run_s_speakers_and_stream(
     assert stream == 1 and isinstance(timeline, SpeakerTimeline)
     assert [s.id for s in timeline.speakers] == ["S1", "S2"]
     assert (other_stream, other_timeline) == (None, None)
+
+
+def test_a_dub_names_the_cue_of_the_file_after_a_dual_speaker_cue(tmp_path: Path) -> None:
+    """A dual-speaker cue is spoken as two lines; the dub's report numbered the lines
+    spoken, so every cue after one was named one too high ("cue 3: 9 characters not
+    voiced" for the SRT's cue 2): the editor shortened the wrong cue. A line now carries
+    the number of its cue in the file."""
+    track = Track("ru", (
+        Cue(300, 1900, ("-Ты идёшь?", "-Иду.")),
+        Cue(2000, 2600, ("Это очень длинная фраза, которая никак не помещается здесь.",)),
+        Cue(2700, 4000, ("Да.",)),
+    ))  # fmt: skip
+    settings = DubSettings(backcheck=False, background=False)
+    result = stage_dub_language(SAMPLE, track, tmp_path, settings)
+    assert [line.index for line in result.lines] == [1, 1, 2, 3]
+    (cut,) = result.fit.not_fitted
+    assert cut.index == 2 and cut.truncated

@@ -188,6 +188,16 @@ def spoken_cues(track: Track) -> tuple[Cue, ...]:
     return tuple(out)
 
 
+def spoken_numbers(track: Track) -> tuple[int, ...]:
+    """The number in the file (1-based) of the cue each of ``spoken_cues(track)`` comes
+    from: a dual-speaker cue's two lines both carry their cue's."""
+    return tuple(
+        number
+        for number, cue in enumerate(track.cues, start=1)
+        for _ in range(2 if speaker_lines(cue.lines) is not None else 1)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     spec: str  # as --voice takes it

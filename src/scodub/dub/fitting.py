@@ -284,12 +284,18 @@ def iter_fit_lines(
     policy: FitPolicy = FitPolicy(),
     voices: Sequence[Voice] | None = None,
     stores: Mapping[str, LineStore] | None = None,
+    numbers: Sequence[int] | None = None,
 ) -> Iterator[FittedLine]:
     """``fit_lines`` one line at a time (every cue is checked before the first is
-    synthesized), so that a long film's lines need not all be held in memory."""
+    synthesized), so that a long film's lines need not all be held in memory.
+    ``numbers``: each line's cue number in the file (a dual-speaker cue is two lines of
+    one cue); by default 1, 2, ..."""
     per_cue = list(voices) if voices is not None else [voice] * len(cues)
     if len(per_cue) != len(cues):
         raise ValueError(f"{len(per_cue)} voices for {len(cues)} cues")
+    numbered = list(numbers) if numbers is not None else list(range(1, len(cues) + 1))
+    if len(numbered) != len(cues):
+        raise ValueError(f"{len(numbered)} cue numbers for {len(cues)} lines")
     for position, (cue, speaker) in enumerate(zip(cues, per_cue, strict=True), start=1):
         if position > 1 and cue.start_ms < cues[position - 2].start_ms:
             raise ValueError(f"cue {position} starts before cue {position - 1}: sort the cues")
@@ -298,7 +304,7 @@ def iter_fit_lines(
             scripts=speaker.scripts, cue=position,
         )
     ends = slot_ends(cues, film_duration_ms, gap_ms=TIMING.frames_ms(policy.gap_frames, fps))
-    return _fitted(cues, ends, per_cue, policy, stores)
+    return _fitted(cues, ends, per_cue, policy, stores, numbered)
 
 
 def _fitted(
@@ -307,10 +313,11 @@ def _fitted(
     per_cue: Sequence[Voice],
     policy: FitPolicy,
     stores: Mapping[str, LineStore] | None,
+    numbers: Sequence[int],
 ) -> Iterator[FittedLine]:
-    for position, (cue, end, speaker) in enumerate(zip(cues, ends, per_cue, strict=True), 1):
+    for cue, end, speaker, number in zip(cues, ends, per_cue, numbers, strict=True):
         text = speech_text(cue.flat_text)
-        room = {"index": position, "start_ms": cue.start_ms, "slot_end_ms": end,
+        room = {"index": number, "start_ms": cue.start_ms, "slot_end_ms": end,
                 "cue_end_ms": cue.end_ms}  # fmt: skip
         store = stores.get(speaker.name) if stores is not None else None
         line = store.fetch(text, **room) if store is not None else None

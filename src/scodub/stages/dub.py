@@ -28,6 +28,7 @@ from scodub.dub.casting import (
     pulled_voices,
     resolve_cast,
     spoken_cues,
+    spoken_numbers,
 )
 from scodub.dub.checks import check_dub_track, check_speakable
 from scodub.dub.duck import DUCK_ATTACK_MS, DUCK_DB, DUCK_RELEASE_MS
@@ -206,6 +207,8 @@ class DubStage(Stage[DubResult]):
     cast_ids: dict[str, Any] = field(default_factory=dict)
 
     name = "dub"
+    version = 2  # 2: each line carries the number of its cue in the file (a dual-speaker
+    # cue's two lines were numbered as lines, every later cue named one too high)
 
     @classmethod
     def build(
@@ -337,7 +340,7 @@ class DubStage(Stage[DubResult]):
         }
         fitted = iter_fit_lines(
             spoken, voice, film.duration_ms, fps=film.fps, policy=self.settings.policy,
-            voices=voices, stores=stores,
+            voices=voices, stores=stores, numbers=spoken_numbers(track),
         )  # fmt: skip
         with temporary_folder("dub-", outside_run=ctx.cache.root / "tmp") as scratch:
             stem = scratch / "stem.wav"
