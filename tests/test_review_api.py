@@ -335,3 +335,31 @@ def test_a_page_reloaded_after_a_re_dub_plays_the_new_dub(tmp_path: Path) -> Non
         assert _get(url)[0] == 200  # the editor reloads the page
         assert link.resolve().name == "second.flac"
         assert '"lines":{"0":[1.0,true' in _get(url + "data.js")[1]
+
+
+def _page_data(url: str) -> Any:
+    status, text = _get(url + "data.js")
+    assert status == 200
+    return json.loads(text.removeprefix("window.SCODUB_REVIEW = ").rstrip().removesuffix(";"))
+
+
+def test_a_save_over_a_translation_re_made_since_the_page_loaded_is_refused_once(
+    server: tuple[Path, str, subprocess.Popen[str]],
+) -> None:
+    """The page loaded, then ``scodub translate`` of the edited source wrote a new
+    Russian track (cues merged, split, added), then an edit to a Russian cell in that
+    page was saved: the edited file, the old translation with one change, silently
+    shadowed the new one on the page and in the dub. The save now says so (409) and
+    writes nothing; a second save, knowing, writes it."""
+    folder, url, _ = server
+    (ru,) = [c for c in _page_data(url)["columns"] if c["code"] == "ru"]
+    assert ru["machine_base"]
+    write_srt(Track("ru", (Cue(0, 3500, ("Привет, как дела?",)),)), folder / "film.ru.srt")
+    cells = [[0, 1500, "Здравствуйте."], [2000, 3500, "Привет."]]
+    body = {"film": "", "lang": "ru", "cells": cells, "base": ru["base"],
+            "machine": ru["machine_base"]}  # fmt: skip
+    code, answer = _post(url, json.dumps(body).encode())
+    assert code == 409 and "film.ru.srt" in answer["error"], answer
+    assert "Reload the page" in answer["error"] and not (folder / "film.ru.edited.srt").exists()
+    code, answer = _post(url, json.dumps(body | {"machine": answer["machine"]}).encode())
+    assert code == 200 and (folder / "film.ru.edited.srt").is_file(), answer

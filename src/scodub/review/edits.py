@@ -66,12 +66,17 @@ def _forbidden(char: str) -> bool:
 
 class EditConflict(InputError):
     """The edited file changed on disk since the page loaded it (another tab, another
-    program): saving would silently replace that version. ``current`` is its digest now
-    ("" when there is none), which a save made knowingly sends as its base."""
+    program), or the machine track under it did (a re-translation): saving would
+    silently replace, or shadow, that version. ``current`` is the edited file's digest
+    now ("" when there is none) and ``machine`` the machine track's (None: not what
+    conflicts), which a save made knowingly sends as its ``base`` and ``machine``."""
 
-    def __init__(self, path: Path, problem: str, current: str) -> None:
+    def __init__(
+        self, path: Path, problem: str, current: str, machine: str | None = None
+    ) -> None:
         super().__init__(path, problem)
         self.current = current
+        self.machine = machine
 
 
 def edited_digest(path: Path) -> str:
@@ -86,13 +91,21 @@ def edited_digest(path: Path) -> str:
 
 
 def save_edited(
-    folder: Path, stem: str, lang: str, cells: Sequence[Any], base: str | None = None
+    folder: Path,
+    stem: str,
+    lang: str,
+    cells: Sequence[Any],
+    base: str | None = None,
+    machine: str | None = None,
 ) -> tuple[Path, Track, str]:
     """Write ``<stem>.<lang>.edited.srt`` in ``folder`` (the previous one kept as a
     numbered backup); the track as written (read back from the SRT text), and its digest.
 
     ``base`` is the digest of the edited file the page was built from ("" for none): when
-    the file is another now, nothing is written (``EditConflict``). None skips the check.
+    the file is another now, nothing is written (``EditConflict``). ``machine`` is that of
+    the machine track ``<stem>.<lang>.srt`` the page was built with: when ``scodub
+    translate`` has written another since, the edit is of a translation that is gone, and
+    nothing is written either. None skips a check.
     """
     code = subtitle_rules(lang).code
     target = edited_path(folder, stem, code)
@@ -114,6 +127,18 @@ def save_edited(
                 f"{what} since this page loaded it (another tab or program); nothing was "
                 "saved. Save again to replace it (it is kept as a backup), or reload to see it",
                 current,
+            )
+    if machine is not None:
+        track_file = Path(folder) / f"{stem}.{code}.srt"
+        now = edited_digest(track_file)
+        if now != machine:
+            raise EditConflict(
+                track_file,
+                "changed since this page loaded it (re-translated?), and the edits are of "
+                "the version before; nothing was saved. Reload the page to see the new "
+                "one, or save again to keep your version over it",
+                edited_digest(target),
+                now,
             )
     data = text.encode("utf-8")
     try:

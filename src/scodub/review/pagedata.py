@@ -264,6 +264,8 @@ def language_column(run: FilmRun, lang: str, track: Track, layout: Layout) -> di
         "edited": lang in run.edited,
         # the edited file as this page shows it: a save of another version is refused
         "base": edited_digest(edited_path(run.folder, run.stem, lang)),
+        # the machine track as this page shows it: a save after a re-translation is refused
+        "machine_base": edited_digest(run.folder / f"{run.stem}.{lang}.srt"),
         "machine_newer": run.machine_newer(lang),
         "cells": row_cells(track, layout.placement[lang], _row_cues(run)),
         "issues": row_issues(

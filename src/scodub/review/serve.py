@@ -259,8 +259,8 @@ class _Handler(BaseHTTPRequestHandler):
             request = json.loads(body)
             page = self.server.pages[str(request["film"])]
             lang, cells = str(request["lang"]), request["cells"]
-            base = request.get("base")
-            if base is not None and not isinstance(base, str):
+            base, machine = request.get("base"), request.get("machine")
+            if not all(v is None or isinstance(v, str) for v in (base, machine)):
                 raise TypeError(base)
             rows = _rows(request.get("rows"), cells, page.rows)
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
@@ -273,12 +273,13 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             try:  # every check is made before the file is written: a refusal writes nothing
                 path, track, digest = save_edited(
-                    page.run.folder, page.run.stem, lang, cells, base
+                    page.run.folder, page.run.stem, lang, cells, base, machine
                 )
             except EditConflict as exc:
-                return self._json(
-                    HTTPStatus.CONFLICT, {"error": str(exc), "current": exc.current}
-                )
+                told = {"error": str(exc), "current": exc.current}
+                if exc.machine is not None:
+                    told["machine"] = exc.machine
+                return self._json(HTTPStatus.CONFLICT, told)
             except ScodubError as exc:
                 return self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
             try:

@@ -490,9 +490,10 @@
   }
 
   // One save at a time; a click during one saves again after it. Each language is sent
-  // with the digest of the edited file the page holds ("base"): the server refuses to
-  // replace a version another tab or program wrote meanwhile (409), and a second save,
-  // knowing, replaces it (the other kept as a backup).
+  // with the digest of the edited file the page holds ("base") and of the machine track
+  // it was built with ("machine"): the server refuses to replace a version another tab
+  // or program wrote meanwhile, or to save edits of a translation re-made since (409),
+  // and a second save, knowing, replaces it (the other kept as a backup).
   let saving = false, saveAgain = false;
   async function save() {
     finishEdit();
@@ -514,14 +515,20 @@
           response = await fetch("api/save", {
             method: "POST",
             headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ film: D.film.key, lang: code, cells, rows, base: col.base }),
+            body: JSON.stringify({ film: D.film.key, lang: code, cells, rows, base: col.base,
+              machine: col.machine_base }),
           });
           answer = await response.json();
         } catch (err) {
           notes.push(`not saved: the review server did not answer (${err.message}); is scodub review --serve still running?`);
           break;
         }
-        if (response.status === 409) { col.base = answer.current; notes.push(`not saved: ${answer.error}`); continue; }
+        if (response.status === 409) {
+          col.base = answer.current;
+          if (typeof answer.machine === "string") col.machine_base = answer.machine;
+          notes.push(`not saved: ${answer.error}`);
+          continue;
+        }
         if (!response.ok) { notes.push(`not saved: ${answer.error}`); break; }
         col.base = answer.base;
         col.edited = true;
