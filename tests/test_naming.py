@@ -198,3 +198,26 @@ def test_an_editor_s_track_translates_from_the_language_its_name_gives(
     }  # fmt: skip
     assert report["languages"]["en"]["route"].startswith("mt:")
     assert report["languages"]["ru"]["route"] == "source"
+
+
+def test_translate_s_re_timed_copy_translates_into_the_film_s_tracks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``film.en.retimed.srt``, translate's own re-timed source, edited and translated
+    again: its tracks were named ``film.en.retimed.ru.srt``, of no film (the review page
+    never showed them), and its own re-timed copy went to ``film.en.retimed.en.srt``.
+    They are now the film's tracks; into its own folder, where its re-timed copy would
+    take its own name, it is one line saying how to name an editor's file."""
+    (tmp_path / "film.en.retimed.srt").write_bytes(SOURCE.encode())
+    (tmp_path / "out").mkdir()
+    args = ["translate", str(tmp_path / "film.en.retimed.srt"), "--to", "ru",
+            "--mt-model", str(DATA / "tiny-nllb")]  # fmt: skip
+    code, _, err = run_cli([*args, "--out", str(tmp_path / "out")], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_file()) == [
+        "film.en.retimed.srt", "film.ru.srt", "film.translate-report.json",
+    ]  # fmt: skip
+    code, _, err = run_cli([*args, "--out", str(tmp_path)], capsys)
+    assert code != 0 and err.count("\n") == 1 and "film.en.edited.srt" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["film.en.retimed.srt"]
+    assert (tmp_path / "film.en.retimed.srt").read_bytes() == SOURCE.encode()

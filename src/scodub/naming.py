@@ -61,6 +61,8 @@ def film_stem(film: Path | str) -> str:
 
 #: An editor's version of ``<film>.<lang>.srt`` (``scodub review``): same film, same stem.
 EDITED_SUFFIX = ".edited.srt"
+#: ``translate``'s re-timed source, where the usual name is its input's or an editor's.
+RETIMED_SUFFIX = ".retimed.srt"
 
 
 def is_edited_srt(srt: Path | str, language: str) -> bool:
@@ -69,12 +71,22 @@ def is_edited_srt(srt: Path | str, language: str) -> bool:
     return Path(srt).name.lower().endswith(f".{language}{EDITED_SUFFIX}")
 
 
+def is_retimed_srt(srt: Path | str, language: str) -> bool:
+    """True for ``<film>.<lang>.retimed.srt``, ``translate``'s re-timed source (any case)."""
+    return Path(srt).name.lower().endswith(f".{language}{RETIMED_SUFFIX}")
+
+
 def srt_stem(srt: Path | str, language: str) -> str:
-    """The stem of an SRT's outputs: ``film.en.srt`` in English -> ``film``; so is
-    ``film.en.edited.srt`` (its translations are the film's tracks, not another film's)."""
+    """The stem of an SRT's outputs: ``film.en.srt`` in English -> ``film``; so are
+    ``film.en.edited.srt`` and ``film.en.retimed.srt`` (their translations are the
+    film's tracks, not another film's)."""
     name = Path(srt).name
-    if name.lower().endswith(f".{language}{EDITED_SUFFIX}"):
-        stem = name[: -len(EDITED_SUFFIX)]
+    kept = next(
+        (s for s in (EDITED_SUFFIX, RETIMED_SUFFIX) if name.lower().endswith(f".{language}{s}")),
+        None,
+    )
+    if kept is not None:
+        stem = name[: -len(kept)]
     else:
         stem = name[:-4] if name.lower().endswith(".srt") else name  # film.SRT too
     if stem.lower().endswith(f".{language}"):

@@ -23,16 +23,18 @@ from scodub.cli.options import (
     out_option,
     output_options,
 )
-from scodub.errors import ConfigError
+from scodub.errors import ConfigError, OutputError
 from scodub.fsutil import ensure_writable_dir, write_json_atomic
 from scodub.langs import LANGUAGES, get_language, parse_language_list
 from scodub.mt.backends import check_backends
 from scodub.mt.localize import MtSettings
 from scodub.naming import (
     EDITED_SUFFIX,
+    RETIMED_SUFFIX,
     check_names,
     input_conflicts,
     is_edited_srt,
+    is_retimed_srt,
     refuse_inputs,
     srt_path,
     srt_stem,
@@ -51,19 +53,30 @@ def _retimed_source_path(
 ) -> dict[str, Path]:
     """Where the re-timed source goes when its usual name is the input itself
     (``translate out/film.en.srt`` into ``out``, the editor's usual round trip): beside
-    it as ``<stem>.<lang>.retimed.srt``, so the input is never written (issue 7)."""
+    it as ``<stem>.<lang>.retimed.srt``, so the input is never written (issue 7).
+
+    An edited source (or a re-timed one, edited again) re-timed is still the editor's
+    version, not the machine's source; a re-timed one translated into its own folder
+    would be written over itself: refused, saying how to name an editor's file."""
     usual = srt_path(out_dir, stem, language)
-    # an edited source re-timed is still the editor's version, not the machine's source
-    if not input_conflicts([usual], [source_srt]) and not is_edited_srt(source_srt, language):
+    edited = is_edited_srt(source_srt, language) or is_retimed_srt(source_srt, language)
+    if not input_conflicts([usual], [source_srt]) and not edited:
         return {}
-    return {language: out_dir / f"{stem}.{language}.retimed.srt"}
+    retimed = out_dir / f"{stem}.{language}{RETIMED_SUFFIX}"
+    if input_conflicts([retimed], [source_srt]):
+        raise OutputError(
+            f"{source_srt}: translate's re-timed copy would be written over it; to edit "
+            f"and translate it, save it as {stem}.{language}{EDITED_SUFFIX} (or give "
+            "another --out)"
+        )
+    return {language: retimed}
 
 
 def _named_language(source_srt: Path) -> str | None:
     """The language scodub's own names give an SRT: ``film.ru.srt``, ``film.ru.edited.srt``
-    (the review page's save) -> ``ru``; None for any other name."""
+    (the review page's save), ``film.ru.retimed.srt`` -> ``ru``; None for any other name."""
     name = source_srt.name.lower()
-    for suffix in (EDITED_SUFFIX, ".srt"):
+    for suffix in (EDITED_SUFFIX, RETIMED_SUFFIX, ".srt"):
         if name.endswith(suffix):
             code = name[: -len(suffix)].rpartition(".")[2]
             return code if code in LANGUAGES and "." in name[: -len(suffix)] else None
@@ -72,15 +85,17 @@ def _named_language(source_srt: Path) -> str | None:
 
 def _source_language(source_srt: Path, from_lang: str | None) -> str:
     """``--from``, else the language the file's name gives, else English. An editor's
-    ``<film>.<lang>.edited.srt`` is in that language: another ``--from`` is refused
-    (its text would be translated as the other language's, into tracks of no film)."""
+    ``<film>.<lang>.edited.srt`` (or translate's ``<film>.<lang>.retimed.srt``) is in
+    that language: another ``--from`` is refused (its text would be translated as the
+    other language's, into tracks of no film)."""
     named = _named_language(source_srt)
     if from_lang is None:
         return named or "en"
     code = get_language(from_lang).code
-    if named is not None and named != code and is_edited_srt(source_srt, named):
+    ours = is_edited_srt(source_srt, named or "") or is_retimed_srt(source_srt, named or "")
+    if named is not None and named != code and ours:
         raise ConfigError(
-            f"{source_srt}: an editor's {get_language(named).name} track by its name, but "
+            f"{source_srt}: a {get_language(named).name} track by its name, but "
             f"--from {from_lang} was given; give --from {named} (or leave --from out)"
         )
     return code
