@@ -439,3 +439,30 @@ def test_dub_options_without_dub_are_refused_not_ignored(
         assert code == 2 and err.count("\n") == 1, err
         assert err == f"scodub: error: {named} without --dub: add --dub to dub the tracks\n"
         assert not out.exists()
+
+
+def test_an_edit_translated_into_the_run_s_folder_ends_with_the_film(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The editor's last cue, given more words, read too fast: translate moved its
+    out-time for every track, 3 s past the end of the film (a hard QC failure the
+    editor's file did not have; ``run`` never writes one). The run's report beside the
+    tracks gives the film's length and frame rate, and the out-time stops there."""
+    from scodub.text.srt import read_srt
+
+    report = {"film": "film.mp4", "stages": {"transcribe": {
+        "language": "en", "media": {"duration_ms": 10_000, "fps": 25.0}}}}  # fmt: skip
+    (tmp_path / "film.report.json").write_text(json.dumps(report), encoding="utf-8")
+    edited = tmp_path / "film.en.edited.srt"
+    edited.write_text(
+        "1\n00:00:01,000 --> 00:00:03,000\nGood evening.\n\n2\n00:00:09,000 --> 00:00:09,800\n"
+        "And this is the very last line, far too long for its short time.\n",
+        encoding="utf-8",
+    )
+    args = ["translate", str(edited), "--to", "ru", "--out", str(tmp_path),
+            "--mt-model", str(TINY_NLLB)]  # fmt: skip
+    code, _, err = scodub(args, capsys)
+    assert code == 0, err
+    for name in ("film.ru.srt", "film.en.retimed.srt"):
+        last = read_srt(tmp_path / name, "en").cues[-1]
+        assert 9_800 < last.end_ms <= 10_000, (name, last)

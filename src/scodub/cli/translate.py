@@ -23,8 +23,9 @@ from scodub.cli.options import (
     out_option,
     output_options,
 )
-from scodub.errors import ConfigError, OutputError
+from scodub.errors import ConfigError, InputError, OutputError
 from scodub.fsutil import ensure_writable_dir, write_json_atomic
+from scodub.inputfiles import TRANSCRIPT_MAX_BYTES, read_input_json
 from scodub.langs import LANGUAGES, get_language, parse_language_list
 from scodub.mt.backends import check_backends
 from scodub.mt.localize import MtSettings
@@ -101,6 +102,28 @@ def _source_language(source_srt: Path, from_lang: str | None) -> str:
     return code
 
 
+def _run_film(out_dir: Path, stem: str) -> tuple[int | None, float | None]:
+    """The film's length (ms) and frame rate, as ``scodub run`` reported them in the
+    folder the tracks go to (``<stem>.report.json``: the tracks replace that film's);
+    (None, None) where there is no such report, or it says nothing of them."""
+    try:
+        report = read_input_json(
+            out_dir / f"{stem}.report.json", what="a run report", limit=TRANSCRIPT_MAX_BYTES
+        )
+    except InputError:  # none (translating anywhere else), or not one: nothing to go by
+        return None, None
+    stages = report.get("stages") if isinstance(report, dict) else None
+    transcribe = stages.get("transcribe") if isinstance(stages, dict) else None
+    media = transcribe.get("media") if isinstance(transcribe, dict) else None
+    if not isinstance(media, dict):
+        return None, None
+    length: Any = media.get("duration_ms")
+    fps: Any = media.get("fps")
+    good_length = type(length) is int and length > 0
+    good_fps = type(fps) in (int, float) and 0 < fps <= 1000
+    return (length if good_length else None, float(fps) if good_fps else None)
+
+
 def _glossary_inputs(glossaries: tuple[Path, ...]) -> dict[str, Path]:
     return {f"glossary #{n}": path for n, path in enumerate(glossaries, start=1)}
 
@@ -145,14 +168,18 @@ def translate(
     ctx = StageContext(out_dir)
     glossary = GlossaryRef.of(glossaries)
     glossary.load(ctx)  # a broken glossary fails before any work
-    track = read_srt(source_srt, source_lang, encoding=encoding, fps=fps)
+    stem = srt_stem(source_srt, source_lang)
+    # Into a run's folder: its film's length (no out-time moves past it) and frame rate.
+    film_end_ms, film_fps = _run_film(out_dir, stem)
+    track = read_srt(source_srt, source_lang, encoding=encoding, fps=fps or film_fps)
     require_cues(track, source_srt, "nothing to translate")
     require_cue_text(track, source_srt, "nothing was translated")
     if targets:
         check_backends(mt, targets)  # a model, or an LLM server and its model, checked now
     # The model and its device are checked here, before any work.
-    stage = LocalizeStage.build(source_lang, targets, glossary, mt, source_track=track)
-    stem = srt_stem(source_srt, source_lang)
+    stage = LocalizeStage.build(
+        source_lang, targets, glossary, mt, source_track=track, film_end_ms=film_end_ms
+    )
     report_path = translate_report_path(out_dir, stem)
     renamed = _retimed_source_path(source_srt, out_dir, stem, source_lang)
     outputs = [srt_path(out_dir, stem, lang) for lang in targets]
@@ -169,7 +196,10 @@ def translate(
             replace_srt(t, path)  # a track with other text is kept as a numbered backup
             paths[lang] = path
         languages: dict[str, dict[str, Any]] = {
-            lang: {"qc": check_track(t, fps).to_json()["summary"], **result.reports.get(lang, {})}
+            lang: {
+                "qc": check_track(t, fps or film_fps, film_ms=film_end_ms).to_json()["summary"],
+                **result.reports.get(lang, {}),
+            }
             for lang, t in result.tracks.items()
         }
         report: dict[str, Any] = {

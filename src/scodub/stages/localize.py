@@ -53,6 +53,8 @@ class LocalizeStage(Stage[LocalizeStageResult]):
     subtitles: SubtitlesStage | None = None
     source_track: Track | None = None  # instead of ``subtitles``: a given track
     english: TranscribeStage | None = None  # Whisper's speech translation into English
+    # with ``source_track``: where the film ends, when known (no out-time moves past it)
+    film_end_ms: int | None = None
 
     name = "localize"
     version = 4  # 2: markup carried around the translation; no cue past the film's end;
@@ -71,12 +73,13 @@ class LocalizeStage(Stage[LocalizeStageResult]):
         subtitles: SubtitlesStage | None = None,
         source_track: Track | None = None,
         english: TranscribeStage | None = None,
+        film_end_ms: int | None = None,
     ) -> LocalizeStage:
         """The stage; the translation model is identified (and so checked) here, and only
         when some target needs it."""
         needed = mt_targets(source_language, targets, english is not None)
         model = mt_identity(mt, needed) if needed else ""
-        return cls(targets, glossary, mt, model, subtitles, source_track, english)
+        return cls(targets, glossary, mt, model, subtitles, source_track, english, film_end_ms)
 
     def label(self) -> str:
         return f"localize {','.join(self.targets)}"
@@ -95,6 +98,7 @@ class LocalizeStage(Stage[LocalizeStageResult]):
             "mt": self.mt_model,
             "n_best": self.mt.n_best if self.mt_model else None,
             "glossary": self.glossary.terms_key(),
+            **({"film_end_ms": self.film_end_ms} if self.film_end_ms else {}),
         }
 
     def run(self, ctx: StageContext) -> LocalizeStageResult:
@@ -122,7 +126,9 @@ class LocalizeStage(Stage[LocalizeStageResult]):
             translator=translator,
             whisper_english=english,
             n_best=self.mt.n_best,
-            end_ms=self.subtitles.transcribe.film.duration_ms if self.subtitles else None,
+            end_ms=self.subtitles.transcribe.film.duration_ms
+            if self.subtitles
+            else self.film_end_ms,
         )
         reports = {lang: r.to_json() for lang, r in result.reports.items()}
         return LocalizeStageResult(result.tracks[source.language], dict(result.tracks), reports)
