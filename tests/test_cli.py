@@ -466,3 +466,23 @@ def test_an_edit_translated_into_the_run_s_folder_ends_with_the_film(
     for name in ("film.ru.srt", "film.en.retimed.srt"):
         last = read_srt(tmp_path / name, "en").cues[-1]
         assert 9_800 < last.end_ms <= 10_000, (name, last)
+
+
+def test_run_dub_says_which_editor_s_version_it_did_not_voice(
+    whisper_model: ResolvedModel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``run --dub`` voices the run's own tracks; beside an editor's saved version of a
+    dubbed language it voiced the old text without a word (the editor heard their fix
+    missing from the delivery). It now names the edited file it did not use, and how
+    to dub it."""
+    out = tmp_path / "out"
+    out.mkdir()
+    edited = out / "sco-sample.en.edited.srt"
+    edited.write_text("1\n00:00:00,500 --> 00:00:03,000\nAnd so, my fellow citizens,\n")
+    args = ["run", str(SAMPLE), "--dub", "--dub-langs", "en", "--no-backcheck",
+            "--out", str(out), "--json"]  # fmt: skip
+    code, stdout, err = scodub(args, capsys)
+    assert code == 0, err
+    (line,) = [w for w in json.loads(stdout)["warnings"] if "edited" in w]
+    assert str(edited) in line and "scodub dub" in line, line
+    assert str(edited) in err

@@ -6,7 +6,7 @@ import click
 
 from scodub.asr.hearing import hearing_notes
 from scodub.cli.common import print_json, untranslated_warning
-from scodub.stages.run import RunReport, write_report
+from scodub.stages.run import RunReport, unused_edit_note, write_report
 
 
 def summary(report: RunReport) -> None:
@@ -91,6 +91,8 @@ def finish(report: RunReport, quiet: bool, as_json: bool) -> None:
             f"replaced, and kept as {backup}",
             err=True,
         )
+    for path in report.unused_edits:  # even with --quiet or --json: the dub says otherwise
+        click.echo(f"scodub: warning: {unused_edit_note(report.film, path)}", err=True)
     if as_json:
         print_json(report.to_json())
     elif not quiet:

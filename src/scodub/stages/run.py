@@ -47,13 +47,18 @@ class RunReport:
     stale: tuple[Path, ...] = ()
     # outputs this run replaced that held other text (edited), and where each was kept
     kept: tuple[tuple[Path, Path], ...] = ()
+    # editors' versions (<film>.<lang>.edited.srt) of languages this run dubbed from its
+    # own tracks: the dub does not say what they say
+    unused_edits: tuple[Path, ...] = ()
 
     def warnings(self) -> list[str]:
         """What a person must look at although the run succeeded: speech the transcript
-        may have wrong or missed (``asr.hearing``), cues left untranslated, dub problems."""
+        may have wrong or missed (``asr.hearing``), cues left untranslated, dub problems,
+        an editor's version the dub did not voice."""
         found = hearing_notes(self.transcript.transcript) if self.transcript else []
         for lang, info in self.stages.get("subtitles", {}).items():
             found.extend(filter(None, [untranslated_note(lang, info)]))
+        found += [unused_edit_note(self.film, path) for path in self.unused_edits]
         return found + (self.dub.warnings() if self.dub else [])
 
     def to_json(self) -> dict[str, Any]:
@@ -67,6 +72,15 @@ class RunReport:
             "stages": self.stages,
             "warnings": self.warnings(),
         }
+
+
+def unused_edit_note(film: Path, edited: Path) -> str:
+    """A line for an editor's version of a language that ``run`` dubbed from its own track."""
+    lang = edited.name.removesuffix(naming.EDITED_SUFFIX).rpartition(".")[2]
+    return (
+        f"{lang}: dubbed from this run's track, not from the editor's {edited} (dub that "
+        f"with: scodub dub {film} --track {lang}={edited})"
+    )
 
 
 def untranslated_note(lang: str, info: Any) -> str | None:
@@ -159,6 +173,8 @@ def _write_outputs(plan: FilmPlan, ctx: StageContext, started: float) -> RunRepo
     if plan.deliver is None:
         return report
     dubbed = dub_report(ctx, plan.backchecks, plan.deliver, started)
+    edited = (out_dir / f"{stem}.{d.language}{naming.EDITED_SUFFIX}" for d in plan.deliver.dubs)
+    report = replace(report, unused_edits=tuple(p for p in edited if p.is_file()))
     report.outputs["dub_report"] = str(write_dub_report(dubbed))
     report.outputs["delivery"] = str(dubbed.delivery)
     report.outputs.update({f"stem.{k}": str(v) for k, v in dubbed.stems.items()})
