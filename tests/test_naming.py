@@ -221,3 +221,24 @@ def test_translate_s_re_timed_copy_translates_into_the_film_s_tracks(
     assert code != 0 and err.count("\n") == 1 and "film.en.edited.srt" in err, err
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["film.en.retimed.srt"]
     assert (tmp_path / "film.en.retimed.srt").read_bytes() == SOURCE.encode()
+
+
+def test_a_hand_edited_track_a_re_translation_replaces_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An editor's changes made in ``film.ru.srt`` itself, then a re-translation: the
+    file was replaced and its text kept as ``film.ru.srt.~1~`` without a word (``run``
+    says so); translate now names it on stderr and in its report."""
+    (tmp_path / "film.en.srt").write_bytes(SOURCE.encode())
+    out = tmp_path / "out"
+    args = ["translate", str(tmp_path / "film.en.srt"), "--to", "ru", "--out", str(out),
+            "--mt-model", str(DATA / "tiny-nllb"), "--json"]  # fmt: skip
+    assert run_cli(args, capsys)[0] == 0
+    ru = out / "film.ru.srt"
+    ru.write_text(ru.read_text(encoding="utf-8").replace("Welcome", "Hello"), encoding="utf-8")
+    code, stdout, err = run_cli(args, capsys)
+    assert code == 0, err
+    backup = out / "film.ru.srt.~1~"
+    assert "Hello" in backup.read_text(encoding="utf-8")
+    assert str(ru) in err and str(backup) in err, err
+    assert json.loads(stdout)["replaced_outputs"] == [{"path": str(ru), "kept_as": str(backup)}]

@@ -191,9 +191,11 @@ def translate(
         outcome = cached(stage, ctx)
         result = outcome.result
         paths = {}
+        kept: list[tuple[Path, Path]] = []
         for lang, t in result.tracks.items():
             path = renamed.get(lang, srt_path(out_dir, stem, lang))
-            replace_srt(t, path)  # a track with other text is kept as a numbered backup
+            backup = replace_srt(t, path)  # a track with other text: a numbered backup
+            kept += [(path, backup)] if backup else []
             paths[lang] = path
         languages: dict[str, dict[str, Any]] = {
             lang: {
@@ -206,9 +208,16 @@ def translate(
             "source": str(source_srt),
             "cached": outcome.reused,
             "outputs": {lang: str(p) for lang, p in paths.items()},
+            "replaced_outputs": [{"path": str(p), "kept_as": str(b)} for p, b in kept],
             "languages": languages,
         }
         write_json_atomic(report_path, report)
+    for path, backup in kept:  # even with --quiet or --json: an edit may be in it
+        click.echo(
+            f"scodub: warning: {path} held other text (an edit, or an earlier "
+            f"translation); it is replaced, and kept as {backup}",
+            err=True,
+        )
     for lang, info in languages.items():  # even with --quiet or --json: a track is wrong
         line = untranslated_warning(lang, info)
         if line:
