@@ -299,6 +299,17 @@ Piper 1.0/1.3/0.8 50 / 51 / 51 of 55 (1 wrong: Piper 0.8), espeak-ng 31-43 with 
 Against the CUDA run (530 right, 13 wrong), int8 on this CPU hears some espeak-ng clips
 worse (en-us+f3: 31 of 55, on CUDA 36). The audio-checked passes took 915 s, the plain
 passes of the seven voices not yet cached 233 s.
+
+Measured 2026-12-04 later again (the same machine and cache), after the name-correction
+changes that came from ``bench/bench_names_text.py`` (a Chinese word a name only with one
+character per syllable; a misspelt name written once, whole; a form's own quotes not
+doubled): the twelve English voices give the same figures, correction for correction
+(519 right, 18 wrong, words other than names 70 lost / 52 made right; the text-only path
+one name more, 368); English ordinary speech unchanged (0 words), Russian ordinary speech
+2 words and 1 name ("каналы" -> Канны), as before. The audio-checked passes took 1,148 s
+(the machine shared with a CI run). Translation no longer takes ordinary words for a name
+made of them ("a white ant crawled", "fine china daily": ``scodub.names.wordcase``), but
+that is after recognition, which these figures measure.
 """
 
 from __future__ import annotations
