@@ -23,6 +23,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+_AUTH_MODE = "RAY_AUTH_MODE"
+
+
 @contextmanager
 def local_ray_cluster(pythonpath: str, cpus: int = 2) -> Iterator[str]:
     """Yield the cluster's address (``127.0.0.1:PORT``)."""
@@ -30,6 +33,11 @@ def local_ray_cluster(pythonpath: str, cpus: int = 2) -> Iterator[str]:
     port = _free_port()
     # Ray's unix sockets live under --temp-dir: keep the path short (108-byte limit).
     temp = tempfile.mkdtemp(prefix="rt", dir="/tmp")
+    # Without token authentication on both sides: a Ray that once started a local cluster
+    # on this machine left ~/.ray/auth_token, and a client that finds one turns token
+    # authentication on against this cluster ("Authentication token is missing").
+    previous_auth = os.environ.get(_AUTH_MODE)
+    os.environ[_AUTH_MODE] = "disabled"
     env = {**os.environ, "PYTHONPATH": pythonpath, "RAY_USAGE_STATS_ENABLED": "0"}
     proc = subprocess.Popen(
         [
@@ -58,6 +66,10 @@ def local_ray_cluster(pythonpath: str, cpus: int = 2) -> Iterator[str]:
             time.sleep(0.5)
         yield f"127.0.0.1:{port}"
     finally:
+        if previous_auth is None:
+            os.environ.pop(_AUTH_MODE, None)
+        else:
+            os.environ[_AUTH_MODE] = previous_auth
         for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
             try:
                 os.killpg(proc.pid, sig)
