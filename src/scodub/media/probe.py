@@ -61,9 +61,9 @@ class AudioStream:
     #: Where its first sample lies on the film's timeline (ms after the container starts):
     #: audio that starts after the picture, as ffmpeg and players place it.
     start_ms: int = 0
-    #: The ``-itsoffset`` (ms) a command that reads this stream alone needs to see it at
-    #: ``start_ms`` (``read_offset_ms``): ``start_ms`` in an MPEG-TS, MPEG-PS or Ogg file,
-    #: 0 in the others.
+    #: How far after the output's start a command that reads this stream alone must
+    #: place it to see it at ``start_ms`` (``read_offset_ms``): ``start_ms`` in an MPEG-TS,
+    #: MPEG-PS or Ogg file, 0 in the others; given to ffmpeg by ``offset_options``.
     read_offset_ms: int = 0
 
 
@@ -261,8 +261,9 @@ def _relative_start_ms(
 
 
 def read_offset_ms(streams: Iterable[StreamInfo]) -> int:
-    """The ``-itsoffset`` (ms) that puts ``streams`` of one file, read together by one
-    ffmpeg command, on the film's timeline (where the delivery mux and players put them).
+    """The offset (ms, given to ffmpeg by ``offset_options``) that puts ``streams`` of one
+    file, read together by one ffmpeg command, on the film's timeline (where the delivery
+    mux and players put them).
 
     ffmpeg starts an MPEG-TS, MPEG-PS or Ogg file's clock at the earliest of the streams a
     command reads (``AVFMT_TS_DISCONT``), not at the file's start: audio read alone from a
