@@ -247,11 +247,8 @@ def test_a_delivery_killed_while_written_is_finished_by_the_same_command(
         dub_film(SAMPLE, tracks, out, DubSettings(stems="m4a", backcheck=False))
 
 
-def test_changed_line_dubs_only_that_language(
-    first: DubReport, folder: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An editor's corrected Russian track: Russian is dubbed again (only the changed
-    line is voiced again: dub.linecache), English is reused."""
+def _record_voiced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts voiced from now on (``fitting.fit_line`` still does the work)."""
     import scodub.dub.fitting as fitting
 
     voiced: list[str] = []
@@ -262,6 +259,15 @@ def test_changed_line_dubs_only_that_language(
         return real_fit_line(voice, text, **kwargs)
 
     monkeypatch.setattr(fitting, "fit_line", recording_fit_line)
+    return voiced
+
+
+def test_changed_line_dubs_only_that_language(
+    first: DubReport, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor's corrected Russian track: Russian is dubbed again (only the changed
+    line is voiced again: dub.linecache), English is reused."""
+    voiced = _record_voiced(monkeypatch)
     edited = folder / "ru edited.srt"
     edited.write_text(RU_SRT.replace("недобрым", "злым"), encoding="utf-8")
     settings = DubSettings(backcheck=False)
@@ -282,16 +288,7 @@ def test_a_line_break_edit_reaches_the_dub_s_subtitles_without_voicing_again(
     """An editor who only moves a line break (the words, and so the speech, unchanged):
     the dub's subtitles, the ones muxed into the delivery, carry the new break (they kept
     the old one: the cache key saw the text as one line), and no line is voiced again."""
-    import scodub.dub.fitting as fitting
-
-    voiced: list[str] = []
-    real_fit_line = fitting.fit_line
-
-    def recording_fit_line(voice: Any, text: str, **kwargs: Any) -> Any:
-        voiced.append(text)
-        return real_fit_line(voice, text, **kwargs)
-
-    monkeypatch.setattr(fitting, "fit_line", recording_fit_line)
+    voiced = _record_voiced(monkeypatch)
     rebroken = folder / "ru rebroken.srt"
     line = "Он не был недобрым молодым человеком."
     rebroken.write_text(RU_SRT.replace(line, "Он не был недобрым\nмолодым человеком."), "utf-8")

@@ -163,14 +163,19 @@ def test_a_large_model_lends_an_even_spread_of_speakers() -> None:
     assert max(b - a for a, b in itertools.pairwise(ids)) <= 130
 
 
-@pytest.mark.slow
-def test_the_dub_report_names_each_speakers_model_speaker(tmp_path: Path) -> None:
+def _two_speakers() -> Transcript:
+    """S1: "Good evening." (0.3-1.4 s); S2: "In a minute." (2.0-3.4 s)."""
     words = (
         Word("Good", 300, 700, 1.0, "S1"), Word("evening.", 700, 1400, 1.0, "S1"),
         Word("In", 2000, 2300, 1.0, "S2"), Word("a", 2300, 2400, 1.0, "S2"),
         Word("minute.", 2400, 3400, 1.0, "S2"),
     )  # fmt: skip
-    transcript = Transcript("en", 1.0, 4000, (Segment(300, 3400, "", words),), speakers=FILM)
+    return Transcript("en", 1.0, 4000, (Segment(300, 3400, "", words),), speakers=FILM)
+
+
+@pytest.mark.slow
+def test_the_dub_report_names_each_speakers_model_speaker(tmp_path: Path) -> None:
+    transcript = _two_speakers()
     track = Track("en", (Cue(300, 1500, ("Good evening.",)), Cue(2000, 3500, ("In a minute.",))))
     settings = DubSettings(
         voices={"en": str(MODEL)}, backcheck=False, background=False,
@@ -212,12 +217,7 @@ def test_a_speakers_voice_changed_in_place_is_dubbed_again(
     folder = tmp_path / "cache" / "models" / "piper" / "en_US-tinyms-medium"
     folder.mkdir(parents=True)
     _slowed(folder, 1.0)
-    words = (
-        Word("Good", 300, 700, 1.0, "S1"), Word("evening.", 700, 1400, 1.0, "S1"),
-        Word("In", 2000, 2300, 1.0, "S2"), Word("a", 2300, 2400, 1.0, "S2"),
-        Word("minute.", 2400, 3400, 1.0, "S2"),
-    )  # fmt: skip
-    transcript = Transcript("en", 1.0, 4000, (Segment(300, 3400, "", words),), speakers=FILM)
+    transcript = _two_speakers()
     track = Track("en", (Cue(300, 1500, ("Good evening.",)), Cue(2000, 5500, ("In a minute.",))))
     hand = {"en": {"S2": str(folder / MODEL.name)}} if how == "cast by hand" else {}
     settings = DubSettings(

@@ -333,6 +333,10 @@ class _FakeHub(http.server.BaseHTTPRequestHandler):
             self.send_response(404)
             self.end_headers()
             return None
+        return self._found(source, name)
+
+    def _found(self, source: Path, name: str) -> Path:
+        """The headers of a file the hub has (its size, an ETag, the commit)."""
         self.send_response(200)
         self.send_header("Content-Length", str(source.stat().st_size))
         self.send_header("ETag", f'"{abs(hash(name)):x}"')
@@ -395,12 +399,7 @@ class _SlowHub(_FakeHub):
         name = self.path.split("?")[0].rsplit("/", 1)[-1]
         suffix = ".onnx.json" if name.endswith(".onnx.json") else ".onnx"
         source = embedded_english_model().with_name(f"en_US-joe-medium{suffix}")
-        self.send_response(200)
-        self.send_header("Content-Length", str(source.stat().st_size))
-        self.send_header("ETag", f'"{abs(hash(name)):x}"')
-        self.send_header("X-Repo-Commit", "0" * 40)
-        self.end_headers()
-        return source
+        return self._found(source, name)
 
     def do_GET(self) -> None:
         source = self._send_head()
